@@ -1,0 +1,6 @@
+// Every `preflight` subcommand, in the order --help lists them. One line per command.
+import type { CliCommand } from '../io'
+import { inspectCommand } from './inspect'
+import { uiCommand } from './ui'
+
+export const COMMANDS: CliCommand[] = [inspectCommand, uiCommand]

@@ -1,0 +1,56 @@
+// `preflight ui`: browser mode. Serves the real UI on 127.0.0.1 with a per-run token and carries the IPC
+// contract to the same services as the desktop app. For machines without a desktop or Electron binary
+// (reach it through an SSH tunnel) and for the end-to-end tests.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultHome } from '../../home'
+import { startServiceWorker } from '../../services/worker-client'
+import { startWebServer } from '../../web/server'
+import { usageError, type CliCommand } from '../io'
+
+const ROOT = resolve(__dirname, __filename.endsWith('.ts') ? '../../..' : '../..')
+
+export function rendererDir(): string {
+  return join(ROOT, 'out', 'renderer')
+}
+
+function openBrowser(url: string): void {
+  for (const cmd of ['xdg-open', 'open', 'chromium', 'google-chrome']) {
+    const which = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' })
+    if (which.status === 0 && which.stdout.trim()) {
+      spawn(cmd, [url], { detached: true, stdio: 'ignore' }).unref()
+      return
+    }
+  }
+}
+
+export const uiCommand: CliCommand = {
+  name: 'ui',
+  summary: 'serve the Preflight UI in a browser on 127.0.0.1 (token-protected)',
+  usage: 'preflight ui [--port N] [--no-open]',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } } })
+    const port = values.port === undefined ? 0 : Number(values.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0..65535, got ${values.port}`)
+    const dir = rendererDir()
+    if (!existsSync(join(dir, 'index.html'))) {
+      io.stderr.write('Building the UI (first run)...\n')
+      const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+      if (r.status !== 0 || !existsSync(join(dir, 'index.html'))) throw new Error('could not build the UI: run `npm run build` and try again')
+    }
+    const home = defaultHome(io.env)
+    const server = await startWebServer({
+      rendererDir: dir,
+      stagingDir: join(home, 'staged'),
+      port,
+      host: (onEvent) => startServiceWorker({ home, mode: 'browser' }, onEvent as never),
+    })
+    io.stdout.write(`Preflight UI: ${server.url}\n`)
+    if (!values['no-open'] && !io.env.CI) openBrowser(server.url)
+    await new Promise<void>((r) => io.signal.addEventListener('abort', () => r(), { once: true }))
+    await server.close()
+    return 0
+  },
+}

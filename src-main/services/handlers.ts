@@ -1,0 +1,44 @@
+// Binds the contract's channels to the capability services. Each capability contributes its handlers in
+// its own block; the Handlers type makes the compiler refuse a channel without a handler.
+import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
+import { PreflightError } from '../../src-preload/errors'
+import { identifyFile } from '../inspect/identify'
+import { getSetting, setSetting, type Db } from '../store/db'
+import type { TaskRunner } from '../tasks/runner'
+import { TOOL } from '../version'
+
+export interface ServiceContext {
+  home: string
+  db: Db
+  runner: TaskRunner
+  mode: 'electron' | 'browser'
+  emit<E extends EventName>(event: E, payload: Events[E]): void
+}
+
+export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<ResultOf<C>> | ResultOf<C>
+export type Handlers = { [C in Channel]: Handler<C> }
+
+export function createHandlers(ctx: ServiceContext): Handlers {
+  return {
+    'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
+    'settings.get': ({ key }) => ({ value: getSetting<unknown>(ctx.db, key, null) }),
+    'settings.set': ({ key, value }) => {
+      setSetting(ctx.db, key, value)
+      return { ok: true as const }
+    },
+    'dialog.openPackage': () => {
+      throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app; use the file picker.')
+    },
+    'inspect.identify': ({ path }) => {
+      const { taskId } = ctx.runner.start('inspect.identify', async ({ signal, meter }) => {
+        const facts = await identifyFile(path, { signal, meter })
+        ctx.db.prepare(`INSERT INTO recent_packages (path, name, size, sha256, kind) VALUES (@path, @name, @size, @sha256, @kind)
+          ON CONFLICT(path) DO UPDATE SET name=excluded.name, size=excluded.size, sha256=excluded.sha256, kind=excluded.kind, seen_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')`).run(facts)
+        return facts
+      })
+      return { taskId }
+    },
+    'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
+    'task.list': () => ({ tasks: ctx.runner.list() }),
+  }
+}

@@ -1,0 +1,49 @@
+// The service host: opens the store, owns the task runner, validates every invoke against the contract's
+// zod schema and returns results or errors as data. Used in-process by tests and inside the services
+// worker thread by the Electron shell and browser mode. Knows nothing of Electron, IPC or WebSockets.
+import { channels, isChannel, type EventName, type Events, type Wire } from '../../src-preload/contract'
+import { PreflightError, toErrorData } from '../../src-preload/errors'
+import { ensureHome } from '../home'
+import { openHomeDatabase } from '../store/db'
+import { TaskRunner } from '../tasks/runner'
+import { createHandlers, type Handlers } from './handlers'
+
+export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void
+
+export interface ServiceHost {
+  dispatch(channel: unknown, input: unknown): Promise<Wire<unknown>>
+  close(): Promise<void>
+}
+
+export function createServiceHost(opts: { home: string; mode: 'electron' | 'browser'; onEvent: EventListener }): ServiceHost {
+  const home = ensureHome(opts.home)
+  const db = openHomeDatabase(home)
+  const runner = new TaskRunner({
+    progress: (taskId, kind, record) => opts.onEvent('task.progress', { taskId, kind, record }),
+    finished: (taskId, kind, outcome) => opts.onEvent('task.finished', { taskId, kind, ...outcome }),
+  })
+  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent })
+  return {
+    dispatch: (channel, input) => dispatch(handlers, channel, input),
+    async close() {
+      await runner.cancelAll()
+      db.close()
+    },
+  }
+}
+
+/** Validate and run one invoke. Never throws: every failure comes back as error data. */
+export async function dispatch(handlers: Handlers, channel: unknown, input: unknown): Promise<Wire<unknown>> {
+  try {
+    if (!isChannel(channel)) throw new PreflightError('invalid-input', `Unknown channel: ${String(channel).slice(0, 100)}`)
+    const parsed = channels[channel].input.safeParse(input ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
+      throw new PreflightError('invalid-input', `Invalid input for ${channel}: ${issues.join('; ')}`, { details: issues })
+    }
+    const handler = handlers[channel] as (i: unknown) => unknown
+    return { ok: true, result: await handler(parsed.data) }
+  } catch (err) {
+    return { ok: false, error: toErrorData(err) }
+  }
+}

@@ -1,0 +1,59 @@
+// Starts the services worker thread and proxies invokes and events to it. From a checkout (TypeScript
+// sources) the worker is bootstrapped through tsx; from a build it runs out/main/services-worker.js.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { EventName, Events, Wire } from '../../src-preload/contract'
+import type { EventListener, ServiceHost } from './host'
+import type { FromWorker, WorkerInit } from './worker'
+
+function startWorker(init: WorkerInit): Worker {
+  const built = join(__dirname, 'services-worker.js')
+  if (!__filename.endsWith('.ts') && existsSync(built)) return new Worker(built, { workerData: init })
+  const entry = join(__dirname, 'worker.ts')
+  const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`
+  return new Worker(code, { eval: true, workerData: init })
+}
+
+export function startServiceWorker(init: WorkerInit, onEvent: EventListener): ServiceHost {
+  const worker = startWorker(init)
+  const pending = new Map<number, (wire: Wire<unknown>) => void>()
+  let nextId = 1
+  let closed: (() => void) | null = null
+  let failure: Error | null = null
+  worker.on('message', (msg: FromWorker) => {
+    if (msg.type === 'result') {
+      pending.get(msg.id)?.(msg.wire as Wire<unknown>)
+      pending.delete(msg.id)
+    } else if (msg.type === 'event') onEvent(msg.event as EventName, msg.payload as Events[EventName])
+    else if (msg.type === 'closed') closed?.()
+  })
+  const failAll = (err: Error) => {
+    failure = err
+    for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${err.message}` } })
+    pending.clear()
+  }
+  worker.on('error', failAll)
+  worker.on('exit', (code) => {
+    failAll(new Error(`worker exited with code ${code}`))
+    closed?.()
+  })
+  return {
+    dispatch(channel, input) {
+      if (failure) return Promise.resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${failure.message}` } })
+      const id = nextId++
+      return new Promise((resolve) => {
+        pending.set(id, resolve)
+        worker.postMessage({ type: 'invoke', id, channel, input })
+      })
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        closed = resolve
+        if (failure) return resolve()
+        worker.postMessage({ type: 'close' })
+        setTimeout(() => void worker.terminate().then(() => resolve()), 10_000).unref()
+      })
+    },
+  }
+}

@@ -1,0 +1,54 @@
+// Errors that cross process boundaries (IPC, browser-mode WebSocket, worker threads) as plain data and are
+// rebuilt on the other side. No electron, no Node: imported by main, preload and renderer alike.
+
+export type ErrorCode =
+  | 'invalid-input' // payload failed its zod schema, bad CLI arguments
+  | 'not-found' // file, draft, job ... does not exist
+  | 'unreadable' // exists but cannot be read
+  | 'cancelled'
+  | 'forbidden' // sender or token not allowed
+  | 'conflict' // state does not allow the operation
+  | 'network'
+  | 'internal'
+
+export interface ErrorData {
+  code: ErrorCode
+  message: string
+  rule?: string
+  details?: unknown
+}
+
+export class PreflightError extends Error {
+  readonly code: ErrorCode
+  readonly rule?: string
+  readonly details?: unknown
+
+  constructor(code: ErrorCode, message: string, opts: { rule?: string; details?: unknown; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'PreflightError'
+    this.code = code
+    this.rule = opts.rule
+    this.details = opts.details
+  }
+
+  toData(): ErrorData {
+    const d: ErrorData = { code: this.code, message: this.message }
+    if (this.rule) d.rule = this.rule
+    if (this.details !== undefined) d.details = this.details
+    return d
+  }
+
+  static fromData(d: ErrorData): PreflightError {
+    return new PreflightError(d.code, d.message, { rule: d.rule, details: d.details })
+  }
+}
+
+/** Any thrown value as ErrorData; unknown errors become 'internal' with their message. */
+export function toErrorData(err: unknown): ErrorData {
+  if (err instanceof PreflightError) return err.toData()
+  const e = err as { code?: string; message?: string; path?: string }
+  if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return { code: 'not-found', message: `No such file: ${e.path ?? ''}`.trim() }
+  if (e && (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM')) return { code: 'unreadable', message: `Cannot read ${e.path ?? 'file'}: ${e.code}` }
+  if (e && (e as { name?: string }).name === 'AbortError') return { code: 'cancelled', message: 'Cancelled by the user.' }
+  return { code: 'internal', message: e?.message ? String(e.message) : String(err) }
+}
