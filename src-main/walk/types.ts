@@ -1,0 +1,61 @@
+// The seam every scanner stands on. The entry pass (walk/) reads each byte of a package once and feeds
+// every interested scanner from the same chunks; archives, image layers and guest filesystems are all
+// turned into WalkEntries for the same pass, so adding a scanner never adds a read.
+import type { Component, Finding } from '../reports/model'
+
+export type EntryType =
+  | 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other'
+
+export interface WalkEntry {
+  /** Path inside its immediate container, '/'-separated, as stored (after normalisation for display). */
+  path: string
+  /** Full location chain joined with '!': `pkg.tar.gz!lib/x.zip!a.exe` (package file name first). */
+  location: string
+  type: EntryType
+  /** Uncompressed size in bytes (declared by the container; the pass verifies it while reading). */
+  size: number
+  /** Unix mode bits when the container has them. */
+  mode: number | null
+  /** Symlink or hardlink target. */
+  linkTarget?: string
+  /** Nesting depth: 0 for the package's own entries, 1 inside a nested archive, ... */
+  depth: number
+  /** What holds the entry: 'zip' | 'tar' | 'layer' | 'guest' | ... */
+  container: string
+  mtime?: Date
+}
+
+/** What a scanner contributes. Findings are made with makeFinding (reports/model.ts). */
+export interface ScanOutput {
+  findings?: Finding[]
+  components?: Component[]
+  /** Facts for the report summary, merged under the scanner id. */
+  facts?: Record<string, unknown>
+}
+
+export interface ScanContext {
+  profile: string
+  /** The package's file name, first element of every location. */
+  packageName: string
+  signal?: AbortSignal
+}
+
+export interface EntrySink {
+  /** Content chunks in order; never retained by the caller after the call returns. */
+  write(chunk: Buffer): void
+  /** The entry's content ended normally. */
+  end(): ScanOutput | void | Promise<ScanOutput | void>
+  /** The entry could not be read to its end (corrupt, cancelled); the scanner may report what it knows. */
+  abort?(reason: Error): ScanOutput | void
+}
+
+export interface EntryScanner {
+  id: string
+  /** Decide from the entry's metadata and its first bytes (up to 4 KiB) whether to receive its content. */
+  wants(entry: WalkEntry, head: Buffer): boolean
+  open(entry: WalkEntry): EntrySink
+  /** After the whole pass: correlate, summarise. */
+  finish?(): ScanOutput | Promise<ScanOutput>
+}
+
+export type ScannerFactory = (ctx: ScanContext) => EntryScanner
