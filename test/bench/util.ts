@@ -1,0 +1,34 @@
+// Helpers shared by the benchmarks: wall time, peak RSS of a child process, and ratio printing.
+import { spawnSync } from 'node:child_process'
+
+export interface Measured {
+  seconds: number
+  peakRssMiB: number | null
+  stdout: string
+}
+
+/** Run a command, measuring wall time and (through GNU time if present, else /proc polling) its peak RSS. */
+export function measure(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Measured {
+  const hasTime = spawnSync('sh', ['-c', 'test -x /usr/bin/time']).status === 0
+  const start = performance.now()
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
+  const seconds = (performance.now() - start) / 1000
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  let peak: number | null = null
+  if (hasTime) {
+    const lines = r.stderr.trim().split('\n')
+    peak = Number(lines[lines.length - 1]) / 1024
+  }
+  return { seconds, peakRssMiB: peak, stdout: r.stdout }
+}
+
+export function shell(script: string): Measured {
+  return measure('sh', ['-c', script])
+}
+
+export function ratio(name: string, ours: number, baseline: number, baselineName: string, target?: string): void {
+  const r = ours / baseline
+  console.log(`${name}: ${ours.toFixed(3)} vs ${baselineName} ${baseline.toFixed(3)} → ratio ${r.toFixed(2)}${target ? ` (target ${target})` : ''}`)
+}
