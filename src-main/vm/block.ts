@@ -1,0 +1,46 @@
+// A read-only random-access view of a virtual disk's guest data (raw file, qcow2 mapping, ...). Guest
+// readers (partition tables, filesystems) see only this, never the container format.
+import { open, type FileHandle } from 'node:fs/promises'
+
+export interface BlockDevice {
+  /** Virtual size of the disk in bytes. */
+  readonly size: number
+  /** Read `length` bytes at `offset` (clamped to the disk); unallocated regions read as zeros. */
+  read(offset: number, length: number): Promise<Buffer>
+  close(): Promise<void>
+}
+
+/** A byte range of another device (a partition). */
+export function sliceDevice(dev: BlockDevice, start: number, size: number): BlockDevice {
+  const end = Math.min(dev.size, start + size)
+  return {
+    size: Math.max(0, end - start),
+    read(offset, length) {
+      const from = start + Math.max(0, offset)
+      const len = Math.max(0, Math.min(length, end - from))
+      return len > 0 ? dev.read(from, len) : Promise.resolve(Buffer.alloc(0))
+    },
+    close: () => Promise.resolve(),
+  }
+}
+
+/** A raw image file as a device. */
+export async function openRawDevice(path: string): Promise<BlockDevice> {
+  const fh: FileHandle = await open(path, 'r')
+  const { size } = await fh.stat()
+  return {
+    size,
+    async read(offset, length) {
+      const len = Math.max(0, Math.min(length, size - offset))
+      const buf = Buffer.alloc(len)
+      let done = 0
+      while (done < len) {
+        const { bytesRead } = await fh.read(buf, done, len - done, offset + done)
+        if (bytesRead === 0) break
+        done += bytesRead
+      }
+      return buf
+    },
+    close: () => fh.close(),
+  }
+}
