@@ -2,13 +2,14 @@
 // sources) the worker is bootstrapped through tsx; from a build it runs out/main/services-worker.js.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { builtWorkerFile } from '../paths'
 import { Worker } from 'node:worker_threads'
 import type { EventName, Events, Wire } from '../../src-preload/contract'
 import type { EventListener, ServiceHost } from './host'
 import type { FromWorker, WorkerInit } from './worker'
 
 function startWorker(init: WorkerInit): Worker {
-  const built = join(__dirname, 'services-worker.js')
+  const built = builtWorkerFile()
   if (!__filename.endsWith('.ts') && existsSync(built)) return new Worker(built, { workerData: init })
   const entry = join(__dirname, 'worker.ts')
   const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`

@@ -3,18 +3,14 @@
 // (reach it through an SSH tunnel) and for the end-to-end tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultHome } from '../../home'
+import { appRoot, rendererDir } from '../../paths'
 import { startServiceWorker } from '../../services/worker-client'
 import { startWebServer } from '../../web/server'
 import { usageError, type CliCommand } from '../io'
 
-const ROOT = resolve(__dirname, __filename.endsWith('.ts') ? '../../..' : '../..')
-
-export function rendererDir(): string {
-  return join(ROOT, 'out', 'renderer')
-}
 
 function openBrowser(url: string): void {
   for (const cmd of ['xdg-open', 'open', 'chromium', 'google-chrome']) {
@@ -37,7 +33,7 @@ export const uiCommand: CliCommand = {
     const dir = rendererDir()
     if (!existsSync(join(dir, 'index.html'))) {
       io.stderr.write('Building the UI (first run)...\n')
-      const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+      const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: appRoot(), stdio: ['ignore', 'ignore', 'inherit'] })
       if (r.status !== 0 || !existsSync(join(dir, 'index.html'))) throw new Error('could not build the UI: run `npm run build` and try again')
     }
     const home = defaultHome(io.env)

@@ -1,0 +1,92 @@
+// Drop files here, or pick them with the native dialog (desktop) or the page's file picker (browser mode).
+// Hands back absolute paths resolved through window.api.pathForFile.
+import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react'
+import { api } from '../api'
+import { defineMessages, useT } from '../i18n'
+
+const messages = defineMessages({
+  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vdi, image tars', staging: 'Preparing {name}…' },
+  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vdi、镜像 tar', staging: '正在准备 {name}…' },
+})
+
+export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; testId?: string }) {
+  const t = useT(messages)
+  const [over, setOver] = useState(false)
+  const [busy, setBusy] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const input = useRef<HTMLInputElement>(null)
+
+  async function accept(files: File[]) {
+    setError(null)
+    try {
+      const paths: string[] = []
+      for (const f of multiple ? files : files.slice(0, 1)) {
+        setBusy(f.name)
+        paths.push(await api.pathForFile(f))
+      }
+      if (paths.length) onFiles(paths)
+    } catch (err) {
+      setError((err as Error).message)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  async function openDialog() {
+    const info = await api.invoke('app.info', {})
+    if (info.nativeDialogs) {
+      const { path } = await api.invoke('dialog.openPackage', {})
+      if (path) onFiles([path])
+    } else input.current?.click()
+  }
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault()
+    setOver(false)
+    void accept([...e.dataTransfer.files])
+  }
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault()
+      void openDialog()
+    }
+  }
+
+  return (
+    <div
+      className={`dropzone${over ? ' over' : ''}`}
+      data-testid={testId}
+      role="button"
+      tabIndex={0}
+      aria-label={label ?? t('drop')}
+      onKeyDown={onKey}
+      onDragOver={(e) => {
+        e.preventDefault()
+        setOver(true)
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      <div className="dropzone-title">{label ?? t('drop')}</div>
+      <div className="muted">{t('hint')}</div>
+      <div className="dropzone-or muted">{t('or')}</div>
+      <button type="button" className="btn" onClick={(e) => { e.stopPropagation(); void openDialog() }} data-testid="open-package">
+        {t('open')}
+      </button>
+      <input
+        ref={input}
+        type="file"
+        multiple={multiple}
+        hidden
+        data-testid="file-input"
+        aria-label={t('open')}
+        onChange={(e) => {
+          void accept([...(e.target.files ?? [])])
+          e.target.value = ''
+        }}
+      />
+      {busy && <div className="muted" role="status">{t('staging', { name: busy })}</div>}
+      {error && <div className="error" role="alert">{error}</div>}
+    </div>
+  )
+}

@@ -1,0 +1,43 @@
+// A task's progress: phase, percentage bar, bytes, windowed speed, ETA, and Cancel.
+import type { ProgressRecordDto } from '../../src-preload/contract'
+import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
+import { defineMessages, useT } from '../i18n'
+
+const messages = defineMessages({
+  en: { cancel: 'Cancel', eta: 'ETA {eta}', starting: 'Starting…', progress: 'Progress' },
+  'zh-CN': { cancel: '取消', eta: '剩余 {eta}', starting: '正在开始…', progress: '进度' },
+})
+
+export function ProgressBar({ progress, onCancel, label }: { progress: ProgressRecordDto | null; onCancel?: () => void; label?: string }) {
+  const t = useT(messages)
+  const pct = progress ? progressPercent(progress) : null
+  return (
+    <div className="progress" data-testid="progress">
+      <div className="progress-head">
+        <span className="progress-phase">{label ?? progress?.phase ?? t('starting')}</span>
+        {progress && (
+          <span className="progress-numbers muted">
+            {formatBytes(progress.bytesDone)}
+            {progress.bytesTotal !== null && ` / ${formatBytes(progress.bytesTotal)}`} · {formatBytes(progress.bytesPerSecond)}/s · {t('eta', { eta: formatEta(progress.etaSeconds) })}
+          </span>
+        )}
+        {onCancel && (
+          <button type="button" className="btn btn-secondary" onClick={onCancel} data-testid="cancel">
+            {t('cancel')}
+          </button>
+        )}
+      </div>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label={label ?? t('progress')}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct === null ? undefined : Math.round(pct)}
+      >
+        <div className={`progress-fill${pct === null ? ' indeterminate' : ''}`} style={{ width: pct === null ? '30%' : `${pct}%` }} />
+      </div>
+      {progress?.detail && <div className="progress-detail muted">{progress.detail}</div>}
+    </div>
+  )
+}

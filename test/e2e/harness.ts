@@ -1,0 +1,115 @@
+// End-to-end harness: starts the real `preflight ui` (browser mode, the real services in their worker) as a
+// child process with its own PREFLIGHT_HOME, and drives it in Debian's Chromium through playwright-core.
+// Screenshots of each step go to test-output/e2e/<suite>/ (git-ignored).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+
+export const ROOT = resolve(__dirname, '..', '..')
+export const CHROMIUM = process.env.PREFLIGHT_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+]
+
+export interface UiServer {
+  url: string
+  origin: string
+  token: string
+  home: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+export function tmp(prefix: string): string {
+  return mkdtempSync(join(process.env.TMPDIR!, prefix))
+}
+
+export async function startUi(home = tmp('home-')): Promise<UiServer> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'preflight.cjs'), 'ui', '--no-open'], {
+    env: { ...process.env, PREFLIGHT_HOME: home, CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += String(d)))
+  const url = await new Promise<string>((res, rej) => {
+    let out = ''
+    const timer = setTimeout(() => rej(new Error(`preflight ui did not start: ${stderr}`)), 60_000)
+    child.stdout!.on('data', (d) => {
+      out += String(d)
+      const m = /Preflight UI: (\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        res(m[1])
+      }
+    })
+    child.once('exit', (code) => rej(new Error(`preflight ui exited with ${code}: ${stderr}`)))
+  })
+  const u = new URL(url)
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token')!,
+    home,
+    process: child,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res()
+        child.once('exit', () => res())
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+      }),
+  }
+}
+
+export interface Browser {
+  context: BrowserContext
+  page: Page
+  /** Requests that left 127.0.0.1 (must stay empty). */
+  foreignRequests: string[]
+  shot(step: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openBrowser(suite: string, url: string, viewport = { width: 1280, height: 800 }): Promise<Browser> {
+  const profile = tmp('chromium-')
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, viewport })
+  const page = context.pages()[0] ?? (await context.newPage())
+  const foreignRequests: string[] = []
+  page.on('request', (r) => {
+    const h = new URL(r.url()).hostname
+    if (!['127.0.0.1', 'localhost'].includes(h) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreignRequests.push(r.url())
+  })
+  const dir = join(ROOT, 'test-output', 'e2e', suite)
+  mkdirSync(dir, { recursive: true })
+  let n = 0
+  await page.goto(url)
+  return {
+    context,
+    page,
+    foreignRequests,
+    async shot(step) {
+      n++
+      await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${step}.png`), fullPage: true })
+    },
+    close: () => context.close(),
+  }
+}
+
+/** Drop real files on an element, as a user dragging from the file manager would (a DataTransfer with File objects). */
+export async function dropFiles(page: Page, selector: string, files: string[]): Promise<void> {
+  const payload = files.map((f) => ({ name: basename(f), b64: readFileSync(f).toString('base64') }))
+  const dt = await page.evaluateHandle((items) => {
+    const transfer = new DataTransfer()
+    for (const it of items) {
+      const bin = atob(it.b64)
+      const bytes = new Uint8Array(bin.length)
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
+      transfer.items.add(new File([bytes], it.name))
+    }
+    return transfer
+  }, payload)
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: dt })
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: dt })
+}
