@@ -56,3 +56,19 @@ describe('service host', () => {
     expect(done).toMatchObject({ ok: false, error: { code: 'not-found' } })
   })
 })
+
+describe('cancellation', () => {
+  it('cancelling a running identify ends it as cancelled', async () => {
+    const { openSync, ftruncateSync, closeSync } = await import('node:fs')
+    const file = join(home, 'big.sparse')
+    const fd = openSync(file, 'w')
+    ftruncateSync(fd, 8 * 1024 * 1024 * 1024)
+    closeSync(fd)
+    const wire = (await host.dispatch('inspect.identify', { path: file })) as { ok: true; result: { taskId: string } }
+    const { taskId } = wire.result
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await host.dispatch('task.cancel', { taskId })).toMatchObject({ ok: true, result: { cancelled: true } })
+    const done = await finished(taskId)
+    expect(done).toMatchObject({ ok: false, error: { code: 'cancelled' } })
+  })
+})
