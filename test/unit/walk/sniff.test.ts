@@ -5,8 +5,9 @@ import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { kindFromBytes } from '../../../src-main/inspect/identify'
 import { sniff } from '../../../src-main/walk/sniff'
+import { corporaDir } from '../../corpora'
 
-const corpora = join(__dirname, '../../../../shared/corpora')
+const corpora = corporaDir()
 const pad = (s: string | number[], at = 0, len = 70000) => {
   const b = Buffer.alloc(len)
   ;(typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s)).copy(b, at)
