@@ -1,4 +1,8 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const __dirname = dirname(fileURLToPath(import.meta.url))
 
 // Two projects: unit (plain Node, never imports electron) and e2e (browser mode in Debian's Chromium).
 export default defineConfig({
@@ -11,7 +15,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: [resolve(__dirname, 'test/global-setup.ts')],
         },
       },
       {
@@ -22,7 +26,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: [resolve(__dirname, 'test/global-setup.ts')],
         },
       },
     ],

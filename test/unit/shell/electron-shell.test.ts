@@ -1,0 +1,111 @@
+// The Electron shell under a stand-in 'electron' module (the real binary cannot run here): the window's
+// security settings, window.open and navigation refusal, blocked remote requests, and IPC sender checks.
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+
+const state = vi.hoisted(() => ({
+  windows: [] as any[],
+  handlers: new Map<string, (event: any, input: unknown) => Promise<any>>(),
+  beforeRequest: null as null | ((details: { url: string }, cb: (r: { cancel: boolean }) => void) => void),
+  permission: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+  dispatched: [] as Array<{ channel: string; input: unknown }>,
+}))
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    options: any
+    webContents: any
+    openHandler: any
+    navigate: any
+    loaded: string | null = null
+    constructor(options: any) {
+      this.options = options
+      const self = this
+      this.webContents = {
+        mainFrame: { url: '' },
+        setWindowOpenHandler(h: any) { self.openHandler = h },
+        on(ev: string, h: any) { if (ev === 'will-navigate') self.navigate = h },
+        send: vi.fn(),
+      }
+      state.windows.push(this)
+    }
+    once() {}
+    show() {}
+    loadFile(f: string) { this.loaded = f; this.webContents.mainFrame.url = `file://${f}`; return Promise.resolve() }
+    loadURL(u: string) { this.loaded = u; return Promise.resolve() }
+    static getAllWindows() { return state.windows }
+    static fromWebContents(wc: any) { return state.windows.find((w) => w.webContents === wc) ?? null }
+  }
+  return {
+    app: { whenReady: () => Promise.resolve(), on: vi.fn(), getPath: () => process.env.TMPDIR, quit: vi.fn() },
+    BrowserWindow,
+    ipcMain: { handle: (name: string, h: any) => state.handlers.set(name, h) },
+    dialog: { showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/picked/pkg.zip'] })) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: any) => (state.permission = h),
+        webRequest: { onBeforeRequest: (h: any) => (state.beforeRequest = h) },
+      },
+    },
+    shell: { openExternal: vi.fn() },
+  }
+})
+
+vi.mock('../../../src-main/services/worker-client', () => ({
+  startServiceWorker: () => ({
+    dispatch: async (channel: string, input: unknown) => {
+      state.dispatched.push({ channel, input })
+      return { ok: true, result: { echoed: channel } }
+    },
+    close: async () => {},
+  }),
+}))
+
+beforeAll(async () => {
+  await import('../../../src-main/index')
+  await new Promise((r) => setTimeout(r, 10))
+})
+
+describe('Electron shell', () => {
+  it('creates the window with context isolation, sandbox and no node integration', () => {
+    const win = state.windows[0]
+    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+    expect(win.options.webPreferences.preload).toMatch(/preload[\\/]index\.cjs$/)
+    expect(win.loaded).toMatch(/renderer[\\/]index\.html$/)
+  })
+
+  it('denies window.open and navigation away from the app', () => {
+    const win = state.windows[0]
+    expect(win.openHandler({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
+    const e = { preventDefault: vi.fn() }
+    win.navigate(e, 'https://evil.example/')
+    expect(e.preventDefault).toHaveBeenCalled()
+  })
+
+  it('blocks every request that leaves the app and every permission', () => {
+    const results: boolean[] = []
+    state.beforeRequest!({ url: 'https://example.com/x.js' }, (r) => results.push(r.cancel))
+    state.beforeRequest!({ url: 'file:///app/out/renderer/index.html' }, (r) => results.push(r.cancel))
+    expect(results).toEqual([true, false])
+    let granted: boolean | null = null
+    state.permission!(null, 'media', (ok) => (granted = ok))
+    expect(granted).toBe(false)
+  })
+
+  it('answers IPC only from our own main frame; forwards payloads to the services for validation', async () => {
+    const win = state.windows[0]
+    const handler = state.handlers.get('preflight:inspect.identify')!
+    const trusted = { sender: win.webContents, senderFrame: win.webContents.mainFrame }
+    expect(await handler(trusted, { path: '/x' })).toMatchObject({ ok: true })
+    expect(state.dispatched.at(-1)).toEqual({ channel: 'inspect.identify', input: { path: '/x' } })
+    const otherFrame = { sender: win.webContents, senderFrame: { url: 'https://evil.example/' } }
+    expect(await handler(otherFrame, { path: '/x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    const stranger = { sender: { mainFrame: {} }, senderFrame: {} }
+    expect(await handler(stranger, {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+  })
+
+  it('answers the native open dialog in the shell', async () => {
+    const win = state.windows[0]
+    const handler = state.handlers.get('preflight:dialog.openPackage')!
+    expect(await handler({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, {})).toEqual({ ok: true, result: { path: '/picked/pkg.zip' } })
+  })
+})
