@@ -1,6 +1,6 @@
 // Drop files here, or pick them with the native dialog (desktop) or the page's file picker (browser mode).
 // Hands back absolute paths resolved through window.api.pathForFile.
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react'
+import { useRef, useState, type DragEvent } from 'react'
 import { api } from '../api'
 import { defineMessages, useT } from '../i18n'
 
@@ -45,21 +45,13 @@ export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone'
     setOver(false)
     void accept([...e.dataTransfer.files])
   }
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault()
-      void openDialog()
-    }
-  }
 
   return (
     <div
       className={`dropzone${over ? ' over' : ''}`}
       data-testid={testId}
-      role="button"
-      tabIndex={0}
+      role="region"
       aria-label={label ?? t('drop')}
-      onKeyDown={onKey}
       onDragOver={(e) => {
         e.preventDefault()
         setOver(true)

@@ -113,3 +113,29 @@ export async function dropFiles(page: Page, selector: string, files: string[]): 
   await page.dispatchEvent(selector, 'dragover', { dataTransfer: dt })
   await page.dispatchEvent(selector, 'drop', { dataTransfer: dt })
 }
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: Array<{ target: string[] }>
+}
+
+/** Run axe-core in the page (evaluated through DevTools, so the page's CSP stays on) and return its violations. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+  return page.evaluate(async (src) => {
+    // eslint-disable-next-line no-eval
+    ;(0, eval)(src)
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe
+    const r = await axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
+  }, source)
+}
+
+/** The serious and critical ones, as readable lines (for expect(...).toEqual([])). */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return (await axeViolations(page))
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}

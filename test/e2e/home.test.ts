@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { dropFiles, openBrowser, startUi, tmp, type UiServer } from './harness'
+import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 
 let ui: UiServer
 beforeAll(async () => {
@@ -61,6 +61,7 @@ describe('browser mode', () => {
     try {
       await b.page.getByTestId('dropzone').waitFor()
       await b.shot('home')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
       await dropFiles(b.page, '[data-testid=dropzone]', [file])
       await b.page.getByTestId('fact-sha256').waitFor({ timeout: 60_000 })
       await b.shot('identified')
