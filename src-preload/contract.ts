@@ -37,8 +37,40 @@ export interface AppInfo {
   nativeDialogs: boolean
 }
 
+export interface FindingDto {
+  rule: string
+  severity: 'blocker' | 'warning' | 'info'
+  message: string
+  location: string
+  details?: Record<string, unknown>
+  waived?: boolean
+  waiverReason?: string
+}
+
+export interface DraftDto {
+  id: string
+  title: string
+  profile: string
+  values: Record<string, unknown>
+  waivers: unknown[]
+  lastReport: unknown | null
+  revision: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface DraftSummaryDto {
+  id: string
+  title: string
+  profile: string
+  revision: number
+  updatedAt: string
+  verdict: 'pass' | 'fail' | null
+}
+
 export const taskId = z.string().uuid()
 const filePath = z.string().min(1).max(4096)
+export const profileId = z.enum(['koogallery-app', 'koogallery-container', 'koogallery-image', 'scp-image', 'swr-image'])
 
 export const channels = {
   'app.info': { input: z.object({}).strict(), result: result<AppInfo>() },
@@ -49,6 +81,25 @@ export const channels = {
   'inspect.identify': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
+  // ---- drafts (src-main/drafts)
+  'drafts.list': { input: z.object({ query: z.string().max(200).optional() }).strict(), result: result<{ drafts: DraftSummaryDto[] }>() },
+  'drafts.get': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<DraftDto>() },
+  'drafts.create': { input: z.object({ profile: profileId, title: z.string().max(200).optional(), values: z.record(z.string(), z.unknown()).optional() }).strict(), result: result<DraftDto>() },
+  'drafts.save': {
+    input: z.object({ id: z.string().min(1).max(100), values: z.record(z.string(), z.unknown()), title: z.string().max(200).optional(), waivers: z.array(z.unknown()).optional(), lastReport: z.unknown().optional() }).strict(),
+    result: result<{ revision: number; updatedAt: string }>(),
+  },
+  'drafts.duplicate': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<DraftDto>() },
+  'drafts.delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ ok: true }>() },
+  'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: Array<{ revision: number; savedAt: string; changedPaths: string[] }> }>() },
+  'drafts.diff': { input: z.object({ id: z.string().min(1).max(100), from: z.number().int().positive(), to: z.number().int().positive() }).strict(), result: result<{ changes: Array<{ path: string; before: unknown; after: unknown }> }>() },
+  'drafts.restore': { input: z.object({ id: z.string().min(1).max(100), revision: z.number().int().positive() }).strict(), result: result<DraftDto>() },
+  'drafts.export': { input: z.object({ id: z.string().min(1).max(100), path: filePath }).strict(), result: result<{ path: string }>() },
+  'drafts.import': { input: z.object({ path: filePath }).strict(), result: result<DraftDto>() },
+  'drafts.validate': { input: z.object({ profile: profileId, values: z.record(z.string(), z.unknown()) }).strict(), result: result<{ findings: FindingDto[] }>() },
+  'drafts.manifest': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']), path: filePath.optional() }).strict(), result: result<{ path: string | null; content: string }>() },
+  'drafts.submit': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ manifest: unknown; requestsToday: number; findings: FindingDto[] }>() },
+  'release.requests': { input: z.object({}).strict(), result: result<{ today: number }>() },
 } as const
 
 export type Channels = typeof channels

@@ -2,6 +2,7 @@
 // its own block; the Handlers type makes the compiler refuse a channel without a handler.
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
 import { PreflightError } from '../../src-preload/errors'
+import { DraftService } from '../drafts/service'
 import { identifyFile } from '../inspect/identify'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
@@ -19,6 +20,7 @@ export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<Re
 export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
+  const drafts = new DraftService(ctx.db)
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
     'settings.get': ({ key }) => ({ value: getSetting<unknown>(ctx.db, key, null) }),
@@ -40,5 +42,24 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
+    // ---- drafts
+    'drafts.list': ({ query }) => ({ drafts: drafts.store.list(query) }),
+    'drafts.get': ({ id }) => drafts.store.get(id),
+    'drafts.create': ({ profile, title, values }) => drafts.store.create(profile, title, values),
+    'drafts.save': ({ id, ...change }) => drafts.store.save(id, change),
+    'drafts.duplicate': ({ id }) => drafts.store.duplicate(id),
+    'drafts.delete': ({ id }) => {
+      drafts.store.delete(id)
+      return { ok: true as const }
+    },
+    'drafts.revisions': ({ id }) => ({ revisions: drafts.store.revisions(id) }),
+    'drafts.diff': ({ id, from, to }) => ({ changes: drafts.store.diff(id, from, to) }),
+    'drafts.restore': ({ id, revision }) => drafts.store.restore(id, revision),
+    'drafts.export': async ({ id, path }) => ({ path: await drafts.store.exportTo(id, path) }),
+    'drafts.import': ({ path }) => drafts.store.importFrom(path),
+    'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
+    'drafts.manifest': ({ id, format, path }) => drafts.writeManifest(id, format, path),
+    'drafts.submit': ({ id }) => drafts.submit(id),
+    'release.requests': () => ({ today: drafts.store.requestsOn() }),
   }
 }

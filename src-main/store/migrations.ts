@@ -25,4 +25,36 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    name: '0002-drafts',
+    sql: `
+      CREATE TABLE drafts (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        values_json TEXT NOT NULL,
+        waivers_json TEXT NOT NULL DEFAULT '[]',
+        last_report_json TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE draft_revisions (
+        draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        saved_at TEXT NOT NULL,
+        title TEXT NOT NULL,
+        values_json TEXT NOT NULL,
+        changed_paths TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (draft_id, revision)
+      );
+      CREATE TABLE release_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        draft_id TEXT,
+        requested_at TEXT NOT NULL,
+        day TEXT NOT NULL
+      );
+      CREATE INDEX release_requests_day ON release_requests(day);
+    `,
+  },
 ]

@@ -1,0 +1,96 @@
+// The release manifest: everything the seller will paste into the marketplace console — every field, the
+// package and its verdict, the validation findings, and the upload destination (object URL or registry pull
+// address) — as JSON and as a printable, self-contained HTML page.
+import type { Finding } from '../reports/model'
+import { ruleText } from '../rules/catalogue'
+import type { Draft } from './drafts'
+
+export const MANIFEST_SCHEMA = 'preflight.release-manifest/1'
+
+export interface ReleaseManifest {
+  schema: typeof MANIFEST_SCHEMA
+  generatedAt: string
+  draft: { id: string; title: string; revision: number }
+  profile: string
+  package: { path?: string; name?: string; size?: number; sha256?: string; kind?: string; verdict: 'pass' | 'fail' | null }
+  destination: { kind: 'object-storage' | 'registry' | 'folder' | 'none'; address: string | null }
+  fields: Array<{ path: string; value: unknown }>
+  findings: Finding[]
+  ready: boolean
+  requestsToday: number
+}
+
+type Values = Record<string, unknown>
+
+function flatten(v: unknown, prefix: string, out: Array<{ path: string; value: unknown }>): void {
+  if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, out)
+  } else if (v !== undefined && v !== '') out.push({ path: prefix, value: v })
+}
+
+/** Where the package will be: the object URL to paste into the console, or the registry pull address. */
+export function destinationOf(profile: string, values: Values): ReleaseManifest['destination'] {
+  const attrs = (values.attrs ?? {}) as Values
+  const swr = (values.swr ?? {}) as Values
+  if (profile === 'swr-image' && attrs.organization && attrs.repository) {
+    const reg = String(swr.registry ?? '').replace(/^https?:\/\//, '').replace(/\/$/, '')
+    return { kind: 'registry', address: `${reg ? `${reg}/` : ''}${attrs.organization}/${attrs.repository}:${attrs.tag ?? 'latest'}` }
+  }
+  const upload = (values.upload ?? {}) as Values
+  const target = typeof upload.target === 'string' ? upload.target : ''
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(target)
+  if (s3) {
+    const endpoint = typeof upload.endpoint === 'string' && upload.endpoint ? upload.endpoint.replace(/\/$/, '') : ''
+    return { kind: 'object-storage', address: endpoint ? `${endpoint}/${s3[1]}/${s3[2]}` : `https://${s3[1]}.obs.${upload.region ?? 'cn-north-4'}.myhuaweicloud.com/${s3[2]}` }
+  }
+  if (target.startsWith('docker://')) return { kind: 'registry', address: target.slice('docker://'.length) }
+  if (target.startsWith('file://')) return { kind: 'folder', address: decodeURIComponent(target.slice('file://'.length)) }
+  return { kind: 'none', address: null }
+}
+
+export function buildManifest(draft: Draft, findings: Finding[], requestsToday: number): ReleaseManifest {
+  const pkg = (draft.values.package ?? {}) as ReleaseManifest['package']
+  const report = draft.lastReport as { verdict?: 'pass' | 'fail' } | null
+  const fields: ReleaseManifest['fields'] = []
+  const { package: _p, released: _r, ...rest } = draft.values
+  flatten(rest, '', fields)
+  const verdict = report?.verdict ?? null
+  return {
+    schema: MANIFEST_SCHEMA,
+    generatedAt: new Date().toISOString(),
+    draft: { id: draft.id, title: draft.title, revision: draft.revision },
+    profile: draft.profile,
+    package: { path: pkg.path, name: pkg.name, size: pkg.size, sha256: pkg.sha256, kind: pkg.kind, verdict },
+    destination: destinationOf(draft.profile, draft.values),
+    fields,
+    findings,
+    ready: verdict === 'pass' && !findings.some((f) => f.severity === 'blocker' && !f.waived),
+    requestsToday,
+  }
+}
+
+const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+
+export function manifestHtml(m: ReleaseManifest): string {
+  const fmt = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Release manifest — ${esc(m.draft.title)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:32px;color:#1b1f24}h1{font-size:20px}table{border-collapse:collapse;width:100%;margin:12px 0}
+th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}th{background:#f3f5f8}.mono{font-family:monospace;word-break:break-all}
+.ready{color:#067647;font-weight:700}.notready{color:#b42318;font-weight:700}@media print{body{margin:12mm}}</style></head><body>
+<h1>Release manifest: ${esc(m.draft.title)}</h1>
+<p>Profile <b>${esc(m.profile)}</b> · draft revision ${m.draft.revision} · generated ${esc(m.generatedAt)}</p>
+<p class="${m.ready ? 'ready' : 'notready'}">${m.ready ? 'Ready to submit' : 'Not ready: see the findings below'}</p>
+<h2>Package</h2><table>
+<tr><th>File</th><td>${esc(m.package.name ?? '—')}</td></tr><tr><th>Path</th><td class="mono">${esc(m.package.path ?? '—')}</td></tr>
+<tr><th>SHA-256</th><td class="mono">${esc(m.package.sha256 ?? '—')}</td></tr><tr><th>Pre-scan verdict</th><td>${esc(m.package.verdict ?? 'not scanned')}</td></tr>
+<tr><th>Destination</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
+<h2>Fields</h2><table><tr><th>Field</th><th>Value</th></tr>
+${m.fields.map((f) => `<tr><td class="mono">${esc(f.path)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
+<h2>Findings</h2>${m.findings.length === 0 ? '<p>None.</p>' : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
+${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`}
+<p>Release requests today: ${m.requestsToday}${m.requestsToday >= 10 ? ' — review may take longer than 3 working days.' : ''}</p>
+</body></html>
+`
+}

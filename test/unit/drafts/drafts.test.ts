@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { diffValues } from '../../../src-main/drafts/diff'
+import { DraftStore } from '../../../src-main/drafts/drafts'
+import { DraftService } from '../../../src-main/drafts/service'
+import { openDatabase } from '../../../src-main/store/db'
+
+let store: DraftStore
+let service: DraftService
+beforeEach(() => {
+  const db = openDatabase(':memory:')
+  service = new DraftService(db)
+  store = service.store
+})
+
+describe('drafts', () => {
+  it('saves revisions, lists changed paths, diffs and restores (a restore is a new revision)', () => {
+    const d = store.create('scp-image', 'My image', { attrs: { name: 'a' } })
+    expect(d.revision).toBe(1)
+    expect(store.save(d.id, { values: { attrs: { name: 'b', osType: 'Ubuntu' } } }).revision).toBe(2)
+    expect(store.save(d.id, { values: { attrs: { name: 'b', osType: 'Ubuntu' } } }).revision).toBe(2) // unchanged: no revision
+    store.save(d.id, { values: { attrs: { name: 'c', osType: 'Ubuntu' } } })
+    const revs = store.revisions(d.id)
+    expect(revs.map((r) => r.revision)).toEqual([3, 2, 1])
+    expect(revs[1].changedPaths).toEqual(['attrs.name', 'attrs.osType'])
+    expect(store.diff(d.id, 1, 3)).toEqual([
+      { path: 'attrs.name', before: 'a', after: 'c' },
+      { path: 'attrs.osType', before: undefined, after: 'Ubuntu' },
+    ])
+    const restored = store.restore(d.id, 1)
+    expect(restored.revision).toBe(4)
+    expect(restored.values).toEqual({ attrs: { name: 'a' } })
+  })
+
+  it('searches, duplicates and deletes', () => {
+    const a = store.create('koogallery-app', 'Alpha', { asset: { name: 'alpha-tool' } })
+    store.create('swr-image', 'Beta', {})
+    expect(store.list('alpha').map((x) => x.title)).toEqual(['Alpha'])
+    expect(store.list('swr').map((x) => x.title)).toEqual(['Beta'])
+    const copy = store.duplicate(a.id)
+    expect(copy.title).toBe('Alpha (copy)')
+    expect(copy.values).toEqual(a.values)
+    store.delete(a.id)
+    expect(() => store.get(a.id)).toThrow(/No draft/)
+    expect(store.list().length).toBe(2)
+  })
+
+  it('export → import reproduces the draft exactly, with its history', async () => {
+    const d = store.create('koogallery-image', 'Image', { attrs: { name: 'x' }, versions: [{ name: 'V1.0' }] })
+    store.save(d.id, { values: { attrs: { name: 'y' }, versions: [{ name: 'V1.1' }] }, waivers: [{ rule: 'qcow2.dirty', reason: 'known' }], lastReport: { verdict: 'pass' } })
+    const file = join(process.env.TMPDIR!, `draft-${d.id}.json`)
+    await store.exportTo(d.id, file)
+    const original = store.get(d.id)
+    // into a fresh database: same id, same everything
+    const other = new DraftStore(openDatabase(':memory:'))
+    const imported = await other.importFrom(file)
+    expect(imported).toEqual(original)
+    expect(other.revisions(imported.id).map((r) => r.revision)).toEqual([2, 1])
+    // into the same database: a new id, same content
+    const again = await store.importFrom(file)
+    expect(again.id).not.toBe(d.id)
+    expect({ ...again, id: d.id }).toEqual(original)
+  })
+
+  it('refuses a file that is not a draft export with a clear error', async () => {
+    const file = join(process.env.TMPDIR!, 'not-a-draft.json')
+    writeFileSync(file, '{"hello": 1}')
+    await expect(store.importFrom(file)).rejects.toThrow(/not a Preflight draft export/)
+    await expect(store.importFrom(join(process.env.TMPDIR!, 'missing.json'))).rejects.toThrow(/No such file/)
+  })
+
+  it('counts release requests per day and warns from the tenth', () => {
+    const d = store.create('koogallery-image', 'X', {})
+    for (let i = 0; i < 9; i++) store.recordRequest(d.id)
+    expect(service.validate('koogallery-image', {}).some((f) => f.rule === 'release.daily-requests')).toBe(false)
+    expect(service.submit(d.id).requestsToday).toBe(10)
+    expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')?.severity).toBe('info')
+  })
+
+  it('writes the manifest with the destination to paste into the console', async () => {
+    const d = store.create('swr-image', 'Web', { attrs: { organization: 'acme', repository: 'web', tag: '1.2' }, swr: { registry: 'swr.example.com' } })
+    const json = JSON.parse((await service.writeManifest(d.id, 'json')).content)
+    expect(json.destination).toEqual({ kind: 'registry', address: 'swr.example.com/acme/web:1.2' })
+    const out = join(process.env.TMPDIR!, 'manifest.html')
+    await service.writeManifest(d.id, 'html', out)
+    const html = readFileSync(out, 'utf8')
+    expect(html).toContain('swr.example.com/acme/web:1.2')
+    expect(html).not.toMatch(/<script|https?:\/\/(?!swr)/)
+  })
+
+  it('diffValues reports leaf paths', () => {
+    expect(diffValues({ a: [1, 2], b: { c: 1 } }, { a: [1], b: { c: 2 } })).toEqual([
+      { path: 'a.1', before: 2, after: undefined },
+      { path: 'b.c', before: 1, after: 2 },
+    ])
+  })
+})
