@@ -94,7 +94,7 @@ export const channels = {
   'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: Array<{ revision: number; savedAt: string; changedPaths: string[] }> }>() },
   'drafts.diff': { input: z.object({ id: z.string().min(1).max(100), from: z.number().int().positive(), to: z.number().int().positive() }).strict(), result: result<{ changes: Array<{ path: string; before: unknown; after: unknown }> }>() },
   'drafts.restore': { input: z.object({ id: z.string().min(1).max(100), revision: z.number().int().positive() }).strict(), result: result<DraftDto>() },
-  'drafts.export': { input: z.object({ id: z.string().min(1).max(100), path: filePath }).strict(), result: result<{ path: string }>() },
+  'drafts.export': { input: z.object({ id: z.string().min(1).max(100), path: filePath.optional() }).strict(), result: result<{ path: string | null; content: string }>() },
   'drafts.import': { input: z.object({ path: filePath }).strict(), result: result<DraftDto>() },
   'drafts.validate': { input: z.object({ profile: profileId, values: z.record(z.string(), z.unknown()) }).strict(), result: result<{ findings: FindingDto[] }>() },
   'drafts.manifest': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']), path: filePath.optional() }).strict(), result: result<{ path: string | null; content: string }>() },

@@ -181,14 +181,18 @@ export class DraftStore {
     return this.get(id)
   }
 
-  async exportTo(id: string, path: string): Promise<string> {
+  /** The export document; written atomically to `path` when given. */
+  async exportTo(id: string, path?: string): Promise<{ path: string | null; content: string }> {
     const draft = this.get(id)
     const revisions = (this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision').all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>)
       .map((r) => ({ revision: r.revision, savedAt: r.saved_at, title: r.title, values: JSON.parse(r.values_json) as Values }))
-    const tmp = `${path}.partial-${process.pid}`
-    await writeFile(tmp, `${JSON.stringify({ schema: EXPORT_SCHEMA, draft, revisions }, null, 2)}\n`)
-    await rename(tmp, path)
-    return path
+    const content = `${JSON.stringify({ schema: EXPORT_SCHEMA, draft, revisions }, null, 2)}\n`
+    if (path) {
+      const tmp = `${path}.partial-${process.pid}`
+      await writeFile(tmp, content)
+      await rename(tmp, path)
+    }
+    return { path: path ?? null, content }
   }
 
   /** Import an exported draft. It keeps its id unless a draft with that id exists, then it gets a new one. */

@@ -52,7 +52,7 @@ export function buildManifest(draft: Draft, findings: Finding[], requestsToday: 
   const pkg = (draft.values.package ?? {}) as ReleaseManifest['package']
   const report = draft.lastReport as { verdict?: 'pass' | 'fail' } | null
   const fields: ReleaseManifest['fields'] = []
-  const { package: _p, released: _r, ...rest } = draft.values
+  const { package: _p, released: _r, wizard: _w, ...rest } = draft.values
   flatten(rest, '', fields)
   const verdict = report?.verdict ?? null
   return {

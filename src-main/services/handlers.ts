@@ -55,7 +55,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'drafts.revisions': ({ id }) => ({ revisions: drafts.store.revisions(id) }),
     'drafts.diff': ({ id, from, to }) => ({ changes: drafts.store.diff(id, from, to) }),
     'drafts.restore': ({ id, revision }) => drafts.store.restore(id, revision),
-    'drafts.export': async ({ id, path }) => ({ path: await drafts.store.exportTo(id, path) }),
+    'drafts.export': ({ id, path }) => drafts.store.exportTo(id, path),
     'drafts.import': ({ path }) => drafts.store.importFrom(path),
     'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
     'drafts.manifest': ({ id, format, path }) => drafts.writeManifest(id, format, path),

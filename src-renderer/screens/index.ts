@@ -1,7 +1,11 @@
 // Every screen, in navigation order. One import and one entry per screen.
+import { Drafts } from './Drafts'
 import { Home } from './Home'
 import { registerScreens } from './registry'
+import { Wizard } from './wizard/Wizard'
 
 registerScreens([
   { id: 'home', label: { en: 'Home', 'zh-CN': '首页' }, component: Home },
+  { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
+  { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
 ])

@@ -1,0 +1,320 @@
+// The release wizard: one draft, walked through the console's steps for its profile. Every change autosaves
+// (useDraft) and is validated live by the same schemas as the CLI's --attrs and the release manifest.
+import { useEffect, useRef, useState } from 'react'
+import type { DraftDto, FindingDto, PackageFactsDto } from '../../../src-preload/contract'
+import { formatBytes } from '../../../src-preload/format'
+import { api } from '../../api'
+import { download } from '../../download'
+import { DropZone } from '../../components/DropZone'
+import { Field, type FieldSpec } from '../../components/form/Field'
+import { getPath, setPath, type Values } from '../../components/form/paths'
+import { ProgressBar } from '../../components/ProgressBar'
+import { defineMessages, useLang, useT } from '../../i18n'
+import { useNav } from '../../stores/nav'
+import { cancelTask, startTask, useTask } from '../../stores/tasks'
+import { hasScreen } from '../registry'
+import { prefill } from './derive'
+import { PROFILES, STEPS, type ProfileId, type StepSpec } from './spec'
+import { useDraft } from './useDraft'
+
+const messages = defineMessages({
+  en: {
+    title: 'Release wizard', steps: 'Wizard steps', back: 'Back', next: 'Next', choose: 'Choose what you are preparing',
+    saved: 'Saved · revision {rev}', saving: 'Saving…', pending: 'Unsaved changes', saveFailed: 'Not saved: {error}',
+    errorsInStep: '{n} to fix', draftTitle: 'Draft title', identifying: 'Identifying and hashing', packageChosen: 'Package',
+    buildFromImages: 'Build from image tars…', replace: 'Choose another file', scan: 'Run pre-scan', rescan: 'Scan again', scanning: 'Pre-scanning',
+    verdictPass: 'Pass: no blocker found', verdictFail: 'Fail: {n} blocker(s) to fix before upload', noPackage: 'Choose the package first (previous step).',
+    scanUnavailable: 'The pre-scan could not run: {error}', findings: 'Findings', rule: 'Rule', location: 'Location', message: 'Message',
+    review: 'Everything the console will ask for', destination: 'Upload destination', target: 'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
+    endpoint: 'Object storage endpoint (optional)', exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
+    submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
+    ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
+    queue: 'Add upload to the queue',
+  },
+  'zh-CN': {
+    title: '发布向导', steps: '向导步骤', back: '上一步', next: '下一步', choose: '选择要准备的内容',
+    saved: '已保存 · 修订 {rev}', saving: '正在保存…', pending: '有未保存的更改', saveFailed: '未保存：{error}',
+    errorsInStep: '{n} 项待修复', draftTitle: '草稿标题', identifying: '正在识别并计算哈希', packageChosen: '软件包',
+    buildFromImages: '从镜像 tar 构建…', replace: '选择其他文件', scan: '运行预扫描', rescan: '重新扫描', scanning: '正在预扫描',
+    verdictPass: '通过：未发现阻断项', verdictFail: '未通过：上传前需修复 {n} 个阻断项', noPackage: '请先选择软件包（上一步）。',
+    scanUnavailable: '预扫描无法运行：{error}', findings: '检查结果', rule: '规则', location: '位置', message: '说明',
+    review: '控制台需要填写的全部内容', destination: '上传目标', target: '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
+    endpoint: '对象存储终端节点（可选）', exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
+    submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
+    ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
+    queue: '加入上传队列',
+  },
+})
+
+type T = ReturnType<typeof useT<keyof (typeof messages)['en']>>
+
+function fieldPaths(step: StepSpec): string[] {
+  const out: string[] = []
+  const walk = (fs: FieldSpec[] | undefined) => fs?.forEach((f) => out.push(f.path))
+  walk(step.fields)
+  return out
+}
+
+function countErrors(step: StepSpec, findings: FindingDto[]): number {
+  const paths = fieldPaths(step)
+  return findings.filter((f) => f.severity !== 'info' && paths.some((p) => f.location === p || f.location.startsWith(`${p}.`))).length
+}
+
+export function Wizard() {
+  const t = useT(messages)
+  const lang = useLang((s) => s.lang)
+  const params = useNav((s) => s.params) as { draftId?: string }
+  const [draftId, setDraftId] = useState<string | null>(params.draftId ?? null)
+  const ed = useDraft(draftId)
+  const heading = useRef<HTMLHeadingElement>(null)
+  const profile = (ed.draft?.profile ?? null) as ProfileId | null
+  const steps = profile ? STEPS[profile] : STEPS['koogallery-app'].slice(0, 1)
+  const stepIndex = Math.min(Number(getPath(ed.values, 'wizard.step') ?? 0), steps.length - 1)
+  const step = steps[profile ? stepIndex : 0]
+
+  useEffect(() => {
+    heading.current?.focus()
+  }, [step?.id])
+  useEffect(() => {
+    setDraftId(params.draftId ?? null)
+  }, [params.draftId])
+
+  async function chooseProfile(p: ProfileId) {
+    if (ed.draft && ed.draft.profile === p) return go(1)
+    const d = await api.invoke('drafts.create', { profile: p, values: { wizard: { step: 1 } } })
+    setDraftId(d.id)
+  }
+  function go(i: number) {
+    ed.setValues(setPath(ed.values, 'wizard.step', Math.max(0, Math.min(steps.length - 1, i))))
+    void ed.flush()
+  }
+
+  const status = ed.saving === 'saving' ? t('saving') : ed.saving === 'pending' ? t('pending') : ed.saving === 'error' ? t('saveFailed', { error: ed.saveError ?? '' }) : ed.draft ? t('saved', { rev: ed.revision }) : ''
+
+  return (
+    <section className="screen wizard" aria-labelledby="wizard-title">
+      <div className="wizard-head">
+        <h1 id="wizard-title">{t('title')}{ed.draft ? ` — ${ed.draft.title}` : ''}</h1>
+        <span className="muted" role="status" aria-live="polite" data-testid="save-status">{status}</span>
+      </div>
+      {profile && (
+        <nav aria-label={t('steps')}>
+          <ol className="steps">
+            {steps.map((s, i) => {
+              const n = countErrors(s, ed.findings)
+              return (
+                <li key={s.id}>
+                  <button type="button" className={`step${i === stepIndex ? ' current' : ''}`} aria-current={i === stepIndex ? 'step' : undefined} onClick={() => go(i)} data-testid={`step-${s.id}`}>
+                    <span className="step-num">{i + 1}</span> {s.title[lang]}
+                    {n > 0 && <span className="badge sev-blocker" aria-label={t('errorsInStep', { n })}>{n}</span>}
+                  </button>
+                </li>
+              )
+            })}
+          </ol>
+        </nav>
+      )}
+      <div className="card">
+        <h2 tabIndex={-1} ref={heading} data-testid="step-title">{step.kind === 'profile' ? t('choose') : step.title[lang]}</h2>
+        {step.kind === 'profile' && <ProfileStep current={profile} onChoose={chooseProfile} />}
+        {step.kind === 'package' && ed.draft && <PackageStep t={t} draft={ed.draft} values={ed.values} onChange={ed.setValues} />}
+        {step.kind === 'prescan' && ed.draft && <PrescanStep t={t} draft={ed.draft} values={ed.values} onReport={(report, v) => ed.patch({ lastReport: report, values: v })} />}
+        {step.kind === 'fields' && (
+          <div className="form-grid">
+            {step.fields!.map((f) => <Field key={f.path} spec={f} values={ed.values} errors={ed.errors} onChange={ed.setValues} />)}
+          </div>
+        )}
+        {step.kind === 'review' && ed.draft && <ReviewStep t={t} draft={{ ...ed.draft, values: ed.values }} findings={ed.findings} values={ed.values} onChange={ed.setValues} flush={ed.flush} />}
+      </div>
+      {profile && (
+        <div className="actions">
+          <button type="button" className="btn btn-secondary" disabled={stepIndex === 0} onClick={() => go(stepIndex - 1)} data-testid="back">{t('back')}</button>
+          <button type="button" className="btn" disabled={stepIndex >= steps.length - 1} onClick={() => go(stepIndex + 1)} data-testid="next">{t('next')}</button>
+        </div>
+      )}
+    </section>
+  )
+}
+
+function ProfileStep({ current, onChoose }: { current: ProfileId | null; onChoose: (p: ProfileId) => void }) {
+  const lang = useLang((s) => s.lang)
+  return (
+    <div className="profile-grid" role="list">
+      {PROFILES.map((p) => (
+        <button type="button" role="listitem" key={p.id} className={`profile-card${p.id === current ? ' selected' : ''}`} onClick={() => onChoose(p.id)} data-testid={`profile-${p.id}`}>
+          <strong>{p.title[lang]}</strong>
+          <span className="muted">{p.summary[lang]}</span>
+        </button>
+      ))}
+    </div>
+  )
+}
+
+function PackageStep({ t, draft, values, onChange }: { t: T; draft: DraftDto; values: Values; onChange: (v: Values) => void }) {
+  const go = useNav((s) => s.go)
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const task = useTask(taskId)
+  const pkg = values.package as PackageFactsDto | undefined
+  useEffect(() => {
+    if (task?.status === 'done') {
+      onChange(prefill(draft.profile, setPath(values, 'package', task.result as PackageFactsDto), undefined))
+      setTaskId(null)
+    }
+  }, [task?.status])
+  return (
+    <div className="stack">
+      {task?.status === 'running' ? (
+        <ProgressBar label={t('identifying')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
+      ) : (
+        <DropZone onFiles={async (paths) => setTaskId(await startTask('inspect.identify', { path: paths[0] }))} multiple={false} />
+      )}
+      {task?.status === 'failed' && <div className="error" role="alert">{task.error?.message}</div>}
+      {draft.profile === 'koogallery-container' && hasScreen('containers') && (
+        <div><button type="button" className="btn btn-secondary" onClick={() => go('containers', { draftId: draft.id })}>{t('buildFromImages')}</button></div>
+      )}
+      {pkg && (
+        <dl className="facts" data-testid="wizard-package">
+          <dt>{t('packageChosen')}</dt>
+          <dd>{pkg.name} · {pkg.kind} · {formatBytes(pkg.size)}</dd>
+          <dt>SHA-256</dt>
+          <dd className="mono">{pkg.sha256}</dd>
+        </dl>
+      )}
+    </div>
+  )
+}
+
+interface ReportLike {
+  verdict: 'pass' | 'fail'
+  findings: FindingDto[]
+  facts?: Record<string, unknown>
+}
+
+function PrescanStep({ t, draft, values, onReport }: { t: T; draft: DraftDto; values: Values; onReport: (r: ReportLike, v: Values) => Promise<void> }) {
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const task = useTask(taskId)
+  const pkg = values.package as PackageFactsDto | undefined
+  const report = (task?.status === 'done' ? task.result : draft.lastReport) as ReportLike | null
+  useEffect(() => {
+    if (task?.status === 'done') {
+      const r = task.result as ReportLike
+      void onReport(r, prefill(draft.profile, values, r.facts))
+    }
+  }, [task?.status])
+  if (!pkg) return <p className="empty">{t('noPackage')}</p>
+  async function run() {
+    setError(null)
+    try {
+      // The scan channel belongs to the package walker; it is looked up at run time so the wizard works with any build.
+      setTaskId(await startTask('scan.start' as never, { path: pkg!.path, profile: draft.profile } as never))
+    } catch (err) {
+      setError(t('scanUnavailable', { error: (err as Error).message }))
+    }
+  }
+  const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0
+  return (
+    <div className="stack">
+      {task?.status === 'running' ? (
+        <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
+      ) : (
+        <div><button type="button" className="btn" onClick={run} data-testid="run-scan">{report ? t('rescan') : t('scan')}</button></div>
+      )}
+      {error && <div className="error" role="alert">{error}</div>}
+      {task?.status === 'failed' && <div className="error" role="alert">{t('scanUnavailable', { error: task.error?.message ?? '' })}</div>}
+      {report && (
+        <>
+          <div className={`verdict ${report.verdict}`} data-testid="wizard-verdict">{report.verdict === 'pass' ? t('verdictPass') : t('verdictFail', { n: blockers })}</div>
+          <FindingTable t={t} findings={report.findings} />
+        </>
+      )}
+    </div>
+  )
+}
+
+function FindingTable({ t, findings }: { t: T; findings: FindingDto[] }) {
+  if (findings.length === 0) return <p className="muted">{t('none')}</p>
+  return (
+    <table>
+      <caption className="sr-only">{t('findings')}</caption>
+      <thead>
+        <tr><th scope="col">{t('rule')}</th><th scope="col">{t('location')}</th><th scope="col">{t('message')}</th></tr>
+      </thead>
+      <tbody>
+        {findings.map((f, i) => (
+          <tr key={i}>
+            <td><span className={`sev-${f.severity}`}>{f.severity}</span> <code>{f.rule}</code></td>
+            <td className="mono">{f.location}</td>
+            <td>{f.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; draft: DraftDto; findings: FindingDto[]; values: Values; onChange: (v: Values) => void; flush: () => Promise<void> }) {
+  const [submitted, setSubmitted] = useState<number | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const report = draft.lastReport as ReportLike | null
+  const blockers = findings.filter((f) => f.severity === 'blocker' && !f.waived)
+  const ready = report?.verdict === 'pass' && blockers.length === 0
+  const safeName = draft.title.replace(/[^A-Za-z0-9_-]+/g, '_')
+  async function exportManifest(format: 'json' | 'html') {
+    await flush()
+    const r = await api.invoke('drafts.manifest', { id: draft.id, format })
+    download(`${safeName}-manifest.${format}`, r.content, format === 'json' ? 'application/json' : 'text/html')
+  }
+  async function exportDraft() {
+    await flush()
+    const r = await api.invoke('drafts.export', { id: draft.id })
+    download(`${safeName}.preflight-draft.json`, r.content, 'application/json')
+  }
+  async function submit() {
+    setError(null)
+    try {
+      await flush()
+      const r = await api.invoke('drafts.submit', { id: draft.id })
+      setSubmitted(r.requestsToday)
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  const uploadFields: FieldSpec[] = [
+    { path: 'upload.target', kind: 'text', label: { en: t('target'), 'zh-CN': t('target') } },
+    { path: 'upload.endpoint', kind: 'text', label: { en: t('endpoint'), 'zh-CN': t('endpoint') }, when: (v) => String(getPath(v, 'upload.target') ?? '').startsWith('s3://') },
+  ]
+  const { package: _p, wizard: _w, released: _r, ...shown } = values
+  const rows: Array<[string, unknown]> = []
+  const flat = (v: unknown, prefix: string) => {
+    if (v && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))) for (const [k, x] of Object.entries(v)) flat(x, prefix ? `${prefix}.${k}` : k)
+    else if (v !== undefined && v !== '') rows.push([prefix, v])
+  }
+  flat(shown, '')
+  return (
+    <div className="stack">
+      <div className={`verdict ${ready ? 'pass' : 'fail'}`} data-testid="review-ready">{ready ? t('ready') : t('notReady')}</div>
+      <dl className="facts">
+        <dt>{t('verdict')}</dt>
+        <dd data-testid="review-verdict">{report?.verdict ?? t('notScanned')}</dd>
+      </dl>
+      <h3>{t('review')}</h3>
+      <table data-testid="review-fields">
+        <thead><tr><th scope="col">{t('field')}</th><th scope="col">{t('value')}</th></tr></thead>
+        <tbody>{rows.map(([k, v]) => <tr key={k}><td className="mono">{k}</td><td>{Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>)}</tbody>
+      </table>
+      <h3>{t('findings')}</h3>
+      <FindingTable t={t} findings={findings} />
+      <h3>{t('destination')}</h3>
+      <div className="form-grid">{uploadFields.map((f) => <Field key={f.path} spec={f} values={values} errors={{}} onChange={onChange} />)}</div>
+      <div className="actions">
+        <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('json')} data-testid="export-manifest-json">{t('exportJson')}</button>
+        <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('html')} data-testid="export-manifest-html">{t('exportHtml')}</button>
+        <button type="button" className="btn btn-secondary" onClick={() => void exportDraft()} data-testid="export-draft">{t('exportDraft')}</button>
+        <button type="button" className="btn" onClick={() => void submit()} data-testid="submit">{t('submit')}</button>
+      </div>
+      {submitted !== null && <p role="status" data-testid="submitted">{t('submitted', { n: submitted })} {submitted >= 10 ? t('busyDay') : ''}</p>}
+      {error && <div className="error" role="alert">{error}</div>}
+    </div>
+  )
+}

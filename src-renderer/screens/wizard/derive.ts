@@ -1,0 +1,55 @@
+// Values the package itself answers: pre-filled into empty fields after identification and pre-scan
+// (minimum disk from the virtual size, disk format from the image kind, architecture and OS from the guest,
+// SWR tag from the image tags). Never overwrites what the seller typed.
+import type { PackageFactsDto } from '../../../src-preload/contract'
+import { getPath, setPath, type Values } from '../../components/form/paths'
+
+interface ReportFacts {
+  qcow2?: { virtualSize?: number }
+  virtualSize?: number
+  guest?: { os?: { id?: string; versionId?: string; name?: string; arch?: string } }
+  images?: Array<{ tags?: string[]; platform?: { architecture?: string } }>
+}
+
+const OS_TYPES_SCP: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', 'sles_sap': 'SLES' }
+
+export function prefill(profile: string, values: Values, facts: ReportFacts | undefined): Values {
+  let v = values
+  const put = (path: string, value: unknown) => {
+    const cur = getPath(v, path)
+    if (value !== undefined && value !== null && (cur === undefined || cur === '' || cur === null)) v = setPath(v, path, value)
+  }
+  const pkg = v.package as (PackageFactsDto & { virtualSize?: number }) | undefined
+  const virtualSize = facts?.qcow2?.virtualSize ?? facts?.virtualSize ?? pkg?.virtualSize
+  if (virtualSize) {
+    put('package.virtualSize', virtualSize)
+    const gb = Math.ceil(virtualSize / 1024 ** 3)
+    if (profile === 'koogallery-image') put('attrs.minDiskGB', Math.max(40, gb))
+    if (profile === 'scp-image') put('attrs.minDiskGB', gb)
+  }
+  if (profile === 'koogallery-image' && pkg && ['qcow2', 'vhd', 'raw', 'iso'].includes(pkg.kind)) put('attrs.diskFormat', pkg.kind)
+  const os = facts?.guest?.os
+  if (os) {
+    if (profile === 'koogallery-image') {
+      put('attrs.osType', 'Linux')
+      put('attrs.osVersion', os.name ?? [os.id, os.versionId].filter(Boolean).join(' '))
+      if (os.arch) put('attrs.architecture', /arm|aarch/.test(os.arch) ? 'arm' : 'x86')
+    }
+    if (profile === 'scp-image' && os.id && OS_TYPES_SCP[os.id]) put('attrs.osType', OS_TYPES_SCP[os.id])
+  }
+  const tag = facts?.images?.[0]?.tags?.[0]
+  if (profile === 'swr-image' && tag) {
+    const m = /^(?:[^/]+\/)?(?:([^/]+)\/)?([^/:]+):([^/:]+)$/.exec(tag)
+    if (m) {
+      put('attrs.repository', m[2])
+      put('attrs.tag', m[3])
+      if (m[1]) put('attrs.organization', m[1])
+    }
+  }
+  if (pkg?.name) {
+    const base = pkg.name.replace(/\.(tar\.gz|tgz|tar|zip|qcow2|vmdk|vhdx?|vdi|img|raw|iso)$/i, '')
+    if (profile === 'scp-image') put('attrs.name', base.replace(/[^A-Za-z0-9 _-]+/g, '_').slice(0, 255))
+    if (profile === 'koogallery-image') put('attrs.name', base.replace(/[^A-Za-z0-9\-._ ]+/g, '_').slice(0, 128))
+  }
+  return v
+}
