@@ -79,6 +79,8 @@ export const channels = {
   'dialog.openPackage': { input: z.object({ title: z.string().max(200).optional() }).strict(), result: result<{ path: string | null }>() },
   /** Starts a task: identify the file (magic bytes) and hash it. The task's result is a PackageFactsDto. */
   'inspect.identify': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
+  /** Starts a task: the full pre-scan of one package. The task's result is the report (preflight.report/1). */
+  'scan.start': { input: z.object({ path: filePath, profile: profileId.optional(), attrs: z.record(z.string(), z.unknown()).optional() }).strict(), result: result<{ taskId: string }>() },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)

@@ -57,6 +57,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 /** Entry point used by bin/preflight.cjs and the built out/cli.js. */
 export async function main(): Promise<void> {
+  // Until the command finishes, an empty event loop means Preflight lost track of its work: never exit 0 then.
+  process.exitCode = 2
+  let finished = false
+  process.once('exit', () => {
+    if (!finished) process.stderr.write('preflight: internal error: the command stopped before finishing (no result)\n')
+  })
   const controller = new AbortController()
   const onSignal = () => controller.abort()
   process.once('SIGINT', onSignal)
@@ -68,6 +74,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     signal: controller.signal,
   })
+  finished = true
   process.exitCode = code
   if (code !== 0 && controller.signal.aborted) process.exitCode = 2
 }

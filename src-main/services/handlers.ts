@@ -4,6 +4,7 @@ import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../
 import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
 import { identifyFile } from '../inspect/identify'
+import { scanPackage } from '../inspect/scan'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { TOOL } from '../version'
@@ -38,6 +39,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
           ON CONFLICT(path) DO UPDATE SET name=excluded.name, size=excluded.size, sha256=excluded.sha256, kind=excluded.kind, seen_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')`).run(facts)
         return facts
       })
+      return { taskId }
+    },
+    'scan.start': ({ path, profile, attrs }) => {
+      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) => scanPackage(path, { profile, attrs, signal, meter }))
       return { taskId }
     },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),

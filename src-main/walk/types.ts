@@ -34,6 +34,7 @@ export interface ScanOutput {
 }
 
 export interface ScanContext {
+  /** The profile; when it was auto-picked it is final by the time finish() runs (read it there, not in the factory). */
   profile: string
   /** The package's file name, first element of every location. */
   packageName: string
@@ -51,6 +52,8 @@ export interface EntrySink {
 
 export interface EntryScanner {
   id: string
+  /** The report check this scanner performs (report.checks marks it 'run'); omit for plain detectors. */
+  check?: 'malware' | 'vulnerabilities'
   /** Decide from the entry's metadata and its first bytes (up to 4 KiB) whether to receive its content. */
   wants(entry: WalkEntry, head: Buffer): boolean
   open(entry: WalkEntry): EntrySink

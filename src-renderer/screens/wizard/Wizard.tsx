@@ -206,8 +206,7 @@ function PrescanStep({ t, draft, values, onReport }: { t: T; draft: DraftDto; va
   async function run() {
     setError(null)
     try {
-      // The scan channel belongs to the package walker; it is looked up at run time so the wizard works with any build.
-      setTaskId(await startTask('scan.start' as never, { path: pkg!.path, profile: draft.profile } as never))
+      setTaskId(await startTask('scan.start', { path: pkg!.path, profile: draft.profile as ProfileId }))
     } catch (err) {
       setError(t('scanUnavailable', { error: (err as Error).message }))
     }

@@ -1,0 +1,131 @@
+// scanPackage: the whole pre-scan of one file. Identify it, pick the profile, judge the package rules, then
+// read every byte once — for streamed kinds (tar, tar.gz, gz) the same read feeds the sha256 and the entry
+// pass; a zip needs random access, so it is hashed in one sequential read and walked through yauzl — let
+// every scanner see every entry, and assemble the report.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import { Transform } from 'node:stream'
+import { PreflightError } from '../../src-preload/errors'
+import { makeFinding, sortFindings, verdictOf, type Finding, type PackageKind, type Report } from '../reports/model'
+import { isProfileId, PROFILES, type ProfileId } from '../rules/profiles'
+import type { ProgressMeter } from '../tasks/progress'
+import { TOOL } from '../version'
+import { limitsFor } from '../walk/limits'
+import { EntryPipeline } from '../walk/pipeline'
+import type { ScanContext, ScannerFactory } from '../walk/types'
+import { readHeadTail, kindFromBytes, sha256File } from './identify'
+import { isVmKind, packageFindings } from './package-rules'
+import { SCANNER_FACTORIES } from './scanners'
+
+export interface ScanOptions {
+  profile?: string
+  signal?: AbortSignal
+  meter?: ProgressMeter
+  /** Release attributes (--attrs), checked by the profile's schemas where the profile has them. */
+  attrs?: Record<string, unknown>
+  /** Scanners to run instead of the registered ones (tests). */
+  scanners?: ScannerFactory[]
+  /** Steps applied to the finished findings (waivers), in order. */
+  postProcess?: Array<(findings: Finding[]) => Finding[] | Promise<Finding[]>>
+}
+
+/** Profile from the content when none is given (rules.md "Profiles"). */
+export function autoProfile(kind: PackageKind, topFiles: string[], imageTars: Set<string>, packageName: string): ProfileId {
+  if (isVmKind(kind)) return 'koogallery-image'
+  if (topFiles.length > 0 && topFiles.every((p) => imageTars.has(`${packageName}!${p}`))) return 'koogallery-container'
+  return 'koogallery-app'
+}
+
+export async function scanPackage(path: string, opts: ScanOptions = {}): Promise<Report> {
+  const started = performance.now()
+  const abs = resolve(path)
+  const st = await stat(abs).catch((err) => {
+    throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`)
+  })
+  if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
+  if (opts.profile !== undefined && !isProfileId(opts.profile))
+    throw new PreflightError('invalid-input', `Unknown profile "${opts.profile}" (one of: ${Object.keys(PROFILES).join(', ')})`)
+  const name = basename(abs)
+  const { head, tail } = await readHeadTail(abs)
+  const kind = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
+  const explicit = opts.profile as ProfileId | undefined
+  const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
+  const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal }
+  const scanners = (opts.scanners ?? SCANNER_FACTORIES).map((f) => f(ctx))
+  const pipeline = new EntryPipeline(ctx, scanners, { limits: limitsFor(PROFILES[provisional].sizeLimit), signal: opts.signal, meter: opts.meter })
+  const meter = opts.meter
+  let sha256: string
+  let bytesRead = 0
+  const facts: Record<string, unknown> = {}
+
+  if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip') {
+    const hash = createHash('sha256')
+    const tee = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        hash.update(chunk)
+        bytesRead += chunk.length
+        meter?.update('scanning', bytesRead, st.size)
+        cb(null, chunk)
+      },
+    })
+    const source = createReadStream(abs, { highWaterMark: 1024 * 1024 })
+    source.on('error', (e) => tee.destroy(e))
+    await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
+    // the walk may stop early (a bomb): finish the hash over the rest of the file
+    if (bytesRead < st.size) {
+      tee.resume()
+      await new Promise<void>((r) => {
+        tee.once('end', r)
+        tee.once('close', r)
+      })
+    }
+    sha256 = bytesRead === st.size ? hash.digest('hex') : await sha256File(abs, st.size, { signal: opts.signal })
+  } else {
+    sha256 = await sha256File(abs, st.size, { signal: opts.signal, meter })
+    bytesRead = st.size
+    if (kind === 'zip') {
+      meter?.update('scanning', 0, st.size, { force: true })
+      await pipeline.walkZip(abs, name, 0, (b) => meter?.update('scanning', b, st.size))
+      bytesRead += st.size
+    }
+    // VM images (qcow2, vmdk, vhd, vhdx, vdi, qed, raw, iso): their checks plug in here — see vm/scan.ts.
+  }
+
+  const topFiles = pipeline.topEntries.filter((e) => e.type === 'file').map((e) => e.path)
+  const profile = explicit ?? autoProfile(kind, topFiles, pipeline.imageTars, name)
+  ctx.profile = profile
+  await pipeline.finish()
+
+  const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings]
+  if (!explicit) findings.push(makeFinding('profile.auto-picked', name, `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`, { profile }))
+  const checks: Report['checks'] = {
+    malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
+    vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
+  }
+  for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  for (const [check, c] of Object.entries(checks))
+    if (c.state === 'not-run') findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
+
+  let final = findings
+  for (const step of opts.postProcess ?? []) final = await step(final)
+  Object.assign(facts, pipeline.facts, {
+    entries: pipeline.topEntries.slice(0, 20_000),
+    entriesTruncated: pipeline.topEntries.length > 20_000,
+    imageTars: [...pipeline.imageTars],
+  })
+  return {
+    schema: 'preflight.report/1',
+    tool: { name: TOOL.name, version: TOOL.version },
+    package: { path: abs, name, size: st.size, sha256, kind: pipeline.imageTars.has(name) ? (pipeline.topEntries.some((e) => e.path === 'oci-layout') ? 'oci-archive' : 'docker-archive') : profile === 'koogallery-container' && kind !== 'zip' ? 'container-bundle' : kind },
+    profile,
+    profileAutoPicked: !explicit,
+    verdict: verdictOf(final),
+    findings: sortFindings(final),
+    components: pipeline.components,
+    checks,
+    stats: { entries: pipeline.stats.entries, bytesRead, durationMs: Math.round(performance.now() - started) },
+    facts,
+  }
+}

@@ -1,0 +1,5 @@
+// The scanners every scan runs, each an EntryScanner fed by the single entry pass. One import and one
+// entry per scanner.
+import type { ScannerFactory } from '../walk/types'
+
+export const SCANNER_FACTORIES: ScannerFactory[] = []

@@ -1,0 +1,30 @@
+// The terminal report: verdict, package facts, findings grouped blocker → warning → info with rule id,
+// location and the fix from the catalogue, and the checks that did not run.
+import { ruleText } from '../rules/catalogue'
+import type { Report } from './model'
+import type { WriterOptions } from './writers'
+
+const COLORS = { blocker: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', pass: '\x1b[32m', reset: '\x1b[0m', dim: '\x1b[2m' }
+
+export function tableReport(report: Report, opts: WriterOptions = {}): string {
+  const c = (k: keyof typeof COLORS, s: string) => (opts.color ? `${COLORS[k]}${s}${COLORS.reset}` : s)
+  const lines: string[] = []
+  const blockers = report.findings.filter((f) => f.severity === 'blocker' && !f.waived).length
+  lines.push(report.verdict === 'pass' ? c('pass', `PASS  ${report.package.name}`) : c('blocker', `FAIL  ${report.package.name}: ${blockers} blocker${blockers === 1 ? '' : 's'}`))
+  lines.push(c('dim', `profile ${report.profile}${report.profileAutoPicked ? ' (auto)' : ''} · ${report.package.kind} · ${report.package.size.toLocaleString('en')} bytes · sha256 ${report.package.sha256}`))
+  lines.push(c('dim', `${report.stats.entries.toLocaleString('en')} entries · ${report.stats.durationMs} ms`))
+  for (const sev of ['blocker', 'warning', 'info'] as const) {
+    const group = report.findings.filter((f) => f.severity === sev)
+    if (!group.length) continue
+    lines.push('', c(sev, `${sev.toUpperCase()} (${group.length})`))
+    for (const f of group) {
+      const text = ruleText(f.rule, opts.lang)
+      lines.push(`  ${c(sev, f.rule)}${f.waived ? c('dim', ' [waived]') : ''}  ${f.location}`)
+      lines.push(`    ${f.message}`)
+      if (sev !== 'info') lines.push(c('dim', `    fix: ${text.fix}`))
+      if (f.waived && f.waiverReason) lines.push(c('dim', `    waived: ${f.waiverReason}`))
+    }
+  }
+  if (report.components.length) lines.push('', `${report.components.length} components found`)
+  return `${lines.join('\n')}\n`
+}

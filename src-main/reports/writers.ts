@@ -1,0 +1,17 @@
+// Report writers by --format name. Each turns the one report model into bytes; text formats return a
+// string, binary ones a Buffer. One import and one entry per format.
+import type { Report } from './model'
+import { jsonReport } from './json'
+import { tableReport } from './table'
+
+export interface WriterOptions {
+  lang?: 'en' | 'zh-CN'
+  color?: boolean
+}
+
+export type ReportWriter = (report: Report, opts: WriterOptions) => string | Buffer | Promise<string | Buffer>
+
+export const REPORT_WRITERS: Record<string, ReportWriter> = {
+  json: jsonReport,
+  table: tableReport,
+}

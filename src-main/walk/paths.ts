@@ -1,0 +1,42 @@
+// Archive member paths: normalising for display and duplicate detection, and the two safety questions —
+// does this path leave the archive root, and does this link point outside it.
+import { posix } from 'node:path'
+
+/** Why a raw member path is unsafe (absolute, drive letter, UNC, or a `..` component), or null. */
+export function traversalReason(raw: string): string | null {
+  if (raw.startsWith('/') || raw.startsWith('\\')) return raw.startsWith('//') || raw.startsWith('\\\\') ? 'a UNC or network path' : 'an absolute path'
+  if (/^[A-Za-z]:/.test(raw)) return 'a drive-letter path'
+  if (raw.split(/[\\/]/).includes('..')) return 'a `..` component that climbs out of the archive'
+  return null
+}
+
+/** The member path as extractors see it: `\` as `/`, no `./`, no trailing or doubled slashes. */
+export function normalisePath(raw: string): string {
+  const parts = raw.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.')
+  return parts.join('/')
+}
+
+/**
+ * Where a link leads, relative to the archive root, or null when it leaves the root.
+ * Symlink targets are relative to the link's directory; hardlink targets to the root.
+ */
+export function resolveLink(linkPath: string, target: string, kind: 'symlink' | 'hardlink'): string | null {
+  if (target.startsWith('/') || target.startsWith('\\') || /^[A-Za-z]:/.test(target)) return null
+  const base = kind === 'symlink' ? posix.dirname(normalisePath(linkPath)) : '.'
+  const joined = posix.normalize(posix.join(base === '' ? '.' : base, target.replace(/\\/g, '/')))
+  if (joined === '..' || joined.startsWith('../')) return null
+  return joined === '.' ? '' : joined
+}
+
+/** The first symlink (by normalised path) that `path` would be written through, if any. */
+export function throughLink(path: string, links: Map<string, string | null>): { link: string; target: string | null } | null {
+  if (links.size === 0) return null
+  const norm = normalisePath(path)
+  let at = norm.indexOf('/')
+  while (at !== -1) {
+    const prefix = norm.slice(0, at)
+    if (links.has(prefix)) return { link: prefix, target: links.get(prefix)! }
+    at = norm.indexOf('/', at + 1)
+  }
+  return null
+}

@@ -1,0 +1,339 @@
+// The entry pass: every entry of a package — at every nesting level, and entries other producers hand in
+// (image layers, guest filesystems) — goes through feed(), which applies the archive-safety rules, tees the
+// entry's bytes once to every scanner that wants them, and recurses into nested archives while streaming
+// (tar, tar.gz, gz) or through a bounded temporary spool file (zip, which needs random access).
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, type Readable } from 'node:stream'
+import { makeFinding, type Component, type Finding } from '../reports/model'
+import { throwIfCancelled } from '../tasks/cancel'
+import type { ProgressMeter } from '../tasks/progress'
+import { kindFromBytes } from '../inspect/identify'
+import type { WalkLimits } from './limits'
+import { walkTarStream } from './tar'
+import { walkZipFile } from './zip'
+import { normalisePath, resolveLink, throughLink, traversalReason } from './paths'
+import type { EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
+
+/** One archive (or layer, or guest filesystem) being walked: the per-container safety state. */
+export interface Container {
+  /** Location of the container itself; entries are `${location}!${path}`. */
+  location: string
+  /** Depth of this container's entries. */
+  depth: number
+  kind: string
+  seen: Set<string>
+  /** Symlinks by normalised path → resolved target (null when it leaves the root). */
+  links: Map<string, string | null>
+  /** Normalised top-level names (to recognise image tars). */
+  rootNames: Set<string>
+}
+
+/** Formats we recognise inside a package but cannot open. */
+const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', zstd: 'Zstandard', bzip2: 'bzip2' }
+
+export class StopWalk extends Error {}
+
+export interface PipelineOptions {
+  limits: WalkLimits
+  signal?: AbortSignal
+  meter?: ProgressMeter
+  /** Folder for spool files (default: the OS temp folder, i.e. TMPDIR). */
+  tmpDir?: string
+}
+
+export class EntryPipeline {
+  readonly findings: Finding[] = []
+  readonly components: Component[] = []
+  readonly facts: Record<string, unknown> = {}
+  readonly stats = { entries: 0, expandedBytes: 0, files: 0 }
+  /** Locations of image tars (OCI layout or docker-archive) met anywhere. */
+  readonly imageTars = new Set<string>()
+  /** Entries of the package's own level: path and type (for the entry tree and profile auto-pick). */
+  readonly topEntries: Array<{ path: string; type: string; size: number }> = []
+  private stopped = false
+  private readonly reported = new Set<string>()
+
+  constructor(readonly ctx: ScanContext, readonly scanners: EntryScanner[], readonly opts: PipelineOptions) {}
+
+  get limits(): WalkLimits {
+    return this.opts.limits
+  }
+
+  get isStopped(): boolean {
+    return this.stopped
+  }
+
+  /** Record a finding once per (rule, location). */
+  report(rule: string, location: string, message: string, details?: Record<string, unknown>): void {
+    const key = `${rule}\0${location}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    this.findings.push(makeFinding(rule, location, message, { profile: this.ctx.profile, details }))
+  }
+
+  /** A global limit was hit: report it and stop feeding anything else. */
+  stop(rule: string, location: string, message: string): void {
+    this.report(rule, location, message)
+    this.stopped = true
+  }
+
+  container(location: string, depth: number, kind: string): Container {
+    return { location, depth, kind, seen: new Set(), links: new Map(), rootNames: new Set() }
+  }
+
+  private merge(out: ScanOutput | void, scannerId: string): void {
+    if (!out) return
+    if (out.findings) this.findings.push(...out.findings)
+    if (out.components) this.components.push(...out.components)
+    if (out.facts) this.facts[scannerId] = mergeFacts(this.facts[scannerId], out.facts)
+  }
+
+  /** Apply archive-safety rules to one entry's metadata. Returns false when its content must not be read. */
+  private check(c: Container, entry: WalkEntry, rawPath: string): boolean {
+    const loc = entry.location
+    const why = traversalReason(rawPath)
+    if (why) this.report('archive.path-traversal', loc, `Entry path "${rawPath}" is ${why}; extracting it would write outside the target folder.`)
+    const norm = normalisePath(rawPath)
+    if (entry.depth === 0 && c.kind !== 'layer') this.topEntries.push({ path: norm, type: entry.type, size: entry.size })
+    if (norm) c.rootNames.add(norm.split('/')[0])
+    if (entry.type !== 'directory' && norm) {
+      if (c.seen.has(norm)) this.report('archive.duplicate-entry', loc, `"${norm}" appears more than once; extractors disagree on which copy wins.`)
+      c.seen.add(norm)
+    }
+    if (entry.type === 'char-device' || entry.type === 'block-device' || entry.type === 'fifo' || entry.type === 'socket')
+      this.report('archive.special-file', loc, `"${norm}" is a ${entry.type.replace('-', ' ')} entry.`)
+    if (entry.type === 'file' && entry.mode !== null && (entry.mode & 0o6000) !== 0)
+      this.report('archive.setuid', loc, `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`)
+    const via = throughLink(rawPath, c.links)
+    if (via && via.target === null) this.report('archive.link-escape', loc, `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`)
+    if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
+      const target = resolveLink(rawPath, entry.linkTarget, 'symlink')
+      c.links.set(norm, target)
+      if (target === null) this.report('archive.link-escape', loc, `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
+    }
+    if (entry.type === 'hardlink' && entry.linkTarget !== undefined && resolveLink(rawPath, entry.linkTarget, 'hardlink') === null)
+      this.report('archive.link-escape', loc, `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
+    return !why || entry.type === 'file'
+  }
+
+  /**
+   * Feed one entry. `content` is the entry's bytes (regular files only), read exactly once here. Content
+   * that is not read (a stopped walk, a refused entry) is drained so streaming containers keep moving.
+   */
+  async feed(c: Container, entry: WalkEntry, content: AsyncIterable<Buffer> | null, rawPath = entry.path): Promise<void> {
+    throwIfCancelled(this.opts.signal)
+    if (this.stopped) return drain(content)
+    this.stats.entries++
+    if (this.stats.entries > this.limits.maxEntries) {
+      this.stop('archive.bomb', c.location, `More than ${this.limits.maxEntries.toLocaleString('en')} entries: treated as a decompression bomb.`)
+      return drain(content)
+    }
+    this.check(c, entry, rawPath)
+    if (!content || entry.type !== 'file') return drain(content)
+    this.stats.files++
+    await this.readContent(entry, content)
+  }
+
+  private async readContent(entry: WalkEntry, content: AsyncIterable<Buffer>): Promise<void> {
+    const it = content[Symbol.asyncIterator]()
+    const headParts: Buffer[] = []
+    let headLen = 0
+    let done = false
+    try {
+      while (headLen < this.limits.headBytes) {
+        const r = await it.next()
+        if (r.done) {
+          done = true
+          break
+        }
+        headParts.push(r.value)
+        headLen += r.value.length
+      }
+    } catch (err) {
+      this.report('archive.corrupt', entry.location, `Cannot read "${entry.path}": ${(err as Error).message}`)
+      return
+    }
+    const first = headParts.length === 1 ? headParts[0] : Buffer.concat(headParts)
+    const head = first.subarray(0, this.limits.headBytes)
+    const sinks: Array<{ id: string; sink: EntrySink }> = []
+    for (const s of this.scanners) {
+      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry) })
+    }
+    const nested = this.openNested(entry, head)
+    let bytes = 0
+    const push = async (chunk: Buffer) => {
+      bytes += chunk.length
+      this.stats.expandedBytes += chunk.length
+      for (const s of sinks) s.sink.write(chunk)
+      if (nested) await nested.write(chunk)
+    }
+    let failure: Error | null = null
+    try {
+      await push(first)
+      while (!done) {
+        throwIfCancelled(this.opts.signal)
+        const r = await it.next()
+        if (r.done) break
+        await push(r.value)
+        if (this.stats.expandedBytes > this.limits.maxExpandedBytes) {
+          this.stop('archive.bomb', entry.location, `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes)}, 10× the profile's size limit.`)
+          break
+        }
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'cancelled') throw err
+      failure = err as Error
+    }
+    if (failure) {
+      this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
+      for (const s of sinks) this.merge(s.sink.abort?.(failure), s.id)
+      await nested?.abort()
+      return
+    }
+    for (const s of sinks) this.merge(await s.sink.end(), s.id)
+    if (nested) await nested.end(bytes)
+  }
+
+  /** Decide from the head whether the entry is an archive we recurse into; returns its byte consumer. */
+  private openNested(entry: WalkEntry, head: Buffer): NestedConsumer | null {
+    const kind = kindFromBytes(head, undefined)
+    if (kind in UNOPENABLE) {
+      this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`, { format: kind })
+      return null
+    }
+    if (kind !== 'zip' && kind !== 'tar' && kind !== 'tar.gz' && kind !== 'gzip') return null
+    if (entry.depth + 1 > this.limits.maxDepth) {
+      this.report('archive.bomb', entry.location, `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`)
+      return null
+    }
+    if (kind === 'zip') return new ZipSpool(this, entry)
+    return new StreamNested(this, entry, kind)
+  }
+
+  /** Walk a tar, tar.gz or gz byte stream as a container at `location` (entries at `depth`). */
+  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string): Promise<Container> {
+    return walkTarStream(this, stream, location, depth, kind, gzName)
+  }
+
+  /** Walk a zip file (random access) as a container at `location` (entries at `depth`). */
+  async walkZip(path: string, location: string, depth: number, progress?: (bytes: number) => void): Promise<Container> {
+    return walkZipFile(this, path, location, depth, progress)
+  }
+
+  /** Called by container walkers when a nested tar turns out to be a container image. */
+  noteContainer(c: Container): void {
+    const names = c.rootNames
+    if (names.has('oci-layout') || (names.has('manifest.json') && c.kind !== 'zip')) this.imageTars.add(c.location)
+  }
+
+  async finish(): Promise<void> {
+    for (const s of this.scanners) if (s.finish) this.merge(await s.finish(), s.id)
+  }
+}
+
+interface NestedConsumer {
+  write(chunk: Buffer): Promise<void>
+  end(totalBytes: number): Promise<void>
+  abort(): Promise<void>
+}
+
+/** Nested tar / tar.gz / gz: streamed into a parser while the outer entry is read. */
+class StreamNested implements NestedConsumer {
+  private readonly pass = new PassThrough({ highWaterMark: 1024 * 1024 })
+  private readonly walking: Promise<unknown>
+  constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip') {
+    const gzName = entry.path.split('/').pop()!.replace(/\.(gz|tgz)$/i, (m) => (m.toLowerCase() === '.tgz' ? '.tar' : ''))
+    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, gzName).catch((err) => {
+      if ((err as { code?: string }).code === 'cancelled') throw err
+      p.report('archive.corrupt', entry.location, `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`)
+    })
+  }
+  async write(chunk: Buffer): Promise<void> {
+    if (!this.pass.write(chunk)) await Promise.race([once(this.pass, 'drain'), this.walking])
+  }
+  async end(): Promise<void> {
+    this.pass.end()
+    await this.walking
+  }
+  async abort(): Promise<void> {
+    this.pass.end()
+    await this.walking.catch(() => {})
+  }
+}
+
+/** Nested zip: spooled to a bounded temporary file, walked, deleted. */
+class ZipSpool implements NestedConsumer {
+  private dir: string | null = null
+  private out: ReturnType<typeof createWriteStream> | null = null
+  private bytes = 0
+  private tooLarge = false
+  private ready: Promise<void>
+  constructor(private readonly p: EntryPipeline, private readonly entry: WalkEntry) {
+    this.ready = mkdtemp(join(p.opts.tmpDir ?? tmpdir(), 'preflight-spool-')).then((d) => {
+      this.dir = d
+      this.out = createWriteStream(join(d, 'nested.zip'))
+    })
+  }
+  async write(chunk: Buffer): Promise<void> {
+    await this.ready
+    if (this.tooLarge) return
+    this.bytes += chunk.length
+    if (this.bytes > this.p.limits.maxSpoolBytes) {
+      this.tooLarge = true
+      this.p.report('archive.nested-unscanned', this.entry.location, `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes)}: its entries were not checked.`, { format: 'zip' })
+      return
+    }
+    if (!this.out!.write(chunk)) await once(this.out!, 'drain')
+  }
+  async end(): Promise<void> {
+    await this.ready
+    try {
+      this.out!.end()
+      await once(this.out!, 'close')
+      if (!this.tooLarge) await this.p.walkZip(join(this.dir!, 'nested.zip'), this.entry.location, this.entry.depth + 1)
+    } finally {
+      await rm(this.dir!, { recursive: true, force: true })
+    }
+  }
+  async abort(): Promise<void> {
+    await this.ready
+    this.out!.destroy()
+    await rm(this.dir!, { recursive: true, force: true })
+  }
+}
+
+async function drain(content: AsyncIterable<Buffer> | null): Promise<void> {
+  if (!content) return
+  const s = content as Readable
+  if (typeof s.resume === 'function' && typeof s.on === 'function') {
+    if (s.readableEnded || s.destroyed) return
+    s.resume()
+    await new Promise<void>((r) => {
+      s.once('end', r)
+      s.once('close', r)
+      s.once('error', () => r())
+    })
+    return
+  }
+  for await (const _chunk of content) {
+    /* discard */
+  }
+}
+
+function mergeFacts(prev: unknown, next: Record<string, unknown>): Record<string, unknown> {
+  if (!prev || typeof prev !== 'object') return next
+  const out: Record<string, unknown> = { ...(prev as Record<string, unknown>) }
+  for (const [k, v] of Object.entries(next)) {
+    const old = out[k]
+    out[k] = Array.isArray(old) && Array.isArray(v) ? [...old, ...v] : typeof old === 'number' && typeof v === 'number' ? old + v : v
+  }
+  return out
+}
+
+export function fmtBytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`
+}

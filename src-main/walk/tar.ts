@@ -1,0 +1,126 @@
+// tar, tar.gz and .gz streams for the entry pass: gunzip (counting compressed and expanded bytes for the
+// bomb ratio), node-tar's Parser for headers (pax, GNU long names, checksums), each entry fed to the
+// pipeline in order. Header damage and truncation become archive.corrupt at the archive's location.
+import { once } from 'node:events'
+import { PassThrough, Transform, type Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import { Parser, type ReadEntry } from 'tar'
+import type { Container, EntryPipeline } from './pipeline'
+import type { EntryType, WalkEntry } from './types'
+
+const TYPES: Record<string, EntryType> = {
+  File: 'file', OldFile: 'file', ContiguousFile: 'file', Directory: 'directory', GNUDumpDir: 'directory',
+  SymbolicLink: 'symlink', Link: 'hardlink', CharacterDevice: 'char-device', BlockDevice: 'block-device', FIFO: 'fifo',
+}
+
+function counter(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length)
+      cb(null, chunk)
+    },
+  })
+}
+
+export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string): Promise<Container> {
+  const c = p.container(location, depth, 'tar')
+  let compressed = 0
+  let expanded = 0
+  let tarInput: Readable = source
+  let gzError: Error | null = null
+  let bombed = false
+  if (kind !== 'tar') {
+    const gunzip = createGunzip()
+    const inCount = counter((n) => (compressed += n))
+    const outCount = counter((n) => {
+      expanded += n
+      if (expanded > p.limits.ratioMinBytes && expanded > compressed * p.limits.maxRatio) {
+        p.report('archive.bomb', location, `Expands more than ${p.limits.maxRatio}:1 (${expanded.toLocaleString('en')} bytes from ${compressed.toLocaleString('en')}): treated as a decompression bomb.`)
+        bombed = true
+        outCount.destroy(new BombError())
+      }
+    })
+    source.on('error', (e) => inCount.destroy(e))
+    gunzip.on('error', (e) => {
+      gzError = e
+      outCount.end()
+    })
+    source.pipe(inCount).pipe(gunzip).pipe(outCount)
+    inCount.on('error', (e) => gunzip.destroy(e))
+    tarInput = outCount
+  }
+
+  if (kind === 'gzip') {
+    // a single compressed file: one entry named like the file without .gz
+    const name = gzName || 'content'
+    const entry: WalkEntry = { path: name, location: `${location}!${name}`, type: 'file', size: 0, mode: null, depth, container: 'gzip' }
+    try {
+      await p.feed(c, entry, tarInput)
+    } catch (err) {
+      if (!(err instanceof BombError)) throw err
+    }
+    if (gzError && !bombed) p.report('archive.corrupt', location, `gzip data is damaged: ${(gzError as Error).message}`)
+    return c
+  }
+
+  const parser = new Parser({ strict: false })
+  let sawEntry = false
+  let sawNonZero = false
+  const problems: string[] = []
+  parser.on('warn', (code: string, message: string | Error) => {
+    const text = typeof message === 'string' ? message : message.message
+    if (code === 'TAR_BAD_ARCHIVE' && /Unrecognized archive format/.test(text) && !sawNonZero) return
+    problems.push(text)
+  })
+  let chain: Promise<void> = Promise.resolve()
+  let failure: unknown = null
+  parser.on('entry', (e: ReadEntry) => {
+    sawEntry = true
+    chain = chain.then(() => feedEntry(p, c, e)).catch((err) => {
+      failure = failure ?? err
+      e.resume()
+    })
+  })
+  const feedInput = new PassThrough()
+  tarInput.on('data', (chunk: Buffer) => {
+    if (!sawNonZero && chunk.some((b) => b !== 0)) sawNonZero = true
+  })
+  tarInput.on('error', (e) => {
+    if (!(e instanceof BombError)) problems.push(e.message)
+    feedInput.end()
+  })
+  tarInput.pipe(feedInput).pipe(parser)
+  await Promise.race([once(parser, 'end'), once(parser, 'close')])
+  await chain
+  if (failure) throw failure
+  if (gzError) problems.push(`gzip data is damaged: ${(gzError as Error).message}`)
+  if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
+  if (!sawEntry && depth === 0 && problems.length === 0) p.report('package.empty', location, 'The archive has no entries.')
+  p.noteContainer(c)
+  return c
+}
+
+async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<void> {
+  const type = TYPES[e.type] ?? 'other'
+  const raw = e.path
+  const entry: WalkEntry = {
+    path: raw,
+    location: `${c.location}!${raw.replace(/\/+$/, '')}`,
+    type,
+    size: e.size ?? 0,
+    mode: typeof e.mode === 'number' ? e.mode : null,
+    depth: c.depth,
+    container: 'tar',
+  }
+  if (e.linkpath) entry.linkTarget = e.linkpath
+  if (e.mtime) entry.mtime = e.mtime
+  // a tar entry must be consumed (even an empty one) before the parser moves on
+  if (type !== 'file') e.resume()
+  await p.feed(c, entry, type === 'file' ? (e as unknown as AsyncIterable<Buffer>) : null, raw)
+}
+
+class BombError extends Error {
+  constructor() {
+    super('decompression bomb')
+  }
+}
