@@ -1,11 +1,13 @@
 // Every screen, in navigation order. One import and one entry per screen.
 import { Drafts } from './Drafts'
 import { Home } from './Home'
+import { Package } from './Package'
 import { registerScreens } from './registry'
 import { Wizard } from './wizard/Wizard'
 
 registerScreens([
   { id: 'home', label: { en: 'Home', 'zh-CN': '首页' }, component: Home },
+  { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true },
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
 ])
