@@ -3,6 +3,7 @@
 import { resolve } from 'node:path'
 import type { PackageFacts } from '../reports/model'
 import type { ProgressMeter } from '../tasks/progress'
+import { readQcow2, Qcow2Invalid } from '../vm/qcow2/header'
 import { identifyFile } from './identify'
 
 export interface InspectResult extends PackageFacts {
@@ -11,5 +12,15 @@ export interface InspectResult extends PackageFacts {
 
 export async function inspectPackage(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter; cwd?: string } = {}): Promise<InspectResult> {
   const facts = await identifyFile(resolve(opts.cwd ?? process.cwd(), path), opts)
-  return { ...facts }
+  const result: InspectResult = { ...facts }
+  if (facts.kind === 'qcow2') {
+    try {
+      result.qcow2 = (await readQcow2(facts.path)).facts
+    } catch (err) {
+      if (!(err instanceof Qcow2Invalid)) throw err
+      result.qcow2 = null
+      result.qcow2Error = err.message
+    }
+  }
+  return result
 }

@@ -16,7 +16,9 @@ import { limitsFor } from '../walk/limits'
 import { EntryPipeline } from '../walk/pipeline'
 import type { ScanContext, ScannerFactory } from '../walk/types'
 import { readHeadTail, kindFromBytes, sha256File } from './identify'
-import { isVmKind, packageFindings } from './package-rules'
+import { validateAttrs } from '../rules/attrs'
+import { scanVmImage } from '../vm/scan'
+import { claimedExtension, isVmKind, packageFindings } from './package-rules'
 import { SCANNER_FACTORIES } from './scanners'
 
 export interface ScanOptions {
@@ -49,7 +51,9 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     throw new PreflightError('invalid-input', `Unknown profile "${opts.profile}" (one of: ${Object.keys(PROFILES).join(', ')})`)
   const name = basename(abs)
   const { head, tail } = await readHeadTail(abs)
-  const kind = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
+  const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
+  // a raw disk has no magic: trust a .raw/.img name
+  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : sniffed
   const explicit = opts.profile as ProfileId | undefined
   const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
   const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal }
@@ -90,15 +94,19 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
       await pipeline.walkZip(abs, name, 0, (b) => meter?.update('scanning', b, st.size))
       bytesRead += st.size
     }
-    // VM images (qcow2, vmdk, vhd, vhdx, vdi, qed, raw, iso): their checks plug in here — see vm/scan.ts.
   }
+  // a file named .qcow2 without the magic is still judged as the qcow2 it claims to be (qcow2.invalid)
+  const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
+  const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs }) : null
 
   const topFiles = pipeline.topEntries.filter((e) => e.type === 'file').map((e) => e.path)
   const profile = explicit ?? autoProfile(kind, topFiles, pipeline.imageTars, name)
   ctx.profile = profile
   await pipeline.finish()
 
-  const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings]
+  const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings, ...(vm?.findings ?? [])]
+  if (!vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
+  if (vm) Object.assign(facts, vm.facts)
   if (!explicit) findings.push(makeFinding('profile.auto-picked', name, `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`, { profile }))
   const checks: Report['checks'] = {
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },

@@ -1,0 +1,221 @@
+// Read-only qcow2 header reader (versions 2 and 3): header fields, header extensions (backing format, feature
+// names, bitmaps, full-disk encryption, external data file), feature bits, compression type, refcount order.
+// Every offset and length is checked against the file size before it is read; nothing in the file is trusted.
+// Written here because no maintained JavaScript qcow2 parser exists; the layout follows qemu's docs/interop/qcow2.txt.
+import { open, type FileHandle } from 'node:fs/promises'
+
+export const QCOW2_MAGIC = 0x514649fb
+
+export interface Qcow2Header {
+  version: number
+  backingFileOffset: number
+  backingFileSize: number
+  clusterBits: number
+  clusterSize: number
+  virtualSize: number
+  cryptMethod: number
+  l1Size: number
+  l1TableOffset: number
+  refcountTableOffset: number
+  refcountTableClusters: number
+  nbSnapshots: number
+  snapshotsOffset: number
+  incompatibleFeatures: bigint
+  compatibleFeatures: bigint
+  autoclearFeatures: bigint
+  refcountOrder: number
+  headerLength: number
+  compressionType: 'zlib' | 'zstd'
+}
+
+export interface Qcow2Info {
+  header: Qcow2Header
+  fileSize: number
+  backingFile: string | null
+  backingFormat: string | null
+  dataFile: string | null
+  encryption: null | 'aes' | 'luks'
+  bitmaps: number
+  /** Structures that lie outside the file (rule qcow2.invalid), though the header itself is readable. */
+  problems: string[]
+  featureNames: Array<{ type: 'incompatible' | 'compatible' | 'autoclear'; bit: number; name: string }>
+  /** The fields of ../shared/spec/cli.md "inspect JSON, stable fields for VM images". */
+  facts: Qcow2Facts
+}
+
+export interface Qcow2Facts {
+  version: number
+  virtualSize: number
+  clusterSize: number
+  encryption: null | 'aes' | 'luks'
+  backingFile: string | null
+  backingFormat: string | null
+  dataFile: string | null
+  compressionType: 'zlib' | 'zstd'
+  refcountBits: number
+  extendedL2: boolean
+  lazyRefcounts: boolean
+  dirty: boolean
+  corrupt: boolean
+  snapshots: number
+  bitmaps: number
+}
+
+/** A header problem that makes the file unusable as qcow2 (rule qcow2.invalid). */
+export class Qcow2Invalid extends Error {}
+
+const INCOMPAT_DIRTY = 1n
+const INCOMPAT_CORRUPT = 2n
+const INCOMPAT_DATA_FILE = 4n
+const INCOMPAT_COMPRESSION = 8n
+const INCOMPAT_EXTL2 = 16n
+const INCOMPAT_KNOWN = 0x1fn
+const COMPAT_LAZY_REFCOUNTS = 1n
+
+const EXT_END = 0
+const EXT_BACKING_FORMAT = 0xe2792aca
+const EXT_FEATURE_NAMES = 0x6803f857
+const EXT_BITMAPS = 0x23852875
+const EXT_CRYPTO = 0x0537be77
+const EXT_DATA_FILE = 0x44415441
+
+/** Cap on how much header-extension area we read (qemu limits the header to one cluster). */
+const MAX_HEADER_AREA = 2 * 1024 * 1024
+
+async function readAt(fh: FileHandle, offset: number, length: number, fileSize: number, what: string): Promise<Buffer> {
+  if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > fileSize) throw new Qcow2Invalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
+  const buf = Buffer.alloc(length)
+  const { bytesRead } = await fh.read(buf, 0, length, offset)
+  if (bytesRead < length) throw new Qcow2Invalid(`${what} is truncated`)
+  return buf
+}
+
+function u64(buf: Buffer, at: number): number {
+  const v = buf.readBigUInt64BE(at)
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Qcow2Invalid(`64-bit field at byte ${at} is out of range (${v})`)
+  return Number(v)
+}
+
+export async function readQcow2(path: string): Promise<Qcow2Info> {
+  const fh = await open(path, 'r')
+  try {
+    const { size: fileSize } = await fh.stat()
+    return await parse(fh, fileSize)
+  } finally {
+    await fh.close()
+  }
+}
+
+async function parse(fh: FileHandle, fileSize: number): Promise<Qcow2Info> {
+  if (fileSize < 72) throw new Qcow2Invalid(`header too short: the file has ${fileSize} bytes, a qcow2 header needs at least 72`)
+  const base = await readAt(fh, 0, Math.min(fileSize, 112), fileSize, 'header')
+  if (base.readUInt32BE(0) !== QCOW2_MAGIC) throw new Qcow2Invalid('bad magic: not a qcow2 file')
+  const version = base.readUInt32BE(4)
+  if (version !== 2 && version !== 3) throw new Qcow2Invalid(`unsupported version ${version} (only 2 and 3 exist)`)
+  const clusterBits = base.readUInt32BE(20)
+  if (clusterBits < 9 || clusterBits > 21) throw new Qcow2Invalid(`cluster_bits ${clusterBits} is outside 9..21`)
+  const clusterSize = 2 ** clusterBits
+  const h: Qcow2Header = {
+    version,
+    backingFileOffset: u64(base, 8),
+    backingFileSize: base.readUInt32BE(16),
+    clusterBits,
+    clusterSize,
+    virtualSize: u64(base, 24),
+    cryptMethod: base.readUInt32BE(32),
+    l1Size: base.readUInt32BE(36),
+    l1TableOffset: u64(base, 40),
+    refcountTableOffset: u64(base, 48),
+    refcountTableClusters: base.readUInt32BE(56),
+    nbSnapshots: base.readUInt32BE(60),
+    snapshotsOffset: u64(base, 64),
+    incompatibleFeatures: 0n,
+    compatibleFeatures: 0n,
+    autoclearFeatures: 0n,
+    refcountOrder: 4,
+    headerLength: 72,
+    compressionType: 'zlib',
+  }
+  if (version === 3) {
+    if (base.length < 104) throw new Qcow2Invalid(`header too short: version 3 needs 104 bytes, the file has ${fileSize}`)
+    h.incompatibleFeatures = base.readBigUInt64BE(72)
+    h.compatibleFeatures = base.readBigUInt64BE(80)
+    h.autoclearFeatures = base.readBigUInt64BE(88)
+    h.refcountOrder = base.readUInt32BE(96)
+    h.headerLength = base.readUInt32BE(100)
+    if (h.headerLength < 104) throw new Qcow2Invalid(`header_length ${h.headerLength} is below 104`)
+    if (h.headerLength > clusterSize || h.headerLength > fileSize) throw new Qcow2Invalid(`header_length ${h.headerLength} exceeds the cluster or the file`)
+    if (h.refcountOrder > 6) throw new Qcow2Invalid(`refcount_order ${h.refcountOrder} is above 6`)
+    if (h.incompatibleFeatures & INCOMPAT_COMPRESSION) {
+      if (h.headerLength < 105) throw new Qcow2Invalid('compression type bit set but the header has no compression type field')
+      const ct = base[104]
+      if (ct > 1) throw new Qcow2Invalid(`unknown compression type ${ct}`)
+      h.compressionType = ct === 1 ? 'zstd' : 'zlib'
+    }
+    const unknown = h.incompatibleFeatures & ~INCOMPAT_KNOWN
+    if (unknown) throw new Qcow2Invalid(`unknown incompatible feature bits 0x${unknown.toString(16)}: qemu refuses to open it`)
+  }
+  if (h.cryptMethod > 2) throw new Qcow2Invalid(`unknown encryption method ${h.cryptMethod}`)
+  // Alignment and size problems qemu refuses at open time throw; tables past the end of the file are
+  // recorded as problems (qemu-img info still opens such a file, a release must not contain one).
+  const problems: string[] = []
+  const l1Bytes = h.l1Size * 8
+  if (h.l1Size > 0 && h.l1TableOffset % clusterSize !== 0) throw new Qcow2Invalid(`L1 table offset ${h.l1TableOffset} is not cluster-aligned`)
+  if (h.l1Size > 0 && h.l1TableOffset + l1Bytes > fileSize) problems.push(`the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`)
+  const neededL1 = Math.ceil(h.virtualSize / (clusterSize * (clusterSize / ((h.incompatibleFeatures & INCOMPAT_EXTL2) ? 16 : 8))))
+  if (h.l1Size < neededL1) throw new Qcow2Invalid(`L1 table has ${h.l1Size} entries, ${neededL1} are needed for the virtual size`)
+  if (h.refcountTableOffset % clusterSize !== 0 || h.refcountTableClusters === 0) throw new Qcow2Invalid(`refcount table offset ${h.refcountTableOffset} is not cluster-aligned or the table is empty`)
+  if (h.refcountTableOffset + h.refcountTableClusters * clusterSize > fileSize) problems.push(`the refcount table (offset ${h.refcountTableOffset}, ${h.refcountTableClusters} clusters) lies outside the file (${fileSize} bytes)`)
+  if (h.nbSnapshots > 0 && h.snapshotsOffset % clusterSize !== 0) throw new Qcow2Invalid(`snapshot table offset ${h.snapshotsOffset} is not cluster-aligned`)
+  if (h.nbSnapshots > 0 && h.snapshotsOffset >= fileSize) problems.push(`the snapshot table (offset ${h.snapshotsOffset}) lies outside the file`)
+
+  const info: Qcow2Info = { header: h, fileSize, backingFile: null, backingFormat: null, dataFile: null, encryption: h.cryptMethod === 1 ? 'aes' : h.cryptMethod === 2 ? 'luks' : null, bitmaps: 0, featureNames: [], problems, facts: undefined as unknown as Qcow2Facts }
+  if (h.backingFileOffset) {
+    if (h.backingFileSize > 1023) throw new Qcow2Invalid(`backing file name length ${h.backingFileSize} is above 1023`)
+    info.backingFile = (await readAt(fh, h.backingFileOffset, h.backingFileSize, fileSize, 'backing file name')).toString('utf8')
+  }
+  // Header extensions: between the header and the first cluster (or the backing file name).
+  let at = h.headerLength
+  const limit = Math.min(fileSize, clusterSize, MAX_HEADER_AREA, h.backingFileOffset || Infinity)
+  for (let n = 0; n < 1024 && at + 8 <= limit; n++) {
+    const eh = await readAt(fh, at, 8, fileSize, 'header extension')
+    const type = eh.readUInt32BE(0)
+    const len = eh.readUInt32BE(4)
+    if (type === EXT_END) break
+    if (at + 8 + len > limit) throw new Qcow2Invalid(`header extension 0x${type.toString(16)} (${len} bytes) runs past the header area`)
+    const data = await readAt(fh, at + 8, len, fileSize, 'header extension data')
+    if (type === EXT_BACKING_FORMAT) info.backingFormat = data.toString('utf8')
+    else if (type === EXT_DATA_FILE) info.dataFile = data.toString('utf8')
+    else if (type === EXT_BITMAPS && len >= 4) info.bitmaps = data.readUInt32BE(0)
+    else if (type === EXT_CRYPTO && len >= 16) {
+      const off = u64(data, 0)
+      const clen = u64(data, 8)
+      if (off + clen > fileSize) throw new Qcow2Invalid('full-disk encryption header lies outside the file')
+    } else if (type === EXT_FEATURE_NAMES) {
+      for (let i = 0; i + 48 <= len; i += 48) {
+        const t = data[i]
+        info.featureNames.push({ type: t === 0 ? 'incompatible' : t === 1 ? 'compatible' : 'autoclear', bit: data[i + 1], name: data.subarray(i + 2, i + 48).toString('utf8').replace(/\0+$/, '') })
+      }
+    }
+    at += 8 + Math.ceil(len / 8) * 8
+  }
+  if ((h.incompatibleFeatures & INCOMPAT_DATA_FILE) && !info.dataFile) info.dataFile = ''
+  info.facts = {
+    version: h.version,
+    virtualSize: h.virtualSize,
+    clusterSize,
+    encryption: info.encryption,
+    backingFile: info.backingFile,
+    backingFormat: info.backingFormat,
+    dataFile: info.dataFile,
+    compressionType: h.compressionType,
+    refcountBits: 2 ** h.refcountOrder,
+    extendedL2: (h.incompatibleFeatures & INCOMPAT_EXTL2) !== 0n,
+    lazyRefcounts: (h.compatibleFeatures & COMPAT_LAZY_REFCOUNTS) !== 0n,
+    dirty: (h.incompatibleFeatures & INCOMPAT_DIRTY) !== 0n,
+    corrupt: (h.incompatibleFeatures & INCOMPAT_CORRUPT) !== 0n,
+    snapshots: h.nbSnapshots,
+    bitmaps: info.bitmaps,
+  }
+  return info
+}

@@ -1,0 +1,50 @@
+// The VM-image path of a scan: header facts and the qcow2.* and image.* rules for koogallery-image and
+// scp-image (and for any profile that receives a disk image), plus the --attrs checks that need the image.
+import { PreflightError } from '../../src-preload/errors'
+import { makeFinding, type Finding, type PackageKind } from '../reports/model'
+import { validateAttrs } from '../rules/attrs'
+import { Qcow2Invalid, readQcow2, type Qcow2Info } from './qcow2/header'
+
+export interface VmScanResult {
+  findings: Finding[]
+  facts: Record<string, unknown>
+}
+
+const ACCEPTED: Record<string, PackageKind[]> = {
+  'koogallery-image': ['qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'qed', 'raw', 'iso'],
+  'scp-image': ['qcow2'],
+}
+
+export async function scanVmImage(path: string, opts: { profile: string; kind: PackageKind; packageName: string; attrs?: Record<string, unknown> }): Promise<VmScanResult> {
+  const { profile, kind, packageName: loc } = opts
+  const findings: Finding[] = []
+  const facts: Record<string, unknown> = { format: kind }
+  const f = (rule: string, message: string, details?: Record<string, unknown>) => findings.push(makeFinding(rule, loc, message, { profile, details }))
+  const accepted = ACCEPTED[profile]
+  if (accepted && !accepted.includes(kind)) f('image.format-unsupported', `${kind} images are not accepted for ${profile}${profile === 'scp-image' ? ' (qcow2 only)' : ''}: convert it with \`preflight convert --output image.qcow2\`.`)
+  let virtualSize: number | undefined
+  if (kind === 'qcow2') {
+    let info: Qcow2Info | null = null
+    try {
+      info = await readQcow2(path)
+    } catch (err) {
+      if (!(err instanceof Qcow2Invalid)) throw new PreflightError('unreadable', `Cannot read ${path}: ${(err as Error).message}`)
+      f('qcow2.invalid', `Not a usable qcow2 image: ${err.message}.`)
+    }
+    if (info) {
+      const q = info.facts
+      facts.qcow2 = q
+      virtualSize = q.virtualSize
+      facts.virtualSize = q.virtualSize
+      for (const problem of info.problems) f('qcow2.invalid', `Not a usable qcow2 image: ${problem}.`)
+      if (q.encryption) f('qcow2.encrypted', `The image is encrypted (${q.encryption === 'luks' ? 'LUKS' : 'legacy AES'}): encrypted images cannot be released.`)
+      if (q.backingFile !== null) f('qcow2.backing-file', `The image depends on the backing file "${q.backingFile}"${q.backingFormat ? ` (${q.backingFormat})` : ''}: it is not self-contained.`)
+      if (q.dataFile !== null) f('qcow2.external-data-file', `The image keeps its data in the external file "${q.dataFile}".`)
+      if (q.corrupt) f('qcow2.corrupt', 'The corrupt bit is set: qemu marked the metadata as inconsistent.')
+      if (q.dirty) f('qcow2.dirty', 'The dirty bit is set: the image was not closed cleanly and its refcounts may be stale.')
+      if (q.snapshots > 0) f('qcow2.internal-snapshots', `${q.snapshots} internal snapshot${q.snapshots === 1 ? '' : 's'}: old disk states ship with the image.`)
+    }
+  }
+  if (opts.attrs) findings.push(...validateAttrs(profile, opts.attrs, { virtualSize }))
+  return { findings, facts }
+}
