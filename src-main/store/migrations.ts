@@ -57,4 +57,36 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX release_requests_day ON release_requests(day);
     `,
   },
+  {
+    name: '0003-upload-queue',
+    sql: `
+      CREATE TABLE upload_jobs (
+        id TEXT PRIMARY KEY,
+        target TEXT NOT NULL,
+        options_json TEXT NOT NULL DEFAULT '{}',
+        file_path TEXT NOT NULL,
+        file_size INTEGER NOT NULL,
+        file_mtime_ms INTEGER NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        upload_id TEXT,
+        part_size INTEGER,
+        bytes_done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        result TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE upload_parts (
+        job_id TEXT NOT NULL REFERENCES upload_jobs(id) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL,
+        offset INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT,
+        md5 TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        PRIMARY KEY (job_id, part_number)
+      );
+    `,
+  },
 ]

@@ -3,5 +3,6 @@ import type { CliCommand } from '../io'
 import { inspectCommand } from './inspect'
 import { scanCommand } from './scan'
 import { uiCommand } from './ui'
+import { queueCommand, uploadCommand } from './upload'
 
-export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uiCommand]
+export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, uiCommand]

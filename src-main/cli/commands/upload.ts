@@ -1,0 +1,98 @@
+// `preflight upload <file> --to TARGET [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB]
+// [--limit KiB/s]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue from the CLI.
+// Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, never from arguments or the database.
+import { parseArgs } from 'node:util'
+import { PreflightError } from '../../../src-preload/errors'
+import { defaultHome, ensureHome } from '../../home'
+import { openHomeDatabase } from '../../store/db'
+import { ProgressMeter } from '../../tasks/progress'
+import { envCredentials, UploadQueue } from '../../upload/queue'
+import type { UploadJob } from '../../upload/store'
+import { formatBytes, progressLine, usageError, type CliCommand, type CliIO } from '../io'
+
+function openQueue(io: CliIO, limitKiBps?: number): UploadQueue {
+  const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
+  const queue = new UploadQueue(db, {
+    credentials: envCredentials(io.env),
+    onEvent: (e) => {
+      if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
+      else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)
+      else if (e.type === 'log') io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[2K' : ''}${e.jobId.slice(0, 8)} ${e.message}\n`)
+    },
+  })
+  if (limitKiBps) queue.limiter.setRate(limitKiBps * 1024)
+  return queue
+}
+
+function describe(job: UploadJob): string {
+  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : '100.0'
+  return `${job.id.slice(0, 8)}  ${job.state.padEnd(15)} ${pct.padStart(5)}%  ${formatBytes(job.fileSize).padStart(10)}  ${job.filePath} → ${job.target}${job.result ? `\n          result: ${job.result}` : ''}${job.error ? `\n          error: ${job.error}` : ''}`
+}
+
+function finish(io: CliIO, jobs: UploadJob[]): number {
+  if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K')
+  for (const j of jobs) io.stdout.write(`${describe(j)}\n`)
+  return jobs.every((j) => j.state === 'done' || j.state === 'paused' || j.state === 'cancelled') ? 0 : 1
+}
+
+export const uploadCommand: CliCommand = {
+  name: 'upload',
+  summary: 'enqueue a file into the persistent upload queue and run it to completion',
+  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX]',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args, allowPositionals: true,
+      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, limit: { type: 'string' }, sha256: { type: 'string' } },
+    })
+    if (positionals.length !== 1) throw usageError('upload takes exactly one file')
+    if (!values.to) throw usageError('--to is required')
+    const num = (v: string | undefined, name: string) => {
+      if (v === undefined) return undefined
+      const n = Number(v)
+      if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number`)
+      return n
+    }
+    const queue = openQueue(io, num(values.limit, 'limit'))
+    const partMiB = num(values['part-size'], 'part-size')
+    const job = await queue.enqueue({
+      file: positionals[0], target: values.to, sha256: values.sha256, signal: io.signal,
+      meter: new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), { intervalMs: 250 }),
+      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, concurrency: num(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
+    })
+    return finish(io, [await queue.run(job.id, io.signal)])
+  },
+}
+
+export const queueCommand: CliCommand = {
+  name: 'queue',
+  summary: 'the persistent sync queue: list | run | pause <id> | resume <id> | cancel <id>',
+  usage: 'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s]',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, limit: { type: 'string' } } })
+    const [action, id] = positionals
+    const queue = openQueue(io, values.limit ? Number(values.limit) : undefined)
+    const needId = () => {
+      if (!id) throw usageError(`queue ${action} needs a job id (see preflight queue list)`)
+      return id
+    }
+    switch (action) {
+      case 'list': {
+        const jobs = queue.list()
+        if (values.format === 'json') io.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`)
+        else if (jobs.length === 0) io.stdout.write('The queue is empty.\n')
+        else for (const j of jobs) io.stdout.write(`${describe(j)}\n`)
+        return 0
+      }
+      case 'run':
+        return finish(io, id ? [await queue.run(id, io.signal)] : await queue.runAll(io.signal))
+      case 'pause':
+        return finish(io, [queue.pause(needId())])
+      case 'resume':
+        return finish(io, [queue.resume(needId())])
+      case 'cancel':
+        return finish(io, [await queue.cancel(needId())])
+      default:
+        throw new PreflightError('invalid-input', `unknown queue action "${action ?? ''}" (list, run, pause, resume, cancel)`)
+    }
+  },
+}

@@ -1,0 +1,147 @@
+// The upload queue against a real S3 server on 127.0.0.1 (s3rver) and a local folder: multipart with
+// checkpoint, pause/resume sending only missing parts, verification, file-change detection, CLI, and no
+// secret on disk.
+import { GetObjectCommand } from '@aws-sdk/client-s3'
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src-main/store/db'
+import { BandwidthLimiter } from '../../../src-main/upload/limiter'
+import { UploadQueue, envCredentials } from '../../../src-main/upload/queue'
+import { s3Client } from '../../../src-main/upload/targets/s3'
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver')
+
+const SECRET = 'S3CR3T-never-on-disk-0123456789'
+const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: SECRET }
+let server: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let endpoint: string
+let dir: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(process.env.TMPDIR!, 'upload-'))
+  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+  const addr = await server.run()
+  endpoint = `http://127.0.0.1:${addr.port}`
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+function file(name: string, size: number): { path: string; sha: string } {
+  const path = join(dir, name)
+  const data = randomBytes(size)
+  writeFileSync(path, data)
+  return { path, sha: createHash('sha256').update(data).digest('hex') }
+}
+
+async function remoteSha(key: string): Promise<string> {
+  const c = s3Client({ options: { endpoint } } as never, { accessKeyId: 'S3RVER', secretAccessKey: SECRET })
+  const obj = await c.send(new GetObjectCommand({ Bucket: 'releases', Key: key }))
+  const h = createHash('sha256')
+  for await (const chunk of obj.Body as AsyncIterable<Buffer>) h.update(chunk)
+  c.destroy()
+  return h.digest('hex')
+}
+
+describe('upload queue', () => {
+  it('uploads a multipart object to S3 and verifies it', async () => {
+    const db = openDatabase(join(dir, 'q1.sqlite'))
+    const q = new UploadQueue(db, { credentials: envCredentials(env) })
+    const f = file('pkg-a.bin', 21 * 1024 * 1024)
+    const job = await q.enqueue({ file: f.path, target: 's3://releases/a/pkg-a.bin', options: { endpoint, partSize: 5 * 1024 * 1024 } })
+    const done = await q.run(job.id)
+    expect(done.state, done.error ?? '').toBe('done')
+    expect(done.result).toBe(`${endpoint}/releases/a/pkg-a.bin`)
+    expect(q.store.parts(job.id).length).toBe(5)
+    expect(await remoteSha('a/pkg-a.bin')).toBe(f.sha)
+    db.close()
+    expect(readFileSync(join(dir, 'q1.sqlite')).includes(Buffer.from(SECRET))).toBe(false)
+  })
+
+  it('pause mid-upload, resume: only the missing parts are sent, and the object matches', async () => {
+    const db = openDatabase(join(dir, 'q2.sqlite'))
+    let q: UploadQueue
+    let paused = false
+    q = new UploadQueue(db, {
+      credentials: envCredentials(env),
+      // 16 MiB/s: slow enough that progress records arrive between parts
+      limiter: new BandwidthLimiter(16 * 1024 * 1024),
+      onEvent: (e) => {
+        if (e.type === 'progress' && !paused && e.record.bytesDone >= 5 * 1024 * 1024) {
+          paused = true
+          q.pause(e.jobId)
+        }
+      },
+    })
+    const f = file('pkg-b.bin', 26 * 1024 * 1024)
+    const job = await q.enqueue({ file: f.path, target: 's3://releases/pkg-b.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 1 } })
+    expect((await q.run(job.id)).state).toBe('paused')
+    const doneBefore = q.store.parts(job.id).filter((p) => p.state === 'done').map((p) => p.partNumber)
+    expect(doneBefore.length).toBeGreaterThan(0)
+    expect(doneBefore.length).toBeLessThan(6)
+    const etagsBefore = new Map(q.store.parts(job.id).filter((p) => p.state === 'done').map((p) => [p.partNumber, p.etag]))
+    // a new process: a new queue over the same database
+    q = new UploadQueue(db, { credentials: envCredentials(env) })
+    q.resume(job.id)
+    const done = await q.run(job.id)
+    expect(done.state, done.error ?? '').toBe('done')
+    for (const p of q.store.parts(job.id)) if (etagsBefore.has(p.partNumber)) expect(p.etag).toBe(etagsBefore.get(p.partNumber))
+    expect(await remoteSha('pkg-b.bin')).toBe(f.sha)
+  })
+
+  it('a file changed after queueing fails the job clearly; missing credentials too', async () => {
+    const db = openDatabase(':memory:')
+    const q = new UploadQueue(db, { credentials: envCredentials(env) })
+    const f = file('pkg-c.bin', 1024)
+    const job = await q.enqueue({ file: f.path, target: 's3://releases/c.bin', options: { endpoint } })
+    utimesSync(f.path, new Date(), new Date(Date.now() + 60_000))
+    const failed = await q.run(job.id)
+    expect(failed.state).toBe('failed')
+    expect(failed.error).toMatch(/changed/)
+    const q2 = new UploadQueue(db, { credentials: envCredentials({}) })
+    const f2 = file('pkg-d.bin', 1024)
+    const j2 = await q2.enqueue({ file: f2.path, target: 's3://releases/d.bin', options: { endpoint } })
+    expect((await q2.run(j2.id)).error).toMatch(/AWS_ACCESS_KEY_ID/)
+    await expect(q2.enqueue({ file: f2.path, target: 's3://Bad_Bucket/x' })).rejects.toThrow(/lowercase/)
+  })
+
+  it('folder target: copies, verifies and renames', async () => {
+    const db = openDatabase(':memory:')
+    const q = new UploadQueue(db, { credentials: envCredentials({}) })
+    const f = file('pkg-e.bin', 9 * 1024 * 1024 + 17)
+    const out = join(dir, 'usb')
+    const job = await q.enqueue({ file: f.path, target: `file://${out}/` })
+    const done = await q.run(job.id)
+    expect(done.state).toBe('done')
+    expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
+    expect(readdirSync(out)).toEqual(['pkg-e.bin'])
+  })
+
+  it('CLI: upload to s3 with progress on stderr, then queue list', async () => {
+    const f = file('cli.bin', 6 * 1024 * 1024)
+    const home = join(dir, 'cli-home')
+    const bin = resolve(__dirname, '../../../bin/preflight.cjs')
+    // asynchronously: the S3 server runs in this process and must keep answering
+    const run = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((res) =>
+        execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env, PREFLIGHT_HOME: home } }, (err, stdout, stderr) =>
+          res({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })))
+    const up = await run('upload', f.path, '--to', 's3://releases/cli.bin', '--endpoint', endpoint)
+    expect(up.status, up.stderr).toBe(0)
+    expect(up.stdout).toMatch(/done/)
+    expect(up.stderr).toMatch(/uploading/)
+    const list = await run('queue', 'list', '--format', 'json')
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({ state: 'done', fileSha256: f.sha })
+    expect((await run('queue', 'pause')).status).toBe(2)
+    // the secret is nowhere: not in the database (WAL included), not in any output
+    const files = readdirSync(home, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+    expect(files.length).toBeGreaterThan(0)
+    for (const p of files) expect(readFileSync(p).includes(Buffer.from(SECRET)), p).toBe(false)
+    expect(`${up.stdout}${up.stderr}${list.stdout}`).not.toContain(SECRET)
+  })
+})
