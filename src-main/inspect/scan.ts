@@ -27,6 +27,8 @@ export interface ScanOptions {
   meter?: ProgressMeter
   /** Release attributes (--attrs), checked by the profile's schemas where the profile has them. */
   attrs?: Record<string, unknown>
+  /** The Preflight database (signatures, vulnerability data); without it only built-in data is used. */
+  db?: import('../store/db').Db
   /** Scanners to run instead of the registered ones (tests). */
   scanners?: ScannerFactory[]
   /** Steps applied to the finished findings (waivers), in order. */
@@ -56,7 +58,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : sniffed
   const explicit = opts.profile as ProfileId | undefined
   const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
-  const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal }
+  const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal, db: opts.db }
   const scanners = (opts.scanners ?? SCANNER_FACTORIES).map((f) => f(ctx))
   const pipeline = new EntryPipeline(ctx, scanners, { limits: limitsFor(PROFILES[provisional].sizeLimit), signal: opts.signal, meter: opts.meter })
   const meter = opts.meter
@@ -113,6 +115,12 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
   }
   for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.
+  if (checks.malware.state === 'run') {
+    const limited = pipeline.findings.filter((f) => ['archive.nested-unscanned', 'archive.encrypted', 'archive.bomb', 'archive.corrupt'].includes(f.rule))
+    for (const f of limited) findings.push(makeFinding('malware.engine-limited', f.location, `Not scanned for malware: ${f.message}`, { profile, details: { cause: f.rule } }))
+    if (limited.length) checks.malware = { state: 'partial', note: `${limited.length} part(s) could not be read` }
+  }
   for (const [check, c] of Object.entries(checks))
     if (c.state === 'not-run') findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
 

@@ -42,7 +42,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { taskId }
     },
     'scan.start': ({ path, profile, attrs }) => {
-      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) => scanPackage(path, { profile, attrs, signal, meter }))
+      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) => scanPackage(path, { profile, attrs, signal, meter, db: ctx.db }))
       return { taskId }
     },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),

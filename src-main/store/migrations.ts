@@ -89,4 +89,23 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    name: '0004-malware-signatures',
+    sql: `
+      CREATE TABLE malware_signatures (
+        kind TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        size INTEGER,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL
+      );
+      CREATE INDEX malware_signatures_lookup ON malware_signatures(kind, hash);
+      CREATE TABLE malware_sources (
+        source TEXT PRIMARY KEY,
+        imported_at TEXT NOT NULL,
+        signatures INTEGER NOT NULL,
+        version TEXT
+      );
+    `,
+  },
 ]

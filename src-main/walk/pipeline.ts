@@ -35,6 +35,20 @@ export interface Container {
 /** Formats we recognise inside a package but cannot open. */
 const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', zstd: 'Zstandard', bzip2: 'bzip2' }
 
+/** Container formats (besides 7z, rar, xz, zstd, bzip2) whose members scanners like ClamAV read and we cannot. */
+export function otherContainer(head: Buffer): string | null {
+  const s = head.subarray(0, 8).toString('latin1')
+  if (head.length >= 2 && head[0] === 0x60 && head[1] === 0xea) return 'ARJ'
+  if (s.startsWith('070701') || s.startsWith('070702') || s.startsWith('070707') || (head.length >= 2 && ((head[0] === 0xc7 && head[1] === 0x71) || (head[0] === 0x71 && head[1] === 0xc7)))) return 'cpio'
+  if (s.startsWith('MSCF')) return 'Microsoft Cabinet'
+  if (s.startsWith('ITSF')) return 'Microsoft CHM'
+  if (head.length >= 8 && head.readUInt32BE(0) === 0xd0cf11e0 && head.readUInt32BE(4) === 0xa1b11ae1) return 'OLE2 (MSI/Office)'
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x223e9f78) return 'TNEF'
+  if (s.startsWith('SZDD') || s.startsWith('KWAJ')) return 'MS-DOS compress (SZDD/KWAJ)'
+  if (head.subarray(0, 64).toString('latin1').includes('(This file must be converted with BinHex')) return 'BinHex'
+  return null
+}
+
 export class StopWalk extends Error {}
 
 export interface PipelineOptions {
@@ -201,6 +215,11 @@ export class EntryPipeline {
   /** Decide from the head whether the entry is an archive we recurse into; returns its byte consumer. */
   private openNested(entry: WalkEntry, head: Buffer): NestedConsumer | null {
     const kind = kindFromBytes(head, undefined)
+    const other = otherContainer(head)
+    if (other) {
+      this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${other} container, which Preflight cannot open: its content was not checked.`, { format: other })
+      return null
+    }
     if (kind in UNOPENABLE) {
       this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`, { format: kind })
       return null

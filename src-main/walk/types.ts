@@ -39,6 +39,8 @@ export interface ScanContext {
   /** The package's file name, first element of every location. */
   packageName: string
   signal?: AbortSignal
+  /** The Preflight database (signatures, vulnerability data) when the caller has one open. */
+  db?: import('../store/db').Db
 }
 
 export interface EntrySink {

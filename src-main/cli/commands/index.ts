@@ -2,7 +2,8 @@
 import type { CliCommand } from '../io'
 import { inspectCommand } from './inspect'
 import { scanCommand } from './scan'
+import { signaturesCommand } from './signatures'
 import { uiCommand } from './ui'
 import { queueCommand, uploadCommand } from './upload'
 
-export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, uiCommand]
+export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, uiCommand]

@@ -4,7 +4,9 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
+import { defaultHome, ensureHome } from '../../home'
 import { scanPackage, type ScanOptions } from '../../inspect/scan'
+import { openHomeDatabase } from '../../store/db'
 import type { Report } from '../../reports/model'
 import { REPORT_WRITERS } from '../../reports/writers'
 import { ProgressMeter } from '../../tasks/progress'
@@ -52,7 +54,7 @@ export const scanCommand: CliCommand = {
     const writer = REPORT_WRITERS[format]
     if (!writer) throw usageError(`unknown --format ${format} (one of: ${Object.keys(REPORT_WRITERS).join(', ')})`)
     const lang = values.lang === 'zh-CN' ? 'zh-CN' : 'en'
-    const opts: ScanOptions = { profile: values.profile, signal: io.signal }
+    const opts: ScanOptions = { profile: values.profile, signal: io.signal, db: openHomeDatabase(ensureHome(defaultHome(io.env))) }
     if (values.attrs) opts.attrs = await readJsonFile(resolve(io.cwd, values.attrs), '--attrs')
     for (const hook of SCAN_OPTION_HOOKS) await hook(values, opts, io)
     if (values.waivers && !opts.postProcess?.length) throw usageError('--waivers is not supported by this build')
