@@ -60,7 +60,7 @@ describe('scanPackage', () => {
     const d = work()
     writeFileSync(join(d, 'secret.txt'), 'secret')
     execFileSync('zip', ['-q', '-P', 'pw', join(d, 'enc.zip'), 'secret.txt'], { cwd: d })
-    expect(rules(await scanPackage(join(d, 'enc.zip')))).toEqual(['archive.encrypted@enc.zip!secret.txt'])
+    expect(rules(await scanPackage(join(d, 'enc.zip')))).toEqual(['archive.encrypted@enc.zip!secret.txt', 'malware.engine-limited@enc.zip!secret.txt'])
     execFileSync('cp', [join(d, 'enc.zip'), join(d, 'fake.tar.gz')])
     expect(rules(await scanPackage(join(d, 'fake.tar.gz')))).toContain('package.extension-mismatch@fake.tar.gz')
   })
