@@ -1,8 +1,12 @@
 // Report writers by --format name. Each turns the one report model into bytes; text formats return a
 // string, binary ones a Buffer. One import and one entry per format.
-import type { Report } from './model'
+import { csvReport } from './csv'
+import { htmlReport } from './html'
 import { jsonReport } from './json'
+import type { Report } from './model'
+import { sarifReport } from './sarif'
 import { tableReport } from './table'
+import { xlsxReport } from './xlsx'
 
 export interface WriterOptions {
   lang?: 'en' | 'zh-CN'
@@ -14,4 +18,8 @@ export type ReportWriter = (report: Report, opts: WriterOptions) => string | Buf
 export const REPORT_WRITERS: Record<string, ReportWriter> = {
   json: jsonReport,
   table: tableReport,
+  html: htmlReport,
+  sarif: sarifReport,
+  csv: csvReport,
+  xlsx: xlsxReport,
 }

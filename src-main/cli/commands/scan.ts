@@ -8,6 +8,7 @@ import { defaultHome, ensureHome } from '../../home'
 import { scanPackage, type ScanOptions } from '../../inspect/scan'
 import { openHomeDatabase } from '../../store/db'
 import type { Report } from '../../reports/model'
+import { applyWaivers, readWaivers } from '../../reports/waivers'
 import { REPORT_WRITERS } from '../../reports/writers'
 import { ProgressMeter } from '../../tasks/progress'
 import { stderrProgress, usageError, type CliCommand } from '../io'
@@ -57,7 +58,10 @@ export const scanCommand: CliCommand = {
     const opts: ScanOptions = { profile: values.profile, signal: io.signal, db: openHomeDatabase(ensureHome(defaultHome(io.env))) }
     if (values.attrs) opts.attrs = await readJsonFile(resolve(io.cwd, values.attrs), '--attrs')
     for (const hook of SCAN_OPTION_HOOKS) await hook(values, opts, io)
-    if (values.waivers && !opts.postProcess?.length) throw usageError('--waivers is not supported by this build')
+    if (values.waivers) {
+      const waivers = await readWaivers(resolve(io.cwd, values.waivers))
+      opts.postProcess = [...(opts.postProcess ?? []), (findings) => applyWaivers(findings, waivers)]
+    }
     const reports: Report[] = []
     for (const file of positionals) {
       const progress = stderrProgress(io, values.quiet || !io.stderr.isTTY)
