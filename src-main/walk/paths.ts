@@ -40,3 +40,10 @@ export function throughLink(path: string, links: Map<string, string | null>): { 
   }
   return null
 }
+
+/** The member path as shown in locations: `./` segments and trailing slashes dropped, a leading `/` kept. */
+export function displayPath(raw: string): string {
+  const abs = raw.startsWith('/') || raw.startsWith('\\')
+  const norm = normalisePath(raw)
+  return abs ? `/${norm}` : norm || raw
+}

@@ -51,6 +51,8 @@ export function otherContainer(head: Buffer): string | null {
 
 export class StopWalk extends Error {}
 
+const EMPTY = Buffer.alloc(0)
+
 export interface PipelineOptions {
   limits: WalkLimits
   signal?: AbortSignal
@@ -147,7 +149,11 @@ export class EntryPipeline {
       return drain(content)
     }
     this.check(c, entry, rawPath)
-    if (!content || entry.type !== 'file') return drain(content)
+    if (!content || entry.type !== 'file') {
+      // scanners see every entry's metadata (links, directories); content only for regular files
+      for (const s of this.scanners) if (s.wants(entry, EMPTY)) this.merge(await s.open(entry).end(), s.id)
+      return drain(content)
+    }
     this.stats.files++
     await this.readContent(entry, content)
   }

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
+import { displayPath } from './paths'
 import type { Container, EntryPipeline } from './pipeline'
 import type { EntryType, WalkEntry } from './types'
 
@@ -105,7 +106,7 @@ async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<
   const raw = e.path
   const entry: WalkEntry = {
     path: raw,
-    location: `${c.location}!${raw.replace(/\/+$/, '')}`,
+    location: `${c.location}!${displayPath(raw)}`,
     type,
     size: e.size ?? 0,
     mode: typeof e.mode === 'number' ? e.mode : null,

@@ -56,7 +56,8 @@ export interface EntryScanner {
   id: string
   /** The report check this scanner performs (report.checks marks it 'run'); omit for plain detectors. */
   check?: 'malware' | 'vulnerabilities'
-  /** Decide from the entry's metadata and its first bytes (up to 4 KiB) whether to receive its content. */
+  /** Decide from the entry's metadata and its first bytes (up to 4 KiB; empty for entries without content:
+   *  directories, links, encrypted or refused files) whether to receive its content. */
   wants(entry: WalkEntry, head: Buffer): boolean
   open(entry: WalkEntry): EntrySink
   /** After the whole pass: correlate, summarise. */

@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { Transform, type Readable } from 'node:stream'
 import { crc32 } from 'node:zlib'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { displayPath } from './paths'
 import type { Container, EntryPipeline } from './pipeline'
 import type { EntryType, WalkEntry } from './types'
 
@@ -120,7 +121,7 @@ export async function walkZipFile(p: EntryPipeline, path: string, location: stri
 async function checkLocalHeader(p: EntryPipeline, c: Container, fh: FileHandle, e: Entry): Promise<void> {
   const buf = Buffer.alloc(30)
   const { bytesRead } = await fh.read(buf, 0, 30, e.relativeOffsetOfLocalHeader)
-  const loc = `${c.location}!${decodeName(e).replace(/[\\/]+$/, '')}`
+  const loc = `${c.location}!${displayPath(decodeName(e))}`
   if (bytesRead < 30 || buf.readUInt32LE(0) !== 0x04034b50) return // yauzl reports a bad local header when the entry is read
   const flags = buf.readUInt16LE(6)
   if (flags & 8) return
@@ -135,7 +136,7 @@ async function feedZipEntry(p: EntryPipeline, c: Container, zip: ZipFile, e: Ent
   if (unixMode) type = MODE_TYPES[unixMode & S_IFMT] ?? type
   const entry: WalkEntry = {
     path: raw,
-    location: `${c.location}!${raw.replace(/[\\/]+$/, '')}`,
+    location: `${c.location}!${displayPath(raw)}`,
     type,
     size: e.uncompressedSize,
     mode: unixMode ? unixMode & 0o7777 : null,

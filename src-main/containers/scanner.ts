@@ -1,0 +1,273 @@
+// Container images in the entry pass: OCI image layouts and docker-archives (Docker 25+ hybrids included),
+// whether the package is one, bundles several, or an application package holds one anywhere. Blob-like
+// entries are hashed while they stream by (no second read); small JSON documents are kept; at the end each
+// image tar is validated against the image-spec schemas: digests and sizes, missing blobs, media types,
+// platforms, legacy docker-archive form. Layers are walked as filesystems by the pipeline itself (they are
+// tar / tar.gz blobs), so malware and SBOM scanners reach inside images.
+import { createHash, type Hash } from 'node:crypto'
+import { makeFinding, type Finding } from '../reports/model'
+import { displayPath, normalisePath, resolveLink } from '../walk/paths'
+import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
+import { dockerManifest, imageConfig, imageIndex, imageManifest, MT, ociLayout, SUPPORTED_ARCHITECTURES, type Descriptor } from './schemas'
+
+const JSON_LIMIT = 4 * 1024 * 1024
+const INTERESTING = /(^|\/)(oci-layout|index\.json|manifest\.json|repositories)$|^blobs\/[a-z0-9+._-]+\/[a-zA-Z0-9=_-]+$|^[a-f0-9]{64}(\.json|\.tar|\/layer\.tar|\/json)$/
+const LAYER_TYPES = [
+  'application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+zstd',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', 'application/vnd.docker.image.rootfs.diff.tar',
+]
+
+interface FileRecord {
+  size: number
+  sha256: string
+  json?: unknown
+  jsonError?: string
+}
+
+export interface ImageFacts {
+  location: string
+  format: 'oci' | 'docker-archive' | 'docker-hybrid'
+  tags: string[]
+  platform: string | null
+  layers: number
+  compressedSize: number
+  uncompressedSize: number | null
+  created: string | null
+  user: string | null
+  entrypoint: string[] | null
+  exposedPorts: string[]
+  envNames: string[]
+}
+
+function containerOf(entry: WalkEntry): string {
+  return entry.location.slice(0, entry.location.length - displayPath(entry.path).length - 1)
+}
+
+export function createContainerScanner(ctx: ScanContext): EntryScanner {
+  const groups = new Map<string, Map<string, FileRecord>>()
+  const aliases = new Map<string, Map<string, string>>()
+  const topFiles: string[] = []
+  return {
+    id: 'containers',
+    wants(entry) {
+      if ((entry.type === 'hardlink' || entry.type === 'symlink') && entry.linkTarget && INTERESTING.test(normalisePath(entry.path))) {
+        // docker save links identical layers: the link stands for its target's content
+        const container = containerOf(entry)
+        const target = resolveLink(entry.path, entry.linkTarget, entry.type)
+        const a = aliases.get(container) ?? new Map<string, string>()
+        if (target !== null) a.set(normalisePath(entry.path), target)
+        aliases.set(container, a)
+        return false
+      }
+      if (entry.type !== 'file') return false
+      if (entry.depth === 0) topFiles.push(normalisePath(entry.path))
+      return INTERESTING.test(normalisePath(entry.path))
+    },
+    open(entry) {
+      const hash: Hash = createHash('sha256')
+      const keep: Buffer[] | null = entry.size <= JSON_LIMIT ? [] : null
+      let size = 0
+      let kept = 0
+      return {
+        write(chunk) {
+          hash.update(chunk)
+          size += chunk.length
+          if (keep && kept + chunk.length <= JSON_LIMIT) {
+            keep.push(chunk)
+            kept += chunk.length
+          }
+        },
+        end() {
+          const rec: FileRecord = { size, sha256: hash.digest('hex') }
+          if (keep && kept === size && size > 0) {
+            const text = Buffer.concat(keep)
+            if (text[0] === 0x7b || text[0] === 0x5b || /^\s*(null|[{[])/.test(text.subarray(0, 16).toString('latin1'))) {
+              try {
+                rec.json = JSON.parse(text.toString('utf8'))
+              } catch (err) {
+                rec.jsonError = (err as Error).message
+              }
+            } else rec.jsonError = 'not JSON'
+          }
+          const container = containerOf(entry)
+          const g = groups.get(container) ?? new Map<string, FileRecord>()
+          g.set(normalisePath(entry.path), rec)
+          groups.set(container, g)
+        },
+      }
+    },
+    finish() {
+      const findings: Finding[] = []
+      const images: ImageFacts[] = []
+      const imageTars = new Set<string>()
+      for (const [location, files] of groups) {
+        for (const [from, to] of aliases.get(location) ?? []) {
+          const rec = files.get(to)
+          if (rec && !files.has(from)) files.set(from, rec)
+        }
+        const r = validateImageTar(ctx, location, files, findings)
+        if (r) {
+          imageTars.add(location)
+          images.push(...r)
+        }
+      }
+      if (ctx.profile === 'koogallery-container' && !imageTars.has(ctx.packageName)) {
+        for (const p of topFiles) {
+          const loc = `${ctx.packageName}!${p}`
+          if (!imageTars.has(loc)) findings.push(makeFinding('oci.bundle-entry-not-image', loc, `"${p}" is not a container image tar: a container package holds only one .tar per image.`, { profile: ctx.profile }))
+        }
+        if (topFiles.length === 0 && !imageTars.has(ctx.packageName)) findings.push(makeFinding('oci.bundle-entry-not-image', ctx.packageName, 'The container package holds no image tar.', { profile: ctx.profile }))
+      }
+      if (ctx.profile === 'swr-image' && images.some((i) => i.location === ctx.packageName && i.format === 'oci'))
+        findings.push(makeFinding('swr.console-oci', ctx.packageName, 'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.', { profile: ctx.profile }))
+      return { findings, facts: { images } }
+    },
+  }
+}
+
+/** Validate one tar's worth of files as an image layout; returns its images, or null when it is not an image tar. */
+export function validateImageTar(ctx: ScanContext, location: string, files: Map<string, FileRecord>, findings: Finding[]): ImageFacts[] | null {
+  const f = (rule: string, where: string, message: string, details?: Record<string, unknown>) => findings.push(makeFinding(rule, where, message, { profile: ctx.profile, details }))
+  const layout = files.get('oci-layout')
+  const index = files.get('index.json')
+  const docker = files.get('manifest.json')
+  const dockerOk = docker && Array.isArray(docker.json) && docker.json.every((x) => x && typeof x === 'object' && 'Config' in x)
+  const isOci = !!layout || (!!index && (index.json as { schemaVersion?: unknown })?.schemaVersion === 2)
+  if (!isOci && !dockerOk && !(docker && (docker.json === null || (docker.jsonError && files.size > 1)))) return null
+  const images: ImageFacts[] = []
+
+  const blob = (d: Descriptor, where: string): FileRecord | null => {
+    const [alg, hex] = d.digest.split(':')
+    const rec = files.get(`blobs/${alg}/${hex}`)
+    if (!rec) {
+      f('oci.missing-blob', where, `${d.mediaType} ${d.digest} is referenced but blobs/${alg}/${hex} is not in the tar.`, { digest: d.digest })
+      return null
+    }
+    if (alg === 'sha256' && rec.sha256 !== hex) f('oci.digest-mismatch', `${location}!blobs/${alg}/${hex}`, `The blob's sha256 is ${rec.sha256}, not ${hex}: the image is damaged.`, { digest: d.digest })
+    else if (rec.size !== d.size) f('oci.digest-mismatch', `${location}!blobs/${alg}/${hex}`, `The blob has ${rec.size} bytes; its descriptor says ${d.size}.`, { digest: d.digest })
+    return rec
+  }
+
+  if (isOci) {
+    if (!layout) f('oci.invalid-layout', location, 'The oci-layout file is missing.')
+    else if (!ociLayout.safeParse(layout.json).success) f('oci.invalid-layout', `${location}!oci-layout`, `oci-layout must be {"imageLayoutVersion": "1.0.0"}${layout.jsonError ? ` (${layout.jsonError})` : ''}.`)
+    const nullManifests = (index?.json as { manifests?: unknown } | undefined)?.manifests === null
+    if (!index) f('oci.invalid-layout', location, 'index.json is missing.')
+    else if (nullManifests && dockerOk) validateDocker('docker-hybrid') // Docker 25.0 wrote "manifests": null next to a valid manifest.json
+    else {
+      const parsed = imageIndex.safeParse(index.json)
+      if (!parsed.success) f('oci.invalid-layout', `${location}!index.json`, `index.json is not a valid image index: ${issues(parsed.error, index.jsonError)}`)
+      else walkIndex(parsed.data.manifests, `${location}!index.json`, 0)
+    }
+    if (dockerOk) images.forEach((i) => (i.format = 'docker-hybrid'))
+  } else {
+    // legacy docker-archive
+    f('oci.not-oci', location, 'This image tar is a legacy docker-archive (manifest.json only, no oci-layout/index.json). Convert it with `preflight repack`.')
+    validateDocker('docker-archive')
+  }
+  return images
+
+  function validateDocker(format: 'docker-archive' | 'docker-hybrid'): void {
+    const parsed = dockerManifest.safeParse(docker!.json)
+    if (!parsed.success) {
+      f('oci.invalid-layout', `${location}!manifest.json`, `manifest.json is not a valid docker-archive manifest: ${issues(parsed.error, docker!.jsonError)}`)
+      return
+    }
+    for (const m of parsed.data) {
+      const cfgPath = normalisePath(m.Config)
+      const cfg = files.get(cfgPath)
+      if (!cfg) {
+        f('oci.missing-blob', `${location}!manifest.json`, `The config ${m.Config} is not in the tar.`)
+        continue
+      }
+      const expect = /([a-f0-9]{64})(\.json)?$/.exec(cfgPath)?.[1]
+      if (expect && cfg.sha256 !== expect) f('oci.digest-mismatch', `${location}!${cfgPath}`, `The config's sha256 is ${cfg.sha256}, not ${expect}.`)
+      const c = imageConfig.safeParse(cfg.json)
+      if (!c.success) f('oci.invalid-layout', `${location}!${cfgPath}`, `The image config is invalid: ${issues(c.error, cfg.jsonError)}`)
+      let compressed = 0
+      m.Layers.forEach((l, i) => {
+        const rec = files.get(normalisePath(l))
+        if (!rec) {
+          f('oci.missing-blob', `${location}!manifest.json`, `Layer ${l} is not in the tar.`)
+          return
+        }
+        compressed += rec.size
+        const diff = c.success ? c.data.rootfs.diff_ids[i] : undefined
+        if (diff && rec.sha256 !== diff.split(':')[1]) f('oci.digest-mismatch', `${location}!${normalisePath(l)}`, `Layer ${i + 1} has sha256 ${rec.sha256}; the config's diff_id is ${diff}.`)
+      })
+      if (c.success) {
+        checkPlatform(c.data.architecture, c.data.os, c.data.variant, `${location}!${cfgPath}`)
+        images.push(facts(format, m.RepoTags ?? [], c.data, m.Layers.length, compressed))
+      }
+    }
+  }
+
+  function walkIndex(manifests: Descriptor[], where: string, depth: number): void {
+    if (depth > 4) {
+      f('oci.invalid-layout', where, 'Image indexes nested deeper than 4 levels.')
+      return
+    }
+    for (const d of manifests) {
+      const rec = blob(d, where)
+      if (!rec) continue
+      const mt = d.mediaType
+      if (mt === MT.ociIndex || mt === MT.dockerList) {
+        const idx = imageIndex.safeParse(rec.json)
+        if (!idx.success) f('oci.invalid-layout', `${location}!blobs/${d.digest.replace(':', '/')}`, `Nested index is invalid: ${issues(idx.error, rec.jsonError)}`)
+        else walkIndex(idx.data.manifests, `${location}!blobs/${d.digest.replace(':', '/')}`, depth + 1)
+      } else if (mt === MT.ociManifest || mt === MT.dockerManifest) {
+        const mwhere = `${location}!blobs/${d.digest.replace(':', '/')}`
+        const man = imageManifest.safeParse(rec.json)
+        if (!man.success) {
+          f('oci.invalid-layout', mwhere, `The image manifest is invalid: ${issues(man.error, rec.jsonError)}`)
+          continue
+        }
+        const isImage = man.data.config.mediaType === MT.ociConfig || man.data.config.mediaType === MT.dockerConfig
+        const cfgRec = blob(man.data.config, mwhere)
+        let compressed = 0
+        for (const l of man.data.layers) {
+          if (isImage && !LAYER_TYPES.includes(l.mediaType)) f('oci.invalid-layout', mwhere, `Layer ${l.digest} has the media type "${l.mediaType}", which is not an image layer type.`)
+          const lr = blob(l, mwhere)
+          if (lr) compressed += lr.size
+        }
+        if (!isImage) continue // an artifact (Helm chart, signature ...): blobs checked, no image config
+        if (cfgRec) {
+          const c = imageConfig.safeParse(cfgRec.json)
+          if (!c.success) f('oci.invalid-layout', `${location}!blobs/${man.data.config.digest.replace(':', '/')}`, `The image config is invalid: ${issues(c.error, cfgRec.jsonError)}`)
+          else {
+            checkPlatform(c.data.architecture, c.data.os, c.data.variant, `${location}!blobs/${man.data.config.digest.replace(':', '/')}`)
+            const ref = d.annotations?.['org.opencontainers.image.ref.name'] ?? d.annotations?.['io.containerd.image.name']
+            images.push(facts('oci', ref ? [ref] : [], c.data, man.data.layers.length, compressed))
+          }
+        }
+      }
+    }
+  }
+
+  function checkPlatform(arch: string, os: string, variant: string | undefined, where: string): void {
+    if (!SUPPORTED_ARCHITECTURES.includes(arch)) f('oci.platform-unsupported', where, `The image is built for ${os}/${arch}${variant ? `/${variant}` : ''}; the marketplace accepts x86/x64 (386, amd64), Arm/Arm64, MIPS and PowerPC.`, { architecture: arch })
+  }
+
+  function facts(format: ImageFacts['format'], tags: string[], c: import('zod').infer<typeof imageConfig>, layers: number, compressed: number): ImageFacts {
+    return {
+      location,
+      format,
+      tags,
+      platform: `${c.os}/${c.architecture}${c.variant ? `/${c.variant}` : ''}`,
+      layers,
+      compressedSize: compressed,
+      uncompressedSize: null,
+      created: c.created ?? null,
+      user: c.config?.User || null,
+      entrypoint: c.config?.Entrypoint ?? null,
+      exposedPorts: Object.keys(c.config?.ExposedPorts ?? {}),
+      envNames: (c.config?.Env ?? []).map((e) => e.split('=')[0]),
+    }
+  }
+}
+
+function issues(err: import('zod').ZodError, jsonError?: string): string {
+  if (jsonError) return jsonError
+  return err.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')
+}
