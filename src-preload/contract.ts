@@ -81,6 +81,24 @@ export const channels = {
   'inspect.identify': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
   /** Starts a task: the full pre-scan of one package. The task's result is the report (preflight.report/1). */
   'scan.start': { input: z.object({ path: filePath, profile: profileId.optional(), attrs: z.record(z.string(), z.unknown()).optional() }).strict(), result: result<{ taskId: string }>() },
+  /** Render a report in one of the CLI's formats (binary formats come back base64-encoded), with waivers applied. */
+  'report.render': {
+    input: z.object({
+      report: z.object({ schema: z.literal('preflight.report/1') }).passthrough(),
+      format: z.enum(['json', 'html', 'sarif', 'csv', 'xlsx', 'table']),
+      lang: z.enum(['en', 'zh-CN']).optional(),
+      waivers: z.array(z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1), expires: z.string().optional() }).strict()).optional(),
+    }).strict(),
+    result: result<{ content: string; encoding: 'utf8' | 'base64'; mime: string; extension: string }>(),
+  },
+  /** Apply waivers to a report's findings (verdict recomputed); invalid waivers are refused with their reason. */
+  'report.waive': {
+    input: z.object({
+      report: z.object({ schema: z.literal('preflight.report/1') }).passthrough(),
+      waivers: z.array(z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1), expires: z.string().optional() }).strict()),
+    }).strict(),
+    result: result<{ report: unknown }>(),
+  },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)

@@ -5,6 +5,7 @@ import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
+import { renderReport, waiveReport } from '../reports/render'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { TOOL } from '../version'
@@ -45,6 +46,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const { taskId } = ctx.runner.start('scan', ({ signal, meter }) => scanPackage(path, { profile, attrs, signal, meter, db: ctx.db }))
       return { taskId }
     },
+    'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
+    'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
     // ---- drafts

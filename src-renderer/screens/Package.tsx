@@ -4,9 +4,8 @@ import { useEffect, useMemo, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
-import { download } from '../download'
 import { ProgressBar } from '../components/ProgressBar'
-import { FindingList } from '../components/report/FindingList'
+import { ReportView } from '../components/report/ReportView'
 import { defineMessages, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
@@ -45,7 +44,9 @@ export function Package() {
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const task = useTask(taskId)
-  const report = task?.status === 'done' ? (task.result as ReportDto) : null
+  const scanned = task?.status === 'done' ? (task.result as ReportDto) : null
+  const [waived, setWaived] = useState<ReportDto | null>(null)
+  const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
 
   async function run() {
     if (!path) return
@@ -84,11 +85,10 @@ export function Package() {
             </dl>
             <div className="actions">
               <button type="button" className="btn btn-secondary" onClick={() => void run()}>{t('rescan')}</button>
-              <button type="button" className="btn btn-secondary" onClick={() => download(`${report.package.name}.preflight.json`, JSON.stringify(report, null, 2), 'application/json')}>{t('exportJson')}</button>
             </div>
           </div>
           <h2>{t('findings')}</h2>
-          <FindingList findings={report.findings} />
+          <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
           <details className="card">
             <summary>{t('tree')} ({report.facts.entries?.length ?? 0})</summary>
             <EntryTree entries={report.facts.entries ?? []} more={(n) => t('more', { n })} />

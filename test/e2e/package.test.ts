@@ -40,3 +40,40 @@ describe('package view', () => {
     }
   })
 })
+
+describe('report tools', () => {
+  it('waive with reason turns the verdict to pass; the HTML export opens in Chromium with no network request', async () => {
+    const d = tmp('waive-')
+    mkdirSync(join(d, 'src'))
+    writeFileSync(join(d, 'src/evil.txt'), 'x')
+    execFileSync('tar', ['-cf', join(d, 'inner.tar'), '-C', join(d, 'src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+    execFileSync('tar', ['-czf', join(d, 'waive-me.tar.gz'), '-C', d, 'inner.tar'])
+    const b = await openBrowser('report-tools', ui.url)
+    try {
+      await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'waive-me.tar.gz')])
+      await b.page.getByTestId('scan-package').click()
+      await b.page.getByTestId('severity-chart').waitFor({ timeout: 60_000 })
+      await b.page.getByTestId('waive-archive.path-traversal').click()
+      await b.page.getByTestId('waive-reason').fill('The installer never extracts inner.tar')
+      await b.page.getByTestId('waive-save').click()
+      await b.page.getByTestId('verdict').filter({ hasText: 'PASS' }).waitFor()
+      await b.shot('waived')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
+      const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.getByTestId('export-html').click()])
+      const htmlPath = join(d, 'report.html')
+      await download.saveAs(htmlPath)
+      const html = b.page.context().pages()[0]
+      const requests: string[] = []
+      const viewer = await b.context.newPage()
+      viewer.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url())
+      })
+      await viewer.goto(`file://${htmlPath}`)
+      expect(await viewer.textContent('body')).toContain('The installer never extracts inner.tar')
+      expect(requests).toEqual([])
+      void html
+    } finally {
+      await b.close()
+    }
+  })
+})

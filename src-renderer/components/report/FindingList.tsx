@@ -9,7 +9,7 @@ const messages = defineMessages({
   'zh-CN': { blocker: '阻断项', warning: '警告', info: '信息', fix: '修复', none: '没有检查结果。', waived: '已豁免' },
 })
 
-export function FindingList({ findings }: { findings: FindingDto[] }) {
+export function FindingList({ findings, actions }: { findings: FindingDto[]; actions?: (f: FindingDto) => import('react').ReactNode }) {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
   if (findings.length === 0) return <p className="muted">{t('none')}</p>
@@ -39,6 +39,8 @@ export function FindingList({ findings }: { findings: FindingDto[] }) {
                     <div className="mono finding-loc">{f.location}</div>
                     <div>{f.message}</div>
                     {text && sev !== 'info' && <div className="muted">{t('fix')}: {text.fix}</div>}
+                    {f.waived && f.waiverReason && <div className="muted">{t('waived')}: {f.waiverReason}</div>}
+                    {actions && <div>{actions(f)}</div>}
                   </li>
                 )
               })}
