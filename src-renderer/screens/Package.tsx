@@ -3,7 +3,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
-import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ReportView } from '../components/report/ReportView'
 import { defineMessages, useT } from '../i18n'
@@ -60,7 +59,7 @@ export function Package() {
   useEffect(() => {
     void run()
     // run once per chosen package
-  }, [path]) // eslint-disable-line
+  }, [path])
 
   if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
   const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0

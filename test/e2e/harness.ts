@@ -125,7 +125,6 @@ export interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
   return page.evaluate(async (src) => {
-    // eslint-disable-next-line no-eval
     ;(0, eval)(src)
     const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe
     const r = await axe.run(document, { resultTypes: ['violations'] })

@@ -23,7 +23,7 @@ export function FindingList({ findings, actions }: { findings: FindingDto[]; act
             <h3 className={`sev-${sev}`}>{t(sev)} ({group.length})</h3>
             <ul className="finding-list">
               {group.map((f, i) => {
-                let text: { title: string; fix: string } | null = null
+                let text: { title: string; fix: string } | null
                 try {
                   text = ruleText(f.rule, lang)
                 } catch {

@@ -74,7 +74,7 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
       setReport(r.report as ReportLike)
       onReport?.(r.report as ReportLike)
     }, (err) => setError((err as Error).message))
-  }, [original, waivers]) // eslint-disable-line
+  }, [original, waivers])
 
   async function saveWaivers(next: WaiverDto[]) {
     setWaivers(next)

@@ -19,7 +19,7 @@ vi.mock('electron', () => {
     loaded: string | null = null
     constructor(options: any) {
       this.options = options
-      const self = this
+      const self = this // eslint-disable-line @typescript-eslint/no-this-alias
       this.webContents = {
         mainFrame: { url: '' },
         setWindowOpenHandler(h: any) { self.openHandler = h },

@@ -13,7 +13,6 @@ import { BandwidthLimiter } from '../../../src-main/upload/limiter'
 import { UploadQueue, envCredentials } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver')
 
 const SECRET = 'S3CR3T-never-on-disk-0123456789'
