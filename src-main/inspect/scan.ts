@@ -104,7 +104,8 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const topFiles = pipeline.topEntries.filter((e) => e.type === 'file').map((e) => e.path)
   const profile = explicit ?? autoProfile(kind, topFiles, pipeline.imageTars, name)
   ctx.profile = profile
-  await pipeline.finish()
+  // a disk image's guest filesystem is not walked here: its scanners have seen nothing and report nothing
+  if (!vm) await pipeline.finish()
 
   const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings, ...(vm?.findings ?? [])]
   if (!vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
@@ -114,7 +115,9 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
   }
-  for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  if (!vm) for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
+  if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.
   if (checks.malware.state === 'run') {
     const limited = pipeline.findings.filter((f) => ['archive.nested-unscanned', 'archive.encrypted', 'archive.bomb', 'archive.corrupt'].includes(f.rule))
@@ -122,7 +125,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     if (limited.length) checks.malware = { state: 'partial', note: `${limited.length} part(s) could not be read` }
   }
   for (const [check, c] of Object.entries(checks))
-    if (c.state === 'not-run') findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
+    if (c.state === 'not-run' && !(check === 'vulnerabilities' && pipeline.findings.some((f) => f.rule === 'vulndb.missing'))) findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
 
   let final = findings
   for (const step of opts.postProcess ?? []) final = await step(final)

@@ -2,6 +2,7 @@
 // entry per scanner.
 import { createContainerScanner } from '../containers/scanner'
 import { createMalwareScanner } from '../malware/scanner'
+import { createSbomScanner } from '../sbom/scanner'
 import type { ScannerFactory } from '../walk/types'
 
-export const SCANNER_FACTORIES: ScannerFactory[] = [createMalwareScanner, createContainerScanner]
+export const SCANNER_FACTORIES: ScannerFactory[] = [createMalwareScanner, createContainerScanner, createSbomScanner]

@@ -108,4 +108,32 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    name: '0005-vulndb',
+    sql: `
+      CREATE TABLE osv_advisories (
+        id TEXT PRIMARY KEY,
+        modified TEXT NOT NULL,
+        json TEXT NOT NULL,
+        score REAL,
+        vector TEXT,
+        score_source TEXT NOT NULL
+      );
+      CREATE TABLE osv_affected (
+        advisory_id TEXT NOT NULL REFERENCES osv_advisories(id) ON DELETE CASCADE,
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL
+      );
+      CREATE INDEX osv_affected_package ON osv_affected(ecosystem, name);
+      CREATE INDEX osv_affected_advisory ON osv_affected(advisory_id);
+      CREATE TABLE osv_imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL
+      );
+    `,
+  },
 ]

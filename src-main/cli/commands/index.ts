@@ -5,5 +5,6 @@ import { scanCommand } from './scan'
 import { signaturesCommand } from './signatures'
 import { uiCommand } from './ui'
 import { queueCommand, uploadCommand } from './upload'
+import { vulndbCommand } from './vulndb'
 
-export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, uiCommand]
+export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, vulndbCommand, uiCommand]
