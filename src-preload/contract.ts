@@ -27,6 +27,20 @@ export interface PackageFactsDto {
   kind: string
 }
 
+export interface UploadJobDto {
+  id: string
+  target: string
+  filePath: string
+  fileSize: number
+  fileSha256: string
+  state: 'queued' | 'running' | 'paused' | 'waiting-network' | 'done' | 'failed' | 'cancelled'
+  bytesDone: number
+  error: string | null
+  result: string | null
+  createdAt: string
+  updatedAt: string
+}
+
 export interface AppInfo {
   name: string
   version: string
@@ -99,6 +113,25 @@ export const channels = {
     }).strict(),
     result: result<{ report: unknown }>(),
   },
+  // ---- upload queue (src-main/upload)
+  'queue.list': { input: z.object({}).strict(), result: result<{ jobs: UploadJobDto[]; bandwidth: number }>() },
+  /** Starts a task: hash (unless the scan's sha256 is given), enqueue, and run the upload to its end. */
+  'queue.enqueue': {
+    input: z.object({
+      path: filePath,
+      target: z.string().min(3).max(2048).regex(/^(s3|docker|file):\/\//, 'target must start with s3://, docker:// or file://'),
+      sha256: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+      endpoint: z.string().url().optional(),
+      region: z.string().max(64).optional(),
+      concurrency: z.number().int().min(1).max(16).optional(),
+    }).strict(),
+    result: result<{ taskId: string }>(),
+  },
+  'queue.run': { input: z.object({ id: z.string().min(1).max(64).optional() }).strict(), result: result<{ taskId: string }>() },
+  'queue.pause': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
+  'queue.resume': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
+  'queue.cancel': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
+  'queue.bandwidth': { input: z.object({ bytesPerSecond: z.number().int().min(0) }).strict(), result: result<{ bytesPerSecond: number }>() },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)
@@ -138,9 +171,11 @@ export function isChannel(name: unknown): name is Channel {
 export interface Events {
   'task.progress': { taskId: string; kind: string; record: ProgressRecordDto }
   'task.finished': { taskId: string; kind: string; ok: true; result: unknown } | { taskId: string; kind: string; ok: false; error: ErrorData }
+  'queue.job': { job: UploadJobDto }
+  'queue.progress': { jobId: string; record: ProgressRecordDto }
 }
 export type EventName = keyof Events
-export const EVENT_NAMES: EventName[] = ['task.progress', 'task.finished']
+export const EVENT_NAMES: EventName[] = ['task.progress', 'task.finished', 'queue.job', 'queue.progress']
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENT_NAMES as string[]).includes(name)

@@ -8,6 +8,8 @@ import { scanPackage } from '../inspect/scan'
 import { renderReport, waiveReport } from '../reports/render'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
+import { BandwidthLimiter } from '../upload/limiter'
+import { envCredentials, UploadQueue } from '../upload/queue'
 import { TOOL } from '../version'
 
 export interface ServiceContext {
@@ -23,6 +25,15 @@ export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
   const drafts = new DraftService(ctx.db)
+  const limiter = new BandwidthLimiter(getSetting<number>(ctx.db, 'upload.bandwidth', 0))
+  const queue = new UploadQueue(ctx.db, {
+    credentials: envCredentials(process.env),
+    limiter,
+    onEvent: (e) => {
+      if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
+      else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })
+    },
+  })
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
     'settings.get': ({ key }) => ({ value: getSetting<unknown>(ctx.db, key, null) }),
@@ -48,6 +59,26 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
+    'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
+    'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency }) => {
+      const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
+        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency }, signal, meter })
+        return queue.run(job.id, signal)
+      })
+      return { taskId }
+    },
+    'queue.run': ({ id }) => {
+      const { taskId } = ctx.runner.start('upload', async ({ signal }): Promise<unknown> => (id ? queue.run(id, signal) : queue.runAll(signal)))
+      return { taskId }
+    },
+    'queue.pause': ({ id }) => queue.pause(id),
+    'queue.resume': ({ id }) => queue.resume(id),
+    'queue.cancel': ({ id }) => queue.cancel(id),
+    'queue.bandwidth': ({ bytesPerSecond }) => {
+      limiter.setRate(bytesPerSecond)
+      setSetting(ctx.db, 'upload.bandwidth', bytesPerSecond)
+      return { bytesPerSecond }
+    },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
     // ---- drafts

@@ -2,6 +2,7 @@
 import { Drafts } from './Drafts'
 import { Home } from './Home'
 import { Package } from './Package'
+import { Queue } from './Queue'
 import { registerScreens } from './registry'
 import { Wizard } from './wizard/Wizard'
 
@@ -10,4 +11,5 @@ registerScreens([
   { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true },
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
+  { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },
 ])

@@ -29,7 +29,7 @@ const messages = defineMessages({
     endpoint: 'Object storage endpoint (optional)', exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
     submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
     ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
-    queue: 'Add upload to the queue',
+    queue: 'Add upload to the queue', queuedUpload: 'The package is in the upload queue.',
   },
   'zh-CN': {
     title: '发布向导', steps: '向导步骤', back: '上一步', next: '下一步', choose: '选择要准备的内容',
@@ -42,7 +42,7 @@ const messages = defineMessages({
     endpoint: '对象存储终端节点（可选）', exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
     submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
     ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
-    queue: '加入上传队列',
+    queue: '加入上传队列', queuedUpload: '软件包已加入上传队列。',
   },
 })
 
@@ -254,6 +254,7 @@ function FindingTable({ t, findings }: { t: T; findings: FindingDto[] }) {
 
 function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; draft: DraftDto; findings: FindingDto[]; values: Values; onChange: (v: Values) => void; flush: () => Promise<void> }) {
   const [submitted, setSubmitted] = useState<number | null>(null)
+  const [queued, setQueued] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const report = draft.lastReport as ReportLike | null
   const blockers = findings.filter((f) => f.severity === 'blocker' && !f.waived)
@@ -275,6 +276,14 @@ function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; dra
       await flush()
       const r = await api.invoke('drafts.submit', { id: draft.id })
       setSubmitted(r.requestsToday)
+      // hand the package to the upload queue when a destination is set
+      const pkg = values.package as PackageFactsDto | undefined
+      const target = getPath(values, 'upload.target')
+      if (pkg && typeof target === 'string' && /^(s3|docker|file):\/\//.test(target)) {
+        const endpoint = getPath(values, 'upload.endpoint')
+        await startTask('queue.enqueue', { path: pkg.path, target, sha256: pkg.sha256, endpoint: typeof endpoint === 'string' && endpoint ? endpoint : undefined })
+        setQueued(true)
+      }
     } catch (err) {
       setError((err as Error).message)
     }
@@ -312,7 +321,7 @@ function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; dra
         <button type="button" className="btn btn-secondary" onClick={() => void exportDraft()} data-testid="export-draft">{t('exportDraft')}</button>
         <button type="button" className="btn" onClick={() => void submit()} data-testid="submit">{t('submit')}</button>
       </div>
-      {submitted !== null && <p role="status" data-testid="submitted">{t('submitted', { n: submitted })} {submitted >= 10 ? t('busyDay') : ''}</p>}
+      {submitted !== null && <p role="status" data-testid="submitted">{t('submitted', { n: submitted })} {submitted >= 10 ? t('busyDay') : ''} {queued ? t('queuedUpload') : ''}</p>}
       {error && <div className="error" role="alert">{error}</div>}
     </div>
   )

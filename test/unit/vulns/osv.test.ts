@@ -75,7 +75,7 @@ describe('vulnerability gate', () => {
     const zip = new yazl.ZipFile()
     for (const a of ADVISORIES) zip.addBuffer(Buffer.from(JSON.stringify(a)), `${a.id}.json`)
     zip.end()
-    await new Promise((res) => zip.outputStream.pipe(createWriteStream(join(dir, 'all.zip'))).on('close', res))
+    await new Promise<void>((res) => zip.outputStream.pipe(createWriteStream(join(dir, 'all.zip'))).on('close', () => res()))
     const db = openDatabase(':memory:')
     expect((await new VulnDb(db).importPath(join(dir, 'all.zip'))).added).toBe(5)
     const pkg = buildPackage(dir)

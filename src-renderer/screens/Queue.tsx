@@ -1,0 +1,111 @@
+// The upload queue: every job with its progress, speed, ETA and state; pause, resume, retry, cancel; a new
+// upload (file + target); and the global bandwidth limit, changeable while uploads run.
+import { useEffect, useState } from 'react'
+import type { UploadJobDto } from '../../src-preload/contract'
+import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
+import { api } from '../api'
+import { DropZone } from '../components/DropZone'
+import { defineMessages, useT } from '../i18n'
+import { loadQueue, useQueue } from '../stores/queue'
+import { startTask } from '../stores/tasks'
+
+const messages = defineMessages({
+  en: {
+    title: 'Upload queue', lead: 'Uploads resume after a restart and only send what is missing. Object-storage credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the environment Preflight runs in.',
+    add: 'New upload', file: 'File', target: 'Target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)', endpoint: 'Endpoint (S3/OBS, optional)', start: 'Queue and upload',
+    empty: 'No uploads yet.', pause: 'Pause', resume: 'Resume', retry: 'Retry', cancel: 'Cancel', bandwidth: 'Bandwidth limit (KiB/s, 0 = unlimited)', apply: 'Apply',
+    state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads',
+  },
+  'zh-CN': {
+    title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分。对象存储凭据来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY。',
+    add: '新建上传', file: '文件', target: '目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）', endpoint: '终端节点（S3/OBS，可选）', start: '加入队列并上传',
+    empty: '还没有上传。', pause: '暂停', resume: '继续', retry: '重试', cancel: '取消', bandwidth: '带宽限制（KiB/s，0 为不限）', apply: '应用',
+    state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传',
+  },
+})
+
+export function Queue() {
+  const t = useT(messages)
+  const { jobs, progress, bandwidth } = useQueue()
+  const [path, setPath] = useState<string | null>(null)
+  const [target, setTarget] = useState('')
+  const [endpoint, setEndpoint] = useState('')
+  const [limit, setLimit] = useState('')
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    void loadQueue()
+  }, [])
+  useEffect(() => setLimit(String(Math.round(bandwidth / 1024))), [bandwidth])
+
+  const act = (fn: () => Promise<unknown>) => async () => {
+    setError(null)
+    try {
+      await fn()
+      await loadQueue()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  const list = Object.values(jobs).sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+
+  return (
+    <section className="screen" aria-labelledby="queue-title">
+      <h1 id="queue-title">{t('title')}</h1>
+      <p className="muted">{t('lead')}</p>
+      <div className="card">
+        <h2>{t('add')}</h2>
+        <DropZone onFiles={(p) => setPath(p[0])} testId="queue-dropzone" />
+        {path && <div className="mono" data-testid="queue-file">{t('chosen', { name: path })}</div>}
+        <div className="form-grid">
+          <label className="field">{t('target')}<input value={target} onChange={(e) => setTarget(e.target.value)} data-testid="queue-target" /></label>
+          <label className="field">{t('endpoint')}<input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
+        </div>
+        <div className="actions">
+          <button type="button" className="btn" disabled={!path || !target} data-testid="queue-start" onClick={act(async () => {
+            if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission()
+            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined })
+          })}>{t('start')}</button>
+          <button type="button" className="btn btn-secondary" onClick={act(() => startTask('queue.run', {}))}>{t('runAll')}</button>
+        </div>
+      </div>
+      <div className="card">
+        <label className="row">{t('bandwidth')}
+          <input type="number" min={0} value={limit} onChange={(e) => setLimit(e.target.value)} style={{ width: 120 }} />
+          <button type="button" className="btn btn-secondary" onClick={act(() => api.invoke('queue.bandwidth', { bytesPerSecond: Math.max(0, Math.round(Number(limit) || 0) * 1024) }))}>{t('apply')}</button>
+        </label>
+      </div>
+      {error && <div className="error" role="alert">{error}</div>}
+      {list.length === 0 ? <p className="empty">{t('empty')}</p> : (
+        <table data-testid="queue-table">
+          <thead><tr><th scope="col">{t('job')}</th><th scope="col">{t('progress')}</th><th scope="col">{t('state')}</th><th scope="col">{t('actions')}</th></tr></thead>
+          <tbody>
+            {list.map((j) => <JobRow key={j.id} job={j} rec={progress[j.id]} t={t} act={act} />)}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: 'pause' | 'resume' | 'retry' | 'cancel') => string; act: (fn: () => Promise<unknown>) => () => Promise<void> }) {
+  const done = job.state === 'running' && rec ? rec.bytesDone : job.bytesDone
+  const pct = job.state === 'done' ? 100 : rec && job.state === 'running' ? (progressPercent(rec) ?? 0) : (100 * job.bytesDone) / Math.max(1, job.fileSize)
+  const name = job.filePath.split(/[\\/]/).pop()
+  return (
+    <tr data-testid={`job-${job.state}`}>
+      <td><div>{name}</div><div className="mono muted">{job.target}</div>{job.result && <div className="mono">{job.result}</div>}{job.error && <div className="error">{job.error}</div>}</td>
+      <td style={{ minWidth: 220 }}>
+        <div className="progress-track" role="progressbar" aria-label={`${name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}><div className="progress-fill" style={{ width: `${pct}%` }} /></div>
+        <div className="muted">{formatBytes(done)} / {formatBytes(job.fileSize)}{job.state === 'running' && rec ? ` · ${formatBytes(rec.bytesPerSecond)}/s · ETA ${formatEta(rec.etaSeconds)}` : ''}</div>
+      </td>
+      <td>{job.state}</td>
+      <td className="actions">
+        {(job.state === 'running' || job.state === 'queued') && <button type="button" className="btn btn-secondary" onClick={act(() => api.invoke('queue.pause', { id: job.id }))}>{t('pause')}</button>}
+        {job.state === 'paused' && <button type="button" className="btn btn-secondary" onClick={act(async () => { await api.invoke('queue.resume', { id: job.id }); await startTask('queue.run', { id: job.id }) })}>{t('resume')}</button>}
+        {(job.state === 'failed' || job.state === 'waiting-network') && <button type="button" className="btn btn-secondary" onClick={act(async () => { await api.invoke('queue.resume', { id: job.id }); await startTask('queue.run', { id: job.id }) })}>{t('retry')}</button>}
+        {job.state !== 'done' && job.state !== 'cancelled' && <button type="button" className="btn btn-danger" onClick={act(() => api.invoke('queue.cancel', { id: job.id }))}>{t('cancel')}</button>}
+      </td>
+    </tr>
+  )
+}
