@@ -132,6 +132,13 @@ export const channels = {
   'queue.resume': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.cancel': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.bandwidth': { input: z.object({ bytesPerSecond: z.number().int().min(0) }).strict(), result: result<{ bytesPerSecond: number }>() },
+  // ---- databases (src-main/vulns, src-main/malware)
+  /** Starts a task: import an OSV all.zip or folder of OSV JSON. */
+  'vulndb.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
+  'vulndb.status': { input: z.object({}).strict(), result: result<{ advisories: number; byEcosystem: Record<string, number>; lastImport: string | null; ageDays: number | null }>() },
+  /** Starts a task: import ClamAV hash databases (.hdb .hsb .mdb .msb .cvd .cld). */
+  'signatures.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
+  'signatures.status': { input: z.object({}).strict(), result: result<{ builtin: number; sources: Array<{ source: string; importedAt: string; signatures: number; version: string | null }>; byKind: Record<string, number> }>() },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)

@@ -11,6 +11,8 @@ import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { envCredentials, UploadQueue } from '../upload/queue'
 import { TOOL } from '../version'
+import { SignatureStore } from '../malware/signatures'
+import { VulnDb } from '../vulns/osv'
 
 export interface ServiceContext {
   home: string
@@ -79,6 +81,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       setSetting(ctx.db, 'upload.bandwidth', bytesPerSecond)
       return { bytesPerSecond }
     },
+    'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
+    'vulndb.status': () => new VulnDb(ctx.db).status(),
+    'signatures.import': ({ path }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path)).taskId }),
+    'signatures.status': () => new SignatureStore(ctx.db).status(),
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
     // ---- drafts

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { ProgressBar } from '../components/ProgressBar'
+import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
 import { defineMessages, useT } from '../i18n'
 import { useNav } from '../stores/nav'
@@ -88,6 +89,7 @@ export function Package() {
           </div>
           <h2>{t('findings')}</h2>
           <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
+          <ComponentsTable components={(report as unknown as { components: ComponentDto[] }).components ?? []} findings={report.findings} />
           <details className="card">
             <summary>{t('tree')} ({report.facts.entries?.length ?? 0})</summary>
             <EntryTree entries={report.facts.entries ?? []} more={(n) => t('more', { n })} />

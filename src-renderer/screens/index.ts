@@ -1,4 +1,5 @@
 // Every screen, in navigation order. One import and one entry per screen.
+import { Databases } from './Databases'
 import { Drafts } from './Drafts'
 import { Home } from './Home'
 import { Package } from './Package'
@@ -12,4 +13,5 @@ registerScreens([
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
   { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },
+  { id: 'databases', label: { en: 'Databases', 'zh-CN': '数据库' }, component: Databases },
 ])
