@@ -1,6 +1,7 @@
 // Report writers by --format name. Each turns the one report model into bytes; text formats return a
 // string, binary ones a Buffer. One import and one entry per format.
 import { csvReport } from './csv'
+import { cyclonedxReport } from './cyclonedx'
 import { htmlReport } from './html'
 import { jsonReport } from './json'
 import type { Report } from './model'
@@ -22,4 +23,5 @@ export const REPORT_WRITERS: Record<string, ReportWriter> = {
   sarif: sarifReport,
   csv: csvReport,
   xlsx: xlsxReport,
+  cyclonedx: cyclonedxReport,
 }

@@ -94,3 +94,23 @@ describe('vulnerability gate', () => {
     for (const v of no) expect(affects(x, v, compareSemver), v).toBe(false)
   })
 })
+
+describe('CycloneDX', () => {
+  it('writes a CycloneDX 1.6 SBOM with components and rated vulnerabilities, valid per the library', async () => {
+    const dir = mkdtempSync(join(process.env.TMPDIR!, 'cdx-'))
+    const db = openDatabase(':memory:')
+    await new VulnDb(db).importPath(osvFolder(dir))
+    const r = await scanPackage(buildPackage(dir), { db })
+    const { cyclonedxReport } = await import('../../../src-main/reports/cyclonedx')
+    const json = cyclonedxReport(r)
+    const bom = JSON.parse(json)
+    expect(bom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' })
+    expect(bom.components.map((c: { name: string }) => c.name)).toContain('lodash')
+    const v = bom.vulnerabilities.find((x: { id: string }) => x.id === 'GHSA-lodash-1')
+    expect(v.ratings[0]).toMatchObject({ score: 7.2, method: 'CVSSv31', severity: 'high' })
+    expect(v.affects[0].ref).toBe(bom.components.find((c: { name: string }) => c.name === 'lodash')['bom-ref'])
+    const CDX = await import('@cyclonedx/cyclonedx-library')
+    const validator = new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6)
+    expect(await validator.validate(json)).toBeNull()
+  })
+})
