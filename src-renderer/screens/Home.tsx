@@ -75,7 +75,7 @@ export function Home() {
           </dl>
           <div className="actions">
             {VM_KINDS.has(facts.kind) && hasScreen('vm') ? (
-              <button type="button" className="btn" onClick={() => go('vm', { path: facts.path })}>{t('vm')}</button>
+              <button type="button" className="btn" data-testid="open-vm" onClick={() => go('vm', { path: facts.path })}>{t('vm')}</button>
             ) : (
               hasScreen('package') && <button type="button" className="btn" onClick={() => go('package', { path: facts.path })} data-testid="scan-package">{t('scan')}</button>
             )}

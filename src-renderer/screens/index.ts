@@ -4,12 +4,14 @@ import { Drafts } from './Drafts'
 import { Home } from './Home'
 import { Package } from './Package'
 import { Queue } from './Queue'
+import { VmImage } from './VmImage'
 import { registerScreens } from './registry'
 import { Wizard } from './wizard/Wizard'
 
 registerScreens([
   { id: 'home', label: { en: 'Home', 'zh-CN': '首页' }, component: Home },
   { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true },
+  { id: 'vm', label: { en: 'VM image', 'zh-CN': '虚拟机镜像' }, component: VmImage, hidden: true },
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
   { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },

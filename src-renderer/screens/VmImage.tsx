@@ -1,0 +1,120 @@
+// The VM image view: pre-scan of a disk image for KooGallery or Samsung Cloud Platform — header facts
+// (format, virtual size, cluster size, encryption, backing file, snapshots), findings, and the profile's image
+// attributes pre-filled from the image and validated live; "Start a release" carries them into a draft.
+import { useEffect, useState } from 'react'
+import type { FindingDto, PackageFactsDto } from '../../src-preload/contract'
+import { formatBytes } from '../../src-preload/format'
+import { api } from '../api'
+import { Field } from '../components/form/Field'
+import type { Values } from '../components/form/paths'
+import { ProgressBar } from '../components/ProgressBar'
+import { ReportView, type ReportLike } from '../components/report/ReportView'
+import { defineMessages, useT } from '../i18n'
+import { useNav } from '../stores/nav'
+import { cancelTask, startTask, useTask } from '../stores/tasks'
+import { prefill } from './wizard/derive'
+import { STEPS } from './wizard/spec'
+
+const messages = defineMessages({
+  en: {
+    title: 'VM image', profile: 'Prepare for', scanning: 'Reading the image', pass: 'PASS — no blocker for this marketplace.', fail: 'FAIL — {n} blocker(s).',
+    facts: 'Image facts', format: 'Format', virtual: 'Virtual size', file: 'File size', cluster: 'Cluster size', encryption: 'Encryption', backing: 'Backing file',
+    snapshots: 'Internal snapshots', bitmaps: 'Bitmaps', version: 'qcow2 version', none: 'none', attrs: 'Image attributes', release: 'Start a release with these attributes', noPath: 'Choose an image on the Home screen first.',
+  },
+  'zh-CN': {
+    title: '虚拟机镜像', profile: '发布到', scanning: '正在读取镜像', pass: '通过 — 对该市场没有阻断项。', fail: '未通过 — {n} 个阻断项。',
+    facts: '镜像信息', format: '格式', virtual: '虚拟大小', file: '文件大小', cluster: '簇大小', encryption: '加密', backing: '后备文件',
+    snapshots: '内部快照', bitmaps: '位图', version: 'qcow2 版本', none: '无', attrs: '镜像属性', release: '用这些属性开始发布', noPath: '请先在首页选择镜像。',
+  },
+})
+
+type ImageProfile = 'koogallery-image' | 'scp-image'
+interface Q {
+  version: number
+  virtualSize: number
+  clusterSize: number
+  encryption: string | null
+  backingFile: string | null
+  snapshots: number
+  bitmaps: number
+}
+
+export function VmImage() {
+  const t = useT(messages)
+  const { path } = useNav((s) => s.params) as { path?: string }
+  const go = useNav((s) => s.go)
+  const [profile, setProfile] = useState<ImageProfile>('koogallery-image')
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const [values, setValues] = useState<Values>({})
+  const [findings, setFindings] = useState<FindingDto[]>([])
+  const task = useTask(taskId)
+  const report = task?.status === 'done' ? (task.result as ReportLike & { package: PackageFactsDto; facts: { qcow2?: Q; virtualSize?: number } }) : null
+
+  useEffect(() => {
+    if (path) void startTask('scan.start', { path, profile }).then(setTaskId)
+  }, [path, profile])
+  useEffect(() => {
+    if (report) setValues(prefill(profile, { package: report.package }, report.facts as never))
+  }, [report, profile])
+  useEffect(() => {
+    const timer = setTimeout(() => void api.invoke('drafts.validate', { profile, values }).then((r) => setFindings(r.findings.filter((f) => f.location.startsWith('attrs.')))), 150)
+    return () => clearTimeout(timer)
+  }, [values, profile])
+
+  if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPath')}</p></section>
+  const q = report?.facts.qcow2
+  const attrFields = STEPS[profile].flatMap((s) => s.fields ?? []).filter((f) => f.path.startsWith('attrs.'))
+  const errors: Record<string, string[]> = {}
+  for (const f of findings) (errors[f.location] ??= []).push(f.message)
+  const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0
+
+  return (
+    <section className="screen" aria-labelledby="vm-title">
+      <h1 id="vm-title">{t('title')}</h1>
+      <label className="row">{t('profile')}
+        <select value={profile} onChange={(e) => setProfile(e.target.value as ImageProfile)} data-testid="vm-profile">
+          <option value="koogallery-image">KooGallery image asset</option>
+          <option value="scp-image">Samsung Cloud Platform image</option>
+        </select>
+      </label>
+      {task?.status === 'running' && <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />}
+      {task?.status === 'failed' && <div className="error" role="alert">{task.error?.message}</div>}
+      {report && (
+        <>
+          <div className={`verdict ${report.verdict}`} role="status" data-testid="vm-verdict">{report.verdict === 'pass' ? t('pass') : t('fail', { n: blockers })}</div>
+          <div className="card">
+            <h2>{t('facts')}</h2>
+            <dl className="facts" data-testid="vm-facts">
+              <dt>{t('format')}</dt><dd>{report.package.kind}</dd>
+              <dt>{t('file')}</dt><dd>{formatBytes(report.package.size)}</dd>
+              {q && (
+                <>
+                  <dt>{t('virtual')}</dt><dd>{formatBytes(q.virtualSize)} ({q.virtualSize.toLocaleString()} B)</dd>
+                  <dt>{t('version')}</dt><dd>{q.version}</dd>
+                  <dt>{t('cluster')}</dt><dd>{formatBytes(q.clusterSize)}</dd>
+                  <dt>{t('encryption')}</dt><dd>{q.encryption ?? t('none')}</dd>
+                  <dt>{t('backing')}</dt><dd className="mono">{q.backingFile ?? t('none')}</dd>
+                  <dt>{t('snapshots')}</dt><dd>{q.snapshots}</dd>
+                  <dt>{t('bitmaps')}</dt><dd>{q.bitmaps}</dd>
+                </>
+              )}
+              <dt>SHA-256</dt><dd className="mono">{report.package.sha256}</dd>
+            </dl>
+          </div>
+          <div className="card">
+            <h2>{t('attrs')}</h2>
+            <div className="form-grid">{attrFields.map((f) => <Field key={f.path} spec={f} values={values} errors={errors} onChange={setValues} />)}</div>
+            <div className="actions">
+              <button type="button" className="btn" data-testid="vm-release" onClick={async () => {
+                const d = await api.invoke('drafts.create', { profile, values: { ...values, wizard: { step: 3 } } })
+                await api.invoke('drafts.save', { id: d.id, values: { ...values, wizard: { step: 3 } }, lastReport: report })
+                go('wizard', { draftId: d.id })
+              }}>{t('release')}</button>
+            </div>
+          </div>
+          <ReportView report={report} />
+        </>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,40 @@
+// The VM image view in the real UI: a qcow2 made by qemu-img is read (facts equal qemu-img info), its
+// internal snapshot is a warning, and the attributes are pre-filled from the image and validated live.
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
+
+let ui: UiServer
+beforeAll(async () => {
+  ui = await startUi()
+})
+afterAll(async () => {
+  await ui?.stop()
+})
+
+describe('VM image view', () => {
+  it('shows facts, the snapshot warning and pre-filled attributes', async () => {
+    const d = tmp('vm-')
+    const img = join(d, 'web-server.qcow2')
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '3G'])
+    execFileSync('qemu-img', ['snapshot', '-c', 'base', img])
+    const b = await openBrowser('vm', ui.url)
+    try {
+      await dropFiles(b.page, '[data-testid=dropzone]', [img])
+      await b.page.getByTestId('open-vm').click()
+      await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
+      expect(await b.page.getByTestId('vm-facts').textContent()).toContain('3,221,225,472 B')
+      expect(await b.page.locator('[data-rule="qcow2.internal-snapshots"]').count()).toBe(1)
+      await b.page.getByTestId('vm-profile').selectOption('scp-image')
+      await b.page.locator('[data-field="attrs.minDiskGB"]').waitFor()
+      await expect.poll(() => b.page.locator('[data-field="attrs.minDiskGB"]').inputValue()).toBe('3')
+      await b.page.locator('[data-field="attrs.minDiskGB"]').fill('2')
+      await b.page.getByText(/below the image's virtual size/).waitFor()
+      await b.shot('vm')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+})
