@@ -3,6 +3,7 @@
 import { resolve } from 'node:path'
 import type { PackageFacts } from '../reports/model'
 import type { ProgressMeter } from '../tasks/progress'
+import { readGuest } from '../vm/scan'
 import { readQcow2, Qcow2Invalid } from '../vm/qcow2/header'
 import { identifyFile } from './identify'
 
@@ -21,6 +22,10 @@ export async function inspectPackage(path: string, opts: { signal?: AbortSignal;
       result.qcow2 = null
       result.qcow2Error = err.message
     }
+  }
+  if (facts.kind === 'qcow2' || (facts.kind === 'unknown' && /\.(raw|img)$/i.test(facts.name))) {
+    const guest = await readGuest(facts.path, facts.kind === 'qcow2' ? 'qcow2' : 'raw', { location: facts.name, profile: 'koogallery-image', signal: opts.signal })
+    if (guest) result.guest = guest.info
   }
   return result
 }

@@ -17,7 +17,7 @@ import { EntryPipeline } from '../walk/pipeline'
 import type { ScanContext, ScannerFactory } from '../walk/types'
 import { readHeadTail, kindFromBytes, sha256File } from './identify'
 import { validateAttrs } from '../rules/attrs'
-import { scanVmImage } from '../vm/scan'
+import { readGuest, scanVmImage } from '../vm/scan'
 import { claimedExtension, isVmKind, packageFindings } from './package-rules'
 import { SCANNER_FACTORIES } from './scanners'
 
@@ -100,12 +100,22 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   // a file named .qcow2 without the magic is still judged as the qcow2 it claims to be (qcow2.invalid)
   const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
   const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs }) : null
+  // the guest filesystem of a readable disk image goes through the same entry pass as a package
+  let guestWalked = false
+  if (vm && vmKind && !vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) {
+    const guest = await readGuest(abs, vmKind, { location: name, profile: explicit ?? 'koogallery-image', pipeline, signal: opts.signal, attrs: opts.attrs })
+    if (guest) {
+      vm.findings.push(...guest.findings)
+      vm.facts.guest = guest.info
+      guestWalked = guest.info.partitions.some((p) => p.filesystem)
+    }
+  }
 
   const topFiles = pipeline.topEntries.filter((e) => e.type === 'file').map((e) => e.path)
   const profile = explicit ?? autoProfile(kind, topFiles, pipeline.imageTars, name)
   ctx.profile = profile
   // a disk image's guest filesystem is not walked here: its scanners have seen nothing and report nothing
-  if (!vm) await pipeline.finish()
+  if (!vm || guestWalked) await pipeline.finish()
 
   const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings, ...(vm?.findings ?? [])]
   if (!vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
@@ -115,7 +125,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
   }
-  if (!vm) for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  if (!vm || guestWalked) for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
   else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
   if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.

@@ -3,6 +3,10 @@
 import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, type Finding, type PackageKind } from '../reports/model'
 import { validateAttrs } from '../rules/attrs'
+import type { EntryPipeline } from '../walk/pipeline'
+import { openRawDevice, type BlockDevice } from './block'
+import { inspectGuest, type GuestScan } from './guest/guest'
+import { openQcow2Device } from './qcow2/device'
 import { Qcow2Invalid, readQcow2, type Qcow2Info } from './qcow2/header'
 
 export interface VmScanResult {
@@ -47,4 +51,33 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
   }
   if (opts.attrs) findings.push(...validateAttrs(profile, opts.attrs, { virtualSize }))
   return { findings, facts }
+}
+
+const SCP_OS: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
+
+/** Read the guest of a raw or qcow2 image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
+export async function readGuest(path: string, kind: PackageKind, opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal; attrs?: Record<string, unknown> }): Promise<GuestScan | null> {
+  let dev: BlockDevice
+  try {
+    if (kind === 'qcow2') {
+      const q = await readQcow2(path)
+      if (q.backingFile !== null || q.problems.length) return null
+      dev = await openQcow2Device(path)
+    } else if (kind === 'raw') dev = await openRawDevice(path)
+    else return null
+  } catch {
+    return null
+  }
+  try {
+    const g = await inspectGuest(dev, opts)
+    const os = g.info.os
+    const stated = opts.attrs?.osType
+    if (os && typeof stated === 'string') {
+      const mismatch = opts.profile === 'scp-image' ? SCP_OS[os.id] !== undefined && SCP_OS[os.id] !== stated : stated !== 'Linux' && stated !== 'Other'
+      if (mismatch) g.findings.push(makeFinding('image.attribute-invalid', 'attrs.osType', `The stated OS type "${stated}" disagrees with the guest: ${os.name} (${os.id} ${os.versionId}).`, { profile: opts.profile }))
+    }
+    return g
+  } finally {
+    await dev.close()
+  }
 }

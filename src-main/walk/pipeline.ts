@@ -124,14 +124,17 @@ export class EntryPipeline {
       this.report('archive.special-file', loc, `"${norm}" is a ${entry.type.replace('-', ' ')} entry.`)
     if (entry.type === 'file' && entry.mode !== null && (entry.mode & 0o6000) !== 0)
       this.report('archive.setuid', loc, `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`)
-    const via = throughLink(rawPath, c.links)
+    // a container image layer or a guest filesystem is a root filesystem: absolute and climbing links resolve
+    // inside it (chroot semantics), so links cannot escape it
+    const rootfs = c.kind === 'layer' || c.kind === 'guest'
+    const via = rootfs ? null : throughLink(rawPath, c.links)
     if (via && via.target === null) this.report('archive.link-escape', loc, `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`)
     if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
       const target = resolveLink(rawPath, entry.linkTarget, 'symlink')
       c.links.set(norm, target)
-      if (target === null) this.report('archive.link-escape', loc, `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
+      if (target === null && !rootfs) this.report('archive.link-escape', loc, `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
     }
-    if (entry.type === 'hardlink' && entry.linkTarget !== undefined && resolveLink(rawPath, entry.linkTarget, 'hardlink') === null)
+    if (entry.type === 'hardlink' && !rootfs && entry.linkTarget !== undefined && resolveLink(rawPath, entry.linkTarget, 'hardlink') === null)
       this.report('archive.link-escape', loc, `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
     return !why || entry.type === 'file'
   }
@@ -240,8 +243,8 @@ export class EntryPipeline {
   }
 
   /** Walk a tar, tar.gz or gz byte stream as a container at `location` (entries at `depth`). */
-  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string): Promise<Container> {
-    return walkTarStream(this, stream, location, depth, kind, gzName)
+  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string, containerKind = 'tar'): Promise<Container> {
+    return walkTarStream(this, stream, location, depth, kind, gzName, containerKind)
   }
 
   /** Walk a zip file (random access) as a container at `location` (entries at `depth`). */
@@ -272,7 +275,9 @@ class StreamNested implements NestedConsumer {
   private readonly walking: Promise<unknown>
   constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip') {
     const gzName = entry.path.split('/').pop()!.replace(/\.(gz|tgz)$/i, (m) => (m.toLowerCase() === '.tgz' ? '.tar' : ''))
-    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, gzName).catch((err) => {
+    // image layers (OCI blobs, docker-archive layer tars) are root filesystems
+    const layer = /(^|\/)(blobs\/sha256\/[a-f0-9]{64}|[a-f0-9]{64}(\/layer)?\.tar)$/.test(entry.path.replace(/^\.\//, ''))
+    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, gzName, layer ? 'layer' : 'tar').catch((err) => {
       if ((err as { code?: string }).code === 'cancelled') throw err
       p.report('archive.corrupt', entry.location, `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`)
     })

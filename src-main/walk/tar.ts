@@ -23,8 +23,8 @@ function counter(onBytes: (n: number) => void): Transform {
   })
 }
 
-export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string): Promise<Container> {
-  const c = p.container(location, depth, 'tar')
+export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string, containerKind = 'tar'): Promise<Container> {
+  const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
   let tarInput: Readable = source
