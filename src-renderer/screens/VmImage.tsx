@@ -19,16 +19,24 @@ const messages = defineMessages({
   en: {
     title: 'VM image', profile: 'Prepare for', scanning: 'Reading the image', pass: 'PASS — no blocker for this marketplace.', fail: 'FAIL — {n} blocker(s).',
     facts: 'Image facts', format: 'Format', virtual: 'Virtual size', file: 'File size', cluster: 'Cluster size', encryption: 'Encryption', backing: 'Backing file',
-    snapshots: 'Internal snapshots', bitmaps: 'Bitmaps', version: 'qcow2 version', none: 'none', attrs: 'Image attributes', release: 'Start a release with these attributes', noPath: 'Choose an image on the Home screen first.',
+    snapshots: 'Internal snapshots', bitmaps: 'Bitmaps', version: 'qcow2 version', none: 'none',
+    guest: 'Guest', os: 'Operating system', unknownOs: 'not detected', ptype: 'Type', start: 'Start', psize: 'Size', fs: 'Filesystem', unreadFs: 'not read (unsupported)',
+    hygieneHint: 'Hygiene findings (hygiene.*) below name the exact guest file and how to clean it.', attrs: 'Image attributes', release: 'Start a release with these attributes', noPath: 'Choose an image on the Home screen first.',
   },
   'zh-CN': {
     title: '虚拟机镜像', profile: '发布到', scanning: '正在读取镜像', pass: '通过 — 对该市场没有阻断项。', fail: '未通过 — {n} 个阻断项。',
     facts: '镜像信息', format: '格式', virtual: '虚拟大小', file: '文件大小', cluster: '簇大小', encryption: '加密', backing: '后备文件',
-    snapshots: '内部快照', bitmaps: '位图', version: 'qcow2 版本', none: '无', attrs: '镜像属性', release: '用这些属性开始发布', noPath: '请先在首页选择镜像。',
+    snapshots: '内部快照', bitmaps: '位图', version: 'qcow2 版本', none: '无',
+    guest: '客户机', os: '操作系统', unknownOs: '未识别', ptype: '类型', start: '起始', psize: '大小', fs: '文件系统', unreadFs: '未读取（不支持）',
+    hygieneHint: '下方的清理检查结果（hygiene.*）给出具体的客户机文件和清理方法。', attrs: '镜像属性', release: '用这些属性开始发布', noPath: '请先在首页选择镜像。',
   },
 })
 
 type ImageProfile = 'koogallery-image' | 'scp-image'
+interface Guest {
+  os: { id: string; versionId: string; name: string; arch: string | null } | null
+  partitions: Array<{ index: number; type: string; start: number; size: number; filesystem: string | null }>
+}
 interface Q {
   version: number
   virtualSize: number
@@ -48,7 +56,7 @@ export function VmImage() {
   const [values, setValues] = useState<Values>({})
   const [findings, setFindings] = useState<FindingDto[]>([])
   const task = useTask(taskId)
-  const report = task?.status === 'done' ? (task.result as ReportLike & { package: PackageFactsDto; facts: { qcow2?: Q; virtualSize?: number } }) : null
+  const report = task?.status === 'done' ? (task.result as ReportLike & { package: PackageFactsDto; facts: { qcow2?: Q; virtualSize?: number; guest?: Guest } }) : null
 
   useEffect(() => {
     if (path) void startTask('scan.start', { path, profile }).then(setTaskId)
@@ -101,6 +109,19 @@ export function VmImage() {
               <dt>SHA-256</dt><dd className="mono">{report.package.sha256}</dd>
             </dl>
           </div>
+          {report.facts.guest && (
+            <div className="card" data-testid="vm-guest">
+              <h2>{t('guest')}</h2>
+              <dl className="facts">
+                <dt>{t('os')}</dt><dd>{report.facts.guest.os ? `${report.facts.guest.os.name} (${report.facts.guest.os.id} ${report.facts.guest.os.versionId}${report.facts.guest.os.arch ? `, ${report.facts.guest.os.arch}` : ''})` : t('unknownOs')}</dd>
+              </dl>
+              <table>
+                <thead><tr><th scope="col">#</th><th scope="col">{t('ptype')}</th><th scope="col">{t('start')}</th><th scope="col">{t('psize')}</th><th scope="col">{t('fs')}</th></tr></thead>
+                <tbody>{report.facts.guest.partitions.map((p) => <tr key={p.index}><td>{p.index}</td><td className="mono">{p.type}</td><td>{formatBytes(p.start)}</td><td>{formatBytes(p.size)}</td><td>{p.filesystem ?? t('unreadFs')}</td></tr>)}</tbody>
+              </table>
+              <p className="muted">{t('hygieneHint')}</p>
+            </div>
+          )}
           <div className="card">
             <h2>{t('attrs')}</h2>
             <div className="form-grid">{attrFields.map((f) => <Field key={f.path} spec={f} values={values} errors={errors} onChange={setValues} />)}</div>
