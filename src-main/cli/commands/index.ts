@@ -1,5 +1,6 @@
 // Every `preflight` subcommand, in the order --help lists them. One line per command.
 import type { CliCommand } from '../io'
+import { draftsCommand } from './drafts'
 import { inspectCommand } from './inspect'
 import { scanCommand } from './scan'
 import { signaturesCommand } from './signatures'
@@ -7,4 +8,4 @@ import { uiCommand } from './ui'
 import { queueCommand, uploadCommand } from './upload'
 import { vulndbCommand } from './vulndb'
 
-export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, vulndbCommand, uiCommand]
+export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, vulndbCommand, draftsCommand, uiCommand]
