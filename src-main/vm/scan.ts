@@ -7,6 +7,7 @@ import type { EntryPipeline } from '../walk/pipeline'
 import { openRawDevice, type BlockDevice } from './block'
 import { inspectGuest, type GuestScan } from './guest/guest'
 import { openQcow2Device } from './qcow2/device'
+import { checkQcow2 } from './qcow2/check'
 import { Qcow2Invalid, readQcow2, type Qcow2Info } from './qcow2/header'
 
 export interface VmScanResult {
@@ -46,6 +47,11 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
       if (q.dataFile !== null) f('qcow2.external-data-file', `The image keeps its data in the external file "${q.dataFile}".`)
       if (q.corrupt) f('qcow2.corrupt', 'The corrupt bit is set: qemu marked the metadata as inconsistent.')
       if (q.dirty) f('qcow2.dirty', 'The dirty bit is set: the image was not closed cleanly and its refcounts may be stale.')
+      if (!info.problems.length && !q.encryption && q.dataFile === null) {
+        const check = await checkQcow2(path, { info })
+        facts.check = check
+        if (check.corruptions) f('qcow2.corrupt', `${check.corruptions} metadata inconsistenc${check.corruptions === 1 ? 'y' : 'ies'} (as qemu-img check counts them): ${check.messages.slice(0, 3).join('; ')}.`, { corruptions: check.corruptions, leaks: check.leaks })
+      }
       if (q.snapshots > 0) f('qcow2.internal-snapshots', `${q.snapshots} internal snapshot${q.snapshots === 1 ? '' : 's'}: old disk states ship with the image.`)
     }
   }

@@ -161,3 +161,48 @@ describe('qcow2 rules', () => {
     }
   })
 })
+
+describe('qcow2 consistency check vs qemu-img check', () => {
+  const rulesOf = async (path: string) => (await scanPackage(path, { profile: 'koogallery-image' })).findings.filter((f) => f.severity !== 'info').map((f) => f.rule).sort()
+  const qcheck = (p: string) => {
+    try {
+      return JSON.parse(execFileSync('qemu-img', ['check', '--output=json', p], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+    } catch (err) {
+      return JSON.parse(String((err as { stdout?: string }).stdout))
+    }
+  }
+  it('clean images with data and snapshots agree; a zeroed refcount and an L2 entry past EOF are corruptions', async () => {
+    const { checkQcow2 } = await import('../../../src-main/vm/qcow2/check')
+    const p = img('check.qcow2')
+    qemu('create', '-q', '-f', 'qcow2', p, '64M')
+    execFileSync('qemu-io', ['-c', 'write -P 0xab 0 3M', '-c', 'write -P 0xcd 10M 1M', p], { stdio: 'ignore' })
+    qemu('snapshot', '-c', 's1', p)
+    execFileSync('qemu-io', ['-c', 'write -P 0xef 1M 1M', p], { stdio: 'ignore' })
+    for (const name of ['check.qcow2', 'compat11.qcow2', 'rc1.qcow2', 'snap.qcow2', 'c512.qcow2']) {
+      const ours = await checkQcow2(img(name))
+      const theirs = qcheck(img(name))
+      expect({ corruptions: ours.corruptions, leaks: ours.leaks }, name).toEqual({ corruptions: theirs.corruptions ?? 0, leaks: theirs.leaks ?? 0 })
+    }
+    expect(await rulesOf(p)).toEqual(['qcow2.internal-snapshots'])
+    // zero the refcount of the first data cluster: referenced but not counted
+    const broken = img('broken-rc.qcow2')
+    writeFileSync(broken, readFileSync(p))
+    const info = await readQcow2(broken)
+    const rt = readFileSync(broken).readBigUInt64BE(info.header.refcountTableOffset)
+    const l1 = readFileSync(broken).readBigUInt64BE(info.header.l1TableOffset) & 0x00fffffffffffe00n
+    const l2 = readFileSync(broken).readBigUInt64BE(Number(l1)) & 0x00fffffffffffe00n
+    const cluster = Number(l2) / info.header.clusterSize
+    patch(broken, Number(rt) + cluster * 2, [0, 0])
+    expect((await checkQcow2(broken)).corruptions).toBeGreaterThan(0)
+    expect(qcheck(broken).corruptions).toBeGreaterThan(0)
+    expect(await rulesOf(broken)).toContain('qcow2.corrupt')
+    // an L2 entry pointing past the end of the file
+    const past = img('broken-l2.qcow2')
+    writeFileSync(past, readFileSync(p))
+    const big = Buffer.alloc(8)
+    big.writeBigUInt64BE(0x8000000000000000n | 0x100000000000n)
+    patch(past, Number(l1) + 8, [...big])
+    expect((await checkQcow2(past)).messages.join(' ')).toMatch(/past the end of the file/)
+    expect(await rulesOf(past)).toContain('qcow2.corrupt')
+  })
+})
