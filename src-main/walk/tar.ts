@@ -2,7 +2,7 @@
 // bomb ratio), node-tar's Parser for headers (pax, GNU long names, checksums), each entry fed to the
 // pipeline in order. Header damage and truncation become archive.corrupt at the archive's location.
 import { once } from 'node:events'
-import { PassThrough, Transform, type Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { displayPath } from './paths'
@@ -82,7 +82,20 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
       e.resume()
     })
   })
-  const feedInput = new PassThrough()
+  // Some writers (umoci, older Go tools) end a tar right after the last file's data, without its block padding
+  // and the end-of-archive blocks; Go's archive/tar and container runtimes accept that. Complete the last
+  // block with zeros so its content reaches the scanners; a tar cut inside its data is still caught.
+  let tarBytes = 0
+  const feedInput = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      tarBytes += chunk.length
+      cb(null, chunk)
+    },
+    flush(cb) {
+      const pad = (512 - (tarBytes % 512)) % 512
+      cb(null, pad ? Buffer.alloc(pad + 1024) : null)
+    },
+  })
   tarInput.on('data', (chunk: Buffer) => {
     if (!sawNonZero && chunk.some((b) => b !== 0)) sawNonZero = true
   })

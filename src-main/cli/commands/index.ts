@@ -2,10 +2,11 @@
 import type { CliCommand } from '../io'
 import { draftsCommand } from './drafts'
 import { inspectCommand } from './inspect'
+import { repackCommand } from './repack'
 import { scanCommand } from './scan'
 import { signaturesCommand } from './signatures'
 import { uiCommand } from './ui'
 import { queueCommand, uploadCommand } from './upload'
 import { vulndbCommand } from './vulndb'
 
-export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, uploadCommand, queueCommand, signaturesCommand, vulndbCommand, draftsCommand, uiCommand]
+export const COMMANDS: CliCommand[] = [scanCommand, inspectCommand, repackCommand, uploadCommand, queueCommand, signaturesCommand, vulndbCommand, draftsCommand, uiCommand]

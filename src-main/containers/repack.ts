@@ -1,0 +1,212 @@
+// Repack container images into one compliant bundle: docker-archive images are converted to OCI image
+// layouts (config and layers become content-addressed blobs, digests computed from the bytes, manifest and
+// index written per the image-spec), OCI ones are kept as they are, and every image becomes one `.tar` in a
+// .tar, .tar.gz or .zip bundle with a compliant file name. `format: 'docker-archive'` writes the SWR
+// console's form instead. The bundle is written under a temporary name, re-scanned, and renamed only when
+// the scan finds no structural problem.
+import { createHash } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { createGzip } from 'node:zlib'
+import { x as extract } from 'tar'
+import yazl from 'yazl'
+import { PreflightError } from '../../src-preload/errors'
+import { claimedExtension, suggestName } from '../inspect/package-rules'
+import { scanPackage } from '../inspect/scan'
+import type { Report } from '../reports/model'
+import { throwIfCancelled } from '../tasks/cancel'
+import type { ProgressMeter } from '../tasks/progress'
+import { dockerManifest, imageIndex, imageManifest, MT } from './schemas'
+import { TarWriter } from './tarwriter'
+
+export interface RepackOptions {
+  output: string
+  format?: 'oci' | 'docker-archive'
+  signal?: AbortSignal
+  meter?: ProgressMeter
+}
+
+export interface RepackResult {
+  output: string
+  renamedFrom: string | null
+  images: Array<{ source: string; member: string; from: 'oci' | 'docker-archive'; tags: string[] }>
+  report: Report
+}
+
+async function sha256File(path: string): Promise<{ hex: string; size: number }> {
+  const h = createHash('sha256')
+  let size = 0
+  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    h.update(c as Buffer)
+    size += (c as Buffer).length
+  }
+  return { hex: h.digest('hex'), size }
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+const safeMember = (s: string) => s.replace(/^.*\//, '').replace(/[^A-Za-z0-9_()-]+/g, '_').replace(/^_+|_+$/g, '') || 'image'
+
+export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult> {
+  if (!inputs.length) throw new PreflightError('invalid-input', 'repack needs at least one image tar')
+  const ext = claimedExtension(basename(opts.output))
+  if (!['.tar', '.tar.gz', '.zip'].includes(ext)) throw new PreflightError('invalid-input', `--output must end in .tar, .tar.gz or .zip (got "${ext || 'no extension'}")`)
+  const compliant = suggestName(basename(opts.output))
+  const output = join(dirname(opts.output), compliant)
+  const format = opts.format ?? 'oci'
+  const work = await mkdtemp(join(tmpdir(), 'preflight-repack-'))
+  const images: RepackResult['images'] = []
+  const members: Array<{ name: string; path: string; size: number }> = []
+  const partial = join(dirname(output), `${basename(output, ext)}-partial-${process.pid}${ext}`)
+  try {
+    let n = 0
+    for (const input of inputs) {
+      throwIfCancelled(opts.signal)
+      const st = await stat(input).catch(() => {
+        throw new PreflightError('not-found', `No such file: ${input}`)
+      })
+      const dir = join(work, `in-${n++}`)
+      await mkdir(dir)
+      await extract({ file: input, cwd: dir, strict: true, preservePaths: false }).catch((err) => {
+        throw new PreflightError('invalid-input', `${input} is not a readable image tar: ${(err as Error).message}`)
+      })
+      opts.meter?.update('reading images', n, inputs.length, { detail: basename(input) })
+      const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
+      const isOci = (await has('oci-layout')) && (await has('index.json'))
+      const isDocker = await has('manifest.json')
+      if (!isOci && !isDocker) throw new PreflightError('invalid-input', `${input} is neither an OCI layout nor a docker-archive (no oci-layout/index.json or manifest.json)`)
+      if ((format === 'oci' && isOci) || (format === 'docker-archive' && isDocker && !isOci)) {
+        // already in the wanted form: kept byte for byte
+        const member = `${safeMember(basename(input).replace(/\.tar$/i, ''))}.tar`
+        members.push({ name: member, path: input, size: st.size })
+        images.push({ source: input, member, from: isOci ? 'oci' : 'docker-archive', tags: [] })
+        continue
+      }
+      if (format === 'oci') {
+        const manifest = dockerManifest.safeParse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
+        if (!manifest.success) throw new PreflightError('invalid-input', `${input}: manifest.json is not a valid docker-archive manifest`)
+        for (const [i, m] of manifest.data.entries()) {
+          const tags = m.RepoTags ?? []
+          const member = `${safeMember(tags[0]?.replace(/:/g, '-') ?? `${basename(input).replace(/\.tar$/i, '')}${manifest.data.length > 1 ? `-${i + 1}` : ''}`)}.tar`
+          const out = join(work, `oci-${n}-${i}.tar`)
+          await writeOciLayout(dir, m, tags, out, opts.signal)
+          members.push({ name: member, path: out, size: (await stat(out)).size })
+          images.push({ source: input, member, from: 'docker-archive', tags })
+        }
+      } else {
+        const out = join(work, `docker-${n}.tar`)
+        const tags = await writeDockerArchive(dir, out, safeMember(basename(input).replace(/\.tar$/i, '')).toLowerCase())
+        const member = `${safeMember(tags[0]?.replace(/:/g, '-') ?? basename(input).replace(/\.tar$/i, ''))}.tar`
+        members.push({ name: member, path: out, size: (await stat(out)).size })
+        images.push({ source: input, member, from: 'oci', tags })
+      }
+    }
+    const seen = new Set<string>()
+    for (const m of members) {
+      let name = m.name
+      for (let k = 2; seen.has(name); k++) name = m.name.replace(/\.tar$/, `-${k}.tar`)
+      seen.add(name)
+      m.name = name
+    }
+    images.forEach((img, i) => (img.member = members[i]?.name ?? img.member))
+    await writeBundle(members, partial, ext, opts)
+    const report = await scanPackage(partial, { profile: format === 'oci' ? 'koogallery-container' : 'swr-image', signal: opts.signal, meter: opts.meter })
+    const broken = report.findings.filter((f) => f.severity === 'blocker' && (f.rule.startsWith('oci.') || f.rule.startsWith('archive.')))
+    if (broken.length) throw new PreflightError('conflict', `The repacked bundle did not verify: ${broken.slice(0, 3).map((f) => `${f.rule} at ${f.location}`).join('; ')}`)
+    await rename(partial, output)
+    report.package = { ...report.package, path: output, name: basename(output) }
+    return { output, renamedFrom: compliant === basename(opts.output) ? null : basename(opts.output), images, report }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+    await rm(partial, { force: true })
+  }
+}
+
+async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: string[] | null; Layers: string[] }, tags: string[], out: string, signal?: AbortSignal): Promise<void> {
+  const configBytes = await readFile(join(dir, m.Config))
+  const config = { mediaType: MT.ociConfig, digest: `sha256:${sha(configBytes)}`, size: configBytes.length }
+  const layers: Array<{ mediaType: string; digest: string; size: number; file: string }> = []
+  for (const l of m.Layers) {
+    throwIfCancelled(signal)
+    const file = join(dir, l)
+    const head = Buffer.alloc(2)
+    const fh = await open(file, 'r')
+    await fh.read(head, 0, 2, 0)
+    await fh.close()
+    const { hex, size } = await sha256File(file)
+    layers.push({ mediaType: head[0] === 0x1f && head[1] === 0x8b ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${hex}`, size, file })
+  }
+  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config, layers: layers.map(({ file: _f, ...d }) => d) }))
+  const annotations: Record<string, string> = {}
+  if (tags[0]) {
+    annotations['io.containerd.image.name'] = tags[0].includes('/') ? tags[0] : `docker.io/library/${tags[0]}`
+    annotations['org.opencontainers.image.ref.name'] = tags[0].slice(tags[0].lastIndexOf(':') + 1)
+  }
+  const index = { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [{ mediaType: MT.ociManifest, digest: `sha256:${sha(manifestBytes)}`, size: manifestBytes.length, ...(tags[0] ? { annotations } : {}) }] }
+  const w = new TarWriter(createWriteStream(out))
+  await w.addBuffer('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })))
+  await w.addDir('blobs')
+  await w.addDir('blobs/sha256')
+  await w.addBuffer(`blobs/sha256/${config.digest.slice(7)}`, configBytes)
+  const written = new Set<string>()
+  for (const l of layers) {
+    if (written.has(l.digest)) continue
+    written.add(l.digest)
+    await w.addFile(`blobs/sha256/${l.digest.slice(7)}`, l.file, l.size)
+  }
+  await w.addBuffer(`blobs/sha256/${sha(manifestBytes)}`, manifestBytes)
+  await w.addBuffer('index.json', Buffer.from(JSON.stringify(index)))
+  await w.finish()
+}
+
+/** OCI layout → docker-archive (manifest.json with Docker 25's blob paths, no OCI index): the SWR console's form. */
+async function writeDockerArchive(dir: string, out: string, fallbackName: string): Promise<string[]> {
+  const idx = imageIndex.parse(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')))
+  const w = new TarWriter(createWriteStream(out))
+  const entries: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = []
+  const written = new Set<string>()
+  const blob = (d: string) => `blobs/sha256/${d.split(':')[1]}`
+  await w.addDir('blobs')
+  await w.addDir('blobs/sha256')
+  for (const d of idx.manifests) {
+    if (d.mediaType !== MT.ociManifest && d.mediaType !== MT.dockerManifest) continue
+    const man = imageManifest.parse(JSON.parse(await readFile(join(dir, blob(d.digest)), 'utf8')))
+    const full = d.annotations?.['io.containerd.image.name']
+    const tagOnly = d.annotations?.['org.opencontainers.image.ref.name']
+    const ref = full ?? (tagOnly ? (/[/:]/.test(tagOnly) ? tagOnly : `${fallbackName}:${tagOnly}`) : undefined)
+    for (const b of [man.config, ...man.layers]) {
+      if (written.has(b.digest)) continue
+      written.add(b.digest)
+      await w.addFile(blob(b.digest), join(dir, blob(b.digest)), b.size)
+    }
+    entries.push({ Config: blob(man.config.digest), RepoTags: ref ? [ref.includes(':') ? ref : `${ref}:latest`] : [], Layers: man.layers.map((l) => blob(l.digest)) })
+  }
+  await w.addBuffer('manifest.json', Buffer.from(JSON.stringify(entries)))
+  await w.finish()
+  return entries.flatMap((e) => e.RepoTags)
+}
+
+async function writeBundle(members: Array<{ name: string; path: string; size: number }>, out: string, ext: string, opts: RepackOptions): Promise<void> {
+  const total = members.reduce((n, m) => n + m.size, 0)
+  let done = 0
+  const tick = (c: Buffer) => {
+    done += c.length
+    opts.meter?.update('writing bundle', done, total)
+    throwIfCancelled(opts.signal)
+  }
+  if (ext === '.zip') {
+    const zip = new yazl.ZipFile()
+    for (const m of members) zip.addReadStream(createReadStream(m.path).on('data', (c) => tick(c as Buffer)), m.name, { compress: false, size: m.size })
+    zip.end()
+    await new Promise<void>((res, rej) => zip.outputStream.pipe(createWriteStream(out)).on('close', () => res()).on('error', rej))
+    return
+  }
+  const file = createWriteStream(out)
+  const sink = ext === '.tar.gz' ? createGzip({ level: 6 }) : file
+  if (ext === '.tar.gz') sink.pipe(file)
+  const w = new TarWriter(sink)
+  for (const m of members) await w.addFile(m.name, m.path, m.size, tick)
+  await w.finish()
+  if (ext === '.tar.gz') await new Promise<void>((res) => file.on('close', () => res()))
+}
