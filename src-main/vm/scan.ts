@@ -75,7 +75,14 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
     return null
   }
   try {
-    const g = await inspectGuest(dev, opts)
+    let g: GuestScan
+    try {
+      g = await inspectGuest(dev, opts)
+    } catch (err) {
+      // damaged image metadata met while reading the guest: a finding, never a crash
+      if ((err as { code?: string }).code === 'cancelled') throw err
+      return { info: { os: null, partitions: [] }, findings: [makeFinding(kind === 'qcow2' ? 'qcow2.corrupt' : 'archive.corrupt', opts.location, `The guest data cannot be read: ${(err as Error).message}.`, { profile: opts.profile })] }
+    }
     const os = g.info.os
     const stated = opts.attrs?.osType
     if (os && typeof stated === 'string') {
