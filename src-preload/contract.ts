@@ -139,6 +139,16 @@ export const channels = {
   /** Starts a task: import ClamAV hash databases (.hdb .hsb .mdb .msb .cvd .cld). */
   'signatures.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
   'signatures.status': { input: z.object({}).strict(), result: result<{ builtin: number; sources: Array<{ source: string; importedAt: string; signatures: number; version: string | null }>; byKind: Record<string, number> }>() },
+  // ---- containers (src-main/containers)
+  /** Starts a task: bundle image tars into one container package in the data folder's bundles/. */
+  'containers.repack': {
+    input: z.object({
+      inputs: z.array(filePath).min(1).max(100),
+      name: z.string().min(1).max(200).regex(/\.(tar|tar\.gz|zip)$/, 'the name must end in .tar, .tar.gz or .zip'),
+      format: z.enum(['oci', 'docker-archive']).optional(),
+    }).strict(),
+    result: result<{ taskId: string }>(),
+  },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)

@@ -1,8 +1,11 @@
 // Binds the contract's channels to the capability services. Each capability contributes its handlers in
 // its own block; the Handlers type makes the compiler refuse a channel without a handler.
+import { mkdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
 import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
+import { repack } from '../containers/repack'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { renderReport, waiveReport } from '../reports/render'
@@ -85,6 +88,15 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'vulndb.status': () => new VulnDb(ctx.db).status(),
     'signatures.import': ({ path }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path)).taskId }),
     'signatures.status': () => new SignatureStore(ctx.db).status(),
+    'containers.repack': ({ inputs, name, format }) => {
+      const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
+        const dir = join(ctx.home, 'bundles')
+        await mkdir(dir, { recursive: true })
+        const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter })
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
+      })
+      return { taskId }
+    },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
     // ---- drafts

@@ -1,4 +1,5 @@
 // Every screen, in navigation order. One import and one entry per screen.
+import { Containers } from './Containers'
 import { Databases } from './Databases'
 import { Drafts } from './Drafts'
 import { Home } from './Home'
@@ -13,6 +14,7 @@ registerScreens([
   { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true },
   { id: 'vm', label: { en: 'VM image', 'zh-CN': '虚拟机镜像' }, component: VmImage, hidden: true },
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
+  { id: 'containers', label: { en: 'Container images', 'zh-CN': '容器镜像' }, component: Containers },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
   { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },
   { id: 'databases', label: { en: 'Databases', 'zh-CN': '数据库' }, component: Databases },

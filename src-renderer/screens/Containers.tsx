@@ -1,0 +1,119 @@
+// "Package container images": drop image tars (docker-archive or OCI), see each one's validation state,
+// platform, tags and size, reorder or remove them, name the bundle (checked live against the marketplace's
+// file-name rule) and build one compliant container package, which then opens in the package view.
+import { useEffect, useState } from 'react'
+import type { FindingDto } from '../../src-preload/contract'
+import { formatBytes } from '../../src-preload/format'
+import { DropZone } from '../components/DropZone'
+import { ProgressBar } from '../components/ProgressBar'
+import { defineMessages, useT } from '../i18n'
+import { useNav } from '../stores/nav'
+import { cancelTask, startTask, useTask } from '../stores/tasks'
+
+const messages = defineMessages({
+  en: {
+    title: 'Package container images', lead: 'KooGallery wants one OCI-format .tar per image, bundled in one .tar, .tar.gz or .zip. Drop docker-archive or OCI image tars; Preflight converts and bundles them.',
+    drop: 'Drop image tars here', checking: 'checking…', image: 'Image', state: 'State', platform: 'Platform', tags: 'Tags', size: 'Size', actions: 'Order',
+    up: 'Move up', down: 'Move down', remove: 'Remove', name: 'Bundle file name', format: 'Form', oci: 'OCI (KooGallery)', docker: 'docker-archive (SWR console)',
+    build: 'Build bundle', building: 'Building the bundle', badName: 'Only letters, digits, -, _, ( and ) before the extension; it must end in .tar, .tar.gz or .zip.', empty: 'No image yet.',
+    ok: 'valid', legacy: 'docker-archive (will be converted)', invalid: '{n} blocker(s)', open: 'Open the bundle', built: 'Built {name}: {verdict}.',
+  },
+  'zh-CN': {
+    title: '打包容器镜像', lead: 'KooGallery 要求每个镜像一个 OCI 格式的 .tar，并打包为一个 .tar、.tar.gz 或 .zip。拖入 docker-archive 或 OCI 镜像 tar，Preflight 会转换并打包。',
+    drop: '将镜像 tar 拖放到此处', checking: '检查中…', image: '镜像', state: '状态', platform: '平台', tags: '标签', size: '大小', actions: '顺序',
+    up: '上移', down: '下移', remove: '移除', name: '包文件名', format: '格式', oci: 'OCI（KooGallery）', docker: 'docker-archive（SWR 控制台）',
+    build: '生成包', building: '正在生成包', badName: '扩展名前只能使用字母、数字、-、_、( 和 )，且以 .tar、.tar.gz 或 .zip 结尾。', empty: '还没有镜像。',
+    ok: '有效', legacy: 'docker-archive（将转换）', invalid: '{n} 个阻断项', open: '打开生成的包', built: '已生成 {name}：{verdict}。',
+  },
+})
+
+interface Item {
+  path: string
+  taskId: string
+}
+
+interface ImageFacts {
+  format: string
+  platform: string | null
+  tags: string[]
+}
+
+function Row({ item, index, count, move, remove, t }: { item: Item; index: number; count: number; move: (d: number) => void; remove: () => void; t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
+  const task = useTask(item.taskId)
+  const r = task?.status === 'done' ? (task.result as { package: { size: number }; findings: FindingDto[]; facts: { containers?: { images: ImageFacts[] } } }) : null
+  const img = r?.facts.containers?.images?.[0]
+  const blockers = r?.findings.filter((f) => f.severity === 'blocker' && !f.rule.startsWith('package.')).length ?? 0
+  const state = !r ? t('checking') : blockers ? t('invalid', { n: blockers }) : img?.format === 'docker-archive' ? t('legacy') : t('ok')
+  return (
+    <tr data-testid="image-row">
+      <td className="mono">{item.path.split(/[\\/]/).pop()}</td>
+      <td className={blockers ? 'sev-blocker' : ''} data-testid="image-state">{state}</td>
+      <td>{img?.platform ?? '—'}</td>
+      <td>{img?.tags.join(', ') || '—'}</td>
+      <td>{r ? formatBytes(r.package.size) : '—'}</td>
+      <td className="actions">
+        <button type="button" className="btn btn-secondary" disabled={index === 0} onClick={() => move(-1)} aria-label={`${t('up')} ${index + 1}`}>↑</button>
+        <button type="button" className="btn btn-secondary" disabled={index === count - 1} onClick={() => move(1)} aria-label={`${t('down')} ${index + 1}`}>↓</button>
+        <button type="button" className="btn btn-secondary" onClick={remove}>{t('remove')}</button>
+      </td>
+    </tr>
+  )
+}
+
+export function Containers() {
+  const t = useT(messages)
+  const go = useNav((s) => s.go)
+  const [items, setItems] = useState<Item[]>([])
+  const [name, setName] = useState('images.tar.gz')
+  const [format, setFormat] = useState<'oci' | 'docker-archive'>('oci')
+  const [buildId, setBuildId] = useState<string | null>(null)
+  const build = useTask(buildId)
+  const nameOk = /^[A-Za-z0-9_()-]+\.(tar|tar\.gz|zip)$/.test(name)
+  const result = build?.status === 'done' ? (build.result as { output: string; verdict: string }) : null
+
+  useEffect(() => {
+    if (result) setTimeout(() => go('package', { path: result.output }), 0)
+  }, [result?.output, go])
+
+  async function add(paths: string[]) {
+    const added: Item[] = []
+    for (const p of paths) added.push({ path: p, taskId: await startTask('scan.start', { path: p, profile: 'swr-image' }) })
+    setItems((cur) => [...cur, ...added])
+  }
+  const move = (i: number, d: number) => setItems((cur) => {
+    const next = [...cur]
+    const [it] = next.splice(i, 1)
+    next.splice(i + d, 0, it)
+    return next
+  })
+
+  return (
+    <section className="screen" aria-labelledby="containers-title">
+      <h1 id="containers-title">{t('title')}</h1>
+      <p className="muted">{t('lead')}</p>
+      <DropZone onFiles={(p) => void add(p)} multiple label={t('drop')} testId="images-dropzone" />
+      {items.length === 0 ? <p className="empty">{t('empty')}</p> : (
+        <table data-testid="images-table">
+          <thead><tr><th scope="col">{t('image')}</th><th scope="col">{t('state')}</th><th scope="col">{t('platform')}</th><th scope="col">{t('tags')}</th><th scope="col">{t('size')}</th><th scope="col">{t('actions')}</th></tr></thead>
+          <tbody>{items.map((it, i) => <Row key={it.taskId} item={it} index={i} count={items.length} move={(d) => move(i, d)} remove={() => setItems(items.filter((x) => x !== it))} t={t} />)}</tbody>
+        </table>
+      )}
+      <div className="card">
+        <div className="form-grid">
+          <label className="field">{t('name')}
+            <input value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!nameOk} aria-describedby="bundle-name-err" data-testid="bundle-name" />
+            {!nameOk && <span id="bundle-name-err" className="field-error" role="alert">{t('badName')}</span>}
+          </label>
+          <label className="field">{t('format')}
+            <select value={format} onChange={(e) => setFormat(e.target.value as 'oci' | 'docker-archive')}><option value="oci">{t('oci')}</option><option value="docker-archive">{t('docker')}</option></select>
+          </label>
+        </div>
+        {build?.status === 'running' ? <ProgressBar label={t('building')} progress={build.progress} onCancel={() => void cancelTask(build.taskId)} /> : (
+          <div className="actions"><button type="button" className="btn" disabled={!items.length || !nameOk} data-testid="build-bundle" onClick={async () => setBuildId(await startTask('containers.repack', { inputs: items.map((i) => i.path), name, format }))}>{t('build')}</button></div>
+        )}
+        {build?.status === 'failed' && <div className="error" role="alert">{build.error?.message}</div>}
+        {result && <p role="status">{t('built', { name: result.output.split(/[\\/]/).pop()!, verdict: result.verdict })}</p>}
+      </div>
+    </section>
+  )
+}
