@@ -47,3 +47,34 @@ export function displayPath(raw: string): string {
   const norm = normalisePath(raw)
   return abs ? `/${norm}` : norm || raw
 }
+
+/**
+ * Resolve a path inside the archive the way an extractor would, following the symlinks already extracted
+ * (`links`: normalised link path → its target as stored). Returns the resolved path, or null when any step
+ * climbs above the root (including through chains like cur -> ".", par -> "cur/..").
+ */
+export function resolveInArchive(path: string, links: Map<string, string>, hops = 0): string | null {
+  if (hops > 40) return null
+  if (path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path)) return null
+  const stack: string[] = []
+  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]
+    if (p === '..') {
+      if (!stack.length) return null
+      stack.pop()
+      continue
+    }
+    stack.push(p)
+    const target = links.get(stack.join('/'))
+    if (target !== undefined && i < parts.length) {
+      stack.pop()
+      const base = stack.join('/')
+      const resolved = resolveInArchive(target.startsWith('/') ? target : `${base ? `${base}/` : ''}${target}`, links, hops + 1)
+      if (resolved === null) return null
+      stack.length = 0
+      if (resolved) stack.push(...resolved.split('/'))
+    }
+  }
+  return stack.join('/')
+}

@@ -15,7 +15,7 @@ import { kindFromBytes } from '../inspect/identify'
 import type { WalkLimits } from './limits'
 import { walkTarStream } from './tar'
 import { walkZipFile } from './zip'
-import { normalisePath, resolveLink, throughLink, traversalReason } from './paths'
+import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
 import type { EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
 
 /** One archive (or layer, or guest filesystem) being walked: the per-container safety state. */
@@ -28,6 +28,8 @@ export interface Container {
   seen: Set<string>
   /** Symlinks by normalised path → resolved target (null when it leaves the root). */
   links: Map<string, string | null>
+  /** Symlinks by normalised path → target as stored (to follow chains of links). */
+  rawLinks: Map<string, string>
   /** Normalised top-level names (to recognise image tars). */
   rootNames: Set<string>
 }
@@ -98,7 +100,7 @@ export class EntryPipeline {
   }
 
   container(location: string, depth: number, kind: string): Container {
-    return { location, depth, kind, seen: new Set(), links: new Map(), rootNames: new Set() }
+    return { location, depth, kind, seen: new Set(), links: new Map(), rawLinks: new Map(), rootNames: new Set() }
   }
 
   private merge(out: ScanOutput | void, scannerId: string): void {
@@ -130,7 +132,11 @@ export class EntryPipeline {
     const via = rootfs ? null : throughLink(rawPath, c.links)
     if (via && via.target === null) this.report('archive.link-escape', loc, `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`)
     if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
-      const target = resolveLink(rawPath, entry.linkTarget, 'symlink')
+      // resolved through the links extracted before it (chains like cur -> ".", par -> "cur/..")
+      const dir = norm.includes('/') ? norm.slice(0, norm.lastIndexOf('/')) : ''
+      const lexical = resolveLink(rawPath, entry.linkTarget, 'symlink')
+      const target = lexical === null ? null : resolveInArchive(entry.linkTarget.startsWith('/') ? entry.linkTarget : `${dir ? `${dir}/` : ''}${entry.linkTarget}`, c.rawLinks)
+      c.rawLinks.set(norm, entry.linkTarget)
       c.links.set(norm, target)
       if (target === null && !rootfs) this.report('archive.link-escape', loc, `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
     }

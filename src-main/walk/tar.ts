@@ -82,9 +82,10 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
       e.resume()
     })
   })
-  // Some writers (umoci, older Go tools) end a tar right after the last file's data, without its block padding
-  // and the end-of-archive blocks; Go's archive/tar and container runtimes accept that. Complete the last
-  // block with zeros so its content reaches the scanners; a tar cut inside its data is still caught.
+  // Some image tools (umoci) end a layer right after the last file's data, without its block padding and the
+  // end-of-archive blocks; container runtimes (Go's archive/tar) accept such layers. For layers only, the last
+  // block is completed with zeros so its content reaches the scanners. Any other tar that ends like that is
+  // damaged for GNU tar and libarchive, and stays archive.corrupt.
   let tarBytes = 0
   const feedInput = new Transform({
     transform(chunk: Buffer, _e, cb) {
@@ -92,7 +93,7 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
       cb(null, chunk)
     },
     flush(cb) {
-      const pad = (512 - (tarBytes % 512)) % 512
+      const pad = containerKind === 'layer' ? (512 - (tarBytes % 512)) % 512 : 0
       cb(null, pad ? Buffer.alloc(pad + 1024) : null)
     },
   })
