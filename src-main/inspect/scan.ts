@@ -55,7 +55,9 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const { head, tail } = await readHeadTail(abs)
   const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
   // a raw disk has no magic: trust a .raw/.img name
-  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : sniffed
+  // a raw disk has no magic: trust a .raw/.img name; an empty tar is only its zero end blocks
+  const zeros = sniffed === 'unknown' && head.length >= 1024 && head.every((b) => b === 0)
+  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : zeros && claimedExtension(name) === '.tar' ? 'tar' : sniffed
   const explicit = opts.profile as ProfileId | undefined
   const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
   const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal, db: opts.db }

@@ -1,0 +1,111 @@
+// Crafted hostile and odd packages, made here: each yields exactly its rule at the right location.
+import { execFileSync } from 'node:child_process'
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Header } from 'tar'
+import { describe, expect, it } from 'vitest'
+import { scanPackage } from '../../../src-main/inspect/scan'
+
+const work = () => mkdtempSync(join(process.env.TMPDIR!, 'craft-'))
+const blockersAndWarnings = async (p: string, profile = 'koogallery-app') =>
+  (await scanPackage(p, { profile })).findings.filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing' && f.rule !== 'malware.engine-limited').map((f) => `${f.rule}@${f.location}`).sort()
+
+/** A tar built header by header (types and modes tar(1) would refuse to create from a plain user's files). */
+function rawTar(entries: Array<{ path: string; type?: string; mode?: number; data?: string; linkpath?: string }>): Buffer {
+  const blocks: Buffer[] = []
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? '')
+    const h = new Header({ path: e.path, type: (e.type ?? 'File') as never, mode: e.mode ?? 0o644, size: e.type && e.type !== 'File' ? 0 : data.length, mtime: new Date(0), linkpath: e.linkpath, uid: 0, gid: 0 })
+    h.encode()
+    blocks.push(h.block!)
+    if (data.length && (!e.type || e.type === 'File')) blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512))
+  }
+  blocks.push(Buffer.alloc(1024))
+  return Buffer.concat(blocks)
+}
+
+describe('crafted packages', () => {
+  it('device node, FIFO, setuid file, duplicate entry, hardlink escape', async () => {
+    const d = work()
+    writeFileSync(join(d, 'odd.tar'), rawTar([
+      { path: 'dev/null', type: 'CharacterDevice' },
+      { path: 'run/pipe', type: 'FIFO' },
+      { path: 'bin/su', mode: 0o4755, data: 'x' },
+      { path: 'a.txt', data: 'one' },
+      { path: './a.txt', data: 'two' },
+      { path: 'h', type: 'Link', linkpath: '../../etc/shadow' },
+    ]))
+    expect(await blockersAndWarnings(join(d, 'odd.tar'))).toEqual([
+      'archive.duplicate-entry@odd.tar!a.txt',
+      'archive.link-escape@odd.tar!h',
+      'archive.setuid@odd.tar!bin/su',
+      'archive.special-file@odd.tar!dev/null',
+      'archive.special-file@odd.tar!run/pipe',
+    ])
+  })
+
+  it('absolute and .. paths in tar and zip; Windows forms', async () => {
+    const d = work()
+    writeFileSync(join(d, 't.tar'), rawTar([{ path: '/etc/cron.d/x', data: 'x' }, { path: 'a/../../b', data: 'y' }, { path: 'C:\\win\\x', data: 'z' }, { path: '..\\evil', data: 'w' }]))
+    expect(await blockersAndWarnings(join(d, 't.tar'))).toEqual([
+      'archive.path-traversal@t.tar!../evil',
+      'archive.path-traversal@t.tar!/etc/cron.d/x',
+      'archive.path-traversal@t.tar!C:/win/x',
+      'archive.path-traversal@t.tar!a/../../b',
+    ])
+  })
+
+  it('truncated .tar.gz, empty tar, a zip named .tar.gz, a 7z named .zip, forbidden characters', async () => {
+    const d = work()
+    writeFileSync(join(d, 'f.txt'), 'x'.repeat(200_000))
+    execFileSync('tar', ['-czf', join(d, 'whole.tar.gz'), '-C', d, 'f.txt'])
+    const whole = readFileSync(join(d, 'whole.tar.gz'))
+    writeFileSync(join(d, 'cut.tar.gz'), whole.subarray(0, Math.floor(whole.length / 2)))
+    expect(await blockersAndWarnings(join(d, 'cut.tar.gz'))).toContain('archive.corrupt@cut.tar.gz')
+    writeFileSync(join(d, 'empty.tar'), Buffer.alloc(10240))
+    expect(await blockersAndWarnings(join(d, 'empty.tar'))).toEqual(['package.empty@empty.tar'])
+    execFileSync('zip', ['-q', join(d, 'real.zip'), 'f.txt'], { cwd: d })
+    writeFileSync(join(d, 'fake.tar.gz'), readFileSync(join(d, 'real.zip')))
+    expect(await blockersAndWarnings(join(d, 'fake.tar.gz'))).toEqual(['package.extension-mismatch@fake.tar.gz'])
+    writeFileSync(join(d, 'seven.zip'), Buffer.concat([Buffer.from("7z\xbc\xaf\x27\x1c\x00\x04", 'latin1'), Buffer.alloc(100)]))
+    expect(await blockersAndWarnings(join(d, 'seven.zip'))).toEqual(['package.extension-mismatch@seven.zip'])
+    writeFileSync(join(d, 'my app v1.0.tar'), rawTar([{ path: 'a', data: 'a' }]))
+    const r = await scanPackage(join(d, 'my app v1.0.tar'))
+    expect(r.findings.find((f) => f.rule === 'package.name-invalid')?.message).toMatch(/Suggested: my_app_v1_0\.tar/)
+    writeFileSync(join(d, 'app.tgz'), whole)
+    expect(await blockersAndWarnings(join(d, 'app.tgz'))).toEqual(['package.format-unsupported@app.tgz'])
+  })
+
+  it('overlapping-entry zip bomb and a high-ratio entry', async () => {
+    const d = work()
+    // two central directory entries pointing at the same local file: the overlapping-file construction
+    execFileSync('zip', ['-q', join(d, 'one.zip'), 'x.txt'], { cwd: (writeFileSync(join(d, 'x.txt'), 'x'.repeat(1000)), d) })
+    const z = readFileSync(join(d, 'one.zip'))
+    const eocd = z.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'))
+    const cdOff = z.readUInt32LE(eocd + 16)
+    const cdSize = z.readUInt32LE(eocd + 12)
+    const cd = z.subarray(cdOff, cdOff + cdSize)
+    const twice = Buffer.concat([z.subarray(0, cdOff), cd, cd, z.subarray(eocd)])
+    const e2 = twice.length - (z.length - eocd)
+    twice.writeUInt16LE(2, e2 + 8)
+    twice.writeUInt16LE(2, e2 + 10)
+    twice.writeUInt32LE(cdSize * 2, e2 + 12)
+    writeFileSync(join(d, 'overlap.zip'), twice)
+    expect(await blockersAndWarnings(join(d, 'overlap.zip'))).toEqual(['archive.bomb@overlap.zip'])
+    writeFileSync(join(d, 'zeros.bin'), Buffer.alloc(30 * 1024 * 1024))
+    execFileSync('zip', ['-q', '-9', join(d, 'ratio.zip'), 'zeros.bin'], { cwd: d })
+    expect(await blockersAndWarnings(join(d, 'ratio.zip'))).toEqual(['archive.bomb@ratio.zip!zeros.bin'])
+  })
+
+  it('a package over the size limit (sparse file) is too large, read without filling the disk', async () => {
+    const d = work()
+    mkdirSync(join(d, 'x'))
+    // the SWR console's 2 GB limit keeps the file small enough to hash quickly
+    const p = join(d, 'huge.bin')
+    const fd = openSync(p, 'w')
+    ftruncateSync(fd, 2.1 * 1000 ** 3)
+    closeSync(fd)
+    const r = await scanPackage(p, { profile: 'swr-image' })
+    expect(r.findings.filter((f) => f.rule === 'package.too-large').map((f) => `${f.location} ${f.message}`)).toEqual(['huge.bin 2.10 GB is over the 2 GB limit of SWR container image.'])
+  }, 120_000)
+})
