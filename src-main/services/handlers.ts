@@ -15,6 +15,7 @@ import { BandwidthLimiter } from '../upload/limiter'
 import { envCredentials, UploadQueue } from '../upload/queue'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
+import { engineFromSettings, engineStep } from '../malware/engine'
 import { VulnDb } from '../vulns/osv'
 
 export interface ServiceContext {
@@ -59,7 +60,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { taskId }
     },
     'scan.start': ({ path, profile, attrs }) => {
-      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) => scanPackage(path, { profile, attrs, signal, meter, db: ctx.db }))
+      const engine = engineFromSettings(ctx.db) // Settings: clamscan/clamd delegation (malware.engine)
+      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) =>
+        scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined }))
       return { taskId }
     },
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),

@@ -9,6 +9,7 @@ import { scanPackage, type ScanOptions } from '../../inspect/scan'
 import { openHomeDatabase } from '../../store/db'
 import type { Report } from '../../reports/model'
 import { applyWaivers, readWaivers } from '../../reports/waivers'
+import { engineFromSettings, engineStep, type EngineOptions } from '../../malware/engine'
 import { REPORT_WRITERS } from '../../reports/writers'
 import { ProgressMeter } from '../../tasks/progress'
 import { stderrProgress, usageError, type CliCommand } from '../io'
@@ -35,7 +36,7 @@ export const SCAN_OPTION_HOOKS: Array<(values: Record<string, unknown>, opts: Sc
 export const scanCommand: CliCommand = {
   name: 'scan',
   summary: 'inspect + pre-scan against the marketplace rules (exit 0 pass, 1 fail)',
-  usage: `preflight scan <file>... [--profile ID] [--format ${Object.keys(REPORT_WRITERS).join('|')}] [--output FILE] [--waivers FILE] [--attrs FILE] [--lang en|zh-CN] [--quiet]`,
+  usage: `preflight scan <file>... [--profile ID] [--format ${Object.keys(REPORT_WRITERS).join('|')}] [--output FILE] [--waivers FILE] [--attrs FILE] [--clamscan|--clamd [--clamav-db PATH]] [--lang en|zh-CN] [--quiet]`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -48,6 +49,9 @@ export const scanCommand: CliCommand = {
         attrs: { type: 'string' },
         lang: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        clamscan: { type: 'boolean' },
+        clamd: { type: 'boolean' },
+        'clamav-db': { type: 'string' },
       },
     })
     if (positionals.length === 0) throw usageError('scan needs at least one file')
@@ -65,7 +69,13 @@ export const scanCommand: CliCommand = {
     const reports: Report[] = []
     for (const file of positionals) {
       const progress = stderrProgress(io, values.quiet || !io.stderr.isTTY)
-      reports.push(await scanPackage(resolve(io.cwd, file), { ...opts, meter: new ProgressMeter(progress, { intervalMs: 250 }) }))
+      const path = resolve(io.cwd, file)
+      const engine: EngineOptions | null = values.clamscan || values.clamd
+        ? { engine: values.clamd ? 'clamdscan' : 'clamscan', database: values['clamav-db'] ? resolve(io.cwd, values['clamav-db']) : undefined }
+        : opts.db ? engineFromSettings(opts.db) : null
+      // The engine's findings come before the waivers so that they can be waived too.
+      const postProcess = engine ? [engineStep(path, { ...engine, profile: values.profile, signal: io.signal }), ...(opts.postProcess ?? [])] : opts.postProcess
+      reports.push(await scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }))
       progress.end()
     }
     const outputs = await Promise.all(reports.map((r) => writer(r, { lang, color: !values.output && !!io.stdout.isTTY })))
