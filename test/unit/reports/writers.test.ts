@@ -1,6 +1,9 @@
 // Every report format from one report: waivers applied (glob, advisory, expiry), SARIF 2.1.0 structure,
-// CSV escaping, the XLSX appeal columns F–H read back with exceljs, and a self-contained HTML file.
+// validated with ajv against the official SARIF 2.1.0 schema, CSV escaping, the XLSX appeal columns F–H read back with exceljs, and a self-contained HTML file.
+import Ajv04 from 'ajv-draft-04'
+import addFormats from 'ajv-formats'
 import ExcelJS from 'exceljs'
+import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -58,6 +61,17 @@ describe('report writers', () => {
     }
     const mw = run.results.find((r: { ruleId: string }) => r.ruleId === 'malware.detected')
     expect(mw.suppressions[0]).toEqual({ kind: 'external', status: 'accepted', justification: 'EICAR is our test fixture' })
+  })
+
+  it('SARIF validates against the official SARIF 2.1.0 JSON schema (as shipped by @microsoft/jest-sarif)', () => {
+    const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json')
+    const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false }) // the schema's language pattern is not a valid unicode RegExp
+    addFormats(ajv)
+    const validate = ajv.compile(schema)
+    const log = JSON.parse(sarifReport(report))
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true)
+    // the validator does reject a broken log (the test can fail)
+    expect(validate({ ...log, runs: [{ ...log.runs[0], results: [{ level: 'fatal' }] }] })).toBe(false)
   })
 
   it('CSV escapes quotes and commas', () => {
