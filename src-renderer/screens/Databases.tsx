@@ -5,6 +5,7 @@ import type { ResultOf } from '../../src-preload/contract'
 import { api } from '../api'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
+import { EngineSetting } from '../components/report/EngineSetting'
 import { defineMessages, useT } from '../i18n'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 
@@ -66,6 +67,7 @@ export function Databases() {
         )}
         <DropZone label={t('sigDrop')} testId="signatures-dropzone" onFiles={async (p) => setTaskId(await startTask('signatures.import', { path: p[0] }))} />
       </div>
+      <EngineSetting />
     </section>
   )
 }
