@@ -149,6 +149,8 @@ export const channels = {
     }).strict(),
     result: result<{ taskId: string }>(),
   },
+  /** Starts a task: write a compact, verified qcow2 next to the image (or in the data folder's images/). */
+  'vm.convert': { input: z.object({ path: filePath, compress: z.boolean().optional() }).strict(), result: result<{ taskId: string }>() },
   'task.cancel': { input: z.object({ taskId }).strict(), result: result<{ cancelled: boolean }>() },
   'task.list': { input: z.object({}).strict(), result: result<{ tasks: Array<{ taskId: string; kind: string }> }>() },
   // ---- drafts (src-main/drafts)

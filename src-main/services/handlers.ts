@@ -6,6 +6,7 @@ import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../
 import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
 import { repack } from '../containers/repack'
+import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { renderReport, waiveReport } from '../reports/render'
@@ -97,6 +98,15 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         await mkdir(dir, { recursive: true })
         const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter })
         return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
+      })
+      return { taskId }
+    },
+    'vm.convert': ({ path, compress }) => {
+      const { taskId } = ctx.runner.start('vm.convert', async ({ signal, meter }) => {
+        const dir = join(ctx.home, 'images')
+        await mkdir(dir, { recursive: true })
+        const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
+        return convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter })
       })
       return { taskId }
     },

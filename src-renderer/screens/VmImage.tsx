@@ -21,14 +21,18 @@ const messages = defineMessages({
     facts: 'Image facts', format: 'Format', virtual: 'Virtual size', file: 'File size', cluster: 'Cluster size', encryption: 'Encryption', backing: 'Backing file',
     snapshots: 'Internal snapshots', bitmaps: 'Bitmaps', version: 'qcow2 version', none: 'none',
     guest: 'Guest', os: 'Operating system', unknownOs: 'not detected', ptype: 'Type', start: 'Start', psize: 'Size', fs: 'Filesystem', unreadFs: 'not read (unsupported)',
-    hygieneHint: 'Hygiene findings (hygiene.*) below name the exact guest file and how to clean it.', attrs: 'Image attributes', release: 'Start a release with these attributes', noPath: 'Choose an image on the Home screen first.',
+    hygieneHint: 'Hygiene findings (hygiene.*) below name the exact guest file and how to clean it.',
+    convertTitle: 'Convert / compact', convertHint: 'Writes a compact qcow2 v3 (zero clusters dropped), verified against the source before it is kept.', compress: 'Compress clusters (deflate)',
+    convert: 'Convert to compact qcow2', converting: 'Converting', converted: 'Written {path} ({size}).', openConverted: 'Open it', attrs: 'Image attributes', release: 'Start a release with these attributes', noPath: 'Choose an image on the Home screen first.',
   },
   'zh-CN': {
     title: '虚拟机镜像', profile: '发布到', scanning: '正在读取镜像', pass: '通过 — 对该市场没有阻断项。', fail: '未通过 — {n} 个阻断项。',
     facts: '镜像信息', format: '格式', virtual: '虚拟大小', file: '文件大小', cluster: '簇大小', encryption: '加密', backing: '后备文件',
     snapshots: '内部快照', bitmaps: '位图', version: 'qcow2 版本', none: '无',
     guest: '客户机', os: '操作系统', unknownOs: '未识别', ptype: '类型', start: '起始', psize: '大小', fs: '文件系统', unreadFs: '未读取（不支持）',
-    hygieneHint: '下方的清理检查结果（hygiene.*）给出具体的客户机文件和清理方法。', attrs: '镜像属性', release: '用这些属性开始发布', noPath: '请先在首页选择镜像。',
+    hygieneHint: '下方的清理检查结果（hygiene.*）给出具体的客户机文件和清理方法。',
+    convertTitle: '转换 / 压缩', convertHint: '写出紧凑的 qcow2 v3（去除全零簇），与源镜像校验一致后才保留。', compress: '压缩簇（deflate）',
+    convert: '转换为紧凑 qcow2', converting: '正在转换', converted: '已写出 {path}（{size}）。', openConverted: '打开', attrs: '镜像属性', release: '用这些属性开始发布', noPath: '请先在首页选择镜像。',
   },
 })
 
@@ -56,6 +60,10 @@ export function VmImage() {
   const [values, setValues] = useState<Values>({})
   const [findings, setFindings] = useState<FindingDto[]>([])
   const task = useTask(taskId)
+  const [convertId, setConvertId] = useState<string | null>(null)
+  const [compress, setCompress] = useState(true)
+  const conversion = useTask(convertId)
+  const converted = conversion?.status === 'done' ? (conversion.result as { output: string; fileSize: number }) : null
   const report = task?.status === 'done' ? (task.result as ReportLike & { package: PackageFactsDto; facts: { qcow2?: Q; virtualSize?: number; guest?: Guest } }) : null
 
   useEffect(() => {
@@ -122,6 +130,18 @@ export function VmImage() {
               <p className="muted">{t('hygieneHint')}</p>
             </div>
           )}
+          <div className="card">
+            <h2>{t('convertTitle')}</h2>
+            <p className="muted">{t('convertHint')}</p>
+            <label className="row"><input type="checkbox" checked={compress} onChange={(e) => setCompress(e.target.checked)} /> {t('compress')}</label>
+            {conversion?.status === 'running' ? <ProgressBar label={t('converting')} progress={conversion.progress} onCancel={() => void cancelTask(conversion.taskId)} /> : (
+              <div className="actions"><button type="button" className="btn btn-secondary" data-testid="vm-convert" onClick={async () => setConvertId(await startTask('vm.convert', { path, compress }))}>{t('convert')}</button></div>
+            )}
+            {conversion?.status === 'failed' && <div className="error" role="alert">{conversion.error?.message}</div>}
+            {converted && (
+              <p role="status" data-testid="vm-converted">{t('converted', { path: converted.output, size: formatBytes(converted.fileSize) })} <button type="button" className="btn btn-secondary" onClick={() => go('vm', { path: converted.output })}>{t('openConverted')}</button></p>
+            )}
+          </div>
           <div className="card">
             <h2>{t('attrs')}</h2>
             <div className="form-grid">{attrFields.map((f) => <Field key={f.path} spec={f} values={values} errors={errors} onChange={setValues} />)}</div>

@@ -33,6 +33,9 @@ describe('VM image view', () => {
       await b.page.getByText(/below the image's virtual size/).waitFor()
       await b.shot('vm')
       expect(await seriousAxeViolations(b.page)).toEqual([])
+      await b.page.getByTestId('vm-convert').click()
+      await b.page.getByTestId('vm-converted').waitFor({ timeout: 60_000 })
+      expect(await b.page.getByTestId('vm-converted').textContent()).toMatch(/web-server-compact\.qcow2/)
     } finally {
       await b.close()
     }
