@@ -127,8 +127,9 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
   }
-  if (!vm || guestWalked) for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
-  else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
+  if (!vm || guestWalked) {
+    for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+  } else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
   if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.
   if (checks.malware.state === 'run') {
