@@ -11,6 +11,7 @@ import { DEFAULT_RETRY, isNetworkError, type RetryPolicy } from './retry'
 import { UploadStore, type JobOptions, type JobState, type UploadJob } from './store'
 import { parseTarget, type CredentialProvider, type UploadTarget } from './target'
 import { folderTarget } from './targets/folder'
+import { registryTarget } from './targets/registry'
 import { s3Target } from './targets/s3'
 
 export type QueueEvent =
@@ -19,7 +20,7 @@ export type QueueEvent =
   | { type: 'log'; jobId: string; message: string }
 
 /** Targets by kind; the registry target plugs in here. */
-export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = { s3: s3Target, folder: folderTarget }
+export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = { s3: s3Target, folder: folderTarget, registry: registryTarget }
 
 export interface QueueOptions {
   credentials: CredentialProvider

@@ -1,0 +1,154 @@
+// OCI registry push (distribution API v2) of an OCI archive or docker-archive tar: each blob is skipped when
+// the registry already has it (HEAD), otherwise uploaded in chunks through an upload session whose Range is
+// asked again after a failure, and recorded in the checkpoint when committed; then the manifest is PUT and the
+// pull address returned. A docker-archive is described by an OCI manifest computed from its config and layers.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { x as extract } from 'tar'
+import { PreflightError } from '../../../src-preload/errors'
+import { dockerManifest, imageIndex, MT } from '../../containers/schemas'
+import { throwIfCancelled } from '../../tasks/cancel'
+import { sleep, withRetry } from '../retry'
+import { parseTarget, type TargetRun, type UploadTarget } from '../target'
+
+const CHUNK = 8 * 1024 * 1024
+
+interface Blob {
+  digest: string
+  size: number
+  file: string
+}
+
+async function sha256File(file: string): Promise<{ digest: string; size: number }> {
+  const h = createHash('sha256')
+  let size = 0
+  for await (const c of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    h.update(c as Buffer)
+    size += (c as Buffer).length
+  }
+  return { digest: `sha256:${h.digest('hex')}`, size }
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+  get $metadata() {
+    return { httpStatusCode: this.status }
+  }
+}
+
+/** The image's blobs and its manifest, from an extracted OCI layout or docker-archive. */
+async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer; mediaType: string }> {
+  const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
+  if ((await has('oci-layout')) && (await has('index.json'))) {
+    const idx = imageIndex.parse(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')))
+    const d = idx.manifests.find((m) => m.mediaType === MT.ociManifest || m.mediaType === MT.dockerManifest)
+    if (!d) throw new PreflightError('invalid-input', 'The OCI layout holds no image manifest to push')
+    const path = (dg: string) => join(dir, 'blobs', ...dg.split(':'))
+    const manifest = await readFile(path(d.digest))
+    const m = JSON.parse(manifest.toString('utf8')) as { config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> }
+    return { manifest, mediaType: d.mediaType, blobs: [m.config, ...m.layers].map((b) => ({ digest: b.digest, size: b.size, file: path(b.digest) })) }
+  }
+  if (await has('manifest.json')) {
+    const [m] = dockerManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
+    const cfgFile = join(dir, m.Config)
+    const cfg = await sha256File(cfgFile)
+    const layers: Blob[] = []
+    for (const l of m.Layers) layers.push({ ...(await sha256File(join(dir, l))), file: join(dir, l) })
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size })) }))
+    return { manifest, mediaType: MT.ociManifest, blobs: [{ ...cfg, file: cfgFile }, ...layers] }
+  }
+  throw new PreflightError('invalid-input', 'Not an image tar: no oci-layout/index.json and no manifest.json')
+}
+
+export const registryTarget: UploadTarget = {
+  async run(r: TargetRun): Promise<string> {
+    const t = parseTarget(r.job.target)
+    if (t.kind !== 'registry') throw new PreflightError('invalid-input', `not a registry target: ${r.job.target}`)
+    const base = `${r.job.options.insecure ? 'http' : 'https'}://${t.registry}/v2/${t.repository}`
+    const dir = await mkdtemp(join(tmpdir(), 'preflight-push-'))
+    try {
+      await extract({ file: r.job.filePath, cwd: dir, strict: true })
+      const { blobs, manifest, mediaType } = await describe(dir)
+      const total = blobs.reduce((n, b) => n + b.size, 0) + manifest.length
+      const done = new Map(r.store.parts(r.job.id).filter((p) => p.state === 'done').map((p) => [p.etag, p]))
+      if (!r.job.uploadId) r.store.startMultipart(r.job.id, 'registry', CHUNK, blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })))
+      let sent = 0
+      for (const [i, b] of blobs.entries()) {
+        throwIfCancelled(r.signal)
+        if (done.has(b.digest)) {
+          sent += b.size
+          continue
+        }
+        const head = await withRetry('HEAD blob', () => fetch(`${base}/blobs/${b.digest}`, { method: 'HEAD', signal: r.signal }), { signal: r.signal, policy: r.retry })
+        if (head.status !== 200) await pushBlob(base, b, r, (n) => r.progress(sent + n))
+        sent += b.size
+        r.store.partDone(r.job.id, i + 1, b.digest, b.digest)
+        r.progress(sent)
+      }
+      const put = await withRetry('PUT manifest', async () => {
+        const res = await fetch(`${base}/manifests/${t.tag}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(manifest), signal: r.signal })
+        if (res.status >= 500) throw new HttpError(res.status, `manifest PUT answered ${res.status}`)
+        return res
+      }, { signal: r.signal, policy: r.retry })
+      if (put.status !== 201) throw new HttpError(put.status, `The registry refused the manifest: ${put.status} ${(await put.text()).slice(0, 200)}`)
+      r.progress(total)
+      return `${t.registry}/${t.repository}:${t.tag}`
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+/** One blob through an upload session: PATCH chunks (resuming from the session's Range after a failure), then PUT. */
+async function pushBlob(base: string, b: Blob, r: TargetRun, progress: (n: number) => void): Promise<void> {
+  const start = await withRetry('start upload', async () => {
+    const res = await fetch(`${base}/blobs/uploads/`, { method: 'POST', signal: r.signal })
+    if (res.status >= 500) throw new HttpError(res.status, `upload start answered ${res.status}`)
+    if (res.status !== 202) throw new HttpError(res.status, `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`)
+    return res
+  }, { signal: r.signal, policy: r.retry })
+  let location = new URL(start.headers.get('location')!, base).toString()
+  const fh = await open(b.file, 'r')
+  try {
+    let offset = 0
+    let failures = 0
+    while (offset < b.size) {
+      throwIfCancelled(r.signal)
+      const len = Math.min(CHUNK, b.size - offset)
+      const buf = Buffer.alloc(len)
+      await fh.read(buf, 0, len, offset)
+      await r.limiter.take(len, r.signal)
+      let res: Response | null = null
+      try {
+        res = await fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + len - 1}`, 'content-length': String(len) }, body: buf, signal: r.signal })
+      } catch (err) {
+        if (r.signal.aborted) throw err
+        res = null
+      }
+      if (res && res.status === 202) {
+        location = new URL(res.headers.get('location') ?? location, base).toString()
+        offset += len
+        failures = 0
+        progress(offset)
+        continue
+      }
+      if (res && res.status < 500 && res.status !== 416) throw new HttpError(res.status, `The registry refused a chunk: ${res.status}`)
+      // a broken connection, a 5xx or a range mismatch: back off, ask the session how much it holds, go on from there
+      if (++failures > r.retry.attempts) throw new HttpError(res?.status ?? 503, `Pushing ${b.digest} kept failing`)
+      await sleep(Math.random() * Math.min(r.retry.maxMs, r.retry.baseMs * 2 ** failures), r.signal)
+      const st = await fetch(location, { method: 'GET', signal: r.signal }).catch(() => null)
+      const range = st?.headers.get('range')
+      if (st?.status === 204) offset = range ? Number(range.split('-')[1]) + 1 : 0
+    }
+  } finally {
+    await fh.close()
+  }
+  const sep = location.includes('?') ? '&' : '?'
+  const fin = await withRetry('finish upload', () => fetch(`${location}${sep}digest=${encodeURIComponent(b.digest)}`, { method: 'PUT', signal: r.signal }), { signal: r.signal, policy: r.retry })
+  if (fin.status !== 201) throw new HttpError(fin.status, `The registry did not accept blob ${b.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`)
+}
