@@ -105,6 +105,17 @@ export const channels = {
     }).strict(),
     result: result<{ content: string; encoding: 'utf8' | 'base64'; mime: string; extension: string }>(),
   },
+  /** Write a report in one format to a file (temp name, renamed when complete), with waivers applied. */
+  'report.export': {
+    input: z.object({
+      report: z.object({ schema: z.literal('preflight.report/1') }).passthrough(),
+      format: z.enum(['json', 'html', 'sarif', 'csv', 'xlsx', 'table']),
+      path: filePath,
+      lang: z.enum(['en', 'zh-CN']).optional(),
+      waivers: z.array(z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1), expires: z.string().optional() }).strict()).optional(),
+    }).strict(),
+    result: result<{ path: string; bytes: number }>(),
+  },
   /** Apply waivers to a report's findings (verdict recomputed); invalid waivers are refused with their reason. */
   'report.waive': {
     input: z.object({
@@ -124,6 +135,8 @@ export const channels = {
       endpoint: z.string().url().optional(),
       region: z.string().max(64).optional(),
       concurrency: z.number().int().min(1).max(16).optional(),
+      /** Plain-HTTP registry (docker:// targets on a local or test registry). */
+      insecure: z.boolean().optional(),
     }).strict(),
     result: result<{ taskId: string }>(),
   },

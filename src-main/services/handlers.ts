@@ -9,7 +9,7 @@ import { repack } from '../containers/repack'
 import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
-import { renderReport, waiveReport } from '../reports/render'
+import { exportReport, renderReport, waiveReport } from '../reports/render'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
@@ -67,11 +67,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { taskId }
     },
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
+    'report.export': ({ report, format, path, lang, waivers }) => exportReport(report as never, format, path, { lang, waivers }),
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
-    'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency }) => {
+    'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure }) => {
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
-        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency }, signal, meter })
+        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure }, signal, meter })
         return queue.run(job.id, signal)
       })
       return { taskId }

@@ -14,13 +14,13 @@ const messages = defineMessages({
     title: 'Upload queue', lead: 'Uploads resume after a restart and only send what is missing. Object-storage credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the environment Preflight runs in.',
     add: 'New upload', file: 'File', target: 'Target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)', endpoint: 'Endpoint (S3/OBS, optional)', start: 'Queue and upload',
     empty: 'No uploads yet.', pause: 'Pause', resume: 'Resume', retry: 'Retry', cancel: 'Cancel', bandwidth: 'Bandwidth limit (KiB/s, 0 = unlimited)', apply: 'Apply',
-    state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads',
+    state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads', insecure: 'Plain-HTTP registry (local or test registries only)',
   },
   'zh-CN': {
     title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分。对象存储凭据来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY。',
     add: '新建上传', file: '文件', target: '目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）', endpoint: '终端节点（S3/OBS，可选）', start: '加入队列并上传',
     empty: '还没有上传。', pause: '暂停', resume: '继续', retry: '重试', cancel: '取消', bandwidth: '带宽限制（KiB/s，0 为不限）', apply: '应用',
-    state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传',
+    state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）',
   },
 })
 
@@ -30,6 +30,7 @@ export function Queue() {
   const [path, setPath] = useState<string | null>(null)
   const [target, setTarget] = useState('')
   const [endpoint, setEndpoint] = useState('')
+  const [insecure, setInsecure] = useState(false)
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
 
@@ -61,10 +62,11 @@ export function Queue() {
           <label className="field">{t('target')}<input value={target} onChange={(e) => setTarget(e.target.value)} data-testid="queue-target" /></label>
           <label className="field">{t('endpoint')}<input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
         </div>
+        {target.startsWith('docker://') && <label className="row"><input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> {t('insecure')}</label>}
         <div className="actions">
           <button type="button" className="btn" disabled={!path || !target} data-testid="queue-start" onClick={act(async () => {
             if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission()
-            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined })
+            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined })
           })}>{t('start')}</button>
           <button type="button" className="btn btn-secondary" onClick={act(() => startTask('queue.run', {}))}>{t('runAll')}</button>
         </div>
