@@ -16,6 +16,8 @@ import { csvReport } from '../../../src-main/reports/csv'
 import { htmlReport } from '../../../src-main/reports/html'
 import { sarifReport } from '../../../src-main/reports/sarif'
 import { xlsxReport } from '../../../src-main/reports/xlsx'
+import { exportReport } from '../../../src-main/reports/render'
+import { readdirSync, readFileSync } from 'node:fs'
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 let report: Report
@@ -98,5 +100,20 @@ describe('report writers', () => {
     expect(html).toContain('app.tar!eicar.com')
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\//)
     expect(htmlReport(report, { lang: 'zh-CN' })).toContain('未通过')
+  })
+
+  it('report.export writes each format to the chosen path (no partial file left), waivers applied', async () => {
+    const out = join(dir, 'export')
+    execFileSync('mkdir', ['-p', out])
+    for (const format of ['json', 'html', 'sarif', 'csv', 'xlsx'] as const) {
+      const r = await exportReport(report, format, join(out, `r.${format}`), { waivers: [{ rule: 'profile.auto-picked', reason: 'we pick later' }] })
+      expect(r.bytes).toBeGreaterThan(100)
+    }
+    expect(readdirSync(out).sort()).toEqual(['r.csv', 'r.html', 'r.json', 'r.sarif', 'r.xlsx'])
+    expect(readFileSync(join(out, 'r.xlsx')).subarray(0, 2).toString()).toBe('PK')
+    const json = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'))
+    expect(json.findings.find((f: { rule: string }) => f.rule === 'profile.auto-picked').waiverReason).toBe('we pick later')
+    await expect(exportReport(report, 'csv', join(out, 'missing-dir', 'r.csv'))).rejects.toMatchObject({ code: 'not-found' })
+    expect(readdirSync(out)).toHaveLength(5)
   })
 })
