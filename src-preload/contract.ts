@@ -116,6 +116,15 @@ export const channels = {
     }).strict(),
     result: result<{ path: string; bytes: number }>(),
   },
+  /** Add (replacing the same rule/location/advisory) or remove a waiver in a draft's waiver list or a waiver file. */
+  'waivers.edit': {
+    input: z.object({
+      target: z.union([z.object({ draft: z.string().min(1).max(100) }).strict(), z.object({ file: filePath }).strict()]),
+      op: z.enum(['add', 'remove']),
+      waiver: z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1).optional(), expires: z.string().optional() }).strict(),
+    }).strict(),
+    result: result<{ waivers: Array<{ rule: string; location?: string; advisory?: string; reason: string; expires?: string }> }>(),
+  },
   /** Apply waivers to a report's findings (verdict recomputed); invalid waivers are refused with their reason. */
   'report.waive': {
     input: z.object({

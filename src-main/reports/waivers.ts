@@ -1,7 +1,7 @@
 // Waivers (../shared/spec/rules.md "Waivers"): a JSON or YAML file `{ waivers: [{ rule, location?, advisory?,
 // reason, expires? }] }`. Applied after scanning, never inside scanners: a waived finding stays in the report,
 // marked waived with its reason; an expired waiver no longer applies.
-import { readFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import YAML from 'yaml'
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
@@ -36,6 +36,39 @@ export async function readWaivers(path: string): Promise<Waiver[]> {
     throw new PreflightError('not-found', `Cannot read the waivers file: ${path}`)
   })
   return parseWaivers(text, path)
+}
+
+const sameTarget = (a: Waiver, b: Pick<Waiver, 'rule' | 'location' | 'advisory'>) => a.rule === b.rule && (a.location ?? '') === (b.location ?? '') && (a.advisory ?? '') === (b.advisory ?? '')
+
+/** Add a waiver (replacing one with the same rule/location/advisory) or remove the one with that target. */
+export function editWaivers(list: Waiver[], op: 'add' | 'remove', waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>): Waiver[] {
+  const rest = list.filter((w) => !sameTarget(w, waiver))
+  if (op === 'remove') return rest
+  const r = waiverFileSchema.safeParse({ waivers: [waiver] })
+  if (!r.success) throw new PreflightError('invalid-input', `Invalid waiver: ${r.error.issues.map((i) => `${i.path.slice(2).join('.')}: ${i.message}`).join('; ')}`)
+  return [...rest, ...r.data.waivers]
+}
+
+/** Add/remove a waiver in a waiver file (created on the first add; YAML for .yaml/.yml, else JSON), written to a
+ *  temp name and renamed so a crash never leaves half a file. */
+export async function editWaiverFile(path: string, op: 'add' | 'remove', waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>): Promise<Waiver[]> {
+  let current: Waiver[] = []
+  try {
+    current = parseWaivers(await readFile(path, 'utf8'), path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const next = editWaivers(current, op, waiver)
+  const text = /\.ya?ml$/i.test(path) ? YAML.stringify({ waivers: next }) : `${JSON.stringify({ waivers: next }, null, 2)}\n`
+  const tmp = `${path}.partial-${process.pid}`
+  try {
+    await writeFile(tmp, text)
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw new PreflightError('forbidden', `Cannot write the waivers file ${path}: ${(err as Error).message}`)
+  }
+  return next
 }
 
 /** `*` matches within one path or nesting level, `**` across them, `?` one character. */

@@ -10,6 +10,7 @@ import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { exportReport, renderReport, waiveReport } from '../reports/render'
+import { editWaiverFile, editWaivers, type Waiver } from '../reports/waivers'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
@@ -69,6 +70,13 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
     'report.export': ({ report, format, path, lang, waivers }) => exportReport(report as never, format, path, { lang, waivers }),
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
+    'waivers.edit': async ({ target, op, waiver }) => {
+      if ('file' in target) return { waivers: await editWaiverFile(target.file, op, waiver) }
+      const draft = drafts.store.get(target.draft)
+      const next = editWaivers(draft.waivers as Waiver[], op, waiver)
+      drafts.store.save(target.draft, { values: draft.values, waivers: next })
+      return { waivers: next }
+    },
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure }) => {
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
