@@ -169,9 +169,17 @@ export class Ext4 {
         yield Buffer.alloc(start - pos)
         pos = start
       }
-      for (let i = 0; i < r.len && pos < total; i++) {
-        const n = Math.min(this.blockSize, total - pos)
-        yield r.zero || !r.physical ? Buffer.alloc(n) : (await this.block(r.physical + i)).subarray(0, n)
+      // contiguous blocks are read together (up to 1 MiB a read)
+      const per = Math.max(1, Math.floor((1024 * 1024) / this.blockSize))
+      for (let i = 0; i < r.len && pos < total; i += per) {
+        const count = Math.min(per, r.len - i)
+        const n = Math.min(count * this.blockSize, total - pos)
+        if (r.zero || !r.physical) yield Buffer.alloc(n)
+        else {
+          const first = r.physical + i
+          if (first + count > this.blocksCount) throw new Ext4Error(`blocks ${first}..${first + count - 1} are outside the filesystem`)
+          yield (await this.dev.read(first * this.blockSize, count * this.blockSize)).subarray(0, n)
+        }
         pos += n
       }
     }
