@@ -31,7 +31,7 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   let gzError: Error | null = null
   let bombed = false
   if (kind !== 'tar') {
-    const gunzip = createGunzip()
+    const gunzip = createGunzip({ chunkSize: 1024 * 1024 })
     const inCount = counter((n) => (compressed += n))
     const outCount = counter((n) => {
       expanded += n
