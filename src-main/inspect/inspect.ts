@@ -5,14 +5,25 @@ import type { PackageFacts } from '../reports/model'
 import type { ProgressMeter } from '../tasks/progress'
 import { readGuest } from '../vm/scan'
 import { readQcow2, Qcow2Invalid } from '../vm/qcow2/header'
-import { identifyFile } from './identify'
+import { createContainerScanner } from '../containers/scanner'
+import { identifyFile, kindFromBytes, readHeadTail } from './identify'
+import { scanPackage } from './scan'
 
 export interface InspectResult extends PackageFacts {
   [facts: string]: unknown
 }
 
 export async function inspectPackage(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter; cwd?: string } = {}): Promise<InspectResult> {
-  const facts = await identifyFile(resolve(opts.cwd ?? process.cwd(), path), opts)
+  const abs = resolve(opts.cwd ?? process.cwd(), path)
+  const head = await readHeadTail(abs).catch(() => null)
+  const sniffed = head ? kindFromBytes(head.head, head.tail) : 'unknown'
+  if (['zip', 'tar', 'tar.gz', 'gzip'].includes(sniffed)) {
+    // archives: one read gives the hash, the entries and any container images (no rules, only the structure)
+    const r = await scanPackage(abs, { scanners: [createContainerScanner], signal: opts.signal, meter: opts.meter })
+    const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
+    return { ...r.package, entries: r.stats.entries, entryList: r.facts.entries, images }
+  }
+  const facts = await identifyFile(abs, opts)
   const result: InspectResult = { ...facts }
   if (facts.kind === 'qcow2') {
     try {
