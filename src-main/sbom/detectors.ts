@@ -186,4 +186,105 @@ const pnpmLock: Detector = {
   },
 }
 
-export const DETECTORS: Detector[] = [npmLock, dpkgStatus, apkInstalled, requirements, goMod, cargoLock, gemfileLock, composerLock, pomProperties, poetryLock, pnpmLock]
+
+const yarnLock: Detector = {
+  id: 'yarn-lock',
+  matches: (p) => base(p) === 'yarn.lock',
+  parse(text) {
+    const out: Array<Omit<Component, 'location'>> = []
+    if (text.includes('__metadata:')) {
+      // yarn berry (YAML): "name@npm:range": { version }
+      const y = YAML.parse(text) as Record<string, { version?: string }>
+      for (const [key, v] of Object.entries(y ?? {})) {
+        if (key === '__metadata' || !v?.version) continue
+        const name = key.split(',')[0].trim().replace(/^"|"$/g, '').replace(/@(npm|workspace|patch|portal|link):.*$/, '')
+        out.push({ ecosystem: 'npm', name, version: v.version })
+      }
+      return out
+    }
+    let name: string | null = null
+    for (const line of text.split('\n')) {
+      if (/^\S/.test(line) && line.trim().endsWith(':')) {
+        const first = line.replace(/:$/, '').split(',')[0].trim().replace(/^"|"$/g, '')
+        name = first.slice(0, first.lastIndexOf('@') > 0 ? first.lastIndexOf('@') : first.length)
+      } else {
+        const m = /^\s+version:?\s+"?([^"\s]+)"?/.exec(line)
+        if (m && name) {
+          out.push({ ecosystem: 'npm', name, version: m[1] })
+          name = null
+        }
+      }
+    }
+    return out
+  },
+}
+
+const pipfileLock: Detector = {
+  id: 'pipfile-lock',
+  matches: (p) => base(p) === 'Pipfile.lock',
+  parse(text) {
+    const j = JSON.parse(text) as { default?: Record<string, { version?: string }>; develop?: Record<string, { version?: string }> }
+    return Object.entries({ ...(j.default ?? {}), ...(j.develop ?? {}) }).filter(([, v]) => v.version).map(([name, v]) => ({ ecosystem: 'PyPI', name, version: v.version!.replace(/^==/, '') }))
+  },
+}
+
+const distInfo: Detector = {
+  id: 'python-dist-info',
+  matches: (p) => /\.(dist-info|egg-info)\/(METADATA|PKG-INFO)$/.test(p),
+  parse(text) {
+    const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim()
+    const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim()
+    if (!name || !version) throw new Error('Name or Version missing')
+    return [{ ecosystem: 'PyPI', name, version, purl: `pkg:pypi/${name.toLowerCase()}@${version}` }]
+  },
+}
+
+const dotnetDeps: Detector = {
+  id: 'dotnet-deps',
+  matches: (p) => p.endsWith('.deps.json') || base(p) === 'packages.lock.json',
+  parse(text, location) {
+    const j = JSON.parse(text) as { libraries?: Record<string, { type?: string }>; dependencies?: Record<string, Record<string, { resolved?: string; type?: string }>> }
+    const out: Array<Omit<Component, 'location'>> = []
+    if (j.libraries) {
+      for (const [key, v] of Object.entries(j.libraries)) {
+        if (v.type && v.type !== 'package') continue
+        const i = key.lastIndexOf('/')
+        if (i > 0) out.push({ ecosystem: 'NuGet', name: key.slice(0, i), version: key.slice(i + 1), purl: `pkg:nuget/${key.slice(0, i)}@${key.slice(i + 1)}` })
+      }
+    } else if (j.dependencies) {
+      for (const framework of Object.values(j.dependencies)) for (const [name, d] of Object.entries(framework)) if (d.resolved && d.type !== 'Project') out.push({ ecosystem: 'NuGet', name, version: d.resolved })
+    } else throw new Error(`no "libraries" or "dependencies" in ${location}`)
+    return out
+  },
+}
+
+const swiftResolved: Detector = {
+  id: 'swift-package-resolved',
+  matches: (p) => base(p) === 'Package.resolved',
+  parse(text) {
+    const j = JSON.parse(text) as { pins?: Array<{ identity?: string; location?: string; state?: { version?: string } }>; object?: { pins?: Array<{ package?: string; repositoryURL?: string; state?: { version?: string } }> } }
+    const pins = j.pins ?? j.object?.pins?.map((p) => ({ identity: p.package, location: p.repositoryURL, state: p.state })) ?? []
+    return pins.filter((p) => p.state?.version).map((p) => ({ ecosystem: 'SwiftURL', name: (p.location ?? p.identity ?? '').replace(/\.git$/, '').replace(/^https?:\/\//, ''), version: p.state!.version! }))
+  },
+}
+
+const conanLock: Detector = {
+  id: 'conan-lock',
+  matches: (p) => base(p) === 'conan.lock',
+  parse(text) {
+    const j = JSON.parse(text) as { requires?: string[]; graph_lock?: { nodes?: Record<string, { ref?: string }> } }
+    const refs = j.requires ?? Object.values(j.graph_lock?.nodes ?? {}).map((n) => n.ref).filter((r): r is string => !!r)
+    return refs.map((r) => /^([^/#@]+)\/([^@#]+)/.exec(r)).filter((m): m is RegExpExecArray => !!m).map((m) => ({ ecosystem: 'ConanCenter', name: m[1], version: m[2] }))
+  },
+}
+
+const vcpkgJson: Detector = {
+  id: 'vcpkg-json',
+  matches: (p) => base(p) === 'vcpkg.json',
+  parse(text) {
+    const j = JSON.parse(text) as { overrides?: Array<{ name: string; version?: string; 'version-string'?: string }> }
+    return (j.overrides ?? []).filter((o) => o.version ?? o['version-string']).map((o) => ({ ecosystem: 'vcpkg', name: o.name, version: (o.version ?? o['version-string'])! }))
+  },
+}
+
+export const DETECTORS: Detector[] = [npmLock, dpkgStatus, apkInstalled, requirements, goMod, cargoLock, gemfileLock, composerLock, pomProperties, poetryLock, pnpmLock, yarnLock, pipfileLock, distInfo, dotnetDeps, swiftResolved, conanLock, vcpkgJson]
