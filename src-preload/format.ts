@@ -1,4 +1,5 @@
 // Human formatting of sizes, durations and progress records, shared by the CLI and the renderer.
+import type { ProgressRecordDto } from './contract'
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -20,14 +21,7 @@ export function formatEta(s: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`
 }
 
-export interface ProgressLike {
-  phase: string
-  bytesDone: number
-  bytesTotal: number | null
-  bytesPerSecond: number
-  etaSeconds: number | null
-  detail?: string
-}
+export type ProgressLike = ProgressRecordDto
 
 export function progressPercent(r: ProgressLike): number | null {
   return r.bytesTotal ? Math.min(100, (100 * r.bytesDone) / Math.max(1, r.bytesTotal)) : null

@@ -13,6 +13,7 @@ import { createGzip } from 'node:zlib'
 import { x as extract } from 'tar'
 import yazl from 'yazl'
 import { PreflightError } from '../../src-preload/errors'
+import { sha256File } from '../inspect/identify'
 import { claimedExtension, suggestName } from '../inspect/package-rules'
 import { scanPackage } from '../inspect/scan'
 import type { Report } from '../reports/model'
@@ -35,14 +36,9 @@ export interface RepackResult {
   report: Report
 }
 
-async function sha256File(path: string): Promise<{ hex: string; size: number }> {
-  const h = createHash('sha256')
-  let size = 0
-  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    h.update(c as Buffer)
-    size += (c as Buffer).length
-  }
-  return { hex: h.digest('hex'), size }
+async function hashWithSize(path: string): Promise<{ hex: string; size: number }> {
+  const { size } = await stat(path)
+  return { hex: await sha256File(path, size), size }
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
@@ -134,7 +130,7 @@ async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: strin
     const fh = await open(file, 'r')
     await fh.read(head, 0, 2, 0)
     await fh.close()
-    const { hex, size } = await sha256File(file)
+    const { hex, size } = await hashWithSize(file)
     layers.push({ mediaType: head[0] === 0x1f && head[1] === 0x8b ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${hex}`, size, file })
   }
   const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config, layers: layers.map(({ file: _f, ...d }) => d) }))

@@ -2,14 +2,13 @@
 // the registry already has it (HEAD), otherwise uploaded in chunks through an upload session whose Range is
 // asked again after a failure, and recorded in the checkpoint when committed; then the manifest is PUT and the
 // pull address returned. A docker-archive is described by an OCI manifest computed from its config and layers.
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { x as extract } from 'tar'
 import { PreflightError } from '../../../src-preload/errors'
 import { dockerManifest, imageIndex, MT } from '../../containers/schemas'
+import { sha256File } from '../../inspect/identify'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { sleep, withRetry } from '../retry'
 import { parseTarget, type TargetRun, type UploadTarget } from '../target'
@@ -22,14 +21,9 @@ interface Blob {
   file: string
 }
 
-async function sha256File(file: string): Promise<{ digest: string; size: number }> {
-  const h = createHash('sha256')
-  let size = 0
-  for await (const c of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    h.update(c as Buffer)
-    size += (c as Buffer).length
-  }
-  return { digest: `sha256:${h.digest('hex')}`, size }
+async function digestOf(file: string): Promise<{ digest: string; size: number }> {
+  const { size } = await stat(file)
+  return { digest: `sha256:${await sha256File(file, size)}`, size }
 }
 
 class HttpError extends Error {
@@ -56,9 +50,9 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
   if (await has('manifest.json')) {
     const [m] = dockerManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
     const cfgFile = join(dir, m.Config)
-    const cfg = await sha256File(cfgFile)
+    const cfg = await digestOf(cfgFile)
     const layers: Blob[] = []
-    for (const l of m.Layers) layers.push({ ...(await sha256File(join(dir, l))), file: join(dir, l) })
+    for (const l of m.Layers) layers.push({ ...(await digestOf(join(dir, l))), file: join(dir, l) })
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size })) }))
     return { manifest, mediaType: MT.ociManifest, blobs: [{ ...cfg, file: cfgFile }, ...layers] }
   }
