@@ -14,6 +14,8 @@ export interface JobOptions {
   insecure?: boolean
   concurrency?: number
   partSize?: number
+  /** A request that neither completes nor sends data for this long is abandoned and retried (default 120 s). */
+  requestTimeoutMs?: number
 }
 
 export interface UploadJob {

@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListPartsCommand,
   S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
@@ -27,6 +28,8 @@ export function s3Client(job: UploadJob, creds: S3Credentials | undefined): S3Cl
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 1, // retries are ours, per part, with the checkpoint
+    // a stalled socket must not hang a part forever
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 15_000, requestTimeout: job.options.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true }),
   })
 }
 

@@ -1,0 +1,99 @@
+// Uploads survive a hostile network: a fault-injecting proxy in front of the S3 server (s3rver on 127.0.0.1)
+// answers some part uploads with 500, some with 503 SlowDown, cuts some connections mid-body and stalls some
+// sockets; every upload still completes and the object equals the file.
+import { GetObjectCommand } from '@aws-sdk/client-s3'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, request, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src-main/store/db'
+import { envCredentials, UploadQueue } from '../../../src-main/upload/queue'
+import { s3Client } from '../../../src-main/upload/targets/s3'
+
+const S3rver = require('s3rver')
+const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
+let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let proxy: Server
+let endpoint: string
+let dir: string
+const faults: string[] = []
+const injected: Record<string, number> = {}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(process.env.TMPDIR!, 'faults-'))
+  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+  const { port } = await s3.run()
+  let parts = 0
+  proxy = createServer((req, res) => {
+    const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
+    const fault = isPart ? faults[parts++] : undefined
+    if (fault) injected[fault] = (injected[fault] ?? 0) + 1
+    if (fault === '500') {
+      req.resume()
+      res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>injected</Message></Error>')
+      return
+    }
+    if (fault === '503') {
+      req.resume()
+      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>')
+      return
+    }
+    if (fault === 'drop') {
+      let seen = 0
+      req.on('data', (c: Buffer) => {
+        seen += c.length
+        if (seen > 1024 * 1024) req.socket.destroy()
+      })
+      return
+    }
+    if (fault === 'stall') {
+      req.resume() // read the body, never answer
+      return
+    }
+    const up = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers)
+      r.pipe(res)
+    })
+    up.on('error', () => res.destroy())
+    req.pipe(up)
+  })
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
+  endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  proxy?.closeAllConnections()
+  await new Promise((r) => proxy?.close(r))
+  await s3?.close()
+})
+
+describe('uploads under injected faults', () => {
+  it('500s, 503 SlowDown, dropped connections and a stalled socket: the upload completes and matches', async () => {
+    faults.push('500', undefined as never, '503', 'drop', undefined as never, 'stall', '500', '503')
+    const data = randomBytes(36 * 1024 * 1024)
+    const file = join(dir, 'pkg.bin')
+    writeFileSync(file, data)
+    const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials(env), retry: { attempts: 8, baseMs: 20, maxMs: 200 } })
+    const job = await q.enqueue({ file, target: 's3://releases/pkg.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 2, requestTimeoutMs: 1500 } })
+    const done = await q.run(job.id)
+    expect(done.state, done.error ?? '').toBe('done')
+    expect(injected).toEqual({ 500: 2, 503: 2, drop: 1, stall: 1 })
+    const c = s3Client({ options: { endpoint } } as never, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' })
+    const obj = await c.send(new GetObjectCommand({ Bucket: 'releases', Key: 'pkg.bin' }))
+    const h = createHash('sha256')
+    for await (const chunk of obj.Body as AsyncIterable<Buffer>) h.update(chunk)
+    c.destroy()
+    expect(h.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+  }, 60_000)
+
+  it('a fatal answer (403) stops the job with a clear message instead of retrying', async () => {
+    const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }) })
+    const file = join(dir, 'small.bin')
+    writeFileSync(file, randomBytes(1024))
+    const job = await q.enqueue({ file, target: 's3://no-such-bucket-here/x.bin', options: { endpoint } })
+    const r = await q.run(job.id)
+    expect(r.state).toBe('failed')
+    expect(r.error).toBeTruthy()
+  })
+})
