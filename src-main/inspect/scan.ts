@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { Transform } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, sortFindings, verdictOf, type Finding, type PackageKind, type Report } from '../reports/model'
 import { isProfileId, PROFILES, type ProfileId } from '../rules/profiles'
@@ -54,7 +55,6 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const name = basename(abs)
   const { head, tail } = await readHeadTail(abs)
   const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
-  // a raw disk has no magic: trust a .raw/.img name
   // a raw disk has no magic: trust a .raw/.img name; an empty tar is only its zero end blocks
   const zeros = sniffed === 'unknown' && head.length >= 1024 && head.every((b) => b === 0)
   const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : zeros && claimedExtension(name) === '.tar' ? 'tar' : sniffed
@@ -70,8 +70,11 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
 
   if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip') {
     const hash = createHash('sha256')
+    // once the digest is taken nothing more may reach the hash, even if the file changes under a late read
+    let hashing = true
     const tee = new Transform({
       transform(chunk: Buffer, _e, cb) {
+        if (!hashing) return cb()
         hash.update(chunk)
         bytesRead += chunk.length
         meter?.update('scanning', bytesRead, st.size)
@@ -80,14 +83,17 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     })
     const source = createReadStream(abs, { highWaterMark: 1024 * 1024 })
     source.on('error', (e) => tee.destroy(e))
-    await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
-    // the walk may stop early (a bomb): finish the hash over the rest of the file
-    if (bytesRead < st.size) {
-      tee.resume()
-      await new Promise<void>((r) => {
-        tee.once('end', r)
-        tee.once('close', r)
-      })
+    try {
+      await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
+      // the walk may stop early (a bomb): finish the hash over the rest of the file
+      if (bytesRead < st.size && !tee.destroyed) {
+        tee.resume()
+        await finished(tee).catch(() => undefined)
+      }
+    } finally {
+      hashing = false
+      source.destroy()
+      tee.destroy()
     }
     sha256 = bytesRead === st.size ? hash.digest('hex') : await sha256File(abs, st.size, { signal: opts.signal })
   } else {
