@@ -60,7 +60,7 @@ export async function main(): Promise<void> {
   // The AWS SDK warns about Node 20 on every run; keep other warnings, one line each.
   process.removeAllListeners('warning')
   process.on('warning', (w) => {
-    if (w.name !== 'NodeVersionSupportWarning') process.stderr.write(`preflight: warning: ${w.message.split('\n')[0]}\n`)
+    if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning')) process.stderr.write(`preflight: warning: ${w.message.split('\n')[0]}\n`)
   })
   // Until the command finishes, an empty event loop means Preflight lost track of its work: never exit 0 then.
   process.exitCode = 2

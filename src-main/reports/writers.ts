@@ -1,13 +1,12 @@
 // Report writers by --format name. Each turns the one report model into bytes; text formats return a
-// string, binary ones a Buffer. One import and one entry per format.
+// string, binary ones a Buffer. One import and one entry per format; the formats built on big libraries
+// (exceljs, cyclonedx-library) load on use, since loading them costs every CLI start most of a second.
 import { csvReport } from './csv'
-import { cyclonedxReport } from './cyclonedx'
 import { htmlReport } from './html'
 import { jsonReport } from './json'
 import type { Report } from './model'
 import { sarifReport } from './sarif'
 import { tableReport } from './table'
-import { xlsxReport } from './xlsx'
 
 export interface WriterOptions {
   lang?: 'en' | 'zh-CN'
@@ -22,6 +21,6 @@ export const REPORT_WRITERS: Record<string, ReportWriter> = {
   html: htmlReport,
   sarif: sarifReport,
   csv: csvReport,
-  xlsx: xlsxReport,
-  cyclonedx: cyclonedxReport,
+  xlsx: async (report, opts) => (await import('./xlsx')).xlsxReport(report, opts),
+  cyclonedx: async (report) => (await import('./cyclonedx')).cyclonedxReport(report),
 }

@@ -1,5 +1,5 @@
 // S3/OBS multipart upload with @aws-sdk/client-s3, resumable from the SQLite checkpoint: parts are read from
-// the file (memory = concurrency × part size), sent with Content-MD5, and recorded as they complete. On
+// the file in 1 MiB chunks (constant memory whatever the part size), sent with Content-MD5, and recorded as they complete. On
 // restart the file's identity is checked, the server's part list is reconciled where the server has
 // ListParts (else the checkpoint is trusted), and only missing parts are sent. After completion the object's
 // size and its sha256 metadata are verified.
@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { httpStatusOf, withRetry } from '../retry'
@@ -84,13 +85,11 @@ export const s3Target: UploadTarget = {
           while (next < pending.length) {
             throwIfCancelled(r.signal)
             const p = pending[next++]
-            const body = Buffer.alloc(p.size)
-            const { bytesRead } = await fh.read(body, 0, p.size, p.offset)
-            if (bytesRead !== p.size) throw new PreflightError('conflict', `${job.filePath} changed during the upload (short read at ${p.offset}).`)
-            const md5 = createHash('md5').update(body).digest('base64')
+            // constant memory: the part's MD5 from one chunked read, then the part streamed from the file
+            const md5 = await partMd5(fh, p.offset, p.size, job.filePath)
             await r.limiter.take(p.size, r.signal)
             const res = await withRetry(`part ${p.partNumber}`, () =>
-              client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: body, ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
+              client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: p.size ? createReadStream(job.filePath, { start: p.offset, end: p.offset + p.size - 1, highWaterMark: 1024 * 1024 }) : Buffer.alloc(0), ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
             { signal: r.signal, policy: r.retry, onRetry: (err, n) => r.log(`part ${p.partNumber}: ${(err as Error).message} (retry ${n})`) })
             r.store.partDone(job.id, p.partNumber, res.ETag ?? '', md5)
             r.progress(r.store.get(job.id).bytesDone)
@@ -140,4 +139,17 @@ function resetMissing(r: TargetRun, server: Map<number | undefined, string | und
   const job = r.store.get(r.job.id)
   r.store.startMultipart(job.id, job.uploadId!, job.partSize!, parts)
   for (const p of keep) r.store.partDone(job.id, p.partNumber, p.etag!, p.md5!)
+}
+
+/** The base64 MD5 of one part, read in 1 MiB chunks; a short read means the file changed under the upload. */
+async function partMd5(fh: FileHandle, offset: number, size: number, path: string): Promise<string> {
+  const md5 = createHash('md5')
+  const buf = Buffer.allocUnsafe(Math.min(size, 1024 * 1024) || 1)
+  for (let done = 0; done < size; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - done), offset + done)
+    if (bytesRead === 0) throw new PreflightError('conflict', `${path} changed during the upload (short read at ${offset + done}).`)
+    md5.update(buf.subarray(0, bytesRead))
+    done += bytesRead
+  }
+  return md5.digest('base64')
 }

@@ -74,12 +74,13 @@ describe('upload crash safety', () => {
       writeSync(fd, b)
     }
     closeSync(fd)
-    const common = ['--limit', String(48 * 1024)] // 48 MiB/s: long enough to be killed mid-way
+    // 32 MiB/s: 8 s of sending, more than five kills at most 1.2 s after sending starts can use up
+    const common = ['--limit', String(32 * 1024)]
     let kills = 0
-    let r = await cli(['upload', file, '--to', 's3://releases/release-1_0.bin', '--endpoint', endpoint, '--part-size', '8', '--concurrency', String(CONCURRENCY), ...common], 200 + Math.random() * 1500)
+    let r = await cli(['upload', file, '--to', 's3://releases/release-1_0.bin', '--endpoint', endpoint, '--part-size', '8', '--concurrency', String(CONCURRENCY), ...common], 200 + Math.random() * 1000)
     if (r.killed) kills++
     for (let i = 0; kills < 5 && i < 12; i++) {
-      r = await cli(['queue', 'run', ...common], 200 + Math.random() * 1200)
+      r = await cli(['queue', 'run', ...common], 200 + Math.random() * 1000)
       if (r.killed) kills++
     }
     expect(kills).toBe(5)
