@@ -12,7 +12,8 @@ function startWorker(init: WorkerInit): Worker {
   const built = builtWorkerFile()
   if (!__filename.endsWith('.ts') && existsSync(built)) return new Worker(built, { workerData: init })
   const entry = join(__dirname, 'worker.ts')
-  const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`
+  // both tsx hooks, as in bin/preflight.cjs: the sources load some modules on use with import()
+  const code = `require('tsx/cjs/api').register(); import('tsx/esm/api').then((m) => { m.register(); require(${JSON.stringify(entry)}) });`
   return new Worker(code, { eval: true, workerData: init })
 }
 
