@@ -3,12 +3,16 @@
 // entries are hashed while they stream by (no second read); small JSON documents are kept; at the end each
 // image tar is validated against the image-spec schemas: digests and sizes, missing blobs, media types,
 // platforms, legacy docker-archive form. Layers are walked as filesystems by the pipeline itself (they are
-// tar / tar.gz blobs), so malware and SBOM scanners reach inside images.
+// tar / tar.gz blobs), so malware and SBOM scanners reach inside images. Each layer's tree is recorded while it
+// streams by, and its expanded size when it ends; after the pass, whiteouts are applied (whiteouts.ts): what
+// an upper layer deletes is not in the image, so its components and content findings are dropped, and a
+// malware hit there becomes oci.deleted-file-malware (its bytes still ship in the layer blob).
 import { createHash, type Hash } from 'node:crypto'
-import { makeFinding, type Finding } from '../reports/model'
+import { makeFinding, type Component, type Finding } from '../reports/model'
 import { displayPath, normalisePath, resolveLink } from '../walk/paths'
 import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
 import { dockerManifest, imageConfig, imageIndex, imageManifest, MT, ociLayout, SUPPORTED_ARCHITECTURES, type Descriptor } from './schemas'
+import { hiddenBy, LayerTree } from './whiteouts'
 
 const JSON_LIMIT = 4 * 1024 * 1024
 const INTERESTING = /(^|\/)(oci-layout|index\.json|manifest\.json|repositories)$|^blobs\/[a-z0-9+._-]+\/[a-zA-Z0-9=_-]+$|^[a-f0-9]{64}(\.json|\.tar|\/layer\.tar|\/json)$/
@@ -33,14 +37,37 @@ export interface ImageFacts {
   tags: string[]
   platform: string | null
   layers: number
+  /** Sum of the layer blobs' sizes as stored. */
   compressedSize: number
+  /** Sum of the layers' expanded sizes (after gunzip, tar included); null when a layer could not be read to its end. */
   uncompressedSize: number | null
+  /** Per layer, bottom first. */
+  layerSizes: LayerSize[]
   created: string | null
   user: string | null
   entrypoint: string[] | null
   exposedPorts: string[]
   envNames: string[]
 }
+
+export interface LayerSize {
+  digest: string
+  compressed: number
+  uncompressed: number | null
+}
+
+/** What validateImageTar learns from the walk beyond the tar's own files. */
+export interface LayerKnowledge {
+  /** Expanded size of a walked layer by its location. */
+  expanded?: Map<string, number | null>
+  /** Normalised link path → target path (docker save links identical layers). */
+  aliases?: Map<string, string>
+  /** Receives each image's layer locations, bottom first. */
+  stacks?: string[][]
+}
+
+/** Content findings about files: when the file is not in the image's filesystem, neither is the finding. */
+const CONTENT_RULES = new Set(['vuln.cvss-high', 'vuln.cvss-low', 'sbom.unreadable', 'content.architecture-unsupported'])
 
 function containerOf(entry: WalkEntry): string {
   return entry.location.slice(0, entry.location.length - displayPath(entry.path).length - 1)
@@ -50,9 +77,19 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
   const groups = new Map<string, Map<string, FileRecord>>()
   const aliases = new Map<string, Map<string, string>>()
   const topFiles: string[] = []
+  const trees = new Map<string, LayerTree>()
+  const expanded = new Map<string, number | null>()
+  const stacks: string[][] = []
   return {
     id: 'containers',
     wants(entry) {
+      if (entry.container === 'layer') {
+        const layer = containerOf(entry)
+        let tree = trees.get(layer)
+        if (!tree) trees.set(layer, (tree = new LayerTree()))
+        tree.add(entry.path, entry.type)
+        if (entry.type === 'whiteout') return false
+      }
       if ((entry.type === 'hardlink' || entry.type === 'symlink') && entry.linkTarget && INTERESTING.test(normalisePath(entry.path))) {
         // docker save links identical layers: the link stands for its target's content
         const container = containerOf(entry)
@@ -101,6 +138,9 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         },
       }
     },
+    walked(c) {
+      if (c.kind === 'layer') expanded.set(c.location, c.bytes)
+    },
     finish() {
       const findings: Finding[] = []
       const images: ImageFacts[] = []
@@ -110,7 +150,7 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
           const rec = files.get(to)
           if (rec && !files.has(from)) files.set(from, rec)
         }
-        const r = validateImageTar(ctx, location, files, findings)
+        const r = validateImageTar(ctx, location, files, findings, { expanded, aliases: aliases.get(location), stacks })
         if (r) {
           imageTars.add(location)
           images.push(...r)
@@ -127,11 +167,49 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         findings.push(makeFinding('swr.console-oci', ctx.packageName, 'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.', { profile: ctx.profile }))
       return { findings, facts: { images } }
     },
+    revise(out) {
+      if (!stacks.some((s) => s.length > 1)) return out
+      // layer location → every (image, position) it takes
+      const uses = new Map<string, Array<{ stack: string[]; index: number }>>()
+      for (const stack of stacks) stack.forEach((l, index) => uses.set(l, [...(uses.get(l) ?? []), { stack, index }]))
+      const deleted = new Map<string, { layer: number; by: number; image: string } | null>()
+      /** Where the image deletes the file a location lies in (in every image using that layer), or null. */
+      const deletion = (location: string) => {
+        if (deleted.has(location)) return deleted.get(location)!
+        let found: { layer: number; by: number; image: string } | null = null
+        const parts = location.split('!')
+        for (let i = 1; i < parts.length - 1 && !found; i++) {
+          const layer = parts.slice(0, i + 1).join('!')
+          const at = uses.get(layer)
+          if (!at) continue
+          const path = parts[i + 1]
+          const hits = at.map(({ stack, index }) => ({ by: hiddenBy(stack.map((l) => trees.get(l)), index, path), index, stack }))
+          if (hits.every((h) => h.by !== -1)) found = { layer: hits[0].index + 1, by: hits[0].by + 1, image: parts.slice(0, i).join('!') }
+        }
+        deleted.set(location, found)
+        return found
+      }
+      const findings: Finding[] = []
+      let dropped = 0
+      let downgraded = 0
+      for (const f of out.findings) {
+        const d = CONTENT_RULES.has(f.rule) || f.rule === 'malware.detected' ? deletion(f.location) : null
+        if (!d) findings.push(f)
+        else if (f.rule !== 'malware.detected') dropped++
+        else {
+          downgraded++
+          const signature = (f.details?.signature as string | undefined) ?? 'a malware signature'
+          findings.push(makeFinding('oci.deleted-file-malware', f.location, `Layer ${d.layer} of ${d.image} adds a file matching ${signature}; layer ${d.by} deletes it, so it is not in the image's filesystem, but its bytes still ship in the layer blob.`, { profile: ctx.profile, details: { ...f.details, layer: d.layer, deletedBy: d.by } }))
+        }
+      }
+      const components: Component[] = out.components.filter((c) => !deletion(c.location))
+      return { findings, components, facts: { whiteouts: { droppedFindings: dropped, downgradedMalware: downgraded, droppedComponents: out.components.length - components.length } } }
+    },
   }
 }
 
 /** Validate one tar's worth of files as an image layout; returns its images, or null when it is not an image tar. */
-export function validateImageTar(ctx: ScanContext, location: string, files: Map<string, FileRecord>, findings: Finding[]): ImageFacts[] | null {
+export function validateImageTar(ctx: ScanContext, location: string, files: Map<string, FileRecord>, findings: Finding[], known: LayerKnowledge = {}): ImageFacts[] | null {
   const f = (rule: string, where: string, message: string, details?: Record<string, unknown>) => findings.push(makeFinding(rule, where, message, { profile: ctx.profile, details }))
   const layout = files.get('oci-layout')
   const index = files.get('index.json')
@@ -190,19 +268,25 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
       const c = imageConfig.safeParse(cfg.json)
       if (!c.success) f('oci.invalid-layout', `${location}!${cfgPath}`, `The image config is invalid: ${issues(c.error, cfg.jsonError)}`)
       let compressed = 0
+      const sizes: LayerSize[] = []
+      const stack: string[] = []
       m.Layers.forEach((l, i) => {
         const rec = files.get(normalisePath(l))
+        const walkedAt = `${location}!${known.aliases?.get(normalisePath(l)) ?? normalisePath(l)}`
+        stack.push(walkedAt)
         if (!rec) {
           f('oci.missing-blob', `${location}!manifest.json`, `Layer ${l} is not in the tar.`)
           return
         }
         compressed += rec.size
+        sizes.push(layerSize(`sha256:${rec.sha256}`, rec, walkedAt))
         const diff = c.success ? c.data.rootfs.diff_ids[i] : undefined
         if (diff && !rec.gzip && rec.sha256 !== diff.split(':')[1]) f('oci.digest-mismatch', `${location}!${normalisePath(l)}`, `Layer ${i + 1} has sha256 ${rec.sha256}; the config's diff_id is ${diff}.`)
       })
       if (c.success) {
         checkPlatform(c.data.architecture, c.data.os, c.data.variant, `${location}!${cfgPath}`)
-        images.push(facts(format, m.RepoTags ?? [], c.data, m.Layers.length, compressed))
+        images.push(facts(format, m.RepoTags ?? [], c.data, m.Layers.length, compressed, sizes))
+        known.stacks?.push(stack)
       }
     }
   }
@@ -230,10 +314,17 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
         const isImage = man.data.config.mediaType === MT.ociConfig || man.data.config.mediaType === MT.dockerConfig
         const cfgRec = blob(man.data.config, mwhere)
         let compressed = 0
+        const sizes: LayerSize[] = []
+        const stack: string[] = []
         for (const l of man.data.layers) {
           if (isImage && !LAYER_TYPES.includes(l.mediaType)) f('oci.invalid-layout', mwhere, `Layer ${l.digest} has the media type "${l.mediaType}", which is not an image layer type.`)
           const lr = blob(l, mwhere)
-          if (lr) compressed += lr.size
+          const walkedAt = `${location}!blobs/${l.digest.replace(':', '/')}`
+          stack.push(walkedAt)
+          if (lr) {
+            compressed += lr.size
+            sizes.push(layerSize(l.digest, lr, walkedAt))
+          }
         }
         if (!isImage) continue // an artifact (Helm chart, signature ...): blobs checked, no image config
         if (cfgRec) {
@@ -242,7 +333,8 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
           else {
             checkPlatform(c.data.architecture, c.data.os, c.data.variant, `${location}!blobs/${man.data.config.digest.replace(':', '/')}`)
             const ref = d.annotations?.['org.opencontainers.image.ref.name'] ?? d.annotations?.['io.containerd.image.name']
-            images.push(facts('oci', ref ? [ref] : [], c.data, man.data.layers.length, compressed))
+            images.push(facts('oci', ref ? [ref] : [], c.data, man.data.layers.length, compressed, sizes))
+            known.stacks?.push(stack)
           }
         }
       }
@@ -253,7 +345,13 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
     if (!SUPPORTED_ARCHITECTURES.includes(arch)) f('oci.platform-unsupported', where, `The image is built for ${os}/${arch}${variant ? `/${variant}` : ''}; the marketplace accepts x86/x64 (386, amd64), Arm/Arm64, MIPS and PowerPC.`, { architecture: arch })
   }
 
-  function facts(format: ImageFacts['format'], tags: string[], c: import('zod').infer<typeof imageConfig>, layers: number, compressed: number): ImageFacts {
+  function layerSize(digest: string, rec: FileRecord, walkedAt: string): LayerSize {
+    const bytes = known.expanded?.get(walkedAt)
+    // a layer that was not walked to its end (zstd, damaged) has no known expanded size
+    return { digest, compressed: rec.size, uncompressed: bytes ?? null }
+  }
+
+  function facts(format: ImageFacts['format'], tags: string[], c: import('zod').infer<typeof imageConfig>, layers: number, compressed: number, sizes: LayerSize[]): ImageFacts {
     return {
       location,
       format,
@@ -261,7 +359,8 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
       platform: `${c.os}/${c.architecture}${c.variant ? `/${c.variant}` : ''}`,
       layers,
       compressedSize: compressed,
-      uncompressedSize: null,
+      uncompressedSize: sizes.length === layers && sizes.every((l) => l.uncompressed !== null) ? sizes.reduce((n, l) => n + l.uncompressed!, 0) : null,
+      layerSizes: sizes,
       created: c.created ?? null,
       user: c.config?.User || null,
       entrypoint: c.config?.Entrypoint ?? null,

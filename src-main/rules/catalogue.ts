@@ -147,6 +147,9 @@ const RULES: Rule[] = [
   rule('oci.bundle-entry-not-image', 'blocker', 'KooGallery container package format', [
     'Container package holds something other than image tars', 'Keep only one .tar per image in the package.'],
   ['容器包中含有非镜像 tar 的内容', '包中只保留每个镜像一个 .tar 文件。']),
+  rule('oci.deleted-file-malware', 'warning', 'OCI image-spec (layer whiteouts); KooGallery package scan', [
+    'Malware signature in a file an upper image layer deletes: not in the image, but still shipped in the layer', 'Rebuild the image so the file is never added (same build step, or a multi-stage build), or squash the layers; a scanner reading layer blobs still finds it.'],
+  ['上层镜像层删除的文件匹配恶意软件特征：不在镜像文件系统中，但仍随该层分发', '重新构建镜像，不要添加该文件（在同一构建步骤中处理，或使用多阶段构建），或合并镜像层；读取层 blob 的扫描器仍会发现它。']),
   rule('swr.console-oci', 'warning', SWR, [
     'SWR console upload refuses OCI images', 'Push with a client (docker/skopeo), or repack with --format docker-archive for the console.'],
   ['SWR 控制台上传不接受 OCI 镜像', '使用客户端推送（docker/skopeo），或用 --format docker-archive 重新打包后在控制台上传。']),
@@ -182,6 +185,12 @@ const RULES: Rule[] = [
   rule('image.format-unsupported', 'blocker', IMS, [
     'Image format not accepted by this profile', 'Convert the image to qcow2 (preflight convert).'],
   ['该配置不接受此镜像格式', '将镜像转换为 qcow2（preflight convert）。']),
+  rule('image.invalid', 'blocker', 'qemu block drivers (vmdk, vpc, vhdx, vdi, qed)', [
+    'Disk image header is damaged or unusable', 'Export the disk again from its hypervisor, or convert it with qemu-img convert -O qcow2 if qemu-img can still read it.'],
+  ['磁盘镜像头部损坏或不可用', '从虚拟化平台重新导出磁盘；若 qemu-img 仍可读取，使用 qemu-img convert -O qcow2 转换。']),
+  rule('image.backing-file', 'blocker', KG_IMG, [
+    'Disk image depends on a parent image', 'Merge it with its parent into one self-contained image (qemu-img convert -O qcow2 with the parent next to it).'],
+  ['磁盘镜像依赖父镜像', '将其与父镜像合并为一个自包含镜像（父镜像放在旁边，执行 qemu-img convert -O qcow2）。']),
   rule('image.min-disk-too-small', 'blocker', IMS, [
     'Stated minimum disk is below the image virtual size', 'Set the minimum disk to at least the virtual size rounded up to GB.'],
   ['声明的最小磁盘小于镜像虚拟大小', '将最小磁盘设置为不小于虚拟大小（向上取整到 GB）。']),

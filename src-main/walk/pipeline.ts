@@ -258,14 +258,22 @@ export class EntryPipeline {
     return walkZipFile(this, path, location, depth, progress)
   }
 
-  /** Called by container walkers when a nested tar turns out to be a container image. */
-  noteContainer(c: Container): void {
+  /** Called by container walkers at the end of a container: notes image tars and tells scanners its expanded size. */
+  noteContainer(c: Container, bytes: number | null = null): void {
     const names = c.rootNames
     if (names.has('oci-layout') || (names.has('manifest.json') && c.kind !== 'zip')) this.imageTars.add(c.location)
+    for (const s of this.scanners) s.walked?.({ location: c.location, kind: c.kind, bytes })
   }
 
   async finish(): Promise<void> {
     for (const s of this.scanners) if (s.finish) this.merge(await s.finish(), s.id)
+    for (const s of this.scanners) {
+      if (!s.revise) continue
+      const r = s.revise({ findings: this.findings, components: this.components })
+      replace(this.findings, r.findings)
+      replace(this.components, r.components)
+      if (r.facts) this.facts[s.id] = mergeFacts(this.facts[s.id], r.facts)
+    }
   }
 }
 
@@ -358,6 +366,12 @@ async function drain(content: AsyncIterable<Buffer> | null): Promise<void> {
   for await (const _chunk of content) {
     /* discard */
   }
+}
+
+function replace<T>(list: T[], next: T[]): void {
+  if (list === next) return
+  list.length = 0
+  for (const x of next) list.push(x)
 }
 
 function mergeFacts(prev: unknown, next: Record<string, unknown>): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
+import { isWhiteout } from '../containers/whiteouts'
 import { displayPath } from './paths'
 import type { Container, EntryPipeline } from './pipeline'
 import type { EntryType, WalkEntry } from './types'
@@ -111,13 +112,16 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   if (gzError) problems.push(`gzip data is damaged: ${(gzError as Error).message}`)
   if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
   if (!sawEntry && depth === 0 && problems.length === 0) p.report('package.empty', location, 'The archive has no entries.')
-  p.noteContainer(c)
+  // the expanded size: every byte after gunzip, the tar's own headers and padding included (not the blocks added above)
+  p.noteContainer(c, problems.length === 0 && !bombed && !p.isStopped ? tarBytes : null)
   return c
 }
 
 async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<void> {
-  const type = TYPES[e.type] ?? 'other'
   const raw = e.path
+  // an image layer's whiteout markers are layer metadata (deletions), not files of the image; one carrying data
+  // (runtimes never extract it) is still read like a file, so nothing can hide in one unscanned
+  const type = c.kind === 'layer' && isWhiteout(raw) && !e.size ? 'whiteout' : (TYPES[e.type] ?? 'other')
   const entry: WalkEntry = {
     path: raw,
     location: `${c.location}!${displayPath(raw)}`,
@@ -125,7 +129,7 @@ async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<
     size: e.size ?? 0,
     mode: typeof e.mode === 'number' ? e.mode : null,
     depth: c.depth,
-    container: 'tar',
+    container: c.kind === 'layer' ? 'layer' : 'tar',
   }
   if (e.linkpath) entry.linkTarget = e.linkpath
   if (e.mtime) entry.mtime = e.mtime

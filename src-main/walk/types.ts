@@ -5,6 +5,8 @@ import type { Component, Finding } from '../reports/model'
 
 export type EntryType =
   | 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other'
+  /** An image layer's whiteout marker (`.wh.<name>`, `.wh..wh..opq`): layer metadata, not a file of the image. */
+  | 'whiteout'
 
 export interface WalkEntry {
   /** Path inside its immediate container, '/'-separated, as stored (after normalisation for display). */
@@ -60,8 +62,14 @@ export interface EntryScanner {
    *  directories, links, encrypted or refused files) whether to receive its content. */
   wants(entry: WalkEntry, head: Buffer): boolean
   open(entry: WalkEntry): EntrySink
+  /** A container (archive, image layer) was walked to its end; `bytes` is its expanded size (after gunzip, the
+   *  tar itself included), null when the walk did not complete. */
+  walked?(container: { location: string; kind: string; bytes: number | null }): void
   /** After the whole pass: correlate, summarise. */
   finish?(): ScanOutput | Promise<ScanOutput>
+  /** After every scanner's finish(): revise the pass's findings and components (image layers: drop what an upper
+   *  layer deleted). Returns the lists to keep, and facts merged under the scanner id. */
+  revise?(out: { findings: Finding[]; components: Component[] }): { findings: Finding[]; components: Component[]; facts?: Record<string, unknown> }
 }
 
 export type ScannerFactory = (ctx: ScanContext) => EntryScanner
