@@ -5,6 +5,7 @@ import type { PackageFacts } from '../reports/model'
 import type { ProgressMeter } from '../tasks/progress'
 import { readGuest } from '../vm/scan'
 import { readQcow2, Qcow2Invalid } from '../vm/qcow2/header'
+import { ImageInvalid, isImageFormat, readImage } from '../vm/formats'
 import { createContainerScanner } from '../containers/scanner'
 import { identifyFile, kindFromBytes, readHeadTail } from './identify'
 import { scanPackage } from './scan'
@@ -34,8 +35,21 @@ export async function inspectPackage(path: string, opts: { signal?: AbortSignal;
       result.qcow2Error = err.message
     }
   }
-  if (facts.kind === 'qcow2' || (facts.kind === 'unknown' && /\.(raw|img)$/i.test(facts.name))) {
-    const guest = await readGuest(facts.path, facts.kind === 'qcow2' ? 'qcow2' : 'raw', { location: facts.name, profile: 'koogallery-image', signal: opts.signal })
+  const imageKind = facts.kind === 'unknown' && /\.(raw|img)$/i.test(facts.name) && facts.size > 0 ? 'raw' : facts.kind
+  if (isImageFormat(imageKind)) {
+    // vmdk, vhd, vhdx, vdi, qed, raw: format, subformat, virtual and allocated size
+    try {
+      const { facts: image, problems } = await readImage(facts.path, imageKind)
+      result.image = image
+      if (problems.length) result.imageProblems = problems
+    } catch (err) {
+      if (!(err instanceof ImageInvalid)) throw err
+      result.image = null
+      result.imageError = err.message
+    }
+  }
+  if (facts.kind === 'qcow2' || ['raw', 'vmdk', 'vhd', 'vdi'].includes(imageKind)) {
+    const guest = await readGuest(facts.path, imageKind, { location: facts.name, profile: 'koogallery-image', signal: opts.signal })
     if (guest) result.guest = guest.info
   }
   return result

@@ -1,4 +1,5 @@
-// Convert a disk image (raw, or qcow2 — compacting it) into a compact qcow2 v3: guest data is read once in
+// Convert a disk image (raw, vmdk sparse/streamOptimized, vhd fixed/dynamic, vdi dynamic/static, or qcow2 —
+// compacting it) into a compact qcow2 v3: guest data is read once in
 // order, all-zero clusters are left unallocated, the others written (optionally deflate-compressed); L2
 // tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual disk, 2 bytes per host
 // cluster) and written at the end. The result is written under a temporary name, read back through the
@@ -13,6 +14,7 @@ import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { openRawDevice, type BlockDevice } from './block'
 import { openQcow2Device } from './qcow2/device'
+import { isImageFormat, openImageDevice } from './formats'
 import { readQcow2 } from './qcow2/header'
 import { readHeadTail, kindFromBytes } from '../inspect/identify'
 
@@ -46,7 +48,8 @@ async function openSource(path: string): Promise<BlockDevice> {
     return openQcow2Device(path)
   }
   if (kind === 'unknown' || kind === 'iso') return openRawDevice(path)
-  throw new PreflightError('invalid-input', `${basename(path)} is ${kind}: convert reads raw and qcow2 images (use qemu-img convert -O raw for ${kind})`)
+  if (isImageFormat(kind)) return openImageDevice(path, kind)
+  throw new PreflightError('invalid-input', `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd and vdi images`)
 }
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {

@@ -9,6 +9,7 @@ import { inspectGuest, type GuestScan } from './guest/guest'
 import { openQcow2Device } from './qcow2/device'
 import { checkQcow2 } from './qcow2/check'
 import { Qcow2Invalid, readQcow2, type Qcow2Info } from './qcow2/header'
+import { ImageInvalid, isImageFormat, openImageDevice, readImage } from './formats'
 
 export interface VmScanResult {
   findings: Finding[]
@@ -55,13 +56,26 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
       if (q.snapshots > 0) f('qcow2.internal-snapshots', `${q.snapshots} internal snapshot${q.snapshots === 1 ? '' : 's'}: old disk states ship with the image.`)
     }
   }
+  if (isImageFormat(kind)) {
+    // vmdk, vhd, vhdx, vdi, qed, raw: header facts; a damaged header is a finding, never a crash
+    try {
+      const { facts: image, problems } = await readImage(path, kind)
+      facts.image = image
+      facts.virtualSize = virtualSize = image.virtualSize
+      for (const problem of problems) f('image.invalid', `The ${kind} image is damaged: ${problem}.`)
+      if (image.parent !== null) f('image.backing-file', `The ${kind} image${image.subformat ? ` (${image.subformat})` : ''} depends on a parent image${image.parent ? ` "${image.parent}"` : ''}: it is not self-contained.`)
+    } catch (err) {
+      if (!(err instanceof ImageInvalid)) throw new PreflightError('unreadable', `Cannot read ${path}: ${(err as Error).message}`)
+      f('image.invalid', `Not a usable ${kind} image: ${err.message}.`)
+    }
+  }
   if (opts.attrs) findings.push(...validateAttrs(profile, opts.attrs, { virtualSize }))
   return { findings, facts }
 }
 
 const SCP_OS: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
 
-/** Read the guest of a raw or qcow2 image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
+/** Read the guest of a raw, qcow2, vmdk, vhd or vdi image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
 export async function readGuest(path: string, kind: PackageKind, opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal; attrs?: Record<string, unknown> }): Promise<GuestScan | null> {
   let dev: BlockDevice
   try {
@@ -70,6 +84,7 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
       if (q.backingFile !== null || q.problems.length) return null
       dev = await openQcow2Device(path)
     } else if (kind === 'raw') dev = await openRawDevice(path)
+    else if (kind === 'vmdk' || kind === 'vhd' || kind === 'vdi') dev = await openImageDevice(path, kind)
     else return null
   } catch {
     return null
@@ -81,7 +96,7 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
     } catch (err) {
       // damaged image metadata met while reading the guest: a finding, never a crash
       if ((err as { code?: string }).code === 'cancelled') throw err
-      return { info: { os: null, partitions: [] }, findings: [makeFinding(kind === 'qcow2' ? 'qcow2.corrupt' : 'archive.corrupt', opts.location, `The guest data cannot be read: ${(err as Error).message}.`, { profile: opts.profile })] }
+      return { info: { os: null, partitions: [] }, findings: [makeFinding(kind === 'qcow2' ? 'qcow2.corrupt' : kind === 'raw' ? 'archive.corrupt' : 'image.invalid', opts.location, `The guest data cannot be read: ${(err as Error).message}.`, { profile: opts.profile })] }
     }
     const os = g.info.os
     const stated = opts.attrs?.osType

@@ -27,7 +27,7 @@ export function sniff(head: Buffer, tail?: Buffer): SniffKind {
   if (at(head, 0, 'PK\x03\x04') || at(head, 0, 'PK\x05\x06') || at(head, 0, 'PK\x07\x08') || at(head, 0, 'PK\x06\x06')) return 'zip'
   if (at(head, 0, [0x1f, 0x8b])) return 'gzip'
   if (at(head, 0, 'QFI\xfb')) return 'qcow2'
-  if (at(head, 0, 'QFI\xfe')) return 'qed'
+  if (at(head, 0, 'QED\0')) return 'qed'
   if (at(head, 0, 'KDMV') || at(head, 0, '# Disk DescriptorFile')) return 'vmdk'
   if (at(head, 0, 'vhdxfile')) return 'vhdx'
   if (at(head, 0, 'conectix')) return 'vhd'

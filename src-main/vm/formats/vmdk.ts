@@ -1,0 +1,207 @@
+// VMDK: a hosted sparse extent ('KDMV' header: capacity, grain size, grain directory and tables, flags for
+// compressed grains and grain markers, the embedded text descriptor with createType and parent) or a text
+// descriptor file ('# Disk DescriptorFile' naming extent files). monolithicSparse and streamOptimized
+// (deflate-compressed grains behind 12-byte markers; the grain directory may be in the footer, "GD at end")
+// can be read; descriptor files with separate extents and images with a parent are refused. Every grain
+// directory, grain table and grain offset is bounds-checked against the file.
+import { open, type FileHandle } from 'node:fs/promises'
+import { inflateSync } from 'node:zlib'
+import { PreflightError } from '../../../src-preload/errors'
+import type { BlockDevice } from '../block'
+import { blockMappedDevice, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, type ImageFacts } from './common'
+
+const MAGIC = 'KDMV'
+const GD_AT_END = 0xffffffffffffffffn
+const FLAG_ZERO_GTE = 1 << 2
+const FLAG_COMPRESSED = 1 << 16
+const FLAG_MARKERS = 1 << 17
+const MAX_DESCRIPTOR = 1024 * 1024
+
+export interface VmdkDescriptor {
+  createType: string | null
+  parent: string | null
+  extents: Array<{ access: string; sectors: number; type: string; file: string | null }>
+}
+
+export interface VmdkInfo {
+  facts: ImageFacts
+  problems: string[]
+  /** null for a text descriptor file. */
+  sparse: null | { capacity: number; grainSize: number; gtes: number; gdOffset: number; gdEntries: number; flags: number }
+  descriptor: VmdkDescriptor | null
+}
+
+export function parseDescriptor(text: string): VmdkDescriptor {
+  const d: VmdkDescriptor = { createType: null, parent: null, extents: [] }
+  let parentCid: string | null = null
+  for (const line of text.split(/\r?\n/).slice(0, 10_000)) {
+    const kv = /^\s*([A-Za-z][\w.]*)\s*=\s*"?([^"]*)"?\s*$/.exec(line)
+    if (kv) {
+      if (kv[1] === 'createType') d.createType = kv[2]
+      else if (kv[1] === 'parentFileNameHint') d.parent = kv[2]
+      else if (kv[1] === 'parentCID') parentCid = kv[2].toLowerCase()
+      continue
+    }
+    const ext = /^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)")?/.exec(line)
+    if (ext) d.extents.push({ access: ext[1], sectors: Number(ext[2]), type: ext[3], file: ext[4] ?? null })
+  }
+  if (d.parent === null && parentCid !== null && parentCid !== 'ffffffff') d.parent = ''
+  return d
+}
+
+async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
+  const head = await readAt(fh, 0, Math.min(fileSize, 512), fileSize, 'VMDK header')
+  if (head.toString('latin1', 0, 4) !== MAGIC) {
+    if (!head.toString('latin1').startsWith('# Disk DescriptorFile')) throw new ImageInvalid('neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor')
+    if (fileSize > MAX_DESCRIPTOR) throw new ImageInvalid(`a ${fileSize}-byte text descriptor is too large`)
+    const d = parseDescriptor((await readAt(fh, 0, fileSize, fileSize, 'VMDK descriptor')).toString('latin1'))
+    if (!d.extents.length) throw new ImageInvalid('the descriptor names no extent')
+    const virtualSize = d.extents.reduce((s, e) => s + e.sectors * 512, 0)
+    if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
+    return { facts: { format: 'vmdk', subformat: d.createType, virtualSize, allocatedSize: null, clusterSize: null, fileSize, parent: d.parent, compressed: false }, problems: [], sparse: null, descriptor: d }
+  }
+  if (head.length < 512) throw new ImageInvalid(`the file has ${fileSize} bytes, a VMDK sparse header needs 512`)
+  let h = head
+  const version = h.readUInt32LE(4)
+  if (version < 1 || version > 3) throw new ImageInvalid(`unsupported VMDK version ${version}`)
+  const descOffset = u64le(h, 28, 'descriptor offset')
+  const descSize = u64le(h, 36, 'descriptor size')
+  let descriptor: VmdkDescriptor | null = null
+  if (descOffset && descSize) {
+    if (descSize * 512 > MAX_DESCRIPTOR) throw new ImageInvalid(`embedded descriptor of ${descSize} sectors is too large`)
+    descriptor = parseDescriptor((await readAt(fh, descOffset * 512, descSize * 512, fileSize, 'embedded descriptor')).toString('latin1').replace(/\0.*$/s, ''))
+  }
+  if (h.readBigUInt64LE(56) === GD_AT_END) {
+    // stream-optimized images written as a stream keep the real header in a footer: 1024 bytes before the end
+    if (fileSize < 1536) throw new ImageInvalid('the grain directory is at the end but the file has no footer')
+    h = await readAt(fh, fileSize - 1024, 512, fileSize, 'VMDK footer')
+    if (h.toString('latin1', 0, 4) !== MAGIC || h.readBigUInt64LE(56) === GD_AT_END) throw new ImageInvalid('the grain directory is at the end but the footer is missing or gives no directory')
+  }
+  const flags = h.readUInt32LE(8)
+  const capacity = u64le(h, 12, 'capacity')
+  const grainSize = u64le(h, 20, 'grain size')
+  const gtes = h.readUInt32LE(44)
+  const gdOffset = u64le(h, 56, 'grain directory offset')
+  const compressAlgorithm = h.readUInt16LE(77)
+  if (grainSize < 1 || grainSize > 0x200000 || (grainSize & (grainSize - 1)) !== 0) throw new ImageInvalid(`grain size ${grainSize} sectors is not a power of two up to 1 GiB`)
+  if (gtes < 1 || gtes > 512) throw new ImageInvalid(`${gtes} entries per grain table is outside 1..512`)
+  const virtualSize = capacity * 512
+  if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`capacity ${capacity} sectors is out of range`)
+  const compressed = (flags & FLAG_COMPRESSED) !== 0
+  if (compressed && compressAlgorithm !== 1) throw new ImageInvalid(`unknown grain compression algorithm ${compressAlgorithm}`)
+  const gdEntries = Math.ceil(capacity / (grainSize * gtes))
+  if (gdOffset * 512 + gdEntries * 4 > fileSize) throw new ImageInvalid(`the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`)
+  const facts: ImageFacts = {
+    format: 'vmdk',
+    subformat: descriptor?.createType ?? (compressed ? 'streamOptimized' : 'monolithicSparse'),
+    virtualSize, allocatedSize: null, clusterSize: grainSize * 512, fileSize, parent: descriptor?.parent ?? null, compressed,
+  }
+  return { facts, problems: [], sparse: { capacity, grainSize, gtes, gdOffset, gdEntries, flags }, descriptor }
+}
+
+/** Grain directory and a grain-table reader (bounded cache). */
+async function grainMap(fh: FileHandle, fileSize: number, s: NonNullable<VmdkInfo['sparse']>) {
+  const gdRaw = await readAt(fh, s.gdOffset * 512, s.gdEntries * 4, fileSize, 'grain directory')
+  const gd = new Uint32Array(s.gdEntries)
+  for (let i = 0; i < s.gdEntries; i++) gd[i] = gdRaw.readUInt32LE(i * 4)
+  const cache = new Map<number, Uint32Array>()
+  return async (gdIndex: number): Promise<Uint32Array | null> => {
+    const sector = gd[gdIndex]
+    if (!sector) return null
+    let t = cache.get(gdIndex)
+    if (!t) {
+      const raw = await readAt(fh, sector * 512, s.gtes * 4, fileSize, `grain table ${gdIndex}`)
+      t = new Uint32Array(s.gtes)
+      for (let i = 0; i < s.gtes; i++) t[i] = raw.readUInt32LE(i * 4)
+      if (cache.size >= 1024) cache.delete(cache.keys().next().value!)
+      cache.set(gdIndex, t)
+    }
+    return t
+  }
+}
+
+export async function readVmdk(path: string, opts: { allocation?: boolean } = {}): Promise<VmdkInfo> {
+  const fh = await open(path, 'r')
+  try {
+    const fileSize = (await fh.stat()).size
+    const info = await parse(fh, fileSize)
+    const s = info.sparse
+    if (s && opts.allocation !== false) {
+      // allocated grains: metadata only (one grain table read per directory entry)
+      const table = await grainMap(fh, fileSize, s)
+      let grains = 0
+      for (let i = 0; i < s.gdEntries; i++) {
+        const t = await table(i).catch((err) => {
+          if (err instanceof ImageInvalid) info.problems.push(err.message)
+          else throw err
+          return null
+        })
+        if (t) for (const e of t) if (e > 1 || (e === 1 && !(s.flags & FLAG_ZERO_GTE))) grains++
+      }
+      info.facts.allocatedSize = Math.min(info.facts.virtualSize, grains * s.grainSize * 512)
+    }
+    return info
+  } finally {
+    await fh.close()
+  }
+}
+
+export async function openVmdkDevice(path: string): Promise<BlockDevice> {
+  const fh = await open(path, 'r')
+  try {
+    const fileSize = (await fh.stat()).size
+    const info = await parse(fh, fileSize)
+    const s = info.sparse
+    if (!s) throw new PreflightError('invalid-input', `This VMDK is a descriptor file (${info.facts.subformat ?? 'no createType'}) whose data is in separate extent files: convert it with qemu-img convert -O qcow2 first.`)
+    if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+    const table = await grainMap(fh, fileSize, s)
+    const grainBytes = s.grainSize * 512
+    const compressed = info.facts.compressed
+    const markers = (s.flags & FLAG_MARKERS) !== 0
+    let lastGrain = -1
+    let lastData: Buffer | null = null
+    const wrap = (err: unknown) => (err instanceof ImageInvalid ? new PreflightError('unreadable', err.message) : err)
+    return blockMappedDevice(info.facts.virtualSize, grainBytes, async (g, within, n) => {
+      const t = await table(Math.floor(g / s.gtes)).catch((err) => {
+        throw wrap(err)
+      })
+      if (!t) return null
+      const sector = t[g % s.gtes]
+      if (sector <= 1) return null // 0 unallocated, 1 zeroed grain
+      const off = sector * 512
+      if (!compressed) {
+        if (off + within + n > fileSize) throw new PreflightError('unreadable', `VMDK grain ${g} (offset ${off}) lies outside the file`)
+        const buf = Buffer.alloc(n)
+        await readInto(fh, buf, off + within)
+        return buf
+      }
+      if (g !== lastGrain) {
+        // a compressed grain: [lba u64, size u32] marker (when markers are on), then zlib data
+        let dataOff = off
+        let len: number
+        if (markers) {
+          const m = await readAt(fh, off, 12, fileSize, `grain ${g} marker`).catch((err) => {
+            throw wrap(err)
+          })
+          len = m.readUInt32LE(8)
+          dataOff = off + 12
+        } else len = Math.min(fileSize - off, grainBytes * 2)
+        if (len === 0 || len > grainBytes * 2 || dataOff + len > fileSize) throw new PreflightError('unreadable', `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`)
+        const packed = Buffer.alloc(len)
+        await readInto(fh, packed, dataOff)
+        let data: Buffer
+        try {
+          data = inflateSync(packed, { maxOutputLength: grainBytes, finishFlush: 2 })
+        } catch (err) {
+          throw new PreflightError('unreadable', `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`)
+        }
+        lastGrain = g
+        lastData = data
+      }
+      return lastData!.subarray(within, within + n)
+    }, () => fh.close())
+  } catch (err) {
+    await fh.close()
+    throw err
+  }
+}
