@@ -17,6 +17,7 @@ const messages = defineMessages({
     up: 'Move up', down: 'Move down', remove: 'Remove', name: 'Bundle file name', format: 'Form', oci: 'OCI (KooGallery)', docker: 'docker-archive (SWR console)',
     build: 'Build bundle', building: 'Building the bundle', badName: 'Only letters, digits, -, _, ( and ) before the extension; it must end in .tar, .tar.gz or .zip.', empty: 'No image yet.',
     ok: 'valid', legacy: 'docker-archive (will be converted)', invalid: '{n} blocker(s)', open: 'Open the bundle', built: 'Built {name}: {verdict}.',
+    layers: '{n} layer(s): {compressed} stored, {uncompressed} unpacked', unknown: 'unknown',
   },
   'zh-CN': {
     title: '打包容器镜像', lead: 'KooGallery 要求每个镜像一个 OCI 格式的 .tar，并打包为一个 .tar、.tar.gz 或 .zip。拖入 docker-archive 或 OCI 镜像 tar，Preflight 会转换并打包。',
@@ -24,6 +25,7 @@ const messages = defineMessages({
     up: '上移', down: '下移', remove: '移除', name: '包文件名', format: '格式', oci: 'OCI（KooGallery）', docker: 'docker-archive（SWR 控制台）',
     build: '生成包', building: '正在生成包', badName: '扩展名前只能使用字母、数字、-、_、( 和 )，且以 .tar、.tar.gz 或 .zip 结尾。', empty: '还没有镜像。',
     ok: '有效', legacy: 'docker-archive（将转换）', invalid: '{n} 个阻断项', open: '打开生成的包', built: '已生成 {name}：{verdict}。',
+    layers: '{n} 层：存储 {compressed}，解压后 {uncompressed}', unknown: '未知',
   },
 })
 
@@ -36,6 +38,9 @@ interface ImageFacts {
   format: string
   platform: string | null
   tags: string[]
+  layers: number
+  compressedSize: number
+  uncompressedSize: number | null
 }
 
 function Row({ item, index, count, move, remove, t }: { item: Item; index: number; count: number; move: (d: number) => void; remove: () => void; t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
@@ -50,7 +55,10 @@ function Row({ item, index, count, move, remove, t }: { item: Item; index: numbe
       <td className={blockers ? 'sev-blocker' : ''} data-testid="image-state">{state}</td>
       <td>{img?.platform ?? '—'}</td>
       <td>{img?.tags.join(', ') || '—'}</td>
-      <td>{r ? formatBytes(r.package.size) : '—'}</td>
+      <td>
+        {r ? formatBytes(r.package.size) : '—'}
+        {img && <div className="muted" data-testid="image-layers">{t('layers', { n: img.layers, compressed: formatBytes(img.compressedSize), uncompressed: img.uncompressedSize === null ? t('unknown') : formatBytes(img.uncompressedSize) })}</div>}
+      </td>
       <td className="actions">
         <button type="button" className="btn btn-secondary" disabled={index === 0} onClick={() => move(-1)} aria-label={`${t('up')} ${index + 1}`}>↑</button>
         <button type="button" className="btn btn-secondary" disabled={index === count - 1} onClick={() => move(1)} aria-label={`${t('down')} ${index + 1}`}>↓</button>

@@ -36,6 +36,12 @@ describe('container packaging screen', () => {
       await br.page.getByTestId('nav-containers').click()
       await dropFiles(br.page, '[data-testid=images-dropzone]', [a, b])
       await expect.poll(async () => (await br.page.getByTestId('image-state').allTextContents()).join('|'), { timeout: 60_000 }).toBe('docker-archive (will be converted)|docker-archive (will be converted)')
+      // each image's layers: count, stored and unpacked size (skopeo's docker-archive layers are plain tars: equal)
+      for (const text of await br.page.getByTestId('image-layers').allTextContents()) {
+        const m = /^1 layer\(s\): (.+) stored, (.+) unpacked$/.exec(text)
+        expect(m, text).not.toBeNull()
+        expect(m![1]).toBe(m![2])
+      }
       await br.page.getByTestId('bundle-name').fill('my.images.tar.gz')
       await br.page.getByText(/Only letters, digits/).waitFor()
       await br.shot('name-flagged')
