@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { ipcEvent, type EventName } from '../src-preload/contract'
 import { startServiceWorker } from './services/worker-client'
 import { bindIpc } from './shell/ipc'
+import { safeStorageCipher } from './shell/secrets'
 import type { ServiceHost } from './services/host'
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL
@@ -45,15 +46,18 @@ function createWindow(): BrowserWindow {
 }
 
 app.whenReady().then(() => {
-  // No remote content: refuse every permission request and every request that leaves the machine.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  // No remote content: refuse every permission request but desktop notifications (the queue's "upload
+  // finished/failed"), and every request that leaves the machine.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'))
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
     const ok = details.url.startsWith('file:') || details.url.startsWith('devtools:') || (rendererUrl !== undefined && details.url.startsWith(rendererUrl))
     callback({ cancel: !ok })
   })
-  host = startServiceWorker({ home: process.env.PREFLIGHT_HOME ?? app.getPath('userData'), mode: 'electron' }, (event: EventName, payload) => {
+  const onEvent = (event: EventName, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(ipcEvent(event), payload)
-  })
+  }
+  // saved object-storage keys are sealed with safeStorage, which only the main process may call
+  host = startServiceWorker({ home: process.env.PREFLIGHT_HOME ?? app.getPath('userData'), mode: 'electron' }, onEvent, safeStorageCipher())
   bindIpc(host, trustedUrl)
   createWindow()
   app.on('activate', () => {

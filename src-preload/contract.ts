@@ -33,12 +33,24 @@ export interface UploadJobDto {
   filePath: string
   fileSize: number
   fileSha256: string
-  state: 'queued' | 'running' | 'paused' | 'waiting-network' | 'done' | 'failed' | 'cancelled'
+  state: 'queued' | 'running' | 'paused' | 'waiting-network' | 'needs-credentials' | 'done' | 'failed' | 'cancelled'
+  options: { endpoint?: string; region?: string }
   bytesDone: number
   error: string | null
   result: string | null
   createdAt: string
   updatedAt: string
+}
+
+/** A saved object-storage connection; the secret never crosses to the renderer. */
+export interface SavedConnectionDto {
+  /** 'aws' or the endpoint's origin */
+  connection: string
+  accessKeyHint: string
+  hasSessionToken: boolean
+  /** false: kept for this session only (no secure storage on this machine) */
+  persisted: boolean
+  savedAt: string
 }
 
 export interface AppInfo {
@@ -154,6 +166,19 @@ export const channels = {
   'queue.resume': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.cancel': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.bandwidth': { input: z.object({ bytesPerSecond: z.number().int().min(0) }).strict(), result: result<{ bytesPerSecond: number }>() },
+  // ---- object-storage credentials (src-main/upload/credentials.ts): sealed by safeStorage, never sent back
+  'credentials.list': { input: z.object({}).strict(), result: result<{ connections: SavedConnectionDto[]; persistent: boolean }>() },
+  /** Save keys for an endpoint (none: AWS); uploads waiting for credentials there resume as a task. */
+  'credentials.save': {
+    input: z.object({
+      endpoint: z.string().url().max(2048).optional(),
+      accessKeyId: z.string().trim().min(1).max(256),
+      secretAccessKey: z.string().trim().min(1).max(1024),
+      sessionToken: z.string().max(8192).optional(),
+    }).strict(),
+    result: result<{ connection: SavedConnectionDto; resumed: number; taskId: string | null }>(),
+  },
+  'credentials.delete': { input: z.object({ endpoint: z.string().url().max(2048).optional() }).strict(), result: result<{ removed: boolean }>() },
   // ---- databases (src-main/vulns, src-main/malware)
   /** Starts a task: import an OSV all.zip or folder of OSV JSON. */
   'vulndb.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },

@@ -14,7 +14,8 @@ import { editWaiverFile, editWaivers, type Waiver } from '../reports/waivers'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
-import { envCredentials, UploadQueue } from '../upload/queue'
+import { connectionKey, CredentialVault, envCredentials, vaultCredentials, type SecretCipher } from '../upload/credentials'
+import { requeueForCredentials, UploadQueue } from '../upload/queue'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
@@ -26,6 +27,10 @@ export interface ServiceContext {
   runner: TaskRunner
   mode: 'electron' | 'browser'
   emit<E extends EventName>(event: E, payload: Events[E]): void
+  /** Seals saved credentials (Electron safeStorage); absent: they are kept for the session only. */
+  cipher?: SecretCipher | null
+  /** Called when the host closes. */
+  onClose(fn: () => void): void
 }
 
 export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<ResultOf<C>> | ResultOf<C>
@@ -34,14 +39,18 @@ export type Handlers = { [C in Channel]: Handler<C> }
 export function createHandlers(ctx: ServiceContext): Handlers {
   const drafts = new DraftService(ctx.db)
   const limiter = new BandwidthLimiter(getSetting<number>(ctx.db, 'upload.bandwidth', 0))
+  const vault = new CredentialVault(join(ctx.home, 'credentials.json'), ctx.cipher ?? null)
   const queue = new UploadQueue(ctx.db, {
-    credentials: envCredentials(process.env),
+    credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
       else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })
     },
   })
+  // jobs that lost the network are probed and resumed while the app runs
+  queue.watchNetwork({ firstMs: 3000, maxMs: 60_000 })
+  ctx.onClose(() => queue.stopWatching())
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
     'settings.get': ({ key }) => ({ value: getSetting<unknown>(ctx.db, key, null) }),
@@ -97,6 +106,20 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       setSetting(ctx.db, 'upload.bandwidth', bytesPerSecond)
       return { bytesPerSecond }
     },
+    'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),
+    'credentials.save': async ({ endpoint, accessKeyId, secretAccessKey, sessionToken }) => {
+      const connection = await vault.save(endpoint, { accessKeyId, secretAccessKey, sessionToken })
+      const resumed = requeueForCredentials(queue, (j) => connectionKey(j.options.endpoint) === connection.connection)
+      const taskId = resumed.length
+        ? ctx.runner.start('upload', async ({ signal }) => {
+          const out = []
+          for (const j of resumed) out.push(await queue.run(j.id, signal))
+          return out
+        }).taskId
+        : null
+      return { connection, resumed: resumed.length, taskId }
+    },
+    'credentials.delete': async ({ endpoint }) => ({ removed: await vault.remove(endpoint) }),
     'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
     'vulndb.status': () => new VulnDb(ctx.db).status(),
     'signatures.import': ({ path }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path)).taskId }),

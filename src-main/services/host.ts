@@ -6,6 +6,7 @@ import { PreflightError, toErrorData } from '../../src-preload/errors'
 import { ensureHome } from '../home'
 import { openHomeDatabase } from '../store/db'
 import { TaskRunner } from '../tasks/runner'
+import type { SecretCipher } from '../upload/credentials'
 import { createHandlers, type Handlers } from './handlers'
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void
@@ -15,17 +16,19 @@ export interface ServiceHost {
   close(): Promise<void>
 }
 
-export function createServiceHost(opts: { home: string; mode: 'electron' | 'browser'; onEvent: EventListener }): ServiceHost {
+export function createServiceHost(opts: { home: string; mode: 'electron' | 'browser'; onEvent: EventListener; cipher?: SecretCipher | null }): ServiceHost {
   const home = ensureHome(opts.home)
   const db = openHomeDatabase(home)
   const runner = new TaskRunner({
     progress: (taskId, kind, record) => opts.onEvent('task.progress', { taskId, kind, record }),
     finished: (taskId, kind, outcome) => opts.onEvent('task.finished', { taskId, kind, ...outcome }),
   })
-  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent })
+  const closers: Array<() => void> = []
+  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, onClose: (fn) => closers.push(fn) })
   return {
     dispatch: (channel, input) => dispatch(handlers, channel, input),
     async close() {
+      for (const fn of closers) fn()
       await runner.cancelAll()
       db.close()
     },

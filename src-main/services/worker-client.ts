@@ -6,7 +6,8 @@ import { builtWorkerFile } from '../paths'
 import { Worker } from 'node:worker_threads'
 import type { EventName, Events, Wire } from '../../src-preload/contract'
 import type { EventListener, ServiceHost } from './host'
-import type { FromWorker, WorkerInit } from './worker'
+import type { SecretCipher } from '../upload/credentials'
+import type { FromWorker, ToWorker, WorkerInit } from './worker'
 
 function startWorker(init: WorkerInit): Worker {
   const built = builtWorkerFile()
@@ -17,8 +18,9 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(code, { eval: true, workerData: init })
 }
 
-export function startServiceWorker(init: WorkerInit, onEvent: EventListener): ServiceHost {
-  const worker = startWorker(init)
+/** Starts the worker; with a cipher (Electron safeStorage), the worker's credential vault seals through it. */
+export function startServiceWorker(init: Omit<WorkerInit, 'secureStorage'>, onEvent: EventListener, cipher?: SecretCipher | null): ServiceHost {
+  const worker = startWorker({ ...init, secureStorage: Boolean(cipher) })
   const pending = new Map<number, (wire: Wire<unknown>) => void>()
   let nextId = 1
   let closed: (() => void) | null = null
@@ -29,6 +31,13 @@ export function startServiceWorker(init: WorkerInit, onEvent: EventListener): Se
       pending.delete(msg.id)
     } else if (msg.type === 'event') onEvent(msg.event as EventName, msg.payload as Events[EventName])
     else if (msg.type === 'closed') closed?.()
+    else if (msg.type === 'cipher' && cipher) {
+      const work = msg.op === 'encrypt' ? cipher.encrypt(msg.data).then((b) => b.toString('base64')) : cipher.decrypt(Buffer.from(msg.data, 'base64'))
+      work.then(
+        (data) => worker.postMessage({ type: 'cipher-result', id: msg.id, ok: true, data } satisfies ToWorker),
+        (err: Error) => worker.postMessage({ type: 'cipher-result', id: msg.id, ok: false, data: err.message } satisfies ToWorker),
+      )
+    }
   })
   const failAll = (err: Error) => {
     failure = err

@@ -1,13 +1,16 @@
 // The persistent upload sync queue: jobs survive restarts (store.ts), run with retries, can be paused,
 // resumed and cancelled, and share one bandwidth limit. Targets do the transfer; the queue owns states.
-import { stat } from 'node:fs/promises'
+// Jobs that lose the network wait, and (with watchNetwork) are probed with backoff and resumed on their own;
+// jobs whose credentials are refused wait for new ones with their finished parts kept.
+import { access, stat } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { resolve } from 'node:path'
 import { PreflightError, toErrorData } from '../../src-preload/errors'
 import { sha256File } from '../inspect/identify'
 import type { Db } from '../store/db'
 import { ProgressMeter, type ProgressRecord } from '../tasks/progress'
 import { BandwidthLimiter } from './limiter'
-import { DEFAULT_RETRY, isNetworkError, type RetryPolicy } from './retry'
+import { DEFAULT_RETRY, isCredentialError, isNetworkError, type RetryPolicy } from './retry'
 import { UploadStore, type JobOptions, type JobState, type UploadJob } from './store'
 import { parseTarget, type CredentialProvider, type UploadTarget } from './target'
 import { folderTarget } from './targets/folder'
@@ -34,10 +37,20 @@ export interface QueueOptions {
   retry?: RetryPolicy
 }
 
+export interface NetworkWatch {
+  /** First probe this long after the network was lost; doubled after each failed probe. */
+  firstMs: number
+  maxMs: number
+  /** Can the job's server be reached now? Default: a TCP connect to it (a folder target: the folder exists). */
+  probe?: (job: UploadJob) => Promise<boolean>
+}
+
 export class UploadQueue {
   readonly store: UploadStore
   readonly limiter: BandwidthLimiter
   private readonly running = new Map<string, AbortController>()
+  private watch: NetworkWatch | null = null
+  private readonly probes = new Map<string, { timer: NodeJS.Timeout; delay: number }>()
 
   constructor(db: Db, private readonly opts: QueueOptions) {
     this.store = new UploadStore(db)
@@ -52,7 +65,38 @@ export class UploadQueue {
     this.store.setState(id, state, fields)
     const job = this.store.get(id)
     this.emit({ type: 'job', job })
+    if (state === 'waiting-network') this.scheduleProbe(job)
     return job
+  }
+
+  /** Probe the server of every job waiting for the network, with backoff, and resume each when it answers. */
+  watchNetwork(watch: NetworkWatch): void {
+    this.watch = watch
+    for (const job of this.store.list()) if (job.state === 'waiting-network') this.scheduleProbe(job)
+  }
+
+  /** Stop probing (the host is closing). */
+  stopWatching(): void {
+    this.watch = null
+    for (const p of this.probes.values()) clearTimeout(p.timer)
+    this.probes.clear()
+  }
+
+  private scheduleProbe(job: UploadJob, delay = this.watch?.firstMs ?? 0): void {
+    const watch = this.watch
+    if (!watch || this.probes.has(job.id)) return
+    const timer = setTimeout(async () => {
+      this.probes.delete(job.id)
+      if (this.watch !== watch || this.store.get(job.id).state !== 'waiting-network') return
+      const reachable = await (watch.probe ?? probeServer)(job).catch(() => false)
+      if (this.watch !== watch || this.store.get(job.id).state !== 'waiting-network') return
+      if (!reachable) return this.scheduleProbe(job, Math.min(watch.maxMs, delay * 2))
+      this.emit({ type: 'log', jobId: job.id, message: 'the network is back: resuming' })
+      this.setState(job.id, 'queued', { error: null })
+      await this.run(job.id).catch(() => undefined)
+    }, delay)
+    timer.unref()
+    this.probes.set(job.id, { timer, delay })
   }
 
   /** Queue a file. Its sha256 is taken from the scan when given, else computed now (streamed). */
@@ -83,7 +127,7 @@ export class UploadQueue {
 
   resume(id: string): UploadJob {
     const job = this.store.find(id)
-    if (job.state !== 'paused' && job.state !== 'failed' && job.state !== 'waiting-network') throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}, not paused or failed.`)
+    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting.`)
     return this.setState(job.id, 'queued', { error: null })
   }
 
@@ -134,6 +178,8 @@ export class UploadQueue {
       if (controller.signal.aborted) return this.setState(job.id, 'queued')
       const data = toErrorData(err)
       if (isNetworkError(err)) return this.setState(job.id, 'waiting-network', { error: `Network unavailable: ${data.message}` })
+      if (isCredentialError(err))
+        return this.setState(job.id, 'needs-credentials', { error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.` })
       return this.setState(job.id, 'failed', { error: data.message })
     } finally {
       signal?.removeEventListener('abort', onOuterAbort)
@@ -141,23 +187,36 @@ export class UploadQueue {
     }
   }
 
-  /** Run every queued (and network-waiting) job, one after another. */
+  /** Run every queued (and network- or credential-waiting) job, one after another. */
   async runAll(signal?: AbortSignal): Promise<UploadJob[]> {
     const out: UploadJob[] = []
     for (const job of this.store.list()) {
       if (signal?.aborted) break
-      if (job.state === 'queued' || job.state === 'running' || job.state === 'waiting-network') out.push(await this.run(job.id, signal))
+      if (['queued', 'running', 'waiting-network', 'needs-credentials'].includes(job.state)) out.push(await this.run(job.id, signal))
     }
     return out
   }
 }
 
-/** Credentials from the environment (CLI): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
-export function envCredentials(env: NodeJS.ProcessEnv): CredentialProvider {
-  return {
-    async s3() {
-      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined
-      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
-    },
-  }
+/** Jobs waiting for credentials of this connection go back to the queue; returns them. */
+export function requeueForCredentials(queue: UploadQueue, matches: (job: UploadJob) => boolean): UploadJob[] {
+  return queue.list().filter((j) => j.state === 'needs-credentials' && matches(j)).map((j) => queue.resume(j.id))
+}
+
+/** Is the job's server reachable? A TCP connect with a 5 s timeout; a folder target: does the folder exist. */
+export async function probeServer(job: UploadJob): Promise<boolean> {
+  const t = parseTarget(job.target)
+  if (t.kind === 'folder') return access(t.dir).then(() => true, () => false)
+  const url = new URL(t.kind === 'registry' ? `${job.options.insecure ? 'http' : 'https'}://${t.registry}` : (job.options.endpoint ?? `https://s3.${job.options.region ?? 'us-east-1'}.amazonaws.com`))
+  const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443))
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port, timeout: 5000 })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => done(true))
+    socket.once('timeout', () => done(false))
+    socket.once('error', () => done(false))
+  })
 }

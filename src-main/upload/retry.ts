@@ -21,6 +21,15 @@ export function isNetworkError(err: unknown): boolean {
   return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '') || e?.name === 'TimeoutError' || /socket hang up|ECONNRESET|network/i.test(String((err as Error)?.message))
 }
 
+const CREDENTIAL_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'TokenRefreshRequired', 'InvalidSecurity', 'AccessDenied', 'UNAUTHORIZED', 'DENIED'])
+
+/** The server refused who we are (expired, wrong or missing keys): new credentials fix it, a retry does not. */
+export function isCredentialError(err: unknown): boolean {
+  if (err instanceof PreflightError) return err.code === 'forbidden'
+  const e = err as { name?: string; Code?: string; code?: string }
+  return CREDENTIAL_CODES.has(e?.name ?? '') || CREDENTIAL_CODES.has(e?.Code ?? '') || httpStatusOf(err) === 401
+}
+
 /** Errors that no retry can fix: bad credentials, missing bucket, method refused, conflicting state. */
 export function isFatal(err: unknown): boolean {
   if (err instanceof PreflightError) return err.code !== 'network'

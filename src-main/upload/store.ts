@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { PreflightError } from '../../src-preload/errors'
 import type { Db } from '../store/db'
 
-export type JobState = 'queued' | 'running' | 'paused' | 'waiting-network' | 'done' | 'failed' | 'cancelled'
+export type JobState = 'queued' | 'running' | 'paused' | 'waiting-network' | 'needs-credentials' | 'done' | 'failed' | 'cancelled'
 
 export interface JobOptions {
   endpoint?: string

@@ -7,6 +7,7 @@ import { Package } from './Package'
 import { Queue } from './Queue'
 import { VmImage } from './VmImage'
 import { registerScreens } from './registry'
+import { Settings } from './Settings'
 import { Wizard } from './wizard/Wizard'
 
 registerScreens([
@@ -18,4 +19,5 @@ registerScreens([
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },
   { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },
   { id: 'databases', label: { en: 'Databases', 'zh-CN': '数据库' }, component: Databases },
+  { id: 'settings', label: { en: 'Settings', 'zh-CN': '设置' }, component: Settings },
 ])

@@ -1,19 +1,31 @@
 // `preflight upload <file> --to TARGET [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB]
-// [--limit KiB/s]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue from the CLI.
-// Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, never from arguments or the database.
+// [--limit KiB/s] [--wait]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue
+// from the CLI. Credentials come from an AWS shared-credentials file (--credentials FILE [--profile NAME],
+// or AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE) or from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never
+// from arguments or the database.
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
 import { defaultHome, ensureHome } from '../../home'
 import { openHomeDatabase } from '../../store/db'
 import { ProgressMeter } from '../../tasks/progress'
-import { envCredentials, UploadQueue } from '../../upload/queue'
+import { cliCredentials } from '../../upload/credentials'
+import { UploadQueue } from '../../upload/queue'
 import type { UploadJob } from '../../upload/store'
 import { formatBytes, progressLine, usageError, type CliCommand, type CliIO } from '../io'
 
-function openQueue(io: CliIO, limitKiBps?: number): UploadQueue {
+interface QueueFlags {
+  limit?: string
+  credentials?: string
+  profile?: string
+}
+
+const QUEUE_FLAGS = { limit: { type: 'string' }, credentials: { type: 'string' }, profile: { type: 'string' }, wait: { type: 'boolean' } } as const
+
+function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
+  const limitKiBps = positive(flags.limit, 'limit')
   const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
   const queue = new UploadQueue(db, {
-    credentials: envCredentials(io.env),
+    credentials: cliCredentials(io.env, flags.credentials, flags.profile),
     onEvent: (e) => {
       if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
       else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)
@@ -22,6 +34,31 @@ function openQueue(io: CliIO, limitKiBps?: number): UploadQueue {
   })
   if (limitKiBps) queue.limiter.setRate(limitKiBps * 1024)
   return queue
+}
+
+function positive(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number`)
+  return n
+}
+
+/** --wait: jobs that lost the network are probed with backoff and resumed until none is left waiting. */
+async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], wait: boolean | undefined): Promise<UploadJob[]> {
+  if (!wait || !jobs.some((j) => j.state === 'waiting-network')) return jobs
+  io.stderr.write('waiting for the network (probing with backoff; Ctrl-C stops)\n')
+  queue.watchNetwork({ firstMs: 2000, maxMs: 60_000 })
+  const ids = jobs.map((j) => j.id)
+  try {
+    while (!io.signal.aborted) {
+      const now = ids.map((id) => queue.store.get(id))
+      if (!now.some((j) => j.state === 'waiting-network' || j.state === 'queued' || j.state === 'running')) return now
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    return ids.map((id) => queue.store.get(id))
+  } finally {
+    queue.stopWatching()
+  }
 }
 
 function describe(job: UploadJob): string {
@@ -38,39 +75,33 @@ function finish(io: CliIO, jobs: UploadJob[]): number {
 export const uploadCommand: CliCommand = {
   name: 'upload',
   summary: 'enqueue a file into the persistent upload queue and run it to completion',
-  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX]',
+  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
-      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, limit: { type: 'string' }, sha256: { type: 'string' } },
+      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, sha256: { type: 'string' }, ...QUEUE_FLAGS },
     })
     if (positionals.length !== 1) throw usageError('upload takes exactly one file')
     if (!values.to) throw usageError('--to is required')
-    const num = (v: string | undefined, name: string) => {
-      if (v === undefined) return undefined
-      const n = Number(v)
-      if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number`)
-      return n
-    }
-    const queue = openQueue(io, num(values.limit, 'limit'))
-    const partMiB = num(values['part-size'], 'part-size')
+    const queue = openQueue(io, values)
+    const partMiB = positive(values['part-size'], 'part-size')
     const job = await queue.enqueue({
       file: positionals[0], target: values.to, sha256: values.sha256, signal: io.signal,
       meter: new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), { intervalMs: 250 }),
-      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, concurrency: num(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
+      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, concurrency: positive(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
     })
-    return finish(io, [await queue.run(job.id, io.signal)])
+    return finish(io, await settle(queue, io, [await queue.run(job.id, io.signal)], values.wait))
   },
 }
 
 export const queueCommand: CliCommand = {
   name: 'queue',
   summary: 'the persistent sync queue: list | run | pause <id> | resume <id> | cancel <id>',
-  usage: 'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s]',
+  usage: 'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, limit: { type: 'string' } } })
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, ...QUEUE_FLAGS } })
     const [action, id] = positionals
-    const queue = openQueue(io, values.limit ? Number(values.limit) : undefined)
+    const queue = openQueue(io, values)
     const needId = () => {
       if (!id) throw usageError(`queue ${action} needs a job id (see preflight queue list)`)
       return id
@@ -84,7 +115,7 @@ export const queueCommand: CliCommand = {
         return 0
       }
       case 'run':
-        return finish(io, id ? [await queue.run(id, io.signal)] : await queue.runAll(io.signal))
+        return finish(io, await settle(queue, io, id ? [await queue.run(id, io.signal)] : await queue.runAll(io.signal), values.wait))
       case 'pause':
         return finish(io, [queue.pause(needId())])
       case 'resume':

@@ -31,7 +31,7 @@ describe('waiver files', () => {
 
   it('waivers.edit on a draft keeps them in the draft (the waiver list the draft exports)', async () => {
     const db = openDatabase(':memory:')
-    const h = createHandlers({ home: mkdtempSync(join(process.env.TMPDIR!, 'home-')), db, runner: new TaskRunner({ progress() {}, finished() {} } as never), mode: 'browser', emit() {} })
+    const h = createHandlers({ home: mkdtempSync(join(process.env.TMPDIR!, 'home-')), db, runner: new TaskRunner({ progress() {}, finished() {} } as never), mode: 'browser', emit() {}, onClose() {} })
     const draft = await h['drafts.create']({ profile: 'koogallery-app', title: 'w', values: {} } as never)
     await h['waivers.edit']({ target: { draft: draft.id }, op: 'add', waiver: { rule: 'malware.detected', location: 'a.zip!x.exe', reason: 'vendor-signed installer' } })
     await h['waivers.edit']({ target: { draft: draft.id }, op: 'add', waiver: { rule: 'profile.auto-picked', reason: 'later' } })

@@ -8,6 +8,7 @@ const state = vi.hoisted(() => ({
   beforeRequest: null as null | ((details: { url: string }, cb: (r: { cancel: boolean }) => void) => void),
   permission: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
   dispatched: [] as Array<{ channel: string; input: unknown }>,
+  cipher: undefined as any,
 }))
 
 vi.mock('electron', () => {
@@ -47,11 +48,17 @@ vi.mock('electron', () => {
       },
     },
     shell: { openExternal: vi.fn() },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: (s: string) => Buffer.from(s, 'utf8').reverse(),
+      decryptString: (b: Buffer) => Buffer.from(b).reverse().toString('utf8'),
+    },
   }
 })
 
 vi.mock('../../../src-main/services/worker-client', () => ({
-  startServiceWorker: () => ({
+  startServiceWorker: (_init: unknown, _onEvent: unknown, cipher: unknown) => (state.cipher = cipher, {
     dispatch: async (channel: string, input: unknown) => {
       state.dispatched.push({ channel, input })
       return { ok: true, result: { echoed: channel } }
@@ -89,6 +96,14 @@ describe('Electron shell', () => {
     let granted: boolean | null = null
     state.permission!(null, 'media', (ok) => (granted = ok))
     expect(granted).toBe(false)
+    state.permission!(null, 'notifications', (ok) => (granted = ok))
+    expect(granted).toBe(true)
+  })
+
+  it('gives the services safeStorage as the credential cipher', async () => {
+    const sealed: Buffer = await state.cipher.encrypt('secret-key')
+    expect(sealed.toString('utf8')).not.toContain('secret-key')
+    expect(await state.cipher.decrypt(sealed)).toBe('secret-key')
   })
 
   it('answers IPC only from our own main frame; forwards payloads to the services for validation', async () => {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
-import { envCredentials, UploadQueue } from '../../../src-main/upload/queue'
+import { envCredentials } from '../../../src-main/upload/credentials'
+import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
 
 const S3rver = require('s3rver')
@@ -87,13 +88,18 @@ describe('uploads under injected faults', () => {
     expect(h.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
   }, 60_000)
 
-  it('a fatal answer (403) stops the job with a clear message instead of retrying', async () => {
-    const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }) })
+  it('a fatal answer (404 NoSuchBucket) fails the job at once; a refused key (403) waits for new credentials', async () => {
     const file = join(dir, 'small.bin')
     writeFileSync(file, randomBytes(1024))
+    const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials(env) })
     const job = await q.enqueue({ file, target: 's3://no-such-bucket-here/x.bin', options: { endpoint } })
     const r = await q.run(job.id)
     expect(r.state).toBe('failed')
-    expect(r.error).toBeTruthy()
+    expect(r.error).toMatch(/bucket/i)
+    const q2 = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }) })
+    const job2 = await q2.enqueue({ file, target: 's3://releases/x.bin', options: { endpoint } })
+    const r2 = await q2.run(job2.id)
+    expect(r2.state).toBe('needs-credentials')
+    expect(r2.error).toMatch(/Access Key Id.*Enter new ones/)
   })
 })

@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
 import { BandwidthLimiter } from '../../../src-main/upload/limiter'
-import { UploadQueue, envCredentials } from '../../../src-main/upload/queue'
+import { envCredentials } from '../../../src-main/upload/credentials'
+import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
 
 const S3rver = require('s3rver')

@@ -6,7 +6,8 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
-import { envCredentials, UploadQueue } from '../../../src-main/upload/queue'
+import { envCredentials } from '../../../src-main/upload/credentials'
+import { UploadQueue } from '../../../src-main/upload/queue'
 
 let registry: ChildProcess
 let port: number

@@ -1,0 +1,202 @@
+// Object-storage credentials: where the queue gets them, and the app's vault that keeps them.
+// - The vault holds one key pair per connection (an S3/OBS endpoint, or AWS itself) sealed by an injected
+//   cipher — Electron safeStorage in the desktop app (the OS keychain / DPAPI / libsecret) — in
+//   credentials.json in the data folder, written atomically with mode 0600. Without a cipher (browser
+//   mode, or Linux with no keyring where safeStorage would only obfuscate) keys live in memory for the
+//   session and the UI says so. The access key id is sealed too; only a masked hint is stored in clear.
+// - The CLI reads AWS_* environment variables or an AWS shared-credentials file (--credentials FILE,
+//   AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE), as the AWS CLI and obsutil users already have them.
+// Nothing here writes a secret to the database or a log. Hand-written: the INI subset of the shared
+// credentials file is a few lines, and the AWS SDK's loader would also consult ~/.aws behind our back.
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises'
+import { PreflightError } from '../../src-preload/errors'
+import type { UploadJob } from './store'
+import type { CredentialProvider, S3Credentials } from './target'
+
+/** Seals and opens secrets; in the app, Electron safeStorage (called in the main process). */
+export interface SecretCipher {
+  encrypt(plain: string): Promise<Buffer>
+  decrypt(sealed: Buffer): Promise<string>
+}
+
+export interface SavedConnection {
+  /** 'aws' or the endpoint's origin, e.g. https://obs.cn-north-4.myhuaweicloud.com */
+  connection: string
+  /** The access key id with all but its first and last four characters masked. */
+  accessKeyHint: string
+  hasSessionToken: boolean
+  /** false: kept for this session only (no secure storage available). */
+  persisted: boolean
+  savedAt: string
+}
+
+interface VaultFile {
+  version: 1
+  connections: Record<string, { accessKeyHint: string; hasSessionToken: boolean; sealed: string; savedAt: string }>
+}
+
+/** The vault's key for an endpoint: its lower-cased origin, or 'aws' when there is none. */
+export function connectionKey(endpoint?: string | null): string {
+  if (!endpoint) return 'aws'
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw new PreflightError('invalid-input', `Not an endpoint URL: "${endpoint}" (e.g. https://obs.cn-north-4.myhuaweicloud.com).`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PreflightError('invalid-input', `An endpoint is http:// or https://, not ${url.protocol}`)
+  return url.origin.toLowerCase()
+}
+
+export function maskKeyId(id: string): string {
+  return id.length <= 8 ? '•'.repeat(id.length) : `${id.slice(0, 4)}${'•'.repeat(Math.min(12, id.length - 8))}${id.slice(-4)}`
+}
+
+export class CredentialVault {
+  private readonly session = new Map<string, { creds: S3Credentials; savedAt: string }>()
+
+  constructor(private readonly file: string, private readonly cipher: SecretCipher | null) {}
+
+  get persistent(): boolean {
+    return this.cipher !== null
+  }
+
+  private async read(): Promise<VaultFile> {
+    const text = await readFile(this.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null
+      throw err
+    })
+    if (text === null) return { version: 1, connections: {} }
+    try {
+      const data = JSON.parse(text) as VaultFile
+      if (data.version !== 1 || typeof data.connections !== 'object' || data.connections === null) throw new Error('unknown layout')
+      return data
+    } catch (err) {
+      throw new PreflightError('unreadable', `${this.file} is not a Preflight credentials file (${(err as Error).message}): remove it and enter the credentials again.`)
+    }
+  }
+
+  private async write(data: VaultFile): Promise<void> {
+    const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`
+    await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600, flush: true })
+    try {
+      await rename(tmp, this.file)
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async list(): Promise<SavedConnection[]> {
+    const out: SavedConnection[] = []
+    if (this.cipher) {
+      for (const [connection, c] of Object.entries((await this.read()).connections))
+        out.push({ connection, accessKeyHint: c.accessKeyHint, hasSessionToken: c.hasSessionToken, persisted: true, savedAt: c.savedAt })
+    }
+    for (const [connection, s] of this.session)
+      out.push({ connection, accessKeyHint: maskKeyId(s.creds.accessKeyId), hasSessionToken: Boolean(s.creds.sessionToken), persisted: false, savedAt: s.savedAt })
+    return out.sort((a, b) => a.connection.localeCompare(b.connection))
+  }
+
+  async save(endpoint: string | null | undefined, creds: S3Credentials): Promise<SavedConnection> {
+    const connection = connectionKey(endpoint)
+    const savedAt = new Date().toISOString()
+    const clean: S3Credentials = { accessKeyId: creds.accessKeyId.trim(), secretAccessKey: creds.secretAccessKey.trim(), ...(creds.sessionToken?.trim() ? { sessionToken: creds.sessionToken.trim() } : {}) }
+    if (!clean.accessKeyId || !clean.secretAccessKey) throw new PreflightError('invalid-input', 'Both the access key id and the secret access key are needed.')
+    if (!this.cipher) {
+      this.session.set(connection, { creds: clean, savedAt })
+      return { connection, accessKeyHint: maskKeyId(clean.accessKeyId), hasSessionToken: Boolean(clean.sessionToken), persisted: false, savedAt }
+    }
+    const sealed = (await this.cipher.encrypt(JSON.stringify(clean))).toString('base64')
+    const data = await this.read()
+    data.connections[connection] = { accessKeyHint: maskKeyId(clean.accessKeyId), hasSessionToken: Boolean(clean.sessionToken), sealed, savedAt }
+    await this.write(data)
+    return { connection, accessKeyHint: data.connections[connection].accessKeyHint, hasSessionToken: Boolean(clean.sessionToken), persisted: true, savedAt }
+  }
+
+  async remove(endpoint: string | null | undefined): Promise<boolean> {
+    const connection = connectionKey(endpoint)
+    const inSession = this.session.delete(connection)
+    if (!this.cipher) return inSession
+    const data = await this.read()
+    if (!(connection in data.connections)) return inSession
+    delete data.connections[connection]
+    await this.write(data)
+    return true
+  }
+
+  async get(endpoint: string | null | undefined): Promise<S3Credentials | undefined> {
+    const connection = connectionKey(endpoint)
+    const s = this.session.get(connection)
+    if (s) return s.creds
+    if (!this.cipher) return undefined
+    const entry = (await this.read()).connections[connection]
+    if (!entry) return undefined
+    try {
+      return JSON.parse(await this.cipher.decrypt(Buffer.from(entry.sealed, 'base64'))) as S3Credentials
+    } catch {
+      throw new PreflightError('forbidden', `The saved credentials for ${connection} cannot be opened on this machine or user account: enter them again in Settings.`)
+    }
+  }
+}
+
+/** The app's provider: the vault first, then the environment Preflight was started in. */
+export function vaultCredentials(vault: CredentialVault, fallback?: CredentialProvider): CredentialProvider {
+  return {
+    async s3(job: UploadJob) {
+      return (await vault.get(job.options.endpoint)) ?? (await fallback?.s3(job))
+    },
+  }
+}
+
+/** Credentials from the environment (CLI): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
+export function envCredentials(env: NodeJS.ProcessEnv): CredentialProvider {
+  return {
+    async s3() {
+      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined
+      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+    },
+  }
+}
+
+/** One profile of an AWS shared-credentials file (INI: [profile] then key = value lines). */
+export function parseSharedCredentials(text: string, profile: string, source: string): S3Credentials {
+  const sections = new Map<string, Record<string, string>>()
+  let current: Record<string, string> | null = null
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim()
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue
+    const header = /^\[\s*(?:profile\s+)?([^\]]+?)\s*\]$/.exec(line)
+    if (header) {
+      current = {}
+      sections.set(header[1], current)
+      continue
+    }
+    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line)
+    if (!kv || !current) throw new PreflightError('invalid-input', `${source}:${i + 1}: not a "[profile]" header or "key = value" line.`)
+    current[kv[1].toLowerCase()] = kv[2].trim()
+  }
+  const s = sections.get(profile)
+  if (!s) throw new PreflightError('invalid-input', `${source} has no [${profile}] profile (it has: ${[...sections.keys()].join(', ') || 'none'}).`)
+  if (!s.aws_access_key_id || !s.aws_secret_access_key) throw new PreflightError('invalid-input', `${source} [${profile}] needs aws_access_key_id and aws_secret_access_key.`)
+  return { accessKeyId: s.aws_access_key_id, secretAccessKey: s.aws_secret_access_key, ...(s.aws_session_token ? { sessionToken: s.aws_session_token } : {}) }
+}
+
+/**
+ * The CLI's provider: --credentials FILE (or AWS_SHARED_CREDENTIALS_FILE) with AWS_PROFILE / --profile,
+ * else the AWS_* variables. The file is read at each use, so a refreshed file is picked up on retry.
+ */
+export function cliCredentials(env: NodeJS.ProcessEnv, file?: string, profile?: string): CredentialProvider {
+  const path = file ?? env.AWS_SHARED_CREDENTIALS_FILE
+  if (!path) return envCredentials(env)
+  const name = profile ?? env.AWS_PROFILE ?? 'default'
+  return {
+    async s3() {
+      const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `Cannot read the credentials file ${path}: ${err.code ?? err.message}`)
+      })
+      return parseSharedCredentials(text, name, path)
+    },
+  }
+}
