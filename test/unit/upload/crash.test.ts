@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startProxy, type TestProxy } from './proxy'
 import { s3Client } from '../../../src-main/upload/targets/s3'
 
 const S3rver = require('s3rver')
@@ -17,7 +17,7 @@ const PART = 8 * MiB
 const CONCURRENCY = 4
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
 let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
-let proxy: Server
+let proxy: TestProxy
 let endpoint: string
 let partBytes = 0
 let dir: string
@@ -27,25 +27,14 @@ beforeAll(async () => {
   s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
   const { port } = await s3.run()
   // counts the body bytes of every UploadPart request reaching the server, complete or cut off
-  proxy = createServer((req, res) => {
-    const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
-    const up = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers)
-      r.pipe(res)
-    })
-    up.on('error', () => res.destroy())
-    req.on('data', (c: Buffer) => {
-      if (isPart) partBytes += c.length
-    })
-    req.on('aborted', () => up.destroy())
-    req.pipe(up)
+  proxy = await startProxy(port, (req) => {
+    if (req.method === 'PUT' && /partNumber=/.test(req.url ?? '')) req.on('data', (c: Buffer) => (partBytes += c.length))
+    return false
   })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
-  endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  endpoint = proxy.endpoint
 })
 afterAll(async () => {
-  proxy?.closeAllConnections()
-  await new Promise((r) => proxy?.close(r))
+  await proxy?.close()
   await s3?.close()
 })
 

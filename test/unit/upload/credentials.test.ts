@@ -5,10 +5,11 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startProxy, type TestProxy } from './proxy'
 import { createServiceHost } from '../../../src-main/services/host'
 import { openDatabase } from '../../../src-main/store/db'
 import { cliCredentials, CredentialVault, parseSharedCredentials, vaultCredentials, type SecretCipher } from '../../../src-main/upload/credentials'
@@ -108,7 +109,7 @@ describe('credential vault', () => {
 describe('credentials and network in the middle of an upload', () => {
   let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
   let s3Port: number
-  let proxy: Server
+  let proxy: TestProxy
   let endpoint: string
   let expired = false
   let partsSeen = 0
@@ -118,29 +119,22 @@ describe('credentials and network in the middle of an upload', () => {
   beforeAll(async () => {
     s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
     s3Port = (await s3.run()).port
-    proxy = createServer((req, res) => {
+    proxy = await startProxy(s3Port, (req, res) => {
       const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
       if (isPart && ++partsSeen > expireAfterParts && !expired) expired = true
       // once expired, only requests carrying the new session token get through
       if (expired && req.headers['x-amz-security-token'] !== 'token-new') {
         req.resume()
         res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>')
-        return
+        return true
       }
       if (isPart) req.on('data', (c: Buffer) => (partBytes += c.length))
-      const up = request({ host: '127.0.0.1', port: s3Port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers)
-        r.pipe(res)
-      })
-      up.on('error', () => res.destroy())
-      req.pipe(up)
+      return false
     })
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
-    endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    endpoint = proxy.endpoint
   })
   afterAll(async () => {
-    proxy?.closeAllConnections()
-    await new Promise((r) => proxy?.close(r))
+    await proxy?.close()
     await s3?.close()
   })
 
@@ -225,22 +219,14 @@ describe('credentials and network in the middle of an upload', () => {
     expect(q.store.get(job.id).state).toBe('waiting-network')
     expect(probes).toBeGreaterThanOrEqual(2)
     // the server comes back on that port (a forwarder to s3rver)
-    const back = createServer((req, res) => {
-      const up = request({ host: '127.0.0.1', port: s3Port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers)
-        r.pipe(res)
-      })
-      req.pipe(up)
-    })
-    await new Promise<void>((r) => back.listen(port, '127.0.0.1', () => r()))
+    const back = await startProxy(s3Port, undefined, port)
     try {
       const end = await until(async () => q.store.get(job.id), (j) => j.state === 'done' || j.state === 'failed')
       expect(end.state, end.error ?? '').toBe('done')
       expect(await objectSha('later.bin')).toBe(createHash('sha256').update(data).digest('hex'))
     } finally {
       q.stopWatching()
-      back.closeAllConnections()
-      await new Promise((r) => back.close(r))
+      await back.close()
     }
   })
 })

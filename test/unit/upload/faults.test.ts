@@ -4,10 +4,10 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startProxy, type TestProxy } from './proxy'
 import { openDatabase } from '../../../src-main/store/db'
 import { envCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
@@ -16,7 +16,7 @@ import { s3Client } from '../../../src-main/upload/targets/s3'
 const S3rver = require('s3rver')
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
 let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
-let proxy: Server
+let proxy: TestProxy
 let endpoint: string
 let dir: string
 const faults: string[] = []
@@ -27,19 +27,19 @@ beforeAll(async () => {
   s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
   const { port } = await s3.run()
   let parts = 0
-  proxy = createServer((req, res) => {
+  proxy = await startProxy(port, (req, res) => {
     const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
     const fault = isPart ? faults[parts++] : undefined
     if (fault) injected[fault] = (injected[fault] ?? 0) + 1
     if (fault === '500') {
       req.resume()
       res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>injected</Message></Error>')
-      return
+      return true
     }
     if (fault === '503') {
       req.resume()
       res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>')
-      return
+      return true
     }
     if (fault === 'drop') {
       let seen = 0
@@ -47,25 +47,18 @@ beforeAll(async () => {
         seen += c.length
         if (seen > 1024 * 1024) req.socket.destroy()
       })
-      return
+      return true
     }
     if (fault === 'stall') {
       req.resume() // read the body, never answer
-      return
+      return true
     }
-    const up = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers)
-      r.pipe(res)
-    })
-    up.on('error', () => res.destroy())
-    req.pipe(up)
+    return false
   })
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
-  endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  endpoint = proxy.endpoint
 })
 afterAll(async () => {
-  proxy?.closeAllConnections()
-  await new Promise((r) => proxy?.close(r))
+  await proxy?.close()
   await s3?.close()
 })
 
