@@ -7,7 +7,6 @@
 // streams by, and its expanded size when it ends; after the pass, whiteouts are applied (whiteouts.ts): what
 // an upper layer deletes is not in the image, so its components and content findings are dropped, and a
 // malware hit there becomes oci.deleted-file-malware (its bytes still ship in the layer blob).
-import { createHash, type Hash } from 'node:crypto'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import { displayPath, normalisePath, resolveLink } from '../walk/paths'
 import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
@@ -82,6 +81,7 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
   const stacks: string[][] = []
   return {
     id: 'containers',
+    digests: ['sha256'],
     wants(entry) {
       if (entry.container === 'layer') {
         const layer = containerOf(entry)
@@ -104,7 +104,6 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
       return INTERESTING.test(normalisePath(entry.path))
     },
     open(entry) {
-      const hash: Hash = createHash('sha256')
       const keep: Buffer[] | null = entry.size <= JSON_LIMIT ? [] : null
       let size = 0
       let kept = 0
@@ -112,15 +111,14 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
       return {
         write(chunk) {
           if (firstTwo.length < 2) firstTwo.push(...chunk.subarray(0, 2 - firstTwo.length))
-          hash.update(chunk)
           size += chunk.length
           if (keep && kept + chunk.length <= JSON_LIMIT) {
             keep.push(chunk)
             kept += chunk.length
           }
         },
-        end() {
-          const rec: FileRecord = { size, sha256: hash.digest('hex'), gzip: firstTwo[0] === 0x1f && firstTwo[1] === 0x8b }
+        end(digests) {
+          const rec: FileRecord = { size, sha256: digests?.sha256 ?? '',  gzip: firstTwo[0] === 0x1f && firstTwo[1] === 0x8b }
           if (keep && kept === size && size > 0) {
             const text = Buffer.concat(keep)
             if (text[0] === 0x7b || text[0] === 0x5b || /^\s*(null|[{[])/.test(text.subarray(0, 16).toString('latin1'))) {

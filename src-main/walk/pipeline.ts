@@ -2,6 +2,7 @@
 // (image layers, guest filesystems) — goes through feed(), which applies the archive-safety rules, tees the
 // entry's bytes once to every scanner that wants them, and recurses into nested archives while streaming
 // (tar, tar.gz, gz) or through a bounded temporary spool file (zip, which needs random access).
+import { createHash, type Hash } from 'node:crypto'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -16,7 +17,7 @@ import type { WalkLimits } from './limits'
 import { walkTarStream } from './tar'
 import { walkZipFile } from './zip'
 import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
-import type { EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
+import type { DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
 
 /** One archive (or layer, or guest filesystem) being walked: the per-container safety state. */
 export interface Container {
@@ -160,7 +161,7 @@ export class EntryPipeline {
     this.check(c, entry, rawPath)
     if (!content || entry.type !== 'file') {
       // scanners see every entry's metadata (links, directories); content only for regular files
-      for (const s of this.scanners) if (s.wants(entry, EMPTY)) this.merge(await s.open(entry).end(), s.id)
+      for (const s of this.scanners) if (s.wants(entry, EMPTY)) this.merge(await s.open(entry).end(entry.type === 'file' && s.digests?.length ? digestsOf(s.digests, []) : undefined), s.id)
       return drain(content)
     }
     this.stats.files++
@@ -188,15 +189,19 @@ export class EntryPipeline {
     }
     const first = headParts.length === 1 ? headParts[0] : Buffer.concat(headParts)
     const head = first.subarray(0, this.limits.headBytes)
-    const sinks: Array<{ id: string; sink: EntrySink }> = []
+    const sinks: Array<{ id: string; sink: EntrySink; digests?: readonly DigestKind[] }> = []
     for (const s of this.scanners) {
-      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry) })
+      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry), digests: s.digests })
     }
+    // each digest kind any receiving scanner needs, computed once for all of them
+    const hashes = new Map<DigestKind, Hash>()
+    for (const s of sinks) for (const k of s.digests ?? []) if (!hashes.has(k)) hashes.set(k, createHash(k))
     const nested = this.openNested(entry, head)
     let bytes = 0
     const push = async (chunk: Buffer) => {
       bytes += chunk.length
       this.stats.expandedBytes += chunk.length
+      for (const h of hashes.values()) h.update(chunk)
       for (const s of sinks) s.sink.write(chunk)
       if (nested) await nested.write(chunk)
     }
@@ -223,7 +228,9 @@ export class EntryPipeline {
       await nested?.abort()
       return
     }
-    for (const s of sinks) this.merge(await s.sink.end(), s.id)
+    const digests: Partial<Record<DigestKind, string>> = {}
+    for (const [k, h] of hashes) digests[k] = h.digest('hex')
+    for (const s of sinks) this.merge(await s.sink.end(s.digests?.length ? Object.fromEntries(s.digests.map((k) => [k, digests[k]])) : undefined), s.id)
     if (nested) await nested.end(bytes)
   }
 
@@ -366,6 +373,16 @@ async function drain(content: AsyncIterable<Buffer> | null): Promise<void> {
   for await (const _chunk of content) {
     /* discard */
   }
+}
+
+function digestsOf(kinds: readonly DigestKind[], chunks: Buffer[]): Partial<Record<DigestKind, string>> {
+  const out: Partial<Record<DigestKind, string>> = {}
+  for (const k of kinds) {
+    const h = createHash(k)
+    for (const c of chunks) h.update(c)
+    out[k] = h.digest('hex')
+  }
+  return out
 }
 
 function replace<T>(list: T[], next: T[]): void {

@@ -45,11 +45,14 @@ export interface ScanContext {
   db?: import('../store/db').Db
 }
 
+export type DigestKind = 'md5' | 'sha1' | 'sha256'
+
 export interface EntrySink {
   /** Content chunks in order; never retained by the caller after the call returns. */
   write(chunk: Buffer): void
-  /** The entry's content ended normally. */
-  end(): ScanOutput | void | Promise<ScanOutput | void>
+  /** The entry's content ended normally. `digests` holds the digests (hex) the scanner named in `digests`,
+   *  computed once by the pass for every scanner that wants them. */
+  end(digests?: Partial<Record<DigestKind, string>>): ScanOutput | void | Promise<ScanOutput | void>
   /** The entry could not be read to its end (corrupt, cancelled); the scanner may report what it knows. */
   abort?(reason: Error): ScanOutput | void
 }
@@ -58,6 +61,9 @@ export interface EntryScanner {
   id: string
   /** The report check this scanner performs (report.checks marks it 'run'); omit for plain detectors. */
   check?: 'malware' | 'vulnerabilities'
+  /** Digests of every received file's whole content this scanner needs (handed to its sinks' end()): the pass
+   *  computes each kind once per entry, however many scanners name it. */
+  digests?: readonly DigestKind[]
   /** Decide from the entry's metadata and its first bytes (up to 4 KiB; empty for entries without content:
    *  directories, links, encrypted or refused files) whether to receive its content. */
   wants(entry: WalkEntry, head: Buffer): boolean
