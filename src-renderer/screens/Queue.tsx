@@ -15,13 +15,15 @@ const messages = defineMessages({
     title: 'Upload queue', lead: 'Uploads resume after a restart and only send what is missing; uploads that lost the network resume by themselves when it is back. Object-storage credentials are set in Settings (or come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the environment Preflight runs in).',
     add: 'New upload', file: 'File', target: 'Target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)', endpoint: 'Endpoint (S3/OBS, optional)', start: 'Queue and upload',
     empty: 'No uploads yet.', pause: 'Pause', resume: 'Resume', retry: 'Retry', cancel: 'Cancel', bandwidth: 'Bandwidth limit (KiB/s, 0 = unlimited)', apply: 'Apply',
-    state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads', credentials: 'Enter credentials', insecure: 'Plain-HTTP registry (local or test registries only)',
+    state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads', credentials: 'Enter credentials',
+    'state.queued': 'queued', 'state.running': 'uploading', 'state.paused': 'paused', 'state.waiting-network': 'waiting for the network', 'state.needs-credentials': 'needs credentials', 'state.done': 'done', 'state.failed': 'failed', 'state.cancelled': 'cancelled', insecure: 'Plain-HTTP registry (local or test registries only)',
   },
   'zh-CN': {
     title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分；断网的上传在网络恢复后自动继续。对象存储凭据在“设置”中配置（或来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）。',
     add: '新建上传', file: '文件', target: '目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）', endpoint: '终端节点（S3/OBS，可选）', start: '加入队列并上传',
     empty: '还没有上传。', pause: '暂停', resume: '继续', retry: '重试', cancel: '取消', bandwidth: '带宽限制（KiB/s，0 为不限）', apply: '应用',
-    state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传', credentials: '输入凭据', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）',
+    state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传', credentials: '输入凭据',
+    'state.queued': '排队中', 'state.running': '上传中', 'state.paused': '已暂停', 'state.waiting-network': '等待网络', 'state.needs-credentials': '需要凭据', 'state.done': '完成', 'state.failed': '失败', 'state.cancelled': '已取消', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）',
   },
 })
 
@@ -91,7 +93,7 @@ export function Queue() {
   )
 }
 
-function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: 'pause' | 'resume' | 'retry' | 'cancel' | 'credentials') => string; act: (fn: () => Promise<unknown>) => () => Promise<void> }) {
+function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: 'pause' | 'resume' | 'retry' | 'cancel' | 'credentials' | `state.${UploadJobDto['state']}`) => string; act: (fn: () => Promise<unknown>) => () => Promise<void> }) {
   const done = job.state === 'running' && rec ? rec.bytesDone : job.bytesDone
   const pct = job.state === 'done' ? 100 : rec && job.state === 'running' ? (progressPercent(rec) ?? 0) : (100 * job.bytesDone) / Math.max(1, job.fileSize)
   const name = job.filePath.split(/[\\/]/).pop()
@@ -103,7 +105,7 @@ function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: nu
         <div className="progress-track" role="progressbar" aria-label={`${name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}><div className="progress-fill" style={{ width: `${pct}%` }} /></div>
         <div className="muted">{formatBytes(done)} / {formatBytes(job.fileSize)}{job.state === 'running' && rec ? ` · ${formatBytes(rec.bytesPerSecond)}/s · ETA ${formatEta(rec.etaSeconds)}` : ''}</div>
       </td>
-      <td>{job.state}</td>
+      <td>{t(`state.${job.state}`)}</td>
       <td className="actions">
         {(job.state === 'running' || job.state === 'queued') && <button type="button" className="btn btn-secondary" onClick={act(() => api.invoke('queue.pause', { id: job.id }))}>{t('pause')}</button>}
         {job.state === 'paused' && <button type="button" className="btn btn-secondary" onClick={act(async () => { await api.invoke('queue.resume', { id: job.id }); await startTask('queue.run', { id: job.id }) })}>{t('resume')}</button>}
