@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { constants as zc, gunzipSync } from 'node:zlib'
 import { PreflightError } from '../../src-preload/errors'
 import type { PackageFacts, PackageKind } from '../reports/model'
@@ -55,6 +56,45 @@ export async function identifyFile(path: string, opts: IdentifyOptions = {}): Pr
   const kind = kindFromBytes(head, tail)
   const sha256 = await sha256File(abs, st.size, opts)
   return { path: abs, name: basename(abs), size: st.size, sha256, kind }
+}
+
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { createHash } = require('node:crypto')
+const fs = require('node:fs')
+const h = createHash('sha256')
+const fd = fs.openSync(workerData.path, 'r')
+const buf = Buffer.allocUnsafe(${CHUNK})
+let pos = 0
+for (let n; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) h.update(buf.subarray(0, n))
+fs.closeSync(fd)
+parentPort.postMessage({ hex: h.digest('hex'), size: pos })
+`
+
+/**
+ * sha256 of a whole file in a worker thread (its own sequential read, from the page cache when the caller reads
+ * the file too), so a scan's walk and the package hash run on two cores. Cancelled with the signal.
+ */
+export function sha256FileInWorker(path: string, signal?: AbortSignal): Promise<{ hex: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(HASH_WORKER, { eval: true, workerData: { path } })
+    const abort = () => void w.terminate()
+    signal?.addEventListener('abort', abort, { once: true })
+    let result: { hex: string; size: number } | null = null
+    w.once('message', (m: { hex: string; size: number }) => (result = m))
+    w.once('error', (err) => reject(new PreflightError('unreadable', `Cannot read ${path}: ${err.message}`)))
+    w.once('exit', () => {
+      signal?.removeEventListener('abort', abort)
+      if (result) resolve(result)
+      else if (signal?.aborted) {
+        try {
+          throwIfCancelled(signal)
+        } catch (err) {
+          reject(err)
+        }
+      } else reject(new PreflightError('unreadable', `Cannot hash ${path}`))
+    })
+  })
 }
 
 /** Streamed sha256 of a whole file with a reused buffer. */

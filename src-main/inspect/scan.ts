@@ -16,7 +16,7 @@ import { TOOL } from '../version'
 import { limitsFor } from '../walk/limits'
 import { EntryPipeline } from '../walk/pipeline'
 import type { ScanContext, ScannerFactory } from '../walk/types'
-import { readHeadTail, kindFromBytes, sha256File } from './identify'
+import { readHeadTail, kindFromBytes, sha256File, sha256FileInWorker } from './identify'
 import { validateAttrs } from '../rules/attrs'
 import { readGuest, scanVmImage } from '../vm/scan'
 import { claimedExtension, isVmKind, packageFindings } from './package-rules'
@@ -42,6 +42,9 @@ export function autoProfile(kind: PackageKind, topFiles: string[], imageTars: Se
   if (topFiles.length > 0 && topFiles.every((p) => imageTars.has(`${packageName}!${p}`))) return 'koogallery-container'
   return 'koogallery-app'
 }
+
+/** Packages from this size on are hashed in a worker thread (below it, starting one costs more than it saves). */
+const WORKER_HASH_BYTES = 64 * 1024 * 1024
 
 export async function scanPackage(path: string, opts: ScanOptions = {}): Promise<Report> {
   const started = performance.now()
@@ -69,13 +72,16 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const facts: Record<string, unknown> = {}
 
   if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip') {
+    // a large package is hashed in a worker thread while the walk reads it (two cores); a small one in the walk's read
+    const inWorker = st.size >= WORKER_HASH_BYTES ? sha256FileInWorker(abs, opts.signal) : null
+    inWorker?.catch(() => undefined) // awaited below; a walk failure must not leave it unhandled
     const hash = createHash('sha256')
     // once the digest is taken nothing more may reach the hash, even if the file changes under a late read
     let hashing = true
     const tee = new Transform({
       transform(chunk: Buffer, _e, cb) {
         if (!hashing) return cb()
-        hash.update(chunk)
+        if (!inWorker) hash.update(chunk)
         bytesRead += chunk.length
         meter?.update('scanning', bytesRead, st.size)
         cb(null, chunk)
@@ -86,7 +92,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     try {
       await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
       // the walk may stop early (a bomb): finish the hash over the rest of the file
-      if (bytesRead < st.size && !tee.destroyed) {
+      if (!inWorker && bytesRead < st.size && !tee.destroyed) {
         tee.resume()
         await finished(tee).catch(() => undefined)
       }
@@ -95,7 +101,9 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
       source.destroy()
       tee.destroy()
     }
-    sha256 = bytesRead === st.size ? hash.digest('hex') : await sha256File(abs, st.size, { signal: opts.signal })
+    const hashed = inWorker ? await inWorker : null
+    if (hashed) bytesRead = Math.max(bytesRead, hashed.size)
+    sha256 = hashed?.size === st.size ? hashed.hex : !hashed && bytesRead === st.size ? hash.digest('hex') : await sha256File(abs, st.size, { signal: opts.signal })
   } else {
     sha256 = await sha256File(abs, st.size, { signal: opts.signal, meter })
     bytesRead = st.size
