@@ -62,6 +62,17 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
       const st = await stat(input).catch(() => {
         throw new PreflightError('not-found', `No such file: ${input}`)
       })
+      // an image already in the wanted form is kept byte for byte: its headers tell, no need to unpack it
+      const names = await tarRootNames(input)
+      const ociKept = !!names && names.has('oci-layout') && names.has('index.json')
+      if (names && ((format === 'oci' && ociKept) || (format === 'docker-archive' && names.has('manifest.json') && !ociKept))) {
+        n++
+        opts.meter?.update('reading images', n, inputs.length, { detail: basename(input) })
+        const member = `${safeMember(basename(input).replace(/\.tar$/i, ''))}.tar`
+        members.push({ name: member, path: input, size: st.size })
+        images.push({ source: input, member, from: ociKept ? 'oci' : 'docker-archive', tags: [] })
+        continue
+      }
       const dir = join(work, `in-${n++}`)
       await mkdir(dir)
       await extract({ file: input, cwd: dir, strict: true, preservePaths: false }).catch((err) => {
@@ -116,6 +127,41 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
   } finally {
     await rm(work, { recursive: true, force: true })
     await rm(partial, { force: true })
+  }
+}
+
+/**
+ * Top-level member names of a plain tar, read from its headers alone (seeking over the content); null when it
+ * is not a plain tar with valid header checksums (compressed, damaged): the caller unpacks it to find out.
+ */
+export async function tarRootNames(path: string): Promise<Set<string> | null> {
+  const fh = await open(path, 'r')
+  const names = new Set<string>()
+  const h = Buffer.alloc(512)
+  try {
+    const { size } = await fh.stat()
+    for (let at = 0; at + 512 <= size; ) {
+      await fh.read(h, 0, 512, at)
+      if (h.every((b) => b === 0)) return names
+      let sum = 0
+      for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]
+      if (sum !== parseInt(h.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim(), 8)) return null
+      const field = (from: number, len: number) => h.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '')
+      const ustar = h.subarray(257, 262).toString('latin1') === 'ustar'
+      const prefix = ustar ? field(345, 155) : ''
+      const name = (prefix ? `${prefix}/` : '') + field(0, 100)
+      const bytes = h[124] & 0x80 ? Number(h.readBigUInt64BE(128)) : parseInt(field(124, 12).trim() || '0', 8)
+      if (!Number.isFinite(bytes) || bytes < 0) return null
+      const type = String.fromCharCode(h[156] || 0x30)
+      if (type !== 'x' && type !== 'g' && type !== 'L' && type !== 'K') {
+        const top = name.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')[0]
+        if (top) names.add(top)
+      }
+      at += 512 + Math.ceil(bytes / 512) * 512
+    }
+    return null // no end-of-archive blocks
+  } finally {
+    await fh.close()
   }
 }
 
