@@ -1,4 +1,4 @@
-// `preflight convert <raw|qcow2> --output x.qcow2 [--compress]`: a compact qcow2 v3 (zero clusters skipped),
+// `preflight convert <raw|qcow2|vmdk|vhd|vdi> --output x.qcow2 [--compress]`: a compact qcow2 v3 (zero clusters skipped),
 // verified before it replaces anything.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -8,7 +8,7 @@ import { formatBytes, stderrProgress, usageError, type CliCommand } from '../io'
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  summary: 'write a compact, verified qcow2 v3 from a raw or qcow2 disk image',
+  summary: 'write a compact, verified qcow2 v3 from a raw, qcow2, vmdk, vhd or vdi disk image',
   usage: 'preflight convert <image> --output <name>.qcow2 [--compress] [--quiet]',
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, compress: { type: 'boolean', short: 'c' }, quiet: { type: 'boolean', short: 'q' } } })
@@ -17,7 +17,7 @@ export const convertCommand: CliCommand = {
     const progress = stderrProgress(io, values.quiet || !io.stderr.isTTY)
     const r = await convertToQcow2(resolve(io.cwd, positionals[0]), resolve(io.cwd, values.output), { compress: values.compress, signal: io.signal, meter: new ProgressMeter(progress, { intervalMs: 250 }) })
     progress.end()
-    io.stdout.write(`${r.output}: ${formatBytes(r.virtualSize)} virtual, ${r.dataClusters} data clusters, ${formatBytes(r.fileSize)} on disk, guest sha256 ${r.sha256}\n`)
+    io.stdout.write(`${r.output}: ${formatBytes(r.virtualSize)} virtual, ${r.dataClusters} data clusters, ${formatBytes(r.fileSize)} on disk, read back and verified\n`)
     return 0
   },
 }

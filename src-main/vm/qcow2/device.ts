@@ -69,20 +69,58 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
     return readAt(hostOffset, cs)
   }
 
+  /** Host offset of a plain (uncompressed, allocated, not zero) cluster, else -1. */
+  async function plainOffset(vcluster: number): Promise<number> {
+    const l1Index = Math.floor(vcluster / l2Entries)
+    if (l1Index >= h.l1Size) return -1
+    const l2Offset = Number(l1.readBigUInt64BE(l1Index * 8) & OFFSET_MASK)
+    if (!l2Offset) return -1
+    const table = await l2(l2Offset)
+    const entry = table.readBigUInt64BE((vcluster % l2Entries) * (extL2 ? 16 : 8))
+    if (extL2 || entry & COMPRESSED || entry & ZERO_FLAG) return -1
+    return Number(entry & OFFSET_MASK) || -1
+  }
+
   return {
     size: h.virtualSize,
     async read(offset, length) {
       const end = Math.min(h.virtualSize, offset + length)
       const out = Buffer.alloc(Math.max(0, end - offset))
       let pos = offset
+      // runs of clusters that are contiguous in the file are read with one call, straight into `out`
+      let runHost = -1
+      let runOut = 0
+      let runLen = 0
+      const flush = async () => {
+        if (runLen === 0) return
+        if (runHost + runLen > fileSize) throw new PreflightError('unreadable', `qcow2 metadata points outside the file (offset ${runHost}, ${runLen} bytes)`)
+        let done = 0
+        while (done < runLen) {
+          const { bytesRead } = await fh.read(out, runOut + done, runLen - done, runHost + done)
+          if (bytesRead === 0) break
+          done += bytesRead
+        }
+        runLen = 0
+      }
       while (pos < end) {
         const vcluster = Math.floor(pos / cs)
         const within = pos % cs
         const n = Math.min(cs - within, end - pos)
-        const c = await readCluster(vcluster)
-        if (c) c.copy(out, pos - offset, within, within + n)
+        const host = await plainOffset(vcluster)
+        if (host >= 0) {
+          if (runLen > 0 && runHost + runLen === host + within) runLen += n
+          else {
+            await flush()
+            ;[runHost, runOut, runLen] = [host + within, pos - offset, n]
+          }
+        } else {
+          await flush()
+          const c = await readCluster(vcluster)
+          if (c) c.copy(out, pos - offset, within, within + n)
+        }
         pos += n
       }
+      await flush()
       return out
     },
     close: () => fh.close(),

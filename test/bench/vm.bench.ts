@@ -1,0 +1,106 @@
+// VM image benchmark, both sides measured in the same run on the same files:
+// 1. inspect + check of a 100 GiB-virtual qcow2 with ~2 GiB allocated in 1 MiB writes scattered over the disk
+//    (qemu-img create + qemu-io), as a ratio to `qemu-img check` (target <= 1.0). Ours runs in a child process
+//    (header read + metadata check, the work `scan` does for the image); its wall time includes Node's start.
+// 2. convert of a 2 GiB raw image (half data, half zeros, in 1 MiB runs) through the real CLI
+//    (`preflight convert`, which also reads the result back to verify it) as a ratio to
+//    `qemu-img convert -O qcow2` (target <= 1.5).
+// Peak RSS of each side is printed. PREFLIGHT_BENCH_SCALE scales the allocated data and the raw size.
+import { execFileSync } from 'node:child_process'
+import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { measure, ratio, shell } from './util'
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+
+async function worker(file: string): Promise<void> {
+  // the child side of part 1: what `scan` does for a qcow2's header and consistency
+  const { readQcow2 } = await import('../../src-main/vm/qcow2/header')
+  const { checkQcow2 } = await import('../../src-main/vm/qcow2/check')
+  const t = performance.now()
+  const info = await readQcow2(file)
+  const check = await checkQcow2(file, { info })
+  const seconds = (performance.now() - t) / 1000
+  process.stdout.write(JSON.stringify({ seconds, virtualSize: info.facts.virtualSize, corruptions: check.corruptions, leaks: check.leaks }))
+}
+
+function qemuIo(image: string, format: string, commands: string[]): void {
+  // qemu-io takes many -c options; keep each invocation's argument list moderate
+  for (let i = 0; i < commands.length; i += 512) execFileSync('qemu-io', ['-f', format, ...commands.slice(i, i + 512).flatMap((c) => ['-c', c]), image], { stdio: 'ignore' })
+}
+
+function main(): void {
+  const scale = Number(process.env.PREFLIGHT_BENCH_SCALE ?? 1)
+  const tmp = process.env.TMPDIR!
+  const self = resolve(__filename)
+  const bin = resolve(__dirname, '../../bin/preflight.cjs')
+
+  // 1. inspect + check of a 100 GiB-virtual qcow2
+  const q = join(tmp, 'vm-bench.qcow2')
+  const virtual = 100 * GiB
+  const writes = Math.max(16, Math.round((2 * GiB * scale) / MiB))
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', q, String(virtual)])
+  const stride = Math.floor(virtual / writes / MiB) * MiB
+  qemuIo(q, 'qcow2', Array.from({ length: writes }, (_, i) => `write -P ${(i % 250) + 1} ${i * stride + ((i * 7) % 13) * 64 * 1024} 1M`))
+  shell(`cat '${q}' > /dev/null`)
+  const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', q], { encoding: 'utf8' }))
+  console.log(`qcow2: ${(virtual / GiB).toFixed(0)} GiB virtual, ${writes} scattered 1 MiB writes, ${(info['actual-size'] / GiB).toFixed(2)} GiB on disk`)
+  const runs = 3
+  let base = Infinity
+  let baseRss = 0
+  let ours = Infinity
+  let oursWork = Infinity
+  let oursRss = 0
+  for (let r = 0; r < runs; r++) {
+    const b = measure('qemu-img', ['check', q])
+    if (b.seconds < base) [base, baseRss] = [b.seconds, b.peakRssMiB ?? 0]
+    const o = measure(process.execPath, ['--import', 'tsx', self, 'worker', q])
+    const out = JSON.parse(o.stdout)
+    if (out.corruptions || out.leaks) throw new Error(`our check reports ${out.corruptions} corruptions and ${out.leaks} leaks on a clean image`)
+    if (o.seconds < ours) [ours, oursRss] = [o.seconds, o.peakRssMiB ?? 0]
+    oursWork = Math.min(oursWork, out.seconds)
+  }
+  ratio('inspect + check, wall time with process start (s, best of 3)', ours, base, 'qemu-img check', '<= 1.0')
+  ratio('inspect + check, work only (s, best of 3)', oursWork, base, 'qemu-img check (whole process)')
+  console.log(`peak RSS: ours ${oursRss.toFixed(0)} MiB, qemu-img check ${baseRss.toFixed(0)} MiB`)
+  rmSync(q, { force: true })
+
+  // 2. convert of a raw image
+  const raw = join(tmp, 'vm-bench.raw')
+  const size = Math.max(64 * MiB, Math.round((2 * GiB * scale) / MiB) * MiB)
+  const fd = openSync(raw, 'w')
+  ftruncateSync(fd, size)
+  const chunk = Buffer.alloc(MiB)
+  for (let m = 0; m < size / MiB; m++) {
+    if (m % 2) continue
+    for (let i = 0; i < MiB; i += 4096) chunk.writeUInt32LE((m * 1_000_003 + i) >>> 0, i)
+    chunk.fill(m & 0xff, 8, 4096)
+    writeSync(fd, chunk, 0, MiB, m * MiB)
+  }
+  closeSync(fd)
+  shell(`cat '${raw}' > /dev/null`)
+  const outBase = join(tmp, 'vm-bench-qemu.qcow2')
+  const outOurs = join(tmp, 'vm-bench-ours.qcow2')
+  let cb = Infinity
+  let cbRss = 0
+  let co = Infinity
+  let coRss = 0
+  for (let r = 0; r < 2; r++) {
+    rmSync(outBase, { force: true })
+    rmSync(outOurs, { force: true })
+    const b = measure('qemu-img', ['convert', '-O', 'qcow2', raw, outBase])
+    if (b.seconds < cb) [cb, cbRss] = [b.seconds, b.peakRssMiB ?? 0]
+    const o = measure(process.execPath, [bin, 'convert', raw, '--output', outOurs, '--quiet'])
+    if (o.seconds < co) [co, coRss] = [o.seconds, o.peakRssMiB ?? 0]
+  }
+  execFileSync('qemu-img', ['compare', '-q', raw, outOurs])
+  ratio(`convert of a ${(size / GiB).toFixed(2)} GiB raw (half data) to qcow2, incl. verification (s, best of 2)`, co, cb, 'qemu-img convert -O qcow2', '<= 1.5')
+  console.log(`peak RSS: ours ${coRss.toFixed(0)} MiB, qemu-img convert ${cbRss.toFixed(0)} MiB`)
+  rmSync(raw, { force: true })
+  rmSync(outBase, { force: true })
+  rmSync(outOurs, { force: true })
+}
+
+if (process.argv[2] === 'worker') void worker(process.argv[3])
+else main()
