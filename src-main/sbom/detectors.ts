@@ -1,13 +1,30 @@
 // Component detectors: each recognises one manifest, lockfile or package database by its path and parses
 // its whole (bounded) content into components. One detector per format; parse errors become sbom.unreadable.
+// Binary formats (executables, SQLite databases) are stream detectors: they see the content chunk by chunk.
 import YAML from 'yaml'
 import type { Component } from '../reports/model'
+import { cargoAuditable, goBinary } from './binaries'
+import { createRpmdbDetector } from './rpmdb'
 
 export interface Detector {
   id: string
   /** Path test (normalised, '/'-separated, without a leading slash). */
   matches(path: string): boolean
   parse(text: string, location: string): Array<Omit<Component, 'location'> & { location?: string }>
+}
+
+/** A detector that reads the entry's bytes as they stream past (bounded memory or a bounded temp file). */
+export interface StreamDetector {
+  id: string
+  /** Path (normalised) and first bytes of the entry (up to 4 KiB). */
+  matches(path: string, head: Buffer): boolean
+  open(location: string): {
+    write(chunk: Buffer): void
+    /** Components found; throws (→ sbom.unreadable) when the content cannot be read. */
+    end(): Array<Omit<Component, 'location'>>
+    /** The entry could not be read to its end: release what was held. */
+    abort?(): void
+  }
 }
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1)
@@ -288,3 +305,5 @@ const vcpkgJson: Detector = {
 }
 
 export const DETECTORS: Detector[] = [npmLock, dpkgStatus, apkInstalled, requirements, goMod, cargoLock, gemfileLock, composerLock, pomProperties, poetryLock, pnpmLock, yarnLock, pipfileLock, distInfo, dotnetDeps, swiftResolved, conanLock, vcpkgJson]
+
+export const STREAM_DETECTORS: StreamDetector[] = [goBinary, cargoAuditable, createRpmdbDetector()]

@@ -1,0 +1,139 @@
+// rpm's SQLite package database (RHEL 9 family, Fedora 33+: var/lib/rpm/rpmdb.sqlite or
+// usr/lib/sysimage/rpm/rpmdb.sqlite). The entry is spooled to a private temp file (at most RPMDB_MAX bytes),
+// opened read-only with better-sqlite3 and deleted afterwards; each row of the Packages table is an rpm header
+// blob (https://rpm-software-management.github.io/rpm/manual/format_header.html, without the magic and
+// reserved bytes): index count and data length (big-endian), index entries of tag/type/offset/count, then
+// the data store. The ecosystem comes from the os-release of the same root (scanner.ts): OSV keys RPM
+// advisories by distribution (Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE).
+import { randomUUID } from 'node:crypto'
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import type { Component } from '../reports/model'
+import type { StreamDetector } from './detectors'
+
+export const RPMDB_MAX = 512 * 1024 * 1024
+/** Placeholder ecosystem until the scanner knows the distribution (rpmEcosystem). */
+export const RPM_PENDING = 'RPM'
+
+const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 } as const
+const TYPE_INT32 = 4
+const TYPE_STRING = 6
+const TYPE_I18NSTRING = 9
+
+export interface RpmHeader { name: string; version: string; release: string; epoch: number | null; arch: string | null; sourceRpm: string | null }
+
+/** Parse one header blob as rpm stores it in the database. */
+export function parseRpmHeader(blob: Buffer): RpmHeader {
+  if (blob.length < 8) throw new Error('header blob shorter than 8 bytes')
+  const il = blob.readUInt32BE(0)
+  const dl = blob.readUInt32BE(4)
+  const dataStart = 8 + il * 16
+  if (il === 0 || il > 0xffff || dataStart + dl > blob.length) throw new Error(`header counts out of range (${il} entries, ${dl} data bytes, blob of ${blob.length})`)
+  const data = blob.subarray(dataStart, dataStart + dl)
+  const strings = new Map<number, string>()
+  const ints = new Map<number, number>()
+  for (let i = 0; i < il; i++) {
+    const e = 8 + i * 16
+    const tag = blob.readUInt32BE(e)
+    const type = blob.readUInt32BE(e + 4)
+    const offset = blob.readInt32BE(e + 8)
+    const count = blob.readUInt32BE(e + 12)
+    if (!Object.values(TAG).includes(tag as never)) continue
+    if (offset < 0 || offset >= dl) throw new Error(`tag ${tag} points outside the data store`)
+    if (type === TYPE_STRING || type === TYPE_I18NSTRING) {
+      const end = data.indexOf(0, offset)
+      if (end < 0) throw new Error(`tag ${tag}: unterminated string`)
+      strings.set(tag, data.subarray(offset, end).toString('utf8'))
+    } else if (type === TYPE_INT32 && count >= 1) {
+      if (offset + 4 > dl) throw new Error(`tag ${tag} points outside the data store`)
+      ints.set(tag, data.readUInt32BE(offset))
+    }
+  }
+  const name = strings.get(TAG.NAME)
+  const version = strings.get(TAG.VERSION)
+  const release = strings.get(TAG.RELEASE)
+  if (!name || !version || release === undefined) throw new Error('NAME, VERSION or RELEASE missing')
+  return { name, version, release, epoch: ints.get(TAG.EPOCH) ?? null, arch: strings.get(TAG.ARCH) ?? null, sourceRpm: strings.get(TAG.SOURCERPM) ?? null }
+}
+
+/** The OSV ecosystem for RPM packages of the distribution an os-release names (as osv-scanner maps it). */
+export function rpmEcosystem(osRelease: string | null): string {
+  if (osRelease === null) return 'Red Hat' // an rpmdb.sqlite without os-release: the RHEL 9 family is by far the most common
+  const field = (k: string) => new RegExp(`^${k}=["']?([^"'\\n]*)`, 'm').exec(osRelease)?.[1]?.trim().toLowerCase() ?? ''
+  const id = field('ID')
+  const like = field('ID_LIKE').split(/\s+/)
+  if (id === 'rhel') return 'Red Hat'
+  if (id === 'rocky') return 'Rocky Linux'
+  if (id === 'almalinux') return 'AlmaLinux'
+  if (id === 'sles' || id === 'sled') return 'SUSE'
+  if (id.startsWith('opensuse')) return 'openSUSE'
+  if (like.includes('rhel')) return 'Red Hat' // CentOS, Oracle Linux: built from RHEL sources
+  return id || 'Red Hat'
+}
+
+type Parsed = Omit<Component, 'location'>
+
+export function rpmComponents(blobs: Iterable<Buffer>): Parsed[] {
+  const out: Parsed[] = []
+  for (const blob of blobs) {
+    const h = parseRpmHeader(blob)
+    if (h.name === 'gpg-pubkey') continue // imported signing keys, not software
+    const version = `${h.epoch ? `${h.epoch}:` : ''}${h.version}-${h.release}`
+    const q = [h.arch && `arch=${h.arch}`, h.epoch && `epoch=${h.epoch}`, h.sourceRpm && `upstream=${encodeURIComponent(h.sourceRpm)}`].filter(Boolean).join('&')
+    out.push({ ecosystem: RPM_PENDING, name: h.name, version, purl: `pkg:rpm/${encodeURIComponent(h.name)}@${h.version}-${h.release}${q ? `?${q}` : ''}` })
+  }
+  return out
+}
+
+export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
+  return {
+    id: 'rpm-sqlite',
+    matches: (p) => /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/.test(p),
+    open() {
+      const file = join(tmpdir(), `preflight-rpmdb-${randomUUID()}.sqlite`)
+      let fd: number | null = openSync(file, 'wx+', 0o600)
+      let size = 0
+      const close = () => {
+        if (fd !== null) closeSync(fd)
+        fd = null
+      }
+      const remove = () => {
+        close()
+        try {
+          unlinkSync(file)
+        } catch {
+          // already gone
+        }
+      }
+      return {
+        write(chunk) {
+          size += chunk.length
+          if (size > maxBytes) return remove()
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd!, chunk, off)
+        },
+        end() {
+          if (size > maxBytes) throw new Error(`the rpm database is larger than ${Math.round(maxBytes / 1048576)} MiB and was not read`)
+          try {
+            // a database in WAL mode would need its -wal/-shm files beside it even read-only: the private copy is
+            // switched to the rollback journal (file format bytes 18-19: 2 → 1), what rpm leaves after a checkpoint
+            const fmt = Buffer.alloc(2)
+            if (readSync(fd!, fmt, 0, 2, 18) === 2 && fmt[0] === 2 && fmt[1] === 2) writeSync(fd!, Buffer.from([1, 1]), 0, 2, 18)
+            close()
+            const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 })
+            try {
+              const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as Array<{ blob: Buffer }>
+              return rpmComponents(rows.map((r) => r.blob))
+            } finally {
+              db.close()
+            }
+          } finally {
+            remove()
+          }
+        },
+        abort: remove,
+      }
+    },
+  }
+}
