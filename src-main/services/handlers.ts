@@ -14,7 +14,7 @@ import { editWaiverFile, editWaivers, type Waiver } from '../reports/waivers'
 import { getSetting, setSetting, type Db } from '../store/db'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
-import { connectionKey, CredentialVault, envCredentials, vaultCredentials, type SecretCipher } from '../upload/credentials'
+import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
@@ -109,7 +109,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),
     'credentials.save': async ({ endpoint, accessKeyId, secretAccessKey, sessionToken }) => {
       const connection = await vault.save(endpoint, { accessKeyId, secretAccessKey, sessionToken })
-      const resumed = requeueForCredentials(queue, (j) => connectionKey(j.options.endpoint) === connection.connection)
+      const resumed = requeueForCredentials(queue, (j) => jobConnection(j) === connection.connection)
       const taskId = resumed.length
         ? ctx.runner.start('upload', async ({ signal }) => {
           const out = []

@@ -5,14 +5,19 @@
 //   mode, or Linux with no keyring where safeStorage would only obfuscate) keys live in memory for the
 //   session and the UI says so. The access key id is sealed too; only a masked hint is stored in clear.
 // - The CLI reads AWS_* environment variables or an AWS shared-credentials file (--credentials FILE,
-//   AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE), as the AWS CLI and obsutil users already have them.
+//   AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE), as the AWS CLI and obsutil users already have them; for
+//   registries PREFLIGHT_REGISTRY_USERNAME / _PASSWORD or the `auths` of docker's config.json (after
+//   `docker login`; credential helpers are not run).
+// - A registry login is kept like an S3 key pair: the registry's origin is the connection, the user name
+//   the access key id, the password (or SWR login key) the secret.
 // Nothing here writes a secret to the database or a log. Hand-written: the INI subset of the shared
 // credentials file is a few lines, and the AWS SDK's loader would also consult ~/.aws behind our back.
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
 import type { UploadJob } from './store'
-import type { CredentialProvider, S3Credentials } from './target'
+import { registryOrigin, type CredentialProvider, type RegistryCredentials, type S3Credentials } from './target'
 
 /** Seals and opens secrets; in the app, Electron safeStorage (called in the main process). */
 export interface SecretCipher {
@@ -141,13 +146,44 @@ export class CredentialVault {
   }
 }
 
+/** The vault connection a job uses: its registry for docker:// targets, else its S3 endpoint (or AWS). */
+export function jobConnection(job: UploadJob): string {
+  return connectionKey(registryOrigin(job) ?? job.options.endpoint)
+}
+
 /** The app's provider: the vault first, then the environment Preflight was started in. */
 export function vaultCredentials(vault: CredentialVault, fallback?: CredentialProvider): CredentialProvider {
   return {
     async s3(job: UploadJob) {
       return (await vault.get(job.options.endpoint)) ?? (await fallback?.s3(job))
     },
+    async registry(job: UploadJob) {
+      const saved = await vault.get(registryOrigin(job))
+      return saved ? { username: saved.accessKeyId, password: saved.secretAccessKey } : await fallback?.registry?.(job)
+    },
   }
+}
+
+/** A registry login from the environment, else from docker's config.json `auths` (what `docker login` wrote). */
+async function envRegistry(env: NodeJS.ProcessEnv, job: UploadJob): Promise<RegistryCredentials | undefined> {
+  if (env.PREFLIGHT_REGISTRY_USERNAME && env.PREFLIGHT_REGISTRY_PASSWORD) return { username: env.PREFLIGHT_REGISTRY_USERNAME, password: env.PREFLIGHT_REGISTRY_PASSWORD }
+  const dir = env.DOCKER_CONFIG ?? (env.HOME ? join(env.HOME, '.docker') : null)
+  const origin = registryOrigin(job)
+  if (!dir || !origin) return undefined
+  const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => null)
+  if (!text) return undefined
+  let auths: Record<string, { auth?: string }>
+  try {
+    auths = (JSON.parse(text) as { auths?: Record<string, { auth?: string }> }).auths ?? {}
+  } catch {
+    throw new PreflightError('invalid-input', `${join(dir, 'config.json')} is not valid JSON: fix it or log in again with docker login.`)
+  }
+  const host = new URL(origin).host
+  const entry = auths[host] ?? auths[`https://${host}`] ?? auths[`http://${host}`]
+  if (!entry?.auth) return undefined
+  const plain = Buffer.from(entry.auth, 'base64').toString('utf8')
+  const at = plain.indexOf(':')
+  return at > 0 ? { username: plain.slice(0, at), password: plain.slice(at + 1) } : undefined
 }
 
 /** Credentials from the environment (CLI): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
@@ -157,6 +193,7 @@ export function envCredentials(env: NodeJS.ProcessEnv): CredentialProvider {
       if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined
       return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
     },
+    registry: (job) => envRegistry(env, job),
   }
 }
 
@@ -192,6 +229,7 @@ export function cliCredentials(env: NodeJS.ProcessEnv, file?: string, profile?: 
   if (!path) return envCredentials(env)
   const name = profile ?? env.AWS_PROFILE ?? 'default'
   return {
+    registry: (job) => envRegistry(env, job),
     async s3() {
       const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
         throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `Cannot read the credentials file ${path}: ${err.code ?? err.message}`)

@@ -17,9 +17,22 @@ export interface S3Credentials {
   sessionToken?: string
 }
 
+export interface RegistryCredentials {
+  username: string
+  password: string
+}
+
 /** Where credentials come from: environment or a file in the CLI, safeStorage in the app. Never the database. */
 export interface CredentialProvider {
   s3(job: UploadJob): Promise<S3Credentials | undefined>
+  /** For docker:// targets; none: push anonymously (a registry that wants a login answers 401). */
+  registry?(job: UploadJob): Promise<RegistryCredentials | undefined>
+}
+
+/** The registry of a docker:// job as an origin (the credential vault's key for it). */
+export function registryOrigin(job: UploadJob): string | null {
+  const t = parseTarget(job.target)
+  return t.kind === 'registry' ? `${job.options.insecure ? 'http' : 'https'}://${t.registry}` : null
 }
 
 export interface TargetRun {

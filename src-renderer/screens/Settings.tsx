@@ -1,4 +1,4 @@
-// Settings: object-storage credentials per endpoint (sealed with the system's secure storage in the desktop
+// Settings: object-storage and registry credentials per endpoint (sealed with the system's secure storage in the desktop
 // app, session-only otherwise — the screen says which), listed by masked key id, never shown back. Saving
 // keys resumes the uploads that were waiting for them.
 import { useCallback, useEffect, useState } from 'react'
@@ -10,14 +10,14 @@ import { useNav } from '../stores/nav'
 
 const messages = defineMessages({
   en: {
-    title: 'Settings', creds: 'Storage credentials', lead: 'Keys for S3-compatible object storage (Huawei Cloud OBS, AWS S3, others), one pair per endpoint. Without an endpoint they are for AWS. Secrets are never shown again.',
+    title: 'Settings', creds: 'Storage credentials', lead: 'Keys for S3-compatible object storage (Huawei Cloud OBS, AWS S3, others), one pair per endpoint; without an endpoint they are for AWS. For a container registry (SWR, Harbor), enter its address (e.g. https://swr.cn-north-4.myhuaweicloud.com), the user name as the access key id and the password or login key as the secret. Secrets are never shown again.',
     persistent: 'Saved with the system’s secure storage (keychain, DPAPI or the desktop keyring).', session: 'No secure storage on this machine: keys are kept for this session only and must be entered again after a restart.',
     endpoint: 'Endpoint (empty: AWS)', keyId: 'Access key id', secret: 'Secret access key', token: 'Session token (temporary credentials, optional)', save: 'Save credentials',
     connection: 'Endpoint', hint: 'Access key', tokenCol: 'Session token', savedAt: 'Saved', remove: 'Remove', none: 'No credentials saved. The environment’s AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used if set.',
     saved: 'Saved for {connection}.', resumed: '{n} waiting upload(s) resumed.', yes: 'yes', no: 'no', thisSession: 'this session',
   },
   'zh-CN': {
-    title: '设置', creds: '存储凭据', lead: 'S3 兼容对象存储（华为云 OBS、AWS S3 等）的密钥，每个终端节点一对。不填终端节点即用于 AWS。密钥保存后不再显示。',
+    title: '设置', creds: '存储凭据', lead: 'S3 兼容对象存储（华为云 OBS、AWS S3 等）的密钥，每个终端节点一对；不填终端节点即用于 AWS。容器镜像仓库（SWR、Harbor）请填写其地址（如 https://swr.cn-north-4.myhuaweicloud.com），用户名填入访问密钥 ID，密码或登录指令密钥填入秘密访问密钥。密钥保存后不再显示。',
     persistent: '已使用系统安全存储（钥匙串、DPAPI 或桌面密钥环）保存。', session: '本机没有安全存储：密钥仅在本次会话中保留，重启后需重新输入。',
     endpoint: '终端节点（留空为 AWS）', keyId: '访问密钥 ID', secret: '秘密访问密钥', token: '会话令牌（临时凭据，可选）', save: '保存凭据',
     connection: '终端节点', hint: '访问密钥', tokenCol: '会话令牌', savedAt: '保存时间', remove: '删除', none: '尚未保存凭据。如设置了环境变量 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY，则使用它们。',

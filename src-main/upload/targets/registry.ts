@@ -2,6 +2,9 @@
 // the registry already has it (HEAD), otherwise uploaded in chunks through an upload session whose Range is
 // asked again after a failure, and recorded in the checkpoint when committed; then the manifest is PUT and the
 // pull address returned. A docker-archive is described by an OCI manifest computed from its config and layers.
+// Registries that want a login answer 401 with a challenge: Basic gets the user and password, Bearer (the
+// token flow of Docker Hub, SWR, Harbor) gets a token from the realm for the push scope; a refusal then
+// stops the job as needing credentials.
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +27,53 @@ interface Blob {
 async function digestOf(file: string): Promise<{ digest: string; size: number }> {
   const { size } = await stat(file)
   return { digest: `sha256:${await sha256File(file, size)}`, size }
+}
+
+/** fetch with the registry's login: answers a 401 challenge once per request (Basic, or a Bearer token). */
+class RegistryAuth {
+  private authorization: string | null = null
+
+  constructor(private readonly r: TargetRun, private readonly repository: string) {}
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const send = () => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) } })
+    const res = await send()
+    if (res.status !== 401) return res
+    const challenge = res.headers.get('www-authenticate') ?? ''
+    await res.body?.cancel()
+    await this.login(challenge)
+    const again = await send()
+    if (again.status === 401) throw new HttpError(401, `The registry refused the login (${challenge.split(' ')[0] || 'no challenge'}): check the user name and password (or SWR login key).`)
+    return again
+  }
+
+  private async login(challenge: string): Promise<void> {
+    const creds = await this.r.credentials.registry?.(this.r.job)
+    const scheme = challenge.split(' ')[0].toLowerCase()
+    const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : null
+    if (scheme === 'basic') {
+      if (!basic) throw new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+      this.authorization = basic
+      return
+    }
+    if (scheme !== 'bearer') throw new HttpError(401, `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}".`)
+    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]))
+    if (!params.realm) throw new HttpError(401, 'The registry\'s Bearer challenge names no realm to get a token from.')
+    const tokenUrl = new URL(params.realm)
+    if (params.service) tokenUrl.searchParams.set('service', params.service)
+    tokenUrl.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull,push`)
+    const res = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {}, signal: this.r.signal })
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel()
+      if (!basic) throw new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+      throw new HttpError(401, `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`)
+    }
+    if (!res.ok) throw new HttpError(res.status, `The registry's token service answered ${res.status}.`)
+    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string }
+    const token = body.token ?? body.access_token
+    if (!token) throw new HttpError(502, 'The registry\'s token service answered without a token.')
+    this.authorization = `Bearer ${token}`
+  }
 }
 
 class HttpError extends Error {
@@ -64,6 +114,7 @@ export const registryTarget: UploadTarget = {
     const t = parseTarget(r.job.target)
     if (t.kind !== 'registry') throw new PreflightError('invalid-input', `not a registry target: ${r.job.target}`)
     const base = `${r.job.options.insecure ? 'http' : 'https'}://${t.registry}/v2/${t.repository}`
+    const auth = new RegistryAuth(r, t.repository)
     const dir = await mkdtemp(join(tmpdir(), 'preflight-push-'))
     try {
       await extract({ file: r.job.filePath, cwd: dir, strict: true })
@@ -78,14 +129,14 @@ export const registryTarget: UploadTarget = {
           sent += b.size
           continue
         }
-        const head = await withRetry('HEAD blob', () => fetch(`${base}/blobs/${b.digest}`, { method: 'HEAD', signal: r.signal }), { signal: r.signal, policy: r.retry })
-        if (head.status !== 200) await pushBlob(base, b, r, (n) => r.progress(sent + n))
+        const head = await withRetry('HEAD blob', () => auth.fetch(`${base}/blobs/${b.digest}`, { method: 'HEAD', signal: r.signal }), { signal: r.signal, policy: r.retry })
+        if (head.status !== 200) await pushBlob(auth, base, b, r, (n) => r.progress(sent + n))
         sent += b.size
         r.store.partDone(r.job.id, i + 1, b.digest, b.digest)
         r.progress(sent)
       }
       const put = await withRetry('PUT manifest', async () => {
-        const res = await fetch(`${base}/manifests/${t.tag}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(manifest), signal: r.signal })
+        const res = await auth.fetch(`${base}/manifests/${t.tag}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(manifest), signal: r.signal })
         if (res.status >= 500) throw new HttpError(res.status, `manifest PUT answered ${res.status}`)
         return res
       }, { signal: r.signal, policy: r.retry })
@@ -99,9 +150,9 @@ export const registryTarget: UploadTarget = {
 }
 
 /** One blob through an upload session: PATCH chunks (resuming from the session's Range after a failure), then PUT. */
-async function pushBlob(base: string, b: Blob, r: TargetRun, progress: (n: number) => void): Promise<void> {
+async function pushBlob(auth: RegistryAuth, base: string, b: Blob, r: TargetRun, progress: (n: number) => void): Promise<void> {
   const start = await withRetry('start upload', async () => {
-    const res = await fetch(`${base}/blobs/uploads/`, { method: 'POST', signal: r.signal })
+    const res = await auth.fetch(`${base}/blobs/uploads/`, { method: 'POST', signal: r.signal })
     if (res.status >= 500) throw new HttpError(res.status, `upload start answered ${res.status}`)
     if (res.status !== 202) throw new HttpError(res.status, `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`)
     return res
@@ -119,9 +170,10 @@ async function pushBlob(base: string, b: Blob, r: TargetRun, progress: (n: numbe
       await r.limiter.take(len, r.signal)
       let res: Response | null = null
       try {
-        res = await fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + len - 1}`, 'content-length': String(len) }, body: buf, signal: r.signal })
+        res = await auth.fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + len - 1}`, 'content-length': String(len) }, body: buf, signal: r.signal })
       } catch (err) {
-        if (r.signal.aborted) throw err
+        // a refused login is final; anything else is a broken connection to recover from
+        if (r.signal.aborted || err instanceof HttpError || err instanceof PreflightError) throw err
         res = null
       }
       if (res && res.status === 202) {
@@ -135,7 +187,7 @@ async function pushBlob(base: string, b: Blob, r: TargetRun, progress: (n: numbe
       // a broken connection, a 5xx or a range mismatch: back off, ask the session how much it holds, go on from there
       if (++failures > r.retry.attempts) throw new HttpError(res?.status ?? 503, `Pushing ${b.digest} kept failing`)
       await sleep(Math.random() * Math.min(r.retry.maxMs, r.retry.baseMs * 2 ** failures), r.signal)
-      const st = await fetch(location, { method: 'GET', signal: r.signal }).catch(() => null)
+      const st = await auth.fetch(location, { method: 'GET', signal: r.signal }).catch(() => null)
       const range = st?.headers.get('range')
       if (st?.status === 204) offset = range ? Number(range.split('-')[1]) + 1 : 0
     }
@@ -143,6 +195,6 @@ async function pushBlob(base: string, b: Blob, r: TargetRun, progress: (n: numbe
     await fh.close()
   }
   const sep = location.includes('?') ? '&' : '?'
-  const fin = await withRetry('finish upload', () => fetch(`${location}${sep}digest=${encodeURIComponent(b.digest)}`, { method: 'PUT', signal: r.signal }), { signal: r.signal, policy: r.retry })
+  const fin = await withRetry('finish upload', () => auth.fetch(`${location}${sep}digest=${encodeURIComponent(b.digest)}`, { method: 'PUT', signal: r.signal }), { signal: r.signal, policy: r.retry })
   if (fin.status !== 201) throw new HttpError(fin.status, `The registry did not accept blob ${b.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`)
 }
