@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import yazl from 'yazl'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { openDatabase } from '../../../src-main/store/db'
 import { affects, VulnDb } from '../../../src-main/vulns/osv'
@@ -58,6 +58,11 @@ function buildPackage(dir: string): string {
   execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '-C', src, '.'])
   return join(dir, 'app.tar.gz')
 }
+
+// built once, in a hook (a cold Go build cache compiles the standard library first)
+beforeAll(() => {
+  goBinary ??= buildGoBinary(mkdtempSync(join(process.env.TMPDIR!, 'gobin-')))
+})
 
 describe('vulnerability gate', () => {
   it('imports a folder, re-imports only changes, and finds exactly the expected advisories', async () => {
