@@ -6,12 +6,11 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { measure, ratio, shell, type Measured } from './util'
+import { join } from 'node:path'
+import { measure, preflight, ratio, shell, type Measured } from './util'
 
 const scale = Number(process.env.PREFLIGHT_BENCH_SCALE ?? 1)
 const tmp = process.env.TMPDIR!
-const bin = resolve(__dirname, '../../bin/preflight.cjs')
 const env = { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') }
 const MiB = 1024 * 1024
 const LAYERS = 4
@@ -78,14 +77,14 @@ console.log(`bundle: ${(size / 1024 ** 3).toFixed(2)} GiB, 2 images × ${LAYERS}
 try {
   shell(`cat '${bundle}' ${blobs.map((x) => `'${x}'`).join(' ')} > /dev/null`)
   const base = measure('sha256sum', blobs)
-  const scan = measure(process.execPath, [bin, 'scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet'], { env })
+  const scan = measure(...preflight(['scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet']), { env })
   const report = JSON.parse(scan.stdout)
   if (report.verdict !== 'pass') throw new Error(`the bundle does not pass: ${JSON.stringify(report.findings.filter((f: { severity: string }) => f.severity === 'blocker'))}`)
   const images = report.facts.containers.images as Array<{ layerSizes: Array<{ uncompressed: number | null }> }>
   if (images.length !== 2 || images.some((i) => i.layerSizes.some((l) => l.uncompressed === null))) throw new Error('image facts incomplete')
   ratio('validate: scan wall time (s)', scan.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
   console.log(`  peak RSS: ${rss(scan)}`)
-  const ins = measure(process.execPath, [bin, 'inspect', bundle, '--format', 'json', '--quiet'], { env })
+  const ins = measure(...preflight(['inspect', bundle, '--format', 'json', '--quiet']), { env })
   if ((JSON.parse(ins.stdout).images as unknown[]).length !== 2) throw new Error('inspect found no images')
   ratio('validate: inspect wall time (s)', ins.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
   console.log(`  peak RSS: ${rss(ins)}`)
@@ -94,7 +93,7 @@ try {
   const baseTar = measure('tar', ['-cf', tarOut, '-C', tmp, 'web.tar', 'api.tar'])
   rmSync(tarOut, { force: true })
   const out = join(tmp, 'repacked.tar')
-  const rep = measure(process.execPath, [bin, 'repack', a, b, '--output', out, '--quiet'], { env })
+  const rep = measure(...preflight(['repack', a, b, '--output', out, '--quiet']), { env })
   if (!/ pass$/m.test(rep.stdout)) throw new Error(`repack: ${rep.stdout}`)
   ratio('repack wall time (s)', rep.seconds, baseTar.seconds, 'tar -cf', '<= 1.5')
   console.log(`  peak RSS: ${rss(rep)}; throughput ${(size / MiB / rep.seconds).toFixed(0)} MiB/s vs tar -cf ${(size / MiB / baseTar.seconds).toFixed(0)} MiB/s`)

@@ -1,6 +1,7 @@
 // `npm run bench`: runs every test/bench/*.bench.ts in its own process (so peak RSS is per benchmark),
 // in a temporary folder below .tmp/ that is removed afterwards. Each benchmark prints its own ratios
 // against the baseline it measures in the same run. `npm run bench -- NAME` runs the matching ones only.
+// The CLI they time is the bundle built here first (out/main/cli.js).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -12,6 +13,8 @@ const files = readdirSync(__dirname)
   .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
   .sort()
 mkdirSync(join(root, '.tmp'), { recursive: true })
+// the benches time the bundled CLI (util.preflight): build it from the current sources first
+if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status !== 0) throw new Error('electron-vite build failed')
 const tmp = mkdtempSync(join(root, '.tmp', 'bench-'))
 let failed = 0
 try {

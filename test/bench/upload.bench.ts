@@ -3,12 +3,11 @@
 // of the CLI doing it (target <= concurrency × part size + 100 MiB). PREFLIGHT_BENCH_SCALE=1 means 1 GiB.
 import { S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { spawnSync } from 'node:child_process'
 import { createReadStream, closeSync, openSync, writeSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { sha256File } from '../../src-main/inspect/identify'
-import { measureAsync, ratio } from './util'
+import { measureAsync, preflight, ratio } from './util'
 
 const S3rver = require('s3rver')
 
@@ -33,11 +32,7 @@ async function main() {
   client.destroy()
   // ours, through the real CLI; the sha256 comes from the scan in real use, as --sha256 here (the baseline hashes nothing)
   const sha256 = await sha256File(file, size)
-  // the bundled CLI, as an installed `npx preflight` runs it (the checkout's launcher would transpile sources first)
-  const root = resolve(__dirname, '../..')
-  if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status !== 0) throw new Error('electron-vite build failed')
-  const cli = `process.argv.splice(1, 0, 'preflight'); require(${JSON.stringify(join(root, 'out/main/cli.js'))}).main()`
-  const run = await measureAsync(process.execPath, ['-e', cli, 'upload', file, '--to', 's3://bench/preflight.bin', '--endpoint', endpoint, '--part-size', '16', '--concurrency', String(concurrency), '--sha256', sha256], {
+  const run = await measureAsync(...preflight(['upload', file, '--to', 's3://bench/preflight.bin', '--endpoint', endpoint, '--part-size', '16', '--concurrency', String(concurrency), '--sha256', sha256]), {
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', PREFLIGHT_HOME: join(tmp, 'home') },
   })
   const mb = size / 1e6

@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: wall time, peak RSS of a child process, and ratio printing.
 import { spawn, spawnSync } from 'node:child_process'
+import { join, resolve } from 'node:path'
 
 export interface Measured {
   seconds: number
@@ -51,4 +52,13 @@ export function shell(script: string): Measured {
 export function ratio(name: string, ours: number, baseline: number, baselineName: string, target?: string): void {
   const r = ours / baseline
   console.log(`${name}: ${ours.toFixed(3)} vs ${baselineName} ${baseline.toFixed(3)} → ratio ${r.toFixed(2)}${target ? ` (target ${target})` : ''}`)
+}
+
+/**
+ * The command line of the bundled CLI (out/main/cli.js), as an installed `npx preflight` runs it — the
+ * checkout's launcher would transpile the sources first and time that too. run.ts builds it before the benches.
+ */
+export function preflight(args: string[]): [string, string[]] {
+  const cli = join(resolve(__dirname, '..', '..'), 'out', 'main', 'cli.js')
+  return [process.execPath, ['-e', `process.argv.splice(1, 0, 'preflight'); require(${JSON.stringify(cli)}).main()`, ...args]]
 }

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { measure, ratio, shell } from './util'
+import { measure, preflight, ratio, shell } from './util'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -34,7 +34,6 @@ function main(): void {
   const scale = Number(process.env.PREFLIGHT_BENCH_SCALE ?? 1)
   const tmp = process.env.TMPDIR!
   const self = resolve(__filename)
-  const bin = resolve(__dirname, '../../bin/preflight.cjs')
 
   // 1. inspect + check of a 100 GiB-virtual qcow2
   const q = join(tmp, 'vm-bench.qcow2')
@@ -91,7 +90,7 @@ function main(): void {
     rmSync(outOurs, { force: true })
     const b = measure('qemu-img', ['convert', '-O', 'qcow2', raw, outBase])
     if (b.seconds < cb) [cb, cbRss] = [b.seconds, b.peakRssMiB ?? 0]
-    const o = measure(process.execPath, [bin, 'convert', raw, '--output', outOurs, '--quiet'])
+    const o = measure(...preflight(['convert', raw, '--output', outOurs, '--quiet']))
     if (o.seconds < co) [co, coRss] = [o.seconds, o.peakRssMiB ?? 0]
   }
   execFileSync('qemu-img', ['compare', '-q', raw, outOurs])

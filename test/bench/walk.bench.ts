@@ -4,12 +4,11 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { measure, ratio, shell } from './util'
+import { join } from 'node:path'
+import { measure, preflight, ratio, shell } from './util'
 
 const scale = Number(process.env.PREFLIGHT_BENCH_SCALE ?? 1)
 const tmp = process.env.TMPDIR!
-const bin = resolve(__dirname, '../../bin/preflight.cjs')
 
 function makePackage(name: string, bytes: number): string {
   const dir = join(tmp, `${name}-src`)
@@ -35,12 +34,12 @@ const GiB = 1024 ** 3
 const main = makePackage('bench-2g', Math.round(2 * GiB * scale))
 shell(`cat '${main}' > /dev/null`)
 const base = shell(`gzip -dc '${main}' | sha256sum`)
-const ours = measure(process.execPath, [bin, 'scan', main, '--format', 'json', '--quiet'], { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
+const ours = measure(...preflight(['scan', main, '--format', 'json', '--quiet']), { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
 ratio('scan wall time (s)', ours.seconds, base.seconds, 'gzip -dc | sha256sum', '<= 1.3')
 rmSync(main, { force: true })
 for (const gib of [1, 4]) {
   const p = makePackage(`bench-${gib}g`, Math.round(gib * GiB * scale))
-  const m = measure(process.execPath, [bin, 'scan', p, '--format', 'json', '--quiet'], { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
+  const m = measure(...preflight(['scan', p, '--format', 'json', '--quiet']), { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
   console.log(`peak RSS scanning ${(gib * scale).toFixed(2)} GiB: ${m.peakRssMiB?.toFixed(0)} MiB (target < 200 MiB, flat)`)
   rmSync(p, { force: true })
 }
