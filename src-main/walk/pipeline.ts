@@ -114,7 +114,8 @@ export class EntryPipeline {
   /** Apply archive-safety rules to one entry's metadata. Returns false when its content must not be read. */
   private check(c: Container, entry: WalkEntry, rawPath: string): boolean {
     const loc = entry.location
-    const why = traversalReason(rawPath)
+    // a directory entry for the root itself ("/", as `umoci insert … /` writes it) writes nothing outside
+    const why = entry.type === 'directory' && normalisePath(rawPath) === '' ? null : traversalReason(rawPath)
     if (why) this.report('archive.path-traversal', loc, `Entry path "${rawPath}" is ${why}; extracting it would write outside the target folder.`)
     const norm = normalisePath(rawPath)
     if (entry.depth === 0 && c.kind !== 'layer') this.topEntries.push({ path: norm, type: entry.type, size: entry.size })

@@ -44,9 +44,9 @@ describe('crafted packages', () => {
     ])
   })
 
-  it('absolute and .. paths in tar and zip; Windows forms', async () => {
+  it('absolute and .. paths in tar and zip; Windows forms; a root directory entry "/" is harmless', async () => {
     const d = work()
-    writeFileSync(join(d, 't.tar'), rawTar([{ path: '/etc/cron.d/x', data: 'x' }, { path: 'a/../../b', data: 'y' }, { path: 'C:\\win\\x', data: 'z' }, { path: '..\\evil', data: 'w' }]))
+    writeFileSync(join(d, 't.tar'), rawTar([{ path: '/', type: 'Directory' }, { path: '/etc/cron.d/x', data: 'x' }, { path: 'a/../../b', data: 'y' }, { path: 'C:\\win\\x', data: 'z' }, { path: '..\\evil', data: 'w' }]))
     expect(await blockersAndWarnings(join(d, 't.tar'))).toEqual([
       'archive.path-traversal@t.tar!../evil',
       'archive.path-traversal@t.tar!/etc/cron.d/x',
