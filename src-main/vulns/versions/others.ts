@@ -1,147 +1,184 @@
-// Version ordering for Alpine (apk), Maven (ComparableVersion), RubyGems (Gem::Version) and Packagist
-// (PHP version_compare after Composer's normalisation). No maintained JavaScript library implements these
-// orders, so each follows its reference implementation's rules.
+// Version ordering for Alpine (apk), Maven, RubyGems (Gem::Version) and Packagist (Composer-normalised PHP
+// version_compare). No maintained JavaScript library implements these orders. Alpine, Maven and Packagist follow
+// osv-scalibr's semantic package (version-alpine.go, version-maven.go, version-packagist.go), the implementation
+// OSV itself matches against, so a range in an advisory orders exactly as OSV orders it.
 
-// ---- Alpine (apk-tools version.c)
-const APK_PRE = ['alpha', 'beta', 'pre', 'rc']
-const APK_POST = ['cvs', 'svn', 'git', 'hg', 'p']
-interface Apk {
-  nums: string[]
-  letter: string
-  suffixes: Array<{ rank: number; n: bigint }>
-  rev: bigint
-  valid: boolean
+/** Go's big.Int SetString(s, 10): an optional sign then decimal digits. */
+function asBigInt(s: string): bigint | null {
+  return /^[+-]?\d+$/.test(s) ? BigInt(s) : null
 }
-function parseApk(v: string): Apk {
-  const m = /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~[0-9a-f]+)?(?:-r(\d+))?$/.exec(v.trim())
-  if (!m) return { nums: [], letter: '', suffixes: [], rev: 0n, valid: false }
-  const suffixes = [...m[3].matchAll(/_([a-z]+)(\d*)/g)].map((s) => ({ rank: APK_PRE.includes(s[1]) ? APK_PRE.indexOf(s[1]) - 10 : APK_POST.indexOf(s[1]) + 1, n: BigInt(s[2] || '0') }))
-  return { nums: m[1].split('.'), letter: m[2], suffixes, rev: BigInt(m[4] ?? '0'), valid: true }
+function cmpBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+// ---- Alpine (apk: number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}, parsed leniently)
+// Suffix weights: alpha, beta, pre, rc, <no suffix>, cvs, svn, git, hg, p.
+const APK_SUFFIXES = ['alpha', 'beta', 'pre', 'rc', '', 'cvs', 'svn', 'git', 'hg', 'p']
+const APK_NO_SUFFIX = APK_SUFFIXES.indexOf('')
+interface ApkNumber {
+  original: string
+  value: bigint
+  index: number
+}
+interface Apk {
+  original: string
+  /** the text after the build component did not start with "-r" */
+  invalid: boolean
+  /** whatever followed the last part that parsed */
+  remainder: string
+  nums: ApkNumber[]
+  letter: string
+  suffixes: Array<{ weight: number; n: bigint }>
+  rev: bigint
+}
+function parseApk(version: string): Apk {
+  const v: Apk = { original: version, invalid: false, remainder: '', nums: [], letter: '', suffixes: [], rev: 0n }
+  let s = version
+  // number components
+  const nums = /^(?:\d+\.?)*/.exec(s)![0]
+  if (nums) {
+    v.nums = nums.split('.').map((d, index) => ({ original: d, value: d ? BigInt(d) : 0n, index }))
+    s = s.slice(nums.length)
+  }
+  // an optional single lower-case letter
+  if (/^[a-z]/.test(s)) {
+    v.letter = s[0]
+    s = s.slice(1)
+  }
+  // suffixes: every "_suffix{number}" is counted, but only those at the front are consumed
+  for (const m of s.matchAll(/_(alpha|beta|pre|rc|cvs|svn|git|hg|p)(\d*)/g)) {
+    v.suffixes.push({ weight: APK_SUFFIXES.indexOf(m[1]), n: BigInt(m[2] || '0') })
+    if (s.startsWith(m[0])) s = s.slice(m[0].length)
+  }
+  // an optional commit hash (ignored when comparing)
+  const hash = /^~[0-9a-f]+/.exec(s)
+  if (hash) s = s.slice(hash[0].length)
+  // the build component "-r{number}"; anything else left over makes the version invalid
+  if (s) {
+    const r = /^-r(\d*)/.exec(s)
+    if (!r) v.invalid = true
+    else {
+      v.rev = BigInt(r[1] || '0')
+      s = s.slice(r[0].length)
+    }
+  }
+  v.remainder = s
+  return v
+}
+function cmpApkNumber(a: ApkNumber, b: ApkNumber): number {
+  // after the first component a leading zero makes it a fraction: compare as text
+  if (a.index !== 0 && b.index !== 0 && (a.original.startsWith('0') || b.original.startsWith('0'))) return cmpStr(a.original, b.original)
+  return cmpBig(a.value, b.value)
 }
 export function compareAlpine(a: string, b: string): number {
-  const x = parseApk(a)
-  const y = parseApk(b)
-  if (!x.valid || !y.valid) return x.valid === y.valid ? Math.sign(a.localeCompare(b)) : x.valid ? 1 : -1
+  const x = parseApk(a.trim())
+  const y = parseApk(b.trim())
+  if (x.invalid && y.invalid) return cmpStr(x.original, y.original)
+  const zero: ApkNumber = { original: '0', value: 0n, index: 0 }
   for (let i = 0; i < Math.max(x.nums.length, y.nums.length); i++) {
-    const p = x.nums[i]
-    const q = y.nums[i]
-    if (p === undefined) return -1
-    if (q === undefined) return 1
-    // after the first component a leading zero makes it a fraction: compare as text
-    const c = i > 0 && (p.startsWith('0') || q.startsWith('0')) ? (p < q ? -1 : p > q ? 1 : 0) : BigInt(p) < BigInt(q) ? -1 : BigInt(p) > BigInt(q) ? 1 : 0
+    const c = cmpApkNumber(x.nums[i] ?? zero, y.nums[i] ?? zero)
     if (c) return c
   }
   if (x.letter !== y.letter) return x.letter < y.letter ? -1 : 1
+  // a missing suffix weighs as <no suffix> (osv-scalibr pads with cvs's weight, which would make 1.2_cvs = 1.2;
+  // apk-tools orders 1.2 < 1.2_cvs, and no corpus line depends on the difference)
+  const none = { weight: APK_NO_SUFFIX, n: 0n }
   for (let i = 0; i < Math.max(x.suffixes.length, y.suffixes.length); i++) {
-    const p = x.suffixes[i] ?? { rank: 0, n: 0n }
-    const q = y.suffixes[i] ?? { rank: 0, n: 0n }
-    if (p.rank !== q.rank) return p.rank < q.rank ? -1 : 1
+    const p = x.suffixes[i] ?? none
+    const q = y.suffixes[i] ?? none
+    if (p.weight !== q.weight) return p.weight < q.weight ? -1 : 1
     if (p.n !== q.n) return p.n < q.n ? -1 : 1
   }
-  return x.rev < y.rev ? -1 : x.rev > y.rev ? 1 : 0
-}
-
-// ---- Maven (org.apache.maven.artifact.versioning.ComparableVersion)
-type MItem = { t: 'int'; v: bigint } | { t: 'str'; v: string } | { t: 'list'; v: MItem[] }
-const QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp']
-const ALIASES: Record<string, string> = { ga: '', final: '', release: '', cr: 'rc' }
-function qualifierKey(q: string): string {
-  const i = QUALIFIERS.indexOf(q)
-  return i >= 0 ? String(i) : `${QUALIFIERS.length}-${q}`
-}
-function strItem(s: string, followedByDigit: boolean): MItem {
-  let v = s
-  if (followedByDigit && v.length === 1) v = { a: 'alpha', b: 'beta', m: 'milestone' }[v] ?? v
-  return { t: 'str', v: ALIASES[v] ?? v }
-}
-function isNull(i: MItem): boolean {
-  return i.t === 'int' ? i.v === 0n : i.t === 'str' ? qualifierKey(i.v) === qualifierKey('') : i.v.length === 0
-}
-function normalize(list: MItem[]): void {
-  for (let i = list.length - 1; i >= 0; i--) {
-    const it = list[i]
-    if (isNull(it)) list.splice(i, 1)
-    else if (it.t !== 'list') break
-  }
-}
-function parseMaven(version: string): MItem[] {
-  const v = version.toLowerCase()
-  const root: MItem[] = []
-  let list = root
-  const stack: MItem[][] = [root]
-  let start = 0
-  let isDigit = false
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]
-    if (c === '.') {
-      list.push(i === start ? { t: 'int', v: 0n } : isDigit ? { t: 'int', v: BigInt(v.slice(start, i)) } : strItem(v.slice(start, i), false))
-      start = i + 1
-    } else if (c === '-') {
-      list.push(i === start ? { t: 'int', v: 0n } : isDigit ? { t: 'int', v: BigInt(v.slice(start, i)) } : strItem(v.slice(start, i), false))
-      start = i + 1
-      const sub: MItem[] = []
-      list.push({ t: 'list', v: sub })
-      list = sub
-      stack.push(sub)
-    } else if (c >= '0' && c <= '9') {
-      if (!isDigit && i > start) {
-        list.push(strItem(v.slice(start, i), true))
-        start = i
-        const sub: MItem[] = []
-        list.push({ t: 'list', v: sub })
-        list = sub
-        stack.push(sub)
-      }
-      isDigit = true
-    } else {
-      if (isDigit && i > start) {
-        list.push({ t: 'int', v: BigInt(v.slice(start, i)) })
-        start = i
-        const sub: MItem[] = []
-        list.push({ t: 'list', v: sub })
-        list = sub
-        stack.push(sub)
-      }
-      isDigit = false
-    }
-  }
-  if (v.length > start) list.push(isDigit ? { t: 'int', v: BigInt(v.slice(start)) } : strItem(v.slice(start), false))
-  for (let k = stack.length - 1; k >= 0; k--) normalize(stack[k])
-  return root
-}
-function cmpItem(a: MItem | undefined, b: MItem | undefined): number {
-  if (a === undefined) {
-    if (b === undefined) return 0
-    return -cmpItem(b, undefined)
-  }
-  if (b === undefined) {
-    if (a.t === 'int') return a.v === 0n ? 0 : 1
-    if (a.t === 'str') return qualifierKey(a.v) < qualifierKey('') ? -1 : qualifierKey(a.v) > qualifierKey('') ? 1 : 0
-    return a.v.length === 0 ? 0 : cmpItem(a.v[0], undefined)
-  }
-  if (a.t === 'int') {
-    if (b.t === 'int') return a.v < b.v ? -1 : a.v > b.v ? 1 : 0
-    return 1
-  }
-  if (a.t === 'str') {
-    if (b.t === 'int') return -1
-    if (b.t === 'str') {
-      const x = qualifierKey(a.v)
-      const y = qualifierKey(b.v)
-      return x < y ? -1 : x > y ? 1 : 0
-    }
-    return -1
-  }
-  if (b.t === 'int') return -1
-  if (b.t === 'str') return 1
-  for (let i = 0; i < Math.max(a.v.length, b.v.length); i++) {
-    const c = cmpItem(a.v[i], b.v[i])
-    if (c) return c
-  }
+  if (x.rev !== y.rev) return x.rev < y.rev ? -1 : 1
+  // a version that parsed completely sorts after one with text left over
+  if (!x.remainder !== !y.remainder) return x.remainder ? -1 : 1
   return 0
 }
+
+// ---- Maven (tokens split at ".", "-" and digit/letter transitions, each remembering its prefix)
+interface MToken {
+  prefix: string
+  value: string
+  isNull: boolean
+}
+const MAVEN_KEYWORDS = ['alpha', 'beta', 'milestone', 'rc', 'snapshot', '', 'sp']
+function keywordOrder(k: string): number {
+  const i = MAVEN_KEYWORDS.indexOf(k)
+  return i >= 0 ? i : MAVEN_KEYWORDS.length
+}
+/** ".qualifier" < "-qualifier" < "-number" < ".number" */
+function prefixOrder(t: MToken): number {
+  const num = asBigInt(t.value) !== null
+  if (t.prefix === '-') return num ? 2 : 1
+  return num ? 3 : 0
+}
+function tokenLess(v: MToken, w: MToken): boolean {
+  if (v.prefix !== w.prefix) return prefixOrder(v) < prefixOrder(w)
+  const vn = asBigInt(v.value)
+  const wn = asBigInt(w.value)
+  if (vn !== null && wn !== null) return vn < wn
+  // numbers sort after qualifiers, unless they are padding
+  if (vn !== null && !v.isNull) return false
+  if (wn !== null && !w.isNull) return true
+  // known qualifiers in their order, then unknown ones alphabetically
+  const l = keywordOrder(v.value)
+  const r = keywordOrder(w.value)
+  if (l === MAVEN_KEYWORDS.length && r === MAVEN_KEYWORDS.length) return v.value < w.value
+  return l < r
+}
+/** The padding that stands opposite a token of the longer version: 0 after ".", "" after "-" ("" opposite ".sp"). */
+function nullToken(t: MToken): MToken {
+  if (t.prefix === '-') return { prefix: '-', value: '', isNull: true }
+  return { prefix: '.', value: t.value === 'sp' ? '' : '0', isNull: true }
+}
+function parseMaven(version: string): MToken[] {
+  const tokens: MToken[] = []
+  const raw = version.split(/([-.])/)
+  for (let i = 0; i < raw.length; i += 2) {
+    const part = raw[i]
+    const cuts = [...part.matchAll(/\D\d/g), ...part.matchAll(/\d\D/g)].map((m) => m.index + 1).sort((p, q) => p - q)
+    cuts.push(part.length)
+    let from = 0
+    cuts.forEach((cut, j) => {
+      const prefix = j > 0 ? '-' : i === 0 ? '' : raw[i - 1]
+      let cur = part.slice(from, cut).toLowerCase() || '0'
+      if (cur === 'cr') cur = 'rc'
+      if (cur === 'ga' || cur === 'final' || cur === 'release') cur = ''
+      // "a", "b" and "m" directly followed by a number are alpha, beta and milestone
+      if (cut !== part.length) cur = ({ a: 'alpha', b: 'beta', m: 'milestone' } as Record<string, string>)[cur] ?? cur
+      const n = asBigInt(cur)
+      tokens.push({ prefix, value: n === null ? cur : n.toString(), isNull: false })
+      from = cut
+    })
+  }
+  // trim trailing null values (0, "", "final", "ga"), then again before each remaining hyphen, end to start
+  const trims = (t: MToken): boolean => t.value === '0' || t.value === '' || t.value === 'final' || t.value === 'ga'
+  let i = tokens.length - 1
+  while (i > 0) {
+    if (trims(tokens[i])) {
+      tokens.splice(i, 1)
+      i--
+      continue
+    }
+    while (i >= 0 && tokens[i].prefix !== '-') i--
+    i--
+  }
+  return tokens
+}
 export function compareMaven(a: string, b: string): number {
-  return cmpItem({ t: 'list', v: parseMaven(a.trim()) }, { t: 'list', v: parseMaven(b.trim()) })
+  const x = parseMaven(a.trim())
+  const y = parseMaven(b.trim())
+  if (x.length === y.length && x.every((t, i) => t.prefix === y[i].prefix && t.value === y[i].value)) return 0
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const l = x[i] ?? nullToken(y[i])
+    const r = y[i] ?? nullToken(x[i])
+    if (l.prefix === r.prefix && l.value === r.value) continue
+    return tokenLess(l, r) ? -1 : 1
+  }
+  return 1
 }
 
 // ---- RubyGems (Gem::Version#<=>)
@@ -169,34 +206,37 @@ export function compareRubygems(a: string, b: string): number {
   return 0
 }
 
-// ---- Packagist (Composer normalisation + PHP version_compare)
-const PHP_SPECIAL: Record<string, number> = { dev: 0, alpha: 1, a: 1, beta: 2, b: 2, RC: 3, rc: 3, '#': 4, pl: 5, p: 5, patch: 5 }
-function phpCanon(v: string): string[] {
-  let s = v.trim().replace(/^v/i, '').replace(/[-_+]/g, '.')
-  s = s.replace(/(\d)([^\d.])/g, '$1.$2').replace(/([^\d.])(\d)/g, '$1.$2')
-  return s.split('.').filter((p) => p !== '')
+// ---- Packagist (Composer's canonical form, then PHP version_compare's special forms)
+function packagistParts(version: string): string[] {
+  let v = version.replace(/^v/, '').replace(/^V/, '')
+  v = v.replace(/[-_+]/g, '.')
+  v = v.replace(/([^\d.])(\d)/gu, '$1.$2')
+  v = v.replace(/(\d)([^\d.])/gu, '$1.$2')
+  return v.split('.')
 }
-function phpOrder(p: string): number {
-  if (/^\d+$/.test(p)) return PHP_SPECIAL['#']
-  return PHP_SPECIAL[p] ?? PHP_SPECIAL[p.toLowerCase()] ?? -1
+/** dev < alpha (a) < beta (b) < RC (rc) < # (a number) < p (pl, patch); matched by prefix, anything else as dev. */
+function packagistWeight(s: string): number {
+  if (s.startsWith('RC')) return 3
+  const i = ['dev', 'a', 'b', 'rc', '#', 'p'].findIndex((k) => s.startsWith(k))
+  return i >= 0 ? i : 0
+}
+/** Go's strconv.Atoi: a signed decimal that fits 64 bits. */
+function isInt64(s: string): boolean {
+  const n = asBigInt(s)
+  return n !== null && n >= -(2n ** 63n) && n < 2n ** 63n
+}
+function comparePackagistParts(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const p = asBigInt(a[i])
+    const q = asBigInt(b[i])
+    const c = p !== null && q !== null ? cmpBig(p, q) : Math.sign(packagistWeight(p !== null ? '#' : a[i]) - packagistWeight(q !== null ? '#' : b[i]))
+    if (c) return c
+  }
+  // the longer version continues with a number (newer), or with a special form weighed against a number
+  if (a.length > b.length) return isInt64(a[b.length]) ? 1 : comparePackagistParts(a.slice(b.length), ['#'])
+  if (a.length < b.length) return isInt64(b[a.length]) ? -1 : comparePackagistParts(['#'], b.slice(a.length))
+  return 0
 }
 export function comparePackagist(a: string, b: string): number {
-  const x = phpCanon(a)
-  const y = phpCanon(b)
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const p = x[i]
-    const q = y[i]
-    if (p === undefined) return /^\d+$/.test(q!) ? -1 : phpOrder(q!) < PHP_SPECIAL['#'] ? 1 : -1
-    if (q === undefined) return /^\d+$/.test(p) ? 1 : phpOrder(p) < PHP_SPECIAL['#'] ? -1 : 1
-    const pn = /^\d+$/.test(p)
-    const qn = /^\d+$/.test(q)
-    if (pn && qn) {
-      const c = BigInt(p) < BigInt(q) ? -1 : BigInt(p) > BigInt(q) ? 1 : 0
-      if (c) return c
-    } else {
-      const c = Math.sign(phpOrder(p) - phpOrder(q))
-      if (c) return c
-    }
-  }
-  return 0
+  return comparePackagistParts(packagistParts(a.trim()), packagistParts(b.trim()))
 }
