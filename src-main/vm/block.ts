@@ -7,6 +7,11 @@ export interface BlockDevice {
   readonly size: number
   /** Read `length` bytes at `offset` (clamped to the disk); unallocated regions read as zeros. */
   read(offset: number, length: number): Promise<Buffer>
+  /**
+   * Optional: read `length` bytes at `offset` (clamped to the disk) into `target` from its start, returning the
+   * byte count — for a caller that reuses its buffers (convert). Devices without it are read with `read`.
+   */
+  readInto?(target: Buffer, offset: number, length: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -28,19 +33,26 @@ export function sliceDevice(dev: BlockDevice, start: number, size: number): Bloc
 export async function openRawDevice(path: string): Promise<BlockDevice> {
   const fh: FileHandle = await open(path, 'r')
   const { size } = await fh.stat()
+  const readInto = async (buf: Buffer, offset: number, length: number): Promise<number> => {
+    const len = Math.max(0, Math.min(length, size - offset, buf.length))
+    let done = 0
+    while (done < len) {
+      const { bytesRead } = await fh.read(buf, done, len - done, offset + done)
+      if (bytesRead === 0) break
+      done += bytesRead
+    }
+    // a file that shrank under us reads as zeros past its end, as read() does
+    if (done < len) buf.fill(0, done, len)
+    return len
+  }
   return {
     size,
     async read(offset, length) {
-      const len = Math.max(0, Math.min(length, size - offset))
-      const buf = Buffer.alloc(len)
-      let done = 0
-      while (done < len) {
-        const { bytesRead } = await fh.read(buf, done, len - done, offset + done)
-        if (bytesRead === 0) break
-        done += bytesRead
-      }
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)))
+      await readInto(buf, offset, buf.length)
       return buf
     },
+    readInto,
     close: () => fh.close(),
   }
 }

@@ -81,48 +81,57 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
     return Number(entry & OFFSET_MASK) || -1
   }
 
+  /** Guest bytes [offset, offset + length) (clamped to the disk) into `out` from its start; returns the count. */
+  async function readInto(out: Buffer, offset: number, length: number): Promise<number> {
+    const end = Math.min(h.virtualSize, offset + length, offset + out.length)
+    let pos = offset
+    // runs of clusters that are contiguous in the file are read with one call, straight into `out`
+    let runHost = -1
+    let runOut = 0
+    let runLen = 0
+    const flush = async () => {
+      if (runLen === 0) return
+      if (runHost + runLen > fileSize) throw new PreflightError('unreadable', `qcow2 metadata points outside the file (offset ${runHost}, ${runLen} bytes)`)
+      let done = 0
+      while (done < runLen) {
+        const { bytesRead } = await fh.read(out, runOut + done, runLen - done, runHost + done)
+        if (bytesRead === 0) break
+        done += bytesRead
+      }
+      if (done < runLen) out.fill(0, runOut + done, runOut + runLen)
+      runLen = 0
+    }
+    while (pos < end) {
+      const vcluster = Math.floor(pos / cs)
+      const within = pos % cs
+      const n = Math.min(cs - within, end - pos)
+      const host = await plainOffset(vcluster)
+      if (host >= 0) {
+        if (runLen > 0 && runHost + runLen === host + within) runLen += n
+        else {
+          await flush()
+          ;[runHost, runOut, runLen] = [host + within, pos - offset, n]
+        }
+      } else {
+        await flush()
+        const c = await readCluster(vcluster)
+        if (c) c.copy(out, pos - offset, within, within + n)
+        else out.fill(0, pos - offset, pos - offset + n)
+      }
+      pos += n
+    }
+    await flush()
+    return Math.max(0, end - offset)
+  }
+
   return {
     size: h.virtualSize,
     async read(offset, length) {
-      const end = Math.min(h.virtualSize, offset + length)
-      const out = Buffer.alloc(Math.max(0, end - offset))
-      let pos = offset
-      // runs of clusters that are contiguous in the file are read with one call, straight into `out`
-      let runHost = -1
-      let runOut = 0
-      let runLen = 0
-      const flush = async () => {
-        if (runLen === 0) return
-        if (runHost + runLen > fileSize) throw new PreflightError('unreadable', `qcow2 metadata points outside the file (offset ${runHost}, ${runLen} bytes)`)
-        let done = 0
-        while (done < runLen) {
-          const { bytesRead } = await fh.read(out, runOut + done, runLen - done, runHost + done)
-          if (bytesRead === 0) break
-          done += bytesRead
-        }
-        runLen = 0
-      }
-      while (pos < end) {
-        const vcluster = Math.floor(pos / cs)
-        const within = pos % cs
-        const n = Math.min(cs - within, end - pos)
-        const host = await plainOffset(vcluster)
-        if (host >= 0) {
-          if (runLen > 0 && runHost + runLen === host + within) runLen += n
-          else {
-            await flush()
-            ;[runHost, runOut, runLen] = [host + within, pos - offset, n]
-          }
-        } else {
-          await flush()
-          const c = await readCluster(vcluster)
-          if (c) c.copy(out, pos - offset, within, within + n)
-        }
-        pos += n
-      }
-      await flush()
+      const out = Buffer.alloc(Math.max(0, Math.min(h.virtualSize, offset + length) - offset))
+      await readInto(out, offset, out.length)
       return out
     },
+    readInto,
     close: () => fh.close(),
   }
 }

@@ -1,5 +1,5 @@
 // convert's read-back verification: when the written image does not read back as the source (here the qcow2
-// reader is made to flip one byte of guest data), convert fails and leaves neither the output nor a partial file.
+// reader is made to flip one byte of guest data, however it is read), convert fails and leaves neither the output nor a partial file.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,12 +11,21 @@ vi.mock('../../../src-main/vm/qcow2/device', async (importOriginal) => {
   return {
     openQcow2Device: async (path: string): Promise<BlockDevice> => {
       const dev = await orig.openQcow2Device(path)
+      // both ways of reading guest data (a new buffer, or into the caller's) return the flipped byte
+      const flip = (b: Buffer, offset: number, n: number) => {
+        if (offset <= 5 * 1024 * 1024 + 100 && offset + n > 5 * 1024 * 1024 + 100) b[5 * 1024 * 1024 + 100 - offset] ^= 1
+      }
       return {
         ...dev,
         async read(offset, length) {
           const b = await dev.read(offset, length)
-          if (offset <= 5 * 1024 * 1024 + 100 && offset + b.length > 5 * 1024 * 1024 + 100) b[5 * 1024 * 1024 + 100 - offset] ^= 1
+          flip(b, offset, b.length)
           return b
+        },
+        async readInto(target, offset, length) {
+          const n = await dev.readInto!(target, offset, length)
+          flip(target, offset, n)
+          return n
         },
       }
     },

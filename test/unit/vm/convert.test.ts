@@ -28,4 +28,22 @@ describe('convert to qcow2', () => {
     execFileSync('qemu-img', ['compare', '-q', raw, compacted])
     await expect(convertToQcow2(raw, join(d, 'x.img'))).rejects.toThrow(/\.qcow2/)
   })
+
+  it('a data run across a 4 MiB batch boundary, a cluster with data only in its middle, and a partial last cluster', async () => {
+    const d = mkdtempSync(join(process.env.TMPDIR!, 'conv-'))
+    const raw = join(d, 'odd.raw')
+    const size = 9 * 1024 * 1024 + 1536
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, String(size)])
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x44 3M 2M', '-c', 'write -P 0x55 6323200 512', '-c', `write -P 0x66 ${size - 1536} 1536`, raw], { stdio: 'ignore' })
+    for (const compress of [false, true]) {
+      const out = join(d, `odd-${compress ? 'c' : 'p'}.qcow2`)
+      const r = await convertToQcow2(raw, out, { compress })
+      expect(r.virtualSize).toBe(size)
+      expect(r.dataClusters).toBe(32 + 1 + 1)
+      execFileSync('qemu-img', ['compare', '-q', raw, out])
+      const check = JSON.parse(execFileSync('qemu-img', ['check', '--output=json', out], { encoding: 'utf8' }))
+      expect(check.corruptions ?? 0).toBe(0)
+      expect(check.leaks ?? 0).toBe(0)
+    }
+  })
 })
