@@ -3,10 +3,10 @@
 // read while this one is examined and written; raw and qcow2 sources read into two reused buffers), all-zero
 // clusters are left unallocated, the others written (optionally deflate-compressed) with one writev per
 // host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
-// disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name and
-// verified while it is flushed to disk: its header, L1 and L2 tables must be the ones built (so unwritten
-// clusters read as zeros), and every run of data clusters, read back through the qcow2 reader, must have the
-// CRC-32 the source's bytes had. Only then is it renamed into place.
+// disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name, its
+// data flushed to disk every 64 MiB as it goes, and verified while the rest is flushed: its header, L1 and L2
+// tables must be the ones built (so unwritten clusters read as zeros), and every run of data clusters, read
+// back through the qcow2 reader, must have the CRC-32 the source's bytes had. Only then is it renamed into place.
 // Written here because no maintained JavaScript qcow2 writer exists; the layout follows qemu's qcow2 spec.
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -27,6 +27,7 @@ const REFS_PER_BLOCK = CS / 2 // 16-bit refcounts
 const COPIED = 1n << 63n
 const COMPRESSED = 1n << 62n
 const BATCH = 4 * 1024 * 1024
+const SYNC_EVERY = 64 * 1024 * 1024
 
 export interface ConvertOptions {
   compress?: boolean
@@ -100,6 +101,9 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   let dataClusters = 0
   const zero = Buffer.alloc(BATCH)
   let writing: Promise<void> = Promise.resolve()
+  let syncing: Promise<void> | null = null
+  let syncedTo = 0
+  let syncError: unknown = null
   try {
     const setEntry = (v: number, entry: bigint) => {
       const l1i = Math.floor(v / L2_ENTRIES)
@@ -224,9 +228,20 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
         }
       })()
       writing.catch(() => undefined)
+      // the written data is flushed to disk as it goes (one flush at a time), so the final one is short
+      if (!syncing && next - syncedTo >= SYNC_EVERY) {
+        syncedTo = next
+        syncing = fh.datasync().then(
+          () => void (syncing = null),
+          (err: unknown) => void ((syncError ??= err), (syncing = null)),
+        )
+      }
       opts.meter?.update('converting', Math.min(size, b * BATCH + data.length), size)
     }
     await writing
+    await syncing
+    // an error reported to one flush is not reported again to the next
+    if (syncError) throw syncError
     // L2 tables and L1
     next = Math.ceil(next / CS) * CS
     for (const [l1i, l2] of [...l2Tables.entries()].sort((a, b) => a[0] - b[0])) {
@@ -269,6 +284,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     await fh.write(h, 0, CS, 0)
   } catch (err) {
     await writing.catch(() => undefined)
+    await syncing
     await fh.close()
     await rm(partial, { force: true })
     throw err
