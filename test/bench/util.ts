@@ -1,5 +1,7 @@
 // Helpers shared by the benchmarks: wall time, peak RSS of a child process, and ratio printing.
 import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export interface Measured {
@@ -56,9 +58,12 @@ export function ratio(name: string, ours: number, baseline: number, baselineName
 
 /**
  * The command line of the bundled CLI (out/main/cli.js), as an installed `npx preflight` runs it — the
- * checkout's launcher would transpile the sources first and time that too. run.ts builds it before the benches.
+ * checkout's launcher would transpile the sources first and time that too. run.ts builds it before the
+ * benches. A one-line launcher file, not `node -e`: node would take an `inspect` argument as its debugger.
  */
 export function preflight(args: string[]): [string, string[]] {
   const cli = join(resolve(__dirname, '..', '..'), 'out', 'main', 'cli.js')
-  return [process.execPath, ['-e', `process.argv.splice(1, 0, 'preflight'); require(${JSON.stringify(cli)}).main()`, ...args]]
+  const launcher = join(process.env.TMPDIR ?? tmpdir(), 'preflight-bundled.cjs')
+  if (!existsSync(launcher)) writeFileSync(launcher, `require(${JSON.stringify(cli)}).main()\n`)
+  return [process.execPath, [launcher, ...args]]
 }
