@@ -1,6 +1,7 @@
 // Shared pieces of the non-qcow2 disk image readers (vmdk, vhd, vhdx, vdi, qed): the facts they report, the
-// error for an unusable header, a bounds-checked read, and a BlockDevice built from a per-block mapper.
-import type { FileHandle } from 'node:fs/promises'
+// error for an unusable header, opening the file, a bounds-checked read, and a BlockDevice built from a
+// per-block mapper.
+import { open, type FileHandle } from 'node:fs/promises'
 import type { BlockDevice } from '../block'
 
 export type ImageFormat = 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'qed' | 'raw'
@@ -87,5 +88,26 @@ export async function readInto(fh: FileHandle, buf: Buffer, offset: number): Pro
     const { bytesRead } = await fh.read(buf, done, buf.length - done, offset + done)
     if (bytesRead === 0) break
     done += bytesRead
+  }
+}
+
+/** Run fn over the opened image file and its size; the file is closed afterwards, whatever happens. */
+export async function withImageFile<T>(path: string, fn: (fh: FileHandle, fileSize: number) => Promise<T>): Promise<T> {
+  const fh = await open(path, 'r')
+  try {
+    return await fn(fh, (await fh.stat()).size)
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Build a device over the opened image file: the device owns the handle; it is closed here only if building fails. */
+export async function deviceOverFile(path: string, build: (fh: FileHandle, fileSize: number) => Promise<BlockDevice>): Promise<BlockDevice> {
+  const fh = await open(path, 'r')
+  try {
+    return await build(fh, (await fh.stat()).size)
+  } catch (err) {
+    await fh.close()
+    throw err
   }
 }

@@ -1,7 +1,6 @@
 // QED: the little-endian 'QED\0' header (cluster size, table size, feature bits, L1 table offset, image size,
 // backing file name). Facts only: QED guest data is not read here (convert it with qemu-img first).
-import { open } from 'node:fs/promises'
-import { ImageInvalid, MAX_VIRTUAL, readAt, u64le, type ImageFacts } from './common'
+import { type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, u64le, withImageFile } from './common'
 
 const FEATURE_BACKING = 1n
 const FEATURE_NEED_CHECK = 2n
@@ -12,9 +11,7 @@ export interface QedInfo {
 }
 
 export async function readQed(path: string): Promise<QedInfo> {
-  const fh = await open(path, 'r')
-  try {
-    const fileSize = (await fh.stat()).size
+  return withImageFile(path, async (fh, fileSize) => {
     if (fileSize < 64) throw new ImageInvalid(`the file has ${fileSize} bytes, a QED header needs 64`)
     const h = await readAt(fh, 0, 64, fileSize, 'QED header')
     if (h.toString('latin1', 0, 4) !== 'QED\0') throw new ImageInvalid('bad QED magic')
@@ -38,7 +35,5 @@ export async function readQed(path: string): Promise<QedInfo> {
     }
     const problems = features & FEATURE_NEED_CHECK ? ['the need-check bit is set: the image was not closed cleanly'] : []
     return { facts: { format: 'qed', subformat: null, virtualSize, allocatedSize: null, clusterSize, fileSize, parent, compressed: false }, problems }
-  } finally {
-    await fh.close()
-  }
+  })
 }

@@ -2,10 +2,10 @@
 // disk size, block size and the block map (one 32-bit entry per block: block index in the data area, or
 // 0xffffffff unallocated / 0xfffffffe discarded, both reading as zeros). Dynamic and static images can be
 // read; differencing and undo images (with a parent) are refused. All offsets are bounds-checked.
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, type ImageFacts } from './common'
+import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
 
 const SIGNATURE = 0xbeda107f
 const TYPES: Record<number, string> = { 1: 'dynamic', 2: 'static', 3: 'undo', 4: 'differencing' }
@@ -62,18 +62,13 @@ function formatUuid(b: Buffer): string {
 }
 
 export async function readVdi(path: string): Promise<VdiInfo> {
-  const fh = await open(path, 'r')
-  try {
-    return await parse(fh, (await fh.stat()).size)
-  } finally {
-    await fh.close()
-  }
+  return withImageFile(path, async (fh, fileSize) => {
+    return await parse(fh, fileSize)
+  })
 }
 
 export async function openVdiDevice(path: string): Promise<BlockDevice> {
-  const fh = await open(path, 'r')
-  try {
-    const fileSize = (await fh.stat()).size
+  return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VDI is a ${info.facts.subformat} image that depends on a parent (${info.facts.parent}): clone it to a standalone image first (VBoxManage clonemedium, or qemu-img convert with the parent next to it).`)
     const raw = await readAt(fh, info.offsetBmap, info.blocks * 4, fileSize, 'VDI block map')
@@ -90,8 +85,5 @@ export async function openVdiDevice(path: string): Promise<BlockDevice> {
       await readInto(fh, buf, off)
       return buf
     }, () => fh.close())
-  } catch (err) {
-    await fh.close()
-    throw err
-  }
+  })
 }

@@ -4,10 +4,10 @@
 // size for Hyper-V, disk2vhd, XenServer and qemu with force_size ("win ", "d2v ", "tap\0", "CTXS", "qem2") and
 // whenever the geometry is the maximum one. Fixed and dynamic images can be read; differencing ones need
 // their parent and are refused. All offsets are bounds-checked against the file.
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64be, type ImageFacts } from './common'
+import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64be, withImageFile } from './common'
 
 const TYPES: Record<number, string> = { 2: 'fixed', 3: 'dynamic', 4: 'differencing' }
 const MAX_GEOMETRY = 65535 * 16 * 255
@@ -92,18 +92,13 @@ async function parse(fh: FileHandle, fileSize: number, withBat: boolean): Promis
 }
 
 export async function readVhd(path: string): Promise<VhdInfo> {
-  const fh = await open(path, 'r')
-  try {
-    return await parse(fh, (await fh.stat()).size, false)
-  } finally {
-    await fh.close()
-  }
+  return withImageFile(path, async (fh, fileSize) => {
+    return await parse(fh, fileSize, false)
+  })
 }
 
 export async function openVhdDevice(path: string): Promise<BlockDevice> {
-  const fh = await open(path, 'r')
-  try {
-    const fileSize = (await fh.stat()).size
+  return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize, true)
     if (info.diskType === 4) throw new PreflightError('invalid-input', `This VHD is a differencing disk (parent "${info.facts.parent}"): merge it into its parent first (qemu-img convert -O qcow2 with the parent next to it).`)
     const size = info.facts.virtualSize
@@ -129,8 +124,5 @@ export async function openVhdDevice(path: string): Promise<BlockDevice> {
       await readInto(fh, buf, off)
       return buf
     }, () => fh.close())
-  } catch (err) {
-    await fh.close()
-    throw err
-  }
+  })
 }

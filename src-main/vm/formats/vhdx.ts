@@ -2,8 +2,8 @@
 // region table ('regi' at 192 KiB) locating the metadata region, and in it the File Parameters (block size,
 // leave-blocks-allocated, has-parent) and Virtual Disk Size items. Facts only: VHDX guest data is not read
 // here (convert it with qemu-img first). Every offset and count is bounds-checked against the file.
-import { open, type FileHandle } from 'node:fs/promises'
-import { ImageInvalid, MAX_VIRTUAL, readAt, u64le, type ImageFacts } from './common'
+import type { FileHandle } from 'node:fs/promises'
+import { type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, u64le, withImageFile } from './common'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -86,10 +86,7 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
 }
 
 export async function readVhdx(path: string): Promise<VhdxInfo> {
-  const fh = await open(path, 'r')
-  try {
-    return await parse(fh, (await fh.stat()).size)
-  } finally {
-    await fh.close()
-  }
+  return withImageFile(path, async (fh, fileSize) => {
+    return await parse(fh, fileSize)
+  })
 }

@@ -4,11 +4,11 @@
 // (deflate-compressed grains behind 12-byte markers; the grain directory may be in the footer, "GD at end")
 // can be read; descriptor files with separate extents and images with a parent are refused. Every grain
 // directory, grain table and grain offset is bounds-checked against the file.
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { inflateSync } from 'node:zlib'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, type ImageFacts } from './common'
+import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
 
 const MAGIC = 'KDMV'
 const GD_AT_END = 0xffffffffffffffffn
@@ -121,9 +121,7 @@ async function grainMap(fh: FileHandle, fileSize: number, s: NonNullable<VmdkInf
 }
 
 export async function readVmdk(path: string, opts: { allocation?: boolean } = {}): Promise<VmdkInfo> {
-  const fh = await open(path, 'r')
-  try {
-    const fileSize = (await fh.stat()).size
+  return withImageFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     const s = info.sparse
     if (s && opts.allocation !== false) {
@@ -141,15 +139,11 @@ export async function readVmdk(path: string, opts: { allocation?: boolean } = {}
       info.facts.allocatedSize = Math.min(info.facts.virtualSize, grains * s.grainSize * 512)
     }
     return info
-  } finally {
-    await fh.close()
-  }
+  })
 }
 
 export async function openVmdkDevice(path: string): Promise<BlockDevice> {
-  const fh = await open(path, 'r')
-  try {
-    const fileSize = (await fh.stat()).size
+  return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     const s = info.sparse
     if (!s) throw new PreflightError('invalid-input', `This VMDK is a descriptor file (${info.facts.subformat ?? 'no createType'}) whose data is in separate extent files: convert it with qemu-img convert -O qcow2 first.`)
@@ -200,8 +194,5 @@ export async function openVmdkDevice(path: string): Promise<BlockDevice> {
       }
       return lastData!.subarray(within, within + n)
     }, () => fh.close())
-  } catch (err) {
-    await fh.close()
-    throw err
-  }
+  })
 }
