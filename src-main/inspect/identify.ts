@@ -86,13 +86,7 @@ export function sha256FileInWorker(path: string, signal?: AbortSignal): Promise<
     w.once('exit', () => {
       signal?.removeEventListener('abort', abort)
       if (result) resolve(result)
-      else if (signal?.aborted) {
-        try {
-          throwIfCancelled(signal)
-        } catch (err) {
-          reject(err)
-        }
-      } else reject(new PreflightError('unreadable', `Cannot hash ${path}`))
+      else reject(signal?.aborted ? new PreflightError('cancelled', 'Cancelled by the user.') : new PreflightError('unreadable', `Cannot hash ${path}`))
     })
   })
 }

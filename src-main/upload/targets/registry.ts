@@ -29,6 +29,9 @@ async function digestOf(file: string): Promise<{ digest: string; size: number }>
   return { digest: `sha256:${await sha256File(file, size)}`, size }
 }
 
+const noLogin = () =>
+  new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+
 /** fetch with the registry's login: answers a 401 challenge once per request (Basic, or a Bearer token). */
 class RegistryAuth {
   private authorization: string | null = null
@@ -52,7 +55,7 @@ class RegistryAuth {
     const scheme = challenge.split(' ')[0].toLowerCase()
     const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : null
     if (scheme === 'basic') {
-      if (!basic) throw new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+      if (!basic) throw noLogin()
       this.authorization = basic
       return
     }
@@ -65,7 +68,7 @@ class RegistryAuth {
     const res = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {}, signal: this.r.signal })
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel()
-      if (!basic) throw new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+      if (!basic) throw noLogin()
       throw new HttpError(401, `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`)
     }
     if (!res.ok) throw new HttpError(res.status, `The registry's token service answered ${res.status}.`)
