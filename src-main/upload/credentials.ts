@@ -158,7 +158,8 @@ export function vaultCredentials(vault: CredentialVault, fallback?: CredentialPr
       return (await vault.get(job.options.endpoint)) ?? (await fallback?.s3(job))
     },
     async registry(job: UploadJob) {
-      const saved = await vault.get(registryOrigin(job))
+      const origin = registryOrigin(job)
+      const saved = origin ? await vault.get(origin) : undefined
       return saved ? { username: saved.accessKeyId, password: saved.secretAccessKey } : await fallback?.registry?.(job)
     },
   }

@@ -10,28 +10,32 @@ export interface Measured {
   stdout: string
 }
 
-/** Run a command, measuring wall time and (through GNU time if present, else /proc polling) its peak RSS. */
-export function measure(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Measured {
+/** GNU time, if present, wraps a command to report its peak RSS (in KiB, on the last line of stderr). */
+function timed(cmd: string, args: string[]): { hasTime: boolean; cmd: string; args: string[]; peak(stderr: string): number | null } {
   const hasTime = spawnSync('sh', ['-c', 'test -x /usr/bin/time']).status === 0
+  return {
+    hasTime,
+    cmd: hasTime ? '/usr/bin/time' : cmd,
+    args: hasTime ? ['-f', '%M', cmd, ...args] : args,
+    peak: (stderr) => (hasTime ? Number(stderr.trim().split('\n').at(-1)) / 1024 : null),
+  }
+}
+
+/** Run a command, measuring wall time and (through GNU time, if present) its peak RSS. */
+export function measure(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Measured {
+  const t = timed(cmd, args)
   const start = performance.now()
-  const r = hasTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
-    : spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(t.cmd, t.args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
   const seconds = (performance.now() - start) / 1000
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
-  let peak: number | null = null
-  if (hasTime) {
-    const lines = r.stderr.trim().split('\n')
-    peak = Number(lines[lines.length - 1]) / 1024
-  }
-  return { seconds, peakRssMiB: peak, stdout: r.stdout }
+  return { seconds, peakRssMiB: t.peak(r.stderr), stdout: r.stdout }
 }
 
 /** As measure, without blocking the event loop: for a benchmark whose server runs in this process. */
 export function measureAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
-  const hasTime = spawnSync('sh', ['-c', 'test -x /usr/bin/time']).status === 0
+  const t = timed(cmd, args)
   const start = performance.now()
-  const child = hasTime ? spawn('/usr/bin/time', ['-f', '%M', cmd, ...args], { env: opts.env ?? process.env }) : spawn(cmd, args, { env: opts.env ?? process.env })
+  const child = spawn(t.cmd, t.args, { env: opts.env ?? process.env })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -41,8 +45,7 @@ export function measureAsync(cmd: string, args: string[], opts: { env?: NodeJS.P
     child.on('close', (code) => {
       const seconds = (performance.now() - start) / 1000
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr}`))
-      const lines = stderr.trim().split('\n')
-      resolve({ seconds, peakRssMiB: hasTime ? Number(lines[lines.length - 1]) / 1024 : null, stdout })
+      resolve({ seconds, peakRssMiB: t.peak(stderr), stdout })
     })
   })
 }
