@@ -50,7 +50,7 @@ export class UploadQueue {
   readonly limiter: BandwidthLimiter
   private readonly running = new Map<string, AbortController>()
   private watch: NetworkWatch | null = null
-  private readonly probes = new Map<string, { timer: NodeJS.Timeout; delay: number }>()
+  private readonly probes = new Map<string, NodeJS.Timeout>()
 
   constructor(db: Db, private readonly opts: QueueOptions) {
     this.store = new UploadStore(db)
@@ -78,7 +78,7 @@ export class UploadQueue {
   /** Stop probing (the host is closing). */
   stopWatching(): void {
     this.watch = null
-    for (const p of this.probes.values()) clearTimeout(p.timer)
+    for (const timer of this.probes.values()) clearTimeout(timer)
     this.probes.clear()
   }
 
@@ -96,7 +96,7 @@ export class UploadQueue {
       await this.run(job.id).catch(() => undefined)
     }, delay)
     timer.unref()
-    this.probes.set(job.id, { timer, delay })
+    this.probes.set(job.id, timer)
   }
 
   /** Queue a file. Its sha256 is taken from the scan when given, else computed now (streamed). */

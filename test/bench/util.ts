@@ -11,10 +11,9 @@ export interface Measured {
 }
 
 /** GNU time, if present, wraps a command to report its peak RSS (in KiB, on the last line of stderr). */
-function timed(cmd: string, args: string[]): { hasTime: boolean; cmd: string; args: string[]; peak(stderr: string): number | null } {
+function timed(cmd: string, args: string[]): { cmd: string; args: string[]; peak(stderr: string): number | null } {
   const hasTime = spawnSync('sh', ['-c', 'test -x /usr/bin/time']).status === 0
   return {
-    hasTime,
     cmd: hasTime ? '/usr/bin/time' : cmd,
     args: hasTime ? ['-f', '%M', cmd, ...args] : args,
     peak: (stderr) => (hasTime ? Number(stderr.trim().split('\n').at(-1)) / 1024 : null),
