@@ -6,11 +6,8 @@ import { inflateRawSync } from 'node:zlib'
 import { decompress as zstdDecompress } from 'fzstd'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
+import { compressedEntry, entryOffset, isCompressed, isZeroFlagged } from './entries'
 import { readQcow2 } from './header'
-
-const OFFSET_MASK = 0x00fffffffffffe00n
-const COMPRESSED = 1n << 62n
-const ZERO_FLAG = 1n
 
 export async function openQcow2Device(path: string): Promise<BlockDevice> {
   const info = await readQcow2(path)
@@ -44,13 +41,12 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
   async function readCluster(vcluster: number): Promise<Buffer | null> {
     const l1Index = Math.floor(vcluster / l2Entries)
     if (l1Index >= h.l1Size) return null
-    const l2Offset = Number(l1.readBigUInt64BE(l1Index * 8) & OFFSET_MASK)
+    const l2Offset = entryOffset(l1, l1Index * 8)
     if (!l2Offset) return null
     const table = await l2(l2Offset)
-    const entry = table.readBigUInt64BE((vcluster % l2Entries) * (extL2 ? 16 : 8))
-    if (entry & COMPRESSED) {
-      const hostOffset = Number(entry & ((1n << BigInt(compressedSizeBits)) - 1n))
-      const sectors = Number((entry >> BigInt(compressedSizeBits)) & ((1n << BigInt(62 - compressedSizeBits)) - 1n)) + 1
+    const at = (vcluster % l2Entries) * (extL2 ? 16 : 8)
+    if (isCompressed(table, at)) {
+      const { offset: hostOffset, sectors } = compressedEntry(table, at, compressedSizeBits)
       const len = Math.min(sectors * 512 - (hostOffset & 511), fileSize - hostOffset)
       const raw = await readAt(hostOffset, len)
       const out = info.facts.compressionType === 'zstd' ? Buffer.from(zstdDecompress(raw)) : inflateRawSync(raw, { finishFlush: 2 })
@@ -58,14 +54,11 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
       out.copy(c, 0, 0, Math.min(cs, out.length))
       return c
     }
-    if (!extL2 && entry & ZERO_FLAG) return null
-    const hostOffset = Number(entry & OFFSET_MASK)
+    if (!extL2 && isZeroFlagged(table, at)) return null
+    const hostOffset = entryOffset(table, at)
     if (!hostOffset) return null
-    if (extL2) {
-      // subcluster bitmap: allocated bits 0..31, zero bits 32..63; a fully-zero cluster reads as zeros
-      const bitmap = table.readBigUInt64BE((vcluster % l2Entries) * 16 + 8)
-      if ((bitmap >> 32n) === 0xffffffffn) return null
-    }
+    // extended L2's subcluster bitmap: allocated bits 0..31, zero bits 32..63; a fully-zero cluster reads as zeros
+    if (extL2 && table.readUInt32BE(at + 8) === 0xffffffff) return null
     return readAt(hostOffset, cs)
   }
 
@@ -73,12 +66,12 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
   async function plainOffset(vcluster: number): Promise<number> {
     const l1Index = Math.floor(vcluster / l2Entries)
     if (l1Index >= h.l1Size) return -1
-    const l2Offset = Number(l1.readBigUInt64BE(l1Index * 8) & OFFSET_MASK)
+    const l2Offset = entryOffset(l1, l1Index * 8)
     if (!l2Offset) return -1
     const table = await l2(l2Offset)
-    const entry = table.readBigUInt64BE((vcluster % l2Entries) * (extL2 ? 16 : 8))
-    if (extL2 || entry & COMPRESSED || entry & ZERO_FLAG) return -1
-    return Number(entry & OFFSET_MASK) || -1
+    const at = (vcluster % l2Entries) * 8
+    if (extL2 || isCompressed(table, at) || isZeroFlagged(table, at)) return -1
+    return entryOffset(table, at) || -1
   }
 
   /** Guest bytes [offset, offset + length) (clamped to the disk) into `out` from its start; returns the count. */
