@@ -2,10 +2,11 @@
 // ../shared/spec/cli.md (0 pass, 1 fail, 2 could not do the job: one line on stderr, a stack only with --debug).
 import { PreflightError, toErrorData } from '../../src-preload/errors'
 import { TOOL } from '../version'
-import { COMMANDS } from './commands'
+import { COMMAND_LOADERS, loadAllCommands } from './commands'
 import type { CliIO } from './io'
 
-function help(): string {
+async function help(): Promise<string> {
+  const COMMANDS = await loadAllCommands()
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return [
     `Preflight ${TOOL.version}: prepare cloud marketplace releases offline.`,
@@ -27,18 +28,19 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const args = argv.filter((a) => a !== '--debug')
   const [name, ...rest] = args
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(help())
+    io.stdout.write(await help())
     return name ? 0 : 2
   }
   if (name === '--version' || name === '-V') {
     io.stdout.write(`${TOOL.version}\n`)
     return 0
   }
-  const cmd = COMMANDS.find((c) => c.name === name)
-  if (!cmd) {
+  const load = Object.hasOwn(COMMAND_LOADERS, name) ? COMMAND_LOADERS[name] : undefined
+  if (!load) {
     io.stderr.write(`preflight: unknown command '${name}' (see preflight --help)\n`)
     return 2
   }
+  const cmd = await load()
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`Usage: ${cmd.usage}\n\n${cmd.summary}\n`)
     return 0
