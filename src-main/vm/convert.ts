@@ -4,9 +4,13 @@
 // clusters are left unallocated, the others written (optionally deflate-compressed) with one writev per
 // host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
 // disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name, its
-// data flushed to disk every 64 MiB as it goes, and verified while the rest is flushed: its header, L1 and L2
-// tables must be the ones built (so unwritten clusters read as zeros), and every run of data clusters, read
-// back through the qcow2 reader, must have the CRC-32 the source's bytes had. Only then is it renamed into place.
+// data flushed to disk every 64 MiB as it goes, and verified as it is written and at the end: each batch's
+// written bytes are read back from the file as soon as they are written and compared byte for byte with the
+// source bytes still in memory; at the end the header, L1 and L2 tables must read back as the ones built (so
+// unwritten clusters read as zeros), the metadata check must find no corruption or leak, and one data cluster
+// of every batch is read through the independent qcow2 reader and must have the CRC-32 the source's bytes had.
+// Only then is it renamed into place. (A second full pass over the data through the reader cost more than
+// the conversion itself; the byte-for-byte read-back covers every written byte.)
 // Written here because no maintained JavaScript qcow2 writer exists; the layout follows qemu's qcow2 spec.
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -17,6 +21,7 @@ import type { ProgressMeter } from '../tasks/progress'
 import { openRawDevice, type BlockDevice } from './block'
 import { openQcow2Device } from './qcow2/device'
 import { isImageFormat, openImageDevice } from './formats'
+import { checkQcow2 } from './qcow2/check'
 import { readQcow2 } from './qcow2/header'
 import { readHeadTail, kindFromBytes } from '../inspect/identify'
 
@@ -71,7 +76,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   const l1Offset = CS
   const rtOffset = (1 + l1Clusters) * CS
   const partial = join(dirname(output), `.${basename(output)}.partial-${process.pid}`)
-  const fh = await open(partial, 'w')
+  const fh = await open(partial, 'w+')
   const refcounts = new Uint16Array(maxHost + refBlocksMax + 1)
   const l2Tables = new Map<number, Buffer>()
   const l1 = Buffer.alloc(l1Clusters * CS)
@@ -80,26 +85,14 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     for (let c = Math.floor(offset / CS); c <= Math.floor((offset + length - 1) / CS); c++) refcounts[c]++
   }
   markRef(0, (1 + l1Clusters + rtClusters) * CS)
-  // CRC-32 of every run of consecutive data clusters within a batch (a "segment"), as read from the source,
-  // checked against the result read back: segStart/segLen in clusters, segCrc of their bytes
-  let segStart = new Float64Array(1024)
-  let segLen = new Uint32Array(1024)
-  let segCrc = new Uint32Array(1024)
-  let segments = 0
-  const addSegment = (start: number, len: number, crc: number) => {
-    if (segments === segStart.length) {
-      const [s0, l0, c0] = [segStart, segLen, segCrc]
-      ;[segStart, segLen, segCrc] = [new Float64Array(segments * 2), new Uint32Array(segments * 2), new Uint32Array(segments * 2)]
-      segStart.set(s0)
-      segLen.set(l0)
-      segCrc.set(c0)
-    }
-    segStart[segments] = start
-    segLen[segments] = len
-    segCrc[segments++] = crc
-  }
+  // one data cluster per batch, read back through the qcow2 reader at the end: its guest cluster and the CRC-32
+  // of its source bytes
+  const samples: Array<{ cluster: number; crc: number }> = []
+  // the first mismatch the read-back of a batch found (guest cluster), reported after the batch loop
+  let mismatch: number | null = null
   let dataClusters = 0
   const zero = Buffer.alloc(BATCH)
+  const back = Buffer.allocUnsafe(BATCH)
   let writing: Promise<void> = Promise.resolve()
   let syncing: Promise<void> | null = null
   let syncedTo = 0
@@ -130,6 +123,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       const data = await pending
       if (!data) break
       await writing // frees the other buffer (batch b-1)
+      if (mismatch !== null) break
       pending = readBatch(b + 1)
       pending.catch(() => undefined)
       const first = (b * BATCH) / CS
@@ -160,13 +154,15 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
         c = e
       }
       // writes: host-contiguous pieces are gathered and written with one writev each
-      const groups: Array<{ at: number; bufs: Buffer[]; len: number }> = []
-      const put = (at: number, buf: Buffer) => {
+      // each piece with the guest cluster it starts at (for the read-back's message)
+      const groups: Array<{ at: number; bufs: Buffer[]; firsts: number[]; len: number }> = []
+      const put = (at: number, buf: Buffer, guest: number) => {
         const g = groups[groups.length - 1]
         if (g && g.at + g.len === at) {
           g.bufs.push(buf)
+          g.firsts.push(guest)
           g.len += buf.length
-        } else groups.push({ at, bufs: [buf], len: buf.length })
+        } else groups.push({ at, bufs: [buf], firsts: [guest], len: buf.length })
       }
       for (let c = 0; c < clusters; ) {
         if (!kind[c]) {
@@ -177,7 +173,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
         while (e < clusters && kind[e]) e++
         const from = c * CS
         const to = Math.min(data.length, e * CS)
-        addSegment(first + c, e - c, crc32(data.subarray(from, to)))
+        if (!samples.length || samples[samples.length - 1].cluster < first) samples.push({ cluster: first + c, crc: crc32(data.subarray(from, Math.min(to, from + CS))) })
         dataClusters += e - c
         let runFrom = -1
         for (let k = c; k < e; k++) {
@@ -185,10 +181,10 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
           const slice = data.subarray(k * CS, Math.min(data.length, (k + 1) * CS))
           const packed = opts.compress ? deflateRawSync(slice.length === CS ? slice : Buffer.concat([slice, zero.subarray(0, CS - slice.length)]), { level: 6 }) : null
           if (packed && packed.length < CS - 512) {
-            if (runFrom >= 0) put(next - (k - runFrom) * CS, data.subarray(runFrom * CS, k * CS))
+            if (runFrom >= 0) put(next - (k - runFrom) * CS, data.subarray(runFrom * CS, k * CS), first + runFrom)
             runFrom = -1
             const offset = next
-            put(offset, packed)
+            put(offset, packed, v)
             next += packed.length
             markRef(offset, packed.length)
             const sectors = Math.floor((offset + packed.length - 1) / 512) - Math.floor(offset / 512) + 1
@@ -205,7 +201,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
           next += CS
         }
         // the last cluster of the disk may be partial: its run is written short (the file is padded at the end)
-        if (runFrom >= 0) put(next - (e - runFrom) * CS, data.subarray(runFrom * CS, to))
+        if (runFrom >= 0) put(next - (e - runFrom) * CS, data.subarray(runFrom * CS, to), first + runFrom)
         c = e
       }
       writing = (async () => {
@@ -226,6 +222,22 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
             written += bytesWritten
           }
         }
+        // read back what this batch wrote, compared byte for byte with the source bytes (still in memory)
+        for (const g of groups) {
+          for (let got = 0; got < g.len; ) {
+            const { bytesRead } = await fh.read(back, got, g.len - got, g.at + got)
+            if (bytesRead === 0) break
+            got += bytesRead
+          }
+          let o = 0
+          for (let i = 0; i < g.bufs.length && mismatch === null; o += g.bufs[i++].length) {
+            const piece = g.bufs[i]
+            if (piece.equals(back.subarray(o, o + piece.length))) continue
+            let k = 0
+            while (k + CS < piece.length && piece.subarray(k, k + CS).equals(back.subarray(o + k, o + k + CS))) k += CS
+            mismatch = g.firsts[i] + k / CS
+          }
+        }
       })()
       writing.catch(() => undefined)
       // the written data is flushed to disk as it goes (one flush at a time), so the final one is short
@@ -242,6 +254,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     await syncing
     // an error reported to one flush is not reported again to the next
     if (syncError) throw syncError
+    if (mismatch !== null) throw new PreflightError('internal', `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`)
     // L2 tables and L1
     next = Math.ceil(next / CS) * CS
     for (const [l1i, l2] of [...l2Tables.entries()].sort((a, b) => a[0] - b[0])) {
@@ -314,10 +327,11 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   return { output, virtualSize: size, dataClusters, fileSize, verified: true }
 
   /**
-   * Read the written image back. Its header, L1 table and every L2 table must be the ones built here, so the
-   * guest clusters that were not written (zero L2 entry, or no L2 table) read as zeros without reading them;
-   * every segment of data clusters is read through the qcow2 reader (neighbouring segments in one read) and
-   * its CRC-32 compared with the source's. Returns what differs, or null.
+   * Read the written image's structure back (the data was compared as it was written). Its header, L1 table
+   * and every L2 table must be the ones built here, so the guest clusters that were not written (zero L2 entry,
+   * or no L2 table) read as zeros without reading them; the metadata check must count no corruption and no
+   * leak; the sampled data clusters, read through the qcow2 reader, must have their source's CRC-32. Returns
+   * what differs, or null.
    */
   async function verify(): Promise<string | null> {
     const info = await readQcow2(partial)
@@ -343,45 +357,18 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     } finally {
       await tf.close()
     }
-    // spans to read: one read covers the following segments while the gaps are small and the span within BATCH
-    const spans: Array<[number, number]> = []
-    for (let s = 0; s < segments; ) {
-      let e = s + 1
-      while (e < segments && segStart[e] - (segStart[e - 1] + segLen[e - 1]) <= 4 && segStart[e] + segLen[e] - segStart[s] <= BATCH / CS) e++
-      spans.push([s, e])
-      s = e
-    }
-    // read through the qcow2 reader into two reused buffers (reading into fresh memory each time costs more
-    // than the reading itself), the next span read while this one's CRCs are computed
-    const into = [Buffer.allocUnsafe(BATCH), Buffer.allocUnsafe(BATCH)]
-    const check = await openQcow2Device(partial)
-    let pending: Promise<Buffer> | null = null
+    const check = await checkQcow2(partial, { info, signal: opts.signal })
+    if (check.corruptions || check.leaks) return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`
+    const reader = await openQcow2Device(partial)
     try {
-      const readSpan = (i: number): Promise<Buffer> | null => {
-        if (i >= spans.length) return null
-        const [s, e] = spans[i]
-        const at = segStart[s] * CS
-        const n = (segStart[e - 1] + segLen[e - 1]) * CS - at
-        const p = check.readInto ? check.readInto(into[i % 2], at, n).then((got) => into[i % 2].subarray(0, got)) : check.read(at, n)
-        p.catch(() => undefined)
-        return p
-      }
-      pending = readSpan(0)
-      for (let i = 0; i < spans.length; i++) {
-        throwIfCancelled(opts.signal)
-        const back: Buffer = await pending!
-        pending = readSpan(i + 1)
-        const [s, e] = spans[i]
-        const from = segStart[s]
-        for (let k = s; k < e; k++) {
-          const a = (segStart[k] - from) * CS
-          if (crc32(back.subarray(a, Math.min(back.length, a + segLen[k] * CS))) !== segCrc[k]) return segLen[k] === 1 ? `guest cluster ${segStart[k]}` : `guest clusters ${segStart[k]}–${segStart[k] + segLen[k] - 1}`
-        }
-        opts.meter?.update('verifying', Math.min(size, from * CS + back.length), size)
+      const cluster = Buffer.allocUnsafe(CS)
+      for (const [i, sample] of samples.entries()) {
+        if (i % 64 === 0) throwIfCancelled(opts.signal)
+        const n = await reader.readInto!(cluster, sample.cluster * CS, CS)
+        if (crc32(cluster.subarray(0, n)) !== sample.crc) return `guest cluster ${sample.cluster}`
       }
     } finally {
-      await pending?.catch(() => undefined)
-      await check.close()
+      await reader.close()
     }
     return null
   }
