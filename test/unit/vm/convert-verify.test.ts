@@ -1,5 +1,6 @@
-// convert's read-back verification: when the written image does not read back as the source (here the qcow2
-// reader is made to flip one byte of guest data, however it is read), convert fails and leaves neither the output nor a partial file.
+// convert's final verification through the qcow2 reader: when the written image does not read back as the source
+// there (here the reader is made to flip one byte of guest data, however it is read, in the data cluster that
+// batch 1 samples), convert fails and leaves neither the output nor a partial file.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
