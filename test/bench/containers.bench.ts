@@ -74,28 +74,48 @@ const bundle = join(tmp, 'images.tar')
 execFileSync('tar', ['-cf', bundle, '-C', tmp, 'web.tar', 'api.tar'])
 const size = statSync(bundle).size
 console.log(`bundle: ${(size / 1024 ** 3).toFixed(2)} GiB, 2 images × ${LAYERS} gzip layers (${(layerBytes / MiB).toFixed(0)} MiB each unpacked)`)
+/** Best of `runs` measurements (this machine's wall times vary by tens of percent from run to run). */
+function best(runs: number, run: () => Measured): Measured {
+  let b: Measured | null = null
+  for (let i = 0; i < runs; i++) {
+    const m = run()
+    if (!b || m.seconds < b.seconds) b = m
+  }
+  return b!
+}
+
 try {
   shell(`cat '${bundle}' ${blobs.map((x) => `'${x}'`).join(' ')} > /dev/null`)
-  const base = measure('sha256sum', blobs)
-  const scan = measure(...preflight(['scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet']), { env })
+  const base = best(3, () => measure('sha256sum', blobs))
+  const scan = best(3, () => measure(...preflight(['scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet']), { env }))
   const report = JSON.parse(scan.stdout)
   if (report.verdict !== 'pass') throw new Error(`the bundle does not pass: ${JSON.stringify(report.findings.filter((f: { severity: string }) => f.severity === 'blocker'))}`)
   const images = report.facts.containers.images as Array<{ layerSizes: Array<{ uncompressed: number | null }> }>
   if (images.length !== 2 || images.some((i) => i.layerSizes.some((l) => l.uncompressed === null))) throw new Error('image facts incomplete')
-  ratio('validate: scan wall time (s)', scan.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
+  ratio('validate: scan wall time (s, best of 3)', scan.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
   console.log(`  peak RSS: ${rss(scan)}`)
-  const ins = measure(...preflight(['inspect', bundle, '--format', 'json', '--quiet']), { env })
+  const ins = best(3, () => measure(...preflight(['inspect', bundle, '--format', 'json', '--quiet']), { env }))
   if ((JSON.parse(ins.stdout).images as unknown[]).length !== 2) throw new Error('inspect found no images')
-  ratio('validate: inspect wall time (s)', ins.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
+  ratio('validate: inspect wall time (s, best of 3)', ins.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
   console.log(`  peak RSS: ${rss(ins)}`)
 
+  // both writers start with no dirty pages left by an earlier write (the kernel's writeback of one would
+  // otherwise slow the next down), and their output is removed before the next run
   const tarOut = join(tmp, 'tar-out.tar')
-  const baseTar = measure('tar', ['-cf', tarOut, '-C', tmp, 'web.tar', 'api.tar'])
-  rmSync(tarOut, { force: true })
   const out = join(tmp, 'repacked.tar')
-  const rep = measure(...preflight(['repack', a, b, '--output', out, '--quiet']), { env })
+  const baseTar = best(3, () => {
+    rmSync(tarOut, { force: true })
+    shell('sync')
+    return measure('tar', ['-cf', tarOut, '-C', tmp, 'web.tar', 'api.tar'])
+  })
+  rmSync(tarOut, { force: true })
+  const rep = best(3, () => {
+    rmSync(out, { force: true })
+    shell('sync')
+    return measure(...preflight(['repack', a, b, '--output', out, '--quiet']), { env })
+  })
   if (!/ pass$/m.test(rep.stdout)) throw new Error(`repack: ${rep.stdout}`)
-  ratio('repack wall time (s)', rep.seconds, baseTar.seconds, 'tar -cf', '<= 1.5')
+  ratio('repack wall time (s, best of 3)', rep.seconds, baseTar.seconds, 'tar -cf', '<= 1.5')
   console.log(`  peak RSS: ${rss(rep)}; throughput ${(size / MiB / rep.seconds).toFixed(0)} MiB/s vs tar -cf ${(size / MiB / baseTar.seconds).toFixed(0)} MiB/s`)
 } finally {
   rmSync(bundle, { force: true })
