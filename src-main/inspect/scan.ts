@@ -3,7 +3,7 @@
 // pass; a zip needs random access, so it is hashed in one sequential read and walked through yauzl — let
 // every scanner see every entry, and assemble the report.
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadAheadStream } from '../walk/read-ahead'
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { Transform } from 'node:stream'
@@ -87,8 +87,8 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
         cb(null, chunk)
       },
     })
-    const source = createReadStream(abs, { highWaterMark: 1024 * 1024 })
-    source.on('error', (e) => tee.destroy(e))
+    const source = createReadAheadStream(abs)
+    source.on('error', (e: Error) => tee.destroy(e))
     try {
       await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
       // the walk may stop early (a bomb): finish the hash over the rest of the file
