@@ -1,5 +1,6 @@
-// Convert a disk image (raw, vmdk sparse/streamOptimized, vhd fixed/dynamic, vdi dynamic/static, or qcow2 —
-// compacting it) into a compact qcow2 v3: guest data is read once in order, in 4 MiB batches (the next one
+// Convert a disk image (raw, vmdk sparse/streamOptimized, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
+// dynamic/static, qed without a backing file, or qcow2 — compacting it) into a compact qcow2 v3: guest data is
+// read once in order, in 4 MiB batches (the next one
 // read while this one is examined and written; raw and qcow2 sources read into two reused buffers), all-zero
 // clusters are left unallocated, the others written (optionally deflate-compressed) with one writev per
 // host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
@@ -59,7 +60,7 @@ async function openSource(path: string): Promise<BlockDevice> {
   }
   if (kind === 'unknown' || kind === 'iso') return openRawDevice(path)
   if (isImageFormat(kind)) return openImageDevice(path, kind)
-  throw new PreflightError('invalid-input', `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd and vdi images`)
+  throw new PreflightError('invalid-input', `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd, vhdx, vdi and qed images`)
 }
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {

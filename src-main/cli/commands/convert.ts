@@ -1,4 +1,4 @@
-// `preflight convert <raw|qcow2|vmdk|vhd|vdi> --output x.qcow2 [--compress]`: a compact qcow2 v3 (zero clusters skipped),
+// `preflight convert <raw|qcow2|vmdk|vhd|vhdx|vdi|qed> --output x.qcow2 [--compress]`: a compact qcow2 v3 (zero clusters skipped),
 // verified before it replaces anything.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -8,7 +8,7 @@ import { formatBytes, stderrProgress, usageError, type CliCommand } from '../io'
 
 export const convertCommand: CliCommand = {
   name: 'convert',
-  summary: 'write a compact, verified qcow2 v3 from a raw, qcow2, vmdk, vhd or vdi disk image',
+  summary: 'write a compact, verified qcow2 v3 from a raw, qcow2, vmdk, vhd, vhdx, vdi or qed disk image',
   usage: 'preflight convert <image> --output <name>.qcow2 [--compress] [--quiet]',
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, compress: { type: 'boolean', short: 'c' }, quiet: { type: 'boolean', short: 'q' } } })

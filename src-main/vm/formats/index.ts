@@ -1,6 +1,7 @@
 // One entry point for the disk image formats other than qcow2: facts (format, subformat, virtual and allocated
 // size, parent) for inspect and scan, and a read-only BlockDevice for convert and the guest reader where the
-// format's data can be read here (vmdk sparse/streamOptimized, vhd fixed/dynamic, vdi dynamic/static, raw).
+// format's data can be read here (vmdk sparse/streamOptimized, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
+// dynamic/static, qed without a backing file, raw).
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { PreflightError } from '../../../src-preload/errors'
@@ -8,9 +9,9 @@ import { openRawDevice, type BlockDevice } from '../block'
 import { ImageInvalid, type ImageFacts, type ImageFormat } from './common'
 import { openVdiDevice, readVdi } from './vdi'
 import { openVhdDevice, readVhd } from './vhd'
-import { readVhdx } from './vhdx'
+import { openVhdxDevice, readVhdx } from './vhdx'
 import { openVmdkDevice, readVmdk } from './vmdk'
-import { readQed } from './qed'
+import { openQedDevice, readQed } from './qed'
 
 export { ImageInvalid, type ImageFacts, type ImageFormat }
 
@@ -43,16 +44,18 @@ export async function readImage(path: string, format: ImageFormat): Promise<{ fa
 /** Guest data of an image as a device; a clear 'invalid-input' error for formats and variants not read here. */
 export async function openImageDevice(path: string, format: ImageFormat): Promise<BlockDevice> {
   const name = basename(path)
-  if (format === 'vhdx' || format === 'qed')
-    throw new PreflightError('invalid-input', `${name} is ${format === 'vhdx' ? 'VHDX' : 'QED'}: Preflight does not read its guest data; convert it first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2`)
   try {
     switch (format) {
       case 'vmdk':
         return await openVmdkDevice(path)
       case 'vhd':
         return await openVhdDevice(path)
+      case 'vhdx':
+        return await openVhdxDevice(path, name)
       case 'vdi':
         return await openVdiDevice(path)
+      case 'qed':
+        return await openQedDevice(path, name)
       case 'raw':
         return await openRawDevice(path)
     }

@@ -2,7 +2,10 @@
 // subformat and virtual size that `qemu-img info --output=json` reports, field by field; scans give
 // image.format-unsupported where the profile refuses the format; damaged headers give image.invalid, never a
 // throw; and convert of vmdk/vhd/vdi images made by `qemu-img convert` from a raw disk written by qemu-io
-// gives a qcow2 that `qemu-img compare` finds identical to the raw disk and `qemu-img check` finds clean.
+// gives a qcow2 that `qemu-img compare` finds identical to the raw disk and `qemu-img check` finds clean. VHDX
+// (fixed, dynamic) and QED images written in place by qemu-io read byte for byte as `qemu-img convert -O raw`
+// reads them, convert to a clean identical qcow2, and report the allocated size qemu's map gives; differencing
+// VHDX, VHDX with a non-empty log and QED with a backing file are refused with the qemu-img command to use.
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { inspectPackage } from '../../../src-main/inspect/inspect'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { convertToQcow2 } from '../../../src-main/vm/convert'
-import { readImage, type ImageFacts, type ImageFormat } from '../../../src-main/vm/formats'
+import { openImageDevice, readImage, type ImageFacts, type ImageFormat } from '../../../src-main/vm/formats'
 
 let dir: string
 const img = (name: string) => join(dir, name)
@@ -67,17 +70,19 @@ describe('image formats: facts agree with qemu-img info', () => {
         if (q['format-specific']?.type === 'vmdk') expect(image.subformat).toBe(q['format-specific'].data['create-type'])
         if (image.clusterSize !== null && q['cluster-size'] !== undefined && format !== 'vhdx') expect(image.clusterSize).toBe(q['cluster-size'])
         expect(image.parent).toBeNull()
-        if (['vmdk', 'vhd', 'vdi'].includes(format) && !file.includes('flat') && !file.includes('split')) expect(image.allocatedSize).toBe(subformat === 'fixed' || subformat === 'static' ? image.virtualSize : 0)
+        // (qemu-img writes a fixed vhdx's blocks as ZERO blocks until they are written: nothing is allocated yet)
+        if (['vmdk', 'vhd', 'vdi', 'vhdx', 'qed'].includes(format) && !file.includes('flat') && !file.includes('split')) expect(image.allocatedSize).toBe((subformat === 'fixed' && format !== 'vhdx') || subformat === 'static' ? image.virtualSize : 0)
       })
     }
   }
 
-  it('allocated size counts written blocks (vmdk grains, vhd blocks, vdi blocks)', async () => {
+  it('allocated size counts written blocks (vmdk grains, vhd blocks, vdi blocks, vhdx blocks, qed clusters)', async () => {
     const raw = img('alloc.raw')
     qemu('create', '-q', '-f', 'raw', raw, '64M')
     execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x5a 0 3M', '-c', 'write -P 0x11 40M 4k', raw], { stdio: 'ignore' })
-    const expected: Record<string, number> = { vmdk: 3 * 1024 * 1024 + 65536, vpc: 3 * 2 * 1024 * 1024, vdi: 4 * 1024 * 1024 }
-    for (const [fmt, ours] of [['vmdk', 'vmdk'], ['vpc', 'vhd'], ['vdi', 'vdi']] as const) {
+    // vhdx (default 8 MiB blocks for 64M): blocks 0 and 5; qed (64 KiB clusters): 48 + 1
+    const expected: Record<string, number> = { vmdk: 3 * 1024 * 1024 + 65536, vpc: 3 * 2 * 1024 * 1024, vdi: 4 * 1024 * 1024, vhdx: 2 * 8 * 1024 * 1024, qed: 49 * 65536 }
+    for (const [fmt, ours] of [['vmdk', 'vmdk'], ['vpc', 'vhd'], ['vdi', 'vdi'], ['vhdx', 'vhdx'], ['qed', 'qed']] as const) {
       const out = img(`alloc.${ours}`)
       qemu('convert', '-O', fmt, raw, out)
       const { facts } = await readImage(out, ours)
@@ -145,7 +150,7 @@ describe('image formats: scan rules', () => {
       expect(r.findings.map((f) => f.rule)).toContain('image.invalid')
       const i = await inspectPackage(p)
       if (i.kind === from.split('.')[1]) expect(i.image === null || (i.imageProblems as string[] | undefined)?.length).toBeTruthy()
-      if (!['vmdk', 'vhd', 'vdi'].includes(from.split('.')[1]) || what.includes('truncated')) return
+      if (what.includes('truncated')) return
       await expect(convertToQcow2(p, `${p}.qcow2`)).rejects.toThrow(/not a usable|outside|out of range/)
     })
   }
@@ -214,9 +219,7 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     await expect(convertToQcow2(src, img('bad-grain.qcow2'))).rejects.toThrow(/outside the file/)
   })
 
-  it('refuses vhdx, qed, descriptor vmdk and differencing vhd with a message naming the format and the fix', async () => {
-    await expect(convertToQcow2(img('dynamic.vhdx'), img('x1.qcow2'))).rejects.toThrow(/VHDX.*qemu-img convert -O qcow2/)
-    await expect(convertToQcow2(img('disk.qed'), img('x2.qcow2'))).rejects.toThrow(/QED.*qemu-img convert -O qcow2/)
+  it('refuses descriptor vmdk and differencing vhd with a message naming the format and the fix', async () => {
     await expect(convertToQcow2(img('flat.vmdk'), img('x3.qcow2'))).rejects.toThrow(/descriptor file \(monolithicFlat\).*qemu-img convert/)
     // qemu-img cannot create a differencing vhd: mark a dynamic one as differencing (disk type 4) in both footers
     writeFileSync(img('diff.vhd'), readFileSync(img('dynamic.vhd')))
@@ -224,5 +227,146 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     patch(img('diff.vhd'), statSync(img('diff.vhd')).size - 512 + 60, Buffer.from([0, 0, 0, 4]))
     expect((await scanPackage(img('diff.vhd'), { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.backing-file')
     await expect(convertToQcow2(img('diff.vhd'), img('x4.qcow2'))).rejects.toThrow(/differencing disk.*qemu-img convert/)
+  })
+})
+
+describe('read and convert vhdx and qed written in place by qemu-io', () => {
+  const MiB = 1024 * 1024
+  // not a multiple of any block or cluster size; the writes cross 1 MiB, 8 MiB and 64 KiB boundaries
+  const size = 40 * MiB + 7 * 512
+  const writes: Array<[number, number, number]> = [
+    [0x11, 0, MiB],
+    [0x22, 5 * MiB, 64 * 1024],
+    [0x33, 8 * MiB - 2048, 4096],
+    [0x44, 17 * MiB + 1000 * 512, 3 * 1024],
+    [0x55, 24 * MiB - 64 * 1024 - 512, 128 * 1024 + 1024],
+    [0x66, size - 512, 512],
+  ]
+  const variants: Array<[string, string[], 'vhdx' | 'qed']> = [
+    ['dyn-1M.vhdx', ['-o', 'block_size=1M'], 'vhdx'],
+    ['dyn-default.vhdx', [], 'vhdx'],
+    ['fixed.vhdx', ['-o', 'subformat=fixed'], 'vhdx'],
+    ['fixed-present.vhdx', ['-o', 'subformat=fixed,block_state_zero=off'], 'vhdx'],
+    ['c64k.qed', [], 'qed'],
+    ['c4k.qed', ['-o', 'cluster_size=4k'], 'qed'],
+  ]
+
+  /** Sum of the `"data": true` extents of `qemu-img map`. */
+  function mappedData(path: string, format: string): number {
+    const map = JSON.parse(execFileSync('qemu-img', ['map', '--output=json', '-f', format, path], { encoding: 'utf8' })) as Array<{ length: number; data: boolean }>
+    return map.filter((e) => e.data).reduce((s, e) => s + e.length, 0)
+  }
+
+  for (const [name, opts, format] of variants) {
+    it(name, async () => {
+      const src = img(`w-${name}`)
+      qemu('create', '-q', '-f', format, ...opts, src, String(size))
+      const cmds = writes.flatMap(([p, off, len]) => ['-c', `write -P ${p} ${off} ${len}`])
+      if (format === 'qed') cmds.push('-c', `write -z ${30 * MiB} 64k`, '-c', `write -z 0 64k`) // zero clusters (offset 1), one over data
+      execFileSync('qemu-io', ['-f', format, ...cmds, src], { stdio: 'ignore' })
+      const raw = img(`w-${name}.raw`)
+      qemu('convert', '-f', format, '-O', 'raw', src, raw)
+      const expected = readFileSync(raw)
+
+      // the device reads what qemu reads, in odd-sized pieces across block boundaries
+      const dev = await openImageDevice(src, format)
+      try {
+        expect(dev.size).toBe(size)
+        const piece = 3 * MiB + 4096 + 512
+        for (let at = 0; at < size; at += piece) {
+          const got = await dev.read(at, piece)
+          expect(got.equals(expected.subarray(at, at + piece)), `bytes at ${at}`).toBe(true)
+        }
+      } finally {
+        await dev.close()
+      }
+
+      // the allocated size: qemu's map for qed; vhdx has no block status in qemu (its map says all data), so
+      // count the blocks the writes touched (a fixed vhdx made with block_state_zero=off has all of them); the
+      // last, partial block counts its guest bytes only, as qemu's map does
+      const { facts } = await readImage(src, format)
+      if (format === 'qed') expect(facts.allocatedSize).toBe(mappedData(src, 'qed'))
+      else if (name === 'fixed-present.vhdx') expect(facts.allocatedSize).toBe(size)
+      else {
+        const bs = facts.clusterSize!
+        const blocks = new Set(writes.flatMap(([, off, len]) => Array.from({ length: Math.floor((off + len - 1) / bs) - Math.floor(off / bs) + 1 }, (_, k) => Math.floor(off / bs) + k)))
+        expect(facts.allocatedSize).toBe([...blocks].reduce((sum, b) => sum + Math.min(bs, size - b * bs), 0))
+      }
+      expect(facts.parent).toBeNull()
+      const inspected = (await inspectPackage(src)).image as ImageFacts
+      expect(inspected.allocatedSize).toBe(facts.allocatedSize)
+
+      const out = img(`w-${name}.qcow2`)
+      const r = await convertToQcow2(src, out)
+      expect(r.virtualSize).toBe(size)
+      execFileSync('qemu-img', ['compare', '-q', '-f', format, '-F', 'qcow2', src, out])
+      execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', raw, out])
+      const check = JSON.parse(execFileSync('qemu-img', ['check', '--output=json', out], { encoding: 'utf8' }))
+      expect(check).toMatchObject({ 'check-errors': 0 })
+      expect(check.corruptions ?? 0).toBe(0)
+      expect(check.leaks ?? 0).toBe(0)
+    })
+  }
+
+  it('refuses a qed with a backing file, and a vhdx with a parent or a non-empty log, naming the qemu-img command', async () => {
+    qemu('create', '-q', '-f', 'qed', img('base2.qed'), '8M')
+    qemu('create', '-q', '-f', 'qed', '-b', img('base2.qed'), '-F', 'qed', img('child2.qed'))
+    await expect(convertToQcow2(img('child2.qed'), img('y1.qcow2'))).rejects.toThrow(/QED image has a backing file.*qemu-img convert -O qcow2/)
+    await expect(openImageDevice(img('child2.qed'), 'qed')).rejects.toThrow(/backing file/)
+
+    // qemu-img cannot create a differencing vhdx: set the has-parent flag in the file parameters item
+    const parent = img('parent-flag.vhdx')
+    writeFileSync(parent, readFileSync(img('dynamic.vhdx')))
+    const b = readFileSync(parent)
+    const metaStart = b.indexOf(Buffer.from('metadata'))
+    const entry = b.indexOf(Buffer.from('3767a1ca36fa434db3b633f0aa44e76b', 'hex'), metaStart)
+    const flagsAt = metaStart + b.readUInt32LE(entry + 16) + 4
+    patch(parent, flagsAt, Buffer.from([b[flagsAt] | 2]))
+    expect((await readImage(parent, 'vhdx')).facts.subformat).toBe('differencing')
+    await expect(convertToQcow2(parent, img('y2.qcow2'))).rejects.toThrow(/VHDX is a differencing disk.*qemu-img convert -O qcow2/)
+
+    // a log GUID in both headers: the log must be replayed first
+    const log = img('log.vhdx')
+    writeFileSync(log, readFileSync(img('dynamic.vhdx')))
+    for (const at of [64 * 1024, 128 * 1024]) patch(log, at + 48, Buffer.alloc(16, 0x5a))
+    expect((await readImage(log, 'vhdx')).problems.join()).toMatch(/log is not empty/)
+    await expect(convertToQcow2(log, img('y3.qcow2'))).rejects.toThrow(/VHDX has a non-empty log.*qemu-img check -r all.*qemu-img convert -O qcow2/)
+  })
+
+  it('a vhdx BAT entry or a qed L2 entry pointing past the end of the file is an error, not a crash', async () => {
+    const vhdx = img('bad-bat.vhdx')
+    qemu('create', '-q', '-f', 'vhdx', '-o', 'block_size=1M', vhdx, '8M')
+    execFileSync('qemu-io', ['-f', 'vhdx', '-c', 'write -P 0x11 0 64k', vhdx], { stdio: 'ignore' })
+    const b = readFileSync(vhdx)
+    const regions = 192 * 1024
+    let bat = -1
+    for (let i = 0; i < b.readUInt32LE(regions + 8); i++) {
+      const e = regions + 16 + i * 32
+      if (b.toString('hex', e, e + 16) === '6677c22d23f600429d64115e9bfd4a08') bat = Number(b.readBigUInt64LE(e + 16))
+    }
+    expect(bat).toBeGreaterThan(0)
+    expect(b[bat] & 7).toBe(6) // block 0 is fully present
+    const entry = Buffer.alloc(8)
+    entry.writeBigUInt64LE((1n << 20n << 20n) | 6n) // 1 TiB
+    patch(vhdx, bat, entry)
+    await expect(convertToQcow2(vhdx, img('bad-bat.qcow2'))).rejects.toThrow(/not a usable vhdx image: payload block 0 .* lies outside the file/)
+    expect((await scanPackage(vhdx, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.invalid')
+
+    const qed = img('bad-l2.qed')
+    qemu('create', '-q', '-f', 'qed', qed, '8M')
+    execFileSync('qemu-io', ['-f', 'qed', '-c', 'write -P 0x11 0 64k', qed], { stdio: 'ignore' })
+    const q = readFileSync(qed)
+    const l2 = Number(q.readBigUInt64LE(Number(q.readBigUInt64LE(40))))
+    expect(l2).toBeGreaterThan(0)
+    const far = Buffer.alloc(8)
+    far.writeBigUInt64LE(1n << 40n)
+    patch(qed, l2, far)
+    await expect(convertToQcow2(qed, img('bad-l2.qcow2'))).rejects.toThrow(/not a usable qed image: cluster 0 .* lies outside the file/)
+    expect((await scanPackage(qed, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.invalid')
+    // an L1 entry that is not cluster-aligned
+    const l1 = img('bad-l1.qed')
+    writeFileSync(l1, q)
+    patch(l1, Number(q.readBigUInt64LE(40)), Buffer.from([0x08]))
+    await expect(convertToQcow2(l1, img('bad-l1.qcow2'))).rejects.toThrow(/not a usable qed image: L1 entry 0/)
   })
 })
