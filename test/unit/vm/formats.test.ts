@@ -7,7 +7,7 @@
 // reads them, convert to a clean identical qcow2, and report the allocated size qemu's map gives; differencing
 // VHDX, VHDX with a non-empty log and QED with a backing file are refused with the qemu-img command to use.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { inspectPackage } from '../../../src-main/inspect/inspect'
@@ -307,6 +307,28 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
       expect(check.leaks ?? 0).toBe(0)
     })
   }
+
+  it('vhdx past a chunk: payload blocks after the 4096th skip the sector-bitmap entry in the BAT', async () => {
+    // 1 MiB blocks, 512-byte sectors: chunk ratio 4096, so block 4096 is BAT entry 4097 (qemu 7.2 makes 512-byte sectors only)
+    const src = img('chunks.vhdx')
+    qemu('create', '-q', '-f', 'vhdx', '-o', 'block_size=1M', src, '10G')
+    execFileSync('qemu-io', ['-f', 'vhdx', '-c', `write -P 0x21 ${4095 * MiB - 512} ${2 * MiB}`, '-c', `write -P 0x22 ${9 * 1024 * MiB} 64k`, src], { stdio: 'ignore' })
+    const raw = img('chunks.raw')
+    qemu('convert', '-f', 'vhdx', '-O', 'raw', src, raw)
+    const fd = openSync(raw, 'r')
+    const dev = await openImageDevice(src, 'vhdx')
+    try {
+      for (const at of [4094 * MiB, 4095 * MiB, 4096 * MiB, 4097 * MiB, 9 * 1024 * MiB - 4096]) {
+        const want = Buffer.alloc(MiB + 8192)
+        readSync(fd, want, 0, want.length, at)
+        expect((await dev.read(at, want.length)).equals(want), `bytes at ${at}`).toBe(true)
+      }
+    } finally {
+      closeSync(fd)
+      await dev.close()
+    }
+    expect((await readImage(src, 'vhdx')).facts.allocatedSize).toBe(4 * MiB) // blocks 4094, 4095, 4096, 9216
+  })
 
   it('refuses a qed with a backing file, and a vhdx with a parent or a non-empty log, naming the qemu-img command', async () => {
     qemu('create', '-q', '-f', 'qed', img('base2.qed'), '8M')
