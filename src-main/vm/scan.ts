@@ -75,7 +75,7 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
 
 const SCP_OS: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
 
-/** Read the guest of a raw, qcow2, vmdk, vhd or vdi image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
+/** Read the guest of a raw, qcow2, vmdk, vhd, vdi, vhdx or qed image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
 export async function readGuest(path: string, kind: PackageKind, opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal; attrs?: Record<string, unknown> }): Promise<GuestScan | null> {
   let dev: BlockDevice
   try {
@@ -84,7 +84,7 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
       if (q.backingFile !== null || q.problems.length) return null
       dev = await openQcow2Device(path)
     } else if (kind === 'raw') dev = await openRawDevice(path)
-    else if (kind === 'vmdk' || kind === 'vhd' || kind === 'vdi') dev = await openImageDevice(path, kind)
+    else if (kind === 'vmdk' || kind === 'vhd' || kind === 'vdi' || kind === 'vhdx' || kind === 'qed') dev = await openImageDevice(path, kind)
     else return null
   } catch {
     return null

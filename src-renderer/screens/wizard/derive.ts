@@ -47,7 +47,7 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
     }
   }
   if (pkg?.name) {
-    const base = pkg.name.replace(/\.(tar\.gz|tgz|tar|zip|qcow2|vmdk|vhdx?|vdi|img|raw|iso)$/i, '')
+    const base = pkg.name.replace(/\.(tar\.gz|tgz|tar|zip|qcow2|vmdk|vhdx?|vdi|qed|img|raw|iso)$/i, '')
     if (profile === 'scp-image') put('attrs.name', base.replace(/[^A-Za-z0-9 _-]+/g, '_').slice(0, 255))
     if (profile === 'koogallery-image') put('attrs.name', base.replace(/[^A-Za-z0-9\-._ ]+/g, '_').slice(0, 128))
   }

@@ -1,7 +1,7 @@
 // Guest inspection on images built here without root: `mkfs.ext4 -d` filesystems wrapped in MBR and GPT
 // partition tables, as raw and as qcow2 (plain and compressed, via qemu-img): OS detection, the hygiene
 // findings, guest files reaching the malware and component scanners, directory listings equal to debugfs',
-// and a damaged filesystem reported, never hanging.
+// the same guest read from vmdk, vhd, vhdx, vdi and qed images, and a damaged filesystem reported, never hanging.
 import { execFileSync } from 'node:child_process'
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -101,6 +101,19 @@ describe('guest inspection', () => {
     ])
     expect(r.components).toContainEqual(expect.objectContaining({ ecosystem: 'Debian', name: 'bash', location: 'dirty.qcow2!p1!var/lib/dpkg/status' }))
     expect(r.verdict).toBe('fail')
+  })
+
+  it('the guest is read the same from vmdk, vhd, vhdx, vdi and qed images', async () => {
+    const raw = disk(rootfs('formats', true), 'mbr', join(dir, 'formats.raw'))
+    const expected = rules(await scanPackage(raw, { profile: 'koogallery-image' })).map((l) => l.replace('formats.raw!', ''))
+    expect(expected).toContain('malware.detected p1!opt/app/eicar.com')
+    for (const [ext, format] of [['vmdk', 'vmdk'], ['vhd', 'vpc'], ['vhdx', 'vhdx'], ['vdi', 'vdi'], ['qed', 'qed']]) {
+      const img = join(dir, `formats.${ext}`)
+      execFileSync('qemu-img', ['convert', '-q', '-O', format, raw, img])
+      const r = await scanPackage(img, { profile: 'koogallery-image' })
+      expect((r.facts.guest as { os: { id: string } }).os.id, ext).toBe('ubuntu')
+      expect(rules(r).map((l) => l.replace(`formats.${ext}!`, '')), ext).toEqual(expected)
+    }
   })
 
   it('a clean guest (GPT, raw and plain qcow2) has no hygiene finding; the stated OS type is checked', async () => {
