@@ -1,6 +1,6 @@
 // Shared pieces of the non-qcow2 disk image readers (vmdk, vhd, vhdx, vdi, qed): the facts they report, the
-// error for an unusable header, opening the file, a bounds-checked read, and a BlockDevice built from a
-// per-block mapper.
+// error for an unusable header, opening the file, a bounds-checked read, a BlockDevice built from a
+// per-block mapper, and on-demand pages of a table of 64-bit entries.
 import { open, type FileHandle } from 'node:fs/promises'
 import type { BlockDevice } from '../block'
 
@@ -109,5 +109,33 @@ export async function deviceOverFile(path: string, build: (fh: FileHandle, fileS
   } catch (err) {
     await fh.close()
     throw err
+  }
+}
+
+const PAGE = 64 * 1024
+const MAX_PAGES = 64
+
+/**
+ * Pages of an on-disk table of 64-bit entries (VHDX BAT, QED L2 tables) read on demand, 64 KiB at a time;
+ * at most 64 pages (4 MiB) are kept, the least recently used dropped first.
+ */
+export class TablePages {
+  private readonly pages = new Map<number, Buffer>()
+  constructor(private readonly fh: FileHandle, private readonly fileSize: number, private readonly what: string) {}
+
+  /** The page holding entry `index` of the `bytes`-byte table at `offset`, and the entry's byte offset in it. */
+  async entry(offset: number, bytes: number, index: number): Promise<[Buffer, number]> {
+    const byte = index * 8
+    if (byte + 8 > bytes) throw new ImageInvalid(`${this.what} entry ${index} lies past the end of its table`)
+    const start = offset + Math.floor(byte / PAGE) * PAGE
+    let page = this.pages.get(start)
+    if (page) {
+      this.pages.delete(start)
+    } else {
+      page = await readAt(this.fh, start, Math.min(PAGE, offset + bytes - start), this.fileSize, this.what)
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!)
+    }
+    this.pages.set(start, page)
+    return [page, byte % PAGE]
   }
 }

@@ -13,8 +13,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
-import { TablePages } from './qed'
+import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, TablePages, u64le, withImageFile } from './common'
 
 const KiB = 1024
 const MiB = 1024 * KiB
