@@ -5,8 +5,8 @@ import { api } from '../api'
 import { defineMessages, useT } from '../i18n'
 
 const messages = defineMessages({
-  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vdi, image tars', staging: 'Preparing {name}…' },
-  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vdi、镜像 tar', staging: '正在准备 {name}…' },
+  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vhdx, vdi, qed, image tars', staging: 'Preparing {name}…' },
+  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar', staging: '正在准备 {name}…' },
 })
 
 export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; testId?: string }) {
