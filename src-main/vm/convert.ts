@@ -1,4 +1,4 @@
-// Convert a disk image (raw, vmdk sparse/streamOptimized, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
+// Convert a disk image (raw, vmdk sparse/streamOptimized/descriptor with extents, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
 // dynamic/static, qed without a backing file, or qcow2 — compacting it) into a compact qcow2 v3: guest data is
 // read once in order, in 4 MiB batches (the next one
 // read while this one is examined and written; raw and qcow2 sources read into two reused buffers), all-zero

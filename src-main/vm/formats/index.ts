@@ -1,6 +1,6 @@
 // One entry point for the disk image formats other than qcow2: facts (format, subformat, virtual and allocated
 // size, parent) for inspect and scan, and a read-only BlockDevice for convert and the guest reader where the
-// format's data can be read here (vmdk sparse/streamOptimized, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
+// format's data can be read here (vmdk sparse/streamOptimized/descriptor with flat or sparse extents, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
 // dynamic/static, qed without a backing file, raw).
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'

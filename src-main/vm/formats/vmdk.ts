@@ -2,12 +2,15 @@
 // compressed grains and grain markers, the embedded text descriptor with createType and parent) or a text
 // descriptor file ('# Disk DescriptorFile' naming extent files). monolithicSparse and streamOptimized
 // (deflate-compressed grains behind 12-byte markers; the grain directory may be in the footer, "GD at end")
-// can be read; descriptor files with separate extents and images with a parent are refused. Every grain
-// directory, grain table and grain offset is bounds-checked against the file.
-import type { FileHandle } from 'node:fs/promises'
+// can be read, and so can descriptor files whose extents are FLAT (raw, monolithicFlat/twoGbMaxExtentFlat),
+// hosted SPARSE (twoGbMaxExtentSparse) or ZERO, found next to the descriptor (a name that is absolute or
+// leaves that folder is refused); images with a parent are refused. Every grain directory, grain table,
+// grain offset and extent range is bounds-checked against its file.
+import { stat, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { PreflightError } from '../../../src-preload/errors'
-import type { BlockDevice } from '../block'
+import { openRawDevice, sliceDevice, type BlockDevice } from '../block'
 import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
 
 const MAGIC = 'KDMV'
@@ -20,7 +23,8 @@ const MAX_DESCRIPTOR = 1024 * 1024
 export interface VmdkDescriptor {
   createType: string | null
   parent: string | null
-  extents: Array<{ access: string; sectors: number; type: string; file: string | null }>
+  /** Extent lines: size and (FLAT) start offset in sectors. */
+  extents: Array<{ access: string; sectors: number; type: string; file: string | null; offset: number }>
 }
 
 export interface VmdkInfo {
@@ -42,8 +46,8 @@ export function parseDescriptor(text: string): VmdkDescriptor {
       else if (kv[1] === 'parentCID') parentCid = kv[2].toLowerCase()
       continue
     }
-    const ext = /^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)")?/.exec(line)
-    if (ext) d.extents.push({ access: ext[1], sectors: Number(ext[2]), type: ext[3], file: ext[4] ?? null })
+    const ext = /^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)"(?:\s+(\d+))?)?/.exec(line)
+    if (ext) d.extents.push({ access: ext[1], sectors: Number(ext[2]), type: ext[3], file: ext[4] ?? null, offset: Number(ext[5] ?? 0) })
   }
   if (d.parent === null && parentCid !== null && parentCid !== 'ffffffff') d.parent = ''
   return d
@@ -143,11 +147,21 @@ export async function readVmdk(path: string, opts: { allocation?: boolean } = {}
 }
 
 export async function openVmdkDevice(path: string): Promise<BlockDevice> {
+  const descriptor = await withImageFile(path, async (fh, fileSize) => {
+    const info = await parse(fh, fileSize)
+    return info.sparse ? null : info
+  })
+  if (descriptor) return openExtents(path, descriptor)
+  return openSparseDevice(path)
+}
+
+/** A hosted sparse extent (monolithicSparse, streamOptimized, or one extent of a twoGbMaxExtentSparse disk). */
+async function openSparseDevice(path: string, asExtent = false): Promise<BlockDevice> {
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     const s = info.sparse
-    if (!s) throw new PreflightError('invalid-input', `This VMDK is a descriptor file (${info.facts.subformat ?? 'no createType'}) whose data is in separate extent files: convert it with qemu-img convert -O qcow2 first.`)
-    if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+    if (!s) throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
+    if (!asExtent && info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
     const table = await grainMap(fh, fileSize, s)
     const grainBytes = s.grainSize * 512
     const compressed = info.facts.compressed
@@ -195,4 +209,75 @@ export async function openVmdkDevice(path: string): Promise<BlockDevice> {
       return lastData!.subarray(within, within + n)
     }, () => fh.close())
   })
+}
+
+const EXTENT_TYPES = new Set(['FLAT', 'VMFS', 'SPARSE', 'ZERO'])
+
+/**
+ * The disk of a descriptor file: its extents, in order, each a byte range of the virtual disk. FLAT/VMFS
+ * extents are raw ranges of their file (from their start sector), SPARSE ones hosted sparse extent files,
+ * ZERO ones zeros. Extent files are looked up next to the descriptor only.
+ */
+async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
+  const d = info.descriptor!
+  const name = basename(path)
+  const refuse = (why: string) => new PreflightError('invalid-input', `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`)
+  if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+  const folder = dirname(path)
+  const parts: Array<{ start: number; size: number; dev: BlockDevice | null }> = []
+  const closeAll = () => Promise.allSettled(parts.map((p) => p.dev?.close()))
+  try {
+    let start = 0
+    for (const e of d.extents) {
+      const size = e.sectors * 512
+      if (!EXTENT_TYPES.has(e.type)) throw refuse(`with a ${e.type} extent, which is not read here`)
+      if (e.type === 'ZERO') {
+        parts.push({ start, size, dev: null })
+        start += size
+        continue
+      }
+      if (!e.file) throw new ImageInvalid(`a ${e.type} extent names no file`)
+      const file = normalize(join(folder, e.file))
+      if (isAbsolute(e.file) || !file.startsWith(folder + sep)) throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
+      const st = await stat(file).catch(() => null)
+      if (!st?.isFile()) throw refuse(`whose extent file "${e.file}" is not next to it`)
+      if (e.type === 'SPARSE') {
+        const dev = await openSparseDevice(file, true)
+        parts.push({ start, size, dev })
+        if (dev.size < size) throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
+      } else {
+        const from = e.offset * 512
+        if (from + size > st.size) throw new ImageInvalid(`the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`)
+        const raw = await openRawDevice(file)
+        parts.push({ start, size, dev: from === 0 && raw.size === size ? raw : { ...sliceDevice(raw, from, size), close: () => raw.close() } })
+      }
+      start += size
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+  const size = info.facts.virtualSize
+  const readInto = async (target: Buffer, offset: number, length: number): Promise<number> => {
+    const end = Math.min(size, offset + length, offset + target.length)
+    for (const p of parts) {
+      const from = Math.max(offset, p.start)
+      const to = Math.min(end, p.start + p.size)
+      if (from >= to) continue
+      const at = from - offset
+      if (!p.dev) target.fill(0, at, at + (to - from))
+      else (await p.dev.read(from - p.start, to - from)).copy(target, at)
+    }
+    return Math.max(0, end - offset)
+  }
+  return {
+    size,
+    async read(offset, length) {
+      const out = Buffer.alloc(Math.max(0, Math.min(size, offset + length) - offset))
+      await readInto(out, offset, out.length)
+      return out
+    },
+    readInto,
+    close: async () => void (await closeAll()),
+  }
 }

@@ -1,7 +1,8 @@
 // vmdk, vhd (vpc), vhdx, vdi, qed and raw images made by qemu-img in test setup: `inspect` reports the format,
 // subformat and virtual size that `qemu-img info --output=json` reports, field by field; scans give
 // image.format-unsupported where the profile refuses the format; damaged headers give image.invalid, never a
-// throw; and convert of vmdk/vhd/vdi images made by `qemu-img convert` from a raw disk written by qemu-io
+// throw; and convert of vmdk (sparse, streamOptimized, and descriptor files with flat or sparse extents)/vhd/vdi
+// images made by `qemu-img convert` from a raw disk written by qemu-io
 // gives a qcow2 that `qemu-img compare` finds identical to the raw disk and `qemu-img check` finds clean. VHDX
 // (fixed, dynamic) and QED images written in place by qemu-io read byte for byte as `qemu-img convert -O raw`
 // reads them, convert to a clean identical qcow2, and report the allocated size qemu's map gives; differencing
@@ -166,6 +167,10 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
   const variants: Array<[string, string[]]> = [
     ['monolithicSparse.vmdk', ['-O', 'vmdk']],
     ['streamOptimized.vmdk', ['-O', 'vmdk', '-o', 'subformat=streamOptimized']],
+    // descriptor files with their extents next to them
+    ['monolithicFlat.vmdk', ['-O', 'vmdk', '-o', 'subformat=monolithicFlat']],
+    ['twoGbMaxExtentFlat.vmdk', ['-O', 'vmdk', '-o', 'subformat=twoGbMaxExtentFlat']],
+    ['twoGbMaxExtentSparse.vmdk', ['-O', 'vmdk', '-o', 'subformat=twoGbMaxExtentSparse']],
     ['dynamic.vhd', ['-O', 'vpc']],
     ['fixed.vhd', ['-O', 'vpc', '-o', 'subformat=fixed']],
     ['forced.vhd', ['-O', 'vpc', '-o', 'force_size=on']],
@@ -219,8 +224,27 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     await expect(convertToQcow2(src, img('bad-grain.qcow2'))).rejects.toThrow(/outside the file/)
   })
 
-  it('refuses descriptor vmdk and differencing vhd with a message naming the format and the fix', async () => {
-    await expect(convertToQcow2(img('flat.vmdk'), img('x3.qcow2'))).rejects.toThrow(/descriptor file \(monolithicFlat\).*qemu-img convert/)
+  it('a descriptor vmdk: a missing extent is refused with the fix, an extent outside its folder or too short is an error', async () => {
+    const desc = img('c-monolithicFlat.vmdk')
+    const text = readFileSync(desc, 'latin1')
+    const extent = /"([^"]+)"/.exec(text.split('# Extent description')[1])![1]
+    const moved = img('moved.vmdk')
+    writeFileSync(moved, text.replace(`"${extent}"`, '"missing-flat.vmdk"'))
+    await expect(convertToQcow2(moved, img('x5.qcow2'))).rejects.toThrow(/descriptor file \(monolithicFlat\) whose extent file "missing-flat.vmdk" is not next to it.*qemu-img convert/)
+    for (const outside of [`../${extent}`, '/etc/passwd']) {
+      writeFileSync(moved, text.replace(`"${extent}"`, `"${outside}"`))
+      await expect(convertToQcow2(moved, img('x6.qcow2'))).rejects.toThrow(/not a usable vmdk image: the extent file ".*" is not in the descriptor's folder/)
+    }
+    writeFileSync(moved, text.replace(`"${extent}"`, `"${extent}" 2`))
+    await expect(convertToQcow2(moved, img('x7.qcow2'))).rejects.toThrow(/not a usable vmdk image: the flat extent .* is shorter than its/)
+    // a ZERO extent reads as zeros
+    writeFileSync(moved, text.replace(/RW (\d+) FLAT "[^"]+" 0/, 'RW $1 ZERO'))
+    const zeros = await convertToQcow2(moved, img('x8.qcow2'))
+    expect(zeros.dataClusters).toBe(0)
+    execFileSync('qemu-img', ['compare', '-q', '-f', 'vmdk', '-F', 'qcow2', moved, img('x8.qcow2')])
+  })
+
+  it('refuses differencing vhd with a message naming the format and the fix', async () => {
     // qemu-img cannot create a differencing vhd: mark a dynamic one as differencing (disk type 4) in both footers
     writeFileSync(img('diff.vhd'), readFileSync(img('dynamic.vhd')))
     patch(img('diff.vhd'), 60, Buffer.from([0, 0, 0, 4]))
