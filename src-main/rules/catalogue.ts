@@ -191,6 +191,9 @@ const RULES: Rule[] = [
   rule('image.backing-file', 'blocker', KG_IMG, [
     'Disk image depends on a parent image', 'Merge it with its parent into one self-contained image (qemu-img convert -O qcow2 with the parent next to it).'],
   ['磁盘镜像依赖父镜像', '将其与父镜像合并为一个自包含镜像（父镜像放在旁边，执行 qemu-img convert -O qcow2）。']),
+  rule('image.external-extents', 'blocker', KG_IMG, [
+    'Disk image keeps its data in separate extent files', 'Upload one self-contained image: convert it with preflight convert --output image.qcow2 (the extent files next to the descriptor).'],
+  ['磁盘镜像的数据位于单独的 extent 文件中', '上传单个自包含镜像：执行 preflight convert --output image.qcow2 转换（extent 文件需与描述文件放在一起）。']),
   rule('image.min-disk-too-small', 'blocker', IMS, [
     'Stated minimum disk is below the image virtual size', 'Set the minimum disk to at least the virtual size rounded up to GB.'],
   ['声明的最小磁盘小于镜像虚拟大小', '将最小磁盘设置为不小于虚拟大小（向上取整到 GB）。']),

@@ -63,6 +63,8 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
       facts.image = image
       facts.virtualSize = virtualSize = image.virtualSize
       for (const problem of problems) f('image.invalid', `The ${kind} image is damaged: ${problem}.`)
+      const extents = image.extentFiles
+      if (extents?.length) f('image.external-extents', `The ${kind} file is a descriptor (${image.subformat ?? 'no createType'}); the disk's data is in ${extents.length} separate extent file${extents.length === 1 ? '' : 's'} (${extents.slice(0, 3).join(', ')}${extents.length > 3 ? ', …' : ''}): the file alone is not the disk.`, { extentFiles: extents })
       if (image.parent !== null) f('image.backing-file', `The ${kind} image${image.subformat ? ` (${image.subformat})` : ''} depends on a parent image${image.parent ? ` "${image.parent}"` : ''}: it is not self-contained.`)
     } catch (err) {
       if (!(err instanceof ImageInvalid)) throw new PreflightError('unreadable', `Cannot read ${path}: ${(err as Error).message}`)

@@ -22,6 +22,8 @@ export interface ImageFacts {
   parent: string | null
   /** vmdk grains are deflate-compressed (streamOptimized). */
   compressed: boolean
+  /** A vmdk descriptor file: the extent files holding its data (absent for every other image). */
+  extentFiles?: string[]
 }
 
 /** A header problem that makes the file unusable in its format (rule image.invalid). */

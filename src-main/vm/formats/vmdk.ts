@@ -62,7 +62,8 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
     if (!d.extents.length) throw new ImageInvalid('the descriptor names no extent')
     const virtualSize = d.extents.reduce((s, e) => s + e.sectors * 512, 0)
     if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
-    return { facts: { format: 'vmdk', subformat: d.createType, virtualSize, allocatedSize: null, clusterSize: null, fileSize, parent: d.parent, compressed: false }, problems: [], sparse: null, descriptor: d }
+    const extentFiles = d.extents.flatMap((e) => (e.file ? [e.file] : []))
+    return { facts: { format: 'vmdk', subformat: d.createType, virtualSize, allocatedSize: null, clusterSize: null, fileSize, parent: d.parent, compressed: false, extentFiles }, problems: [], sparse: null, descriptor: d }
   }
   if (head.length < 512) throw new ImageInvalid(`the file has ${fileSize} bytes, a VMDK sparse header needs 512`)
   let h = head

@@ -104,6 +104,18 @@ describe('image formats: scan rules', () => {
     }
   })
 
+  it('a vmdk descriptor file with separate extents is image.external-extents, naming them; a sparse vmdk is not', async () => {
+    for (const [name, extent] of [['flat.vmdk', 'flat-flat.vmdk'], ['split.vmdk', 'split-s001.vmdk']]) {
+      const r = await scanPackage(img(name), { profile: 'koogallery-image', scanners: [] })
+      const f = r.findings.find((x) => x.rule === 'image.external-extents')
+      expect(f?.message, name).toContain(extent)
+      expect(f?.severity).toBe('blocker')
+      expect((r.facts as { image: ImageFacts }).image.extentFiles).toEqual([extent])
+    }
+    const sparse = await scanPackage(img('sparse.vmdk'), { profile: 'koogallery-image', scanners: [] })
+    expect(sparse.findings.map((f) => f.rule)).not.toContain('image.external-extents')
+  })
+
   it('a minimum disk below the virtual size of a vmdk is image.min-disk-too-small', async () => {
     const r = await scanPackage(img('sparse.vmdk'), { profile: 'koogallery-image', scanners: [], attrs: { minDiskGB: 0 } })
     expect(r.findings.map((f) => f.rule)).toContain('image.min-disk-too-small')
