@@ -1,6 +1,6 @@
 // Fuzzing every reader that takes bytes from a seller's package: valid zips, tars, tar.gz, an OCI image
-// tar, a qcow2 image and an ext4 filesystem are mutated (byte flips, truncation, inserted junk) with
-// fast-check; the scan must always return a report (every failure a finding) and never throw or hang.
+// tar, a qcow2 image, an ext4 filesystem and that filesystem in vmdk, vhd, vhdx, vdi and qed images are
+// mutated (byte flips, truncation, inserted junk) with fast-check; the scan must always return a report (every failure a finding) and never throw or hang.
 // PREFLIGHT_FUZZ_RUNS sets the number of inputs per format (CI form: 10,000 over zip and tar together).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -12,6 +12,14 @@ import { scanPackage } from '../../../src-main/inspect/scan'
 const RUNS = Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500)
 let dir: string
 const seeds: Record<string, Buffer> = {}
+const OTHER_DISKS: Record<string, string[]> = {
+  'seed.vmdk': ['-O', 'vmdk'],
+  'seed-stream.vmdk': ['-O', 'vmdk', '-o', 'subformat=streamOptimized'],
+  'seed.vhd': ['-O', 'vpc'],
+  'seed.vhdx': ['-O', 'vhdx', '-o', 'block_size=1M'],
+  'seed.vdi': ['-O', 'vdi'],
+  'seed.qed': ['-O', 'qed', '-o', 'cluster_size=4096'],
+}
 
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'fuzz-'))
@@ -31,7 +39,9 @@ beforeAll(() => {
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', 'cluster_size=4096', join(dir, 'seed.qcow2'), '4M'])
   execFileSync('qemu-io', ['-c', 'write -P 0x5a 0 64k', join(dir, 'seed.qcow2')], { stdio: 'ignore' })
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', src, join(dir, 'seed.raw'), '2M'], { stdio: 'ignore' })
-  for (const f of ['seed.zip', 'seed.tar', 'seed.tar.gz', 'seed-oci.tar', 'seed.qcow2', 'seed.raw']) seeds[f] = readFileSync(join(dir, f))
+  // the other disk formats, holding the same ext4 guest (their readers and the guest reader behind them)
+  for (const [file, args] of Object.entries(OTHER_DISKS)) execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', ...args, join(dir, 'seed.raw'), join(dir, file)])
+  for (const f of ['seed.zip', 'seed.tar', 'seed.tar.gz', 'seed-oci.tar', 'seed.qcow2', 'seed.raw', ...Object.keys(OTHER_DISKS)]) seeds[f] = readFileSync(join(dir, f))
 })
 
 /** A mutation of a seed: flip bytes, overwrite with junk, truncate, or insert. */
@@ -60,6 +70,7 @@ const CASES: Array<[string, string, string, number]> = [
   ['OCI image tar', 'seed-oci.tar', 'koogallery-container', Math.round(RUNS / 2)],
   ['qcow2', 'seed.qcow2', 'koogallery-image', Math.round(RUNS / 2)],
   ['ext4 guest', 'seed.raw', 'koogallery-image', Math.round(RUNS / 5)],
+  ...Object.keys(OTHER_DISKS).map((f): [string, string, string, number] => [f.replace('seed', 'disk'), f, 'koogallery-image', Math.round(RUNS / 10)]),
 ]
 
 describe('fuzz: no input crashes or hangs a scan', () => {
