@@ -1,6 +1,7 @@
 // Fuzzing every reader that takes bytes from a seller's package: valid zips, tars, tar.gz, an OCI image
 // tar, a qcow2 image, an ext4 filesystem and that filesystem in vmdk, vhd, vhdx, vdi and qed images are
-// mutated (byte flips, truncation, inserted junk) with fast-check; the scan must always return a report (every failure a finding) and never throw or hang.
+// mutated (byte flips, truncation, inserted junk) with fast-check; the scan must always return a report
+// (every failure a finding) and never throw or hang.
 // PREFLIGHT_FUZZ_RUNS sets the number of inputs per format (CI form: 10,000 over zip and tar together).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
