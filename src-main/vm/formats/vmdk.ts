@@ -162,7 +162,7 @@ async function openSparseDevice(path: string, asExtent = false): Promise<BlockDe
     const info = await parse(fh, fileSize)
     const s = info.sparse
     if (!s) throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
-    if (!asExtent && info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+    if (!asExtent && info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
     const table = await grainMap(fh, fileSize, s)
     const grainBytes = s.grainSize * 512
     const compressed = info.facts.compressed
@@ -214,6 +214,10 @@ async function openSparseDevice(path: string, asExtent = false): Promise<BlockDe
 
 const EXTENT_TYPES = new Set(['FLAT', 'VMFS', 'SPARSE', 'ZERO'])
 
+function dependsOnParent(parent: string): PreflightError {
+  return new PreflightError('invalid-input', `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+}
+
 /**
  * The disk of a descriptor file: its extents, in order, each a byte range of the virtual disk. FLAT/VMFS
  * extents are raw ranges of their file (from their start sector), SPARSE ones hosted sparse extent files,
@@ -223,7 +227,7 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
   const d = info.descriptor!
   const name = basename(path)
   const refuse = (why: string) => new PreflightError('invalid-input', `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`)
-  if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VMDK depends on a parent image${info.facts.parent ? ` ("${info.facts.parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+  if (info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
   const folder = dirname(path)
   const parts: Array<{ start: number; size: number; dev: BlockDevice | null }> = []
   const closeAll = () => Promise.allSettled(parts.map((p) => p.dev?.close()))
