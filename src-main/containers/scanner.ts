@@ -345,7 +345,7 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
 
   function layerSize(digest: string, rec: FileRecord, walkedAt: string): LayerSize {
     const bytes = known.expanded?.get(walkedAt)
-    // a layer that was not walked to its end (zstd, damaged) has no known expanded size
+    // a layer that was not walked to its end (damaged, a bomb, a zstd window over 128 MiB) has no known expanded size
     return { digest, compressed: rec.size, uncompressed: bytes ?? null }
   }
 

@@ -55,7 +55,7 @@ export class LayerTree {
 /**
  * The position of the first layer above `index` in `stack` (bottom first) that removes `path` of the layer at
  * `index` from the image's filesystem, or -1 when the file is in the image. A layer that was not walked
- * (zstd, damaged) is unknown and hides nothing.
+ * (damaged, or a zstd window over 128 MiB) is unknown and hides nothing.
  */
 export function hiddenBy(stack: Array<LayerTree | undefined>, index: number, path: string): number {
   for (let j = index + 1; j < stack.length; j++) if (stack[j]?.hides(path)) return j

@@ -14,7 +14,7 @@ import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { kindFromBytes } from '../inspect/identify'
 import type { WalkLimits } from './limits'
-import { walkTarStream } from './tar'
+import { BombError, walkTarStream } from './tar'
 import { walkZipFile } from './zip'
 import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
 import type { DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
@@ -36,9 +36,9 @@ export interface Container {
 }
 
 /** Formats we recognise inside a package but cannot open. */
-const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', zstd: 'Zstandard', bzip2: 'bzip2' }
+const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', bzip2: 'bzip2' }
 
-/** Container formats (besides 7z, rar, xz, zstd, bzip2) whose members scanners like ClamAV read and we cannot. */
+/** Container formats (besides 7z, rar, xz, bzip2) whose members scanners like ClamAV read and we cannot. */
 export function otherContainer(head: Buffer): string | null {
   const s = head.subarray(0, 8).toString('latin1')
   if (head.length >= 2 && head[0] === 0x60 && head[1] === 0xea) return 'ARJ'
@@ -224,7 +224,8 @@ export class EntryPipeline {
       failure = err as Error
     }
     if (failure) {
-      this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
+      // a stream cut off as a decompression bomb is already reported (archive.bomb at its archive)
+      if (!(failure instanceof BombError)) this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
       for (const s of sinks) this.merge(s.sink.abort?.(failure), s.id)
       await nested?.abort()
       return
@@ -247,7 +248,7 @@ export class EntryPipeline {
       this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`, { format: kind })
       return null
     }
-    if (kind !== 'zip' && kind !== 'tar' && kind !== 'tar.gz' && kind !== 'gzip') return null
+    if (kind !== 'zip' && kind !== 'tar' && kind !== 'tar.gz' && kind !== 'gzip' && kind !== 'zstd') return null
     if (entry.depth + 1 > this.limits.maxDepth) {
       this.report('archive.bomb', entry.location, `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`)
       return null
@@ -257,7 +258,7 @@ export class EntryPipeline {
   }
 
   /** Walk a tar, tar.gz or gz byte stream as a container at `location` (entries at `depth`). */
-  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string, containerKind = 'tar'): Promise<Container> {
+  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName?: string, containerKind = 'tar'): Promise<Container> {
     return walkTarStream(this, stream, location, depth, kind, gzName, containerKind)
   }
 
@@ -295,8 +296,8 @@ interface NestedConsumer {
 class StreamNested implements NestedConsumer {
   private readonly pass = new PassThrough({ highWaterMark: 1024 * 1024 })
   private readonly walking: Promise<unknown>
-  constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip') {
-    const gzName = entry.path.split('/').pop()!.replace(/\.(gz|tgz)$/i, (m) => (m.toLowerCase() === '.tgz' ? '.tar' : ''))
+  constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd') {
+    const gzName = entry.path.split('/').pop()!.replace(/\.(gz|tgz|zst|zstd|tzst)$/i, (m) => (['.tgz', '.tzst'].includes(m.toLowerCase()) ? '.tar' : ''))
     // image layers (OCI blobs, docker-archive layer tars) are root filesystems
     const layer = /(^|\/)(blobs\/sha256\/[a-f0-9]{64}|[a-f0-9]{64}(\/layer)?\.tar)$/.test(entry.path.replace(/^\.\//, ''))
     this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, gzName, layer ? 'layer' : 'tar').catch((err) => {

@@ -1,12 +1,16 @@
-// tar, tar.gz and .gz streams for the entry pass: gunzip (counting compressed and expanded bytes for the
-// bomb ratio), node-tar's Parser for headers (pax, GNU long names, checksums), each entry fed to the
-// pipeline in order. Header damage and truncation become archive.corrupt at the archive's location.
+// tar, tar.gz, .gz and zstd streams for the entry pass: gunzip or zstd decompression (counting compressed and
+// expanded bytes for the bomb ratio), node-tar's Parser for headers (pax, GNU long names, checksums), each
+// entry fed to the pipeline in order. A zstd stream is a tar when its first decompressed block is a tar
+// header, else one compressed file. Header damage and truncation become archive.corrupt at the archive's
+// location; a zstd frame asking for an oversized window is archive.nested-unscanned.
 import { once } from 'node:events'
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { isWhiteout } from '../containers/whiteouts'
 import { displayPath } from './paths'
+import { isTarHeader } from './sniff'
+import { createZstdDecompress, ZstdWindowError } from './zstd'
 import type { Container, EntryPipeline } from './pipeline'
 import type { EntryType, WalkEntry } from './types'
 
@@ -24,15 +28,39 @@ function counter(onBytes: (n: number) => void): Transform {
   })
 }
 
-export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip', gzName?: string, containerKind = 'tar'): Promise<Container> {
+/** The first `n` bytes of a stream (fewer if it ends first), and a stream of all its bytes. */
+async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const parts: Buffer[] = []
+  let length = 0
+  let ended = false
+  while (length < n) {
+    const r = await it.next()
+    if (r.done) {
+      ended = true
+      break
+    }
+    parts.push(r.value)
+    length += r.value.length
+  }
+  const head = Buffer.concat(parts)
+  const rest = async function* () {
+    if (head.length) yield head
+    if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value
+  }
+  return { head, stream: Readable.from(rest(), { objectMode: false }) }
+}
+
+export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName?: string, containerKind = 'tar'): Promise<Container> {
   const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
   let tarInput: Readable = source
-  let gzError: Error | null = null
+  // set from the decompressor's error handler (a callback: typed so that checks below are not narrowed away)
+  let gzError = null as Error | null
   let bombed = false
   if (kind !== 'tar') {
-    const gunzip = createGunzip({ chunkSize: 1024 * 1024 })
+    const gunzip = kind === 'zstd' ? createZstdDecompress() : createGunzip({ chunkSize: 1024 * 1024 })
     const inCount = counter((n) => (compressed += n))
     const outCount = counter((n) => {
       expanded += n
@@ -52,8 +80,23 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
     tarInput = outCount
   }
 
-  if (kind === 'gzip') {
-    // a single compressed file: one entry named like the file without .gz
+  const reportWindow = (err: ZstdWindowError) =>
+    p.report('archive.nested-unscanned', location, `The zstd data cannot be decompressed within bounded memory (${err.message}): what follows was not checked.`, { format: 'zstd' })
+  let single = kind === 'gzip'
+  const compression = kind === 'zstd' ? 'zstd' : 'gzip'
+  if (kind === 'zstd') {
+    // a tar if its first 512 decompressed bytes are a tar header, else one compressed file
+    const { head, stream } = await peek(tarInput, 512)
+    tarInput = stream
+    single = !(head.length >= 512 && (head.subarray(257, 262).toString('latin1') === 'ustar' || isTarHeader(head.subarray(0, 512))))
+    if (gzError instanceof ZstdWindowError) {
+      reportWindow(gzError)
+      p.noteContainer(c, null)
+      return c
+    }
+  }
+  if (single) {
+    // a single compressed file: one entry named like the file without .gz / .zst
     const name = gzName || 'content'
     const entry: WalkEntry = { path: name, location: `${location}!${name}`, type: 'file', size: 0, mode: null, depth, container: 'gzip' }
     try {
@@ -61,7 +104,8 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
     } catch (err) {
       if (!(err instanceof BombError)) throw err
     }
-    if (gzError && !bombed) p.report('archive.corrupt', location, `gzip data is damaged: ${(gzError as Error).message}`)
+    if (gzError instanceof ZstdWindowError) reportWindow(gzError)
+    else if (gzError && !bombed) p.report('archive.corrupt', location, `${compression} data is damaged: ${(gzError as Error).message}`)
     return c
   }
 
@@ -109,8 +153,13 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   await Promise.race([once(parser, 'end'), once(parser, 'close')])
   await chain
   if (failure) throw failure
-  if (gzError) problems.push(`gzip data is damaged: ${(gzError as Error).message}`)
-  if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
+  if (gzError instanceof ZstdWindowError) {
+    reportWindow(gzError)
+    p.noteContainer(c, null)
+    return c
+  }
+  if (gzError) problems.push(`${compression} data is damaged: ${(gzError as Error).message}`)
+  if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
   if (!sawEntry && depth === 0 && problems.length === 0) p.report('package.empty', location, 'The archive has no entries.')
   // the expanded size: every byte after gunzip, the tar's own headers and padding included (not the blocks added above)
   p.noteContainer(c, problems.length === 0 && !bombed && !p.isStopped ? tarBytes : null)
@@ -138,7 +187,8 @@ async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<
   await p.feed(c, entry, type === 'file' ? (e as unknown as AsyncIterable<Buffer>) : null, raw)
 }
 
-class BombError extends Error {
+/** The decompressed stream was cut off as a bomb (already reported as archive.bomb). */
+export class BombError extends Error {
   constructor() {
     super('decompression bomb')
   }

@@ -122,4 +122,21 @@ describe('images built with umoci and skopeo', () => {
     expect(await rules(join(dir, 'images2.tar.gz'), 'koogallery-container')).toEqual(['oci.bundle-entry-not-image'])
     void readdirSync
   })
+
+  it('zstd layers (skopeo --dest-compress-format zstd) are walked: malware inside is found, the uncompressed size is known', async () => {
+    const layout = umociImage('z')
+    const content = join(dir, 'z-evil')
+    mkdirSync(content, { recursive: true })
+    writeFileSync(join(content, 'eicar.com'), 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')
+    execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(content, 'eicar.com'), '/opt/eicar.com'])
+    const zst = join(dir, 'z-zstd.tar')
+    execFileSync('skopeo', ['copy', '-q', '--dest-compress-format', 'zstd', `oci:${layout}:latest`, `oci-archive:${zst}:latest`])
+    const r = await scanPackage(zst, { profile: 'koogallery-container' })
+    const images = (r.facts.containers as { images: Array<{ layerSizes: Array<{ digest: string; uncompressed: number | null }> }> }).images
+    const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${zst}`], { encoding: 'utf8' }))
+    expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toContain('application/vnd.oci.image.layer.v1.tar+zstd')
+    expect(images[0].layerSizes.every((l) => typeof l.uncompressed === 'number' && l.uncompressed > 0)).toBe(true)
+    expect(r.findings.map((f) => f.rule)).not.toContain('archive.nested-unscanned')
+    expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location)).toEqual([expect.stringMatching(/^z-zstd\.tar!blobs\/sha256\/[a-f0-9]{64}!opt\/eicar\.com$/)])
+  })
 })

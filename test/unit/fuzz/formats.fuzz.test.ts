@@ -1,6 +1,6 @@
-// Fuzzing every reader that takes bytes from a seller's package: valid zips, tars, tar.gz, an OCI image
-// tar, a qcow2 image, an ext4 filesystem and that filesystem in vmdk, vhd, vhdx, vdi and qed images are
-// mutated (byte flips, truncation, inserted junk) with fast-check; the scan must always return a report
+// Fuzzing every reader that takes bytes from a seller's package: valid zips, tars, tar.gz, a tar.zst in a
+// tar, an OCI image tar, a qcow2 image, an ext4 filesystem and that filesystem in vmdk, vhd, vhdx, vdi and qed
+// images are mutated (byte flips, truncation, inserted junk) with fast-check; the scan must always return a report
 // (every failure a finding) and never throw or hang.
 // PREFLIGHT_FUZZ_RUNS sets the number of inputs per format (CI form: 10,000 over zip and tar together).
 import { execFileSync } from 'node:child_process'
@@ -32,6 +32,9 @@ beforeAll(() => {
   execFileSync('zip', ['-q', '-r', join(dir, 'seed.zip'), '.'], { cwd: src })
   execFileSync('tar', ['-cf', join(dir, 'seed.tar'), '-C', src, '.'])
   execFileSync('sh', ['-c', `gzip -c '${join(dir, 'seed.tar')}' > '${join(dir, 'seed.tar.gz')}'`])
+  // a zstd-compressed tar inside a tar (zstd is opened where it is nested: image layers, .tar.zst members)
+  execFileSync('zstd', ['-q', '-f', join(dir, 'seed.tar'), '-o', join(dir, 'inner.tar.zst')])
+  execFileSync('tar', ['-cf', join(dir, 'seed-zst.tar'), '-C', dir, 'inner.tar.zst'])
   const layout = join(dir, 'oci')
   execFileSync('umoci', ['init', '--layout', layout])
   execFileSync('umoci', ['new', '--image', `${layout}:latest`])
@@ -42,7 +45,7 @@ beforeAll(() => {
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', src, join(dir, 'seed.raw'), '2M'], { stdio: 'ignore' })
   // the other disk formats, holding the same ext4 guest (their readers and the guest reader behind them)
   for (const [file, args] of Object.entries(OTHER_DISKS)) execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', ...args, join(dir, 'seed.raw'), join(dir, file)])
-  for (const f of ['seed.zip', 'seed.tar', 'seed.tar.gz', 'seed-oci.tar', 'seed.qcow2', 'seed.raw', ...Object.keys(OTHER_DISKS)]) seeds[f] = readFileSync(join(dir, f))
+  for (const f of ['seed.zip', 'seed.tar', 'seed.tar.gz', 'seed-zst.tar', 'seed-oci.tar', 'seed.qcow2', 'seed.raw', ...Object.keys(OTHER_DISKS)]) seeds[f] = readFileSync(join(dir, f))
 })
 
 /** A mutation of a seed: flip bytes, overwrite with junk, truncate, or insert. */
@@ -68,6 +71,7 @@ const CASES: Array<[string, string, string, number]> = [
   ['zip', 'seed.zip', 'koogallery-app', RUNS * 2],
   ['tar', 'seed.tar', 'koogallery-app', RUNS * 2],
   ['tar.gz', 'seed.tar.gz', 'koogallery-app', Math.round(RUNS / 2)],
+  ['tar.zst in a tar', 'seed-zst.tar', 'koogallery-app', Math.round(RUNS / 5)],
   ['OCI image tar', 'seed-oci.tar', 'koogallery-container', Math.round(RUNS / 2)],
   ['qcow2', 'seed.qcow2', 'koogallery-image', Math.round(RUNS / 2)],
   ['ext4 guest', 'seed.raw', 'koogallery-image', Math.round(RUNS / 5)],

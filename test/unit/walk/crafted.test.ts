@@ -97,6 +97,31 @@ describe('crafted packages', () => {
     expect(await blockersAndWarnings(join(d, 'ratio.zip'))).toEqual(['archive.bomb@ratio.zip!zeros.bin'])
   })
 
+  it('zstd inside a package: a .tar.zst and a .zst file are opened (malware found inside), a zstd bomb and an oversized window are reported', async () => {
+    const d = work()
+    const eicar = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+    mkdirSync(join(d, 'in/app'), { recursive: true })
+    writeFileSync(join(d, 'in/app/eicar.com'), eicar)
+    writeFileSync(join(d, 'in/app/readme.txt'), 'hello\n'.repeat(1000))
+    execFileSync('tar', ['-cf', join(d, 'inner.tar'), '-C', join(d, 'in'), 'app'])
+    mkdirSync(join(d, 'pkg'))
+    execFileSync('zstd', ['-q', '-19', join(d, 'inner.tar'), '-o', join(d, 'pkg/inner.tar.zst')])
+    writeFileSync(join(d, 'eicar.txt'), eicar)
+    execFileSync('zstd', ['-q', join(d, 'eicar.txt'), '-o', join(d, 'pkg/eicar.txt.zst')])
+    execFileSync('tar', ['-cf', join(d, 'zst.tar'), '-C', join(d, 'pkg'), 'inner.tar.zst', 'eicar.txt.zst'])
+    const r = await scanPackage(join(d, 'zst.tar'), { profile: 'koogallery-app' })
+    expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location).sort()).toEqual(['zst.tar!eicar.txt.zst!eicar.txt', 'zst.tar!inner.tar.zst!app/eicar.com'])
+    expect(r.findings.map((f) => f.rule)).not.toContain('archive.nested-unscanned')
+    expect(r.findings.map((f) => f.rule)).not.toContain('archive.corrupt')
+    // 30 MiB of zeros in a few hundred bytes: a decompression bomb, as for gzip
+    writeFileSync(join(d, 'zeros.bin'), Buffer.alloc(30 * 1024 * 1024))
+    execFileSync('zstd', ['-q', '-19', join(d, 'zeros.bin'), '-o', join(d, 'pkg/zeros.bin.zst')])
+    // a frame asking for a 2 GiB window (never allocated)
+    writeFileSync(join(d, 'pkg/window.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63]))
+    execFileSync('tar', ['-cf', join(d, 'hostile.tar'), '-C', join(d, 'pkg'), 'zeros.bin.zst', 'window.zst'])
+    expect(await blockersAndWarnings(join(d, 'hostile.tar'))).toEqual(['archive.bomb@hostile.tar!zeros.bin.zst', 'archive.nested-unscanned@hostile.tar!window.zst'])
+  })
+
   it('a package over the size limit (sparse file) is too large, read without filling the disk', async () => {
     const d = work()
     mkdirSync(join(d, 'x'))

@@ -1,0 +1,68 @@
+// zstd decompression for the entry pass, against the zstd command's own output: levels, frames with and
+// without checksums, several frames and skippable frames, any chunking; a frame asking for more than a
+// 128 MiB window is refused before anything is allocated; damaged structure is an error, never a crash.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { createZstdDecompress, MAX_WINDOW, ZstdWindowError } from '../../../src-main/walk/zstd'
+
+async function decompress(bytes: Buffer, chunk: number): Promise<Buffer> {
+  const parts: Buffer[] = []
+  const chunks = function* () {
+    for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk)
+  }
+  for await (const c of Readable.from(chunks()).pipe(createZstdDecompress())) parts.push(c as Buffer)
+  return Buffer.concat(parts)
+}
+
+describe('zstd stream decompression', () => {
+  const dir = mkdtempSync(join(process.env.TMPDIR!, 'zstd-'))
+  const plain = Buffer.concat([randomBytes(700_000), Buffer.from('lorem ipsum '.repeat(200_000))])
+  writeFileSync(join(dir, 'plain'), plain)
+  const zstd = (...args: string[]) => {
+    execFileSync('zstd', ['-q', '-f', ...args, join(dir, 'plain'), '-o', join(dir, 'out.zst')])
+    return readFileSync(join(dir, 'out.zst'))
+  }
+
+  it('decompresses what the zstd command writes, at any level and chunking, with or without checksums', async () => {
+    for (const args of [['-1'], ['-19'], ['--no-check'], ['-3', '--long=27']]) {
+      const packed = zstd(...args)
+      for (const chunk of [1, 7, 4096, 1 << 20]) {
+        if (chunk === 1 && packed.length > 200_000) continue // byte by byte is slow; 7 covers the splits
+        expect((await decompress(packed, chunk)).equals(plain), `${args.join(' ')} in ${chunk}-byte chunks`).toBe(true)
+      }
+    }
+  })
+
+  it('several frames and skippable frames in one stream', async () => {
+    const a = zstd('-3')
+    const skippable = Buffer.alloc(8 + 5)
+    skippable.writeUInt32LE(0x184d2a53, 0)
+    skippable.writeUInt32LE(5, 4)
+    const both = Buffer.concat([skippable, a, skippable, a])
+    expect((await decompress(both, 4096)).equals(Buffer.concat([plain, plain]))).toBe(true)
+  })
+
+  it('a frame asking for a window above 128 MiB is refused before it is decompressed', async () => {
+    // window descriptor exponent 21: 2 GiB; then a raw last block of 3 bytes
+    const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
+    await expect(decompress(frame, 4096)).rejects.toBeInstanceOf(ZstdWindowError)
+    // a single-segment frame whose content size (the window) claims 1 GiB
+    const single = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x00, 0x00, 0x00, 0x40, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
+    await expect(decompress(single, 3)).rejects.toThrow(/1024 MiB window/)
+    expect(MAX_WINDOW).toBe(128 * 1024 * 1024)
+  })
+
+  it('damaged or foreign data is an error', async () => {
+    const packed = zstd('-3')
+    await expect(decompress(randomBytes(1000), 100)).rejects.toThrow(/not a zstd frame/)
+    await expect(decompress(packed.subarray(0, packed.length - 100), 4096)).rejects.toThrow(/unexpected EOF/)
+    // a block of the reserved type 3
+    await expect(decompress(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x07, 0x00, 0x00]), 4096)).rejects.toThrow(/reserved type/)
+    // (fzstd does not check a frame's content checksum: damage inside a raw block decompresses to other bytes;
+    // an image layer's bytes are checked by its blob digest instead)
+  })
+})
