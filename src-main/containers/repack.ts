@@ -2,15 +2,20 @@
 // layouts (config and layers become content-addressed blobs, digests computed from the bytes, manifest and
 // index written per the image-spec), OCI ones are kept as they are, and every image becomes one `.tar` in a
 // .tar, .tar.gz or .zip bundle with a compliant file name. `format: 'docker-archive'` writes the SWR
-// console's form instead. The bundle is written under a temporary name, re-scanned, and renamed only when
-// the scan finds no structural problem.
+// console's form instead. The bundle is written under a temporary name and renamed only when verified: by
+// default it is scanned in full (the report's verdict) and must show no structural problem; with
+// `scan: false` it is read back instead, every member compared byte for byte with what was written into it
+// (names, order, sizes and contents), and the content scan is left to `preflight scan`.
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
+import { Transform } from 'node:stream'
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { createGzip } from 'node:zlib'
-import { x as extract } from 'tar'
+import { Parser, x as extract, type ReadEntry } from 'tar'
+import yauzl from 'yauzl'
 import yazl from 'yazl'
 import { PreflightError } from '../../src-preload/errors'
 import { sha256File } from '../inspect/identify'
@@ -18,6 +23,7 @@ import { claimedExtension, suggestName } from '../inspect/package-rules'
 import { scanPackage } from '../inspect/scan'
 import type { Report } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
+import { createReadAheadStream } from '../walk/read-ahead'
 import type { ProgressMeter } from '../tasks/progress'
 import { dockerManifest, imageIndex, imageManifest, MT } from './schemas'
 import { TarWriter } from './tarwriter'
@@ -25,6 +31,8 @@ import { TarWriter } from './tarwriter'
 export interface RepackOptions {
   output: string
   format?: 'oci' | 'docker-archive'
+  /** Scan the result in full (default); false: verify it byte for byte only (report null). */
+  scan?: boolean
   signal?: AbortSignal
   meter?: ProgressMeter
 }
@@ -33,7 +41,8 @@ export interface RepackResult {
   output: string
   renamedFrom: string | null
   images: Array<{ source: string; member: string; from: 'oci' | 'docker-archive'; tags: string[] }>
-  report: Report
+  /** The full scan of the result; null when it was verified byte for byte only (`scan: false`). */
+  report: Report | null
 }
 
 async function hashWithSize(path: string): Promise<{ hex: string; size: number }> {
@@ -118,6 +127,11 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
     }
     images.forEach((img, i) => (img.member = members[i]?.name ?? img.member))
     await writeBundle(members, partial, ext, opts)
+    if (opts.scan === false) {
+      await verifyBundle(partial, ext, members, opts)
+      await rename(partial, output)
+      return { output, renamedFrom: compliant === basename(opts.output) ? null : basename(opts.output), images, report: null }
+    }
     const report = await scanPackage(partial, { profile: format === 'oci' ? 'koogallery-container' : 'swr-image', signal: opts.signal, meter: opts.meter })
     const broken = report.findings.filter((f) => f.severity === 'blocker' && (f.rule.startsWith('oci.') || f.rule.startsWith('archive.')))
     if (broken.length) throw new PreflightError('conflict', `The repacked bundle did not verify: ${broken.slice(0, 3).map((f) => `${f.rule} at ${f.location}`).join('; ')}`)
@@ -130,32 +144,46 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
   }
 }
 
+/** A member of a plain tar, from its headers: path (pax and GNU long names applied), type flag, size, data offset. */
+export interface TarMember {
+  name: string
+  type: string
+  size: number
+  dataOffset: number
+}
+
 /**
- * Top-level member names of a plain tar, read from its headers alone (seeking over the content); null when it
- * is not a plain tar with valid header checksums (compressed, damaged): the caller unpacks it to find out.
+ * The members of a plain tar, read from its headers alone (seeking over the content); null when it is not a
+ * plain tar with valid header checksums and end-of-archive blocks (compressed, damaged, cut).
  */
-export async function tarRootNames(path: string): Promise<Set<string> | null> {
+export async function tarMembers(path: string): Promise<TarMember[] | null> {
   const fh = await open(path, 'r')
-  const names = new Set<string>()
+  const members: TarMember[] = []
   const h = Buffer.alloc(512)
+  let longName: string | null = null
   try {
     const { size } = await fh.stat()
     for (let at = 0; at + 512 <= size; ) {
       await fh.read(h, 0, 512, at)
-      if (h.every((b) => b === 0)) return names
+      if (h.every((b) => b === 0)) return members
       let sum = 0
       for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]
       if (sum !== parseInt(h.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim(), 8)) return null
       const field = (from: number, len: number) => h.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '')
       const ustar = h.subarray(257, 262).toString('latin1') === 'ustar'
       const prefix = ustar ? field(345, 155) : ''
-      const name = (prefix ? `${prefix}/` : '') + field(0, 100)
       const bytes = h[124] & 0x80 ? Number(h.readBigUInt64BE(128)) : parseInt(field(124, 12).trim() || '0', 8)
-      if (!Number.isFinite(bytes) || bytes < 0) return null
+      if (!Number.isSafeInteger(bytes) || bytes < 0 || at + 512 + bytes > size) return null
       const type = String.fromCharCode(h[156] || 0x30)
-      if (type !== 'x' && type !== 'g' && type !== 'L' && type !== 'K') {
-        const top = name.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')[0]
-        if (top) names.add(top)
+      if (type === 'x' || type === 'L') {
+        // the next member's long name: a pax "path" record, or a GNU long-name block
+        const body = Buffer.alloc(Math.min(bytes, 1024 * 1024))
+        await fh.read(body, 0, body.length, at + 512)
+        const text = body.toString('utf8')
+        longName = type === 'L' ? text.replace(/\0.*$/s, '') : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName)
+      } else if (type !== 'g' && type !== 'K') {
+        members.push({ name: longName ?? (prefix ? `${prefix}/` : '') + field(0, 100), type, size: bytes, dataOffset: at + 512 })
+        longName = null
       }
       at += 512 + Math.ceil(bytes / 512) * 512
     }
@@ -163,6 +191,18 @@ export async function tarRootNames(path: string): Promise<Set<string> | null> {
   } finally {
     await fh.close()
   }
+}
+
+/** Top-level member names of a plain tar (from its headers); null when it is not a plain, intact tar. */
+export async function tarRootNames(path: string): Promise<Set<string> | null> {
+  const members = await tarMembers(path)
+  if (!members) return null
+  const names = new Set<string>()
+  for (const m of members) {
+    const top = m.name.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')[0]
+    if (top) names.add(top)
+  }
+  return names
 }
 
 async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: string[] | null; Layers: string[] }, tags: string[], out: string, signal?: AbortSignal): Promise<void> {
@@ -239,9 +279,27 @@ async function writeBundle(members: Array<{ name: string; path: string; size: nu
   }
   if (ext === '.zip') {
     const zip = new yazl.ZipFile()
-    for (const m of members) zip.addReadStream(createReadStream(m.path).on('data', (c) => tick(c as Buffer)), m.name, { compress: false, size: m.size })
+    // progress is counted in a Transform yazl pipes from: a 'data' listener on the file stream itself would
+    // start it flowing before yazl reads it (yazl reads the members one after the other) and lose its bytes
+    for (const m of members) {
+      const counted = new Transform({
+        transform(c: Buffer, _e, cb) {
+          try {
+            tick(c)
+            cb(null, c)
+          } catch (err) {
+            cb(err as Error)
+          }
+        },
+      })
+      const file = createReadStream(m.path).on('error', (err) => counted.destroy(err))
+      zip.addReadStream(file.pipe(counted), m.name, { compress: false, size: m.size })
+    }
     zip.end()
-    await new Promise<void>((res, rej) => zip.outputStream.pipe(createWriteStream(out)).on('close', () => res()).on('error', rej))
+    await new Promise<void>((res, rej) => {
+      zip.on('error', rej)
+      zip.outputStream.pipe(createWriteStream(out)).on('close', () => res()).on('error', rej)
+    })
     return
   }
   const file = createWriteStream(out)
@@ -251,4 +309,112 @@ async function writeBundle(members: Array<{ name: string; path: string; size: nu
   for (const m of members) await w.addFile(m.name, m.path, m.size, tick)
   await w.finish()
   if (ext === '.tar.gz') await new Promise<void>((res) => file.on('close', () => res()))
+}
+
+/**
+ * Read the written bundle back: its entries must be exactly the members, in order, with their names and sizes,
+ * and each one's bytes those of its source file (compared chunk by chunk through a reused buffer).
+ */
+export async function verifyBundle(out: string, ext: string, members: Array<{ name: string; path: string; size: number }>, opts: RepackOptions): Promise<void> {
+  const total = members.reduce((n, m) => n + m.size, 0)
+  let done = 0
+  let index = 0
+  const fail = (why: string) => new PreflightError('internal', `The written bundle does not read back as written (${why}): nothing was kept.`)
+  let scratch = Buffer.allocUnsafe(4 * 1024 * 1024)
+  /** Compare an entry's bytes, as they arrive, with its member's source file. */
+  const entry = async (name: string, size: number, chunks: AsyncIterable<Buffer>) => {
+    const m = members[index++]
+    if (!m || m.name !== name || m.size !== size) throw fail(`entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
+    const fh = await open(m.path, 'r')
+    try {
+      let pos = 0
+      for await (const chunk of chunks) {
+        throwIfCancelled(opts.signal)
+        if (scratch.length < chunk.length) scratch = Buffer.allocUnsafe(chunk.length)
+        const { bytesRead } = await fh.read(scratch, 0, chunk.length, pos)
+        if (bytesRead !== chunk.length || !scratch.subarray(0, bytesRead).equals(chunk)) throw fail(`${name} differs from ${m.path} near byte ${pos}`)
+        pos += chunk.length
+        done += chunk.length
+        opts.meter?.update('verifying bundle', done, total)
+      }
+      if (pos !== m.size) throw fail(`${name} has ${pos} bytes, expected ${m.size}`)
+    } finally {
+      await fh.close()
+    }
+  }
+  if (ext === '.tar') {
+    // a plain tar: its headers walked, then each member's bytes compared in place with its source
+    const found = await tarMembers(out)
+    if (!found) throw fail('its tar headers do not read back')
+    for (const f of found) {
+      const m = members[index++]
+      if (!m || m.name !== f.name || m.size !== f.size || f.type !== '0') throw fail(`entry ${index} is ${f.name} (${f.size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
+      await compareRange(out, f.dataOffset, m.path, m.size, (n) => {
+        throwIfCancelled(opts.signal)
+        done += n
+        opts.meter?.update('verifying bundle', done, total)
+      }).catch((err: unknown) => {
+        throw err instanceof RangeError ? fail(`${m.name} differs from ${m.path} near byte ${err.message}`) : err
+      })
+    }
+  } else if (ext === '.zip') {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(out, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z!))))
+    try {
+      for (;;) {
+        const e = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+          zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject)
+          zip.readEntry()
+        })
+        zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error')
+        if (!e) break
+        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s!))))
+        await entry(e.fileName, e.uncompressedSize, stream as AsyncIterable<Buffer>)
+      }
+    } finally {
+      zip.close()
+    }
+  } else {
+    // node-tar's Parser reads .tar and .tar.gz alike; entries are compared one after the other
+    const parser = new Parser({ strict: true })
+    let chain: Promise<void> = Promise.resolve()
+    let failure: unknown = null
+    parser.on('entry', (e: ReadEntry) => {
+      chain = chain.then(async () => {
+        if (failure) e.resume()
+        else await entry(e.path, e.size ?? 0, e as unknown as AsyncIterable<Buffer>)
+      }).catch((err: unknown) => {
+        failure ??= err
+        e.resume()
+      })
+    })
+    parser.on('warn', (_code: string, message: string | Error) => (failure ??= fail(typeof message === 'string' ? message : message.message)))
+    const source = createReadAheadStream(out)
+    source.pipe(parser)
+    await Promise.race([once(parser, 'end'), once(parser, 'close'), once(source, 'error').then(([err]) => Promise.reject(err))])
+    await chain
+    if (failure) throw failure
+  }
+  if (index !== members.length) throw fail(`${members.length - index} member(s) missing`)
+}
+
+/**
+ * Compare `size` bytes of `file` from `offset` with `source` from its start, 4 MiB at a time into two reused
+ * buffers (both reads in flight together); a difference throws a RangeError carrying its offset in the source.
+ */
+async function compareRange(file: string, offset: number, source: string, size: number, progress: (n: number) => void): Promise<void> {
+  const CHUNK = 4 * 1024 * 1024
+  const [a, b] = await Promise.all([open(file, 'r'), open(source, 'r')])
+  try {
+    const ba = Buffer.allocUnsafe(CHUNK)
+    const bb = Buffer.allocUnsafe(CHUNK)
+    for (let pos = 0; pos < size; ) {
+      const n = Math.min(CHUNK, size - pos)
+      const [ra, rb] = await Promise.all([a.read(ba, 0, n, offset + pos), b.read(bb, 0, n, pos)])
+      if (ra.bytesRead !== n || rb.bytesRead !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) throw new RangeError(String(pos))
+      pos += n
+      progress(n)
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()])
+  }
 }

@@ -128,8 +128,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
         const dir = join(ctx.home, 'bundles')
         await mkdir(dir, { recursive: true })
-        const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter })
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
+        // the screen's repack always scans the result: its verdict is shown
+        const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter, scan: true })
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report!.verdict }
       })
       return { taskId }
     },

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { repack } from '../../../src-main/containers/repack'
+import { repack, verifyBundle } from '../../../src-main/containers/repack'
 import { scanPackage } from '../../../src-main/inspect/scan'
 
 let dir: string
@@ -33,7 +33,7 @@ describe('repack', () => {
     const a = image('web')
     const b = image('api')
     const r = await repack([a.dockerTar, b.dockerTar], { output: join(dir, 'images.tar.gz') })
-    expect(r.report.verdict).toBe('pass')
+    expect(r.report!.verdict).toBe('pass')
     expect(r.images.map((i) => i.member)).toEqual(['web-1_0.tar', 'api-1_0.tar'])
     const out = join(dir, 'out')
     mkdirSync(out)
@@ -59,7 +59,7 @@ describe('repack', () => {
     const r = await repack([ociTar], { output: join(dir, 'shop.v1.zip') })
     expect(r.output).toBe(join(dir, 'shop_v1.zip'))
     expect(r.renamedFrom).toBe('shop.v1.zip')
-    expect(r.report.verdict).toBe('pass')
+    expect(r.report!.verdict).toBe('pass')
     const swr = await repack([ociTar], { output: join(dir, 'shop-swr.tar'), format: 'docker-archive' })
     const inner = join(dir, 'swr-out')
     mkdirSync(inner)
@@ -70,5 +70,31 @@ describe('repack', () => {
     const cli = execFileSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', a.dockerTar, '--output', join(dir, 'cli.tar')], { encoding: 'utf8' })
     expect(cli).toMatch(/shop-1_0\.tar +\(converted from docker-archive\)/)
     expect(cli).toMatch(/cli\.tar +pass/)
+  })
+
+  it('--no-scan: tar, tar.gz and zip bundles are read back byte for byte instead of scanned; a changed byte, a missing or foreign member fails', async () => {
+    const a = image('nos')
+    const ociTar = join(dir, 'nos-oci.tar')
+    execFileSync('tar', ['-cf', ociTar, '-C', a.layout, '.'])
+    for (const ext of ['tar', 'tar.gz', 'zip']) {
+      const r = await repack([ociTar, a.dockerTar], { output: join(dir, `nos.${ext}`), scan: false })
+      expect(r.report).toBeNull()
+      expect(r.images.map((i) => i.from)).toEqual(['oci', 'docker-archive'])
+      // what was written scans as the full repack would have
+      expect((await scanPackage(r.output, { profile: 'koogallery-container' })).verdict, ext).toBe('pass')
+    }
+    // verifyBundle on its own: the bundle as written passes; a flipped byte, a missing member or an extra one fail
+    const members = [{ name: 'nos-oci.tar', path: ociTar, size: readFileSync(ociTar).length }]
+    const bundle = join(dir, 'one.tar')
+    execFileSync('tar', ['-cf', bundle, '-C', dir, 'nos-oci.tar'])
+    await verifyBundle(bundle, '.tar', members, { output: bundle })
+    const bytes = readFileSync(bundle)
+    bytes[512 + 3000] ^= 1
+    writeFileSync(join(dir, 'flipped.tar'), bytes)
+    await expect(verifyBundle(join(dir, 'flipped.tar'), '.tar', members, { output: bundle })).rejects.toThrow(/does not read back as written \(nos-oci\.tar differs from .* near byte 0\)/)
+    await expect(verifyBundle(bundle, '.tar', [...members, { ...members[0], name: 'two.tar' }], { output: bundle })).rejects.toThrow(/1 member\(s\) missing/)
+    await expect(verifyBundle(bundle, '.tar', [], { output: bundle })).rejects.toThrow(/entry 1 is nos-oci\.tar .* expected no more entries/)
+    const cli = execFileSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', ociTar, '--output', join(dir, 'cli-nos.tar'), '--no-scan'], { encoding: 'utf8' })
+    expect(cli).toMatch(/cli-nos\.tar +verified \(not scanned: run preflight scan /)
   })
 })
