@@ -14,7 +14,7 @@ import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { kindFromBytes } from '../inspect/identify'
 import type { WalkLimits } from './limits'
-import { BombError, walkTarStream } from './tar'
+import { BombError, takeHead, walkTarStream } from './tar'
 import { walkZipFile } from './zip'
 import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
 import type { DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
@@ -171,23 +171,14 @@ export class EntryPipeline {
 
   private async readContent(entry: WalkEntry, content: AsyncIterable<Buffer>): Promise<void> {
     const it = content[Symbol.asyncIterator]()
-    const headParts: Buffer[] = []
-    let headLen = 0
-    let done = false
+    let start: Awaited<ReturnType<typeof takeHead>>
     try {
-      while (headLen < this.limits.headBytes) {
-        const r = await it.next()
-        if (r.done) {
-          done = true
-          break
-        }
-        headParts.push(r.value)
-        headLen += r.value.length
-      }
+      start = await takeHead(it, this.limits.headBytes)
     } catch (err) {
       this.report('archive.corrupt', entry.location, `Cannot read "${entry.path}": ${(err as Error).message}`)
       return
     }
+    const { parts: headParts, ended: done } = start
     const first = headParts.length === 1 ? headParts[0] : Buffer.concat(headParts)
     const head = first.subarray(0, this.limits.headBytes)
     const sinks: Array<{ id: string; sink: EntrySink; digests?: readonly DigestKind[] }> = []

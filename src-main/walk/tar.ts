@@ -28,21 +28,23 @@ function counter(onBytes: (n: number) => void): Transform {
   })
 }
 
-/** The first `n` bytes of a stream (fewer if it ends first), and a stream of all its bytes. */
-async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+/** Chunks from `it` until they hold at least `n` bytes or it ends (then `ended`). */
+export async function takeHead(it: AsyncIterator<Buffer>, n: number): Promise<{ parts: Buffer[]; length: number; ended: boolean }> {
   const parts: Buffer[] = []
   let length = 0
-  let ended = false
   while (length < n) {
     const r = await it.next()
-    if (r.done) {
-      ended = true
-      break
-    }
+    if (r.done) return { parts, length, ended: true }
     parts.push(r.value)
     length += r.value.length
   }
+  return { parts, length, ended: false }
+}
+
+/** The first `n` bytes of a stream (fewer if it ends first), and a stream of all its bytes. */
+async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const { parts, ended } = await takeHead(it, n)
   const head = Buffer.concat(parts)
   const rest = async function* () {
     if (head.length) yield head
