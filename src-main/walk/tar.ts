@@ -54,6 +54,18 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: R
 }
 
 export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName?: string, containerKind = 'tar'): Promise<Container> {
+  let decoder: Transform | null = null
+  try {
+    return await walk(p, source, location, depth, kind, gzName, containerKind, (d) => (decoder = d))
+  } finally {
+    // a walk that stopped early (bomb, damage, cancel) leaves its decompressor paused: end it (a zstd stream
+    // gives its window memory back)
+    const d = decoder as Transform | null
+    if (d && !d.destroyed) d.destroy()
+  }
+}
+
+async function walk(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
   const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
@@ -63,6 +75,7 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   let bombed = false
   if (kind !== 'tar') {
     const gunzip = kind === 'zstd' ? createZstdDecompress() : createGunzip({ chunkSize: 1024 * 1024 })
+    onDecoder(gunzip)
     const inCount = counter((n) => (compressed += n))
     const outCount = counter((n) => {
       expanded += n

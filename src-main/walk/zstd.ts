@@ -2,16 +2,29 @@
 // fzstd (Node 20's zlib has no zstd). fzstd allocates each frame's window as the frame header asks (up to
 // 2 GiB), so the compressed bytes are walked first by a small frame scanner: frame headers, block headers and
 // skippable frames are read as they pass, and a frame that asks for a window above MAX_WINDOW (zstd's own
-// default decoder limit, 128 MiB) stops the stream with ZstdWindowError before fzstd sees it. Written here
+// default decoder limit, 128 MiB), or one that would take the windows of all streams open at once (nested
+// archives) past 256 MiB, stops the stream with ZstdWindowError before fzstd sees it. Written here
 // because fzstd's stream API takes the window size on trust and no other pure-JavaScript decoder streams.
 import { Transform, type TransformCallback } from 'node:stream'
 import { Decompress } from 'fzstd'
 
 export const MAX_WINDOW = 128 * 1024 * 1024
+/** All zstd streams open at once in this process (nested archives) share this much window memory. */
+export const WINDOW_BUDGET = 256 * 1024 * 1024
+let windowsInUse = 0
 
 export class ZstdWindowError extends Error {
-  constructor(readonly windowBytes: number) {
-    super(`a zstd frame needs a ${Math.ceil(windowBytes / 1024 / 1024)} MiB window, more than the ${MAX_WINDOW / 1024 / 1024} MiB decoders allow by default`)
+  /** `othersHeld`: set when the frame fits alone but not beside the windows other open streams hold. */
+  constructor(
+    readonly windowBytes: number,
+    othersHeld?: number,
+  ) {
+    const mib = (n: number) => `${Math.ceil(n / 1024 / 1024)} MiB`
+    super(
+      othersHeld !== undefined
+        ? `a zstd frame needs a ${mib(windowBytes)} window while the zstd streams around it hold ${mib(othersHeld)}: more than the ${mib(WINDOW_BUDGET)} all open streams may use`
+        : `a zstd frame needs a ${mib(windowBytes)} window, more than the ${mib(MAX_WINDOW)} decoders allow by default`,
+    )
   }
 }
 
@@ -22,6 +35,8 @@ const ZSTD_MAGIC = 0xfd2fb528
  * window size. `scan` consumes a chunk and throws at the first frame that is too large or malformed.
  */
 class FrameScanner {
+  /** Window bytes this stream's current frame holds (counted in windowsInUse until release()). */
+  private held = 0
   private need = 4 // bytes wanted into `acc` before the next decision
   private acc: number[] = []
   private skip = 0 // bytes to pass over (block bodies, skippable frames, checksums)
@@ -88,6 +103,10 @@ class FrameScanner {
         if (fcsBytes === 2) window += 256
       }
       if (window > MAX_WINDOW) throw new ZstdWindowError(window)
+      // the decoder drops the previous frame's window when this one starts: swap what this stream holds
+      if (windowsInUse - this.held + window > WINDOW_BUDGET) throw new ZstdWindowError(window, windowsInUse - this.held)
+      windowsInUse += window - this.held
+      this.held = window
       this.lastBlock = false
       return this.expect('block', 3)
     }
@@ -103,6 +122,12 @@ class FrameScanner {
       return this.expect('magic', 4)
     }
     return this.expect('block', 3)
+  }
+
+  /** The stream ended or failed: its window memory is free again. */
+  release(): void {
+    windowsInUse -= this.held
+    this.held = 0
   }
 
   /** Wait for `need` bytes in state `state`; `keep` keeps the bytes read so far (one header read in steps). */
@@ -137,6 +162,13 @@ export function createZstdDecompress(): Transform {
         cb(err as Error)
       }
     },
+    destroy(err, cb) {
+      scanner.release()
+      cb(err)
+    },
   })
+  // ended or failed: either way the window is given back (destroy also runs after an error)
+  out.once('end', () => scanner.release())
+  out.once('close', () => scanner.release())
   return out
 }

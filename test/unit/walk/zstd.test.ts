@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createZstdDecompress, MAX_WINDOW, ZstdWindowError } from '../../../src-main/walk/zstd'
+import { createZstdDecompress, MAX_WINDOW, WINDOW_BUDGET, ZstdWindowError } from '../../../src-main/walk/zstd'
 
 async function decompress(bytes: Buffer, chunk: number): Promise<Buffer> {
   const parts: Buffer[] = []
@@ -54,6 +54,38 @@ describe('zstd stream decompression', () => {
     const single = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x00, 0x00, 0x00, 0x40, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
     await expect(decompress(single, 3)).rejects.toThrow(/1024 MiB window/)
     expect(MAX_WINDOW).toBe(128 * 1024 * 1024)
+  })
+
+  it('streams open at once share a 256 MiB window budget; an ended or destroyed stream gives its window back', async () => {
+    // frame headers only (fzstd buffers fewer than 18 bytes without allocating): windows of 128, 128 and 8 MiB
+    const header = (log: number) => Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (log - 10) << 3])
+    const open = (log: number) => {
+      const t = createZstdDecompress()
+      const failed = new Promise<Error | null>((resolve) => {
+        t.on('error', resolve)
+        t.write(header(log), (err) => resolve(err ?? null))
+      })
+      t.resume()
+      return { t, failed }
+    }
+    const streams: Array<ReturnType<typeof open>> = []
+    try {
+      const [a, b] = [open(27), open(27)]
+      streams.push(a, b)
+      expect(await a.failed).toBeNull()
+      expect(await b.failed).toBeNull()
+      const c = open(23)
+      streams.push(c)
+      expect(String(await c.failed)).toMatch(/8 MiB window while the zstd streams around it hold 256 MiB/)
+      a.t.destroy()
+      await new Promise((r) => setImmediate(r))
+      const d = open(23)
+      streams.push(d)
+      expect(await d.failed).toBeNull()
+      expect(WINDOW_BUDGET).toBe(256 * 1024 * 1024)
+    } finally {
+      for (const s of streams) s.t.destroy()
+    }
   })
 
   it('damaged or foreign data is an error', async () => {
