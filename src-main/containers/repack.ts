@@ -127,17 +127,18 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
     }
     images.forEach((img, i) => (img.member = members[i]?.name ?? img.member))
     await writeBundle(members, partial, ext, opts)
+    const renamedFrom = compliant === basename(opts.output) ? null : basename(opts.output)
     if (opts.scan === false) {
       await verifyBundle(partial, ext, members, opts)
       await rename(partial, output)
-      return { output, renamedFrom: compliant === basename(opts.output) ? null : basename(opts.output), images, report: null }
+      return { output, renamedFrom, images, report: null }
     }
     const report = await scanPackage(partial, { profile: format === 'oci' ? 'koogallery-container' : 'swr-image', signal: opts.signal, meter: opts.meter })
     const broken = report.findings.filter((f) => f.severity === 'blocker' && (f.rule.startsWith('oci.') || f.rule.startsWith('archive.')))
     if (broken.length) throw new PreflightError('conflict', `The repacked bundle did not verify: ${broken.slice(0, 3).map((f) => `${f.rule} at ${f.location}`).join('; ')}`)
     await rename(partial, output)
     report.package = { ...report.package, path: output, name: basename(output) }
-    return { output, renamedFrom: compliant === basename(opts.output) ? null : basename(opts.output), images, report }
+    return { output, renamedFrom, images, report }
   } finally {
     await rm(work, { recursive: true, force: true })
     await rm(partial, { force: true })
@@ -321,21 +322,29 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
   let index = 0
   const fail = (why: string) => new PreflightError('internal', `The written bundle does not read back as written (${why}): nothing was kept.`)
   let scratch = Buffer.allocUnsafe(4 * 1024 * 1024)
+  /** The member the next entry must be (same name and size), or a failure. */
+  const nextMember = (name: string, size: number, isFile = true) => {
+    const m = members[index++]
+    if (!m || m.name !== name || m.size !== size || !isFile) throw fail(`entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
+    return m
+  }
+  const progress = (n: number) => {
+    throwIfCancelled(opts.signal)
+    done += n
+    opts.meter?.update('verifying bundle', done, total)
+  }
   /** Compare an entry's bytes, as they arrive, with its member's source file. */
   const entry = async (name: string, size: number, chunks: AsyncIterable<Buffer>) => {
-    const m = members[index++]
-    if (!m || m.name !== name || m.size !== size) throw fail(`entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
+    const m = nextMember(name, size)
     const fh = await open(m.path, 'r')
     try {
       let pos = 0
       for await (const chunk of chunks) {
-        throwIfCancelled(opts.signal)
         if (scratch.length < chunk.length) scratch = Buffer.allocUnsafe(chunk.length)
         const { bytesRead } = await fh.read(scratch, 0, chunk.length, pos)
         if (bytesRead !== chunk.length || !scratch.subarray(0, bytesRead).equals(chunk)) throw fail(`${name} differs from ${m.path} near byte ${pos}`)
         pos += chunk.length
-        done += chunk.length
-        opts.meter?.update('verifying bundle', done, total)
+        progress(chunk.length)
       }
       if (pos !== m.size) throw fail(`${name} has ${pos} bytes, expected ${m.size}`)
     } finally {
@@ -347,15 +356,9 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
     const found = await tarMembers(out)
     if (!found) throw fail('its tar headers do not read back')
     for (const f of found) {
-      const m = members[index++]
-      if (!m || m.name !== f.name || m.size !== f.size || f.type !== '0') throw fail(`entry ${index} is ${f.name} (${f.size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
-      await compareRange(out, f.dataOffset, m.path, m.size, (n) => {
-        throwIfCancelled(opts.signal)
-        done += n
-        opts.meter?.update('verifying bundle', done, total)
-      }).catch((err: unknown) => {
-        throw err instanceof RangeError ? fail(`${m.name} differs from ${m.path} near byte ${err.message}`) : err
-      })
+      const m = nextMember(f.name, f.size, f.type === '0')
+      const differsAt = await compareRange(out, f.dataOffset, m.path, m.size, progress)
+      if (differsAt >= 0) throw fail(`${m.name} differs from ${m.path} near byte ${differsAt}`)
     }
   } else if (ext === '.zip') {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(out, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z!))))
@@ -374,11 +377,14 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
       zip.close()
     }
   } else {
-    // node-tar's Parser reads .tar and .tar.gz alike; entries are compared one after the other
-    const parser = new Parser({ strict: true })
+    // a .tar.gz through node-tar's Parser (not strict: a damage is a warning, turned into the failure below,
+    // never an unhandled 'error' event); entries are compared one after the other
+    const parser = new Parser({ strict: false })
     let chain: Promise<void> = Promise.resolve()
     let failure: unknown = null
+    let current: ReadEntry | null = null
     parser.on('entry', (e: ReadEntry) => {
+      current = e
       chain = chain.then(async () => {
         if (failure) e.resume()
         else await entry(e.path, e.size ?? 0, e as unknown as AsyncIterable<Buffer>)
@@ -390,7 +396,11 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
     parser.on('warn', (_code: string, message: string | Error) => (failure ??= fail(typeof message === 'string' ? message : message.message)))
     const source = createReadAheadStream(out)
     source.pipe(parser)
-    await Promise.race([once(parser, 'end'), once(parser, 'close'), once(source, 'error').then(([err]) => Promise.reject(err))])
+    await Promise.race([once(parser, 'end'), once(parser, 'close'), once(source, 'error').then(([err]) => Promise.reject(err))]).catch((err: Error) => {
+      failure ??= fail(err.message)
+      // the entry being compared will get no more bytes: end it so that its comparison finishes
+      ;(current as ReadEntry | null)?.end()
+    })
     await chain
     if (failure) throw failure
   }
@@ -399,9 +409,9 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
 
 /**
  * Compare `size` bytes of `file` from `offset` with `source` from its start, 4 MiB at a time into two reused
- * buffers (both reads in flight together); a difference throws a RangeError carrying its offset in the source.
+ * buffers (both reads in flight together). Returns the offset in the source of the first differing chunk, or -1.
  */
-async function compareRange(file: string, offset: number, source: string, size: number, progress: (n: number) => void): Promise<void> {
+async function compareRange(file: string, offset: number, source: string, size: number, progress: (n: number) => void): Promise<number> {
   const CHUNK = 4 * 1024 * 1024
   const [a, b] = await Promise.all([open(file, 'r'), open(source, 'r')])
   try {
@@ -410,10 +420,11 @@ async function compareRange(file: string, offset: number, source: string, size: 
     for (let pos = 0; pos < size; ) {
       const n = Math.min(CHUNK, size - pos)
       const [ra, rb] = await Promise.all([a.read(ba, 0, n, offset + pos), b.read(bb, 0, n, pos)])
-      if (ra.bytesRead !== n || rb.bytesRead !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) throw new RangeError(String(pos))
+      if (ra.bytesRead !== n || rb.bytesRead !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) return pos
       pos += n
       progress(n)
     }
+    return -1
   } finally {
     await Promise.all([a.close(), b.close()])
   }

@@ -94,6 +94,10 @@ describe('repack', () => {
     await expect(verifyBundle(join(dir, 'flipped.tar'), '.tar', members, { output: bundle })).rejects.toThrow(/does not read back as written \(nos-oci\.tar differs from .* near byte 0\)/)
     await expect(verifyBundle(bundle, '.tar', [...members, { ...members[0], name: 'two.tar' }], { output: bundle })).rejects.toThrow(/1 member\(s\) missing/)
     await expect(verifyBundle(bundle, '.tar', [], { output: bundle })).rejects.toThrow(/entry 1 is nos-oci\.tar .* expected no more entries/)
+    // a damaged .tar.gz is a failure, not an unhandled stream error
+    const gz = execFileSync('gzip', ['-c', bundle])
+    writeFileSync(join(dir, 'cut.tar.gz'), gz.subarray(0, Math.floor(gz.length / 2)))
+    await expect(verifyBundle(join(dir, 'cut.tar.gz'), '.tar.gz', members, { output: bundle })).rejects.toThrow(/does not read back as written/)
     const cli = execFileSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', ociTar, '--output', join(dir, 'cli-nos.tar'), '--no-scan'], { encoding: 'utf8' })
     expect(cli).toMatch(/cli-nos\.tar +verified \(not scanned: run preflight scan /)
   })
