@@ -115,7 +115,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   }
   // a file named .qcow2 without the magic is still judged as the qcow2 it claims to be (qcow2.invalid)
   const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
-  const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs }) : null
+  const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs, signal: opts.signal }) : null
   // the guest filesystem of a readable disk image goes through the same entry pass as a package
   let guestWalked = false
   if (vm && vmKind && !vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) {

@@ -23,6 +23,7 @@ import { openRawDevice, type BlockDevice } from './block'
 import { openQcow2Device } from './qcow2/device'
 import { isImageFormat, openImageDevice } from './formats'
 import { checkQcow2 } from './qcow2/check'
+import { entryOffset } from './qcow2/entries'
 import { readQcow2 } from './qcow2/header'
 import { readHeadTail, kindFromBytes } from '../inspect/identify'
 
@@ -338,25 +339,21 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     const info = await readQcow2(partial)
     const hh = info.header
     if (hh.virtualSize !== size || hh.clusterBits !== CLUSTER_BITS || hh.l1Size !== l1Size || hh.version !== 3 || info.problems.length) return 'header'
-    const tf = await open(partial, 'r')
-    try {
-      const readAt = async (at: number, n: number) => {
-        const buf = Buffer.alloc(n)
-        const { bytesRead } = await tf.read(buf, 0, n, at)
-        return bytesRead === n ? buf : null
-      }
-      const l1Back = await readAt(hh.l1TableOffset, l1Size * 8)
-      if (!l1Back || !l1Back.equals(l1.subarray(0, l1Size * 8))) return 'L1 table'
-      for (let i = 0; i < l1Size; i++) {
-        const entry = l1Back.readBigUInt64BE(i * 8)
-        const mine = l2Tables.get(i)
-        if (!entry !== !mine) return `L2 table ${i}`
-        if (!mine) continue
-        const back = await readAt(Number(entry & ~COPIED), CS)
-        if (!back || !back.equals(mine)) return `L2 table ${i}`
-      }
-    } finally {
-      await tf.close()
+    // the tables are read through the handle the image was written with (opened for reading too)
+    const readAt = async (at: number, n: number) => {
+      const buf = Buffer.alloc(n)
+      const { bytesRead } = await fh.read(buf, 0, n, at)
+      return bytesRead === n ? buf : null
+    }
+    const l1Back = await readAt(hh.l1TableOffset, l1Size * 8)
+    if (!l1Back || !l1Back.equals(l1.subarray(0, l1Size * 8))) return 'L1 table'
+    for (let i = 0; i < l1Size; i++) {
+      const l2Offset = entryOffset(l1Back, i * 8)
+      const mine = l2Tables.get(i)
+      if (!l2Offset !== !mine) return `L2 table ${i}`
+      if (!mine) continue
+      const back = await readAt(l2Offset, CS)
+      if (!back || !back.equals(mine)) return `L2 table ${i}`
     }
     const check = await checkQcow2(partial, { info, signal: opts.signal })
     if (check.corruptions || check.leaks) return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`

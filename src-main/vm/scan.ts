@@ -4,7 +4,7 @@ import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, type Finding, type PackageKind } from '../reports/model'
 import { validateAttrs } from '../rules/attrs'
 import type { EntryPipeline } from '../walk/pipeline'
-import { openRawDevice, type BlockDevice } from './block'
+import type { BlockDevice } from './block'
 import { inspectGuest, type GuestScan } from './guest/guest'
 import { openQcow2Device } from './qcow2/device'
 import { checkQcow2 } from './qcow2/check'
@@ -21,7 +21,7 @@ const ACCEPTED: Record<string, PackageKind[]> = {
   'scp-image': ['qcow2'],
 }
 
-export async function scanVmImage(path: string, opts: { profile: string; kind: PackageKind; packageName: string; attrs?: Record<string, unknown> }): Promise<VmScanResult> {
+export async function scanVmImage(path: string, opts: { profile: string; kind: PackageKind; packageName: string; attrs?: Record<string, unknown>; signal?: AbortSignal }): Promise<VmScanResult> {
   const { profile, kind, packageName: loc } = opts
   const findings: Finding[] = []
   const facts: Record<string, unknown> = { format: kind }
@@ -49,7 +49,7 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
       if (q.corrupt) f('qcow2.corrupt', 'The corrupt bit is set: qemu marked the metadata as inconsistent.')
       if (q.dirty) f('qcow2.dirty', 'The dirty bit is set: the image was not closed cleanly and its refcounts may be stale.')
       if (!info.problems.length && !q.encryption && q.dataFile === null) {
-        const check = await checkQcow2(path, { info })
+        const check = await checkQcow2(path, { info, signal: opts.signal })
         facts.check = check
         if (check.corruptions) f('qcow2.corrupt', `${check.corruptions} metadata inconsistenc${check.corruptions === 1 ? 'y' : 'ies'} (as qemu-img check counts them): ${check.messages.slice(0, 3).join('; ')}.`, { corruptions: check.corruptions, leaks: check.leaks })
       }
@@ -85,8 +85,7 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
       const q = await readQcow2(path)
       if (q.backingFile !== null || q.problems.length) return null
       dev = await openQcow2Device(path)
-    } else if (kind === 'raw') dev = await openRawDevice(path)
-    else if (kind === 'vmdk' || kind === 'vhd' || kind === 'vdi' || kind === 'vhdx' || kind === 'qed') dev = await openImageDevice(path, kind)
+    } else if (isImageFormat(kind)) dev = await openImageDevice(path, kind)
     else return null
   } catch {
     return null

@@ -148,21 +148,24 @@ export async function readVmdk(path: string, opts: { allocation?: boolean } = {}
 }
 
 export async function openVmdkDevice(path: string): Promise<BlockDevice> {
-  const descriptor = await withImageFile(path, async (fh, fileSize) => {
-    const info = await parse(fh, fileSize)
-    return info.sparse ? null : info
-  })
-  if (descriptor) return openExtents(path, descriptor)
-  return openSparseDevice(path)
+  return openVmdkFile(path, 'disk')
 }
 
-/** A hosted sparse extent (monolithicSparse, streamOptimized, or one extent of a twoGbMaxExtentSparse disk). */
-async function openSparseDevice(path: string, asExtent = false): Promise<BlockDevice> {
+/**
+ * A vmdk file as a device, its header parsed once: a hosted sparse extent (monolithicSparse, streamOptimized, or
+ * as `extent` one extent of a twoGbMaxExtentSparse disk) is read through its grain tables; a descriptor file
+ * (as `disk` only) through the extent files it names.
+ */
+async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<BlockDevice> {
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     const s = info.sparse
-    if (!s) throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
-    if (!asExtent && info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
+    if (!s) {
+      if (role === 'extent') throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
+      await fh.close()
+      return openExtents(path, info)
+    }
+    if (role === 'disk' && info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
     const table = await grainMap(fh, fileSize, s)
     const grainBytes = s.grainSize * 512
     const compressed = info.facts.compressed
@@ -247,7 +250,7 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
       const st = await stat(file).catch(() => null)
       if (!st?.isFile()) throw refuse(`whose extent file "${e.file}" is not next to it`)
       if (e.type === 'SPARSE') {
-        const dev = await openSparseDevice(file, true)
+        const dev = await openVmdkFile(file, 'extent')
         parts.push({ start, size, dev })
         if (dev.size < size) throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
       } else {
