@@ -9,7 +9,7 @@ import { PreflightError } from '../../src-preload/errors'
 import type { PackageFacts, PackageKind } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
-import { isTarHeader, sniff, SNIFF_HEAD_BYTES } from '../walk/sniff'
+import { looksLikeTar, sniff, SNIFF_HEAD_BYTES } from '../walk/sniff'
 
 const CHUNK = 4 * 1024 * 1024
 
@@ -24,7 +24,7 @@ export function kindFromBytes(head: Buffer, tail: Buffer | undefined): PackageKi
   if (k !== 'gzip') return k
   try {
     const inner = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH })
-    if (inner.length >= 512 && (inner.subarray(257, 262).toString('latin1') === 'ustar' || isTarHeader(inner.subarray(0, 512)))) return 'tar.gz'
+    if (inner.length >= 512 && looksLikeTar(inner)) return 'tar.gz'
   } catch {
     /* not inflatable from the head: leave it as plain gzip, the walker reports corruption */
   }

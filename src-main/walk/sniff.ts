@@ -23,6 +23,11 @@ export function isTarHeader(block: Buffer): boolean {
   return stored === unsigned && block[0] !== 0
 }
 
+/** A tar's first bytes: a ustar magic at 257 or a checksummed header block (decompressed heads are asked too). */
+export function looksLikeTar(head: Buffer): boolean {
+  return at(head, 257, 'ustar') || isTarHeader(head.subarray(0, 512))
+}
+
 export function sniff(head: Buffer, tail?: Buffer): SniffKind {
   if (at(head, 0, 'PK\x03\x04') || at(head, 0, 'PK\x05\x06') || at(head, 0, 'PK\x07\x08') || at(head, 0, 'PK\x06\x06')) return 'zip'
   if (at(head, 0, [0x1f, 0x8b])) return 'gzip'
@@ -37,7 +42,7 @@ export function sniff(head: Buffer, tail?: Buffer): SniffKind {
   if (at(head, 0, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz'
   if (at(head, 0, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd'
   if (at(head, 0, 'BZh')) return 'bzip2'
-  if (at(head, 257, 'ustar') || isTarHeader(head.subarray(0, 512))) return 'tar'
+  if (looksLikeTar(head)) return 'tar'
   if (at(head, 0x8001, 'CD001')) return 'iso'
   if (tail && tail.length >= 512 && at(tail.subarray(tail.length - 512), 0, 'conectix')) return 'vhd'
   return 'unknown'

@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { isWhiteout } from '../containers/whiteouts'
 import { displayPath } from './paths'
-import { isTarHeader } from './sniff'
+import { looksLikeTar } from './sniff'
 import { createZstdDecompress, ZstdWindowError } from './zstd'
 import type { Container, EntryPipeline } from './pipeline'
 import type { EntryType, WalkEntry } from './types'
@@ -71,11 +71,11 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
   let expanded = 0
   let tarInput: Readable = source
   // set from the decompressor's error handler (a callback: typed so that checks below are not narrowed away)
-  let gzError = null as Error | null
+  let decodeError = null as Error | null
   let bombed = false
   if (kind !== 'tar') {
-    const gunzip = kind === 'zstd' ? createZstdDecompress() : createGunzip({ chunkSize: 1024 * 1024 })
-    onDecoder(gunzip)
+    const decoder = kind === 'zstd' ? createZstdDecompress() : createGunzip({ chunkSize: 1024 * 1024 })
+    onDecoder(decoder)
     const inCount = counter((n) => (compressed += n))
     const outCount = counter((n) => {
       expanded += n
@@ -86,12 +86,12 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
       }
     })
     source.on('error', (e) => inCount.destroy(e))
-    gunzip.on('error', (e) => {
-      gzError = e
+    decoder.on('error', (e) => {
+      decodeError = e
       outCount.end()
     })
-    source.pipe(inCount).pipe(gunzip).pipe(outCount)
-    inCount.on('error', (e) => gunzip.destroy(e))
+    source.pipe(inCount).pipe(decoder).pipe(outCount)
+    inCount.on('error', (e) => decoder.destroy(e))
     tarInput = outCount
   }
 
@@ -103,9 +103,9 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
     // a tar if its first 512 decompressed bytes are a tar header, else one compressed file
     const { head, stream } = await peek(tarInput, 512)
     tarInput = stream
-    single = !(head.length >= 512 && (head.subarray(257, 262).toString('latin1') === 'ustar' || isTarHeader(head.subarray(0, 512))))
-    if (gzError instanceof ZstdWindowError) {
-      reportWindow(gzError)
+    single = !(head.length >= 512 && looksLikeTar(head))
+    if (decodeError instanceof ZstdWindowError) {
+      reportWindow(decodeError)
       p.noteContainer(c, null)
       return c
     }
@@ -119,8 +119,8 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
     } catch (err) {
       if (!(err instanceof BombError)) throw err
     }
-    if (gzError instanceof ZstdWindowError) reportWindow(gzError)
-    else if (gzError && !bombed) p.report('archive.corrupt', location, `${compression} data is damaged: ${(gzError as Error).message}`)
+    if (decodeError instanceof ZstdWindowError) reportWindow(decodeError)
+    else if (decodeError && !bombed) p.report('archive.corrupt', location, `${compression} data is damaged: ${(decodeError as Error).message}`)
     return c
   }
 
@@ -168,15 +168,15 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
   await Promise.race([once(parser, 'end'), once(parser, 'close')])
   await chain
   if (failure) throw failure
-  if (gzError instanceof ZstdWindowError) {
-    reportWindow(gzError)
+  if (decodeError instanceof ZstdWindowError) {
+    reportWindow(decodeError)
     p.noteContainer(c, null)
     return c
   }
-  if (gzError) problems.push(`${compression} data is damaged: ${(gzError as Error).message}`)
+  if (decodeError) problems.push(`${compression} data is damaged: ${(decodeError as Error).message}`)
   if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
   if (!sawEntry && depth === 0 && problems.length === 0) p.report('package.empty', location, 'The archive has no entries.')
-  // the expanded size: every byte after gunzip, the tar's own headers and padding included (not the blocks added above)
+  // the expanded size: every byte after decompression, the tar's own headers and padding included (not the blocks added above)
   p.noteContainer(c, problems.length === 0 && !bombed && !p.isStopped ? tarBytes : null)
   return c
 }

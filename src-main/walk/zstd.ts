@@ -42,7 +42,6 @@ class FrameScanner {
   private skip = 0 // bytes to pass over (block bodies, skippable frames, checksums)
   private state: 'magic' | 'descriptor' | 'header' | 'block' = 'magic'
   private headerBytes = 0
-  private lastBlock = false
   private checksum = false
 
   scan(chunk: Buffer): void {
@@ -107,17 +106,16 @@ class FrameScanner {
       if (windowsInUse - this.held + window > WINDOW_BUDGET) throw new ZstdWindowError(window, windowsInUse - this.held)
       windowsInUse += window - this.held
       this.held = window
-      this.lastBlock = false
       return this.expect('block', 3)
     }
     // a block header: last-block bit, type (raw, RLE, compressed, reserved), size
     const h = a[0] | (a[1] << 8) | (a[2] << 16)
-    this.lastBlock = (h & 1) === 1
+    const lastBlock = (h & 1) === 1
     const type = (h >> 1) & 3
     const size = h >>> 3
     if (type === 3) throw new Error('a zstd block has the reserved type')
     this.skip = type === 1 ? 1 : size
-    if (this.lastBlock) {
+    if (lastBlock) {
       this.skip += this.checksum ? 4 : 0
       return this.expect('magic', 4)
     }
