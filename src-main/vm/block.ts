@@ -1,6 +1,7 @@
 // A read-only random-access view of a virtual disk's guest data (raw file, qcow2 mapping, ...). Guest
 // readers (partition tables, filesystems) see only this, never the container format.
 import { open, type FileHandle } from 'node:fs/promises'
+import { dataRanges } from './sparse'
 
 export interface BlockDevice {
   /** Virtual size of the disk in bytes. */
@@ -12,6 +13,11 @@ export interface BlockDevice {
    * byte count — for a caller that reuses its buffers (convert). Devices without it are read with `read`.
    */
   readInto?(target: Buffer, offset: number, length: number): Promise<number>
+  /**
+   * Optional: the stretches of [offset, offset + length) that may hold data, as [start, end) pairs in order;
+   * the rest reads as zeros without being read (a sparse raw file's holes). Null when the device cannot say.
+   */
+  dataRanges?(offset: number, length: number): Array<[number, number]> | null
   close(): Promise<void>
 }
 
@@ -53,6 +59,7 @@ export async function openRawDevice(path: string): Promise<BlockDevice> {
       return buf
     },
     readInto,
+    dataRanges: (offset, length) => dataRanges(fh.fd, Math.max(0, offset), Math.min(size, offset + length)),
     close: () => fh.close(),
   }
 }

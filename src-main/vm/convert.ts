@@ -1,18 +1,22 @@
 // Convert a disk image (raw, vmdk sparse/streamOptimized/descriptor with extents, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
 // dynamic/static, qed without a backing file, or qcow2 — compacting it) into a compact qcow2 v3: guest data is
-// read once in order, in 4 MiB batches (the next one
-// read while this one is examined and written; raw and qcow2 sources read into two reused buffers), all-zero
+// read once in order, in 4 MiB batches (the next ones read while this one is examined and written; raw and
+// qcow2 sources read into reused buffers; a sparse raw file's holes are not read at all, see sparse.ts), all-zero
 // clusters are left unallocated, the others written (optionally deflate-compressed) with one writev per
 // host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
-// disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name, its
-// data flushed to disk every 64 MiB as it goes, and verified as it is written and at the end: each batch's
-// written bytes are read back from the file as soon as they are written and compared byte for byte with the
-// source bytes still in memory; at the end the header, L1 and L2 tables must read back as the ones built (so
-// unwritten clusters read as zeros), the metadata check must find no corruption or leak, and one data cluster
-// of every batch is read through the independent qcow2 reader and must have the CRC-32 the source's bytes had.
-// Only then is it renamed into place. (A second full pass over the data through the reader cost more than
-// the conversion itself; the byte-for-byte read-back covers every written byte.)
+// disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name and
+// verified as it is written and at the end: each batch's written bytes are read back from the file as soon as
+// they are written and compared byte for byte with the source bytes still in memory; at the end the header, L1
+// and L2 tables must read back as the ones built (so unwritten clusters read as zeros), the metadata check must
+// find no corruption or leak, and one data cluster of every batch is read through the independent qcow2 reader
+// and must have the CRC-32 the source's bytes had. Only then is it renamed into place, so a failed, cancelled or
+// killed convert leaves no file under the output name. (A second full pass over the data through the reader
+// cost more than the conversion itself; the byte-for-byte read-back covers every written byte.) Like
+// qemu-img convert and repack, it does not wait for the page cache to reach the disk (fsync): that wait is the
+// disk's write speed, up to minutes for a large image, and the source is still there to convert again if the
+// machine loses power before the system has written it back.
 // Written here because no maintained JavaScript qcow2 writer exists; the layout follows qemu's qcow2 spec.
+import { readSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { crc32, deflateRawSync } from 'node:zlib'
@@ -34,7 +38,14 @@ const REFS_PER_BLOCK = CS / 2 // 16-bit refcounts
 const COPIED = 1n << 63n
 const COMPRESSED = 1n << 62n
 const BATCH = 4 * 1024 * 1024
-const SYNC_EVERY = 64 * 1024 * 1024
+// batches in flight: READ_AHEAD being read while this one is examined, and up to WRITES_IN_FLIGHT being written
+// and read back (more concurrent writes to the one file only contend for its lock in the kernel)
+const READ_AHEAD = 2
+const WRITES_IN_FLIGHT = 2
+const DEPTH = READ_AHEAD + WRITES_IN_FLIGHT + 1
+const SAMPLE_READERS = 4
+// the read-back reads this much at a time, so that what it compares is still in the CPU's cache
+const READ_BACK_CHUNK = 256 * 1024
 
 export interface ConvertOptions {
   compress?: boolean
@@ -46,6 +57,8 @@ export interface ConvertResult {
   output: string
   virtualSize: number
   dataClusters: number
+  /** Guest bytes read from the source: less than the virtual size where holes were skipped without reading. */
+  bytesRead: number
   fileSize: number
   /** The result was read back and matched the source (its tables as built, so zeros where nothing was written; CRC-32 of every run of data clusters read through the qcow2 reader). */
   verified: true
@@ -66,6 +79,7 @@ async function openSource(path: string): Promise<BlockDevice> {
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
   if (!output.endsWith('.qcow2')) throw new PreflightError('invalid-input', '--output must end in .qcow2')
+  const T0 = performance.now()
   const src = await openSource(input)
   const size = src.size
   const virtualClusters = Math.ceil(size / CS)
@@ -87,18 +101,18 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     for (let c = Math.floor(offset / CS); c <= Math.floor((offset + length - 1) / CS); c++) refcounts[c]++
   }
   markRef(0, (1 + l1Clusters + rtClusters) * CS)
+  const back = Buffer.allocUnsafe(READ_BACK_CHUNK)
   // one data cluster per batch, read back through the qcow2 reader at the end: its guest cluster and the CRC-32
   // of its source bytes
   const samples: Array<{ cluster: number; crc: number }> = []
   // the first mismatch the read-back of a batch found (guest cluster), reported after the batch loop
   let mismatch: number | null = null
   let dataClusters = 0
+  let bytesRead = 0
   const zero = Buffer.alloc(BATCH)
-  const back = Buffer.allocUnsafe(BATCH)
-  let writing: Promise<void> = Promise.resolve()
-  let syncing: Promise<void> | null = null
-  let syncedTo = 0
-  let syncError: unknown = null
+  // per buffer slot (batch b uses slot b % DEPTH): the writes and read-back of the batch that used it last
+  const slotWrites: Array<Promise<void>> = []
+  const pending: Array<Promise<unknown>> = []
   try {
     const setEntry = (v: number, entry: bigint) => {
       const l1i = Math.floor(v / L2_ENTRIES)
@@ -106,53 +120,87 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       if (!l2) l2Tables.set(l1i, (l2 = Buffer.alloc(CS)))
       l2.writeBigUInt64BE(entry, (v % L2_ENTRIES) * 8)
     }
-    // guest data in batches of BATCH bytes, pipelined: batch b+1 is read while batch b is classified and its
-    // writes run. Sources that can (raw files) read into two reused buffers; a batch's buffer is read into
-    // again only after its writes have finished.
-    const bufs = src.readInto ? [Buffer.allocUnsafe(BATCH), Buffer.allocUnsafe(BATCH)] : null
-    const readBatch = async (b: number): Promise<Buffer | null> => {
-      if (b * BATCH >= size) return null
-      const n = Math.min(BATCH, size - b * BATCH)
-      if (!bufs || !src.readInto) return src.read(b * BATCH, n)
-      const buf = bufs[b % 2]
-      return buf.subarray(0, await src.readInto(buf, b * BATCH, n))
+    // guest data in batches of BATCH bytes, pipelined: while batch b is classified, batches b+1 .. b+READ_AHEAD
+    // are being read and the earlier ones written. Sources that can (raw files, qcow2) read into DEPTH reused
+    // buffers; a buffer is read into again only after the writes of the batch it held have finished. Where the
+    // source can say where its data is (a sparse raw file), only the clusters holding data are read; the others
+    // are zero clusters.
+    const bufs = src.readInto ? Array.from({ length: DEPTH }, () => Buffer.allocUnsafe(BATCH)) : null
+    interface Batch {
+      data: Buffer
+      /** the batch's clusters that were read, as [first, end) cluster pairs; the others are holes */
+      read: Array<[number, number]>
     }
-    const kind = new Uint8Array(BATCH / CS) // per cluster of the batch: 0 zero, 1 data
-    let pending = readBatch(0)
-    pending.catch(() => undefined)
+    const readBatch = async (b: number): Promise<Batch | null> => {
+      const from = b * BATCH
+      if (from >= size) return null
+      const n = Math.min(BATCH, size - from)
+      const clusters = Math.ceil(n / CS)
+      const ranges = src.dataRanges?.(from, n) ?? null
+      // the data stretches widened to whole clusters and merged
+      const read: Array<[number, number]> = []
+      for (const [start, end] of ranges ?? [[from, from + n]]) {
+        const c0 = Math.floor((start - from) / CS)
+        const c1 = Math.min(clusters, Math.ceil((end - from) / CS))
+        const last = read[read.length - 1]
+        if (last && last[1] >= c0) last[1] = Math.max(last[1], c1)
+        else read.push([c0, c1])
+      }
+      if (!bufs || !src.readInto) {
+        bytesRead += n
+        return { data: await src.read(from, n), read }
+      }
+      const buf = bufs[b % DEPTH]
+      for (const [c0, c1] of read) bytesRead += Math.min(n, c1 * CS) - c0 * CS
+      await Promise.all(read.map(([c0, c1]) => src.readInto!(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)))
+      return { data: buf.subarray(0, n), read }
+    }
+    // per cluster of the batch: 0 zero (a hole, or compared with zeros), 1 data, 2 sampled as zero (to compare)
+    const kind = new Uint8Array(BATCH / CS)
+    // batch b is read into its slot once the writes of the batch before it in that slot are done
+    const queueRead = (b: number) => {
+      const p = (async () => {
+        await slotWrites[b % DEPTH]
+        return readBatch(b)
+      })()
+      p.catch(() => undefined)
+      pending.push(p)
+    }
+    for (let b = 0; b < READ_AHEAD; b++) queueRead(b)
     for (let b = 0; ; b++) {
       throwIfCancelled(opts.signal)
-      const data = await pending
-      if (!data) break
-      await writing // frees the other buffer (batch b-1)
+      queueRead(b + READ_AHEAD)
+      const batch = (await pending.shift()) as Batch | null
+      if (!batch) break
       if (mismatch !== null) break
-      pending = readBatch(b + 1)
-      pending.catch(() => undefined)
+      const { data } = batch
       const first = (b * BATCH) / CS
       const clusters = Math.ceil(data.length / CS)
       // zero detection: a cluster with a nonzero byte among a few samples is data (the usual case for data);
       // the rest are compared with zeros a whole run at a time, cluster by cluster only when a run is not all zero
-      for (let c = 0; c < clusters; c++) {
-        const at = c * CS
-        const last = Math.min(data.length, at + CS) - 1
-        const step = (last - at) >> 3
-        kind[c] = data[at] | data[at + 1] | data[at + 2] | data[at + 3] | data[last] | data[last - 1] | data[at + step] | data[at + 2 * step] | data[at + 3 * step] | data[at + 4 * step] | data[at + 5 * step] | data[at + 6 * step] | data[at + 7 * step] ? 1 : 0
-      }
+      kind.fill(0, 0, clusters)
+      for (const [c0, c1] of batch.read)
+        for (let c = c0; c < c1; c++) {
+          const at = c * CS
+          const last = Math.min(data.length, at + CS) - 1
+          const step = (last - at) >> 3
+          kind[c] = data[at] | data[at + 1] | data[at + 2] | data[at + 3] | data[last] | data[last - 1] | data[at + step] | data[at + 2 * step] | data[at + 3 * step] | data[at + 4 * step] | data[at + 5 * step] | data[at + 6 * step] | data[at + 7 * step] ? 1 : 2
+        }
       for (let c = 0; c < clusters; ) {
-        if (kind[c]) {
+        if (kind[c] !== 2) {
           c++
           continue
         }
         let e = c + 1
-        while (e < clusters && !kind[e]) e++
+        while (e < clusters && kind[e] === 2) e++
         const from = c * CS
         const to = Math.min(data.length, e * CS)
-        if (data.compare(zero, 0, to - from, from, to) !== 0)
-          for (let k = c; k < e; k++) {
-            const a = k * CS
-            const z = Math.min(data.length, a + CS)
-            if (data.compare(zero, 0, z - a, a, z) !== 0) kind[k] = 1
-          }
+        const allZero = data.compare(zero, 0, to - from, from, to) === 0
+        for (let k = c; k < e; k++) {
+          const a = k * CS
+          const z = Math.min(data.length, a + CS)
+          kind[k] = !allZero && data.compare(zero, 0, z - a, a, z) !== 0 ? 1 : 0
+        }
         c = e
       }
       // writes: host-contiguous pieces are gathered and written with one writev each
@@ -206,7 +254,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
         if (runFrom >= 0) put(next - (e - runFrom) * CS, data.subarray(runFrom * CS, to), first + runFrom)
         c = e
       }
-      writing = (async () => {
+      const writing = (async () => {
         for (const g of groups) {
           let written = 0
           while (written < g.len) {
@@ -224,38 +272,33 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
             written += bytesWritten
           }
         }
-        // read back what this batch wrote, compared byte for byte with the source bytes (still in memory)
+        // read back what this batch wrote, compared byte for byte with the source bytes (still in memory).
+        // Synchronously, in small chunks: the bytes were just written, so they come from the page cache, and
+        // a thread-pool round trip per chunk cost more than the copy (convert runs in the services worker,
+        // never on the app's main thread). Being synchronous, the batches in flight share one buffer for it.
         for (const g of groups) {
-          for (let got = 0; got < g.len; ) {
-            const { bytesRead } = await fh.read(back, got, g.len - got, g.at + got)
-            if (bytesRead === 0) break
-            got += bytesRead
-          }
           let o = 0
           for (let i = 0; i < g.bufs.length && mismatch === null; o += g.bufs[i++].length) {
             const piece = g.bufs[i]
-            if (piece.equals(back.subarray(o, o + piece.length))) continue
-            let k = 0
-            while (k + CS < piece.length && piece.subarray(k, k + CS).equals(back.subarray(o + k, o + k + CS))) k += CS
-            mismatch = g.firsts[i] + k / CS
+            for (let k = 0; k < piece.length; k += READ_BACK_CHUNK) {
+              const len = Math.min(READ_BACK_CHUNK, piece.length - k)
+              const got = readSync(fh.fd, back, 0, len, g.at + o + k)
+              if (got === len && piece.subarray(k, k + len).equals(back.subarray(0, len))) continue
+              // the first differing cluster of the chunk (a short read differs where it ends)
+              let d = 0
+              while (d + CS < got && piece.subarray(k + d, k + d + CS).equals(back.subarray(d, d + CS))) d += CS
+              mismatch = g.firsts[i] + Math.floor((k + d) / CS)
+              break
+            }
           }
         }
       })()
       writing.catch(() => undefined)
-      // the written data is flushed to disk as it goes (one flush at a time), so the final one is short
-      if (!syncing && next - syncedTo >= SYNC_EVERY) {
-        syncedTo = next
-        syncing = fh.datasync().then(
-          () => void (syncing = null),
-          (err: unknown) => void ((syncError ??= err), (syncing = null)),
-        )
-      }
+      slotWrites[b % DEPTH] = writing
       opts.meter?.update('converting', Math.min(size, b * BATCH + data.length), size)
     }
-    await writing
-    await syncing
-    // an error reported to one flush is not reported again to the next
-    if (syncError) throw syncError
+    await Promise.all(slotWrites)
+    console.error('loop', performance.now() - T0)
     if (mismatch !== null) throw new PreflightError('internal', `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`)
     // L2 tables and L1
     next = Math.ceil(next / CS) * CS
@@ -298,22 +341,23 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     h.writeUInt32BE(104, 100) // header_length
     await fh.write(h, 0, CS, 0)
   } catch (err) {
-    await writing.catch(() => undefined)
-    await syncing
+    // writes still in flight finish before the file is closed under them
+    await Promise.allSettled(slotWrites)
     await fh.close()
     await rm(partial, { force: true })
     throw err
   } finally {
+    // reads past the last batch (or after a mismatch) are still queued: they finish before the source closes
+    await Promise.allSettled(pending)
     await src.close()
   }
-  // the image is flushed to disk while it is verified; it is renamed into place only after both
+  // the image is renamed into place only once verified
   let fileSize: number
   let problem: string | null
   try {
-    const synced = fh.sync()
-    synced.catch(() => undefined)
+    console.error('tables', performance.now() - T0)
     problem = await verify()
-    await synced
+    console.error('verify', performance.now() - T0)
     fileSize = (await fh.stat()).size
   } catch (err) {
     await fh.close()
@@ -326,7 +370,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     throw new PreflightError('internal', `The converted image does not read back as the source (${problem}): nothing was written.`)
   }
   await rename(partial, output)
-  return { output, virtualSize: size, dataClusters, fileSize, verified: true }
+  return { output, virtualSize: size, dataClusters, bytesRead, fileSize, verified: true }
 
   /**
    * Read the written image's structure back (the data was compared as it was written). Its header, L1 table
@@ -355,19 +399,29 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       const back = await readAt(l2Offset, CS)
       if (!back || !back.equals(mine)) return `L2 table ${i}`
     }
+    console.error('v-tables', performance.now() - T0)
     const check = await checkQcow2(partial, { info, signal: opts.signal })
+    console.error('v-check', performance.now() - T0)
     if (check.corruptions || check.leaks) return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`
     const reader = await openQcow2Device(partial)
     try {
-      const cluster = Buffer.allocUnsafe(CS)
-      for (const [i, sample] of samples.entries()) {
-        if (i % 64 === 0) throwIfCancelled(opts.signal)
-        const n = await reader.readInto!(cluster, sample.cluster * CS, CS)
-        if (crc32(cluster.subarray(0, n)) !== sample.crc) return `guest cluster ${sample.cluster}`
+      // SAMPLE_READERS reads in flight, each into its own buffer; the first differing sample (in order) is named
+      let nextSample = 0
+      let bad: number | null = null
+      const sampleReader = async () => {
+        const cluster = Buffer.allocUnsafe(CS)
+        while (nextSample < samples.length) {
+          const i = nextSample++
+          if (i % 64 === 0) throwIfCancelled(opts.signal)
+          const sample = samples[i]
+          const n = await reader.readInto!(cluster, sample.cluster * CS, CS)
+          if (crc32(cluster.subarray(0, n)) !== sample.crc && (bad === null || i < bad)) bad = i
+        }
       }
+      await Promise.all(Array.from({ length: SAMPLE_READERS }, sampleReader))
+      return bad === null ? null : `guest cluster ${samples[bad].cluster}`
     } finally {
       await reader.close()
     }
-    return null
   }
 }

@@ -17,7 +17,8 @@ export const convertCommand: CliCommand = {
     const progress = stderrProgress(io, values.quiet || !io.stderr.isTTY)
     const r = await convertToQcow2(resolve(io.cwd, positionals[0]), resolve(io.cwd, values.output), { compress: values.compress, signal: io.signal, meter: new ProgressMeter(progress, { intervalMs: 250 }) })
     progress.end()
-    io.stdout.write(`${r.output}: ${formatBytes(r.virtualSize)} virtual, ${r.dataClusters} data clusters, ${formatBytes(r.fileSize)} on disk, read back and verified\n`)
+    const holes = r.bytesRead < r.virtualSize ? ` (${formatBytes(r.bytesRead)} read, the rest is holes)` : ''
+    io.stdout.write(`${r.output}: ${formatBytes(r.virtualSize)} virtual${holes}, ${r.dataClusters} data clusters, ${formatBytes(r.fileSize)} on disk, read back and verified\n`)
     return 0
   },
 }

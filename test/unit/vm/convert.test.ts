@@ -40,10 +40,33 @@ describe('convert to qcow2', () => {
       const r = await convertToQcow2(raw, out, { compress })
       expect(r.virtualSize).toBe(size)
       expect(r.dataClusters).toBe(32 + 1 + 1)
+      // only the clusters holding data were read (and the first, which qemu-img create allocates)
+      expect(r.bytesRead).toBeGreaterThanOrEqual((32 + 1) * 64 * 1024 + 1536)
+      expect(r.bytesRead).toBeLessThanOrEqual((32 + 2) * 64 * 1024 + 1536)
       execFileSync('qemu-img', ['compare', '-q', raw, out])
       const check = JSON.parse(execFileSync('qemu-img', ['check', '--output=json', out], { encoding: 'utf8' }))
       expect(check.corruptions ?? 0).toBe(0)
       expect(check.leaks ?? 0).toBe(0)
     }
+  })
+
+  it('a 64 GiB sparse raw is converted by reading its data only, and a dense raw is read in full', async () => {
+    const d = mkdtempSync(join(process.env.TMPDIR!, 'conv-'))
+    const raw = join(d, 'big.raw')
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '64G'])
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x71 1M 64k', '-c', 'write -P 0x72 40G 128k', '-c', `write -P 0x73 ${64 * 1024 ** 3 - 65536} 64k`, raw], { stdio: 'ignore' })
+    const out = join(d, 'big.qcow2')
+    const r = await convertToQcow2(raw, out)
+    expect(r.dataClusters).toBe(4)
+    // the four data clusters, and the first one, which qemu-img create allocates
+    expect(r.bytesRead).toBeLessThanOrEqual(5 * 64 * 1024)
+    execFileSync('qemu-img', ['compare', '-q', raw, out])
+    // the same data with its zeros written: every byte is read, and the result is the same
+    const dense = join(d, 'dense.raw')
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', dense, '8M'])
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0 0 8M', '-c', 'write -P 0x74 3M 64k', dense], { stdio: 'ignore' })
+    const r2 = await convertToQcow2(dense, join(d, 'dense.qcow2'))
+    expect(r2.bytesRead).toBe(8 * 1024 * 1024)
+    expect(r2.dataClusters).toBe(1)
   })
 })
