@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's recommended rules over all sources and tests; the one hard architectural rule —
-// only the Electron shell imports 'electron' — is enforced here too.
+// only the Electron shell imports 'electron' — is enforced here too, and the app's sources never write to the
+// console (the CLI writes through its io, services report through their sinks).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -16,6 +17,10 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
       'no-control-regex': 'off',
     },
+  },
+  {
+    files: ['src-main/**/*.ts', 'src-preload/**/*.ts', 'src-renderer/**/*.{ts,tsx}'],
+    rules: { 'no-console': 'error' },
   },
   {
     files: ['src-main/**/*.ts', 'src-renderer/**/*.{ts,tsx}'],

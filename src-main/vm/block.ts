@@ -1,5 +1,6 @@
 // A read-only random-access view of a virtual disk's guest data (raw file, qcow2 mapping, ...). Guest
 // readers (partition tables, filesystems) see only this, never the container format.
+import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { dataRanges } from './sparse'
 
@@ -13,6 +14,11 @@ export interface BlockDevice {
    * byte count — for a caller that reuses its buffers (convert). Devices without it are read with `read`.
    */
   readInto?(target: Buffer, offset: number, length: number): Promise<number>
+  /**
+   * Optional: readInto, synchronously — for convert, which reads a raw file in order, where the file is usually
+   * in the page cache and a thread-pool round trip per read costs more than the copy.
+   */
+  readIntoSync?(target: Buffer, offset: number, length: number): number
   /**
    * Optional: the stretches of [offset, offset + length) that may hold data, as [start, end) pairs in order;
    * the rest reads as zeros without being read (a sparse raw file's holes). Null when the device cannot say.
@@ -51,6 +57,17 @@ export async function openRawDevice(path: string): Promise<BlockDevice> {
     if (done < len) buf.fill(0, done, len)
     return len
   }
+  const readIntoSync = (buf: Buffer, offset: number, length: number): number => {
+    const len = Math.max(0, Math.min(length, size - offset, buf.length))
+    let done = 0
+    while (done < len) {
+      const bytesRead = readSync(fh.fd, buf, done, len - done, offset + done)
+      if (bytesRead === 0) break
+      done += bytesRead
+    }
+    if (done < len) buf.fill(0, done, len)
+    return len
+  }
   return {
     size,
     async read(offset, length) {
@@ -59,6 +76,7 @@ export async function openRawDevice(path: string): Promise<BlockDevice> {
       return buf
     },
     readInto,
+    readIntoSync,
     dataRanges: (offset, length) => dataRanges(fh.fd, Math.max(0, offset), Math.min(size, offset + length)),
     close: () => fh.close(),
   }

@@ -6,10 +6,11 @@
 // host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
 // disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name and
 // verified as it is written and at the end: each batch's written bytes are read back from the file as soon as
-// they are written and compared byte for byte with the source bytes still in memory; at the end the header, L1
-// and L2 tables must read back as the ones built (so unwritten clusters read as zeros), the metadata check must
-// find no corruption or leak, and one data cluster of every batch is read through the independent qcow2 reader
-// and must have the CRC-32 the source's bytes had. Only then is it renamed into place, so a failed, cancelled or
+// they are written and compared byte for byte with the source bytes still in memory (which must still be the
+// bytes examined: one cluster per batch keeps its CRC-32); at the end the header, L1 and L2 tables must read back
+// as the ones built (so unwritten clusters read as zeros), the metadata check must find no corruption or leak,
+// and 64 of those clusters, spread over the disk, are read through the independent qcow2 reader and must have
+// the CRC-32 the source's bytes had. Only then is it renamed into place, so a failed, cancelled or
 // killed convert leaves no file under the output name. (A second full pass over the data through the reader
 // cost more than the conversion itself; the byte-for-byte read-back covers every written byte.) Like
 // qemu-img convert and repack, it does not wait for the page cache to reach the disk (fsync): that wait is the
@@ -43,6 +44,7 @@ const BATCH = 4 * 1024 * 1024
 const READ_AHEAD = 2
 const WRITES_IN_FLIGHT = 2
 const DEPTH = READ_AHEAD + WRITES_IN_FLIGHT + 1
+const SAMPLES_READ = 64
 const SAMPLE_READERS = 4
 // the read-back reads this much at a time, so that what it compares is still in the CPU's cache
 const READ_BACK_CHUNK = 256 * 1024
@@ -79,7 +81,6 @@ async function openSource(path: string): Promise<BlockDevice> {
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
   if (!output.endsWith('.qcow2')) throw new PreflightError('invalid-input', '--output must end in .qcow2')
-  const T0 = performance.now()
   const src = await openSource(input)
   const size = src.size
   const virtualClusters = Math.ceil(size / CS)
@@ -102,8 +103,11 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   }
   markRef(0, (1 + l1Clusters + rtClusters) * CS)
   const back = Buffer.allocUnsafe(READ_BACK_CHUNK)
-  // one data cluster per batch, read back through the qcow2 reader at the end: its guest cluster and the CRC-32
-  // of its source bytes
+  // one data cluster per batch: its guest cluster and the CRC-32 of its source bytes when the batch was examined.
+  // After the batch's writes its buffer must still hold those bytes (a buffer read into again too early would
+  // have been written and read back the same, wrong, way); at the end, up to SAMPLES_READ of them, spread over
+  // the disk, are read through the independent qcow2 reader (the tables it decodes were compared with the ones
+  // built, so this checks how their entries are encoded).
   const samples: Array<{ cluster: number; crc: number }> = []
   // the first mismatch the read-back of a batch found (guest cluster), reported after the batch loop
   let mismatch: number | null = null
@@ -122,7 +126,8 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     }
     // guest data in batches of BATCH bytes, pipelined: while batch b is classified, batches b+1 .. b+READ_AHEAD
     // are being read and the earlier ones written. Sources that can (raw files, qcow2) read into DEPTH reused
-    // buffers; a buffer is read into again only after the writes of the batch it held have finished. Where the
+    // buffers; a buffer is read into again only after the writes of the batch it held have finished. A raw file
+    // is read synchronously (the writes stay on the thread pool, so reading and writing still overlap). Where the
     // source can say where its data is (a sparse raw file), only the clusters holding data are read; the others
     // are zero clusters.
     const bufs = src.readInto ? Array.from({ length: DEPTH }, () => Buffer.allocUnsafe(BATCH)) : null
@@ -152,7 +157,8 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       }
       const buf = bufs[b % DEPTH]
       for (const [c0, c1] of read) bytesRead += Math.min(n, c1 * CS) - c0 * CS
-      await Promise.all(read.map(([c0, c1]) => src.readInto!(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)))
+      if (src.readIntoSync) for (const [c0, c1] of read) src.readIntoSync(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)
+      else await Promise.all(read.map(([c0, c1]) => src.readInto!(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)))
       return { data: buf.subarray(0, n), read }
     }
     // per cluster of the batch: 0 zero (a hole, or compared with zeros), 1 data, 2 sampled as zero (to compare)
@@ -206,6 +212,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       // writes: host-contiguous pieces are gathered and written with one writev each
       // each piece with the guest cluster it starts at (for the read-back's message)
       const groups: Array<{ at: number; bufs: Buffer[]; firsts: number[]; len: number }> = []
+      let sample: { cluster: number; crc: number } | undefined
       const put = (at: number, buf: Buffer, guest: number) => {
         const g = groups[groups.length - 1]
         if (g && g.at + g.len === at) {
@@ -223,7 +230,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
         while (e < clusters && kind[e]) e++
         const from = c * CS
         const to = Math.min(data.length, e * CS)
-        if (!samples.length || samples[samples.length - 1].cluster < first) samples.push({ cluster: first + c, crc: crc32(data.subarray(from, Math.min(to, from + CS))) })
+        if (!sample) samples.push((sample = { cluster: first + c, crc: crc32(data.subarray(from, Math.min(to, from + CS))) }))
         dataClusters += e - c
         let runFrom = -1
         for (let k = c; k < e; k++) {
@@ -292,13 +299,16 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
             }
           }
         }
+        if (sample && mismatch === null) {
+          const at = (sample.cluster - first) * CS
+          if (crc32(data.subarray(at, Math.min(data.length, at + CS))) !== sample.crc) mismatch = sample.cluster
+        }
       })()
       writing.catch(() => undefined)
       slotWrites[b % DEPTH] = writing
       opts.meter?.update('converting', Math.min(size, b * BATCH + data.length), size)
     }
     await Promise.all(slotWrites)
-    console.error('loop', performance.now() - T0)
     if (mismatch !== null) throw new PreflightError('internal', `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`)
     // L2 tables and L1
     next = Math.ceil(next / CS) * CS
@@ -355,9 +365,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   let fileSize: number
   let problem: string | null
   try {
-    console.error('tables', performance.now() - T0)
     problem = await verify()
-    console.error('verify', performance.now() - T0)
     fileSize = (await fh.stat()).size
   } catch (err) {
     await fh.close()
@@ -399,27 +407,27 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       const back = await readAt(l2Offset, CS)
       if (!back || !back.equals(mine)) return `L2 table ${i}`
     }
-    console.error('v-tables', performance.now() - T0)
     const check = await checkQcow2(partial, { info, signal: opts.signal })
-    console.error('v-check', performance.now() - T0)
     if (check.corruptions || check.leaks) return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`
     const reader = await openQcow2Device(partial)
     try {
-      // SAMPLE_READERS reads in flight, each into its own buffer; the first differing sample (in order) is named
+      // up to SAMPLES_READ samples spread evenly (the first and the last among them), SAMPLE_READERS reads in
+      // flight, each into its own buffer; the first differing sample (in order) is named
+      const step = Math.max(1, (samples.length - 1) / (SAMPLES_READ - 1))
+      const chosen = samples.length <= SAMPLES_READ ? samples : Array.from({ length: SAMPLES_READ }, (_, i) => samples[Math.round(i * step)])
       let nextSample = 0
       let bad: number | null = null
       const sampleReader = async () => {
         const cluster = Buffer.allocUnsafe(CS)
-        while (nextSample < samples.length) {
+        while (nextSample < chosen.length) {
           const i = nextSample++
-          if (i % 64 === 0) throwIfCancelled(opts.signal)
-          const sample = samples[i]
-          const n = await reader.readInto!(cluster, sample.cluster * CS, CS)
-          if (crc32(cluster.subarray(0, n)) !== sample.crc && (bad === null || i < bad)) bad = i
+          throwIfCancelled(opts.signal)
+          const n = await reader.readInto!(cluster, chosen[i].cluster * CS, CS)
+          if (crc32(cluster.subarray(0, n)) !== chosen[i].crc && (bad === null || i < bad)) bad = i
         }
       }
       await Promise.all(Array.from({ length: SAMPLE_READERS }, sampleReader))
-      return bad === null ? null : `guest cluster ${samples[bad].cluster}`
+      return bad === null ? null : `guest cluster ${chosen[bad].cluster}`
     } finally {
       await reader.close()
     }

@@ -1,14 +1,19 @@
 // convert's byte-for-byte read-back: when the file does not hold what was written to it (here the output's
 // writes store one flipped byte, as a failing disk or a bug in the placement would), convert fails naming the
 // guest cluster and leaves neither the output nor a partial file. Neither the header check nor the sampled
-// clusters read through the qcow2 reader would see this byte (it is not in a sampled cluster).
+// clusters read through the qcow2 reader would see this byte (it is not in a sampled cluster). And when a
+// batch's buffer changed before it was written (file and buffer then agree), the CRC-32 its sampled cluster had
+// when examined fails the convert, in a batch whose sample the qcow2 reader does not read at the end.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 
-const partialWrites = { count: 0 }
+// how the second data write goes wrong: 'file' stores a flipped byte (the buffer keeps the right one); 'buffer'
+// flips the byte in the source buffer itself before writing it, as a buffer read into again too early would be,
+// so the file and the buffer agree and only the CRC-32 taken when the batch was examined can tell
+const partialWrites = { count: 0, fault: 'file' as 'file' | 'buffer' }
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const orig = await importOriginal<typeof import('node:fs/promises')>()
@@ -21,7 +26,11 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       get(target, prop) {
         if (prop === 'writev')
           return async (bufs: Buffer[], position: number) => {
-            if (++partialWrites.count === 2) {
+            if (++partialWrites.count === 2 && partialWrites.fault === 'buffer') {
+              bufs[0][0] ^= 0x80
+              return writev(bufs, position)
+            }
+            if (partialWrites.count === 2) {
               const joined = Buffer.concat(bufs)
               joined[64 * 1024] ^= 0x80
               return writev([joined], position)
@@ -46,6 +55,21 @@ describe('convert read-back', () => {
     execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x21 1M 64k', '-c', 'write -P 0x22 6M 256k', raw], { stdio: 'ignore' })
     await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(/does not read back as the source \(guest cluster 97\)/)
     expect(existsSync(join(d, 'out.qcow2'))).toBe(false)
+    expect(readdirSync(d)).toEqual(['disk.raw'])
+  })
+
+  it('a batch whose buffer changed before it was written fails the convert, though it reads back as written', async () => {
+    const { convertToQcow2 } = await import('../../../src-main/vm/convert')
+    partialWrites.count = 0
+    partialWrites.fault = 'buffer'
+    const d = mkdtempSync(join(process.env.TMPDIR!, 'readback-'))
+    const raw = join(d, 'disk.raw')
+    // 130 batches of 4 MiB with 64 KiB of data at the start of each: more batches than the 64 samples read
+    // through the qcow2 reader at the end, which leave out batch 1's
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '520M'])
+    execFileSync('qemu-io', ['-f', 'raw', ...Array.from({ length: 130 }, (_, b) => ['-c', `write -P ${(b % 250) + 1} ${b * 4}M 64k`]).flat(), raw], { stdio: 'ignore' })
+    // the changed byte is the first of batch 1's data, guest cluster 64, the batch's sampled cluster
+    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(/does not read back as the source \(guest cluster 64\)/)
     expect(readdirSync(d)).toEqual(['disk.raw'])
   })
 })
