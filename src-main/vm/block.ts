@@ -21,9 +21,10 @@ export interface BlockDevice {
   readIntoSync?(target: Buffer, offset: number, length: number): number
   /**
    * Optional: the stretches of [offset, offset + length) that may hold data, as [start, end) pairs in order;
-   * the rest reads as zeros without being read (a sparse raw file's holes). Null when the device cannot say.
+   * the rest reads as zeros without being read (a sparse raw file's holes, a qcow2's unallocated and zero
+   * clusters). Null when the device cannot say.
    */
-  dataRanges?(offset: number, length: number): Array<[number, number]> | null
+  dataRanges?(offset: number, length: number): Array<[number, number]> | null | Promise<Array<[number, number]> | null>
   close(): Promise<void>
 }
 

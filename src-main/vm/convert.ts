@@ -1,9 +1,9 @@
 // Convert a disk image (raw, vmdk sparse/streamOptimized/descriptor with extents, vhd fixed/dynamic, vhdx fixed/dynamic, vdi
 // dynamic/static, qed without a backing file, or qcow2 — compacting it) into a compact qcow2 v3: guest data is
 // read once in order, in 4 MiB batches (the next ones read while this one is examined and written; raw and
-// qcow2 sources read into reused buffers; a sparse raw file's holes are not read at all, see sparse.ts), all-zero
-// clusters are left unallocated, the others written (optionally deflate-compressed) with one writev per
-// host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
+// qcow2 sources read into reused buffers; a sparse raw file's holes, see sparse.ts, and a qcow2's unallocated
+// and zero clusters are not read at all), all-zero clusters are left unallocated, the others written
+// (optionally deflate-compressed) with one writev per host-contiguous stretch. L2 tables and refcounts are built in memory (bounded: 8 bytes per 64 KiB of virtual
 // disk, 2 bytes per host cluster) and written at the end. The result is written under a temporary name and
 // verified as it is written and at the end: each batch's written bytes are read back from the file as soon as
 // they are written and compared byte for byte with the source bytes still in memory (which must still be the
@@ -142,7 +142,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
       if (from >= size) return null
       const n = Math.min(BATCH, size - from)
       const clusters = Math.ceil(n / CS)
-      const ranges = src.dataRanges?.(from, n) ?? null
+      const ranges = (await src.dataRanges?.(from, n)) ?? null
       // the data stretches widened to whole clusters and merged
       const read: Array<[number, number]> = []
       for (const [start, end] of ranges ?? [[from, from + n]]) {

@@ -38,13 +38,27 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
   }
   const compressedSizeBits = 62 - (h.clusterBits - 8)
 
-  async function readCluster(vcluster: number): Promise<Buffer | null> {
+  /** The L2 table holding a guest cluster's entry and the entry's offset in it; null where there is no L2 table. */
+  async function l2Entry(vcluster: number): Promise<{ table: Buffer; at: number } | null> {
     const l1Index = Math.floor(vcluster / l2Entries)
     if (l1Index >= h.l1Size) return null
     const l2Offset = entryOffset(l1, l1Index * 8)
     if (!l2Offset) return null
-    const table = await l2(l2Offset)
-    const at = (vcluster % l2Entries) * (extL2 ? 16 : 8)
+    return { table: await l2(l2Offset), at: (vcluster % l2Entries) * (extL2 ? 16 : 8) }
+  }
+
+  /** An uncompressed entry that reads as zeros without a data cluster: zero flag, no host offset, or all subclusters zero. */
+  function readsAsZeros(table: Buffer, at: number): boolean {
+    if (!extL2 && isZeroFlagged(table, at)) return true
+    if (!entryOffset(table, at)) return true
+    // extended L2's subcluster bitmap: allocated bits 0..31, zero bits 32..63
+    return extL2 && table.readUInt32BE(at + 8) === 0xffffffff
+  }
+
+  async function readCluster(vcluster: number): Promise<Buffer | null> {
+    const entry = await l2Entry(vcluster)
+    if (!entry) return null
+    const { table, at } = entry
     if (isCompressed(table, at)) {
       const { offset: hostOffset, sectors } = compressedEntry(table, at, compressedSizeBits)
       const len = Math.min(sectors * 512 - (hostOffset & 511), fileSize - hostOffset)
@@ -54,24 +68,16 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
       out.copy(c, 0, 0, Math.min(cs, out.length))
       return c
     }
-    if (!extL2 && isZeroFlagged(table, at)) return null
-    const hostOffset = entryOffset(table, at)
-    if (!hostOffset) return null
-    // extended L2's subcluster bitmap: allocated bits 0..31, zero bits 32..63; a fully-zero cluster reads as zeros
-    if (extL2 && table.readUInt32BE(at + 8) === 0xffffffff) return null
-    return readAt(hostOffset, cs)
+    if (readsAsZeros(table, at)) return null
+    return readAt(entryOffset(table, at), cs)
   }
 
   /** Host offset of a plain (uncompressed, allocated, not zero) cluster, else -1. */
   async function plainOffset(vcluster: number): Promise<number> {
-    const l1Index = Math.floor(vcluster / l2Entries)
-    if (l1Index >= h.l1Size) return -1
-    const l2Offset = entryOffset(l1, l1Index * 8)
-    if (!l2Offset) return -1
-    const table = await l2(l2Offset)
-    const at = (vcluster % l2Entries) * 8
-    if (extL2 || isCompressed(table, at) || isZeroFlagged(table, at)) return -1
-    return entryOffset(table, at) || -1
+    if (extL2) return -1
+    const entry = await l2Entry(vcluster)
+    if (!entry || isCompressed(entry.table, entry.at) || readsAsZeros(entry.table, entry.at)) return -1
+    return entryOffset(entry.table, entry.at)
   }
 
   /** Guest bytes [offset, offset + length) (clamped to the disk) into `out` from its start; returns the count. */
@@ -117,6 +123,31 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
     return Math.max(0, end - offset)
   }
 
+  /**
+   * The stretches of [offset, offset + length) whose clusters hold data: every cluster that readCluster would
+   * read from the file (plain or compressed); unallocated and zero clusters are left out.
+   */
+  async function dataRanges(offset: number, length: number): Promise<Array<[number, number]>> {
+    const end = Math.min(h.virtualSize, offset + length)
+    const ranges: Array<[number, number]> = []
+    for (let pos = Math.max(0, offset); pos < end; ) {
+      const vcluster = Math.floor(pos / cs)
+      const next = Math.min(end, (vcluster + 1) * cs)
+      if (await holdsData(vcluster)) {
+        const last = ranges[ranges.length - 1]
+        if (last && last[1] === pos) last[1] = next
+        else ranges.push([pos, next])
+      }
+      pos = next
+    }
+    return ranges
+  }
+
+  async function holdsData(vcluster: number): Promise<boolean> {
+    const entry = await l2Entry(vcluster)
+    return !!entry && (isCompressed(entry.table, entry.at) || !readsAsZeros(entry.table, entry.at))
+  }
+
   return {
     size: h.virtualSize,
     async read(offset, length) {
@@ -125,6 +156,7 @@ export async function openQcow2Device(path: string): Promise<BlockDevice> {
       return out
     },
     readInto,
+    dataRanges,
     close: () => fh.close(),
   }
 }

@@ -69,4 +69,31 @@ describe('convert to qcow2', () => {
     expect(r2.bytesRead).toBe(8 * 1024 * 1024)
     expect(r2.dataClusters).toBe(1)
   })
+
+  it('a sparse qcow2 is compacted by reading its allocated clusters only (plain, compressed, zero-flagged, extended L2)', async () => {
+    const d = mkdtempSync(join(process.env.TMPDIR!, 'conv-'))
+    const raw = join(d, 'ref.raw')
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '64G'])
+    const writes = ['write -P 0x41 1M 64k', 'write -P 0x42 30G 192k', 'write -P 0x43 40G 64k']
+    execFileSync('qemu-io', ['-f', 'raw', ...writes.flatMap((w) => ['-c', w]), raw], { stdio: 'ignore' })
+    for (const [name, opts] of [['plain', 'compat=1.1'], ['extl2', 'compat=1.1,extended_l2=on,cluster_size=128k']]) {
+      const q = join(d, `${name}.qcow2`)
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', opts, q, '64G'])
+      // the same data, and a zero-flagged stretch that reads as zeros
+      execFileSync('qemu-io', ['-f', 'qcow2', ...[...writes, 'write -z 50G 1M'].flatMap((w) => ['-c', w]), q], { stdio: 'ignore' })
+      const out = join(d, `${name}-compact.qcow2`)
+      const r = await convertToQcow2(q, out)
+      expect(r.dataClusters).toBe(5)
+      // the allocated clusters only (in the source's cluster size), never the 64 GiB
+      expect(r.bytesRead).toBeLessThanOrEqual(5 * 128 * 1024)
+      execFileSync('qemu-img', ['compare', '-q', raw, out])
+    }
+    // a compressed qcow2 source: its clusters are read and inflated
+    const packed = join(d, 'packed.qcow2')
+    execFileSync('qemu-img', ['convert', '-q', '-c', '-O', 'qcow2', join(d, 'plain.qcow2'), packed])
+    const r = await convertToQcow2(packed, join(d, 'packed-compact.qcow2'))
+    expect(r.dataClusters).toBe(5)
+    expect(r.bytesRead).toBeLessThanOrEqual(5 * 64 * 1024)
+    execFileSync('qemu-img', ['compare', '-q', raw, join(d, 'packed-compact.qcow2')])
+  })
 })
