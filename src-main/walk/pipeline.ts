@@ -162,7 +162,11 @@ export class EntryPipeline {
     this.check(c, entry, rawPath)
     if (!content || entry.type !== 'file') {
       // scanners see every entry's metadata (links, directories); content only for regular files
-      for (const s of this.scanners) if (s.wants(entry, EMPTY)) this.merge(await s.open(entry).end(entry.type === 'file' && s.digests?.length ? digestsOf(s.digests, []) : undefined), s.id)
+      for (const s of this.scanners) {
+        if (!s.wants(entry, EMPTY)) continue
+        const kinds = s.digestsFor?.(entry) ?? s.digests
+        this.merge(await s.open(entry).end(entry.type === 'file' && kinds?.length ? digestsOf(kinds, []) : undefined), s.id)
+      }
       return drain(content)
     }
     this.stats.files++
@@ -183,7 +187,8 @@ export class EntryPipeline {
     const head = first.subarray(0, this.limits.headBytes)
     const sinks: Array<{ id: string; sink: EntrySink; digests?: readonly DigestKind[] }> = []
     for (const s of this.scanners) {
-      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry), digests: s.digests })
+      // the digests this scanner needs for this entry (a scanner may need fewer for some entries)
+      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry), digests: s.digestsFor?.(entry) ?? s.digests })
     }
     // each digest kind any receiving scanner needs, computed once for all of them
     const hashes = new Map<DigestKind, Hash>()

@@ -14,7 +14,12 @@ export interface WalkEntry {
   /** Full location chain joined with '!': `pkg.tar.gz!lib/x.zip!a.exe` (package file name first). */
   location: string
   type: EntryType
-  /** Uncompressed size in bytes (declared by the container; the pass verifies it while reading). */
+  /**
+   * Uncompressed size in bytes, as the container declares it: a tar entry's content is exactly that long (the
+   * parser reads that many bytes; a tar cut short is archive.corrupt), a zip entry's is checked against it
+   * (yauzl), a guest file's comes from its inode. Unknown (0) for a single compressed file (container 'gzip',
+   * also used for a lone .zst): see sizeIsKnown.
+   */
   size: number
   /** Unix mode bits when the container has them. */
   mode: number | null
@@ -47,6 +52,11 @@ export interface ScanContext {
 
 export type DigestKind = 'md5' | 'sha1' | 'sha256'
 
+/** Whether the entry's declared size is its content's length (not a single compressed file, whose size is unknown). */
+export function sizeIsKnown(entry: WalkEntry): boolean {
+  return entry.container !== 'gzip'
+}
+
 export interface EntrySink {
   /** Content chunks in order; never retained by the caller after the call returns. */
   write(chunk: Buffer): void
@@ -64,6 +74,9 @@ export interface EntryScanner {
   /** Digests of every received file's whole content this scanner needs (handed to its sinks' end()): the pass
    *  computes each kind once per entry, however many scanners name it. */
   digests?: readonly DigestKind[]
+  /** Per entry, the digests of `digests` this scanner needs for it (default: all of them), decided from its
+   *  metadata, e.g. its size; the others are not computed for it unless another scanner needs them. */
+  digestsFor?(entry: WalkEntry): readonly DigestKind[]
   /** Decide from the entry's metadata and its first bytes (up to 4 KiB; empty for entries without content:
    *  directories, links, encrypted or refused files) whether to receive its content. */
   wants(entry: WalkEntry, head: Buffer): boolean
