@@ -1,8 +1,9 @@
 // Where a sparse file holds data: lseek(SEEK_DATA / SEEK_HOLE), which Node's fs does not offer, through the
 // fs-ext native module (it passes the whence value to lseek as given). qemu-img skips a raw image's holes the
-// same way; without it, a 128 GiB sparse raw with 5 GiB of data is read in full as zeros. Where the call is not
-// available (fs-ext not built for this runtime, Windows, a filesystem that refuses it) the whole file counts
-// as data and is read, as before.
+// same way; without it, a 128 GiB sparse raw with 5 GiB of data is read in full as zeros. fs-ext is an optional
+// dependency (a native build: where it cannot be built, e.g. Windows without build tools, installing goes on
+// without it). Where the call is not available (fs-ext missing or not built for this runtime, Windows, a file
+// system that refuses it) the whole file counts as data and is read, as before.
 import { createRequire } from 'node:module'
 
 interface FsExt {
