@@ -18,7 +18,7 @@ export async function inspectPackage(path: string, opts: { signal?: AbortSignal;
   const abs = resolve(opts.cwd ?? process.cwd(), path)
   const head = await readHeadTail(abs).catch(() => null)
   const sniffed = head ? kindFromBytes(head.head, head.tail) : 'unknown'
-  if (['zip', 'tar', 'tar.gz', 'gzip'].includes(sniffed)) {
+  if (['zip', 'tar', 'tar.gz', 'gzip', 'zstd'].includes(sniffed)) {
     // archives: one read gives the hash, the entries and any container images (no rules, only the structure)
     const r = await scanPackage(abs, { scanners: [createContainerScanner], signal: opts.signal, meter: opts.meter })
     const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []

@@ -71,7 +71,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   let bytesRead = 0
   const facts: Record<string, unknown> = {}
 
-  if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip') {
+  if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip' || kind === 'zstd') {
     // a large package is hashed in a worker thread while the walk reads it (two cores); a small one in the walk's read
     const inWorker = st.size >= WORKER_HASH_BYTES ? sha256FileInWorker(abs, opts.signal) : null
     inWorker?.catch(() => undefined) // awaited below; a walk failure must not leave it unhandled
@@ -90,7 +90,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     const source = createReadAheadStream(abs)
     source.on('error', (e: Error) => tee.destroy(e))
     try {
-      await pipeline.walkStream(source.pipe(tee), name, 0, kind, name.replace(/\.gz$/i, ''))
+      await pipeline.walkStream(source.pipe(tee), name, 0, kind, name)
       // the walk may stop early (a bomb): finish the hash over the rest of the file
       if (!inWorker && bytesRead < st.size && !tee.destroyed) {
         tee.resume()

@@ -253,9 +253,12 @@ export class EntryPipeline {
     return new StreamNested(this, entry, kind)
   }
 
-  /** Walk a tar, tar.gz or gz byte stream as a container at `location` (entries at `depth`). */
-  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName?: string, containerKind = 'tar'): Promise<Container> {
-    return walkTarStream(this, stream, location, depth, kind, gzName, containerKind)
+  /**
+   * Walk a tar, tar.gz, gz or zstd byte stream as a container at `location` (entries at `depth`); `fileName`
+   * names the single file a .gz or .zst that is not a tar holds (without its extension).
+   */
+  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
+    return walkTarStream(this, stream, location, depth, kind, fileName, containerKind)
   }
 
   /** Walk a zip file (random access) as a container at `location` (entries at `depth`). */
@@ -288,15 +291,14 @@ interface NestedConsumer {
   abort(): Promise<void>
 }
 
-/** Nested tar / tar.gz / gz: streamed into a parser while the outer entry is read. */
+/** Nested tar / tar.gz / gz / zstd: streamed into a parser while the outer entry is read. */
 class StreamNested implements NestedConsumer {
   private readonly pass = new PassThrough({ highWaterMark: 1024 * 1024 })
   private readonly walking: Promise<unknown>
   constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd') {
-    const gzName = entry.path.split('/').pop()!.replace(/\.(gz|tgz|zst|zstd|tzst)$/i, (m) => (['.tgz', '.tzst'].includes(m.toLowerCase()) ? '.tar' : ''))
     // image layers (OCI blobs, docker-archive layer tars) are root filesystems
     const layer = /(^|\/)(blobs\/sha256\/[a-f0-9]{64}|[a-f0-9]{64}(\/layer)?\.tar)$/.test(entry.path.replace(/^\.\//, ''))
-    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, gzName, layer ? 'layer' : 'tar').catch((err) => {
+    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, entry.path.split('/').pop(), layer ? 'layer' : 'tar').catch((err) => {
       if ((err as { code?: string }).code === 'cancelled') throw err
       p.report('archive.corrupt', entry.location, `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`)
     })

@@ -57,10 +57,10 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: R
   return { head, stream: Readable.from(rest(), { objectMode: false }) }
 }
 
-export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName?: string, containerKind = 'tar'): Promise<Container> {
+export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
   let decoder: Transform | null = null
   try {
-    return await walk(p, source, location, depth, kind, gzName, containerKind, (d) => (decoder = d))
+    return await walk(p, source, location, depth, kind, fileName, containerKind, (d) => (decoder = d))
   } finally {
     // a walk that stopped early (bomb, damage, cancel) leaves its decompressor paused: end it (a zstd stream
     // gives its window memory back)
@@ -69,7 +69,7 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   }
 }
 
-async function walk(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', gzName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
+async function walk(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
   const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
@@ -116,7 +116,7 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
   }
   if (single) {
     // a single compressed file: one entry named like the file without .gz / .zst
-    const name = gzName || 'content'
+    const name = decompressedName(fileName ?? '') || 'content'
     const entry: WalkEntry = { path: name, location: `${location}!${name}`, type: 'file', size: 0, mode: null, depth, container: 'gzip' }
     try {
       await p.feed(c, entry, tarInput)
@@ -204,6 +204,11 @@ async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<
   // a tar entry must be consumed (even an empty one) before the parser moves on
   if (type !== 'file') e.resume()
   await p.feed(c, entry, type === 'file' ? (e as unknown as AsyncIterable<Buffer>) : null, raw)
+}
+
+/** The name of what a compressed file holds: `x.gz` and `x.zst` → `x`, `x.tgz` and `x.tzst` → `x.tar`. */
+function decompressedName(fileName: string): string {
+  return fileName.replace(/\.(gz|tgz|zst|zstd|tzst)$/i, (m) => (['.tgz', '.tzst'].includes(m.toLowerCase()) ? '.tar' : ''))
 }
 
 /** The decompressed stream was cut off as a bomb (already reported as archive.bomb). */

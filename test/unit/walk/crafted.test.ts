@@ -122,6 +122,21 @@ describe('crafted packages', () => {
     expect(await blockersAndWarnings(join(d, 'hostile.tar'))).toEqual(['archive.bomb@hostile.tar!zeros.bin.zst', 'archive.nested-unscanned@hostile.tar!window.zst'])
   })
 
+  it('a .tar.zst or .zst package is walked as well as refused: its content is scanned, never passed unchecked', async () => {
+    const d = work()
+    const eicar = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+    mkdirSync(join(d, 'in'))
+    writeFileSync(join(d, 'in/eicar.com'), eicar)
+    execFileSync('tar', ['-cf', join(d, 'app.tar'), '-C', join(d, 'in'), 'eicar.com'])
+    execFileSync('zstd', ['-q', join(d, 'app.tar'), '-o', join(d, 'app.tar.zst')])
+    execFileSync('zstd', ['-q', join(d, 'in/eicar.com'), '-o', join(d, 'eicar.com.zst')])
+    for (const [pkg, found] of [['app.tar.zst', 'app.tar.zst!eicar.com'], ['eicar.com.zst', 'eicar.com.zst!eicar.com']]) {
+      const r = await scanPackage(join(d, pkg), { profile: 'koogallery-app' })
+      expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location)).toEqual([found])
+      expect(r.findings.map((f) => f.rule)).toContain('package.format-unsupported')
+    }
+  })
+
   it('a package over the size limit (sparse file) is too large, read without filling the disk', async () => {
     const d = work()
     mkdirSync(join(d, 'x'))
