@@ -53,6 +53,9 @@ async function hashWithSize(path: string): Promise<{ hex: string; size: number }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 const safeMember = (s: string) => s.replace(/^.*\//, '').replace(/[^A-Za-z0-9_()-]+/g, '_').replace(/^_+|_+$/g, '') || 'image'
 
+/** Without `scan: false` the result is scanned and its report is there. */
+export async function repack(inputs: string[], opts: RepackOptions & { scan?: true }): Promise<RepackResult & { report: Report }>
+export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult>
 export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult> {
   if (!inputs.length) throw new PreflightError('invalid-input', 'repack needs at least one image tar')
   const ext = claimedExtension(basename(opts.output))

@@ -130,7 +130,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         await mkdir(dir, { recursive: true })
         // the screen's repack always scans the result: its verdict is shown
         const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter, scan: true })
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report!.verdict }
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
       })
       return { taskId }
     },

@@ -50,6 +50,12 @@ const SAMPLE_READERS = 4
 // the read-back reads this much at a time, so that what it compares is still in the CPU's cache
 const READ_BACK_CHUNK = 256 * 1024
 
+/** A batch of guest data as read: its bytes, and which of its clusters were read ([first, end) pairs; the others are holes). */
+interface Batch {
+  data: Buffer
+  read: Array<[number, number]>
+}
+
 export interface ConvertOptions {
   compress?: boolean
   signal?: AbortSignal
@@ -117,7 +123,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   const zero = Buffer.alloc(BATCH)
   // per buffer slot (batch b uses slot b % DEPTH): the writes and read-back of the batch that used it last
   const slotWrites: Array<Promise<void>> = []
-  const pending: Array<Promise<unknown>> = []
+  const pending: Array<Promise<Batch | null>> = []
   try {
     const setEntry = (v: number, entry: bigint) => {
       const l1i = Math.floor(v / L2_ENTRIES)
@@ -132,11 +138,6 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     // source can say where its data is (a sparse raw file), only the clusters holding data are read; the others
     // are zero clusters.
     const bufs = src.readInto ? Array.from({ length: DEPTH }, () => Buffer.allocUnsafe(BATCH)) : null
-    interface Batch {
-      data: Buffer
-      /** the batch's clusters that were read, as [first, end) cluster pairs; the others are holes */
-      read: Array<[number, number]>
-    }
     const readBatch = async (b: number): Promise<Batch | null> => {
       const from = b * BATCH
       if (from >= size) return null
@@ -177,7 +178,7 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     for (let b = 0; ; b++) {
       throwIfCancelled(opts.signal)
       queueRead(b + READ_AHEAD)
-      const batch = (await pending.shift()) as Batch | null
+      const batch = await pending.shift()!
       if (!batch) break
       if (mismatch !== null) break
       const { data } = batch
