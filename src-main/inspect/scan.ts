@@ -20,7 +20,6 @@ import { readHeadTail, kindFromBytes, sha256File, sha256FileInWorker } from './i
 import { validateAttrs } from '../rules/attrs'
 import { readGuest, scanVmImage } from '../vm/scan'
 import { claimedExtension, isVmKind, packageFindings } from './package-rules'
-import { SCANNER_FACTORIES } from './scanners'
 
 export interface ScanOptions {
   profile?: string
@@ -64,7 +63,8 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const explicit = opts.profile as ProfileId | undefined
   const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
   const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal, db: opts.db }
-  const scanners = (opts.scanners ?? SCANNER_FACTORIES).map((f) => f(ctx))
+  // the registered scanners are loaded on first use: `inspect` runs only its own and starts faster without them
+  const scanners = (opts.scanners ?? (await import('./scanners')).SCANNER_FACTORIES).map((f) => f(ctx))
   const pipeline = new EntryPipeline(ctx, scanners, { limits: limitsFor(PROFILES[provisional].sizeLimit), signal: opts.signal, meter: opts.meter })
   const meter = opts.meter
   let sha256: string
