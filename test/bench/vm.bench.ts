@@ -97,7 +97,7 @@ function main(): void {
   }
   closeSync(fd)
   // the same image with its zeros written (as an image copied or downloaded usually is): qemu-img then reads
-  // every byte too, where on the sparse file it skips the holes with SEEK_DATA, which Node cannot ask for
+  // every byte too, where on the sparse file both sides skip the holes (SEEK_DATA)
   const dense = join(tmp, 'vm-bench-dense.raw')
   shell(`cp --sparse=never '${raw}' '${dense}' && cat '${raw}' '${dense}' > /dev/null`)
   const convert = (input: string, label: string, target?: string) => {

@@ -22,8 +22,6 @@ export interface Qcow2Check {
 }
 
 const MAX_CLUSTERS = 64 * 1024 * 1024
-const ZERO_BLOCK = 512
-const ZEROS = Buffer.alloc(ZERO_BLOCK)
 
 export async function checkQcow2(path: string, opts: { signal?: AbortSignal; info?: Qcow2Info } = {}): Promise<Qcow2Check> {
   const info = opts.info ?? (await readQcow2(path))
@@ -90,22 +88,18 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
         }
         if (!ref(l2Off, l2Size, what, 'L2 table')) continue
         const l2 = (await read(l2Off, l2Size, l2Buffer))!
-        // most entries of a sparse disk are 0 (unallocated): whole zero blocks of entries are skipped with one
-        // native compare, single zero entries on their raw words, before anything is decoded
-        for (let block = 0; block < l2Size; block += ZERO_BLOCK) {
-          const end = Math.min(l2Size, block + ZERO_BLOCK)
-          if (l2.compare(ZEROS, 0, end - block, block, end) === 0) continue
-          for (let at = block; at < end; at += entryBytes) {
-            if (l2Words[at >> 2] === 0 && l2Words[(at >> 2) + 1] === 0) continue
-            if (isCompressed(l2, at)) {
-              const { offset: off, sectors } = compressedEntry(l2, at, compressedBits)
-              ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, fileSize - off)), what, 'compressed cluster')
-            } else {
-              const off = entryOffset(l2, at)
-              if (!off) continue
-              if (off % cs) problem(`${what} L2 entry points to an unaligned cluster (${off})`)
-              else ref(off, cs, what, 'data cluster')
-            }
+        // most entries of a sparse disk are 0 (unallocated): they are skipped on their raw words before anything
+        // is decoded (a plain loop: cheaper, even before it is optimised, than a native compare per block)
+        for (let at = 0; at < l2Size; at += entryBytes) {
+          if (l2Words[at >> 2] === 0 && l2Words[(at >> 2) + 1] === 0) continue
+          if (isCompressed(l2, at)) {
+            const { offset: off, sectors } = compressedEntry(l2, at, compressedBits)
+            ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, fileSize - off)), what, 'compressed cluster')
+          } else {
+            const off = entryOffset(l2, at)
+            if (!off) continue
+            if (off % cs) problem(`${what} L2 entry points to an unaligned cluster (${off})`)
+            else ref(off, cs, what, 'data cluster')
           }
         }
       }
