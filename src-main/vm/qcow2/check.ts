@@ -23,6 +23,49 @@ export interface Qcow2Check {
 
 const MAX_CLUSTERS = 64 * 1024 * 1024
 
+/**
+ * Counts the clusters one L2 table references. Most entries of a sparse disk are 0 (unallocated): they are
+ * skipped on their raw words before anything is decoded. A plain function, not a loop inside the async walk:
+ * V8 optimises it after a few tables, where the walk's loop would resume in the interpreter after every read.
+ */
+function visitL2(
+  l2: Buffer,
+  words: Uint32Array,
+  entryBytes: number,
+  compressedBits: number,
+  fileSize: number,
+  cs: number,
+  ref: (offset: number, length: number, owner: string, what?: string) => boolean,
+  problem: (msg: string) => void,
+  what: string,
+): void {
+  for (let at = 0; at < l2.length; at += entryBytes) {
+    if (words[at >> 2] === 0 && words[(at >> 2) + 1] === 0) continue
+    if (isCompressed(l2, at)) {
+      const { offset: off, sectors } = compressedEntry(l2, at, compressedBits)
+      ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, fileSize - off)), what, 'compressed cluster')
+    } else {
+      const off = entryOffset(l2, at)
+      if (!off) continue
+      if (off % cs) problem(`${what} L2 entry points to an unaligned cluster (${off})`)
+      else ref(off, cs, what, 'data cluster')
+    }
+  }
+}
+
+/** The `n` refcounts of `bits` bits each at the start of a refcount block, into counts[first…]. */
+function decodeRefcounts(block: Buffer, bits: number, counts: Float64Array, first: number, n: number): void {
+  if (bits === 16) for (let k = 0; k < n; k++) counts[first + k] = (block[2 * k] << 8) | block[2 * k + 1]
+  else
+    for (let k = 0; k < n; k++) {
+      const bitPos = k * bits
+      counts[first + k] =
+        bits === 64 ? Number(block.readBigUInt64BE(k * 8))
+        : bits >= 8 ? block.readUIntBE(k * (bits / 8), bits / 8)
+        : (block[Math.floor(bitPos / 8)] >> (bitPos % 8)) & ((1 << bits) - 1)
+    }
+}
+
 export async function checkQcow2(path: string, opts: { signal?: AbortSignal; info?: Qcow2Info } = {}): Promise<Qcow2Check> {
   const info = opts.info ?? (await readQcow2(path))
   const h = info.header
@@ -87,21 +130,7 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
           continue
         }
         if (!ref(l2Off, l2Size, what, 'L2 table')) continue
-        const l2 = (await read(l2Off, l2Size, l2Buffer))!
-        // most entries of a sparse disk are 0 (unallocated): they are skipped on their raw words before anything
-        // is decoded (a plain loop: cheaper, even before it is optimised, than a native compare per block)
-        for (let at = 0; at < l2Size; at += entryBytes) {
-          if (l2Words[at >> 2] === 0 && l2Words[(at >> 2) + 1] === 0) continue
-          if (isCompressed(l2, at)) {
-            const { offset: off, sectors } = compressedEntry(l2, at, compressedBits)
-            ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, fileSize - off)), what, 'compressed cluster')
-          } else {
-            const off = entryOffset(l2, at)
-            if (!off) continue
-            if (off % cs) problem(`${what} L2 entry points to an unaligned cluster (${off})`)
-            else ref(off, cs, what, 'data cluster')
-          }
-        }
+        visitL2((await read(l2Off, l2Size, l2Buffer))!, l2Words, entryBytes, compressedBits, fileSize, cs, ref, problem, what)
       }
     }
     await walkL1(h.l1TableOffset, h.l1Size, 'active')
@@ -120,15 +149,7 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
         const block = (await read(off, cs, blockBuffer))!
         const first = i * perBlock
         const n = Math.min(perBlock, hostClusters - first)
-        if (bits === 16) for (let k = 0; k < n; k++) counts[first + k] = (block[2 * k] << 8) | block[2 * k + 1]
-        else
-          for (let k = 0; k < n; k++) {
-            const bitPos = k * bits
-            counts[first + k] =
-              bits === 64 ? Number(block.readBigUInt64BE(k * 8))
-              : bits >= 8 ? block.readUIntBE(k * (bits / 8), bits / 8)
-              : (block[Math.floor(bitPos / 8)] >> (bitPos % 8)) & ((1 << bits) - 1)
-          }
+        decodeRefcounts(block, bits, counts, first, n)
       }
     }
     // internal snapshots: their table, and each snapshot's L1 (and its L2 tables and data)
