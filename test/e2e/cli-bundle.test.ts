@@ -3,13 +3,14 @@
 // use) still does every job. Each command below loads a different bundled dependency: yauzl (OSV all.zip),
 // ae-cvss-calculator (scores), @renovatebot/pep440 (PyPI ranges), yaml (pnpm-lock.yaml), fzstd (.zst),
 // tar, zod (OCI schemas, release attributes), yazl (zip bundle); and the external ones, better-sqlite3,
-// fs-ext, @cyclonedx/cyclonedx-library and exceljs.
+// fs-ext, @cyclonedx/cyclonedx-library and exceljs. The UI served by the bundle runs its services in the
+// bundled services worker, as the desktop app does.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import yazl from 'yazl'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, tmp } from './harness'
+import { dropFiles, openBrowser, ROOT, startUi, tmp } from './harness'
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 let dir: string
@@ -122,5 +123,23 @@ describe('the bundled CLI', () => {
     const bad = preflight('scan', 'missing.tar')
     expect(bad.status).toBe(2)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('serves the UI whose services (the bundled worker) scan a dropped package', async () => {
+    mkdirSync(join(dir, 'ui-src'))
+    writeFileSync(join(dir, 'ui-src/eicar.com'), EICAR)
+    execFileSync('tar', ['-czf', join(dir, 'app-1_0.tar.gz'), '-C', join(dir, 'ui-src'), 'eicar.com'])
+    const ui = await startUi(join(dir, 'ui-home'), launcher)
+    const b = await openBrowser('cli-bundle', ui.url)
+    try {
+      await dropFiles(b.page, '[data-testid=dropzone]', [join(dir, 'app-1_0.tar.gz')])
+      await b.page.getByTestId('scan-package').click()
+      await b.page.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      expect(await b.page.getByTestId('verdict').textContent()).toMatch(/FAIL/)
+      expect(await b.page.locator('[data-rule="malware.detected"]').textContent()).toContain('app-1_0.tar.gz!eicar.com')
+    } finally {
+      await b.close()
+      await ui.stop()
+    }
   })
 })

@@ -26,8 +26,9 @@ export function tmp(prefix: string): string {
   return mkdtempSync(join(process.env.TMPDIR!, prefix))
 }
 
-export async function startUi(home = tmp('home-')): Promise<UiServer> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'preflight.cjs'), 'ui', '--no-open'], {
+/** `launcher`: the script that runs the CLI (the checkout's, on the sources, unless a test names the bundled one). */
+export async function startUi(home = tmp('home-'), launcher = join(ROOT, 'bin', 'preflight.cjs')): Promise<UiServer> {
+  const child = spawn(process.execPath, [launcher, 'ui', '--no-open'], {
     env: { ...process.env, PREFLIGHT_HOME: home, CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
