@@ -5,8 +5,13 @@
 // default decoder limit, 128 MiB), or one that would take the windows of all streams open at once (nested
 // archives) past 256 MiB, stops the stream with ZstdWindowError before fzstd sees it. Written here
 // because fzstd's stream API takes the window size on trust and no other pure-JavaScript decoder streams.
+// fzstd does not verify a frame's content checksum either: the scanner also counts each frame's blocks and
+// keeps its checksum (the low 32 bits of XXH64 of the frame's content), and the decompressed blocks are
+// hashed as fzstd gives them, one per block (xxhash-wasm), so damaged data that still decodes fails with
+// ZstdChecksumError at the end of its frame.
 import { Transform, type TransformCallback } from 'node:stream'
 import { Decompress } from 'fzstd'
+import xxhash, { type XXHash, type XXHashAPI } from 'xxhash-wasm'
 
 export const MAX_WINDOW = 128 * 1024 * 1024
 /** All zstd streams open at once in this process (nested archives) share this much window memory. */
@@ -28,7 +33,24 @@ export class ZstdWindowError extends Error {
   }
 }
 
+export class ZstdChecksumError extends Error {
+  constructor(frame: number, expected: number, actual: number) {
+    const hex = (n: number) => n.toString(16).padStart(8, '0')
+    super(`zstd frame ${frame} decompresses to content whose checksum is ${hex(actual)}, not the ${hex(expected)} the frame carries`)
+  }
+}
+
 const ZSTD_MAGIC = 0xfd2fb528
+
+/** One zstd frame as the scanner saw it: its block count once its last block header passed, and its checksum. */
+interface FrameRecord {
+  blocks: number
+  /** The last block's header has been read: `blocks` is final. */
+  complete: boolean
+  hasChecksum: boolean
+  /** The checksum the frame carries, once its 4 bytes have passed. */
+  expected: number | null
+}
 
 /**
  * Follows the frame structure of a zstd stream byte by byte (without decompressing) and checks each frame's
@@ -40,9 +62,10 @@ class FrameScanner {
   private need = 4 // bytes wanted into `acc` before the next decision
   private acc: number[] = []
   private skip = 0 // bytes to pass over (block bodies, skippable frames, checksums)
-  private state: 'magic' | 'descriptor' | 'header' | 'block' = 'magic'
+  private state: 'magic' | 'descriptor' | 'header' | 'block' | 'checksum' = 'magic'
   private headerBytes = 0
-  private checksum = false
+  /** zstd frames (not skippable ones) in stream order, from the first not yet verified. */
+  readonly frames: FrameRecord[] = []
 
   scan(chunk: Buffer): void {
     let i = 0
@@ -76,7 +99,7 @@ class FrameScanner {
       const dictBytes = [0, 1, 2, 4][fhd & 3]
       const fcsBytes = [singleSegment, 2, 4, 8][fhd >> 6]
       if (fhd & 8) throw new Error('a zstd frame header sets the reserved bit')
-      this.checksum = ((fhd >> 2) & 1) === 1
+      this.frames.push({ blocks: 0, complete: false, hasChecksum: ((fhd >> 2) & 1) === 1, expected: null })
       this.headerBytes = 5 + (singleSegment ? 0 : 1) + dictBytes + fcsBytes
       return this.expect('header', this.headerBytes, true)
     }
@@ -108,6 +131,11 @@ class FrameScanner {
       this.held = window
       return this.expect('block', 3)
     }
+    const frame = this.frames[this.frames.length - 1]
+    if (this.state === 'checksum') {
+      frame.expected = (a[0] | (a[1] << 8) | (a[2] << 16) | (a[3] << 24)) >>> 0
+      return this.expect('magic', 4)
+    }
     // a block header: last-block bit, type (raw, RLE, compressed, reserved), size
     const h = a[0] | (a[1] << 8) | (a[2] << 16)
     const lastBlock = (h & 1) === 1
@@ -115,9 +143,10 @@ class FrameScanner {
     const size = h >>> 3
     if (type === 3) throw new Error('a zstd block has the reserved type')
     this.skip = type === 1 ? 1 : size
+    frame.blocks++
     if (lastBlock) {
-      this.skip += this.checksum ? 4 : 0
-      return this.expect('magic', 4)
+      frame.complete = true
+      return frame.hasChecksum ? this.expect('checksum', 4) : this.expect('magic', 4)
     }
     return this.expect('block', 3)
   }
@@ -136,16 +165,68 @@ class FrameScanner {
   }
 }
 
-/** A Transform from zstd bytes (one or more frames) to the decompressed bytes. */
+let hashApi: Promise<XXHashAPI> | null = null
+
+/**
+ * Follows the decompressed blocks of each frame (fzstd gives one piece per block, in order) and compares each
+ * frame's XXH64 with the checksum the scanner read, whichever of the two is known last.
+ */
+class ChecksumVerifier {
+  private hash: XXHash<bigint> | null = null
+  private blocks = 0
+  private actual: number | null = null
+  private verified = 0
+
+  constructor(
+    private readonly api: XXHashAPI,
+    private readonly frames: FrameRecord[],
+  ) {}
+
+  /** One decompressed block of the first frame not yet verified. */
+  block(data: Uint8Array): void {
+    const frame = this.frames[0]
+    if (!frame || this.actual !== null) throw new Error('zstd data decompresses to more blocks than its frames hold')
+    if (frame.hasChecksum) (this.hash ??= this.api.create64(0n)).update(data)
+    this.blocks++
+    if (frame.complete && this.blocks === frame.blocks) {
+      this.actual = frame.hasChecksum ? Number(this.hash!.digest() & 0xffffffffn) : 0
+      this.settle()
+    }
+  }
+
+  /** Verify the first frame once both its content and its checksum are known; then move to the next frame. */
+  settle(): void {
+    const frame = this.frames[0]
+    if (!frame || this.actual === null || (frame.hasChecksum && frame.expected === null)) return
+    this.verified++
+    if (frame.hasChecksum && frame.expected !== this.actual) throw new ZstdChecksumError(this.verified, frame.expected!, this.actual)
+    this.frames.shift()
+    this.hash = null
+    this.blocks = 0
+    this.actual = null
+  }
+}
+
+/** A Transform from zstd bytes (one or more frames) to the decompressed bytes, each frame's checksum verified. */
 export function createZstdDecompress(): Transform {
   const scanner = new FrameScanner()
-  const dec = new Decompress((data) => {
+  let verifier: ChecksumVerifier | null = null
+  const dec = new Decompress((data, final) => {
+    if (final) return
+    verifier!.block(data)
     if (data.length) out.push(Buffer.from(data.buffer, data.byteOffset, data.length))
   })
   const out = new Transform({
+    construct(cb) {
+      ;(hashApi ??= xxhash()).then((api) => {
+        verifier = new ChecksumVerifier(api, scanner.frames)
+        cb()
+      }, cb)
+    },
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       try {
         scanner.scan(chunk)
+        verifier!.settle() // a checksum that arrived after its frame's last block
         dec.push(chunk)
         cb()
       } catch (err) {
@@ -155,6 +236,7 @@ export function createZstdDecompress(): Transform {
     flush(cb: TransformCallback) {
       try {
         dec.push(new Uint8Array(0), true)
+        verifier!.settle()
         cb()
       } catch (err) {
         cb(err as Error)

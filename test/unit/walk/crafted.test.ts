@@ -1,5 +1,6 @@
 // Crafted hostile and odd packages, made here: each yields exactly its rule at the right location.
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Header } from 'tar'
@@ -120,6 +121,17 @@ describe('crafted packages', () => {
     writeFileSync(join(d, 'pkg/window.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63]))
     execFileSync('tar', ['-cf', join(d, 'hostile.tar'), '-C', join(d, 'pkg'), 'zeros.bin.zst', 'window.zst'])
     expect(await blockersAndWarnings(join(d, 'hostile.tar'))).toEqual(['archive.bomb@hostile.tar!zeros.bin.zst', 'archive.nested-unscanned@hostile.tar!window.zst'])
+    // stored (incompressible) content with a flipped byte still decompresses: the frame's checksum catches it
+    writeFileSync(join(d, 'random.bin'), randomBytes(200_000))
+    execFileSync('zstd', ['-q', join(d, 'random.bin'), '-o', join(d, 'damaged.bin.zst')])
+    const damaged = readFileSync(join(d, 'damaged.bin.zst'))
+    damaged[5000] ^= 0x40
+    mkdirSync(join(d, 'dmg'))
+    writeFileSync(join(d, 'dmg/damaged.bin.zst'), damaged)
+    execFileSync('tar', ['-cf', join(d, 'damaged.tar'), '-C', join(d, 'dmg'), 'damaged.bin.zst'])
+    const corrupt = (await scanPackage(join(d, 'damaged.tar'), { profile: 'koogallery-app' })).findings.filter((f) => f.rule === 'archive.corrupt')
+    expect(corrupt.map((f) => f.location)).toEqual(['damaged.tar!damaged.bin.zst'])
+    expect(corrupt[0].message).toMatch(/zstd data is damaged: zstd frame 1 decompresses to content whose checksum is/)
   })
 
   it('a .tar.zst or .zst package is walked as well as refused: its content is scanned, never passed unchecked', async () => {

@@ -1,13 +1,14 @@
 // zstd decompression for the entry pass, against the zstd command's own output: levels, frames with and
 // without checksums, several frames and skippable frames, any chunking; a frame asking for more than a
-// 128 MiB window is refused before anything is allocated; damaged structure is an error, never a crash.
+// 128 MiB window is refused before anything is allocated; damaged structure is an error, never a crash, and
+// damaged content fails on the frame's checksum.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createZstdDecompress, MAX_WINDOW, WINDOW_BUDGET, ZstdWindowError } from '../../../src-main/walk/zstd'
+import { createZstdDecompress, MAX_WINDOW, WINDOW_BUDGET, ZstdChecksumError, ZstdWindowError } from '../../../src-main/walk/zstd'
 
 async function decompress(bytes: Buffer, chunk: number): Promise<Buffer> {
   const parts: Buffer[] = []
@@ -94,7 +95,27 @@ describe('zstd stream decompression', () => {
     await expect(decompress(packed.subarray(0, packed.length - 100), 4096)).rejects.toThrow(/unexpected EOF/)
     // a block of the reserved type 3
     await expect(decompress(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x07, 0x00, 0x00]), 4096)).rejects.toThrow(/reserved type/)
-    // (fzstd does not check a frame's content checksum: damage inside a raw block decompresses to other bytes;
-    // an image layer's bytes are checked by its blob digest instead)
+  })
+
+  it("damage that still decompresses fails on the frame's checksum, at any chunking, naming the frame", async () => {
+    // random bytes are stored as raw blocks: a flipped byte in one decompresses, to other bytes
+    writeFileSync(join(dir, 'random'), randomBytes(300_000))
+    execFileSync('zstd', ['-q', '-f', '-3', join(dir, 'random'), '-o', join(dir, 'random.zst')])
+    const packed = readFileSync(join(dir, 'random.zst'))
+    const flipped = Buffer.from(packed)
+    flipped[1000] ^= 0x20
+    for (const chunk of [7, 4096, 1 << 20]) await expect(decompress(flipped, chunk), `${chunk}-byte chunks`).rejects.toThrow(/^zstd frame 1 decompresses to content whose checksum is [0-9a-f]{8}, not the [0-9a-f]{8} the frame carries$/)
+    // the checksum itself damaged; in the second of two frames
+    const badSum = Buffer.from(packed)
+    badSum[badSum.length - 1] ^= 1
+    await expect(decompress(Buffer.concat([packed, badSum]), 4096)).rejects.toBeInstanceOf(ZstdChecksumError)
+    await expect(decompress(Buffer.concat([packed, badSum]), 4096)).rejects.toThrow(/^zstd frame 2 /)
+    // without a checksum the same damage goes unnoticed by zstd itself: nothing to compare
+    const noCheck = readFileSync(join(dir, 'random.zst'))
+    execFileSync('zstd', ['-q', '-f', '-3', '--no-check', join(dir, 'random'), '-o', join(dir, 'random.zst')])
+    const unchecked = readFileSync(join(dir, 'random.zst'))
+    unchecked[1000] ^= 0x20
+    expect((await decompress(unchecked, 4096)).length).toBe(300_000)
+    expect(noCheck.length).toBe(unchecked.length + 4)
   })
 })
