@@ -216,6 +216,9 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
   const isOci = !!layout || (!!index && (index.json as { schemaVersion?: unknown })?.schemaVersion === 2)
   if (!isOci && !dockerOk && !(docker && (docker.json === null || (docker.jsonError && files.size > 1)))) return null
   const images: ImageFacts[] = []
+  const findingsBefore = findings.length
+  // what index.json pointed at that is not an image (named when the layout turns out to hold none)
+  const notImages = new Set<string>()
 
   const blob = (d: Descriptor, where: string): FileRecord | null => {
     const [alg, hex] = d.digest.split(':')
@@ -241,6 +244,11 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
       else walkIndex(parsed.data.manifests, `${location}!index.json`, 0)
     }
     if (dockerOk) images.forEach((i) => (i.format = 'docker-hybrid'))
+    // nothing wrong was found, yet no image came out: a runtime would load nothing from this tar
+    if (images.length === 0 && findings.length === findingsBefore) {
+      const what = notImages.size ? `: it lists ${[...notImages].join('; ')}` : ': its manifest list is empty'
+      f('oci.invalid-layout', `${location}!index.json`, `The layout holds no container image${what}. A container package needs image manifests (${MT.ociManifest}).`)
+    }
   } else {
     // legacy docker-archive
     f('oci.not-oci', location, 'This image tar is a legacy docker-archive (manifest.json only, no oci-layout/index.json). Convert it with `preflight repack`.')
@@ -324,7 +332,11 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
             sizes.push(layerSize(l.digest, lr, walkedAt))
           }
         }
-        if (!isImage) continue // an artifact (Helm chart, signature ...): blobs checked, no image config
+        if (!isImage) {
+          // an artifact (Helm chart, signature ...): blobs checked, no image config
+          notImages.add(`an artifact (config media type ${man.data.config.mediaType})`)
+          continue
+        }
         if (cfgRec) {
           const c = imageConfig.safeParse(cfgRec.json)
           if (!c.success) f('oci.invalid-layout', `${location}!blobs/${man.data.config.digest.replace(':', '/')}`, `The image config is invalid: ${issues(c.error, cfgRec.jsonError)}`)
@@ -335,7 +347,7 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
             known.stacks?.push(stack)
           }
         }
-      }
+      } else notImages.add(`a descriptor of media type ${mt}, neither an image manifest nor an index`)
     }
   }
 

@@ -96,6 +96,15 @@ describe('images built with umoci and skopeo', () => {
     writeSync(fd, b, 0, 1, pos)
     closeSync(fd)
     expect(await rules(tarDir(broken, join(dir, 'broken.tar')), 'koogallery-container')).toContain('oci.digest-mismatch')
+    // a layout whose index names no image (an unknown media type; an empty list) loads nothing: not a pass
+    const idxPath = join(broken, 'index.json')
+    writeFileSync(idxPath, JSON.stringify({ ...idx, manifests: [{ ...idx.manifests[0], mediaType: 'application/vnd.example.thing.v1+json' }] }))
+    const none = await scanPackage(tarDir(broken, join(dir, 'no-image.tar')), { profile: 'koogallery-container' })
+    expect(none.findings.filter((x) => x.rule === 'oci.invalid-layout').map((x) => [x.location, x.message])).toEqual([
+      ['no-image.tar!index.json', 'The layout holds no container image: it lists a descriptor of media type application/vnd.example.thing.v1+json, neither an image manifest nor an index. A container package needs image manifests (application/vnd.oci.image.manifest.v1+json).'],
+    ])
+    writeFileSync(idxPath, JSON.stringify({ ...idx, manifests: [] }))
+    expect((await scanPackage(tarDir(broken, join(dir, 'empty-index.tar')), { profile: 'koogallery-container' })).findings.find((x) => x.rule === 'oci.invalid-layout')?.message).toMatch(/holds no container image: its manifest list is empty/)
     const riscv = umociImage('riscv', 'riscv64')
     expect(await rules(tarDir(riscv, join(dir, 'riscv.tar')), 'koogallery-container')).toEqual(['oci.platform-unsupported'])
   })

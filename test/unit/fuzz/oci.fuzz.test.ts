@@ -1,0 +1,151 @@
+// Structure-aware fuzzing of an OCI image tar (an image built with umoci): its index.json, manifest and config
+// are mutated as JSON (a value replaced by any JSON value, a key removed, the document replaced) or as text
+// (bytes changed, cut short), and the tar's member headers are damaged. A mutated manifest or config is
+// stored under its new digest with the descriptors above it updated, so that most mutations get past the
+// digest check into the schema and platform checks; some keep the old digest on purpose. Every scan must
+// return a report whose findings are catalogue rules; a pass must still list the image (no silent loss),
+// and an image that is not there must be explained by a blocker.
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { Header } from 'tar'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { scanPackage } from '../../../src-main/inspect/scan'
+import { hasRule } from '../../../src-main/rules/catalogue'
+
+const RUNS = Math.round(Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500) / 2)
+type Doc = 'index' | 'manifest' | 'config'
+let dir: string
+/** The layout's files other than the three documents (oci-layout, layer blobs), by tar path. */
+const others = new Map<string, Buffer>()
+const docs = {} as Record<Doc, Buffer>
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+
+beforeAll(() => {
+  dir = mkdtempSync(join(process.env.TMPDIR!, 'oci-fuzz-'))
+  const layout = join(dir, 'layout')
+  execFileSync('umoci', ['init', '--layout', layout])
+  execFileSync('umoci', ['new', '--image', `${layout}:latest`])
+  mkdirSync(join(dir, 'content/app'), { recursive: true })
+  writeFileSync(join(dir, 'content/app/hello.txt'), 'hello\n')
+  execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(dir, 'content/app'), '/app'])
+  docs.index = readFileSync(join(layout, 'index.json'))
+  const manifestHex = JSON.parse(String(docs.index)).manifests[0].digest.split(':')[1]
+  docs.manifest = readFileSync(join(layout, 'blobs/sha256', manifestHex))
+  const configHex = JSON.parse(String(docs.manifest)).config.digest.split(':')[1]
+  docs.config = readFileSync(join(layout, 'blobs/sha256', configHex))
+  others.set('oci-layout', readFileSync(join(layout, 'oci-layout')))
+  for (const hex of readdirSync(join(layout, 'blobs/sha256'))) if (hex !== manifestHex && hex !== configHex) others.set(`blobs/sha256/${hex}`, readFileSync(join(layout, 'blobs/sha256', hex)))
+})
+
+/** A JSON-level mutation: the value at a path chosen by `pick` replaced, or its key removed. */
+function mutateJson(doc: unknown, pick: number[], value: unknown, remove: boolean): unknown {
+  if (pick.length === 0 || doc === null || typeof doc !== 'object') return value
+  const keys = Object.keys(doc)
+  if (keys.length === 0) return value
+  const key = keys[pick[0] % keys.length]
+  const copy: Record<string, unknown> = Array.isArray(doc) ? ([...doc] as unknown as Record<string, unknown>) : { ...(doc as Record<string, unknown>) }
+  if (pick.length === 1 && remove) {
+    if (Array.isArray(copy)) (copy as unknown as unknown[]).splice(Number(key), 1)
+    else delete copy[key]
+  } else copy[key] = mutateJson(copy[key], pick.slice(1), value, remove)
+  return copy
+}
+
+const mutation = fc.record({
+  doc: fc.constantFrom<Doc>('index', 'manifest', 'config'),
+  kind: fc.oneof(
+    fc.record({ type: fc.constant('json' as const), pick: fc.array(fc.nat(), { minLength: 0, maxLength: 5 }), value: fc.jsonValue({ maxDepth: 2 }), remove: fc.boolean() }),
+    fc.record({ type: fc.constant('bytes' as const), edits: fc.array(fc.record({ at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }) }),
+    fc.record({ type: fc.constant('cut' as const), at: fc.nat() }),
+  ),
+  /** Re-address a changed manifest or config (new digest, descriptors above updated), as a tool would. */
+  readdress: fc.boolean(),
+  /** Damage to the tar: a byte of one member's 512-byte header. */
+  header: fc.option(fc.record({ member: fc.nat(), at: fc.nat(511), v: fc.integer({ min: 0, max: 255 }) }), { freq: 4 }),
+})
+
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never
+
+function mutate(bytes: Buffer, kind: Mutation['kind']): Buffer {
+  if (kind.type === 'json') return Buffer.from(JSON.stringify(mutateJson(JSON.parse(String(bytes)), kind.pick, kind.value, kind.remove)) ?? 'null')
+  if (kind.type === 'cut') return bytes.subarray(0, kind.at % (bytes.length + 1))
+  const b = Buffer.from(bytes)
+  for (const e of kind.edits) b[e.at % b.length] = e.v
+  return b
+}
+
+/** The layout's members with one document mutated (and, if asked, the documents above it re-addressed). */
+function members(m: Mutation): Array<[string, Buffer]> {
+  let config = docs.config
+  let manifest = docs.manifest
+  let index = docs.index
+  if (m.doc === 'config') config = mutate(config, m.kind)
+  if (m.doc === 'manifest') manifest = mutate(manifest, m.kind)
+  if (m.doc === 'index') index = mutate(index, m.kind)
+  const descriptorOf = (b: Buffer) => ({ digest: `sha256:${sha(b)}`, size: b.length })
+  if (m.readdress && m.doc === 'config') {
+    const man = JSON.parse(String(manifest))
+    man.config = { ...man.config, ...descriptorOf(config) }
+    manifest = Buffer.from(JSON.stringify(man))
+  }
+  if (m.readdress && m.doc !== 'index') {
+    const idx = JSON.parse(String(index))
+    idx.manifests[0] = { ...idx.manifests[0], ...descriptorOf(manifest) }
+    index = Buffer.from(JSON.stringify(idx))
+  }
+  // a blob is stored under its own digest when re-addressed, else under the original one
+  const at = (b: Buffer, original: Buffer) => `blobs/sha256/${sha(m.readdress ? b : original)}`
+  return [...others, ['index.json', index], [at(manifest, docs.manifest), manifest], [at(config, docs.config), config]]
+}
+
+/** A ustar archive of the members (node-tar's header encoder), one header byte changed if asked. */
+function tarOf(files: Array<[string, Buffer]>, damage: { member: number; at: number; v: number } | null): Buffer {
+  const parts: Buffer[] = []
+  files.forEach(([path, data], i) => {
+    const header = Buffer.alloc(512)
+    new Header({ path, size: data.length, mode: 0o644, type: 'File', mtime: new Date(0) }).encode(header)
+    if (damage && damage.member % files.length === i) header[damage.at] = damage.v
+    parts.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512))
+  })
+  parts.push(Buffer.alloc(1024))
+  return Buffer.concat(parts)
+}
+
+describe('fuzz: OCI image documents and tar headers', () => {
+  it('the unmutated image passes (the fuzz starts from a valid image)', async () => {
+    const file = join(dir, 'seed.tar')
+    writeFileSync(file, tarOf([...others, ['index.json', docs.index], [`blobs/sha256/${sha(docs.manifest)}`, docs.manifest], [`blobs/sha256/${sha(docs.config)}`, docs.config]], null))
+    const r = await scanPackage(file, { profile: 'koogallery-container' })
+    expect(r.findings.filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing')).toEqual([])
+    expect((r.facts.containers as { images: unknown[] }).images).toHaveLength(1)
+  })
+
+  it('mutated documents and headers: a report every time, catalogue rules only, no silent loss of the image', async () => {
+    const file = join(dir, 'case.tar')
+    let n = 0
+    const seen = new Set<string>()
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        writeFileSync(file, tarOf(members(m), m.header))
+        const r = await scanPackage(file, { profile: 'koogallery-container' })
+        n++
+        expect(r.schema).toBe('preflight.report/1')
+        for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
+        const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
+        const blockers = r.findings.filter((f) => f.severity === 'blocker')
+        for (const f of blockers) seen.add(f.rule)
+        if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
+        if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
+      }),
+      { numRuns: RUNS, seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+    )
+    console.log(`OCI documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
+    expect(n).toBeGreaterThan(Math.min(200, RUNS / 2))
+    // the mutations reach past the digest check into the layout, schema and platform rules
+    expect([...seen]).toEqual(expect.arrayContaining(['oci.digest-mismatch', 'oci.invalid-layout']))
+  }, 180_000)
+})
