@@ -1,8 +1,11 @@
 // A metadata consistency check like `qemu-img check`: every cluster the metadata references (header, L1
 // and L2 tables of the active image and of internal snapshots, data clusters, refcount table and blocks,
 // snapshot table) is counted and compared with its stored refcount. Referenced more often than counted is a
-// corruption, counted but never referenced a leak, a reference past the end of the file a corruption. Only
-// metadata is read, never guest data; reads are bounds-checked and memory is one counter per host cluster.
+// corruption, counted but never referenced a leak, a reference past the end of the file a corruption. Entries
+// are checked as qemu-img check reads them too: reserved bits, alignment, the COPIED flag of the active image
+// against the stored refcount (set exactly where it is 1), compressed clusters without COPIED or bitmaps,
+// extended-L2 subcluster bitmaps, snapshot entries (aligned L1, version 3 extra data). Only
+// metadata is read, never guest data; reads are bounds-checked and memory is a few counters per host cluster.
 // Metadata reads are synchronous (one cluster at most each, mostly from the page cache): a thread-pool round
 // trip per L2 table cost more than the check itself. The loop yields to the event loop every few dozen reads
 // so that a cancel (an abort arriving as a message) is seen while a large image is checked.
@@ -23,32 +26,69 @@ export interface Qcow2Check {
 
 const MAX_CLUSTERS = 64 * 1024 * 1024
 
+/** What visitL2 needs besides the table: the image's geometry and where references and problems go. */
+interface L2Walk {
+  words: Uint32Array
+  entryBytes: number
+  extendedL2: boolean
+  compressedBits: number
+  fileSize: number
+  cs: number
+  ref: (offset: number, length: number, owner: string, what?: string) => boolean
+  problem: (msg: string) => void
+  what: string
+  /** Active image only: per host cluster, how many L2 entries reference it with / without the COPIED flag. */
+  copied: Uint8Array | null
+  plain: Uint8Array | null
+}
+
+// Bits a standard L2 entry (1-8, 56-61) and an L1 entry (0-8, 56-62) must leave clear, in the high and low
+// 32-bit halves; qemu-img check counts an entry with any of them set as a corruption
+const L2_RESERVED_HI = 0x3f000000
+const L2_RESERVED_LO = 0x1fe
+const L1_RESERVED_HI = 0x7f000000
+const L1_RESERVED_LO = 0x1ff
+const COPIED = 0x80000000
+
 /**
- * Counts the clusters one L2 table references. Most entries of a sparse disk are 0 (unallocated): they are
- * skipped on their raw words before anything is decoded. A plain function, not a loop inside the async walk:
- * V8 optimises it after a few tables, where the walk's loop would resume in the interpreter after every read.
+ * Counts the clusters one L2 table references and checks its entries as qemu-img check does: reserved bits,
+ * alignment, COPIED on compressed clusters, and with extended L2 the subcluster bitmaps. Most entries of a
+ * sparse disk are 0 (unallocated): they are skipped on their raw words before anything is decoded. A plain
+ * function, not a loop inside the async walk: V8 optimises it after a few tables, where the walk's loop
+ * would resume in the interpreter after every read.
  */
-function visitL2(
-  l2: Buffer,
-  words: Uint32Array,
-  entryBytes: number,
-  compressedBits: number,
-  fileSize: number,
-  cs: number,
-  ref: (offset: number, length: number, owner: string, what?: string) => boolean,
-  problem: (msg: string) => void,
-  what: string,
-): void {
+function visitL2(l2: Buffer, w: L2Walk): void {
+  const { words, entryBytes, extendedL2, cs, what, problem } = w
   for (let at = 0; at < l2.length; at += entryBytes) {
-    if (words[at >> 2] === 0 && words[(at >> 2) + 1] === 0) continue
+    const k = at >> 2
+    if (words[k] === 0 && words[k + 1] === 0 && (!extendedL2 || (words[k + 2] === 0 && words[k + 3] === 0))) continue
+    const hi = l2.readUInt32BE(at)
+    const lo = l2.readUInt32BE(at + 4)
+    // with extended L2, a 64-bit subcluster bitmap follows: allocation bits low, "reads as zeros" bits high
+    const allocBits = extendedL2 ? l2.readUInt32BE(at + 12) : 0
+    const zeroBits = extendedL2 ? l2.readUInt32BE(at + 8) : 0
     if (isCompressed(l2, at)) {
-      const { offset: off, sectors } = compressedEntry(l2, at, compressedBits)
-      ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, fileSize - off)), what, 'compressed cluster')
-    } else {
-      const off = entryOffset(l2, at)
-      if (!off) continue
-      if (off % cs) problem(`${what} L2 entry points to an unaligned cluster (${off})`)
-      else ref(off, cs, what, 'data cluster')
+      if (hi & COPIED) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with the COPIED flag set`)
+      if (allocBits || zeroBits) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with a subcluster bitmap`)
+      const { offset: off, sectors } = compressedEntry(l2, at, w.compressedBits)
+      w.ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, w.fileSize - off)), what, 'compressed cluster')
+      continue
+    }
+    if (hi & L2_RESERVED_HI || lo & L2_RESERVED_LO) problem(`${what} L2 entry ${at / entryBytes} has reserved bits set`)
+    const off = entryOffset(l2, at)
+    if (!off) {
+      if (allocBits) problem(`${what} L2 entry ${at / entryBytes} is unallocated but its subcluster bitmap marks data`)
+      continue
+    }
+    if (allocBits & zeroBits) problem(`${what} L2 entry ${at / entryBytes} has subclusters marked both allocated and zero`)
+    if (off % cs) {
+      problem(`${what} L2 entry ${at / entryBytes} points to an unaligned cluster (${off})`)
+      continue
+    }
+    if (w.ref(off, cs, what, 'data cluster') && w.copied && w.plain) {
+      const c = off / cs
+      if (hi & COPIED) w.copied[c] = Math.min(255, w.copied[c] + 1)
+      else w.plain[c] = Math.min(255, w.plain[c] + 1)
     }
   }
 }
@@ -114,26 +154,39 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
     const extL2 = info.facts.extendedL2
     const l2Size = cs
     const entryBytes = extL2 ? 16 : 8
-    const compressedBits = 62 - (h.clusterBits - 8)
+    const bitsOfCompressedOffset = 62 - (h.clusterBits - 8)
+    const copiedRefs = new Uint8Array(hostClusters)
+    const plainRefs = new Uint8Array(hostClusters)
     const l2Buffer = Buffer.alloc(l2Size)
     const l2Words = new Uint32Array(l2Buffer.buffer, l2Buffer.byteOffset, l2Size / 4)
-    const walkL1 = async (l1Offset: number, l1Size: number, what: string) => {
+    // active image: each L2 table's host cluster and whether its L1 entry has the COPIED flag
+    const activeL2: Array<{ cluster: number; copied: boolean; index: number }> = []
+    const walkL1 = async (l1Offset: number, l1Size: number, what: string, active: boolean) => {
       if (!l1Size) return
       if (!ref(l1Offset, l1Size * 8, what, 'L1 table')) return
       const l1 = (await read(l1Offset, l1Size * 8))!
+      const walk: L2Walk = { words: l2Words, entryBytes, extendedL2: extL2, compressedBits: bitsOfCompressedOffset, fileSize, cs, ref, problem, what, copied: active ? copiedRefs : null, plain: active ? plainRefs : null }
       for (let i = 0; i < l1Size; i++) {
         throwIfCancelled(opts.signal)
+        const hi = l1.readUInt32BE(i * 8)
+        const lo = l1.readUInt32BE(i * 8 + 4)
+        if (hi & L1_RESERVED_HI || lo & L1_RESERVED_LO) problem(`${what} L1 entry ${i} has reserved bits set`)
         const l2Off = entryOffset(l1, i * 8)
-        if (!l2Off) continue
+        if (!l2Off) {
+          // flags without a table: qemu would read an "L2 table" at offset 0, the header
+          if (hi || lo) problem(`${what} L1 entry ${i} has flags set but no L2 table offset`)
+          continue
+        }
         if (l2Off % cs) {
           problem(`${what} L1 entry ${i} points to an unaligned L2 table (${l2Off})`)
           continue
         }
         if (!ref(l2Off, l2Size, what, 'L2 table')) continue
-        visitL2((await read(l2Off, l2Size, l2Buffer))!, l2Words, entryBytes, compressedBits, fileSize, cs, ref, problem, what)
+        if (active) activeL2.push({ cluster: l2Off / cs, copied: (hi & COPIED) !== 0, index: i })
+        visitL2((await read(l2Off, l2Size, l2Buffer))!, walk)
       }
     }
-    await walkL1(h.l1TableOffset, h.l1Size, 'active')
+    await walkL1(h.l1TableOffset, h.l1Size, 'active', true)
     // refcount table and blocks
     ref(h.refcountTableOffset, h.refcountTableClusters * cs, 'refcount table')
     const rt = await read(h.refcountTableOffset, h.refcountTableClusters * cs)
@@ -143,8 +196,16 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
     const blockBuffer = Buffer.alloc(cs)
     if (rt) {
       for (let i = 0; i < rt.length / 8; i++) {
+        if (rt.readUInt32BE(i * 8 + 4) & 0x1ff) {
+          problem(`refcount table entry ${i} has reserved bits set`)
+          continue
+        }
         const off = refcountBlockOffset(rt, i * 8)
         if (!off) continue
+        if (off % cs) {
+          problem(`refcount table entry ${i} points to an unaligned refcount block (${off})`)
+          continue
+        }
         if (!ref(off, cs, 'refcount block')) continue
         const block = (await read(off, cs, blockBuffer))!
         const first = i * perBlock
@@ -167,7 +228,10 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
         const idLen = hdr.readUInt16BE(12)
         const nameLen = hdr.readUInt16BE(14)
         const extra = hdr.readUInt32BE(36)
-        await walkL1(l1Off, l1Size, `snapshot ${s + 1}`)
+        // version 3 snapshots carry at least the large VM state size and the disk size as extra data
+        if (h.version >= 3 && extra < 16) problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
+        if (l1Off % cs) problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
+        else await walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
         at += 40 + extra + idLen + nameLen
         at = Math.ceil(at / 8) * 8
       }
@@ -176,6 +240,15 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
     for (let c = 0; c < hostClusters; c++) {
       if (refs[c] > counts[c]) problem(`cluster ${c} is referenced ${refs[c]} time(s) but its refcount is ${counts[c]}`)
       else if (refs[c] < counts[c]) result.leaks++
+      // the COPIED flag of the active image's entries must be set exactly where the stored refcount is 1
+      if (counts[c] === 1 ? plainRefs[c] : copiedRefs[c]) {
+        const n = counts[c] === 1 ? plainRefs[c] : copiedRefs[c]
+        for (let k = 0; k < n; k++) problem(`data cluster ${c} has refcount ${counts[c]} but an L2 entry ${counts[c] === 1 ? 'without' : 'with'} the COPIED flag`)
+      }
+    }
+    for (const t of activeL2) {
+      const rc = t.cluster < hostClusters ? counts[t.cluster] : 0
+      if ((rc === 1) !== t.copied) problem(`active L1 entry ${t.index}: its L2 table has refcount ${rc} but the entry ${t.copied ? 'has' : 'lacks'} the COPIED flag`)
     }
   } finally {
     closeSync(fd)

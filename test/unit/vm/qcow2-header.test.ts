@@ -1,7 +1,7 @@
 // The qcow2 header reader against qemu-img itself: images of every header variant are made with qemu-img
 // in test setup, and `preflight inspect` must agree field by field with `qemu-img info --output=json`;
 // hand-edited headers must give the right rule.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, closeSync, writeSync, writeFileSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -204,5 +204,40 @@ describe('qcow2 consistency check vs qemu-img check', () => {
     patch(past, Number(l1) + 8, [...big])
     expect((await checkQcow2(past)).messages.join(' ')).toMatch(/past the end of the file/)
     expect(await rulesOf(past)).toContain('qcow2.corrupt')
+  })
+
+  it('entry flags as qemu-img check reads them: reserved bits, COPIED against the refcount, incomplete snapshot entries', async () => {
+    const { checkQcow2 } = await import('../../../src-main/vm/qcow2/check')
+    const base = img('flags.qcow2')
+    qemu('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=4096', base, '16M')
+    execFileSync('qemu-io', ['-c', 'write -P 0x11 0 8k', base], { stdio: 'ignore' })
+    qemu('snapshot', '-c', 's1', base)
+    execFileSync('qemu-io', ['-c', 'write -P 0x22 8M 4k', base], { stdio: 'ignore' })
+    const bytes = readFileSync(base)
+    const info = await readQcow2(base)
+    const l1 = info.header.l1TableOffset
+    const l2 = Number(bytes.readBigUInt64BE(l1 + 8 * 4) & 0x00fffffffffffe00n) // the L2 table of 8M (written after the snapshot)
+    const xor = (at: number, bit: bigint) => (b: Buffer) => b.writeBigUInt64BE(b.readBigUInt64BE(at) ^ bit, at)
+    const cases: Array<[string, (b: Buffer) => void, RegExp]> = [
+      ['L2 entry with a reserved bit', xor(l2, 1n << 57n), /active L2 entry 0 has reserved bits set/],
+      ['L2 entry without COPIED at refcount 1', xor(l2, 1n << 63n), /data cluster \d+ has refcount 1 but an L2 entry without the COPIED flag/],
+      ['L1 entry with a reserved bit', xor(l1 + 8 * 4, 1n << 60n), /active L1 entry 4 has reserved bits set/],
+      ['L1 entry with COPIED at refcount 2 (shared with the snapshot)', xor(l1, 1n << 63n), /active L1 entry 0: its L2 table has refcount 2 but the entry has the COPIED flag/],
+      ['L1 entry with flags but no table', (b) => b.writeBigUInt64BE(1n << 63n, l1 + 8 * 7), /active L1 entry 7 has flags set but no L2 table offset/],
+      ['refcount table entry with a reserved bit', xor(info.header.refcountTableOffset, 1n << 3n), /refcount table entry 0 has reserved bits set/],
+      ['snapshot entry without its version 3 extra data', (b) => b.writeUInt32BE(0, info.header.snapshotsOffset + 36), /snapshot table entry 0 is incomplete/],
+    ]
+    const qcheck = (p: string) => JSON.parse(spawnSync('qemu-img', ['check', '--output=json', p], { encoding: 'utf8' }).stdout)
+    for (const [name, edit, message] of cases) {
+      const p = img('flags-case.qcow2')
+      const b = Buffer.from(bytes)
+      edit(b)
+      writeFileSync(p, b)
+      expect(qcheck(p).corruptions, `${name}: qemu-img check`).toBeGreaterThan(0)
+      const ours = await checkQcow2(p)
+      expect(ours.corruptions, name).toBeGreaterThan(0)
+      expect(ours.messages.join('\n'), name).toMatch(message)
+    }
+    expect((await checkQcow2(base)).corruptions).toBe(0)
   })
 })
