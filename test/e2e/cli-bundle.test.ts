@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path'
 import yazl from 'yazl'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { umociImage } from '../fixtures/umoci-image'
 import { dropFiles, openBrowser, ROOT, startUi, tmp } from './harness'
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
@@ -86,12 +87,7 @@ describe('the bundled CLI', () => {
   })
 
   it('repacks a docker-archive into a zip bundle that inspect reads and scan passes', () => {
-    const layout = join(dir, 'layout')
-    execFileSync('umoci', ['init', '--layout', layout])
-    execFileSync('umoci', ['new', '--image', `${layout}:latest`])
-    mkdirSync(join(dir, 'content/srv'), { recursive: true })
-    writeFileSync(join(dir, 'content/srv/index.html'), '<h1>shop</h1>\n')
-    execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(dir, 'content/srv'), '/srv'])
+    const layout = umociImage(join(dir, 'layout'), '/srv', { 'index.html': '<h1>shop</h1>\n' })
     const dockerTar = join(dir, 'shop-docker.tar')
     execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${dockerTar}:shop:1.0`])
 

@@ -5,15 +5,15 @@
 // digest check into the schema and platform checks; some keep the old digest on purpose. Every scan must
 // return a report whose findings are catalogue rules; a pass must still list the image (no silent loss),
 // and an image that is not there must be explained by a blocker.
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { Header } from 'tar'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { hasRule } from '../../../src-main/rules/catalogue'
+import { umociImage } from '../../fixtures/umoci-image'
 
 const RUNS = Math.round(Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500) / 2)
 type Doc = 'index' | 'manifest' | 'config'
@@ -26,12 +26,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'oci-fuzz-'))
-  const layout = join(dir, 'layout')
-  execFileSync('umoci', ['init', '--layout', layout])
-  execFileSync('umoci', ['new', '--image', `${layout}:latest`])
-  mkdirSync(join(dir, 'content/app'), { recursive: true })
-  writeFileSync(join(dir, 'content/app/hello.txt'), 'hello\n')
-  execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(dir, 'content/app'), '/app'])
+  const layout = umociImage(join(dir, 'layout'), '/app', { 'hello.txt': 'hello\n' })
   docs.index = readFileSync(join(layout, 'index.json'))
   const manifestHex = JSON.parse(String(docs.index)).manifests[0].digest.split(':')[1]
   docs.manifest = readFileSync(join(layout, 'blobs/sha256', manifestHex))
