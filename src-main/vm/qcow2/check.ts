@@ -42,10 +42,8 @@ interface L2Walk {
   plain: Uint8Array | null
 }
 
-// Bits a standard L2 entry (1-8, 56-61) and an L1 entry (0-8, 56-62) must leave clear, in the high and low
-// 32-bit halves; qemu-img check counts an entry with any of them set as a corruption
-const L2_RESERVED_HI = 0x3f000000
-const L2_RESERVED_LO = 0x1fe
+// Bits an L1 entry must leave clear (0-8, 56-62), in its high and low 32-bit halves, and its COPIED flag (63);
+// an L2 entry's (1-8, 56-61) are tested on its bytes. qemu-img check counts an entry with any set as a corruption.
 const L1_RESERVED_HI = 0x7f000000
 const L1_RESERVED_LO = 0x1ff
 const COPIED = 0x80000000
@@ -62,19 +60,18 @@ function visitL2(l2: Buffer, w: L2Walk): void {
   for (let at = 0; at < l2.length; at += entryBytes) {
     const k = at >> 2
     if (words[k] === 0 && words[k + 1] === 0 && (!extendedL2 || (words[k + 2] === 0 && words[k + 3] === 0))) continue
-    const hi = l2.readUInt32BE(at)
-    const lo = l2.readUInt32BE(at + 4)
+    const top = l2[at] // bits 56-63: COPIED, compressed, reserved
     // with extended L2, a 64-bit subcluster bitmap follows: allocation bits low, "reads as zeros" bits high
     const allocBits = extendedL2 ? l2.readUInt32BE(at + 12) : 0
     const zeroBits = extendedL2 ? l2.readUInt32BE(at + 8) : 0
     if (isCompressed(l2, at)) {
-      if (hi & COPIED) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with the COPIED flag set`)
+      if (top & 0x80) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with the COPIED flag set`)
       if (allocBits || zeroBits) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with a subcluster bitmap`)
       const { offset: off, sectors } = compressedEntry(l2, at, w.compressedBits)
       w.ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, w.fileSize - off)), what, 'compressed cluster')
       continue
     }
-    if (hi & L2_RESERVED_HI || lo & L2_RESERVED_LO) problem(`${what} L2 entry ${at / entryBytes} has reserved bits set`)
+    if (top & 0x3f || l2[at + 6] & 0x01 || l2[at + 7] & 0xfe) problem(`${what} L2 entry ${at / entryBytes} has reserved bits set`)
     const off = entryOffset(l2, at)
     if (!off) {
       if (allocBits) problem(`${what} L2 entry ${at / entryBytes} is unallocated but its subcluster bitmap marks data`)
@@ -87,7 +84,7 @@ function visitL2(l2: Buffer, w: L2Walk): void {
     }
     if (w.ref(off, cs, what, 'data cluster') && w.copied && w.plain) {
       const c = off / cs
-      if (hi & COPIED) w.copied[c] = Math.min(255, w.copied[c] + 1)
+      if (top & 0x80) w.copied[c] = Math.min(255, w.copied[c] + 1)
       else w.plain[c] = Math.min(255, w.plain[c] + 1)
     }
   }
