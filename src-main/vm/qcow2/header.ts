@@ -69,6 +69,7 @@ export class Qcow2Invalid extends Error {}
 const INCOMPAT_DIRTY = 1n
 const INCOMPAT_CORRUPT = 2n
 const INCOMPAT_DATA_FILE = 4n
+const AUTOCLEAR_DATA_FILE_RAW = 2n
 const INCOMPAT_COMPRESSION = 8n
 const INCOMPAT_EXTL2 = 16n
 const INCOMPAT_KNOWN = 0x1fn
@@ -152,12 +153,15 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     if (h.headerLength < 104) throw new Qcow2Invalid(`header_length ${h.headerLength} is below 104`)
     if (h.headerLength > clusterSize || h.headerLength > fileSize) throw new Qcow2Invalid(`header_length ${h.headerLength} exceeds the cluster or the file`)
     if (h.refcountOrder > 6) throw new Qcow2Invalid(`refcount_order ${h.refcountOrder} is above 6`)
-    if (h.incompatibleFeatures & INCOMPAT_COMPRESSION) {
-      if (h.headerLength < 105) throw new Qcow2Invalid('compression type bit set but the header has no compression type field')
-      const ct = base[104]
-      if (ct > 1) throw new Qcow2Invalid(`unknown compression type ${ct}`)
-      h.compressionType = ct === 1 ? 'zstd' : 'zlib'
-    }
+    // as qemu validates it: the compression type byte (when the header is long enough to hold it) is zlib (0)
+    // or zstd (1), and the incompatible bit is set exactly when it is not zlib
+    const flagged = (h.incompatibleFeatures & INCOMPAT_COMPRESSION) !== 0n
+    if (flagged && h.headerLength < 105) throw new Qcow2Invalid('compression type bit set but the header has no compression type field')
+    const ct = h.headerLength >= 105 ? base[104] : 0
+    if (ct > 1) throw new Qcow2Invalid(`unknown compression type ${ct}`)
+    if (flagged && ct === 0) throw new Qcow2Invalid('the compression type incompatible bit is set for zlib, which must not set it')
+    if (!flagged && ct !== 0) throw new Qcow2Invalid('the compression type is zstd but its incompatible bit is not set')
+    h.compressionType = ct === 1 ? 'zstd' : 'zlib'
     const unknown = h.incompatibleFeatures & ~INCOMPAT_KNOWN
     if (unknown) throw new Qcow2Invalid(`unknown incompatible feature bits 0x${unknown.toString(16)}: qemu refuses to open it`)
   }
@@ -206,6 +210,9 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     at += 8 + Math.ceil(len / 8) * 8
   }
   if ((h.incompatibleFeatures & INCOMPAT_DATA_FILE) && !info.dataFile) info.dataFile = ''
+  // autoclear bit 1, "raw external data", only means something with an external data file
+  if (h.autoclearFeatures & AUTOCLEAR_DATA_FILE_RAW && !(h.incompatibleFeatures & INCOMPAT_DATA_FILE))
+    throw new Qcow2Invalid('the raw external data bit is set but the image has no external data file: qemu refuses to open it')
   info.facts = {
     version: h.version,
     virtualSize: h.virtualSize,

@@ -126,6 +126,10 @@ describe('qcow2 rules', () => {
       ['version4', (p) => patch(p, 4, [0, 0, 0, 4]), 'qcow2.invalid'],
       ['cluster-bits-31', (p) => patch(p, 20, [0, 0, 0, 31]), 'qcow2.invalid'],
       ['truncated', (p) => truncateSync(p, 60), 'qcow2.invalid'],
+      // found by the metadata fuzz: headers qemu refuses to open
+      ['compression-bit-for-zlib', (p) => patch(p, 79, [8]), 'qcow2.invalid'],
+      ['zstd-without-its-bit', (p) => patch(p, 104, [1]), 'qcow2.invalid'],
+      ['raw-data-bit-without-data-file', (p) => patch(p, 95, [2]), 'qcow2.invalid'],
     ]
     for (const [name, edit, rule] of cases) {
       const p = img(`edit-${name}.qcow2`)
@@ -133,6 +137,7 @@ describe('qcow2 rules', () => {
       edit(p)
       const rules = await rulesOf(p)
       expect(rules, name).toContain(rule)
+      if (/bit/.test(name) && rule === 'qcow2.invalid') expect(spawnSync('qemu-img', ['check', p], { encoding: 'utf8' }).stderr, name).toMatch(/Could not open/)
     }
   })
 
