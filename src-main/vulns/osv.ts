@@ -9,7 +9,7 @@ import { PreflightError } from '../../src-preload/errors'
 import type { Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
-import { advisoryScore, type Score } from './cvss'
+import type { Score } from './cvss'
 import { baseEcosystem, comparatorFor, type Comparator } from './versions'
 
 export interface OsvAdvisory {
@@ -41,7 +41,7 @@ export interface ImportResult {
 export class VulnDb {
   constructor(private readonly db: Db) {}
 
-  private upsert(batch: OsvAdvisory[], result: ImportResult): void {
+  private upsert(batch: OsvAdvisory[], result: ImportResult, advisoryScore: (a: OsvAdvisory) => Score): void {
     const get = this.db.prepare('SELECT modified FROM osv_advisories WHERE id = ?')
     const put = this.db.prepare('INSERT INTO osv_advisories (id, modified, json, score, vector, score_source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, json = excluded.json, score = excluded.score, vector = excluded.vector, score_source = excluded.score_source')
     const del = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ?')
@@ -76,6 +76,8 @@ export class VulnDb {
       throw new PreflightError('not-found', `No such file or folder: ${path}`)
     })
     const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0 }
+    // the CVSS calculator is loaded for imports only: a scan reads the stored scores and starts without it
+    const { advisoryScore } = await import('./cvss')
     let batch: OsvAdvisory[] = []
     const take = (text: string, where: string) => {
       try {
@@ -87,7 +89,7 @@ export class VulnDb {
         void where
       }
       if (batch.length >= 2000) {
-        this.upsert(batch, result)
+        this.upsert(batch, result, advisoryScore)
         batch = []
       }
     }
@@ -100,7 +102,7 @@ export class VulnDb {
         opts.meter?.update('importing', ++done, files.length)
       }
     } else await this.importZip(path, st.size, take, opts)
-    if (batch.length) this.upsert(batch, result)
+    if (batch.length) this.upsert(batch, result, advisoryScore)
     this.db.prepare('INSERT INTO osv_imports (source, imported_at, added, updated, unchanged) VALUES (?, ?, ?, ?, ?)').run(path, new Date().toISOString(), result.added, result.updated, result.unchanged)
     return result
   }
