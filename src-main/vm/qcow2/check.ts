@@ -227,6 +227,8 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
         const extra = hdr.readUInt32BE(36)
         // version 3 snapshots carry at least the large VM state size and the disk size as extra data
         if (h.version >= 3 && extra < 16) problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
+        // qemu reads at most 1 KiB of extra data per snapshot and refuses the table beyond that
+        if (extra > 1024) problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
         if (l1Off % cs) problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
         else await walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
         at += 40 + extra + idLen + nameLen

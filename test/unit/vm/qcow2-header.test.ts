@@ -243,6 +243,13 @@ describe('qcow2 consistency check vs qemu-img check', () => {
       expect(ours.corruptions, name).toBeGreaterThan(0)
       expect(ours.messages.join('\n'), name).toMatch(message)
     }
+    // more snapshot extra data than qemu reads: qemu-img check cannot check the image at all
+    const tooMuch = img('flags-extra.qcow2')
+    const b = Buffer.from(bytes)
+    b.writeUInt32BE(1048, info.header.snapshotsOffset + 36)
+    writeFileSync(tooMuch, b)
+    expect(spawnSync('qemu-img', ['check', tooMuch], { encoding: 'utf8' }).stderr).toMatch(/Too much extra metadata/)
+    expect((await checkQcow2(tooMuch)).messages.join('\n')).toMatch(/snapshot table entry 0 has 1048 bytes of extra data \(qemu accepts at most 1024\)/)
     expect((await checkQcow2(base)).corruptions).toBe(0)
   })
 })
