@@ -161,6 +161,10 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         }
         if (topFiles.length === 0 && !imageTars.has(ctx.packageName)) findings.push(makeFinding('oci.bundle-entry-not-image', ctx.packageName, 'The container package holds no image tar.', { profile: ctx.profile }))
       }
+      // an SWR image package is an image tar (or a tar of them): one in which no image tar is found, not even
+      // a damaged one (no list of images in manifest.json, no index.json), has nothing to push
+      if (ctx.profile === 'swr-image' && imageTars.size === 0)
+        findings.push(makeFinding('oci.invalid-layout', ctx.packageName, 'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.', { profile: ctx.profile }))
       if (ctx.profile === 'swr-image' && images.some((i) => i.location === ctx.packageName && i.format === 'oci'))
         findings.push(makeFinding('swr.console-oci', ctx.packageName, 'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.', { profile: ctx.profile }))
       return { findings, facts: { images } }

@@ -52,6 +52,17 @@ describe('corpora', () => {
     expect(swr.severity).toBe('info')
   })
 
+  it('for SWR, a tar in which no image is found (manifest.json not a list; plain files) holds no container image', async () => {
+    for (const [name, files] of [['object-manifest', { 'manifest.json': '{}' }], ['plain', { 'readme.txt': 'hello\n' }]] as const) {
+      const src = join(dir, `swr-${name}`)
+      mkdirSync(src)
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(src, f), text)
+      const r = await scanPackage(tarDir(src, join(dir, `swr-${name}.tar`)), { profile: 'swr-image' })
+      expect(r.verdict, name).toBe('fail')
+      expect(r.findings.filter((f) => f.rule.startsWith('oci.')).map((f) => [f.rule, f.location, f.message.split(':')[0]]), name).toEqual([['oci.invalid-layout', `swr-${name}.tar`, 'The package holds no container image']])
+    }
+  })
+
   it('containers/image: an index-only folder and invalid manifests are found', async () => {
     const root = corpus('containers-image')
     const onlyIndex = join(dir, 'only-index')

@@ -2,11 +2,13 @@
 // are mutated as JSON (a value replaced by any JSON value, a key removed, the document replaced) or as text
 // (bytes changed, cut short), and the tar's member headers are damaged. A mutated manifest or config is
 // stored under its new digest with the descriptors above it updated, so that most mutations get past the
-// digest check into the schema and platform checks; some keep the old digest on purpose. Every scan must
-// return a report whose findings are catalogue rules; a pass must still list the image (no silent loss),
-// and an image that is not there must be explained by a blocker.
+// digest check into the schema and platform checks; some keep the old digest on purpose. The same image in
+// docker-archive form (skopeo) has its manifest.json and config mutated the same way, scanned for SWR. Every
+// scan must return a report whose findings are catalogue rules; a pass must still list the image (no silent
+// loss), and an image that is not there must be explained by a blocker.
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { Header } from 'tar'
@@ -21,6 +23,8 @@ let dir: string
 /** The layout's files other than the three documents (oci-layout, layer blobs), by tar path. */
 const others = new Map<string, Buffer>()
 const docs = {} as Record<Doc, Buffer>
+/** The docker-archive form: its members by path, and the paths of manifest.json and the config. */
+const docker = { members: new Map<string, Buffer>(), config: '' }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
@@ -34,6 +38,13 @@ beforeAll(() => {
   docs.config = readFileSync(join(layout, 'blobs/sha256', configHex))
   others.set('oci-layout', readFileSync(join(layout, 'oci-layout')))
   for (const hex of readdirSync(join(layout, 'blobs/sha256'))) if (hex !== manifestHex && hex !== configHex) others.set(`blobs/sha256/${hex}`, readFileSync(join(layout, 'blobs/sha256', hex)))
+  const archive = join(dir, 'docker.tar')
+  execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${archive}:shop:1.0`])
+  const unpacked = join(dir, 'docker')
+  mkdirSync(unpacked)
+  execFileSync('tar', ['-xf', archive, '-C', unpacked])
+  for (const path of readdirSync(unpacked, { recursive: true }) as string[]) if (statSync(join(unpacked, path)).isFile()) docker.members.set(path, readFileSync(join(unpacked, path)))
+  docker.config = JSON.parse(String(docker.members.get('manifest.json')))[0].Config
 })
 
 /** A JSON-level mutation: the value at a path chosen by `pick` replaced, or its key removed. */
@@ -142,5 +153,58 @@ describe('fuzz: OCI image documents and tar headers', () => {
     expect(n).toBeGreaterThan(Math.min(200, RUNS / 2))
     // the mutations reach past the digest check into the layout, schema and platform rules
     expect([...seen]).toEqual(expect.arrayContaining(['oci.digest-mismatch', 'oci.invalid-layout']))
+  }, 180_000)
+})
+
+const dockerMutation = fc.record({
+  doc: fc.constantFrom('manifest.json', 'config'),
+  kind: mutation.map((m) => m.kind),
+  readdress: fc.boolean(),
+  header: fc.option(fc.record({ member: fc.nat(), at: fc.nat(511), v: fc.integer({ min: 0, max: 255 }) }), { freq: 4 }),
+})
+
+/** The docker-archive's members with manifest.json or the config mutated (a changed config renamed to its new digest if asked). */
+function dockerMembers(m: typeof dockerMutation extends fc.Arbitrary<infer M> ? M : never): Array<[string, Buffer]> {
+  const files = new Map(docker.members)
+  if (m.doc === 'manifest.json') files.set('manifest.json', mutate(files.get('manifest.json')!, m.kind))
+  else {
+    const config = mutate(files.get(docker.config)!, m.kind)
+    if (m.readdress) {
+      files.delete(docker.config)
+      const name = `${sha(config)}.json`
+      files.set(name, config)
+      const manifest = JSON.parse(String(files.get('manifest.json')))
+      manifest[0].Config = name
+      files.set('manifest.json', Buffer.from(JSON.stringify(manifest)))
+    } else files.set(docker.config, config)
+  }
+  return [...files]
+}
+
+describe('fuzz: docker-archive manifest.json, config and tar headers', () => {
+  it('the unmutated docker-archive passes for SWR; mutations: a report every time, catalogue rules only, no silent loss of the image', async () => {
+    const file = join(dir, 'docker-case.tar')
+    writeFileSync(file, tarOf([...docker.members], null))
+    const seed = await scanPackage(file, { profile: 'swr-image' })
+    expect(seed.findings.filter((f) => f.severity === 'blocker')).toEqual([])
+    expect((seed.facts.containers as { images: unknown[] }).images).toHaveLength(1)
+    let n = 0
+    const seen = new Set<string>()
+    await fc.assert(
+      fc.asyncProperty(dockerMutation, async (m) => {
+        writeFileSync(file, tarOf(dockerMembers(m), m.header))
+        const r = await scanPackage(file, { profile: 'swr-image' })
+        n++
+        for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
+        const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
+        const blockers = r.findings.filter((f) => f.severity === 'blocker')
+        for (const f of blockers) seen.add(f.rule)
+        if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
+        if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
+      }),
+      { numRuns: Math.round(RUNS / 2), seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+    )
+    console.log(`docker-archive documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
+    expect(n).toBeGreaterThan(Math.min(100, RUNS / 4))
   }, 180_000)
 })
