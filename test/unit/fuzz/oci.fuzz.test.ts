@@ -121,6 +121,31 @@ function tarOf(files: Array<[string, Buffer]>, damage: { member: number; at: num
   return Buffer.concat(parts)
 }
 
+/**
+ * Scans `runs` mutated image tars for `profile`: a report every time, catalogue rules only, a pass lists the
+ * image, no image means a blocker. Returns how many were scanned and the blocker rules seen.
+ */
+async function fuzzImages<M>(arbitrary: fc.Arbitrary<M>, tarFor: (m: M) => Buffer, file: string, profile: string, runs: number): Promise<{ n: number; seen: Set<string> }> {
+  let n = 0
+  const seen = new Set<string>()
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (m) => {
+      writeFileSync(file, tarFor(m))
+      const r = await scanPackage(file, { profile })
+      n++
+      expect(r.schema).toBe('preflight.report/1')
+      for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
+      const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
+      const blockers = r.findings.filter((f) => f.severity === 'blocker')
+      for (const f of blockers) seen.add(f.rule)
+      if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
+      if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
+    }),
+    { numRuns: runs, seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+  )
+  return { n, seen }
+}
+
 describe('fuzz: OCI image documents and tar headers', () => {
   it('the unmutated image passes (the fuzz starts from a valid image)', async () => {
     const file = join(dir, 'seed.tar')
@@ -131,24 +156,7 @@ describe('fuzz: OCI image documents and tar headers', () => {
   })
 
   it('mutated documents and headers: a report every time, catalogue rules only, no silent loss of the image', async () => {
-    const file = join(dir, 'case.tar')
-    let n = 0
-    const seen = new Set<string>()
-    await fc.assert(
-      fc.asyncProperty(mutation, async (m) => {
-        writeFileSync(file, tarOf(members(m), m.header))
-        const r = await scanPackage(file, { profile: 'koogallery-container' })
-        n++
-        expect(r.schema).toBe('preflight.report/1')
-        for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
-        const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
-        const blockers = r.findings.filter((f) => f.severity === 'blocker')
-        for (const f of blockers) seen.add(f.rule)
-        if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
-        if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
-      }),
-      { numRuns: RUNS, seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
-    )
+    const { n, seen } = await fuzzImages(mutation, (m) => tarOf(members(m), m.header), join(dir, 'case.tar'), 'koogallery-container', RUNS)
     console.log(`OCI documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
     expect(n).toBeGreaterThan(Math.min(200, RUNS / 2))
     // the mutations reach past the digest check into the layout, schema and platform rules
@@ -188,22 +196,7 @@ describe('fuzz: docker-archive manifest.json, config and tar headers', () => {
     const seed = await scanPackage(file, { profile: 'swr-image' })
     expect(seed.findings.filter((f) => f.severity === 'blocker')).toEqual([])
     expect((seed.facts.containers as { images: unknown[] }).images).toHaveLength(1)
-    let n = 0
-    const seen = new Set<string>()
-    await fc.assert(
-      fc.asyncProperty(dockerMutation, async (m) => {
-        writeFileSync(file, tarOf(dockerMembers(m), m.header))
-        const r = await scanPackage(file, { profile: 'swr-image' })
-        n++
-        for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
-        const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []
-        const blockers = r.findings.filter((f) => f.severity === 'blocker')
-        for (const f of blockers) seen.add(f.rule)
-        if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
-        if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
-      }),
-      { numRuns: Math.round(RUNS / 2), seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
-    )
+    const { n, seen } = await fuzzImages(dockerMutation, (m) => tarOf(dockerMembers(m), m.header), file, 'swr-image', Math.round(RUNS / 2))
     console.log(`docker-archive documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
     expect(n).toBeGreaterThan(Math.min(100, RUNS / 4))
   }, 180_000)
