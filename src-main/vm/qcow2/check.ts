@@ -13,7 +13,7 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { compressedEntry, entryOffset, isCompressed, refcountBlockOffset } from './entries'
-import { readQcow2, type Qcow2Info } from './header'
+import { QCOW_MAX_L1_BYTES, readQcow2, type Qcow2Info } from './header'
 
 export interface Qcow2Check {
   corruptions: number
@@ -230,6 +230,7 @@ export async function checkQcow2(path: string, opts: { signal?: AbortSignal; inf
         // qemu reads at most 1 KiB of extra data per snapshot and refuses the table beyond that
         if (extra > 1024) problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
         if (l1Off % cs) problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
+        else if (l1Size * 8 > QCOW_MAX_L1_BYTES) problem(`snapshot ${s + 1}'s L1 table has ${l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
         else await walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
         at += 40 + extra + idLen + nameLen
         at = Math.ceil(at / 8) * 8

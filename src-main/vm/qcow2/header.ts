@@ -69,10 +69,10 @@ export class Qcow2Invalid extends Error {}
 const INCOMPAT_DIRTY = 1n
 const INCOMPAT_CORRUPT = 2n
 const INCOMPAT_DATA_FILE = 4n
-const AUTOCLEAR_DATA_FILE_RAW = 2n
 const INCOMPAT_COMPRESSION = 8n
 const INCOMPAT_EXTL2 = 16n
 const INCOMPAT_KNOWN = 0x1fn
+const AUTOCLEAR_DATA_FILE_RAW = 2n
 const COMPAT_LAZY_REFCOUNTS = 1n
 
 const EXT_END = 0
@@ -81,6 +81,10 @@ const EXT_FEATURE_NAMES = 0x6803f857
 const EXT_BITMAPS = 0x23852875
 const EXT_CRYPTO = 0x0537be77
 const EXT_DATA_FILE = 0x44415441
+
+/** qemu's largest L1 table (active or snapshot) and refcount table, in bytes (QCOW_MAX_L1_SIZE, QCOW_MAX_REFTABLE_SIZE). */
+export const QCOW_MAX_L1_BYTES = 32 * 1024 * 1024
+const QCOW_MAX_REFTABLE_BYTES = 8 * 1024 * 1024
 
 /** Cap on how much header-extension area we read (qemu limits the header to one cluster). */
 const MAX_HEADER_AREA = 2 * 1024 * 1024
@@ -170,6 +174,9 @@ function parse(fd: number, fileSize: number): Qcow2Info {
   // recorded as problems (qemu-img info still opens such a file, a release must not contain one).
   const problems: string[] = []
   const l1Bytes = h.l1Size * 8
+  // qemu's own caps on table sizes: it refuses larger ones at open, and they bound what a reader allocates
+  if (l1Bytes > QCOW_MAX_L1_BYTES) throw new Qcow2Invalid(`the L1 table has ${h.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
+  if (h.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_BYTES) throw new Qcow2Invalid(`the refcount table has ${h.refcountTableClusters} clusters, more than qemu accepts (${QCOW_MAX_REFTABLE_BYTES} bytes)`)
   if (h.l1Size > 0 && h.l1TableOffset % clusterSize !== 0) throw new Qcow2Invalid(`L1 table offset ${h.l1TableOffset} is not cluster-aligned`)
   if (h.l1Size > 0 && h.l1TableOffset + l1Bytes > fileSize) problems.push(`the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`)
   const neededL1 = Math.ceil(h.virtualSize / (clusterSize * (clusterSize / ((h.incompatibleFeatures & INCOMPAT_EXTL2) ? 16 : 8))))

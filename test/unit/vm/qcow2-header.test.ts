@@ -130,6 +130,9 @@ describe('qcow2 rules', () => {
       ['compression-bit-for-zlib', (p) => patch(p, 79, [8]), 'qcow2.invalid'],
       ['zstd-without-its-bit', (p) => patch(p, 104, [1]), 'qcow2.invalid'],
       ['raw-data-bit-without-data-file', (p) => patch(p, 95, [2]), 'qcow2.invalid'],
+      // tables larger than qemu's caps (they would also size what a reader allocates)
+      ['l1-too-large', (p) => patch(p, 36, [0, 0x50, 0, 0]), 'qcow2.invalid'],
+      ['reftable-too-large', (p) => patch(p, 56, [0, 0, 0, 0xc8]), 'qcow2.invalid'],
     ]
     for (const [name, edit, rule] of cases) {
       const p = img(`edit-${name}.qcow2`)
@@ -137,7 +140,7 @@ describe('qcow2 rules', () => {
       edit(p)
       const rules = await rulesOf(p)
       expect(rules, name).toContain(rule)
-      if (/bit/.test(name) && rule === 'qcow2.invalid') expect(spawnSync('qemu-img', ['check', p], { encoding: 'utf8' }).stderr, name).toMatch(/Could not open/)
+      if (/bit|too-large/.test(name) && rule === 'qcow2.invalid') expect(spawnSync('qemu-img', ['check', p], { encoding: 'utf8' }).stderr, name).toMatch(/Could not open/)
     }
   })
 
@@ -243,6 +246,13 @@ describe('qcow2 consistency check vs qemu-img check', () => {
       expect(ours.corruptions, name).toBeGreaterThan(0)
       expect(ours.messages.join('\n'), name).toMatch(message)
     }
+    // a snapshot L1 table above qemu's cap: a corruption for both, and never read (its size would be the allocation)
+    const bigL1 = img('flags-snapshot-l1.qcow2')
+    const l1b = Buffer.from(bytes)
+    l1b.writeUInt32BE(0x500000, info.header.snapshotsOffset + 8)
+    writeFileSync(bigL1, l1b)
+    expect(qcheck(bigL1).corruptions).toBeGreaterThan(0)
+    expect((await checkQcow2(bigL1)).messages.join('\n')).toMatch(/snapshot 1's L1 table has 5242880 entries, more than qemu accepts \(4194304\)/)
     // more snapshot extra data than qemu reads: qemu-img check cannot check the image at all
     const tooMuch = img('flags-extra.qcow2')
     const b = Buffer.from(bytes)
