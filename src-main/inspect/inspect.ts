@@ -8,6 +8,7 @@ import { readQcow2, Qcow2Invalid } from '../vm/qcow2/header'
 import { ImageInvalid, isImageFormat, readImage } from '../vm/formats'
 import { createContainerScanner } from '../containers/scanner'
 import { identifyFile, kindFromBytes, readHeadTail } from './identify'
+import { isStreamArchive } from './package-rules'
 import { scanPackage } from './scan'
 
 export interface InspectResult extends PackageFacts {
@@ -18,7 +19,7 @@ export async function inspectPackage(path: string, opts: { signal?: AbortSignal;
   const abs = resolve(opts.cwd ?? process.cwd(), path)
   const head = await readHeadTail(abs).catch(() => null)
   const sniffed = head ? kindFromBytes(head.head, head.tail) : 'unknown'
-  if (['zip', 'tar', 'tar.gz', 'gzip', 'zstd'].includes(sniffed)) {
+  if (sniffed === 'zip' || isStreamArchive(sniffed)) {
     // archives: one read gives the hash, the entries and any container images (no rules, only the structure)
     const r = await scanPackage(abs, { scanners: [createContainerScanner], signal: opts.signal, meter: opts.meter })
     const images = (r.facts.containers as { images?: unknown[] } | undefined)?.images ?? []

@@ -23,6 +23,11 @@ export function isVmKind(kind: PackageKind): boolean {
   return VM_KINDS.includes(kind)
 }
 
+/** Package kinds walked as one byte stream (tar, possibly compressed); a zip is walked by random access. */
+export function isStreamArchive(kind: PackageKind): kind is 'tar' | 'tar.gz' | 'gzip' | 'zstd' {
+  return kind === 'tar' || kind === 'tar.gz' || kind === 'gzip' || kind === 'zstd'
+}
+
 /** Suggest a compliant file name: forbidden characters (dots included) become `_`. */
 export function suggestName(name: string): string {
   const ext = claimedExtension(name)

@@ -19,7 +19,7 @@ import type { ScanContext, ScannerFactory } from '../walk/types'
 import { readHeadTail, kindFromBytes, sha256File, sha256FileInWorker } from './identify'
 import { validateAttrs } from '../rules/attrs'
 import { readGuest, scanVmImage } from '../vm/scan'
-import { claimedExtension, isVmKind, packageFindings } from './package-rules'
+import { claimedExtension, isStreamArchive, isVmKind, packageFindings } from './package-rules'
 
 export interface ScanOptions {
   profile?: string
@@ -71,7 +71,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   let bytesRead = 0
   const facts: Record<string, unknown> = {}
 
-  if (kind === 'tar' || kind === 'tar.gz' || kind === 'gzip' || kind === 'zstd') {
+  if (isStreamArchive(kind)) {
     // a large package is hashed in a worker thread while the walk reads it (two cores); a small one in the walk's read
     const inWorker = st.size >= WORKER_HASH_BYTES ? sha256FileInWorker(abs, opts.signal) : null
     inWorker?.catch(() => undefined) // awaited below; a walk failure must not leave it unhandled

@@ -164,7 +164,7 @@ export class EntryPipeline {
       // scanners see every entry's metadata (links, directories); content only for regular files
       for (const s of this.scanners) {
         if (!s.wants(entry, EMPTY)) continue
-        const kinds = s.digestsFor?.(entry) ?? s.digests
+        const kinds = digestKinds(s, entry)
         this.merge(await s.open(entry).end(entry.type === 'file' && kinds?.length ? digestsOf(kinds, []) : undefined), s.id)
       }
       return drain(content)
@@ -187,8 +187,7 @@ export class EntryPipeline {
     const head = first.subarray(0, this.limits.headBytes)
     const sinks: Array<{ id: string; sink: EntrySink; digests?: readonly DigestKind[] }> = []
     for (const s of this.scanners) {
-      // the digests this scanner needs for this entry (a scanner may need fewer for some entries)
-      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry), digests: s.digestsFor?.(entry) ?? s.digests })
+      if (s.wants(entry, head)) sinks.push({ id: s.id, sink: s.open(entry), digests: digestKinds(s, entry) })
     }
     // each digest kind any receiving scanner needs, computed once for all of them
     const hashes = new Map<DigestKind, Hash>()
@@ -373,6 +372,11 @@ async function drain(content: AsyncIterable<Buffer> | null): Promise<void> {
   for await (const _chunk of content) {
     /* discard */
   }
+}
+
+/** The digests a scanner needs for this entry (a scanner may need fewer for some entries than it names). */
+function digestKinds(s: EntryScanner, entry: WalkEntry): readonly DigestKind[] | undefined {
+  return s.digestsFor?.(entry) ?? s.digests
 }
 
 function digestsOf(kinds: readonly DigestKind[], chunks: Buffer[]): Partial<Record<DigestKind, string>> {
