@@ -218,7 +218,11 @@ export function createZstdDecompress(): Transform {
   })
   const out = new Transform({
     construct(cb) {
-      ;(hashApi ??= xxhash()).then((api) => {
+      // one WebAssembly instance for all streams; a failed start is tried again by the next stream
+      ;(hashApi ??= xxhash().catch((err: unknown) => {
+        hashApi = null
+        throw err
+      })).then((api) => {
         verifier = new ChecksumVerifier(api, scanner.frames)
         cb()
       }, cb)
