@@ -1,5 +1,5 @@
 // Where Preflight's own files are: the folder holding its package.json (checkout, build output or
-// installed app), found by walking up from this module, wherever the bundler put it.
+// installed app, or the preflight-cli package), found by walking up from this module, wherever the bundler put it.
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
@@ -12,7 +12,8 @@ export function appRoot(): string {
     const pkg = join(dir, 'package.json')
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'preflight') return (cached = dir)
+        const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name
+        if (name === 'preflight' || name === 'preflight-cli') return (cached = dir)
       } catch {
         /* keep walking */
       }

@@ -32,6 +32,7 @@ export const uiCommand: CliCommand = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0..65535, got ${values.port}`)
     const dir = rendererDir()
     if (!existsSync(join(dir, 'index.html'))) {
+      if (!existsSync(join(appRoot(), 'src-renderer'))) throw new Error('the UI is not part of this installation (the preflight-cli package has the command line tool only): install the Preflight app, or run `npx preflight ui` from a checkout')
       io.stderr.write('Building the UI (first run)...\n')
       const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: appRoot(), stdio: ['ignore', 'ignore', 'inherit'] })
       if (r.status !== 0 || !existsSync(join(dir, 'index.html'))) throw new Error('could not build the UI: run `npm run build` and try again')
