@@ -96,6 +96,9 @@ describe('a fresh machine', () => {
       expect(await page.text()).toMatch(/<div id="root"/)
       const noToken = await fetch(u.origin + '/')
       expect(noToken.status).toBe(403)
+      const favicon = await fetch(`${u.origin}/favicon.svg`, { headers: { 'x-preflight-token': u.searchParams.get('token')! } })
+      expect(favicon.status).toBe(200)
+      expect(favicon.headers.get('content-type')).toBe('image/svg+xml')
     } finally {
       try {
         process.kill(-child.pid!, 'SIGTERM')
