@@ -37,6 +37,9 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      // fonts stay files: the CSP's font-src is 'self' (no data: URLs), and small unicode-range subsets of the
+      // CJK font would otherwise be inlined as data: URLs and refused
+      assetsInlineLimit: (file: string) => (/\.woff2?$/.test(file) ? false : undefined),
       rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
     },
   },

@@ -3,11 +3,21 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import './api'
 import { App } from './App'
+import { loadChineseFont, watchFontLoads } from './fonts'
+import { useLang } from './i18n'
 import './screens'
 import './styles.css'
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
+watchFontLoads()
+useLang.subscribe((s) => {
+  if (s.lang === 'zh-CN') void loadChineseFont()
+})
+const fontsReady = useLang.getState().lang === 'zh-CN' ? loadChineseFont() : Promise.resolve()
+
+void fontsReady.then(() =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  ),
 )
