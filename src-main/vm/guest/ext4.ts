@@ -4,23 +4,11 @@
 // directory walks are bounded, and loops end in an Ext4Error instead of a hang. Written here because no
 // maintained JavaScript ext4 reader exists.
 import type { BlockDevice } from '../block'
+import { lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+
+export type { DirEntry, Inode }
 
 export class Ext4Error extends Error {}
-
-export interface Inode {
-  ino: number
-  mode: number
-  size: number
-  flags: number
-  block: Buffer
-  uid: number
-}
-
-export interface DirEntry {
-  name: string
-  ino: number
-  type: 'file' | 'directory' | 'symlink' | 'other'
-}
 
 const EXTENTS = 0x80000
 const INLINE = 0x10000000
@@ -29,8 +17,9 @@ export const S_IFDIR = 0o040000
 export const S_IFREG = 0o100000
 export const S_IFLNK = 0o120000
 
-export class Ext4 {
+export class Ext4 implements GuestFs {
   readonly blockSize: number
+  readonly rootIno = 2
   private readonly inodesPerGroup: number
   private readonly inodeSize: number
   private readonly descSize: number
@@ -212,28 +201,8 @@ export class Ext4 {
   }
 
   /** Resolve an absolute guest path (symlinks followed, at most 40). */
-  async lookup(path: string): Promise<Inode | null> {
-    let parts = path.split('/').filter(Boolean)
-    let cur = await this.inode(2)
-    let hops = 0
-    for (let i = 0; i < parts.length; i++) {
-      const entries = await this.readdir(cur).catch(() => null)
-      const e = entries?.find((x) => x.name === parts[i])
-      if (!e) return null
-      const next = await this.inode(e.ino)
-      if ((next.mode & S_IFMT) === S_IFLNK) {
-        if (++hops > 40) throw new Ext4Error(`too many symlinks resolving ${path}`)
-        const target = (await this.readAll(next, 4096)).toString('utf8')
-        const rest = parts.slice(i + 1)
-        const base = target.startsWith('/') ? [] : parts.slice(0, i)
-        parts = [...base, ...target.split('/').filter(Boolean), ...rest]
-        cur = await this.inode(2)
-        i = -1
-        continue
-      }
-      cur = next
-    }
-    return cur
+  lookup(path: string): Promise<Inode | null> {
+    return lookupPath(this, path, (m) => new Ext4Error(m))
   }
 
   static isDir(i: Inode): boolean {
