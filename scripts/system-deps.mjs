@@ -24,6 +24,7 @@ const SYSTEM_DEPS = [
   { pkg: 'e2fsprogs', probe: 'debugfs', why: 'ext4 guest fixtures' },
   { pkg: 'xfsprogs', probe: 'mkfs.xfs', why: 'XFS guest fixtures' },
   { pkg: 'btrfs-progs', probe: 'mkfs.btrfs', why: 'btrfs guest fixtures' },
+  { pkg: 'lvm2', probe: 'lvcreate', why: 'LVM guest fixtures (on loop devices, as root)' },
   { pkg: 'golang-go', probe: 'go', why: 'Go binary fixtures (build info)' },
   { pkg: 'rpm', probe: 'rpmbuild', why: 'rpm database fixtures' },
 ]

@@ -3,51 +3,19 @@
 // an empty file, inline and remote symlinks. Each listing and every file's bytes equal the source folder's, the
 // big directory's names equal xfs_db's own listing, and damaged metadata is an XfsError, never a hang or a crash.
 import { execFileSync } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openRawDevice } from '../../../../src-main/vm/block'
 import type { Inode } from '../../../../src-main/vm/guest/ext4'
 import { Xfs, XfsError } from '../../../../src-main/vm/guest/xfs'
+import { folderTree, guestTree } from '../../../fixtures/fs-tree'
 import { makeXfs } from '../../../fixtures/xfs-image'
 
 let dir: string
 let root: string
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
-
-type Tree = Record<string, { type: string; sha?: string; target?: string }>
-
-function sourceTree(at: string, prefix = '', out: Tree = {}): Tree {
-  for (const name of readdirSync(at)) {
-    const path = join(at, name)
-    const rel = prefix ? `${prefix}/${name}` : name
-    const st = lstatSync(path)
-    if (st.isDirectory()) {
-      out[rel] = { type: 'directory' }
-      sourceTree(path, rel, out)
-    } else if (st.isSymbolicLink()) out[rel] = { type: 'symlink', target: readlinkSync(path) }
-    else out[rel] = { type: 'file', sha: sha(readFileSync(path)) }
-  }
-  return out
-}
-
-async function xfsTree(fs: Xfs, ino: Inode, prefix = '', out: Tree = {}): Promise<Tree> {
-  for (const e of await fs.readdir(ino)) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name
-    const child = await fs.inode(e.ino)
-    const kind = child.mode & 0o170000
-    if (kind === 0o040000) {
-      out[rel] = { type: 'directory' }
-      await xfsTree(fs, child, rel, out)
-    } else if (kind === 0o120000) out[rel] = { type: 'symlink', target: (await fs.readAll(child, 4096)).toString('utf8') }
-    else out[rel] = { type: 'file', sha: sha(await fs.readAll(child, 64 * 1024 * 1024)) }
-    expect(e.type, rel).toBe(out[rel].type)
-  }
-  return out
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'xfs-'))
   root = join(dir, 'root')
@@ -78,9 +46,9 @@ describe.each([
     const dev = await openRawDevice(image)
     try {
       const fs = await Xfs.open(dev)
-      const got = await xfsTree(fs, await fs.inode(fs.rootIno))
-      expect(Object.keys(got).length).toBe(Object.keys(sourceTree(root)).length)
-      expect(got).toEqual(sourceTree(root))
+      const got = await guestTree(fs)
+      expect(Object.keys(got).length).toBe(Object.keys(folderTree(root)).length)
+      expect(got).toEqual(folderTree(root))
     } finally {
       await dev.close()
     }
