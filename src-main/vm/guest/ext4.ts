@@ -4,11 +4,11 @@
 // directory walks are bounded, and loops end in an Ext4Error instead of a hang. Written here because no
 // maintained JavaScript ext4 reader exists.
 import type { BlockDevice } from '../block'
-import { lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+import { GuestFsError, lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
 
 export type { DirEntry, Inode }
 
-export class Ext4Error extends Error {}
+export class Ext4Error extends GuestFsError {}
 
 const EXTENTS = 0x80000
 const INLINE = 0x10000000

@@ -1,5 +1,8 @@
 // What the guest code needs of a filesystem reader (ext4.ts, xfs.ts): inodes, directory listings, file
 // contents, and path resolution, which is written once here for every reader.
+/** Damage a filesystem or volume reader found on disk (every reader's own error extends it). */
+export class GuestFsError extends Error {}
+
 export interface Inode {
   ino: number
   mode: number

@@ -5,8 +5,9 @@
 // volumes, RAID, mirrors, snapshots and caches are named, never guessed at. Every number is bounded and every
 // extent checked against its physical volume. Written here because no JavaScript LVM2 reader exists.
 import type { BlockDevice } from '../block'
+import { GuestFsError } from './fs'
 
-export class LvmError extends Error {}
+export class LvmError extends GuestFsError {}
 
 const SECTOR = 512
 const LABEL_ID = 'LABELONE'

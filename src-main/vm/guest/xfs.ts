@@ -7,9 +7,9 @@
 // (inode, readdir, readFile, readAll, lookup), so the guest code reads both alike. Written here because no
 // maintained JavaScript XFS reader exists.
 import type { BlockDevice } from '../block'
-import { lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+import { GuestFsError, lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
 
-export class XfsError extends Error {}
+export class XfsError extends GuestFsError {}
 
 const SB_MAGIC = 0x58465342 // 'XFSB'
 const INODE_MAGIC = 0x494e // 'IN'
