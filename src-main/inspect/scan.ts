@@ -118,12 +118,14 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs, signal: opts.signal }) : null
   // the guest filesystem of a readable disk image goes through the same entry pass as a package
   let guestWalked = false
+  let guestUnread: Array<{ location: string; reason: string }> = []
   if (vm && vmKind && !vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) {
     const guest = await readGuest(abs, vmKind, { location: name, profile: explicit ?? 'koogallery-image', pipeline, signal: opts.signal, attrs: opts.attrs })
     if (guest) {
       vm.findings.push(...guest.findings)
       vm.facts.guest = guest.info
-      guestWalked = guest.info.partitions.some((p) => p.filesystem)
+      guestWalked = (guest.info.read?.length ?? 0) > 0
+      guestUnread = guest.info.unread ?? []
     }
   }
 
@@ -143,6 +145,10 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   }
   if (!vm || guestWalked) {
     for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
+    // volumes of the guest that were not read (encrypted, a filesystem Preflight does not read): the checks cover only part of it
+    if (guestUnread.length)
+      for (const c of Object.values(checks))
+        if (c.state === 'run') Object.assign(c, { state: 'partial', note: `${guestUnread.length} guest volume(s) not read: ${guestUnread.slice(0, 3).map((u) => `${u.location} (${u.reason})`).join(', ')}` })
   } else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
   if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.

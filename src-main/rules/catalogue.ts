@@ -194,6 +194,12 @@ const RULES: Rule[] = [
   rule('image.external-extents', 'blocker', KG_IMG, [
     'Disk image keeps its data in separate extent files', 'Upload one self-contained image: convert it with preflight convert --output image.qcow2 (the extent files next to the descriptor).'],
   ['磁盘镜像的数据位于单独的 extent 文件中', '上传单个自包含镜像：执行 preflight convert --output image.qcow2 转换（extent 文件需与描述文件放在一起）。']),
+  rule('image.encrypted-volume', 'blocker', KG_IMG, [
+    'A guest volume is encrypted (LUKS)', 'Release an image whose system volumes are not encrypted: the buyer cannot unlock it, and neither Preflight nor the marketplace scan can check it.'],
+  ['客户机卷已加密（LUKS）', '发布系统卷未加密的镜像：买家无法解锁，Preflight 与云商店扫描也都无法检查其内容。']),
+  rule('image.volume-unread', 'warning', KG_IMG, [
+    'A guest volume was not read', 'Preflight reads ext2/3/4, XFS, btrfs and LVM2 (linear, striped) volumes: check this volume yourself, or move its files to a volume Preflight reads, and scan again.'],
+  ['未读取客户机卷', 'Preflight 可读取 ext2/3/4、XFS、btrfs 和 LVM2（线性、条带）卷：请自行检查此卷，或将其文件移到 Preflight 可读取的卷后重新扫描。']),
   rule('image.min-disk-too-small', 'blocker', IMS, [
     'Stated minimum disk is below the image virtual size', 'Set the minimum disk to at least the virtual size rounded up to GB.'],
   ['声明的最小磁盘小于镜像虚拟大小', '将最小磁盘设置为不小于虚拟大小（向上取整到 GB）。']),

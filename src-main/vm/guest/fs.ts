@@ -28,6 +28,10 @@ export interface GuestFs {
 
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
+
+export const isDir = (i: Inode): boolean => (i.mode & S_IFMT) === 0o040000
+export const isFile = (i: Inode): boolean => (i.mode & S_IFMT) === 0o100000
+export const isSymlink = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFLNK
 const MAX_SYMLINK_HOPS = 40
 
 /**
