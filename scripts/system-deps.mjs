@@ -27,6 +27,7 @@ const SYSTEM_DEPS = [
   { pkg: 'lvm2', probe: 'lvcreate', why: 'LVM guest fixtures (on loop devices, as root)' },
   { pkg: 'golang-go', probe: 'go', why: 'Go binary fixtures (build info)' },
   { pkg: 'rpm', probe: 'rpmbuild', why: 'rpm database fixtures' },
+  { pkg: 'db-util', probe: 'db_load', why: 'Berkeley DB rpm database fixtures' },
 ]
 
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin']

@@ -1,10 +1,10 @@
-// rpm's SQLite package database (RHEL 9 family, Fedora 33+: var/lib/rpm/rpmdb.sqlite or
-// usr/lib/sysimage/rpm/rpmdb.sqlite). The entry is spooled to a private temp file (at most RPMDB_MAX bytes),
+// rpm's package databases: SQLite (RHEL 9 family, Fedora 33+: var/lib/rpm/rpmdb.sqlite or
+// usr/lib/sysimage/rpm/rpmdb.sqlite), and the older Berkeley DB Packages and ndb Packages.db (rpmdb-legacy.ts). The entry is spooled to a private temp file (at most RPMDB_MAX bytes),
 // opened read-only with better-sqlite3 and deleted afterwards; each row of the Packages table is an rpm header
 // blob (https://rpm-software-management.github.io/rpm/manual/format_header.html, without the magic and
 // reserved bytes): index count and data length (big-endian), index entries of tag/type/offset/count, then
-// the data store. The ecosystem comes from the os-release of the same root (scanner.ts): OSV keys RPM
-// advisories by distribution (Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE).
+// the data store. The ecosystem comes from the os-release of the same root (scanner.ts, vulns/ecosystems.ts):
+// OSV keys RPM advisories by distribution and release (Red Hat, Rocky Linux, AlmaLinux, openSUSE, SUSE).
 import { randomUUID } from 'node:crypto'
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,9 +12,10 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Component } from '../reports/model'
 import type { StreamDetector } from './detectors'
+import { berkeleyHashValues, isBerkeleyHash, isNdb, ndbBlobs } from './rpmdb-legacy'
 
 export const RPMDB_MAX = 512 * 1024 * 1024
-/** Placeholder ecosystem until the scanner knows the distribution (rpmEcosystem). */
+/** Placeholder ecosystem until the scanner knows the distribution (osEcosystem in vulns/ecosystems.ts). */
 export const RPM_PENDING = 'RPM'
 
 const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 } as const
@@ -58,21 +59,6 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
   return { name, version, release, epoch: ints.get(TAG.EPOCH) ?? null, arch: strings.get(TAG.ARCH) ?? null, sourceRpm: strings.get(TAG.SOURCERPM) ?? null }
 }
 
-/** The OSV ecosystem for RPM packages of the distribution an os-release names (as osv-scanner maps it). */
-export function rpmEcosystem(osRelease: string | null): string {
-  if (osRelease === null) return 'Red Hat' // an rpmdb.sqlite without os-release: the RHEL 9 family is by far the most common
-  const field = (k: string) => new RegExp(`^${k}=["']?([^"'\\n]*)`, 'm').exec(osRelease)?.[1]?.trim().toLowerCase() ?? ''
-  const id = field('ID')
-  const like = field('ID_LIKE').split(/\s+/)
-  if (id === 'rhel') return 'Red Hat'
-  if (id === 'rocky') return 'Rocky Linux'
-  if (id === 'almalinux') return 'AlmaLinux'
-  if (id === 'sles' || id === 'sled') return 'SUSE'
-  if (id.startsWith('opensuse')) return 'openSUSE'
-  if (like.includes('rhel')) return 'Red Hat' // CentOS, Oracle Linux: built from RHEL sources
-  return id || 'Red Hat'
-}
-
 type Parsed = Omit<Component, 'location'>
 
 export function rpmComponents(blobs: Iterable<Buffer>): Parsed[] {
@@ -90,7 +76,8 @@ export function rpmComponents(blobs: Iterable<Buffer>): Parsed[] {
 export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
   return {
     id: 'rpm-sqlite',
-    matches: (p) => /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/.test(p),
+    // SQLite (rpmdb.sqlite), Berkeley DB (Packages) and ndb (Packages.db): the format is told by the file's bytes
+    matches: (p) => /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/(rpmdb\.sqlite|Packages|Packages\.db)$/.test(p),
     open() {
       const file = join(tmpdir(), `preflight-rpmdb-${randomUUID()}.sqlite`)
       let fd: number | null = openSync(file, 'wx+', 0o600)
@@ -118,6 +105,11 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
           try {
             // a database in WAL mode would need its -wal/-shm files beside it even read-only: the private copy is
             // switched to the rollback journal (file format bytes 18-19: 2 → 1), what rpm leaves after a checkpoint
+            const head = Buffer.alloc(32)
+            readSync(fd!, head, 0, 32, 0)
+            if (isBerkeleyHash(head)) return rpmComponents([...berkeleyHashValues(fd!, size)].filter((v) => v.length > 4)) // the 4-byte record is rpm's instance counter
+            if (isNdb(head)) return rpmComponents(ndbBlobs(fd!, size))
+            if (head.toString('latin1', 0, 15) !== 'SQLite format 3') throw new Error('the rpm database is neither SQLite, Berkeley DB nor ndb')
             const fmt = Buffer.alloc(2)
             if (readSync(fd!, fmt, 0, 2, 18) === 2 && fmt[0] === 2 && fmt[1] === 2) writeSync(fd!, Buffer.from([1, 1]), 0, 2, 18)
             close()
