@@ -13,6 +13,7 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CliCommand>> = {
   signatures: () => import('./signatures').then((m) => m.signaturesCommand),
   vulndb: () => import('./vulndb').then((m) => m.vulndbCommand),
   drafts: () => import('./drafts').then((m) => m.draftsCommand),
+  compare: () => import('./compare').then((m) => m.compareCommand),
   ui: () => import('./ui').then((m) => m.uiCommand),
 }
 
