@@ -151,6 +151,13 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
         if (c.state === 'run') Object.assign(c, { state: 'partial', note: `${guestUnread.length} guest volume(s) not read: ${guestUnread.slice(0, 3).map((u) => `${u.location} (${u.reason})`).join(', ')}` })
   } else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
   if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
+  // components that could not be matched (no version comparison for their ecosystem, distribution release unknown)
+  const unmatched = pipeline.findings.filter((f) => f.rule === 'sbom.unmatched')
+  if (unmatched.length && checks.vulnerabilities.state !== 'not-run') {
+    const count = unmatched.reduce((n, f) => n + ((f.details?.count as number | undefined) ?? 0), 0)
+    const note = `${count} component(s) not matched (sbom.unmatched): ${unmatched.slice(0, 3).map((f) => `${f.details?.ecosystem as string} in ${f.location}`).join(', ')}`
+    checks.vulnerabilities = { state: 'partial', note: checks.vulnerabilities.state === 'partial' ? `${checks.vulnerabilities.note}; ${note}` : note }
+  }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.
   if (checks.malware.state === 'run') {
     const limited = pipeline.findings.filter((f) => ['archive.nested-unscanned', 'archive.encrypted', 'archive.bomb', 'archive.corrupt'].includes(f.rule))

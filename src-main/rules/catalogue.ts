@@ -126,6 +126,9 @@ const RULES: Rule[] = [
   rule('sbom.unreadable', 'warning', KG_APP,
     ['Manifest, lockfile or package database could not be parsed', 'Check the file is complete and valid; its components were not checked for vulnerabilities.'],
     ['清单、锁文件或包数据库无法解析', '确认文件完整有效；其中的组件未做漏洞检查。']),
+  rule('sbom.unmatched', 'warning', KG_APP,
+    ['Components not checked for vulnerabilities (ecosystem without version comparison, or distribution release unknown)', 'Check these components another way, or make the image\'s /etc/os-release name its distribution release (ID, VERSION_ID) and scan again.'],
+    ['组件未做漏洞检查（该生态无版本比较，或发行版版本未知）', '请用其他方式检查这些组件，或让镜像的 /etc/os-release 写明发行版及版本（ID、VERSION_ID）后重新扫描。']),
 
   // Containers
   rule('oci.not-oci', 'blocker', 'KooGallery container package format', [

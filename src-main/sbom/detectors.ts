@@ -55,6 +55,8 @@ const npmLock: Detector = {
   },
 }
 
+// dpkg and apk components are named 'Debian' and 'Alpine' here; the scanner replaces that with the OSV
+// ecosystem and release of their root filesystem's os-release ('Ubuntu:22.04', 'Debian:12', 'Alpine:v3.19').
 const dpkgStatus: Detector = {
   id: 'dpkg-status',
   matches: (p) => /(^|\/)var\/lib\/dpkg\/status$/.test(p) || /(^|\/)var\/lib\/dpkg\/status\.d\/[^/]+$/.test(p),

@@ -1,18 +1,29 @@
 // Component discovery and the vulnerability gate in the entry pass: manifests, lockfiles and package
 // databases (at any depth: packages, nested archives, image layers, guest filesystems) become components;
 // at the end each is matched against the imported OSV database, and advisories with a CVSS base score of
-// 7.0 or more are blockers (vuln.cvss-high), the others warnings (vuln.cvss-low).
+// 7.0 or more are blockers (vuln.cvss-high), the others warnings (vuln.cvss-low). Components of OS package
+// databases (dpkg, apk, rpm) take their OSV ecosystem and release from the os-release of their root filesystem
+// (image layer set, guest volume, package). Components that could not be matched (an ecosystem without a
+// version comparator, a distribution release that is unknown) are named per ecosystem and root (sbom.unmatched).
 import { makeFinding, type Component, type Finding } from '../reports/model'
+import { osEcosystem, releaseKnown, type OsPackageDb } from '../vulns/ecosystems'
 import { VulnDb } from '../vulns/osv'
+import { baseEcosystem, comparatorFor } from '../vulns/versions'
 import { normalisePath } from '../walk/paths'
 import type { EntryScanner, ScanContext } from '../walk/types'
 import { DETECTORS, STREAM_DETECTORS, type StreamDetector } from './detectors'
-import { RPM_PENDING, rpmEcosystem } from './rpmdb'
+import { RPM_PENDING } from './rpmdb'
 
 const MAX_MANIFEST = 64 * 1024 * 1024
 export const STALE_DAYS = 30
 
 const OS_RELEASE = /(^|\/)(etc|usr\/lib)\/os-release$/
+/** OS package databases: their components' ecosystem comes from the os-release of the same root. */
+const OS_DBS: Record<string, { db: OsPackageDb; path: RegExp }> = {
+  'dpkg-status': { db: 'dpkg', path: /(^|\/)var\/lib\/dpkg\/(status|status\.d\/[^/]+)$/ },
+  'apk-installed': { db: 'apk', path: /(^|\/)lib\/apk\/db\/installed$/ },
+}
+const RPMDB_PATH = /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/
 
 /** The '!'-separated location of the filesystem root an entry lives in (`img!layer` for `img!layer!etc/os-release`). */
 function rootOf(location: string, path: string, suffix: RegExp): string {
@@ -24,9 +35,9 @@ function rootOf(location: string, path: string, suffix: RegExp): string {
 export function createSbomScanner(ctx: ScanContext): EntryScanner {
   const components: Component[] = []
   const findings: Finding[] = []
-  /** os-release text by filesystem root, and the rpm components waiting for their distribution. */
+  /** os-release text by filesystem root, and the OS package components waiting for their distribution. */
   const osReleases = new Map<string, string>()
-  const rpmPending: Array<{ component: Component; root: string }> = []
+  const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
   const unreadable = (location: string, id: string, err: unknown) =>
     findings.push(makeFinding('sbom.unreadable', location, `${id}: cannot be parsed (${(err as Error).message.split('\n')[0]}); its components were not checked for vulnerabilities.`, { profile: ctx.profile }))
   return {
@@ -59,7 +70,7 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
               for (const c of s.sink.end()) {
                 const component = { ...c, location: entry.location }
                 components.push(component)
-                if (c.ecosystem === RPM_PENDING) rpmPending.push({ component, root: rootOf(entry.location, path, /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/) })
+                if (c.ecosystem === RPM_PENDING) osPending.push({ component, root: rootOf(entry.location, path, RPMDB_PATH), db: 'rpm' })
               }
             } catch (err) {
               unreadable(entry.location, s.id, err)
@@ -75,7 +86,12 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
             return
           }
           try {
-            for (const c of detector.parse(Buffer.concat(chunks).toString('utf8'), entry.location)) components.push({ ...c, location: entry.location })
+            const os = OS_DBS[detector.id]
+            for (const c of detector.parse(Buffer.concat(chunks).toString('utf8'), entry.location)) {
+              const component = { ...c, location: entry.location }
+              components.push(component)
+              if (os) osPending.push({ component, root: rootOf(entry.location, path, os.path), db: os.db })
+            }
           } catch (err) {
             unreadable(entry.location, detector.id, err)
           }
@@ -86,7 +102,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
       }
     },
     finish() {
-      for (const { component, root } of rpmPending) component.ecosystem = rpmEcosystem(nearestOsRelease(osReleases, root))
+      for (const { component, root, db } of osPending) {
+        component.ecosystem = osEcosystem(db, nearestOsRelease(osReleases, root))
+        if (db === 'dpkg' && baseEcosystem(component.ecosystem) === 'Ubuntu') component.purl = component.purl?.replace(/^pkg:deb\/debian\//, 'pkg:deb/ubuntu/')
+      }
       const out: Finding[] = [...findings]
       const db = ctx.db ? new VulnDb(ctx.db) : null
       const status = db?.status()
@@ -97,10 +116,20 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
       if (status.ageDays !== null && status.ageDays > STALE_DAYS)
         out.push(makeFinding('vulndb.stale', ctx.packageName, `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`, { profile: ctx.profile, details: { ageDays: Math.floor(status.ageDays) } }))
       const seen = new Set<string>()
+      /** Components that could not be matched, by ecosystem and root filesystem. */
+      const unmatched = new Map<string, { ecosystem: string; root: string; names: Set<string>; count: number }>()
       for (const c of components) {
         const key = `${c.ecosystem}\0${c.name}\0${c.version}\0${c.location}`
         if (seen.has(key)) continue
         seen.add(key)
+        if (!comparatorFor(c.ecosystem) || !releaseKnown(c.ecosystem)) {
+          const root = c.location.includes('!') ? c.location.slice(0, c.location.lastIndexOf('!')) : c.location
+          const group = unmatched.get(`${c.ecosystem}\0${root}`) ?? { ecosystem: c.ecosystem, root, names: new Set<string>(), count: 0 }
+          unmatched.set(`${c.ecosystem}\0${root}`, group)
+          group.count++
+          group.names.add(c.name)
+          continue
+        }
         for (const m of db.match(c.ecosystem, c.sourceName ?? c.name, c.version)) {
           const ids = [m.advisory.id, ...(m.advisory.aliases ?? [])]
           const scoreText = m.score === null ? 'no score' : `score ${m.score}${m.vector ? ` (${m.vector})` : ''}`
@@ -111,7 +140,20 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           }))
         }
       }
-      return { findings: out, components, facts: { components: components.length, advisories: status.advisories } }
+      let notMatched = 0
+      for (const g of unmatched.values()) {
+        notMatched += g.count
+        const base = baseEcosystem(g.ecosystem)
+        const why = !comparatorFor(g.ecosystem)
+          ? `Preflight cannot compare ${base} versions, so no ${base} advisory was matched`
+          : `the ${base} release is unknown (no os-release in this root filesystem names it) and ${base} advisories are per release, so none was matched`
+        const names = [...g.names]
+        out.push(makeFinding('sbom.unmatched', g.root, `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`, {
+          profile: ctx.profile,
+          details: { ecosystem: g.ecosystem, count: g.count, components: names.slice(0, 20), reason: comparatorFor(g.ecosystem) ? 'release-unknown' : 'no-comparator' },
+        }))
+      }
+      return { findings: out, components, facts: { components: components.length, advisories: status.advisories, unmatched: notMatched } }
     },
   }
 }

@@ -1,7 +1,13 @@
 // The offline OSV database: advisories imported from per-ecosystem `all.zip` dumps or folders of OSV JSON
 // into SQLite (indexed by ecosystem and package name; a re-import updates only what changed), and matching
 // of components against them with OSV semantics: `versions[]`, and SEMVER/ECOSYSTEM ranges with
-// introduced / fixed / last_affected / limit events, ordered by the ecosystem's comparator.
+// introduced / fixed / last_affected / limit events, ordered by the ecosystem's comparator, for the
+// component's distribution release (ecosystems.ts).
+// Import semantics: an all.zip is a full snapshot of its ecosystem (the one all its advisories share, as in
+// OSV's per-ecosystem <Ecosystem>/all.zip; of every ecosystem in it when they share none, as in the global
+// all.zip), so an advisory of that ecosystem no longer in it is removed (for that ecosystem); a folder of OSV JSON is
+// incremental (it adds and updates, removes nothing it does not hold). Either way a `withdrawn` advisory is
+// not imported, and removes the copy an earlier import stored; matching ignores withdrawn advisories too.
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import yauzl from 'yauzl'
@@ -10,11 +16,14 @@ import type { Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import type { Score } from './cvss'
+import { releaseApplies } from './ecosystems'
 import { baseEcosystem, comparatorFor, type Comparator } from './versions'
 
 export interface OsvAdvisory {
   id: string
   modified: string
+  /** Set (an RFC 3339 time) when the advisory was withdrawn: it no longer stands. */
+  withdrawn?: string
   aliases?: string[]
   summary?: string
   severity?: Array<{ type: string; score: string }>
@@ -36,6 +45,8 @@ export interface ImportResult {
   updated: number
   unchanged: number
   skipped: number
+  /** Advisories removed: withdrawn upstream, or (all.zip) no longer in the snapshot of their ecosystems. */
+  removed: number
 }
 
 export class VulnDb {
@@ -43,12 +54,21 @@ export class VulnDb {
 
   private upsert(batch: OsvAdvisory[], result: ImportResult, advisoryScore: (a: OsvAdvisory) => Score): void {
     const get = this.db.prepare('SELECT modified FROM osv_advisories WHERE id = ?')
+    const drop = this.db.prepare('DELETE FROM osv_advisories WHERE id = ?')
     const put = this.db.prepare('INSERT INTO osv_advisories (id, modified, json, score, vector, score_source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, json = excluded.json, score = excluded.score, vector = excluded.vector, score_source = excluded.score_source')
     const del = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ?')
     const aff = this.db.prepare('INSERT INTO osv_affected (advisory_id, ecosystem, name) VALUES (?, ?, ?)')
     this.db.transaction(() => {
       for (const a of batch) {
         const prev = get.get(a.id) as { modified: string } | undefined
+        if (a.withdrawn) {
+          if (prev) {
+            del.run(a.id)
+            drop.run(a.id)
+            result.removed++
+          }
+          continue
+        }
         if (prev && prev.modified === a.modified) {
           result.unchanged++
           continue
@@ -70,12 +90,35 @@ export class VulnDb {
     })()
   }
 
-  /** Import one all.zip or a folder (recursively) of OSV JSON files. */
+  /** After an all.zip: advisories of the ecosystems it covers that it no longer holds lose those ecosystems, and
+   *  go when nothing else is left; one kept for another ecosystem is re-read by the next import that holds it. */
+  private removeMissing(covered: Set<string>, seen: Set<string>, result: ImportResult): void {
+    if (!covered.size) return
+    const rows = this.db.prepare(`SELECT DISTINCT advisory_id AS id FROM osv_affected WHERE ecosystem IN (${[...covered].map(() => '?').join(',')})`).all(...covered) as Array<{ id: string }>
+    const delEco = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ? AND ecosystem = ?')
+    const left = this.db.prepare('SELECT count(*) AS n FROM osv_affected WHERE advisory_id = ?')
+    const drop = this.db.prepare('DELETE FROM osv_advisories WHERE id = ?')
+    const stale = this.db.prepare("UPDATE osv_advisories SET modified = '' WHERE id = ?")
+    this.db.transaction(() => {
+      for (const { id } of rows) {
+        if (seen.has(id)) continue
+        for (const e of covered) delEco.run(id, e)
+        if ((left.get(id) as { n: number }).n === 0) drop.run(id)
+        else stale.run(id)
+        result.removed++
+      }
+    })()
+  }
+
+  /** Import one all.zip (a full snapshot of the ecosystems it holds) or a folder (recursively, incremental) of OSV JSON files. */
   async importPath(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter } = {}): Promise<ImportResult> {
     const st = await stat(path).catch(() => {
       throw new PreflightError('not-found', `No such file or folder: ${path}`)
     })
-    const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0 }
+    const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0 }
+    const seen = new Set<string>()
+    /** Ecosystems every advisory read so far shares, and all ecosystems read (for an all.zip's snapshot). */
+    const eco: { shared: Set<string> | null; all: Set<string> } = { shared: null, all: new Set() }
     // the CVSS calculator is loaded for imports only: a scan reads the stored scores and starts without it
     const { advisoryScore } = await import('./cvss')
     let batch: OsvAdvisory[] = []
@@ -83,6 +126,10 @@ export class VulnDb {
       try {
         const a = JSON.parse(text) as OsvAdvisory
         if (typeof a.id !== 'string' || typeof a.modified !== 'string') throw new Error('missing id or modified')
+        seen.add(a.id)
+        const ecosystems = new Set((a.affected ?? []).flatMap((x) => (typeof x.package?.ecosystem === 'string' ? [baseEcosystem(x.package.ecosystem)] : [])))
+        for (const e of ecosystems) eco.all.add(e)
+        eco.shared = eco.shared === null ? ecosystems : new Set([...eco.shared].filter((e) => ecosystems.has(e)))
         batch.push(a)
       } catch {
         result.skipped++
@@ -103,6 +150,9 @@ export class VulnDb {
       }
     } else await this.importZip(path, st.size, take, opts)
     if (batch.length) this.upsert(batch, result, advisoryScore)
+    // OSV's per-ecosystem <Ecosystem>/all.zip: every advisory in it shares that ecosystem; the all-ecosystem
+    // all.zip shares none and is a snapshot of every ecosystem in it
+    if (!st.isDirectory()) this.removeMissing(eco.shared?.size ? eco.shared : eco.all, seen, result)
     this.db.prepare('INSERT INTO osv_imports (source, imported_at, added, updated, unchanged) VALUES (?, ?, ?, ?, ?)').run(path, new Date().toISOString(), result.added, result.updated, result.unchanged)
     return result
   }
@@ -143,7 +193,8 @@ export class VulnDb {
     return { advisories, byEcosystem, lastImport: last, ageDays: last ? (Date.now() - Date.parse(last)) / 86_400_000 : null }
   }
 
-  /** Advisories affecting one component version. */
+  /** Advisories affecting one component version; `ecosystem` carries the distribution release where OSV keys
+   *  advisories by release ("Debian:12"): only affected entries for that release (or for the whole base) count. */
   match(ecosystem: string, name: string, version: string): Array<{ advisory: OsvAdvisory; score: number | null; vector: string | null; scoreSource: string; fixed: string[] }> {
     const cmp = comparatorFor(ecosystem)
     if (!cmp) return []
@@ -152,8 +203,9 @@ export class VulnDb {
     const out = []
     for (const r of rows) {
       const a = JSON.parse(r.json) as OsvAdvisory
+      if (a.withdrawn) continue // stored by an import before withdrawn advisories were refused
       const fixed: string[] = []
-      const hit = (a.affected ?? []).some((x) => x.package && baseEcosystem(x.package.ecosystem) === baseEcosystem(ecosystem) && normaliseName(x.package.ecosystem, x.package.name) === normaliseName(ecosystem, name) && affects(x, version, cmp, fixed))
+      const hit = (a.affected ?? []).some((x) => x.package && releaseApplies(ecosystem, x.package.ecosystem) && normaliseName(x.package.ecosystem, x.package.name) === normaliseName(ecosystem, name) && affects(x, version, cmp, fixed))
       if (hit) out.push({ advisory: a, score: r.score, vector: r.vector, scoreSource: r.score_source, fixed })
     }
     return out

@@ -1,4 +1,6 @@
 // `preflight vulndb import <osv all.zip | folder>...` and `preflight vulndb status`: the offline OSV database.
+// An all.zip is a full snapshot of its ecosystem (what it no longer holds is removed); a folder is incremental;
+// withdrawn advisories are removed either way (vulns/osv.ts).
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
@@ -10,7 +12,7 @@ import { progressLine, usageError, type CliCommand } from '../io'
 
 export const vulndbCommand: CliCommand = {
   name: 'vulndb',
-  summary: 'offline OSV vulnerability database: import <all.zip | folder>... | status',
+  summary: 'offline OSV vulnerability database: import <all.zip (full snapshot of its ecosystem) | folder (incremental)>... | status',
   usage: 'preflight vulndb import <osv all.zip | folder>... | status [--format json]',
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' } } })
@@ -22,7 +24,7 @@ export const vulndbCommand: CliCommand = {
         const meter = new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), { intervalMs: 250 })
         const r = await db.importPath(resolve(io.cwd, p), { signal: io.signal, meter })
         if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K')
-        io.stdout.write(`${p}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged${r.skipped ? `, ${r.skipped} not OSV JSON (skipped)` : ''}\n`)
+        io.stdout.write(`${p}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged${r.removed ? `, ${r.removed} removed (withdrawn or no longer in the snapshot)` : ''}${r.skipped ? `, ${r.skipped} not OSV JSON (skipped)` : ''}\n`)
       }
       return 0
     }

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
-import { createRpmdbDetector, parseRpmHeader, rpmEcosystem } from '../../../src-main/sbom/rpmdb'
+import { createRpmdbDetector, parseRpmHeader } from '../../../src-main/sbom/rpmdb'
+import { osEcosystem } from '../../../src-main/vulns/ecosystems'
 import { openDatabase } from '../../../src-main/store/db'
 import { VulnDb } from '../../../src-main/vulns/osv'
 import { buildRpmdb } from '../../fixtures/sbom-binaries'
@@ -69,7 +70,7 @@ describe('rpm sqlite database', () => {
     const ecosystems = [...new Set(r.components.map((c) => `${c.ecosystem} ${c.location}`))].sort()
     expect(ecosystems).toEqual([
       'AlmaLinux images.tar.gz!alma/layer2.tar!usr/lib/sysimage/rpm/rpmdb.sqlite',
-      'Rocky Linux images.tar.gz!rocky-layer.tar!var/lib/rpm/rpmdb.sqlite',
+      'Rocky Linux:9 images.tar.gz!rocky-layer.tar!var/lib/rpm/rpmdb.sqlite',
     ])
     expect(r.findings.filter((f) => f.rule.startsWith('vuln.')).map((f) => `${f.rule} ${f.details!.advisory} ${f.details!.component} ${f.location}`)).toEqual([
       'vuln.cvss-high RLSA-2024:0001 openssl-libs images.tar.gz!rocky-layer.tar!var/lib/rpm/rpmdb.sqlite',
@@ -110,7 +111,10 @@ describe('rpm sqlite database', () => {
   })
 
   it('os-release to OSV ecosystem', () => {
-    expect(['ID=rhel', 'ID="rocky"', "ID='almalinux'", 'ID=centos\nID_LIKE="rhel fedora"', 'ID="opensuse-leap"', 'ID=sles', 'ID=fedora'].map(rpmEcosystem)).toEqual(['Red Hat', 'Rocky Linux', 'AlmaLinux', 'Red Hat', 'openSUSE', 'SUSE', 'fedora'])
-    expect(rpmEcosystem(null)).toBe('Red Hat')
+    const rpm = (t: string | null) => osEcosystem('rpm', t)
+    expect(['ID=rhel', 'ID="rocky"', "ID='almalinux'", 'ID=centos\nID_LIKE="rhel fedora"', 'ID="opensuse-leap"', 'ID=sles', 'ID=fedora'].map(rpm)).toEqual(['Red Hat', 'Rocky Linux', 'AlmaLinux', 'Red Hat', 'openSUSE', 'SUSE', 'Fedora'])
+    expect(['ID=rhel\nVERSION_ID="9.3"', 'ID="rocky"\nVERSION_ID="8.9"', 'ID=centos\nID_LIKE="rhel fedora"\nVERSION_ID="9"', 'ID="opensuse-leap"\nVERSION_ID="15.5"', 'ID=sles\nVERSION_ID="15"', 'ID=opensuse-tumbleweed', 'ID=fedora\nVERSION_ID=39', 'ID=openEuler\nVERSION_ID="22.03"'].map(rpm))
+      .toEqual(['Red Hat:9', 'Rocky Linux:8', 'Red Hat:9', 'openSUSE:15.5', 'SUSE:15.0', 'openSUSE:tumbleweed', 'Fedora:39', 'openEuler:22.03'])
+    expect(rpm(null)).toBe('Red Hat')
   })
 })

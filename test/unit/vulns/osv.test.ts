@@ -53,8 +53,10 @@ function buildPackage(dir: string): string {
   writeFileSync(join(src, 'go.mod'), 'module example.com/app\n\ngo 1.21\n\nrequire (\n\tgolang.org/x/net v0.10.0\n\tgolang.org/x/text v0.13.0\n)\n')
   const layer = join(dir, 'layer')
   mkdirSync(join(layer, 'var/lib/dpkg'), { recursive: true })
+  mkdirSync(join(layer, 'etc'), { recursive: true })
+  writeFileSync(join(layer, 'etc/os-release'), 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n')
   writeFileSync(join(layer, 'var/lib/dpkg/status'), 'Package: libssl3\nStatus: install ok installed\nSource: openssl\nVersion: 3.0.11-1~deb12u1\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1.0\n\nPackage: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\n')
-  execFileSync('tar', ['-czf', join(src, 'layer.tar.gz'), '-C', layer, 'var'])
+  execFileSync('tar', ['-czf', join(src, 'layer.tar.gz'), '-C', layer, 'etc', 'var'])
   execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '-C', src, '.'])
   return join(dir, 'app.tar.gz')
 }
@@ -69,8 +71,8 @@ describe('vulnerability gate', () => {
     const dir = mkdtempSync(join(process.env.TMPDIR!, 'osv-'))
     const db = openDatabase(':memory:')
     const v = new VulnDb(db)
-    expect(await v.importPath(osvFolder(dir))).toEqual({ added: 7, updated: 0, unchanged: 0, skipped: 1 })
-    expect(await v.importPath(osvFolder(dir))).toEqual({ added: 0, updated: 0, unchanged: 7, skipped: 1 })
+    expect(await v.importPath(osvFolder(dir))).toEqual({ added: 7, updated: 0, unchanged: 0, skipped: 1, removed: 0 })
+    expect(await v.importPath(osvFolder(dir))).toEqual({ added: 0, updated: 0, unchanged: 7, skipped: 1, removed: 0 })
     expect(v.status().byEcosystem).toEqual({ Debian: 1, Go: 3, npm: 3 })
     const r = await scanPackage(buildPackage(dir), { db })
     const got = r.findings.filter((f) => f.rule.startsWith('vuln.')).map((f) => `${f.rule} ${f.details!.advisory} ${f.location}`).sort()
@@ -87,7 +89,7 @@ describe('vulnerability gate', () => {
     expect(lodash.message).toMatch(/lodash 4\.17\.20 .*CVE-2021-23337.*score 7\.2 \(CVSS:3\.1\/AV:N.*Fixed in 4\.17\.21/)
     expect(r.findings.find((f) => f.details?.advisory === 'GHSA-minimist-low')!.message).toMatch(/severity label LOW \(GHSA\) was used/)
     expect(r.components.map((c) => `${c.ecosystem}:${c.name}@${c.version}`).sort()).toEqual([
-      'Debian:bash@5.2.15-2+b2', 'Debian:libssl3@3.0.11-1~deb12u1',
+      'Debian:12:bash@5.2.15-2+b2', 'Debian:12:libssl3@3.0.11-1~deb12u1',
       'Go:golang.org/x/net@v0.10.0', 'Go:golang.org/x/net@v0.10.0', 'Go:golang.org/x/text@v0.13.0', 'Go:golang.org/x/text@v0.3.8', `Go:stdlib@${goStdlibVersion(goVersion())}`,
       'npm:lodash@4.17.20', 'npm:minimist@1.2.5', 'npm:safe@1.0.0',
     ])
