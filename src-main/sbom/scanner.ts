@@ -23,6 +23,8 @@ const OS_DBS: Record<string, { db: OsPackageDb; path: RegExp }> = {
   'dpkg-status': { db: 'dpkg', path: /(^|\/)var\/lib\/dpkg\/(status|status\.d\/[^/]+)$/ },
   'apk-installed': { db: 'apk', path: /(^|\/)lib\/apk\/db\/installed$/ },
 }
+/** A docker-archive's manifest.json: its images' layer lists (bottom first) tell which os-release a layer sees. */
+const DOCKER_MANIFEST = 'manifest.json'
 const RPMDB_PATH = /(^|\/)(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/
 
 /** The '!'-separated location of the filesystem root an entry lives in (`img!layer` for `img!layer!etc/os-release`). */
@@ -37,6 +39,8 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   const findings: Finding[] = []
   /** os-release text by filesystem root, and the OS package components waiting for their distribution. */
   const osReleases = new Map<string, string>()
+  /** Layer roots of each docker-archive image, bottom first. */
+  const stacks: string[][] = []
   const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
   const unreadable = (location: string, id: string, err: unknown) =>
     findings.push(makeFinding('sbom.unreadable', location, `${id}: cannot be parsed (${(err as Error).message.split('\n')[0]}); its components were not checked for vulnerabilities.`, { profile: ctx.profile }))
@@ -46,12 +50,12 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
     wants(entry, head) {
       if (entry.type !== 'file') return false
       const path = normalisePath(entry.path)
-      return OS_RELEASE.test(path) || DETECTORS.some((d) => d.matches(path)) || STREAM_DETECTORS.some((d) => d.matches(path, head))
+      return OS_RELEASE.test(path) || path === DOCKER_MANIFEST || DETECTORS.some((d) => d.matches(path)) || STREAM_DETECTORS.some((d) => d.matches(path, head))
     },
     open(entry) {
       const path = normalisePath(entry.path)
       const detector = DETECTORS.find((d) => d.matches(path))
-      const osRelease = OS_RELEASE.test(path)
+      const osRelease = OS_RELEASE.test(path) || path === DOCKER_MANIFEST
       // the head was seen in wants(); stream detectors that need it (executables) are decided on the first chunk
       let streams: Array<{ id: string; sink: ReturnType<StreamDetector['open']> }> | null = null
       const chunks: Buffer[] = []
@@ -75,6 +79,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
             } catch (err) {
               unreadable(entry.location, s.id, err)
             }
+          }
+          if (path === DOCKER_MANIFEST) {
+            if (size <= 1024 * 1024) stacks.push(...dockerStacks(entry.location.slice(0, -DOCKER_MANIFEST.length - 1), Buffer.concat(chunks).toString('utf8')))
+            return
           }
           if (osRelease) {
             if (size <= 65536) osReleases.set(rootOf(entry.location, path, OS_RELEASE), Buffer.concat(chunks).toString('utf8'))
@@ -103,7 +111,7 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
     },
     finish() {
       for (const { component, root, db } of osPending) {
-        component.ecosystem = osEcosystem(db, nearestOsRelease(osReleases, root))
+        component.ecosystem = osEcosystem(db, nearestOsRelease(osReleases, root, stacks))
         if (db === 'dpkg' && baseEcosystem(component.ecosystem) === 'Ubuntu') component.purl = component.purl?.replace(/^pkg:deb\/debian\//, 'pkg:deb/ubuntu/')
       }
       const out: Finding[] = [...findings]
@@ -158,10 +166,25 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   }
 }
 
-/** The os-release of the same root, else the one whose location shares the longest prefix (another layer of
- *  the same image: `img.tar!blobs/…` or `bundle!app/layer.tar`), never one only sharing the package name. */
-function nearestOsRelease(osReleases: Map<string, string>, root: string): string | null {
+/** The layer roots (as rootOf gives them, `img.tar!<id>/layer.tar!`) of a docker-archive's images (manifest.json's
+ *  Layers, bottom first); none when it is not one. */
+function dockerStacks(imageRoot: string, text: string): string[][] {
+  try {
+    const m = JSON.parse(text) as unknown
+    if (!Array.isArray(m)) return []
+    return m.flatMap((i: { Layers?: unknown }) => (Array.isArray(i?.Layers) && i.Layers.every((l) => typeof l === 'string') ? [(i.Layers as string[]).map((l) => `${imageRoot}!${normalisePath(l)}!`)] : []))
+  } catch {
+    return [] // another file named manifest.json: not an image, nothing to learn
+  }
+}
+
+/** The os-release of the same root; else, in a docker-archive image, of the topmost layer at or below it; else the
+ *  one whose location shares the longest prefix (another layer of the same image: `img.tar!blobs/…` or
+ *  `bundle!app/layer.tar`), never one only sharing the package name. */
+function nearestOsRelease(osReleases: Map<string, string>, root: string, stacks: string[][] = []): string | null {
   if (osReleases.has(root)) return osReleases.get(root)!
+  for (const stack of stacks)
+    for (let i = stack.indexOf(root); i >= 0; i--) if (osReleases.has(stack[i])) return osReleases.get(stack[i])!
   const first = root.indexOf('!') + 1
   let best: string | null = null
   let bestShared = first

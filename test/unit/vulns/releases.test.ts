@@ -53,6 +53,26 @@ function image(dir: string, name: string, layers: Array<Record<string, string>>)
   return join(dir, name)
 }
 
+/** A docker-archive (docker save before Docker 25): <id>/layer.tar per layer, their order in manifest.json. */
+function dockerArchive(dir: string, name: string, layers: Array<Record<string, string>>): string {
+  const src = join(dir, `${name}-src`)
+  const ids = layers.map((_, i) => `${'fedcba'[i]}${i}`.repeat(8))
+  layers.forEach((files, i) => {
+    const root = join(dir, `${name}-layer${i}`)
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(join(root, p, '..'), { recursive: true })
+      writeFileSync(join(root, p), text)
+    }
+    mkdirSync(join(src, ids[i]), { recursive: true })
+    execFileSync('tar', ['-cf', join(src, ids[i], 'layer.tar'), '-C', root, '.'])
+  })
+  // listed bottom first, whatever order the tar holds them in
+  writeFileSync(join(src, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['app:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]))
+  writeFileSync(join(src, 'config.json'), '{}')
+  execFileSync('tar', ['-cf', join(dir, name), '-C', src, ...[...ids].reverse(), 'manifest.json', 'config.json'])
+  return join(dir, name)
+}
+
 const vulns = (r: Report) => r.findings.filter((f) => f.rule.startsWith('vuln.')).map((f) => `${f.details!.advisory} ${f.details!.component}`).sort()
 
 const UBUNTU_OS = 'PRETTY_NAME="Ubuntu 22.04.3 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\nUBUNTU_CODENAME=jammy\n'
@@ -79,6 +99,10 @@ describe('distribution releases', () => {
       'Ubuntu:22.04 zlib1g pkg:deb/ubuntu/zlib1g@1:1.2.11.dfsg-2ubuntu9',
     ])
     expect(r.checks.vulnerabilities.state).toBe('run')
+    // the same in a docker-archive: layers are <id>/layer.tar, their order is manifest.json's
+    const d = await scanPackage(dockerArchive(dir, 'ubuntu-docker.tar', [{ 'usr/lib/os-release': UBUNTU_OS }, { 'var/lib/dpkg/status': STATUS }]), { db })
+    expect(vulns(d)).toEqual(['UBUNTU-CVE-1 libssl3', 'UBUNTU-CVE-ESM zlib1g'])
+    expect(d.findings.filter((f) => f.rule === 'sbom.unmatched')).toEqual([])
   })
 
   it('a Debian 12 component is not matched by a Debian:11-only advisory; an unknown release is said, not guessed', async () => {
