@@ -136,4 +136,25 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // work history (history/history.ts): append-only, refused UPDATE and DELETE
+    name: '0101-history-events',
+    sql: `
+    CREATE TABLE history_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+      kind TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      subject_name TEXT NOT NULL,
+      result TEXT NOT NULL,
+      actor TEXT NOT NULL,
+      link TEXT,
+      details TEXT NOT NULL
+    );
+    CREATE INDEX history_events_at ON history_events(at);
+    CREATE INDEX history_events_subject ON history_events(subject);
+    CREATE TRIGGER history_events_append_only_update BEFORE UPDATE ON history_events BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+    CREATE TRIGGER history_events_append_only_delete BEFORE DELETE ON history_events BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+  `,
+  },
 ]

@@ -10,6 +10,7 @@ import { scanPackage } from '../../inspect/scan'
 import { compareHtml, compareReports, importReport, normaliseLocation } from '../../reports/compare'
 import type { Report } from '../../reports/model'
 import { openHomeDatabase } from '../../store/db'
+import { cliHistory } from '../history-sink'
 import { usageError, type CliCommand } from '../io'
 
 async function preflightReport(path: string, profile: string | undefined, io: Parameters<CliCommand['run']>[1]): Promise<Report> {
@@ -37,6 +38,7 @@ export const compareCommand: CliCommand = {
     const entries = (ours.facts.entries as Array<{ path: string }> | undefined) ?? []
     const read = new Set(entries.map((e) => normaliseLocation(e.path, ours.package.name)))
     const comparison = compareReports(ours, theirs, read)
+    cliHistory(io).record({ kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, result: 'done', link: values.output ? resolve(io.cwd, values.output) : null, details: { report: theirs.source, agreement: comparison.agreement, both: comparison.both.length, onlyMarketplace: comparison.onlyMarketplace.length, onlyPreflight: comparison.onlyPreflight.length } })
     const text = format === 'html' ? compareHtml(comparison) : `${JSON.stringify(comparison, null, 2)}\n`
     if (values.output) {
       const target = resolve(io.cwd, values.output)

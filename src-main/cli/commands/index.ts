@@ -14,6 +14,7 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CliCommand>> = {
   vulndb: () => import('./vulndb').then((m) => m.vulndbCommand),
   drafts: () => import('./drafts').then((m) => m.draftsCommand),
   compare: () => import('./compare').then((m) => m.compareCommand),
+  history: () => import('./history').then((m) => m.historyCommand),
   ui: () => import('./ui').then((m) => m.uiCommand),
 }
 

@@ -1,7 +1,7 @@
 // `preflight scan <file>... [--profile ID] [--format F] [--output FILE] [--waivers FILE] [--attrs FILE]`:
 // inspect + pre-scan. Exit 0 pass, 1 fail (any file), 2 could not do the job.
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
 import { defaultHome, ensureHome } from '../../home'
@@ -12,6 +12,7 @@ import { applyWaivers, readWaivers } from '../../reports/waivers'
 import { engineFromSettings, engineStep, type EngineOptions } from '../../malware/engine'
 import { REPORT_WRITERS } from '../../reports/writers'
 import { ProgressMeter } from '../../tasks/progress'
+import { recorded } from '../history-sink'
 import { stderrProgress, usageError, type CliCommand } from '../io'
 
 async function readJsonFile(path: string, what: string): Promise<Record<string, unknown>> {
@@ -75,7 +76,14 @@ export const scanCommand: CliCommand = {
         : opts.db ? engineFromSettings(opts.db) : null
       // The engine's findings come before the waivers so that they can be waived too.
       const postProcess = engine ? [engineStep(path, { ...engine, profile: values.profile, signal: io.signal }), ...(opts.postProcess ?? [])] : opts.postProcess
-      reports.push(await scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }))
+      const output = values.output ? resolve(io.cwd, values.output) : null
+      reports.push(
+        await recorded(io, { kind: 'scan', subject: path, subjectName: basename(path), link: output, details: { profile: values.profile ?? null } }, () => scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }), (r) => ({
+          result: r.verdict,
+          subject: r.package.sha256,
+          details: { profile: r.profile, blockers: r.findings.filter((f) => f.severity === 'blocker' && !f.waived).length, checks: Object.fromEntries(Object.entries(r.checks).map(([k, c]) => [k, c.state])) },
+        })),
+      )
       progress.end()
     }
     const outputs = await Promise.all(reports.map((r) => writer(r, { lang, color: !values.output && !!io.stdout.isTTY })))

@@ -1,0 +1,149 @@
+// Work history, as Samsung Cloud Platform's console keeps it: every scan, repack, convert, waiver change, draft
+// revision, export, upload and submit is one append-only event (time, kind, subject, result, who, a link to its
+// report or output). Events are single INSERTs (a process killed mid-operation leaves the operation's event out,
+// never half of it) and the table refuses UPDATE and DELETE. Callers record through an EventSink they are given;
+// this module owns the table, the queries and the JSON/CSV forms (CSV read back for imports and round trips).
+import { userInfo } from 'node:os'
+import type { Db } from '../store/db'
+
+export const HISTORY_KINDS = ['scan', 'repack', 'convert', 'waiver', 'draft-revision', 'export', 'upload', 'submit', 'sync', 'compare'] as const
+export type HistoryKind = (typeof HISTORY_KINDS)[number]
+export type HistoryResult = 'pass' | 'fail' | 'done' | 'error' | 'cancelled'
+
+export interface HistoryEventInput {
+  kind: HistoryKind
+  /** What it was about: a package's sha256, a draft id, a job id, an image reference. */
+  subject: string
+  /** A readable name for the subject (file name, draft title, target). */
+  subjectName?: string
+  result: HistoryResult
+  /** Where its report or output is (a path or URL), if anywhere. */
+  link?: string | null
+  details?: Record<string, unknown>
+}
+
+export interface HistoryEvent extends Required<Omit<HistoryEventInput, 'details'>> {
+  id: number
+  at: string
+  actor: string
+  details: Record<string, unknown>
+}
+
+/** What services are given to record with; they never see the store. */
+export type EventSink = (event: HistoryEventInput) => void
+
+/** The name events are recorded under: the one set in Settings (history.actor), else the OS account. */
+export function currentActor(db: Db): string {
+  const row = db.prepare("SELECT value FROM settings WHERE key = 'history.actor'").get() as { value: string } | undefined
+  if (row) {
+    try {
+      const v = JSON.parse(row.value)
+      if (typeof v === 'string' && v.trim()) return v.trim()
+    } catch {
+      // not JSON: fall through to the OS account
+    }
+  }
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
+}
+
+export interface HistoryFilter {
+  since?: string
+  until?: string
+  kinds?: HistoryKind[]
+  results?: HistoryResult[]
+  subject?: string
+  limit?: number
+}
+
+export class HistoryStore {
+  constructor(private readonly db: Db) {}
+
+  /** A sink recording as `actor` (default: currentActor at the time of each event). */
+  sink(actor?: string): EventSink {
+    return (e) => this.record(e, actor)
+  }
+
+  record(e: HistoryEventInput, actor = currentActor(this.db)): number {
+    if (!HISTORY_KINDS.includes(e.kind)) throw new Error(`unknown history kind ${e.kind}`)
+    const r = this.db
+      .prepare('INSERT INTO history_events (kind, subject, subject_name, result, actor, link, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(e.kind, e.subject, e.subjectName ?? e.subject, e.result, actor, e.link ?? null, JSON.stringify(e.details ?? {}))
+    return Number(r.lastInsertRowid)
+  }
+
+  list(f: HistoryFilter = {}): HistoryEvent[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause)
+      args.push(...values)
+    }
+    if (f.since) add('at >= ?', f.since)
+    if (f.until) add('at <= ?', f.until)
+    if (f.subject) add('subject = ?', f.subject)
+    if (f.kinds?.length) add(`kind IN (${f.kinds.map(() => '?').join(',')})`, ...f.kinds)
+    if (f.results?.length) add(`result IN (${f.results.map(() => '?').join(',')})`, ...f.results)
+    const rows = this.db
+      .prepare(`SELECT * FROM history_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...args, f.limit ?? 10_000) as Array<{ id: number; at: string; kind: HistoryKind; subject: string; subject_name: string; result: HistoryResult; actor: string; link: string | null; details: string }>
+    return rows.map((r) => ({ id: r.id, at: r.at, kind: r.kind, subject: r.subject, subjectName: r.subject_name, result: r.result, actor: r.actor, link: r.link, details: JSON.parse(r.details) as Record<string, unknown> }))
+  }
+}
+
+const CSV_COLUMNS = ['id', 'at', 'kind', 'subject', 'subjectName', 'result', 'actor', 'link', 'details'] as const
+
+const cell = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v)
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function historyCsv(events: HistoryEvent[]): string {
+  const rows = [CSV_COLUMNS.join(','), ...events.map((e) => CSV_COLUMNS.map((c) => cell(c === 'details' ? JSON.stringify(e.details) : e[c])).join(','))]
+  return `${rows.join('\r\n')}\r\n`
+}
+
+/** Read back what historyCsv wrote (RFC 4180). */
+export function parseHistoryCsv(text: string): HistoryEvent[] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cur = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cur += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else cur += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      row.push(cur)
+      cur = ''
+    } else if (c === '\r' || c === '\n') {
+      if (c === '\r' && text[i + 1] === '\n') i++
+      row.push(cur)
+      rows.push(row)
+      row = []
+      cur = ''
+    } else cur += c
+  }
+  if (cur || row.length) rows.push([...row, cur])
+  const [head, ...body] = rows
+  if (!head || head.join(',') !== CSV_COLUMNS.join(',')) throw new Error(`not a Preflight history CSV (expected the columns ${CSV_COLUMNS.join(', ')})`)
+  return body.map((r) => ({
+    id: Number(r[0]),
+    at: r[1],
+    kind: r[2] as HistoryKind,
+    subject: r[3],
+    subjectName: r[4],
+    result: r[5] as HistoryResult,
+    actor: r[6],
+    link: r[7] || null,
+    details: JSON.parse(r[8] || '{}') as Record<string, unknown>,
+  }))
+}
