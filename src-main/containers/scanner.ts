@@ -66,7 +66,7 @@ export interface LayerKnowledge {
 }
 
 /** Content findings about files: when the file is not in the image's filesystem, neither is the finding. */
-const CONTENT_RULES = new Set(['vuln.cvss-high', 'vuln.cvss-low', 'sbom.unreadable', 'content.architecture-unsupported'])
+const CONTENT_RULES = new Set(['vuln.cvss-high', 'vuln.cvss-low', 'sbom.unreadable', 'sbom.unmatched', 'content.architecture-unsupported'])
 
 function containerOf(entry: WalkEntry): string {
   return entry.location.slice(0, entry.location.length - displayPath(entry.path).length - 1)

@@ -125,15 +125,16 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
         out.push(makeFinding('vulndb.stale', ctx.packageName, `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`, { profile: ctx.profile, details: { ageDays: Math.floor(status.ageDays) } }))
       const seen = new Set<string>()
       /** Components that could not be matched, by ecosystem and root filesystem. */
-      const unmatched = new Map<string, { ecosystem: string; root: string; names: Set<string>; count: number }>()
+      const unmatched = new Map<string, { ecosystem: string; root: string; locations: Set<string>; names: Set<string>; count: number }>()
       for (const c of components) {
         const key = `${c.ecosystem}\0${c.name}\0${c.version}\0${c.location}`
         if (seen.has(key)) continue
         seen.add(key)
         if (!comparatorFor(c.ecosystem) || !releaseKnown(c.ecosystem)) {
           const root = c.location.includes('!') ? c.location.slice(0, c.location.lastIndexOf('!')) : c.location
-          const group = unmatched.get(`${c.ecosystem}\0${root}`) ?? { ecosystem: c.ecosystem, root, names: new Set<string>(), count: 0 }
+          const group = unmatched.get(`${c.ecosystem}\0${root}`) ?? { ecosystem: c.ecosystem, root, locations: new Set<string>(), names: new Set<string>(), count: 0 }
           unmatched.set(`${c.ecosystem}\0${root}`, group)
+          group.locations.add(c.location)
           group.count++
           group.names.add(c.name)
           continue
@@ -156,7 +157,9 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           ? `Preflight cannot compare ${base} versions, so no ${base} advisory was matched`
           : `the ${base} release is unknown (no os-release in this root filesystem names it) and ${base} advisories are per release, so none was matched`
         const names = [...g.names]
-        out.push(makeFinding('sbom.unmatched', g.root, `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`, {
+        // at the one database or manifest they came from (an image's upper layer may delete or replace it), else at the root
+        const at = g.locations.size === 1 ? [...g.locations][0] : g.root
+        out.push(makeFinding('sbom.unmatched', at, `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`, {
           profile: ctx.profile,
           details: { ecosystem: g.ecosystem, count: g.count, components: names.slice(0, 20), reason: comparatorFor(g.ecosystem) ? 'release-unknown' : 'no-comparator' },
         }))

@@ -4,7 +4,7 @@
 // ecosystems (what it no longer holds goes), a folder import is incremental; components without a version
 // comparison (openEuler, Fedora rpm) or without a known release are sbom.unmatched and the check is partial.
 import { execFileSync } from 'node:child_process'
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import yazl from 'yazl'
 import { describe, expect, it } from 'vitest'
@@ -53,23 +53,22 @@ function image(dir: string, name: string, layers: Array<Record<string, string>>)
   return join(dir, name)
 }
 
-/** A docker-archive (docker save before Docker 25): <id>/layer.tar per layer, their order in manifest.json. */
-function dockerArchive(dir: string, name: string, layers: Array<Record<string, string>>): string {
-  const src = join(dir, `${name}-src`)
-  const ids = layers.map((_, i) => `${'fedcba'[i]}${i}`.repeat(8))
+/** A docker-archive as skopeo (and docker save before Docker 25) writes it: one tar per layer beside manifest.json,
+ *  whose Layers list gives their order; made from an OCI layout built with umoci. */
+function dockerArchive(dir: string, name: string, layers: Array<Record<string, string | Buffer>>): string {
+  const layout = join(dir, `${name}-layout`)
+  execFileSync('umoci', ['init', '--layout', layout])
+  execFileSync('umoci', ['new', '--image', `${layout}:latest`])
   layers.forEach((files, i) => {
     const root = join(dir, `${name}-layer${i}`)
     for (const [p, text] of Object.entries(files)) {
       mkdirSync(join(root, p, '..'), { recursive: true })
       writeFileSync(join(root, p), text)
     }
-    mkdirSync(join(src, ids[i]), { recursive: true })
-    execFileSync('tar', ['-cf', join(src, ids[i], 'layer.tar'), '-C', root, '.'])
+    execFileSync('tar', ['-cf', `${root}.tar`, '-C', root, '.'])
+    execFileSync('umoci', ['raw', 'add-layer', '--image', `${layout}:latest`, `${root}.tar`])
   })
-  // listed bottom first, whatever order the tar holds them in
-  writeFileSync(join(src, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['app:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]))
-  writeFileSync(join(src, 'config.json'), '{}')
-  execFileSync('tar', ['-cf', join(dir, name), '-C', src, ...[...ids].reverse(), 'manifest.json', 'config.json'])
+  execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${join(dir, name)}:app:1`])
   return join(dir, name)
 }
 
@@ -120,7 +119,7 @@ describe('distribution releases', () => {
     const bare = await scanPackage(image(dir, 'bare.tar.gz', [{ 'var/lib/dpkg/status': status }]), { db })
     expect(vulns(bare)).toEqual([])
     const un = bare.findings.filter((f) => f.rule === 'sbom.unmatched')
-    expect(un.map((f) => `${f.location} ${f.details!.ecosystem} ${f.details!.count} ${f.details!.reason}`)).toEqual(['bare.tar.gz!blobs/sha256/layer0 Debian 2 release-unknown'])
+    expect(un.map((f) => `${f.location} ${f.details!.ecosystem} ${f.details!.count} ${f.details!.reason}`)).toEqual(['bare.tar.gz!blobs/sha256/layer0!var/lib/dpkg/status Debian 2 release-unknown'])
     expect(un[0].message).toMatch(/^2 Debian component\(s\) were NOT checked .*release is unknown.*libssl3, zlib1g\.$/)
     expect(bare.checks.vulnerabilities).toMatchObject({ state: 'partial' })
   })
@@ -221,12 +220,20 @@ describe('components that could not be matched', () => {
     expect(vulns(r)).toEqual(['GHSA-L lodash'])
     const un = r.findings.filter((f) => f.rule === 'sbom.unmatched')
     expect(un.map((f) => `${f.severity} ${f.location} ${f.details!.ecosystem} ${f.details!.count} ${f.details!.reason}`).sort()).toEqual([
-      'warning images.tar.gz!euler.tar openEuler:22.03 2 no-comparator',
-      'warning images.tar.gz!fedora.tar Fedora:39 2 no-comparator',
+      'warning images.tar.gz!euler.tar!var/lib/rpm/rpmdb.sqlite openEuler:22.03 2 no-comparator',
+      'warning images.tar.gz!fedora.tar!var/lib/rpm/rpmdb.sqlite Fedora:39 2 no-comparator',
     ])
     expect(un[0].message).toMatch(/^2 .* component\(s\) were NOT checked for vulnerabilities: Preflight cannot compare .* versions.*Components: (openssl-libs, bash|bash, openssl-libs)\.$/)
     expect(r.checks.vulnerabilities.state).toBe('partial')
     expect(r.checks.vulnerabilities.note).toMatch(/^4 component\(s\) not matched \(sbom\.unmatched\)/)
     expect(r.facts.sbom).toMatchObject({ unmatched: 4 })
+    // a database an upper layer replaces is not in the image: neither are its components nor their finding
+    const rpm = readFileSync(rpmdb)
+    const upper = await scanPackage(dockerArchive(dir, 'fedora-docker.tar', [{ 'etc/os-release': 'ID=fedora\nVERSION_ID=39\n', 'var/lib/rpm/rpmdb.sqlite': rpm }, { 'var/lib/rpm/rpmdb.sqlite': rpm }]), { db })
+    const un2 = upper.findings.filter((f) => f.rule === 'sbom.unmatched')
+    expect(un2.map((f) => f.details!.ecosystem)).toEqual(['Fedora:39'])
+    // the upper layer: the one manifest.json lists last
+    const manifest = JSON.parse(execFileSync('tar', ['-xOf', join(dir, 'fedora-docker.tar'), 'manifest.json'], { encoding: 'utf8' })) as Array<{ Layers: string[] }>
+    expect(un2[0].location).toBe(`fedora-docker.tar!${manifest[0].Layers[1]}!var/lib/rpm/rpmdb.sqlite`)
   })
 })
