@@ -6,7 +6,7 @@
 // (image layer set, guest volume, package). Components that could not be matched (an ecosystem without a
 // version comparator, a distribution release that is unknown) are named per ecosystem and root (sbom.unmatched).
 import { makeFinding, type Component, type Finding } from '../reports/model'
-import { osEcosystem, releaseKnown, type OsPackageDb } from '../vulns/ecosystems'
+import { osEcosystem, osReleaseFromReleaseFile, RELEASE_FILE, releaseKnown, type OsPackageDb } from '../vulns/ecosystems'
 import { VulnDb } from '../vulns/osv'
 import { baseEcosystem, comparatorFor } from '../vulns/versions'
 import { normalisePath } from '../walk/paths'
@@ -39,6 +39,8 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   const findings: Finding[] = []
   /** os-release text by filesystem root, and the OS package components waiting for their distribution. */
   const osReleases = new Map<string, string>()
+  /** The same from the distributions' release files (/etc/redhat-release, /etc/debian_version, ...), for roots without os-release. */
+  const releaseFiles = new Map<string, string>()
   /** Layer roots of each docker-archive image, bottom first. */
   const stacks: string[][] = []
   const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
@@ -50,12 +52,12 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
     wants(entry, head) {
       if (entry.type !== 'file') return false
       const path = normalisePath(entry.path)
-      return OS_RELEASE.test(path) || path === DOCKER_MANIFEST || DETECTORS.some((d) => d.matches(path)) || STREAM_DETECTORS.some((d) => d.matches(path, head))
+      return OS_RELEASE.test(path) || RELEASE_FILE.test(path) || path === DOCKER_MANIFEST || DETECTORS.some((d) => d.matches(path)) || STREAM_DETECTORS.some((d) => d.matches(path, head))
     },
     open(entry) {
       const path = normalisePath(entry.path)
       const detector = DETECTORS.find((d) => d.matches(path))
-      const osRelease = OS_RELEASE.test(path) || path === DOCKER_MANIFEST
+      const osRelease = OS_RELEASE.test(path) || RELEASE_FILE.test(path) || path === DOCKER_MANIFEST
       // the head was seen in wants(); stream detectors that need it (executables) are decided on the first chunk
       let streams: Array<{ id: string; sink: ReturnType<StreamDetector['open']> }> | null = null
       const chunks: Buffer[] = []
@@ -84,6 +86,11 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
             if (size <= 1024 * 1024) stacks.push(...dockerStacks(entry.location.slice(0, -DOCKER_MANIFEST.length - 1), Buffer.concat(chunks).toString('utf8')))
             return
           }
+          if (RELEASE_FILE.test(path)) {
+            const text = size <= 65536 ? osReleaseFromReleaseFile(path, Buffer.concat(chunks).toString('utf8')) : null
+            if (text) releaseFiles.set(rootOf(entry.location, path, RELEASE_FILE), text)
+            return
+          }
           if (osRelease) {
             if (size <= 65536) osReleases.set(rootOf(entry.location, path, OS_RELEASE), Buffer.concat(chunks).toString('utf8'))
             return
@@ -110,8 +117,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
       }
     },
     finish() {
+      // os-release first, a release file where a root has none
+      const releases = new Map([...releaseFiles, ...osReleases])
       for (const { component, root, db } of osPending) {
-        component.ecosystem = osEcosystem(db, nearestOsRelease(osReleases, root, stacks))
+        component.ecosystem = osEcosystem(db, nearestOsRelease(releases, root, stacks))
         if (db === 'dpkg' && baseEcosystem(component.ecosystem) === 'Ubuntu') component.purl = component.purl?.replace(/^pkg:deb\/debian\//, 'pkg:deb/ubuntu/')
       }
       const out: Finding[] = [...findings]

@@ -23,6 +23,29 @@ export function parseOsRelease(text: string): Record<string, string> {
   return out
 }
 
+/** The distributions' own release files, read where a root has no os-release (CentOS 6, SLES 11, old images). */
+export const RELEASE_FILE = /(^|\/)etc\/((redhat|centos|rocky|almalinux|oracle|fedora|SuSE|alpine)-release|debian_version)$/
+
+/** What a release file says, as os-release text (ID, VERSION_ID), or null when it names no release. */
+export function osReleaseFromReleaseFile(path: string, text: string): string | null {
+  const file = RELEASE_FILE.exec(path)?.[2]
+  const first = text.split('\n')[0]?.trim() ?? ''
+  if (!file || !first) return null
+  if (file === 'debian_version') return /^\d+(\.\d+)*$/.test(first) ? `ID=debian\nVERSION_ID=${first.split('.')[0]}\n` : null // "bookworm/sid": testing, no release
+  if (file === 'alpine-release') return /^\d+\.\d+/.test(first) ? `ID=alpine\nVERSION_ID=${first}\n` : null
+  if (file === 'SuSE-release') {
+    const version = /^VERSION\s*=\s*(\d+(?:\.\d+)?)/m.exec(text)?.[1]
+    const patch = /^PATCHLEVEL\s*=\s*(\d+)/m.exec(text)?.[1]
+    if (!version) return null
+    return `ID=${/opensuse/i.test(first) ? 'opensuse-leap' : 'sles'}\nVERSION_ID=${version}${patch && !version.includes('.') ? `.${patch}` : ''}\n`
+  }
+  const version = /\brelease\s+(\d+(?:\.\d+)?)/i.exec(first)?.[1]
+  if (!version) return null
+  const id = /centos/i.test(first) ? 'centos' : /rocky/i.test(first) ? 'rocky' : /alma/i.test(first) ? 'almalinux' : /oracle/i.test(first) ? 'ol' : /fedora/i.test(first) ? 'fedora' : /red hat/i.test(first) ? 'rhel' : null
+  if (!id) return null
+  return `ID=${id}\n${id === 'centos' ? 'ID_LIKE="rhel fedora"\n' : ''}VERSION_ID=${version}\n` // as their os-release says it
+}
+
 const major = (v: string | undefined) => /^(\d+)/.exec(v ?? '')?.[1] ?? ''
 
 /** The package database a component was read from. */

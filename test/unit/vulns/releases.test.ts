@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import type { Report } from '../../../src-main/reports/model'
 import { openDatabase } from '../../../src-main/store/db'
-import { osEcosystem, releaseApplies } from '../../../src-main/vulns/ecosystems'
+import { osEcosystem, osReleaseFromReleaseFile, releaseApplies } from '../../../src-main/vulns/ecosystems'
 import { VulnDb, type OsvAdvisory } from '../../../src-main/vulns/osv'
 import { buildRpmdb } from '../../fixtures/sbom-binaries'
 
@@ -122,6 +122,10 @@ describe('distribution releases', () => {
     expect(un.map((f) => `${f.location} ${f.details!.ecosystem} ${f.details!.count} ${f.details!.reason}`)).toEqual(['bare.tar.gz!blobs/sha256/layer0!var/lib/dpkg/status Debian 2 release-unknown'])
     expect(un[0].message).toMatch(/^2 Debian component\(s\) were NOT checked .*release is unknown.*libssl3, zlib1g\.$/)
     expect(bare.checks.vulnerabilities).toMatchObject({ state: 'partial' })
+    // no os-release but Debian's own release file: the release is known
+    const old = await scanPackage(image(dir, 'old.tar.gz', [{ 'etc/debian_version': '12.5\n', 'var/lib/dpkg/status': status }]), { db })
+    expect(vulns(old)).toEqual(['DSA-12 zlib1g'])
+    expect(old.components.map((c) => c.ecosystem)).toEqual(['Debian:12', 'Debian:12'])
   })
 
   it('os-release to the OSV ecosystem with release; advisory releases per OSV conventions', () => {
@@ -135,6 +139,16 @@ describe('distribution releases', () => {
     expect(osEcosystem('apk', 'ID=alpine\nVERSION_ID=3.19.1\n')).toBe('Alpine:v3.19')
     expect(osEcosystem('apk', 'ID=wolfi\n')).toBe('Wolfi')
     expect(osEcosystem('rpm', 'ID="openEuler"\nVERSION_ID="22.03"\n')).toBe('openEuler:22.03')
+    // the distributions' release files, where a root has no os-release
+    const fromFile = (path: string, text: string, db: 'dpkg' | 'apk' | 'rpm') => osEcosystem(db, osReleaseFromReleaseFile(path, text))
+    expect(fromFile('etc/debian_version', '11.9\n', 'dpkg')).toBe('Debian:11')
+    expect(fromFile('etc/debian_version', 'bookworm/sid\n', 'dpkg')).toBe('Debian')
+    expect(fromFile('etc/alpine-release', '3.18.6\n', 'apk')).toBe('Alpine:v3.18')
+    expect(fromFile('etc/centos-release', 'CentOS release 6.10 (Final)\n', 'rpm')).toBe('Red Hat:6')
+    expect(fromFile('etc/redhat-release', 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n', 'rpm')).toBe('Red Hat:7')
+    expect(fromFile('etc/rocky-release', 'Rocky Linux release 8.9 (Green Obsidian)\n', 'rpm')).toBe('Rocky Linux:8')
+    expect(fromFile('etc/SuSE-release', 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n', 'rpm')).toBe('SUSE:11.4')
+    expect(fromFile('etc/fedora-release', 'Fedora release 39 (Thirty Nine)\n', 'rpm')).toBe('Fedora:39')
     const yes: Array<[string, string]> = [
       ['Ubuntu:22.04', 'Ubuntu:22.04:LTS'], ['Ubuntu:22.04', 'Ubuntu:Pro:22.04:LTS'], ['Ubuntu:24.10', 'Ubuntu:24.10'], ['Debian:12', 'Debian:12'], ['Debian:12', 'Debian'],
       ['Alpine:v3.19', 'Alpine:v3.19'], ['Rocky Linux:9', 'Rocky Linux:9'], ['Red Hat:9', 'Red Hat:enterprise_linux:9::appstream'],
