@@ -91,17 +91,21 @@ export class VulnDb {
   }
 
   /** After an all.zip: advisories of the ecosystems it covers that it no longer holds lose those ecosystems, and
-   *  go when nothing else is left; one kept for another ecosystem is re-read by the next import that holds it. */
-  private removeMissing(covered: Set<string>, seen: Set<string>, result: ImportResult): void {
+   *  go when nothing else is left; one kept for another ecosystem is re-read by the next import that holds it.
+   *  An advisory for a release or variant the zip holds nothing for (`Debian:11` when it holds only `Debian:12`
+   *  advisories, as a per-release zip does) is not its to remove and stays. */
+  private removeMissing(covered: Set<string>, exact: Set<string>, seen: Set<string>, result: ImportResult): void {
     if (!covered.size) return
-    const rows = this.db.prepare(`SELECT DISTINCT advisory_id AS id FROM osv_affected WHERE ecosystem IN (${[...covered].map(() => '?').join(',')})`).all(...covered) as Array<{ id: string }>
+    const rows = this.db.prepare(`SELECT DISTINCT f.advisory_id AS id, a.json FROM osv_affected f JOIN osv_advisories a ON a.id = f.advisory_id WHERE f.ecosystem IN (${[...covered].map(() => '?').join(',')})`).all(...covered) as Array<{ id: string; json: string }>
     const delEco = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ? AND ecosystem = ?')
     const left = this.db.prepare('SELECT count(*) AS n FROM osv_affected WHERE advisory_id = ?')
     const drop = this.db.prepare('DELETE FROM osv_advisories WHERE id = ?')
     const stale = this.db.prepare("UPDATE osv_advisories SET modified = '' WHERE id = ?")
     this.db.transaction(() => {
-      for (const { id } of rows) {
+      for (const { id, json } of rows) {
         if (seen.has(id)) continue
+        const own = ((JSON.parse(json) as OsvAdvisory).affected ?? []).flatMap((x) => (x.package && covered.has(baseEcosystem(x.package.ecosystem)) ? [x.package.ecosystem] : []))
+        if (own.some((e) => !exact.has(e))) continue
         for (const e of covered) delEco.run(id, e)
         if ((left.get(id) as { n: number }).n === 0) drop.run(id)
         else stale.run(id)
@@ -118,7 +122,7 @@ export class VulnDb {
     const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0 }
     const seen = new Set<string>()
     /** Ecosystems every advisory read so far shares, and all ecosystems read (for an all.zip's snapshot). */
-    const eco: { shared: Set<string> | null; all: Set<string> } = { shared: null, all: new Set() }
+    const eco: { shared: Set<string> | null; all: Set<string>; exact: Set<string> } = { shared: null, all: new Set(), exact: new Set() }
     // the CVSS calculator is loaded for imports only: a scan reads the stored scores and starts without it
     const { advisoryScore } = await import('./cvss')
     let batch: OsvAdvisory[] = []
@@ -127,9 +131,12 @@ export class VulnDb {
         const a = JSON.parse(text) as OsvAdvisory
         if (typeof a.id !== 'string' || typeof a.modified !== 'string') throw new Error('missing id or modified')
         seen.add(a.id)
-        const ecosystems = new Set((a.affected ?? []).flatMap((x) => (typeof x.package?.ecosystem === 'string' ? [baseEcosystem(x.package.ecosystem)] : [])))
+        const named = (a.affected ?? []).flatMap((x) => (typeof x.package?.ecosystem === 'string' ? [x.package.ecosystem] : []))
+        const ecosystems = new Set(named.map(baseEcosystem))
+        for (const e of named) eco.exact.add(e)
         for (const e of ecosystems) eco.all.add(e)
-        eco.shared = eco.shared === null ? ecosystems : new Set([...eco.shared].filter((e) => ecosystems.has(e)))
+        // an advisory naming no package (some withdrawn ones) says nothing about which ecosystem the zip is
+        if (ecosystems.size) eco.shared = eco.shared === null ? ecosystems : new Set([...eco.shared].filter((e) => ecosystems.has(e)))
         batch.push(a)
       } catch {
         result.skipped++
@@ -152,7 +159,7 @@ export class VulnDb {
     if (batch.length) this.upsert(batch, result, advisoryScore)
     // OSV's per-ecosystem <Ecosystem>/all.zip: every advisory in it shares that ecosystem; the all-ecosystem
     // all.zip shares none and is a snapshot of every ecosystem in it
-    if (!st.isDirectory()) this.removeMissing(eco.shared?.size ? eco.shared : eco.all, seen, result)
+    if (!st.isDirectory()) this.removeMissing(eco.shared?.size ? eco.shared : eco.all, eco.exact, seen, result)
     this.db.prepare('INSERT INTO osv_imports (source, imported_at, added, updated, unchanged) VALUES (?, ?, ?, ?, ?)').run(path, new Date().toISOString(), result.added, result.updated, result.unchanged)
     return result
   }

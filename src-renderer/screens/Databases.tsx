@@ -11,12 +11,12 @@ import { cancelTask, startTask, useTask } from '../stores/tasks'
 
 const messages = defineMessages({
   en: {
-    title: 'Databases', vuln: 'Vulnerability database (OSV)', vulnDrop: 'Drop an OSV all.zip (or pick one)', none: 'No vulnerability database imported: scans report vulndb.missing and do not check vulnerabilities.',
+    title: 'Databases', vuln: 'Vulnerability database (OSV)', vulnDrop: 'Drop an OSV all.zip (or pick one)', vulnSnapshot: 'An all.zip is a full snapshot of its ecosystem: advisories it no longer holds are removed, as are withdrawn ones.', none: 'No vulnerability database imported: scans report vulndb.missing and do not check vulnerabilities.',
     advisories: '{n} advisories, imported {when} ({days} days ago)', stale: 'Older than 30 days: scans report vulndb.stale.', ecosystem: 'Ecosystem', count: 'Advisories',
     sig: 'Malware signatures', sigDrop: 'Drop ClamAV databases (.cvd .cld .hdb .hsb .mdb .msb)', builtin: 'Built in: {n} (EICAR test file)', source: 'Database', signatures: 'Signatures', imported: 'Imported', importing: 'Importing', done: 'Imported.',
   },
   'zh-CN': {
-    title: '数据库', vuln: '漏洞库（OSV）', vulnDrop: '拖入 OSV all.zip（或选择文件）', none: '未导入漏洞库：扫描会报告 vulndb.missing，且不检查漏洞。',
+    title: '数据库', vuln: '漏洞库（OSV）', vulnDrop: '拖入 OSV all.zip（或选择文件）', vulnSnapshot: 'all.zip 是其生态的完整快照：其中已不存在的公告以及已撤回的公告会被删除。', none: '未导入漏洞库：扫描会报告 vulndb.missing，且不检查漏洞。',
     advisories: '{n} 条公告，导入于 {when}（{days} 天前）', stale: '已超过 30 天：扫描会报告 vulndb.stale。', ecosystem: '生态', count: '公告数',
     sig: '恶意软件特征库', sigDrop: '拖入 ClamAV 特征库（.cvd .cld .hdb .hsb .mdb .msb）', builtin: '内置：{n}（EICAR 测试文件）', source: '特征库', signatures: '特征数', imported: '导入时间', importing: '正在导入', done: '已导入。',
   },
@@ -52,6 +52,7 @@ export function Databases() {
               <tbody>{Object.entries(vuln.byEcosystem).map(([e, n]) => <tr key={e}><td>{e}</td><td>{n.toLocaleString()}</td></tr>)}</tbody></table>
           </>
         ))}
+        <p className="muted">{t('vulnSnapshot')}</p>
         <DropZone label={t('vulnDrop')} testId="vulndb-dropzone" onFiles={async (p) => setTaskId(await startTask('vulndb.import', { path: p[0] }))} />
       </div>
       <div className="card">

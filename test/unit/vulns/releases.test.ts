@@ -210,6 +210,16 @@ describe('withdrawn and removed advisories', () => {
     expect(await v.importPath(await zip(dir, 'v3.zip', [a, both]))).toMatchObject({ updated: 1, unchanged: 1 })
     expect(vulns(await scanPackage(pkg, { db }))).toEqual(['CVE-BOTH zlib1g', 'DSA-A zlib1g'])
   })
+
+  it('a per-release all.zip is a snapshot of that release only: another release\'s advisories stay', async () => {
+    const dir = mkdtempSync(join(process.env.TMPDIR!, 'snap-'))
+    const v = new VulnDb(openDatabase(':memory:'))
+    await v.importPath(await zip(dir, 'debian11.zip', [adv('DLA-11', 'Debian:11', 'zlib', '1:1.2.11.dfsg-2+deb11u3')]))
+    await v.importPath(await zip(dir, 'debian12-v1.zip', [adv('DSA-12', 'Debian:12', 'zlib', '1:1.2.13.dfsg-1+deb12u1'), adv('DSA-12b', 'Debian:12', 'zlib', '1:1.2.13.dfsg-1+deb12u2')]))
+    expect(await v.importPath(await zip(dir, 'debian12-v2.zip', [adv('DSA-12', 'Debian:12', 'zlib', '1:1.2.13.dfsg-1+deb12u1')]))).toMatchObject({ unchanged: 1, removed: 1 })
+    expect(v.match('Debian:11', 'zlib', '1:1.2.11.dfsg-2').map((m) => m.advisory.id)).toEqual(['DLA-11'])
+    expect(v.match('Debian:12', 'zlib', '1:1.2.13.dfsg-1').map((m) => m.advisory.id)).toEqual(['DSA-12'])
+  })
 })
 
 describe('components that could not be matched', () => {
