@@ -9,7 +9,7 @@
 /** Bases whose advisories are per release: their components are matched only with a known release. */
 const RELEASED = new Set(['Debian', 'Ubuntu', 'Alpine', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'SUSE', 'openSUSE'])
 
-const DEBIAN_CODENAMES: Record<string, string> = { jessie: '8', stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14' }
+const DEBIAN_CODENAMES: Record<string, string> = { jessie: '8', stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13' }
 const UBUNTU_CODENAMES: Record<string, string> = {
   trusty: '14.04', xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
 }
