@@ -215,7 +215,11 @@ export class EntryPipeline {
         }
       }
     } catch (err) {
-      if ((err as { code?: string }).code === 'cancelled') throw err
+      if ((err as { code?: string }).code === 'cancelled') {
+        // a cancel ends the nested walk too (and deletes a nested zip's spool file)
+        await nested?.abort()
+        throw err
+      }
       failure = err as Error
     }
     if (failure) {
@@ -301,6 +305,8 @@ class StreamNested implements NestedConsumer {
       if ((err as { code?: string }).code === 'cancelled') throw err
       p.report('archive.corrupt', entry.location, `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`)
     })
+    // a cancel rejects the nested walk on its own; the reader sees it at its next write, end or abort
+    this.walking.catch(() => undefined)
   }
   async write(chunk: Buffer): Promise<void> {
     if (!this.pass.write(chunk)) await Promise.race([once(this.pass, 'drain'), this.walking])

@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import { Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
+import { PreflightError } from '../../src-preload/errors'
 import { isWhiteout } from '../containers/whiteouts'
 import { displayPath } from './paths'
 import { looksLikeTar } from './sniff'
@@ -139,10 +140,15 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
   })
   let chain: Promise<void> = Promise.resolve()
   let failure: unknown = null
+  // a failed entry (a cancel, above all) ends the walk now: the rest of the tar is not read to its end first
+  let fail: (err: unknown) => void = () => {}
+  const failed = new Promise<never>((_res, rej) => (fail = rej))
+  failed.catch(() => undefined)
   parser.on('entry', (e: ReadEntry) => {
     sawEntry = true
     chain = chain.then(() => feedEntry(p, c, e)).catch((err) => {
       failure = failure ?? err
+      fail(failure)
       e.resume()
     })
   })
@@ -169,8 +175,21 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
     feedInput.end()
   })
   tarInput.pipe(feedInput).pipe(parser)
-  await Promise.race([once(parser, 'end'), once(parser, 'close')])
-  await chain
+  const signal = p.opts.signal
+  const onAbort = () => fail(new PreflightError('cancelled', 'Cancelled by the user.'))
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (signal?.aborted) onAbort()
+    await Promise.race([once(parser, 'end'), once(parser, 'close'), failed])
+    await Promise.race([chain, failed])
+  } catch (err) {
+    tarInput.unpipe(feedInput)
+    tarInput.destroy()
+    feedInput.destroy()
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
   if (failure) throw failure
   if (decodeError instanceof ZstdWindowError) {
     reportWindow(decodeError)

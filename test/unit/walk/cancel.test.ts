@@ -1,0 +1,61 @@
+// Cancel stops a scan within a second even inside one huge entry: a 1 GiB single-entry tar (sparse, so cheap to
+// make), the same as a .tar.gz and as a stored zip. The scan is aborted ~300 ms in and must reject with the
+// cancelled error less than 1000 ms after the abort (a correctness bound, not a speed target).
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, ftruncateSync } from 'node:fs'
+import { join } from 'node:path'
+import { Header } from 'tar'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { scanPackage } from '../../../src-main/inspect/scan'
+
+const GiB = 1024 * 1024 * 1024
+let dir: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(process.env.TMPDIR!, 'cancel-'))
+  // one 1 GiB regular file entry of zeros: a ustar header, then a hole up to the end blocks
+  const h = new Header({ path: 'disk.bin', size: GiB, type: 'File', mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 })
+  h.encode()
+  const fd = openSync(join(dir, 'big.tar'), 'w')
+  writeSync(fd, h.block!)
+  ftruncateSync(fd, 512 + GiB + 1024)
+  closeSync(fd)
+})
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function cancelAfter(path: string, ms: number): Promise<number> {
+  const ac = new AbortController()
+  const scan = scanPackage(path, { signal: ac.signal })
+  let abortedAt = 0
+  const timer = setTimeout(() => {
+    abortedAt = performance.now()
+    ac.abort()
+  }, ms)
+  const err = await scan.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  clearTimeout(timer)
+  const took = performance.now() - abortedAt
+  expect(abortedAt, 'the scan ended before the abort: the package is too small for this test').toBeGreaterThan(0)
+  expect(err).toMatchObject({ code: 'cancelled' })
+  return took
+}
+
+it('a 1 GiB single-entry tar stops within 1 s of Cancel', async () => {
+  expect(await cancelAfter(join(dir, 'big.tar'), 300)).toBeLessThan(1000)
+}, 60_000)
+
+it('a 1 GiB entry in a .tar.gz stops within 1 s of Cancel', async () => {
+  execFileSync('sh', ['-c', `gzip -1 -c "${join(dir, 'big.tar')}" > "${join(dir, 'big.tar.gz')}"`])
+  expect(await cancelAfter(join(dir, 'big.tar.gz'), 300)).toBeLessThan(1000)
+}, 120_000)
+
+it('a 1 GiB stored zip entry stops within 1 s of Cancel, while hashing and while walking', async () => {
+  // zip of the sparse tar itself (stored, no compression): one 1 GiB entry
+  execFileSync('zip', ['-0', '-q', join(dir, 'big.zip'), 'big.tar'], { cwd: dir })
+  expect(await cancelAfter(join(dir, 'big.zip'), 300)).toBeLessThan(1000)
+  // the walk starts after the sha256 pass; abort later to land in the entry walk
+  expect(await cancelAfter(join(dir, 'big.zip'), 2500)).toBeLessThan(1000)
+}, 180_000)
