@@ -1,11 +1,14 @@
 // S3/OBS multipart upload with @aws-sdk/client-s3, resumable from the SQLite checkpoint: parts are read from
-// the file in 1 MiB chunks (constant memory whatever the part size), sent with Content-MD5, and recorded as they complete. On
-// restart the file's identity is checked, the server's part list is reconciled where the server has
-// ListParts (else the checkpoint is trusted), and only missing parts are sent. After completion the object's
-// size and its sha256 metadata are verified.
+// the file in 1 MiB chunks (constant memory whatever the part size), sent with Content-MD5, and recorded as they
+// complete. On restart the file's identity is checked and the server's whole part list (ListParts, every page) is
+// reconciled where the server has ListParts (else the checkpoint is trusted): a part is kept only where the
+// server's ETag is the MD5 recomputed from the local file (or the checkpoint's ETag for the same local MD5), and
+// only the others are sent. After completion the stored object is verified, and the result says how: its size;
+// its multipart ETag against the MD5 of the parts' MD5s (where the ETag is an MD5 one: not under SSE-KMS or
+// SSE-C); sampled ranges read back and compared with the file's bytes.
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListPartsCommand,
-  S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
+  ListPartsCommand, S3Client, UploadPartCommand, type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createHash } from 'node:crypto'
@@ -53,10 +56,8 @@ export const s3Target: UploadTarget = {
       if (job.uploadId) {
         // Reconcile with the server where it can list parts; otherwise trust the checkpoint.
         try {
-          const listed = await client.send(new ListPartsCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId }), { abortSignal: r.signal })
-          const server = new Map((listed.Parts ?? []).map((p) => [p.PartNumber, p.ETag]))
-          for (const p of r.store.parts(job.id)) if (p.state === 'done' && server.get(p.partNumber) !== p.etag) r.log(`part ${p.partNumber} is not on the server: sending it again`)
-          if (listed.Parts) resetMissing(r, server)
+          const server = await listAllParts(client, t.bucket, t.key, job.uploadId, r.signal)
+          await reconcile(r, server)
         } catch (err) {
           const status = httpStatusOf(err)
           if (status === 404 || (err as { name?: string }).name === 'NoSuchUpload') {
@@ -86,7 +87,7 @@ export const s3Target: UploadTarget = {
             throwIfCancelled(r.signal)
             const p = pending[next++]
             // constant memory: the part's MD5 from one chunked read, then the part streamed from the file
-            const md5 = await partMd5(fh, p.offset, p.size, job.filePath)
+            const md5 = await partMd5(fh, p.offset, p.size, job.filePath, r.signal)
             await r.limiter.take(p.size, r.signal)
             const res = await withRetry(`part ${p.partNumber}`, () =>
               client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: p.size ? createReadStream(job.filePath, { start: p.offset, end: p.offset + p.size - 1, highWaterMark: 1024 * 1024 }) : Buffer.alloc(0), ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
@@ -106,8 +107,14 @@ export const s3Target: UploadTarget = {
       const head = await client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: r.signal })
       if (head.ContentLength !== job.fileSize) throw new PreflightError('conflict', `Verification failed: the object has ${head.ContentLength} bytes, the file ${job.fileSize}.`)
       const remoteSha = head.Metadata?.sha256
-      if (remoteSha && remoteSha !== job.fileSha256) throw new PreflightError('conflict', `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}.`)
-      return objectUrl(job)
+      if (remoteSha && remoteSha !== job.fileSha256) throw new PreflightError('conflict', `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}: another upload replaced it.`)
+      const checks = [`size ${job.fileSize.toLocaleString('en')} bytes`]
+      const etag = etagCheck(head, r.store.parts(job.id), objectUrl(job))
+      if (etag) checks.push(etag)
+      checks.push(await readBack(client, t.bucket, t.key, job.filePath, job.fileSize, job.partSize ?? job.fileSize, r.signal))
+      const verified = `verified: ${checks.join('; ')}`
+      r.log(verified)
+      return `${objectUrl(job)} (${verified})`
     } finally {
       client.destroy()
     }
@@ -130,22 +137,110 @@ export const s3Target: UploadTarget = {
   },
 }
 
-/** Parts the checkpoint calls done but the server does not have go back to pending. */
-function resetMissing(r: TargetRun, server: Map<number | undefined, string | undefined>): void {
-  const missing = r.store.parts(r.job.id).filter((p) => p.state === 'done' && server.get(p.partNumber) !== p.etag)
-  if (!missing.length) return
-  const parts = r.store.parts(r.job.id).map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size }))
-  const keep = r.store.parts(r.job.id).filter((p) => p.state === 'done' && server.get(p.partNumber) === p.etag)
+/** Every part the server holds for the upload, following ListParts' pages (1,000 parts each on S3). */
+export async function listAllParts(client: S3Client, bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, string>> {
+  const parts = new Map<number, string>()
+  let marker: string | undefined
+  for (;;) {
+    throwIfCancelled(signal)
+    const page = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }), { abortSignal: signal })
+    for (const p of page.Parts ?? []) if (p.PartNumber !== undefined && p.ETag) parts.set(p.PartNumber, unquote(p.ETag))
+    if (!page.IsTruncated) return parts
+    const next = page.NextPartNumberMarker ?? String(Math.max(0, ...parts.keys()))
+    if (next === marker) throw new PreflightError('conflict', `The server's part list does not advance past part ${next}: cannot tell which parts it holds.`)
+    marker = next
+  }
+}
+
+/**
+ * Keep a part only where the server holds the file's bytes for it: the server's ETag is the MD5 of the part
+ * recomputed from the local file, or (servers whose ETags are not MD5s) the checkpoint's ETag for a checkpoint MD5
+ * equal to the recomputed one. Parts the checkpoint lost but the server holds with the local MD5 are kept too.
+ */
+async function reconcile(r: TargetRun, server: Map<number, string>): Promise<void> {
   const job = r.store.get(r.job.id)
-  r.store.startMultipart(job.id, job.uploadId!, job.partSize!, parts)
-  for (const p of keep) r.store.partDone(job.id, p.partNumber, p.etag!, p.md5!)
+  const parts = r.store.parts(job.id)
+  const keep: Array<{ partNumber: number; etag: string; md5: string }> = []
+  const fh = await open(job.filePath, 'r')
+  try {
+    for (const p of parts) {
+      const remote = server.get(p.partNumber)
+      if (!remote) {
+        if (p.state === 'done') r.log(`part ${p.partNumber} is not on the server: sending it again`)
+        continue
+      }
+      const md5 = await partMd5(fh, p.offset, p.size, job.filePath, r.signal)
+      const hex = Buffer.from(md5, 'base64').toString('hex')
+      if (remote.toLowerCase() === hex || (p.state === 'done' && p.md5 === md5 && unquote(p.etag ?? '') === remote)) keep.push({ partNumber: p.partNumber, etag: p.etag && unquote(p.etag) === remote ? p.etag : remote, md5 })
+      else r.log(`part ${p.partNumber} on the server (ETag ${remote}) is not the file's (MD5 ${hex}): sending it again`)
+    }
+  } finally {
+    await fh.close()
+  }
+  const kept = new Set(keep.map((k) => k.partNumber))
+  if (parts.every((p) => (p.state === 'done') === kept.has(p.partNumber))) return
+  r.store.startMultipart(job.id, job.uploadId!, job.partSize!, parts.map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size })))
+  for (const k of keep) r.store.partDone(job.id, k.partNumber, k.etag, k.md5)
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^(W\/)?"|"$/g, '')
+}
+
+/** S3's ETag of a multipart object: the MD5 of the parts' binary MD5s, then "-" and the number of parts. */
+export function multipartEtag(md5s: string[]): string {
+  const h = createHash('md5')
+  for (const m of md5s) h.update(Buffer.from(m, 'base64'))
+  return `${h.digest('hex')}-${md5s.length}`
+}
+
+/**
+ * The object's ETag against the one its parts' MD5s give. Null when the ETag cannot tell (not of the multipart
+ * form, or encrypted with SSE-KMS / SSE-C, whose ETags are not MD5s); throws when it tells another content.
+ */
+function etagCheck(head: HeadObjectCommandOutput, parts: Array<{ md5: string | null }>, url: string): string | null {
+  const etag = unquote(head.ETag ?? '').toLowerCase()
+  if (!/^[0-9a-f]{32}-\d+$/.test(etag) || head.SSECustomerAlgorithm || String(head.ServerSideEncryption ?? '').startsWith('aws:kms')) return null
+  if (parts.some((p) => !p.md5)) return null
+  const expected = multipartEtag(parts.map((p) => p.md5!))
+  if (etag !== expected)
+    throw new PreflightError('conflict', `Verification failed: the object's ETag ${etag} is not the ETag of the file's ${parts.length.toLocaleString('en')} parts (${expected}): the stored bytes differ from the file. Upload it again; ${url} holds the wrong bytes.`)
+  return `ETag of ${parts.length.toLocaleString('en')} part${parts.length === 1 ? '' : 's'} matches`
+}
+
+/** Bytes read back per sampled range. */
+const SAMPLE_BYTES = 64 * 1024
+
+/** Ranges of the object read back (GetObject Range) and compared with the file: its start, a part boundary, its end. */
+async function readBack(client: S3Client, bucket: string, key: string, path: string, size: number, partSize: number, signal: AbortSignal): Promise<string> {
+  if (size === 0) return 'empty object'
+  const len = Math.min(SAMPLE_BYTES, size)
+  const boundary = partSize < size ? Math.floor(size / partSize / 2) * partSize || partSize : Math.floor(size / 2)
+  const starts = [...new Set([0, Math.max(0, Math.min(size - len, boundary - Math.floor(len / 2))), size - len])]
+  const fh = await open(path, 'r')
+  try {
+    for (const start of starts) {
+      throwIfCancelled(signal)
+      const end = start + len - 1
+      const obj = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }), { abortSignal: signal })
+      const remote = Buffer.from(await obj.Body!.transformToByteArray())
+      const local = Buffer.alloc(len)
+      await fh.read(local, 0, len, start)
+      if (!remote.equals(local))
+        throw new PreflightError('conflict', `Verification failed: bytes ${start.toLocaleString('en')}–${end.toLocaleString('en')} read back from the object differ from the file's. Upload it again.`)
+    }
+  } finally {
+    await fh.close()
+  }
+  return `${starts.length} sampled range${starts.length === 1 ? '' : 's'} read back`
 }
 
 /** The base64 MD5 of one part, read in 1 MiB chunks; a short read means the file changed under the upload. */
-async function partMd5(fh: FileHandle, offset: number, size: number, path: string): Promise<string> {
+async function partMd5(fh: FileHandle, offset: number, size: number, path: string, signal?: AbortSignal): Promise<string> {
   const md5 = createHash('md5')
   const buf = Buffer.allocUnsafe(Math.min(size, 1024 * 1024) || 1)
   for (let done = 0; done < size; ) {
+    throwIfCancelled(signal)
     const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - done), offset + done)
     if (bytesRead === 0) throw new PreflightError('conflict', `${path} changed during the upload (short read at ${offset + done}).`)
     md5.update(buf.subarray(0, bytesRead))
