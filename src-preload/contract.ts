@@ -17,6 +17,8 @@ export interface ProgressRecordDto {
   bytesPerSecond: number
   etaSeconds: number | null
   detail?: string
+  /** Cancel was asked for: the task is stopping (shown as "Cancelling…" until its task.finished event). */
+  cancelling?: true
 }
 
 export interface PackageFactsDto {

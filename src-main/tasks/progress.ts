@@ -11,6 +11,8 @@ export interface ProgressRecord {
   etaSeconds: number | null
   /** Optional human detail, e.g. the entry being read. */
   detail?: string
+  /** Cancel was asked for: the task is stopping (its finished event follows). */
+  cancelling?: true
 }
 
 export type ProgressSink = (record: ProgressRecord) => void
@@ -33,6 +35,8 @@ export class ProgressMeter {
   private lastEmit = -Infinity
   private phase = ''
   private detail: string | undefined
+  private stopping = false
+  private last: { bytesDone: number; bytesTotal: number | null } = { bytesDone: 0, bytesTotal: null }
 
   constructor(private readonly sink: ProgressSink, opts: MeterOptions = {}) {
     this.intervalMs = opts.intervalMs ?? 100
@@ -49,11 +53,22 @@ export class ProgressMeter {
       opts = { ...opts, force: true }
     }
     if (opts.detail !== undefined) this.detail = opts.detail
+    this.last = { bytesDone, bytesTotal }
     this.samples.push({ t, bytes: bytesDone })
     while (this.samples.length > 2 && t - this.samples[0].t > this.windowMs) this.samples.shift()
     if (!opts.force && t - this.lastEmit < this.intervalMs) return
     this.lastEmit = t
     this.sink(this.record(bytesDone, bytesTotal, t))
+  }
+
+  /** Cancel was asked for: emit at once, and mark every later record, until the task has stopped. */
+  cancelling(): void {
+    if (this.stopping) return
+    this.stopping = true
+    const t = this.now()
+    if (!this.samples.length) this.samples.push({ t, bytes: this.last.bytesDone })
+    this.lastEmit = t
+    this.sink(this.record(this.last.bytesDone, this.last.bytesTotal, t))
   }
 
   private record(bytesDone: number, bytesTotal: number | null, t: number): ProgressRecord {
@@ -63,6 +78,7 @@ export class ProgressMeter {
     const eta = bytesTotal !== null && speed > 0 ? Math.max(0, (bytesTotal - bytesDone) / speed) : bytesTotal !== null && bytesDone >= bytesTotal ? 0 : null
     const rec: ProgressRecord = { phase: this.phase, bytesDone, bytesTotal, bytesPerSecond: speed, etaSeconds: eta }
     if (this.detail !== undefined) rec.detail = this.detail
+    if (this.stopping) rec.cancelling = true
     return rec
   }
 }

@@ -1,4 +1,5 @@
 // Long work as tasks: each has an id, a progress meter feeding the event sink, and an AbortController.
+// Cancel aborts the task's signal and marks its progress records `cancelling` until it has stopped.
 // The runner does not know what listens: the sink is passed in (Electron IPC, browser-mode WebSocket, a test).
 import { randomUUID } from 'node:crypto'
 import { toErrorData, type ErrorData } from '../../src-preload/errors'
@@ -18,6 +19,7 @@ export interface TaskEventSink {
 interface Running {
   kind: string
   controller: AbortController
+  meter: ProgressMeter
   promise: Promise<unknown>
 }
 
@@ -35,7 +37,7 @@ export class TaskRunner {
       (result) => this.sink.finished(taskId, kind, { ok: true, result }),
       (err) => this.sink.finished(taskId, kind, { ok: false, error: controller.signal.aborted ? { code: 'cancelled', message: 'Cancelled by the user.' } : toErrorData(err) }),
     ).finally(() => this.running.delete(taskId))
-    this.running.set(taskId, { kind, controller, promise: tracked })
+    this.running.set(taskId, { kind, controller, meter, promise: tracked })
     return { taskId, done }
   }
 
@@ -43,6 +45,8 @@ export class TaskRunner {
     const r = this.running.get(taskId)
     if (!r) return false
     r.controller.abort()
+    // listeners show the task as cancelling until its finished event
+    r.meter.cancelling()
     return true
   }
 

@@ -9,6 +9,7 @@ export interface TaskState {
   taskId: string
   kind: string
   status: 'running' | 'done' | 'failed' | 'cancelled'
+  /** Its progress carries `cancelling` once Cancel was asked for, until the task has stopped. */
   progress: ProgressRecordDto | null
   result?: unknown
   error?: ErrorData
@@ -35,7 +36,7 @@ export function subscribeTaskEvents(): void {
   api.on('task.progress', ({ taskId, kind, record }) => {
     const cur = useTasks.getState().tasks[taskId]
     if (cur && cur.status !== 'running') return
-    patch(taskId, { kind, progress: record })
+    patch(taskId, { kind, progress: cur?.progress?.cancelling ? { ...record, cancelling: true } : record })
   })
   api.on('task.finished', (e) => {
     if (e.ok) patch(e.taskId, { kind: e.kind, status: 'done', result: e.result })
@@ -54,7 +55,14 @@ export async function startTask<C extends TaskChannel>(channel: C, input: InputO
   return taskId
 }
 
+/** The record shown from Cancel until the task's finished event (the main process sends the same). */
+function cancellingRecord(prev: ProgressRecordDto | null): ProgressRecordDto {
+  return { ...(prev ?? { phase: '', bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null }), cancelling: true }
+}
+
 export async function cancelTask(taskId: string): Promise<void> {
+  const cur = useTasks.getState().tasks[taskId]
+  if (cur?.status === 'running') patch(taskId, { progress: cancellingRecord(cur.progress) })
   await api.invoke('task.cancel', { taskId })
 }
 
