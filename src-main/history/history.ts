@@ -4,6 +4,7 @@
 // never half of it) and the table refuses UPDATE and DELETE. Callers record through an EventSink they are given;
 // this module owns the table, the queries and the JSON/CSV forms (CSV read back for imports and round trips).
 import { userInfo } from 'node:os'
+import { cell, parseCsv } from '../reports/csv'
 import type { Db } from '../store/db'
 
 export const HISTORY_KINDS = ['scan', 'repack', 'convert', 'waiver', 'draft-revision', 'export', 'upload', 'submit', 'sync', 'compare'] as const
@@ -96,11 +97,6 @@ export class HistoryStore {
 
 const CSV_COLUMNS = ['id', 'at', 'kind', 'subject', 'subjectName', 'result', 'actor', 'link', 'details'] as const
 
-const cell = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
 export function historyCsv(events: HistoryEvent[]): string {
   const rows = [CSV_COLUMNS.join(','), ...events.map((e) => CSV_COLUMNS.map((c) => cell(c === 'details' ? JSON.stringify(e.details) : e[c])).join(','))]
   return `${rows.join('\r\n')}\r\n`
@@ -108,31 +104,7 @@ export function historyCsv(events: HistoryEvent[]): string {
 
 /** Read back what historyCsv wrote (RFC 4180). */
 export function parseHistoryCsv(text: string): HistoryEvent[] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let cur = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cur += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else cur += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(cur)
-      cur = ''
-    } else if (c === '\r' || c === '\n') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(cur)
-      rows.push(row)
-      row = []
-      cur = ''
-    } else cur += c
-  }
-  if (cur || row.length) rows.push([...row, cur])
+  const rows = parseCsv(text)
   const [head, ...body] = rows
   if (!head || head.join(',') !== CSV_COLUMNS.join(',')) throw new Error(`not a Preflight history CSV (expected the columns ${CSV_COLUMNS.join(', ')})`)
   return body.map((r) => ({

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import ExcelJS from 'exceljs'
 import { PreflightError } from '../../src-preload/errors'
+import { parseCsv } from './csv'
 import type { Finding, Report } from './model'
 
 export interface ImportedFinding {
@@ -96,35 +97,6 @@ function fromRows(rows: string[][], source: string): ImportedFinding[] {
     out.push({ rule, title: title || rule || '', severity: get('severity').toLowerCase(), location: get('location'), message: get('message') })
   }
   return out
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else cell += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(cell)
-      cell = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(cell)
-      rows.push(row)
-      row = []
-      cell = ''
-    } else cell += c
-  }
-  if (cell || row.length) rows.push([...row, cell])
-  return rows
 }
 
 /** Read a marketplace (or other scanner's) report of a package. */

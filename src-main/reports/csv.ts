@@ -1,11 +1,43 @@
-// CSV report (RFC 4180): one row per finding with its rule, fix and waiver columns.
+// CSV report (RFC 4180): one row per finding with its rule, fix and waiver columns; and the RFC 4180 field
+// quoting and parsing the other CSV readers and writers (history, compare) use.
 import { ruleText } from '../rules/catalogue'
 import type { Report } from './model'
 import type { WriterOptions } from './writers'
 
-const cell = (v: unknown) => {
+/** One CSV field: quoted when it holds a quote, a comma or a line break. */
+export const cell = (v: unknown): string => {
   const s = v === undefined || v === null ? '' : String(v)
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** Rows of an RFC 4180 text (quoted fields with doubled quotes and line breaks; CRLF or LF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+    } else field += c
+  }
+  if (field || row.length) rows.push([...row, field])
+  return rows
 }
 
 export function csvReport(report: Report, opts: WriterOptions = {}): string {
