@@ -8,12 +8,15 @@
 // fzstd does not verify a frame's content checksum either: the scanner also counts each frame's blocks and
 // keeps its checksum (the low 32 bits of XXH64 of the frame's content), and the decompressed blocks are
 // hashed as fzstd gives them, one per block (xxhash-wasm), so damaged data that still decodes fails with
-// ZstdChecksumError at the end of its frame.
+// ZstdChecksumError at the end of its frame. fzstd decodes all it is given in one call, so it is fed 1 KiB at a
+// time and waits while the output is unread: a GiB from a few KiB neither fills memory nor holds up a Cancel.
 import { Transform, type TransformCallback } from 'node:stream'
 import { Decompress } from 'fzstd'
 import xxhash, { type XXHash, type XXHashAPI } from 'xxhash-wasm'
 
 export const MAX_WINDOW = 128 * 1024 * 1024
+/** zstd bytes handed to fzstd at a time: at most ~32 MiB of output (RLE blocks of 128 KiB in 4 bytes each). */
+const FEED_SLICE = 1024
 /** All zstd streams open at once in this process (nested archives) share this much window memory. */
 export const WINDOW_BUDGET = 256 * 1024 * 1024
 let windowsInUse = 0
@@ -231,11 +234,10 @@ export function createZstdDecompress(): Transform {
       try {
         scanner.scan(chunk)
         verifier!.settle() // a checksum that arrived after its frame's last block
-        dec.push(chunk)
-        cb()
       } catch (err) {
-        cb(err as Error)
+        return cb(err as Error)
       }
+      feed(chunk).then(() => cb(), cb)
     },
     flush(cb: TransformCallback) {
       try {
@@ -248,9 +250,31 @@ export function createZstdDecompress(): Transform {
     },
     destroy(err, cb) {
       scanner.release()
+      wakeFeed()
       cb(err)
     },
   })
+  // fzstd decompresses all it is given at once: a few KiB of zstd can be a GiB of output. The input goes to it
+  // in small slices, and the next slice waits while the output is not read (backpressure, and a walk that
+  // is cancelled or stops is not held up by a GiB decompressed in one call)
+  let waiting: (() => void) | null = null
+  const wakeFeed = () => {
+    const w = waiting
+    waiting = null
+    w?.()
+  }
+  const feed = async (chunk: Buffer) => {
+    for (let i = 0; i < chunk.length && !out.destroyed; i += FEED_SLICE) {
+      dec.push(chunk.subarray(i, i + FEED_SLICE))
+      if (out.readableLength >= out.readableHighWaterMark && !out.destroyed) await new Promise<void>((r) => (waiting = r))
+    }
+  }
+  // the reader asks for more (Transform's _read): the slice waiting for it goes on
+  const read = out._read.bind(out)
+  out._read = (size: number) => {
+    wakeFeed()
+    read(size)
+  }
   // ended or failed: either way the window is given back (destroy also runs after an error)
   out.once('end', () => scanner.release())
   out.once('close', () => scanner.release())
