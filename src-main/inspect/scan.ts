@@ -11,6 +11,7 @@ import { finished } from 'node:stream/promises'
 import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, sortFindings, verdictOf, type Finding, type PackageKind, type Report } from '../reports/model'
 import { isProfileId, PROFILES, type ProfileId } from '../rules/profiles'
+import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { TOOL } from '../version'
 import { limitsFor } from '../walk/limits'
@@ -135,6 +136,8 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   // a disk image's guest filesystem is not walked here: its scanners have seen nothing and report nothing
   if (!vm || guestWalked) await pipeline.finish()
 
+  // a scan cancelled after its last read still ends cancelled: no report from a cancelled scan
+  throwIfCancelled(opts.signal)
   const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings, ...(vm?.findings ?? [])]
   if (!vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
   if (vm) Object.assign(facts, vm.facts)

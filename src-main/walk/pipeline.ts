@@ -204,7 +204,14 @@ export class EntryPipeline {
     let failure: Error | null = null
     try {
       await push(first)
+      let yielded = performance.now()
       while (!done) {
+        // content that needs no I/O (a guest file's holes, a decompressor's buffered output) resolves at once: let
+        // timers and messages (a Cancel) in at least every 50 ms
+        if (performance.now() - yielded > 50) {
+          await new Promise(setImmediate)
+          yielded = performance.now()
+        }
         throwIfCancelled(this.opts.signal)
         const r = await it.next()
         if (r.done) break

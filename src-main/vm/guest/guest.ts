@@ -4,6 +4,7 @@
 // login), and a walk of the guest's files through the same entry pass as packages (malware, components). What
 // was not read is reported (image.volume-unread, image.encrypted-volume) and listed in `unread`.
 import { makeFinding, type Finding } from '../../reports/model'
+import { throwIfCancelled } from '../../tasks/cancel'
 import type { EntryPipeline } from '../../walk/pipeline'
 import type { WalkEntry } from '../../walk/types'
 import { sliceDevice, type BlockDevice } from '../block'
@@ -211,7 +212,7 @@ export async function inspectGuest(dev: BlockDevice, opts: { location: string; p
   }
 
   for (const p of parts) {
-    if (opts.signal?.aborted) break
+    throwIfCancelled(opts.signal)
     const what = p.scheme === 'none' ? 'the disk (no partition table)' : `partition ${p.index}`
     const filesystem = await volume(sliceDevice(dev, p.start, p.size), `${opts.location}!p${p.index}`, what)
     info.partitions.push({ index: p.index, type: p.type, start: p.start, size: p.size, filesystem })
@@ -251,7 +252,8 @@ async function walkGuest(fs: ReadableFs, at: string, pipeline: EntryPipeline, si
   const queue: Array<{ path: string; ino: Inode }> = [{ path: '', ino: await fs.inode(fs.rootIno) }]
   let count = 0
   while (queue.length && !pipeline.isStopped) {
-    if (signal?.aborted) return
+    // a cancelled walk ends with the cancelled error, never as if the guest had been read
+    throwIfCancelled(signal)
     const dir = queue.shift()!
     for (const e of await fs.readdir(dir.ino).catch(() => [])) {
       if (++count > MAX_GUEST_ENTRIES) return

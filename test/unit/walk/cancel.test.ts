@@ -1,16 +1,17 @@
 // Cancel stops a scan within a second even inside one huge entry: a 1 GiB single-entry tar (sparse, so cheap to
-// make), the same as a .tar.gz, a .tar.zst and as a stored zip. The scan is aborted ~300 ms in and must reject with the
+// make), the same as a .tar.gz, a .tar.zst and a stored zip, and a 1 GiB file in a disk image's ext4 guest. The scan is aborted ~300 ms in and must reject with the
 // cancelled error less than 1000 ms after the abort (a correctness bound, not a speed target).
 import { execFileSync, spawn } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { once } from 'node:events'
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, ftruncateSync } from 'node:fs'
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Header } from 'tar'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
+import type { EntryScanner } from '../../../src-main/walk/types'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -84,3 +85,33 @@ it('a 1 GiB stored zip entry stops within 1 s of Cancel, while hashing and while
   // the walk starts after the sha256 pass; abort later to land in the entry walk
   expect(await cancelAfter(join(dir, 'big.zip'), 2500)).toBeLessThan(1000)
 }, 180_000)
+
+it('a 1 GiB file inside the guest filesystem of a disk image stops within 1 s of Cancel', async () => {
+  // an ext4 guest (mkfs.ext4 -d keeps the file's hole) holding one 1 GiB file; the abort comes as soon as the
+  // entry pass has started reading that file (its hole reads fast: the scan must still end cancelled, not with a report)
+  const root = join(dir, 'root')
+  mkdirSync(root)
+  const fd = openSync(join(root, 'disk.bin'), 'w')
+  ftruncateSync(fd, GiB)
+  closeSync(fd)
+  execFileSync('mkfs.ext4', ['-q', '-F', '-d', root, join(dir, 'guest.raw'), '1100M'], { stdio: 'ignore' })
+  rmSync(root, { recursive: true })
+  const ac = new AbortController()
+  let abortedAt = 0
+  const scanner = (): EntryScanner => ({
+    id: 'abort-in-entry',
+    wants: (e) => e.path === 'disk.bin',
+    open: () => {
+      setTimeout(() => {
+        abortedAt = performance.now()
+        ac.abort()
+      }, 0)
+      return { write() {}, end: () => undefined }
+    },
+  })
+  const err = await scanPackage(join(dir, 'guest.raw'), { signal: ac.signal, profile: 'koogallery-image', scanners: [scanner] }).then(() => null, (e: unknown) => e)
+  const took = performance.now() - abortedAt
+  expect(abortedAt, 'the guest file was not read').toBeGreaterThan(0)
+  expect(err).toMatchObject({ code: 'cancelled' })
+  expect(took).toBeLessThan(1000)
+}, 120_000)
