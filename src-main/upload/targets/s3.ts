@@ -161,6 +161,7 @@ async function reconcile(r: TargetRun, server: Map<number, string>): Promise<voi
   const job = r.store.get(r.job.id)
   const parts = r.store.parts(job.id)
   const keep: Array<{ partNumber: number; etag: string; md5: string }> = []
+  if (server.size) r.log(`the server holds ${server.size.toLocaleString('en')} part${server.size === 1 ? '' : 's'}: comparing their ETags with the file's MD5s`)
   const fh = await open(job.filePath, 'r')
   try {
     for (const p of parts) {
@@ -171,7 +172,7 @@ async function reconcile(r: TargetRun, server: Map<number, string>): Promise<voi
       }
       const md5 = await partMd5(fh, p.offset, p.size, job.filePath, r.signal)
       const hex = Buffer.from(md5, 'base64').toString('hex')
-      if (remote.toLowerCase() === hex || (p.state === 'done' && p.md5 === md5 && unquote(p.etag ?? '') === remote)) keep.push({ partNumber: p.partNumber, etag: p.etag && unquote(p.etag) === remote ? p.etag : remote, md5 })
+      if (remote.toLowerCase() === hex || (p.state === 'done' && p.md5 === md5 && unquote(p.etag ?? '') === remote)) keep.push({ partNumber: p.partNumber, etag: p.etag && unquote(p.etag) === remote ? p.etag : `"${remote}"`, md5 })
       else r.log(`part ${p.partNumber} on the server (ETag ${remote}) is not the file's (MD5 ${hex}): sending it again`)
     }
   } finally {
