@@ -25,6 +25,7 @@ import type { Report } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
 import { createReadAheadStream } from '../walk/read-ahead'
 import type { ProgressMeter } from '../tasks/progress'
+import { blobPath, extractionError, resolveInImage } from './image-paths'
 import { dockerManifest, imageIndex, imageManifest, MT } from './schemas'
 import { TarWriter } from './tarwriter'
 
@@ -87,8 +88,8 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
       }
       const dir = join(work, `in-${n++}`)
       await mkdir(dir)
-      await extract({ file: input, cwd: dir, strict: true, preservePaths: false }).catch((err) => {
-        throw new PreflightError('invalid-input', `${input} is not a readable image tar: ${(err as Error).message}`)
+      await extract({ file: input, cwd: dir, strict: true, preservePaths: false }).catch((err: unknown) => {
+        throw extractionError(input, err)
       })
       opts.meter?.update('reading images', n, inputs.length, { detail: basename(input) })
       const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
@@ -103,7 +104,7 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
         continue
       }
       if (format === 'oci') {
-        const manifest = dockerManifest.safeParse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
+        const manifest = dockerManifest.safeParse(JSON.parse(await readFile(await resolveInImage(dir, 'manifest.json', `${basename(input)}: manifest.json`), 'utf8')))
         if (!manifest.success) throw new PreflightError('invalid-input', `${input}: manifest.json is not a valid docker-archive manifest`)
         for (const [i, m] of manifest.data.entries()) {
           const tags = m.RepoTags ?? []
@@ -143,7 +144,7 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
     report.package = { ...report.package, path: output, name: basename(output) }
     return { output, renamedFrom, images, report }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
     await rm(partial, { force: true })
   }
 }
@@ -210,12 +211,15 @@ export async function tarRootNames(path: string): Promise<Set<string> | null> {
 }
 
 async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: string[] | null; Layers: string[] }, tags: string[], out: string, signal?: AbortSignal): Promise<void> {
-  const configBytes = await readFile(join(dir, m.Config))
+  // every path manifest.json names is resolved inside the image before anything is read
+  const configFile = await resolveInImage(dir, m.Config, 'manifest.json Config')
+  const layerFiles: string[] = []
+  for (const [i, l] of m.Layers.entries()) layerFiles.push(await resolveInImage(dir, l, `manifest.json Layers[${i}]`))
+  const configBytes = await readFile(configFile)
   const config = { mediaType: MT.ociConfig, digest: `sha256:${sha(configBytes)}`, size: configBytes.length }
   const layers: Array<{ mediaType: string; digest: string; size: number; file: string }> = []
-  for (const l of m.Layers) {
+  for (const file of layerFiles) {
     throwIfCancelled(signal)
-    const file = join(dir, l)
     const head = Buffer.alloc(2)
     const fh = await open(file, 'r')
     await fh.read(head, 0, 2, 0)
@@ -248,23 +252,23 @@ async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: strin
 
 /** OCI layout → docker-archive (manifest.json with Docker 25's blob paths, no OCI index): the SWR console's form. */
 async function writeDockerArchive(dir: string, out: string, fallbackName: string): Promise<string[]> {
-  const idx = imageIndex.parse(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')))
+  const idx = imageIndex.parse(JSON.parse(await readFile(await resolveInImage(dir, 'index.json', 'index.json'), 'utf8')))
   const w = new TarWriter(createWriteStream(out))
   const entries: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = []
   const written = new Set<string>()
-  const blob = (d: string) => `blobs/sha256/${d.split(':')[1]}`
+  const blob = blobPath
   await w.addDir('blobs')
   await w.addDir('blobs/sha256')
   for (const d of idx.manifests) {
     if (d.mediaType !== MT.ociManifest && d.mediaType !== MT.dockerManifest) continue
-    const man = imageManifest.parse(JSON.parse(await readFile(join(dir, blob(d.digest)), 'utf8')))
+    const man = imageManifest.parse(JSON.parse(await readFile(await resolveInImage(dir, blob(d.digest), `index.json manifest ${d.digest}`), 'utf8')))
     const full = d.annotations?.['io.containerd.image.name']
     const tagOnly = d.annotations?.['org.opencontainers.image.ref.name']
     const ref = full ?? (tagOnly ? (/[/:]/.test(tagOnly) ? tagOnly : `${fallbackName}:${tagOnly}`) : undefined)
     for (const b of [man.config, ...man.layers]) {
       if (written.has(b.digest)) continue
       written.add(b.digest)
-      await w.addFile(blob(b.digest), join(dir, blob(b.digest)), b.size)
+      await w.addFile(blob(b.digest), await resolveInImage(dir, blob(b.digest), `blob ${b.digest}`), b.size)
     }
     entries.push({ Config: blob(man.config.digest), RepoTags: ref ? [ref.includes(':') ? ref : `${ref}:latest`] : [], Layers: man.layers.map((l) => blob(l.digest)) })
   }

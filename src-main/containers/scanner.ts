@@ -10,6 +10,7 @@
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import { displayPath, normalisePath, resolveLink } from '../walk/paths'
 import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
+import { imagePathProblem } from './image-paths'
 import { dockerManifest, imageConfig, imageIndex, imageManifest, MT, ociLayout, SUPPORTED_ARCHITECTURES, type Descriptor } from './schemas'
 import { hiddenBy, LayerTree } from './whiteouts'
 
@@ -267,6 +268,12 @@ export function validateImageTar(ctx: ScanContext, location: string, files: Map<
       return
     }
     for (const m of parsed.data) {
+      // a path that leaves the image is named, never looked up (repack and the registry push refuse it too)
+      const leaving = [['Config', m.Config], ...m.Layers.map((l, i) => [`Layers[${i}]`, l])].map(([what, p]) => [what, p, imagePathProblem(p)] as const).filter(([, , problem]) => problem)
+      if (leaving.length) {
+        for (const [what, p, problem] of leaving) f('oci.invalid-layout', `${location}!manifest.json`, `manifest.json ${what} names "${p.slice(0, 200)}", which ${problem}: nothing is read from it.`)
+        continue
+      }
       const cfgPath = normalisePath(m.Config)
       const cfg = files.get(cfgPath)
       if (!cfg) {

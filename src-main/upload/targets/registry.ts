@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { x as extract } from 'tar'
 import { PreflightError } from '../../../src-preload/errors'
-import { dockerManifest, imageIndex, MT } from '../../containers/schemas'
+import { blobPath, extractionError, resolveInImage } from '../../containers/image-paths'
+import { dockerManifest, imageIndex, imageManifest, MT } from '../../containers/schemas'
 import { sha256File } from '../../inspect/identify'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { sleep, withRetry } from '../retry'
@@ -91,21 +92,39 @@ class HttpError extends Error {
 /** The image's blobs and its manifest, from an extracted OCI layout or docker-archive. */
 async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer; mediaType: string }> {
   const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
+  // every path the image's metadata names is resolved inside the image (containers/image-paths.ts) before it is read
+  const json = async (name: string, what: string) => {
+    const file = await resolveInImage(dir, name, what)
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as unknown
+    } catch (err) {
+      throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} is not valid JSON (${(err as Error).message.split('\n')[0]})`)
+    }
+  }
+  const valid = <T>(parsed: { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } }, what: string): T => {
+    if (parsed.success) return parsed.data
+    throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`)
+  }
   if ((await has('oci-layout')) && (await has('index.json'))) {
-    const idx = imageIndex.parse(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')))
+    const idx = valid(imageIndex.safeParse(await json('index.json', 'index.json')), 'index.json')
     const d = idx.manifests.find((m) => m.mediaType === MT.ociManifest || m.mediaType === MT.dockerManifest)
     if (!d) throw new PreflightError('invalid-input', 'The OCI layout holds no image manifest to push')
-    const path = (dg: string) => join(dir, 'blobs', ...dg.split(':'))
-    const manifest = await readFile(path(d.digest))
-    const m = JSON.parse(manifest.toString('utf8')) as { config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> }
-    return { manifest, mediaType: d.mediaType, blobs: [m.config, ...m.layers].map((b) => ({ digest: b.digest, size: b.size, file: path(b.digest) })) }
+    const manifestFile = await resolveInImage(dir, blobPath(d.digest), `index.json manifest ${d.digest}`)
+    const manifest = await readFile(manifestFile)
+    const m = valid(imageManifest.safeParse(JSON.parse(manifest.toString('utf8'))), `manifest ${d.digest}`)
+    const blobs: Blob[] = []
+    for (const b of [m.config, ...m.layers]) blobs.push({ digest: b.digest, size: b.size, file: await resolveInImage(dir, blobPath(b.digest), `blob ${b.digest}`) })
+    return { manifest, mediaType: d.mediaType, blobs }
   }
   if (await has('manifest.json')) {
-    const [m] = dockerManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
-    const cfgFile = join(dir, m.Config)
+    const [m] = valid(dockerManifest.safeParse(await json('manifest.json', 'manifest.json')), 'manifest.json')
+    const cfgFile = await resolveInImage(dir, m.Config, 'manifest.json Config')
     const cfg = await digestOf(cfgFile)
     const layers: Blob[] = []
-    for (const l of m.Layers) layers.push({ ...(await digestOf(join(dir, l))), file: join(dir, l) })
+    for (const [i, l] of m.Layers.entries()) {
+      const file = await resolveInImage(dir, l, `manifest.json Layers[${i}]`)
+      layers.push({ ...(await digestOf(file)), file })
+    }
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size })) }))
     return { manifest, mediaType: MT.ociManifest, blobs: [{ ...cfg, file: cfgFile }, ...layers] }
   }
@@ -120,7 +139,9 @@ export const registryTarget: UploadTarget = {
     const auth = new RegistryAuth(r, t.repository)
     const dir = await mkdtemp(join(tmpdir(), 'preflight-push-'))
     try {
-      await extract({ file: r.job.filePath, cwd: dir, strict: true })
+      await extract({ file: r.job.filePath, cwd: dir, strict: true, preservePaths: false }).catch((err: unknown) => {
+        throw extractionError(r.job.filePath, err)
+      })
       const { blobs, manifest, mediaType } = await describe(dir)
       const total = blobs.reduce((n, b) => n + b.size, 0) + manifest.length
       const done = new Map(r.store.parts(r.job.id).filter((p) => p.state === 'done').map((p) => [p.etag, p]))
@@ -147,7 +168,8 @@ export const registryTarget: UploadTarget = {
       r.progress(total)
       return `${t.registry}/${t.repository}:${t.tag}`
     } finally {
-      await rm(dir, { recursive: true, force: true })
+      // an extraction that failed may still be finishing writes: retried rather than failing over the real error
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
     }
   },
 }
