@@ -3,8 +3,9 @@
 // asked again after a failure, and recorded in the checkpoint when committed; then the manifest is PUT and the
 // pull address returned. A docker-archive is described by an OCI manifest computed from its config and layers.
 // Registries that want a login answer 401 with a challenge: Basic gets the user and password, Bearer (the
-// token flow of Docker Hub, SWR, Harbor) gets a token from the realm for the push scope; a refusal then
-// stops the job as needing credentials.
+// token flow of Docker Hub, SWR, Harbor) gets a token from the realm for the push scope, sending the password only
+// to a realm on the registry's own host and never over http from an https registry; a refusal then stops the job
+// as needing credentials.
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,7 +38,7 @@ const noLogin = () =>
 class RegistryAuth {
   private authorization: string | null = null
 
-  constructor(private readonly r: TargetRun, private readonly repository: string) {}
+  constructor(private readonly r: TargetRun, private readonly repository: string, private readonly origin: string) {}
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const send = () => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) } })
@@ -63,12 +64,25 @@ class RegistryAuth {
     if (scheme !== 'bearer') throw new HttpError(401, `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}".`)
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]))
     if (!params.realm) throw new HttpError(401, 'The registry\'s Bearer challenge names no realm to get a token from.')
-    const tokenUrl = new URL(params.realm)
+    let tokenUrl: URL
+    try {
+      tokenUrl = new URL(params.realm)
+    } catch {
+      throw new HttpError(401, `The registry's Bearer challenge names a realm that is not a URL: "${params.realm.slice(0, 100)}".`)
+    }
     if (params.service) tokenUrl.searchParams.set('service', params.service)
     tokenUrl.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull,push`)
-    const res = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {}, signal: this.r.signal })
+    // the password goes only to the registry's own host, and never over plain http when the registry is https
+    const registry = new URL(this.origin)
+    const sameHost = tokenUrl.hostname === registry.hostname
+    const downgrade = tokenUrl.protocol !== 'https:' && registry.protocol === 'https:'
+    const mayLogin = sameHost && !downgrade && (tokenUrl.protocol === 'https:' || tokenUrl.protocol === 'http:')
+    if (basic && !mayLogin) this.r.log(`The token service ${tokenUrl.origin} is ${sameHost ? 'plain http' : 'on another host than the registry'}: asking it for a token without the password.`)
+    const res = await fetch(tokenUrl, { headers: basic && mayLogin ? { authorization: basic } : {}, signal: this.r.signal, redirect: 'error' })
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel()
+      if (basic && !mayLogin)
+        throw new HttpError(401, `The registry sends logins to ${tokenUrl.origin}, ${sameHost ? 'over plain http' : 'another host than the registry'}: Preflight does not send your password there. Use the registry's own https token service, or push with the registry's tools.`)
       if (!basic) throw noLogin()
       throw new HttpError(401, `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`)
     }
@@ -136,7 +150,7 @@ export const registryTarget: UploadTarget = {
     const t = parseTarget(r.job.target)
     if (t.kind !== 'registry') throw new PreflightError('invalid-input', `not a registry target: ${r.job.target}`)
     const base = `${r.job.options.insecure ? 'http' : 'https'}://${t.registry}/v2/${t.repository}`
-    const auth = new RegistryAuth(r, t.repository)
+    const auth = new RegistryAuth(r, t.repository, `${r.job.options.insecure ? 'http' : 'https'}://${t.registry}`)
     const dir = await mkdtemp(join(tmpdir(), 'preflight-push-'))
     try {
       await extract({ file: r.job.filePath, cwd: dir, strict: true, preservePaths: false }).catch((err: unknown) => {

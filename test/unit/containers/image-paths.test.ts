@@ -130,3 +130,38 @@ describe('paths named in image metadata', () => {
     expect(requests).toBe(before)
   })
 })
+
+describe('registry logins', () => {
+  // a registry answering every request with a Bearer challenge whose realm is `realm(tokenPort)`; the token service
+  // records the Authorization header it receives and refuses
+  async function push(realmHost: string): Promise<{ error: string; tokenAuth: Array<string | null> }> {
+    const tokenAuth: Array<string | null> = []
+    const tokens = createServer((req, res) => {
+      tokenAuth.push(req.headers.authorization ?? null)
+      res.writeHead(401).end()
+    })
+    await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r))
+    const tokenPort = (tokens.address() as AddressInfo).port
+    const registry = createServer((_req, res) => {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${realmHost}:${tokenPort}/token",service="registry"` }).end()
+    })
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r))
+    const regPort = (registry.address() as AddressInfo).port
+    const layout = umociImage(join(dir, `login-${++made}`), 'app', { 'a.txt': 'a' })
+    const image = tarOf(`login-${made}.tar`, layout)
+    const r = run(image)
+    r.job = { ...r.job, target: `docker://127.0.0.1:${regPort}/team/app:1` } as never
+    r.credentials = { s3: async () => undefined, registry: async () => ({ username: 'seller', password: 's3cret' }) }
+    const error = await registryTarget.run(r).then(() => 'pushed', (e: Error) => e.message)
+    await new Promise<void>((res) => registry.close(() => tokens.close(() => res())))
+    return { error, tokenAuth }
+  }
+
+  it('sends the password to a token service on the registry host only', async () => {
+    const same = await push('127.0.0.1')
+    expect(same.tokenAuth).toEqual([`Basic ${Buffer.from('seller:s3cret').toString('base64')}`])
+    const other = await push('localhost')
+    expect(other.tokenAuth).toEqual([null])
+    expect(other.error).toMatch(/sends logins to http:\/\/localhost:\d+, another host than the registry: Preflight does not send your password there/)
+  })
+})
