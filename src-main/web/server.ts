@@ -1,7 +1,8 @@
 // Browser mode: serves the built renderer on 127.0.0.1 (random port) and carries the IPC contract over a
 // WebSocket to the same service host the desktop app uses. A per-run token is required on every HTTP
 // request (query parameter once, then an HttpOnly SameSite=Strict cookie, or the x-preflight-token header)
-// and in every WebSocket message; the WebSocket's Origin must be this server's own.
+// and in every WebSocket message. Every request must name this server's loopback host and port in Host (no DNS
+// rebinding) and, where it sends an Origin (the WebSocket always does), be from this server's own origin.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readFile, rm, stat } from 'node:fs/promises'
@@ -67,14 +68,27 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg)
   })
   let origin = ''
+  let port = 0
 
   const deny = (res: ServerResponse, status = 403, text = 'Forbidden: this Preflight session needs its token.') => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' })
     res.end(text)
   }
 
+  // DNS rebinding and cross-site requests: only this server's own loopback names, and a page of its own origin
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`)
+  const hostProblem = (req: IncomingMessage): string | null => {
+    if (!allowedHosts().includes((req.headers.host ?? '').toLowerCase())) return `Misdirected request: this Preflight session answers only on 127.0.0.1:${port} or localhost:${port}.`
+    const from = req.headers.origin
+    if (from !== undefined && !allowedOrigins().includes(from.toLowerCase())) return 'Forbidden: a page of another site may not use this Preflight session.'
+    return null
+  }
+
   const server = createServer(async (req, res) => {
     try {
+      const problem = hostProblem(req)
+      if (problem) return deny(res, problem.startsWith('Misdirected') ? 421 : 403, problem)
       const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1')
       const queryToken = url.searchParams.get('token')
       const headerToken = req.headers['x-preflight-token'] as string | undefined
@@ -129,7 +143,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin)
-    const ok = url.pathname === '/ws' && req.headers.origin === origin && (safeEqual(url.searchParams.get('token'), token) || safeEqual(cookieToken(req), token))
+    const ok = !hostProblem(req) && req.headers.origin !== undefined && url.pathname === '/ws' && (safeEqual(url.searchParams.get('token'), token) || safeEqual(cookieToken(req), token))
     if (!ok) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
@@ -159,7 +173,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   origin = `http://127.0.0.1:${port}`
   return {
     url: `${origin}/?token=${token}`,

@@ -1,0 +1,65 @@
+// Browser mode's front door: with the right token, a request naming another host (DNS rebinding: evil.example
+// resolving to 127.0.0.1) is 421, one from another site's page (Origin) is 403, on HTTP and on the WebSocket; the
+// server's own names (127.0.0.1, localhost) and origins are served.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { startWebServer, type WebServer } from '../../../src-main/web/server'
+
+let server: WebServer
+let port: number
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(process.env.TMPDIR!, 'web-'))
+  mkdirSync(join(dir, 'renderer'))
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<html><head></head><body>ok</body></html>')
+  server = await startWebServer({
+    rendererDir: join(dir, 'renderer'),
+    stagingDir: join(dir, 'staged'),
+    host: () => ({ dispatch: async () => ({ ok: true, result: 'pong' }), close: async () => undefined }) as never,
+  })
+  port = Number(new URL(server.origin).port)
+})
+afterAll(() => server.close())
+
+function get(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: `/?token=${server.token}`, headers }, (res) => {
+      res.resume()
+      resolve(res.statusCode!)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function upgrade(headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { headers })
+    ws.on('open', () => {
+      ws.close()
+      resolve('open')
+    })
+    ws.on('error', (e) => resolve(String(e.message)))
+  })
+}
+
+describe('browser mode host and origin checks', () => {
+  it('serves its own names and refuses other hosts and sites over HTTP', async () => {
+    expect(await get({ host: `127.0.0.1:${port}` })).toBe(200)
+    expect(await get({ host: `localhost:${port}`, origin: `http://localhost:${port}` })).toBe(200)
+    expect(await get({ host: `evil.example:${port}` })).toBe(421)
+    expect(await get({ host: `127.0.0.1:${port + 1}` })).toBe(421)
+    expect(await get({ host: `127.0.0.1:${port}`, origin: 'http://evil.example' })).toBe(403)
+    expect(await get({ host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` })).toBe(200)
+  })
+
+  it('refuses a WebSocket for another host or site, opens one for its own', async () => {
+    expect(await upgrade({ origin: `http://127.0.0.1:${port}` })).toBe('open')
+    expect(await upgrade({ origin: `http://localhost:${port}`, host: `localhost:${port}` })).toBe('open')
+    expect(await upgrade({ origin: `http://127.0.0.1:${port}`, host: `evil.example:${port}` })).toMatch(/403/)
+    expect(await upgrade({ origin: 'http://evil.example', host: `127.0.0.1:${port}` })).toMatch(/403/)
+  })
+})
