@@ -12,6 +12,7 @@ import { scanPackage } from '../inspect/scan'
 import { exportReport, renderReport, waiveReport } from '../reports/render'
 import { editWaiverFile, editWaivers, type Waiver } from '../reports/waivers'
 import { getSetting, setSetting, type Db } from '../store/db'
+import { settingSchema, validSetting } from './settings'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
@@ -53,9 +54,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   ctx.onClose(() => queue.stopWatching())
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
-    'settings.get': ({ key }) => ({ value: getSetting<unknown>(ctx.db, key, null) }),
+    'settings.get': ({ key }) => {
+      settingSchema(key)
+      return { value: getSetting<unknown>(ctx.db, key, null) }
+    },
     'settings.set': ({ key, value }) => {
-      setSetting(ctx.db, key, value)
+      setSetting(ctx.db, key, validSetting(key, value))
       return { ok: true as const }
     },
     'dialog.openPackage': () => {
