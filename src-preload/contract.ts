@@ -119,21 +119,11 @@ export const channels = {
     }).strict(),
     result: result<{ content: string; encoding: 'utf8' | 'base64'; mime: string; extension: string }>(),
   },
-  /** Write a report in one format to a file (temp name, renamed when complete), with waivers applied. */
-  'report.export': {
-    input: z.object({
-      report: z.object({ schema: z.literal('preflight.report/1') }).passthrough(),
-      format: z.enum(['json', 'html', 'sarif', 'csv', 'xlsx', 'table']),
-      path: filePath,
-      lang: z.enum(['en', 'zh-CN']).optional(),
-      waivers: z.array(z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1), expires: z.string().optional() }).strict()).optional(),
-    }).strict(),
-    result: result<{ path: string; bytes: number }>(),
-  },
-  /** Add (replacing the same rule/location/advisory) or remove a waiver in a draft's waiver list or a waiver file. */
+  /** Add (replacing the same rule/location/advisory) or remove a waiver in a draft's waiver list. */
   'waivers.edit': {
     input: z.object({
-      target: z.union([z.object({ draft: z.string().min(1).max(100) }).strict(), z.object({ file: filePath }).strict()]),
+      // a draft's waiver list only: no client names a file to write (waiver files are the CLI's, given by the user)
+      target: z.object({ draft: z.string().min(1).max(100) }).strict(),
       op: z.enum(['add', 'remove']),
       waiver: z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1).optional(), expires: z.string().optional() }).strict(),
     }).strict(),
@@ -215,10 +205,11 @@ export const channels = {
   'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: Array<{ revision: number; savedAt: string; changedPaths: string[] }> }>() },
   'drafts.diff': { input: z.object({ id: z.string().min(1).max(100), from: z.number().int().positive(), to: z.number().int().positive() }).strict(), result: result<{ changes: Array<{ path: string; before: unknown; after: unknown }> }>() },
   'drafts.restore': { input: z.object({ id: z.string().min(1).max(100), revision: z.number().int().positive() }).strict(), result: result<DraftDto>() },
-  'drafts.export': { input: z.object({ id: z.string().min(1).max(100), path: filePath.optional() }).strict(), result: result<{ path: string | null; content: string }>() },
+  /** The draft as JSON (the page saves it as a download or through a save dialog: no client names a path to write). */
+  'drafts.export': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ path: string | null; content: string }>() },
   'drafts.import': { input: z.object({ path: filePath }).strict(), result: result<DraftDto>() },
   'drafts.validate': { input: z.object({ profile: profileId, values: z.record(z.string(), z.unknown()) }).strict(), result: result<{ findings: FindingDto[] }>() },
-  'drafts.manifest': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']), path: filePath.optional() }).strict(), result: result<{ path: string | null; content: string }>() },
+  'drafts.manifest': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']) }).strict(), result: result<{ path: string | null; content: string }>() },
   'drafts.submit': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ manifest: unknown; requestsToday: number; findings: FindingDto[] }>() },
   'release.requests': { input: z.object({}).strict(), result: result<{ today: number }>() },
 } as const

@@ -9,8 +9,8 @@ import { repack } from '../containers/repack'
 import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
-import { exportReport, renderReport, waiveReport } from '../reports/render'
-import { editWaiverFile, editWaivers, type Waiver } from '../reports/waivers'
+import { renderReport, waiveReport } from '../reports/render'
+import { editWaivers, type Waiver } from '../reports/waivers'
 import { getSetting, setSetting, type Db } from '../store/db'
 import { settingSchema, validSetting } from './settings'
 import type { TaskRunner } from '../tasks/runner'
@@ -81,10 +81,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { taskId }
     },
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
-    'report.export': ({ report, format, path, lang, waivers }) => exportReport(report as never, format, path, { lang, waivers }),
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
-    'waivers.edit': async ({ target, op, waiver }) => {
-      if ('file' in target) return { waivers: await editWaiverFile(target.file, op, waiver) }
+    'waivers.edit': ({ target, op, waiver }) => {
       const draft = drafts.store.get(target.draft)
       const next = editWaivers(draft.waivers as Waiver[], op, waiver)
       drafts.store.save(target.draft, { values: draft.values, waivers: next })
@@ -162,10 +160,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'drafts.revisions': ({ id }) => ({ revisions: drafts.store.revisions(id) }),
     'drafts.diff': ({ id, from, to }) => ({ changes: drafts.store.diff(id, from, to) }),
     'drafts.restore': ({ id, revision }) => drafts.store.restore(id, revision),
-    'drafts.export': ({ id, path }) => drafts.store.exportTo(id, path),
+    'drafts.export': ({ id }) => drafts.store.exportTo(id),
     'drafts.import': ({ path }) => drafts.store.importFrom(path),
     'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
-    'drafts.manifest': ({ id, format, path }) => drafts.writeManifest(id, format, path),
+    'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
   }
