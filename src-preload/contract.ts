@@ -150,6 +150,8 @@ export const channels = {
       concurrency: z.number().int().min(1).max(16).optional(),
       /** Plain-HTTP registry (docker:// targets on a local or test registry). */
       insecure: z.boolean().optional(),
+      /** file:// targets: replace an existing file of the same name. */
+      overwrite: z.boolean().optional(),
     }).strict(),
     result: result<{ taskId: string }>(),
   },

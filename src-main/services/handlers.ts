@@ -89,9 +89,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { waivers: next }
     },
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
-    'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure }) => {
+    'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
-        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure }, signal, meter })
+        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter })
         return queue.run(job.id, signal)
       })
       return { taskId }

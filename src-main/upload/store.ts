@@ -12,6 +12,8 @@ export interface JobOptions {
   region?: string
   pathStyle?: boolean
   insecure?: boolean
+  /** file:// targets: replace a file of the same name (otherwise an existing file stops the job). */
+  overwrite?: boolean
   concurrency?: number
   partSize?: number
   /** A request that neither completes nor sends data for this long is abandoned and retried (default 120 s). */

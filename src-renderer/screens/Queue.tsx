@@ -16,14 +16,14 @@ const messages = defineMessages({
     add: 'New upload', file: 'File', target: 'Target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)', endpoint: 'Endpoint (S3/OBS, optional)', start: 'Queue and upload',
     empty: 'No uploads yet.', pause: 'Pause', resume: 'Resume', retry: 'Retry', cancel: 'Cancel', bandwidth: 'Bandwidth limit (KiB/s, 0 = unlimited)', apply: 'Apply',
     state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads', credentials: 'Enter credentials',
-    'state.queued': 'queued', 'state.running': 'uploading', 'state.paused': 'paused', 'state.waiting-network': 'waiting for the network', 'state.needs-credentials': 'needs credentials', 'state.done': 'done', 'state.failed': 'failed', 'state.cancelled': 'cancelled', insecure: 'Plain-HTTP registry (local or test registries only)',
+    'state.queued': 'queued', 'state.running': 'uploading', 'state.paused': 'paused', 'state.waiting-network': 'waiting for the network', 'state.needs-credentials': 'needs credentials', 'state.done': 'done', 'state.failed': 'failed', 'state.cancelled': 'cancelled', insecure: 'Plain-HTTP registry (local or test registries only)', overwrite: 'Replace an existing file of the same name',
   },
   'zh-CN': {
     title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分；断网的上传在网络恢复后自动继续。对象存储凭据在“设置”中配置（或来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）。',
     add: '新建上传', file: '文件', target: '目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）', endpoint: '终端节点（S3/OBS，可选）', start: '加入队列并上传',
     empty: '还没有上传。', pause: '暂停', resume: '继续', retry: '重试', cancel: '取消', bandwidth: '带宽限制（KiB/s，0 为不限）', apply: '应用',
     state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传', credentials: '输入凭据',
-    'state.queued': '排队中', 'state.running': '上传中', 'state.paused': '已暂停', 'state.waiting-network': '等待网络', 'state.needs-credentials': '需要凭据', 'state.done': '完成', 'state.failed': '失败', 'state.cancelled': '已取消', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）',
+    'state.queued': '排队中', 'state.running': '上传中', 'state.paused': '已暂停', 'state.waiting-network': '等待网络', 'state.needs-credentials': '需要凭据', 'state.done': '完成', 'state.failed': '失败', 'state.cancelled': '已取消', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）', overwrite: '替换同名的已有文件',
   },
 })
 
@@ -34,6 +34,7 @@ export function Queue() {
   const [target, setTarget] = useState('')
   const [endpoint, setEndpoint] = useState('')
   const [insecure, setInsecure] = useState(false)
+  const [overwrite, setOverwrite] = useState(false)
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
 
@@ -66,10 +67,11 @@ export function Queue() {
           <label className="field">{t('endpoint')}<input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
         </div>
         {target.startsWith('docker://') && <label className="row"><input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> {t('insecure')}</label>}
+        {target.startsWith('file://') && <label className="row"><input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="queue-overwrite" /> {t('overwrite')}</label>}
         <div className="actions">
           <button type="button" className="btn" disabled={!path || !target} data-testid="queue-start" onClick={act(async () => {
             if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission()
-            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined })
+            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined, overwrite: (target.startsWith('file://') && overwrite) || undefined })
           })}>{t('start')}</button>
           <button type="button" className="btn btn-secondary" onClick={act(() => startTask('queue.run', {}))}>{t('runAll')}</button>
         </div>

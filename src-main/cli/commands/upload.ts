@@ -1,4 +1,4 @@
-// `preflight upload <file> --to TARGET [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB]
+// `preflight upload <file> --to TARGET [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB]
 // [--limit KiB/s] [--wait]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue
 // from the CLI. Credentials come from an AWS shared-credentials file (--credentials FILE [--profile NAME],
 // or AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE) or from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never
@@ -75,11 +75,11 @@ function finish(io: CliIO, jobs: UploadJob[]): number {
 export const uploadCommand: CliCommand = {
   name: 'upload',
   summary: 'enqueue a file into the persistent upload queue and run it to completion',
-  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
+  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
-      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, sha256: { type: 'string' }, ...QUEUE_FLAGS },
+      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, overwrite: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, sha256: { type: 'string' }, ...QUEUE_FLAGS },
     })
     if (positionals.length !== 1) throw usageError('upload takes exactly one file')
     if (!values.to) throw usageError('--to is required')
@@ -88,7 +88,7 @@ export const uploadCommand: CliCommand = {
     const job = await queue.enqueue({
       file: positionals[0], target: values.to, sha256: values.sha256, signal: io.signal,
       meter: new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), { intervalMs: 250 }),
-      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, concurrency: positive(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
+      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, overwrite: values.overwrite, concurrency: positive(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
     })
     return finish(io, await settle(queue, io, [await queue.run(job.id, io.signal)], values.wait))
   },

@@ -1,5 +1,6 @@
 // The local-folder target (a USB stick, a share): copy with resume from the checkpoint, then verify by
-// hashing the copy, written under a temporary name and renamed only when it matches.
+// hashing the copy, written under a temporary name and renamed only when it matches; a file already at the
+// destination is replaced only when the job allows it (overwrite).
 import { mkdir, open, rename, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { PreflightError } from '../../../src-preload/errors'
@@ -16,6 +17,12 @@ export const folderTarget: UploadTarget = {
     const job = r.store.get(r.job.id)
     await mkdir(t.dir, { recursive: true })
     const dest = join(t.dir, t.name ?? basename(job.filePath))
+    // an existing file is never replaced unless the job says so (checked again before the rename)
+    const refuseExisting = async () => {
+      if (!job.options.overwrite && (await stat(dest).then(() => true, () => false)))
+        throw new PreflightError('conflict', `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`)
+    }
+    await refuseExisting()
     const partial = `${dest}.preflight-partial`
     const have = await stat(partial).then((s) => s.size, () => 0)
     let offset = Math.min(have, job.bytesDone)
@@ -45,6 +52,7 @@ export const folderTarget: UploadTarget = {
       r.store.setBytesDone(job.id, 0)
       throw new PreflightError('conflict', `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`)
     }
+    await refuseExisting()
     await rename(partial, dest)
     return dest
   },

@@ -121,6 +121,15 @@ describe('upload queue', () => {
     expect(done.state).toBe('done')
     expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
     expect(readdirSync(out)).toEqual(['pkg-e.bin'])
+    // the same name again: an existing file is not replaced unless the job allows it
+    writeFileSync(join(out, 'pkg-e.bin'), 'the seller kept this')
+    const again = await q.run((await q.enqueue({ file: f.path, target: `file://${out}/` })).id)
+    expect(again.state).toBe('failed')
+    expect(again.error).toMatch(/pkg-e\.bin already exists: .*--overwrite/)
+    expect(readFileSync(join(out, 'pkg-e.bin'), 'utf8')).toBe('the seller kept this')
+    const replaced = await q.run((await q.enqueue({ file: f.path, target: `file://${out}/`, options: { overwrite: true } })).id)
+    expect(replaced.state).toBe('done')
+    expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
   })
 
   it('CLI: upload to s3 with progress on stderr, then queue list', async () => {
