@@ -1,17 +1,17 @@
 // The Electron shell: app lifecycle, the one window with its security settings, and wiring the contract to
 // the services worker. No logic lives here.
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, session } from 'electron'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ipcEvent, type EventName } from '../src-preload/contract'
 import { startServiceWorker } from './services/worker-client'
 import { bindIpc } from './shell/ipc'
 import { safeStorageCipher } from './shell/secrets'
+import { isAllowedRequest, isAppUrl, rendererSource, windowOpenAction } from './shell/window-policy'
 import type { ServiceHost } from './services/host'
 
-const rendererUrl = process.env.ELECTRON_RENDERER_URL
-const indexFile = join(__dirname, '../renderer/index.html')
-const trustedUrl = (url: string) => (rendererUrl ? url.startsWith(rendererUrl) : url.startsWith(pathToFileURL(indexFile).href))
+// a dev server's URL only in an unpackaged build (shell/window-policy.ts)
+const source = rendererSource(process.env, app.isPackaged, join(__dirname, '../renderer/index.html'))
+const trustedUrl = (url: string) => isAppUrl(source, url)
 
 let host: ServiceHost | null = null
 
@@ -33,15 +33,12 @@ function createWindow(): BrowserWindow {
     },
   })
   win.once('ready-to-show', () => win.show())
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
+  win.webContents.setWindowOpenHandler(() => windowOpenAction())
   win.webContents.on('will-navigate', (e, url) => {
     if (!trustedUrl(url)) e.preventDefault()
   })
-  if (rendererUrl) void win.loadURL(rendererUrl)
-  else void win.loadFile(indexFile)
+  if (source.url) void win.loadURL(source.url)
+  else void win.loadFile(source.file)
   return win
 }
 
@@ -50,8 +47,7 @@ app.whenReady().then(() => {
   // finished/failed"), and every request that leaves the machine.
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'))
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const ok = details.url.startsWith('file:') || details.url.startsWith('devtools:') || (rendererUrl !== undefined && details.url.startsWith(rendererUrl))
-    callback({ cancel: !ok })
+    callback({ cancel: !isAllowedRequest(source, details.url) })
   })
   const onEvent = (event: EventName, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(ipcEvent(event), payload)

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import Ajv from 'ajv'
 import { parse } from 'yaml'
 
 const ROOT = resolve(__dirname, '..', '..', '..')
@@ -20,6 +21,27 @@ function pngSize(file: string): { width: number; height: number } {
   expect(b.subarray(1, 4).toString('latin1'), `${file} is a PNG`).toBe('PNG')
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) }
 }
+
+describe('electron-builder configuration', () => {
+  it('validates against electron-builder\'s own schema and sets the security fuses', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8'))
+    const ajv = new Ajv({ strict: false, allErrors: true })
+    const validate = ajv.compile(schema)
+    const config = parse(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8'))
+    expect(validate(config), JSON.stringify(validate.errors)).toBe(true)
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    })
+    // the schema rejects what electron-builder would: the test would see a misspelt key
+    expect(validate({ ...config, electronFusez: {} })).toBe(false)
+  })
+})
 
 describe('resources for the installers', () => {
   it('has the build resources folder and every icon the configuration names', () => {
