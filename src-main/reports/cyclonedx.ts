@@ -1,6 +1,7 @@
 // CycloneDX 1.6 SBOM of a report (components with purls and where they were found, and the matched
 // vulnerabilities with their CVSS ratings and fixed versions), built with @cyclonedx/cyclonedx-library.
 import * as CDX from '@cyclonedx/cyclonedx-library'
+import { verdictLine } from '../../src-preload/verdict'
 import type { Report } from './model'
 
 const METHOD: Record<string, CDX.Enums.Vulnerability.RatingMethod> = {
@@ -19,6 +20,8 @@ function severityOf(score: number | null): CDX.Enums.Vulnerability.Severity {
 export function cyclonedxReport(report: Report): string {
   const bom = new CDX.Models.Bom()
   bom.metadata.timestamp = new Date()
+  // the verdict line, so the SBOM never reads as a full check where a check did not run
+  bom.metadata.properties.add(new CDX.Models.Property('preflight:verdict', verdictLine(report)))
   bom.metadata.tools.components.add(new CDX.Models.Component(CDX.Enums.ComponentType.Application, 'preflight', { version: report.tool.version }))
   bom.metadata.component = new CDX.Models.Component(CDX.Enums.ComponentType.Application, report.package.name, {
     bomRef: 'package',

@@ -1,6 +1,7 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no script, no external request; its CSP
 // forbids any) with the verdict, a severity chart, findings with fixes, components and scan facts.
 import { ruleText, type Lang } from '../rules/catalogue'
+import { findingCounts, verdictLine } from '../../src-preload/verdict'
 import type { Report } from './model'
 import type { WriterOptions } from './writers'
 
@@ -11,17 +12,18 @@ const T = {
 }
 
 function chart(report: Report): string {
-  const counts = (['blocker', 'warning', 'info'] as const).map((s) => ({ s, n: report.findings.filter((f) => f.severity === s).length }))
+  // the same counts as the verdict and the app: waived findings apart, never under their severity
+  const found = findingCounts(report.findings)
+  const counts = (['blocker', 'warning', 'info', 'waived'] as const).map((s) => ({ s, n: found[s] }))
   const max = Math.max(1, ...counts.map((c) => c.n))
-  const colors = { blocker: '#b42318', warning: '#9a6700', info: '#175cd3' }
+  const colors = { blocker: '#b42318', warning: '#9a6700', info: '#175cd3', waived: '#667085' }
   const bars = counts.map((c, i) => `<g transform="translate(0,${i * 28})"><text x="0" y="16" font-size="13">${c.s}</text><rect x="80" y="4" height="16" width="${Math.round((c.n / max) * 300)}" fill="${colors[c.s]}"/><text x="${86 + Math.round((c.n / max) * 300)}" y="16" font-size="13">${c.n}</text></g>`).join('')
-  return `<svg role="img" aria-label="Findings by severity" width="440" height="86">${bars}</svg>`
+  return `<svg role="img" aria-label="Findings by severity: ${counts.map((c) => `${c.n} ${c.s}`).join(', ')}" width="440" height="114">${bars}</svg>`
 }
 
 export function htmlReport(report: Report, opts: WriterOptions = {}): string {
   const lang: Lang = opts.lang ?? 'en'
   const t = T[lang]
-  const blockers = report.findings.filter((f) => f.severity === 'blocker' && !f.waived).length
   const rows = report.findings.map((f) => `<tr class="${f.severity}${f.waived ? ' waived' : ''}"><td>${esc(f.severity)}${f.waived ? ` (${t.waived})` : ''}</td><td><code>${esc(f.rule)}</code><br>${esc(ruleText(f.rule, lang).title)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}${f.waived && f.waiverReason ? `<br><em>${esc(f.waiverReason)}</em>` : ''}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`).join('\n')
   const comps = report.components.map((c) => `<tr><td>${esc(c.ecosystem)}</td><td>${esc(c.name)}</td><td>${esc(c.version)}</td><td class="mono">${esc(c.location)}</td></tr>`).join('\n')
   return `<!doctype html>
@@ -37,7 +39,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{color:#5a6
 @media (prefers-color-scheme:dark){body{background:#15181d;color:#e7eaee}th{background:#1e232a}th,td{border-color:#343b46}}
 </style></head><body>
 <h1>${esc(t.title)}: ${esc(report.package.name)}</h1>
-<div class="verdict ${report.verdict}">${report.verdict === 'pass' ? t.pass : `${t.fail} — ${blockers} ${t.blockers}`}</div>
+<div class="verdict ${report.verdict}" data-verdict="${report.verdict}">${esc(verdictLine(report, lang))}</div>
 <h2>${esc(t.facts)}</h2>
 <dl><dt>kind</dt><dd>${esc(report.package.kind)}</dd><dt>size</dt><dd>${report.package.size.toLocaleString('en')} bytes</dd><dt>sha256</dt><dd class="mono">${esc(report.package.sha256)}</dd>
 <dt>profile</dt><dd>${esc(report.profile)}${report.profileAutoPicked ? ' (auto)' : ''}</dd><dt>entries</dt><dd>${report.stats.entries.toLocaleString('en')}</dd><dt>duration</dt><dd>${report.stats.durationMs} ms</dd>

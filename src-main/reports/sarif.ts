@@ -1,6 +1,7 @@
 // SARIF 2.1.0 for code-scanning tools: one run, the catalogue's rules as reportingDescriptors, one result per
 // finding (waived ones carry an accepted suppression with the waiver's reason).
 import { allRules, ruleText } from '../rules/catalogue'
+import { verdictLine } from '../../src-preload/verdict'
 import type { Report } from './model'
 import type { WriterOptions } from './writers'
 
@@ -40,7 +41,7 @@ export function sarifReport(report: Report, opts: WriterOptions = {}): string {
           properties: { severity: f.severity, location: f.location },
         })),
         invocations: [{ executionSuccessful: true }],
-        properties: { verdict: report.verdict, profile: report.profile },
+        properties: { verdict: report.verdict, verdictLine: verdictLine(report), profile: report.profile, checks: report.checks },
       },
     ],
   }

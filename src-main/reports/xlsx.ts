@@ -3,6 +3,7 @@
 // the waivers (a waived finding is the seller's false-positive claim).
 import ExcelJS from 'exceljs'
 import { ruleText } from '../rules/catalogue'
+import { verdictLine } from '../../src-preload/verdict'
 import type { Report } from './model'
 import type { WriterOptions } from './writers'
 
@@ -31,6 +32,6 @@ export async function xlsxReport(report: Report, opts: WriterOptions = {}): Prom
   ws.getColumn(5).alignment = { wrapText: true, vertical: 'top' }
   ws.getColumn(7).alignment = { wrapText: true, vertical: 'top' }
   const info = wb.addWorksheet('Package')
-  info.addRows([['File', report.package.name], ['SHA-256', report.package.sha256], ['Size', report.package.size], ['Kind', report.package.kind], ['Profile', report.profile], ['Verdict', report.verdict], ['Tool', `preflight ${report.tool.version}`]])
+  info.addRows([['File', report.package.name], ['SHA-256', report.package.sha256], ['Size', report.package.size], ['Kind', report.package.kind], ['Profile', report.profile], ['Verdict', verdictLine(report, opts.lang)], ...Object.entries(report.checks).map(([k, c]) => [`Check: ${k}`, `${c.state}${c.note ? ` — ${c.note}` : ''}`]), ['Tool', `preflight ${report.tool.version}`]])
   return Buffer.from(await wb.xlsx.writeBuffer())
 }

@@ -6,7 +6,8 @@ import { formatBytes } from '../../src-preload/format'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
-import { defineMessages, useT } from '../i18n'
+import { verdictLine } from '../../src-preload/verdict'
+import { defineMessages, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 
@@ -40,6 +41,7 @@ export interface ReportDto {
 
 export function Package() {
   const t = useT(messages)
+  const lang = useLang((s) => s.lang)
   const { path } = useNav((s) => s.params) as { path?: string }
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -63,7 +65,6 @@ export function Package() {
   }, [path])
 
   if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
-  const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0
   return (
     <section className="screen" aria-labelledby="package-title">
       <h1 id="package-title">{t('title')}</h1>
@@ -73,7 +74,7 @@ export function Package() {
       {task?.status === 'cancelled' && <p role="status">{t('cancelled')}</p>}
       {report && (
         <>
-          <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">{report.verdict === 'pass' ? t('pass') : t('fail', { n: blockers })}</div>
+          <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">{verdictLine(report, lang)}</div>
           <div className="card">
             <dl className="facts" data-testid="summary">
               <dt>{t('kind')}</dt><dd>{report.package.name} · {report.package.kind}</dd>

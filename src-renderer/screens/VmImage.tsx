@@ -9,7 +9,8 @@ import { Field } from '../components/form/Field'
 import type { Values } from '../components/form/paths'
 import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
-import { defineMessages, useT } from '../i18n'
+import { verdictLine } from '../../src-preload/verdict'
+import { defineMessages, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 import { prefill } from './wizard/derive'
@@ -52,6 +53,7 @@ interface Q {
 }
 
 export function VmImage() {
+  const lang = useLang((s) => s.lang)
   const t = useT(messages)
   const { path } = useNav((s) => s.params) as { path?: string }
   const go = useNav((s) => s.go)
@@ -82,7 +84,6 @@ export function VmImage() {
   const attrFields = STEPS[profile].flatMap((s) => s.fields ?? []).filter((f) => f.path.startsWith('attrs.'))
   const errors: Record<string, string[]> = {}
   for (const f of findings) (errors[f.location] ??= []).push(f.message)
-  const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0
 
   return (
     <section className="screen" aria-labelledby="vm-title">
@@ -97,7 +98,7 @@ export function VmImage() {
       {task?.status === 'failed' && <div className="error" role="alert">{task.error?.message}</div>}
       {report && (
         <>
-          <div className={`verdict ${report.verdict}`} role="status" data-testid="vm-verdict">{report.verdict === 'pass' ? t('pass') : t('fail', { n: blockers })}</div>
+          <div className={`verdict ${report.verdict}`} role="status" data-testid="vm-verdict">{verdictLine(report, lang)}</div>
           <div className="card">
             <h2>{t('facts')}</h2>
             <dl className="facts" data-testid="vm-facts">

@@ -20,7 +20,7 @@ export function FindingList({ findings, actions }: { findings: FindingDto[]; act
         if (!group.length) return null
         return (
           <section key={sev} aria-label={t(sev)}>
-            <h3 className={`sev-${sev}`}>{t(sev)} ({group.length})</h3>
+            <h3 className={`sev-${sev}`}>{t(sev)} ({group.filter((f) => !f.waived).length}{group.some((f) => f.waived) ? `, ${group.filter((f) => f.waived).length} ${t('waived')}` : ''})</h3>
             <ul className="finding-list">
               {group.map((f, i) => {
                 let text: { title: string; fix: string } | null

@@ -78,7 +78,7 @@ describe('report writers', () => {
 
   it('CSV escapes quotes and commas', () => {
     const csv = csvReport(report)
-    expect(csv.split('\r\n')[0]).toBe('severity,rule,location,message,fix,waived,waiver_reason,package,sha256')
+    expect(csv.split('\r\n')[0]).toBe('severity,rule,location,message,fix,waived,waiver_reason,package,sha256,verdict')
     expect(csv).toContain('"app.tar!../note, ""quoted"".txt"')
   })
 
