@@ -1,5 +1,6 @@
 // Draft operations as the app, browser mode and the CLI use them: store + validation + manifest.
 import { rename, writeFile } from 'node:fs/promises'
+import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, sortFindings, type Finding } from '../reports/model'
 import { validateRelease } from '../rules/release'
 import type { Db } from '../store/db'
@@ -39,11 +40,20 @@ export class DraftService {
     return { path: path ?? null, content }
   }
 
-  /** Record a release request and return the manifest to hand off. */
+  /**
+   * Record a release request and return the manifest to hand off, only for a draft that is ready (its package
+   * scanned and passing, no blocker among its fields): anything else is refused, recorded nowhere, counted nowhere.
+   */
   submit(id: string): { manifest: ReleaseManifest; requestsToday: number; findings: Finding[] } {
     const draft = this.store.get(id)
-    const requestsToday = this.store.recordRequest(id)
     const manifest = this.manifest(draft)
+    if (!manifest.ready) {
+      const blockers = manifest.findings.filter((f) => f.severity === 'blocker' && !f.waived)
+      const pkg = manifest.package.verdict === null ? 'the package is not scanned' : manifest.package.verdict === 'fail' ? 'the package does not pass its pre-scan' : ''
+      const fields = blockers.length ? `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${[...new Set(blockers.map((f) => f.location))].slice(0, 5).join(', ')})` : ''
+      throw new PreflightError('conflict', `The release is not ready to submit: ${[pkg, fields].filter(Boolean).join('; ')}. Fix them in the wizard, then submit.`)
+    }
+    const requestsToday = this.store.recordRequest(id)
     return { manifest, requestsToday, findings: manifest.findings }
   }
 }

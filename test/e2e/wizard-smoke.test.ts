@@ -52,6 +52,10 @@ describe('release wizard (SCP image)', () => {
       await p.locator('[data-field="attrs.visibility"]').selectOption('Private')
       await p.getByTestId('step-review').click()
       await p.getByTestId('review-fields').waitFor()
+      // not ready (no package scanned): Submit is disabled and says why
+      expect(await p.getByTestId('submit').isDisabled()).toBe(true)
+      expect(await p.getByTestId('submit-why').textContent()).toMatch(/^Submit is available once the release is ready: scan the package \(it must pass\)(; \d+ field problem\(s\) to fix)?\.$/)
+      expect(await p.getByTestId('submit').getAttribute('aria-describedby')).toBe('submit-why')
       await b.shot('review')
       expect(await seriousAxeViolations(p)).toEqual([])
       expect(await p.getByTestId('review-fields').textContent()).toContain('web server')

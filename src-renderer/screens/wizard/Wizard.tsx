@@ -28,7 +28,7 @@ const messages = defineMessages({
     review: 'Everything the console will ask for', destination: 'Upload destination', target: 'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
     endpoint: 'Object storage endpoint (optional)', exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
     submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
-    ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
+    ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', submitBlocked: 'Submit is available once the release is ready: {why}.', whyScan: 'scan the package (it must pass)', whyFail: 'the package does not pass its pre-scan', whyFields: '{n} field problem(s) to fix', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
     queue: 'Add upload to the queue', queuedUpload: 'The package is in the upload queue.',
   },
   'zh-CN': {
@@ -41,7 +41,7 @@ const messages = defineMessages({
     review: '控制台需要填写的全部内容', destination: '上传目标', target: '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
     endpoint: '对象存储终端节点（可选）', exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
     submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
-    ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
+    ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', submitBlocked: '发布就绪后才能提交：{why}。', whyScan: '扫描软件包（须通过）', whyFail: '软件包未通过预扫描', whyFields: '有 {n} 个字段问题需要修复', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
     queue: '加入上传队列', queuedUpload: '软件包已加入上传队列。',
   },
 })
@@ -319,8 +319,9 @@ function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; dra
         <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('json')} data-testid="export-manifest-json">{t('exportJson')}</button>
         <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('html')} data-testid="export-manifest-html">{t('exportHtml')}</button>
         <button type="button" className="btn btn-secondary" onClick={() => void exportDraft()} data-testid="export-draft">{t('exportDraft')}</button>
-        <button type="button" className="btn" onClick={() => void submit()} data-testid="submit">{t('submit')}</button>
+        <button type="button" className="btn" onClick={() => void submit()} data-testid="submit" disabled={!ready} aria-describedby={ready ? undefined : 'submit-why'}>{t('submit')}</button>
       </div>
+      {!ready && <p className="muted" id="submit-why" data-testid="submit-why">{t('submitBlocked', { why: [report ? (report.verdict === 'pass' ? '' : t('whyFail')) : t('whyScan'), blockers.length ? t('whyFields', { n: blockers.length }) : ''].filter(Boolean).join('; ') })}</p>}
       {submitted !== null && <p role="status" data-testid="submitted">{t('submitted', { n: submitted })} {submitted >= 10 ? t('busyDay') : ''} {queued ? t('queuedUpload') : ''}</p>}
       {error && <div className="error" role="alert">{error}</div>}
     </div>

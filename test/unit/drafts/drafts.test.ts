@@ -74,7 +74,7 @@ describe('drafts', () => {
     const d = store.create('koogallery-image', 'X', {})
     for (let i = 0; i < 9; i++) store.recordRequest(d.id)
     expect(service.validate('koogallery-image', {}).some((f) => f.rule === 'release.daily-requests')).toBe(false)
-    expect(service.submit(d.id).requestsToday).toBe(10)
+    expect(store.recordRequest(d.id)).toBe(10)
     expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')?.severity).toBe('info')
   })
 
@@ -94,5 +94,34 @@ describe('drafts', () => {
       { path: 'a.1', before: 2, after: undefined },
       { path: 'b.c', before: 1, after: 2 },
     ])
+  })
+})
+
+describe('submit', () => {
+  const goodImage = {
+    asset: { name: 'Nginx image', type: 'Image', category: 'Web' },
+    versions: [{ name: 'V1.0' }],
+    attrs: { name: 'nginx-1', osType: 'Linux', osVersion: 'Ubuntu 22.04', architecture: 'x86', virtualEnvType: 'FusionCompute', diskFormat: 'qcow2', minDiskGB: 40, minRamMB: 1024, maxRamMB: 0 },
+    image: { regions: 'cn-north-4', iamAgency: 'ims-admin', securityGroup: [{ protocol: 'TCP', portRange: '443', source: '0.0.0.0/0' }] },
+    product: { name: 'Nginx Web Server', salesType: 'Standard', pricingMode: 'paid', template: 'vcpu', billing: ['monthly'], tiers: [{ vcpus: 2, price: 0.1 }], specifications: [{ imageVersion: 'V1.0', regions: 'cn-north-4' }], version: 'V1.0', serviceEmail: 'help@example.com' },
+  }
+
+  it('refuses a draft that is not ready, and records and counts nothing', () => {
+    const db = openDatabase(':memory:')
+    const service = new DraftService(db)
+    const empty = service.store.create('koogallery-image', 'Empty', {})
+    expect(() => service.submit(empty.id)).toThrow(/not ready to submit: the package is not scanned; \d+ field problems/)
+    const unscanned = service.store.create('koogallery-image', 'Unscanned', goodImage)
+    expect(() => service.submit(unscanned.id)).toThrow(/not ready to submit: the package is not scanned\. Fix/)
+    const failing = service.store.create('koogallery-image', 'Failing', goodImage)
+    service.store.save(failing.id, { values: goodImage, lastReport: { verdict: 'fail' } })
+    expect(() => service.submit(failing.id)).toThrow(/does not pass its pre-scan/)
+    expect(service.store.requestsOn()).toBe(0)
+    const ready = service.store.create('koogallery-image', 'Ready', goodImage)
+    service.store.save(ready.id, { values: goodImage, lastReport: { verdict: 'pass' } })
+    const r = service.submit(ready.id)
+    expect(r.manifest.ready).toBe(true)
+    expect(r.requestsToday).toBe(1)
+    expect(service.store.requestsOn()).toBe(1)
   })
 })
