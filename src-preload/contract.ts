@@ -113,7 +113,7 @@ export const channels = {
   'report.render': {
     input: z.object({
       report: z.object({ schema: z.literal('preflight.report/1') }).passthrough(),
-      format: z.enum(['json', 'html', 'sarif', 'csv', 'xlsx', 'table']),
+      format: z.enum(['json', 'html', 'sarif', 'csv', 'xlsx', 'table', 'cyclonedx']),
       lang: z.enum(['en', 'zh-CN']).optional(),
       waivers: z.array(z.object({ rule: z.string(), location: z.string().optional(), advisory: z.string().optional(), reason: z.string().min(1), expires: z.string().optional() }).strict()).optional(),
     }).strict(),

@@ -73,6 +73,14 @@ function containerOf(entry: WalkEntry): string {
   return entry.location.slice(0, entry.location.length - displayPath(entry.path).length - 1)
 }
 
+/** The SWR console's limit per file, including the decompressed size (profiles.md: 2 GB, read as GiB). */
+export const SWR_CONSOLE_LIMIT = 2 * 1024 ** 3
+
+/** What the SWR console counts of an image: its layers decompressed where known, else as stored. */
+export function swrConsoleSize(image: { compressedSize: number; uncompressedSize: number | null }): number {
+  return Math.max(image.compressedSize, image.uncompressedSize ?? 0)
+}
+
 export function createContainerScanner(ctx: ScanContext): EntryScanner {
   const groups = new Map<string, Map<string, FileRecord>>()
   const aliases = new Map<string, Map<string, string>>()
@@ -166,6 +174,12 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
       // a damaged one (no list of images in manifest.json, no index.json), has nothing to push
       if (ctx.profile === 'swr-image' && imageTars.size === 0)
         findings.push(makeFinding('oci.invalid-layout', ctx.packageName, 'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.', { profile: ctx.profile }))
+      if (ctx.profile === 'swr-image')
+        for (const i of images) {
+          const size = swrConsoleSize(i)
+          if (size > SWR_CONSOLE_LIMIT)
+            findings.push(makeFinding('swr.console-too-large', i.location, `The image is ${(size / 1024 ** 3).toFixed(2)} GiB${i.uncompressedSize !== null ? ' decompressed' : ''}: the SWR console takes at most 2 GB per file including the decompressed size. Push it with a client (docker push, or preflight upload --to docker://…).`, { profile: ctx.profile, details: { bytes: size } }))
+        }
       if (ctx.profile === 'swr-image' && images.some((i) => i.location === ctx.packageName && i.format === 'oci'))
         findings.push(makeFinding('swr.console-oci', ctx.packageName, 'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.', { profile: ctx.profile }))
       return { findings, facts: { images } }

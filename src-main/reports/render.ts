@@ -13,6 +13,7 @@ const FORMATS: Record<string, { mime: string; extension: string }> = {
   csv: { mime: 'text/csv', extension: 'csv' },
   xlsx: { mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extension: 'xlsx' },
   table: { mime: 'text/plain', extension: 'txt' },
+  cyclonedx: { mime: 'application/vnd.cyclonedx+json', extension: 'cdx.json' },
 }
 
 export function waiveReport(report: Report, waivers: Waiver[]): Report {

@@ -1,7 +1,7 @@
 // SemVer ordering with OSV's leniency (npm, crates.io, Go, Hex, and NuGet's 4-part form): an optional
 // leading "v", any number of numeric components (missing ones are 0), pre-release identifiers compared per
 // SemVer 2.0 §11, build metadata ignored. The `semver` package refuses "1.2" and "1.2.3.4", which real
-// advisories and lockfiles contain, so the comparison is written here; `semver` still validates ranges elsewhere.
+// advisories and lockfiles contain, so the comparison is written here (and `semver` is not a dependency).
 
 interface Parsed {
   nums: bigint[]

@@ -35,7 +35,7 @@ export interface WaiverDto {
   reason: string
 }
 
-const FORMATS = ['html', 'xlsx', 'sarif', 'csv', 'json'] as const
+const FORMATS = ['html', 'xlsx', 'sarif', 'csv', 'json', 'cyclonedx'] as const
 
 export function SeverityChart({ findings, label }: { findings: FindingDto[]; label: string }) {
   const counts = (['blocker', 'warning', 'info'] as const).map((s) => ({ s, n: findings.filter((f) => f.severity === s && !f.waived).length }))

@@ -2,9 +2,10 @@
 // write a file at a path it names: report.export is gone (the page renders and saves a download, or Electron's save
 // dialog), drafts.export and drafts.manifest return content only, waivers.edit edits a draft's list only. Each
 // attempt is refused by its schema and nothing appears at the path.
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { scanPackage } from '../../../src-main/inspect/scan'
 import { createServiceHost } from '../../../src-main/services/host'
 
 const home = mkdtempSync(join(process.env.TMPDIR!, 'write-'))
@@ -37,5 +38,18 @@ describe('channels that used to write where a client said', () => {
     expect(JSON.parse((exported as { result: { content: string } }).result.content)).toBeTruthy()
     const manifest = await host.dispatch('drafts.manifest', { id: created.result.id, format: 'html' })
     expect((manifest as { result: { content: string } }).result.content).toMatch(/<!doctype html>/)
+  })
+
+  it('renders every format the app offers for download, CycloneDX included', async () => {
+    const file = join(home, 'pkg.txt')
+    writeFileSync(file, 'hello')
+    const report = await scanPackage(file, { profile: 'koogallery-app' })
+    for (const format of ['html', 'xlsx', 'sarif', 'csv', 'json', 'cyclonedx']) {
+      const wire = await host.dispatch('report.render', { report, format })
+      expect(wire, format).toMatchObject({ ok: true })
+    }
+    const cdx = (await host.dispatch('report.render', { report, format: 'cyclonedx' })) as { result: { content: string; extension: string } }
+    expect(JSON.parse(cdx.result.content).bomFormat).toBe('CycloneDX')
+    expect(cdx.result.extension).toBe('cdx.json')
   })
 })
