@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
+import { fuzzOptions } from '../../fixtures/fuzz'
 
 const RUNS = Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500)
 let dir: string
@@ -90,7 +91,7 @@ describe('fuzz: no input crashes or hangs a scan', () => {
         expect(r.schema).toBe('preflight.report/1')
         expect(['pass', 'fail']).toContain(r.verdict)
       }),
-      { numRuns: runs, seed: 20261123, endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+      fuzzOptions(runs, 20261123),
     )
     console.log(`${_name}: ${n} mutated inputs scanned`)
     expect(n).toBeGreaterThan(Math.min(200, runs / 2))

@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { hasRule } from '../../../src-main/rules/catalogue'
 import { umociImage } from '../../fixtures/umoci-image'
+import { fuzzOptions } from '../../fixtures/fuzz'
 
 const RUNS = Math.round(Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500) / 2)
 type Doc = 'index' | 'manifest' | 'config'
@@ -141,7 +142,7 @@ async function fuzzImages<M>(arbitrary: fc.Arbitrary<M>, tarFor: (m: M) => Buffe
       if (r.verdict === 'pass') expect(images, 'a pass lists the image').toHaveLength(1)
       if (images.length === 0) expect(blockers.length, 'no image and no blocker').toBeGreaterThan(0)
     }),
-    { numRuns: runs, seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+    fuzzOptions(runs, 20261202),
   )
   return { n, seen }
 }

@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { hasRule } from '../../../src-main/rules/catalogue'
+import { fuzzOptions } from '../../fixtures/fuzz'
 
 const RUNS = Math.round(Number(process.env.PREFLIGHT_FUZZ_RUNS ?? 2500) / 8)
 const CLUSTER = 4096
@@ -105,7 +106,7 @@ describe('fuzz: qcow2 metadata against qemu-img check', () => {
         else if (theirs === null || theirs > 0) expect(blockers.length, `${what}: qemu-img check says ${theirs === null ? 'it cannot check the image' : `${theirs} corruptions`}`).toBeGreaterThan(0)
         else expect(blockers, `${what}: qemu-img check finds it clean`).not.toContain('qcow2.corrupt')
       }),
-      { numRuns: RUNS, seed: Number(process.env.PREFLIGHT_FUZZ_SEED ?? 20261202), endOnFailure: true, interruptAfterTimeLimit: 120_000 },
+      fuzzOptions(RUNS, 20261202),
     )
     console.log(`qcow2 metadata: ${n} mutated images; outcomes: ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join('; ')}`)
     expect(n).toBeGreaterThan(Math.min(100, RUNS / 2))
