@@ -178,8 +178,9 @@ export const channels = {
   'vulndb.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
   'vulndb.status': { input: z.object({}).strict(), result: result<{ advisories: number; byEcosystem: Record<string, number>; lastImport: string | null; ageDays: number | null }>() },
   /** Starts a task: import ClamAV hash databases (.hdb .hsb .mdb .msb .cvd .cld). */
-  'signatures.import': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
-  'signatures.status': { input: z.object({}).strict(), result: result<{ builtin: number; sources: Array<{ source: string; importedAt: string; signatures: number; version: string | null }>; byKind: Record<string, number> }>() },
+  /** unsigned: import a .cvd/.cld that cannot be proven to be ClamAV's (marked unverified everywhere). */
+  'signatures.import': { input: z.object({ path: filePath, unsigned: z.boolean().optional() }).strict(), result: result<{ taskId: string }>() },
+  'signatures.status': { input: z.object({}).strict(), result: result<{ builtin: number; sources: Array<{ source: string; importedAt: string; signatures: number; version: string | null; verified: boolean }>; byKind: Record<string, number> }>() },
   // ---- containers (src-main/containers)
   /** Starts a task: bundle image tars into one container package in the data folder's bundles/. */
   'containers.repack': {

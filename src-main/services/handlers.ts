@@ -124,7 +124,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'credentials.delete': async ({ endpoint }) => ({ removed: await vault.remove(endpoint) }),
     'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
     'vulndb.status': () => new VulnDb(ctx.db).status(),
-    'signatures.import': ({ path }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path)).taskId }),
+    'signatures.import': ({ path, unsigned }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path, { unsigned })).taskId }),
     'signatures.status': () => new SignatureStore(ctx.db).status(),
     'containers.repack': ({ inputs, name, format }) => {
       const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {

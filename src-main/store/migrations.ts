@@ -157,4 +157,9 @@ export const MIGRATIONS: Migration[] = [
     CREATE TRIGGER history_events_append_only_delete BEFORE DELETE ON history_events BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
   `,
   },
+  {
+    // signature databases proven to be ClamAV's (a .cvd whose MD5 and digital signature verified), or not
+    name: '0102-malware-sources-verified',
+    sql: `ALTER TABLE malware_sources ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;`,
+  },
 ]

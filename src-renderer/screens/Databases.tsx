@@ -13,12 +13,12 @@ const messages = defineMessages({
   en: {
     title: 'Databases', vuln: 'Vulnerability database (OSV)', vulnDrop: 'Drop an OSV all.zip (or pick one)', vulnSnapshot: 'An all.zip is a full snapshot of its ecosystem: advisories it no longer holds are removed, as are withdrawn ones.', none: 'No vulnerability database imported: scans report vulndb.missing and do not check vulnerabilities.',
     advisories: '{n} advisories, imported {when} ({days} days ago)', stale: 'Older than 30 days: scans report vulndb.stale.', ecosystem: 'Ecosystem', count: 'Advisories',
-    sig: 'Malware signatures', sigDrop: 'Drop ClamAV databases (.cvd .cld .hdb .hsb .mdb .msb)', builtin: 'Built in: {n} (EICAR test file)', source: 'Database', signatures: 'Signatures', imported: 'Imported', importing: 'Importing', done: 'Imported.',
+    sig: 'Malware signatures', sigDrop: 'Drop ClamAV databases (.cvd .cld .hdb .hsb .mdb .msb)', builtin: 'Built in: {n} (EICAR test file)', source: 'Database', signatures: 'Signatures', imported: 'Imported', importing: 'Importing', done: 'Imported.', proof: 'Proof', verified: "Verified (ClamAV's signature)", unverified: 'Unverified', unsigned: 'Also import databases that cannot be verified (.cld, unsigned .cvd): they are marked unverified in every report',
   },
   'zh-CN': {
     title: '数据库', vuln: '漏洞库（OSV）', vulnDrop: '拖入 OSV all.zip（或选择文件）', vulnSnapshot: 'all.zip 是其生态的完整快照：其中已不存在的公告以及已撤回的公告会被删除。', none: '未导入漏洞库：扫描会报告 vulndb.missing，且不检查漏洞。',
     advisories: '{n} 条公告，导入于 {when}（{days} 天前）', stale: '已超过 30 天：扫描会报告 vulndb.stale。', ecosystem: '生态', count: '公告数',
-    sig: '恶意软件特征库', sigDrop: '拖入 ClamAV 特征库（.cvd .cld .hdb .hsb .mdb .msb）', builtin: '内置：{n}（EICAR 测试文件）', source: '特征库', signatures: '特征数', imported: '导入时间', importing: '正在导入', done: '已导入。',
+    sig: '恶意软件特征库', sigDrop: '拖入 ClamAV 特征库（.cvd .cld .hdb .hsb .mdb .msb）', builtin: '内置：{n}（EICAR 测试文件）', source: '特征库', signatures: '特征数', imported: '导入时间', importing: '正在导入', done: '已导入。', proof: '验证', verified: '已验证（ClamAV 签名）', unverified: '未验证', unsigned: '也导入无法验证的特征库（.cld、未签名的 .cvd）：它们会在每份报告中标为未验证',
   },
 })
 
@@ -27,6 +27,7 @@ export function Databases() {
   const [vuln, setVuln] = useState<ResultOf<'vulndb.status'> | null>(null)
   const [sig, setSig] = useState<ResultOf<'signatures.status'> | null>(null)
   const [taskId, setTaskId] = useState<string | null>(null)
+  const [unsigned, setUnsigned] = useState(false)
   const task = useTask(taskId)
   const refresh = useCallback(async () => {
     setVuln(await api.invoke('vulndb.status', {}))
@@ -61,12 +62,13 @@ export function Databases() {
           <>
             <p>{t('builtin', { n: sig.builtin })}</p>
             {sig.sources.length > 0 && (
-              <table data-testid="signature-sources"><thead><tr><th scope="col">{t('source')}</th><th scope="col">{t('signatures')}</th><th scope="col">{t('imported')}</th></tr></thead>
-                <tbody>{sig.sources.map((s) => <tr key={s.source}><td>{s.source}{s.version ? ` (v${s.version})` : ''}</td><td>{s.signatures.toLocaleString()}</td><td>{new Date(s.importedAt).toLocaleString()}</td></tr>)}</tbody></table>
+              <table data-testid="signature-sources"><thead><tr><th scope="col">{t('source')}</th><th scope="col">{t('signatures')}</th><th scope="col">{t('imported')}</th><th scope="col">{t('proof')}</th></tr></thead>
+                <tbody>{sig.sources.map((s) => <tr key={s.source}><td>{s.source}{s.version ? ` (v${s.version})` : ''}</td><td>{s.signatures.toLocaleString()}</td><td>{new Date(s.importedAt).toLocaleString()}</td><td className={s.verified ? '' : 'sev-warning'}>{s.verified ? t('verified') : t('unverified')}</td></tr>)}</tbody></table>
             )}
           </>
         )}
-        <DropZone label={t('sigDrop')} testId="signatures-dropzone" onFiles={async (p) => setTaskId(await startTask('signatures.import', { path: p[0] }))} />
+        <DropZone label={t('sigDrop')} testId="signatures-dropzone" onFiles={async (p) => setTaskId(await startTask('signatures.import', { path: p[0], unsigned: unsigned || undefined }))} />
+        <label className="row"><input type="checkbox" checked={unsigned} onChange={(e) => setUnsigned(e.target.checked)} data-testid="signatures-unsigned" /> {t('unsigned')}</label>
       </div>
       <EngineSetting />
     </section>
