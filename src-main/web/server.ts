@@ -3,20 +3,27 @@
 // request (query parameter once, then an HttpOnly SameSite=Strict cookie, or the x-preflight-token header)
 // and in every WebSocket message. Every request must name this server's loopback host and port in Host (no DNS
 // rebinding) and, where it sends an Origin (the WebSocket always does), be from this server's own origin.
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, extname, join, normalize, resolve, sep } from 'node:path'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { ServiceHost } from '../services/host'
 
 export interface WebServerOptions {
   rendererDir: string
-  /** Where dropped files are staged (browser pages cannot hand over real paths). */
+  /**
+   * Where dropped files are staged (browser pages cannot hand over real paths): one folder per content (its
+   * sha256), so the same file dropped again is not copied again; at most `stagingLimits` are kept, the least
+   * recently dropped removed first, never one that `inUse` names (a queued upload, a draft's package).
+   */
   stagingDir: string
+  stagingLimits?: { files: number; bytes: number }
+  inUse?: () => Promise<Set<string>> | Set<string>
   host: (onEvent: (event: string, payload: unknown) => void) => ServiceHost
   port?: number
   token?: string
@@ -42,6 +49,7 @@ const MIME: Record<string, string> = {
 }
 
 const COOKIE = 'preflight_token'
+const INCOMING = '.incoming-'
 
 function safeEqual(a: string | undefined | null, b: string): boolean {
   if (!a) return false
@@ -127,17 +135,64 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function stage(req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string>) {
     const name = basename(url.searchParams.get('name') ?? '')
     if (!name || name === '.' || name === '..') return deny(res, 400, 'Missing file name')
-    const dir = join(opts.stagingDir, randomUUID())
-    await mkdir(dir, { recursive: true })
-    const target = join(dir, name)
+    const incoming = join(opts.stagingDir, `${INCOMING}${randomUUID()}`)
+    await mkdir(incoming, { recursive: true })
+    const hash = createHash('sha256')
     try {
-      await pipeline(req, createWriteStream(target))
+      await pipeline(req, new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            hash.update(chunk)
+            cb(null, chunk)
+          },
+        }), createWriteStream(join(incoming, name)))
+      const sha = hash.digest('hex')
+      // one folder per content: the same bytes dropped again (under any name) are not stored twice
+      const dir = join(opts.stagingDir, sha)
+      const target = join(dir, name)
+      const have = await readdir(dir).catch(() => null)
+      if (!have) await rename(incoming, dir)
+      else if (!have.includes(name)) await link(join(dir, have[0]), target).catch(() => rename(join(incoming, name), target))
+      await rm(incoming, { recursive: true, force: true })
+      const now = new Date()
+      await utimes(dir, now, now) // the most recently dropped is kept longest
+      await pruneStaging(sha)
+      res.writeHead(200, { ...headers, 'content-type': 'application/json' })
+      res.end(JSON.stringify({ path: target }))
     } catch (err) {
-      await rm(dir, { recursive: true, force: true })
+      await rm(incoming, { recursive: true, force: true })
       throw err
     }
-    res.writeHead(200, { ...headers, 'content-type': 'application/json' })
-    res.end(JSON.stringify({ path: target }))
+  }
+
+  /** Keep at most the limits, removing the least recently dropped first, never one in use or `keep`. */
+  async function pruneStaging(keep?: string): Promise<void> {
+    const limits = opts.stagingLimits ?? { files: 50, bytes: 20 * 1024 ** 3 }
+    const inUse = await opts.inUse?.() ?? new Set<string>()
+    const entries = await readdir(opts.stagingDir).catch(() => [] as string[])
+    const dirs: Array<{ name: string; mtime: number; bytes: number; used: boolean }> = []
+    for (const entry of entries) {
+      const dir = join(opts.stagingDir, entry)
+      // an upload cut off by a crash, left behind: never referenced
+      if (entry.startsWith(INCOMING)) {
+        if (Date.now() - (await stat(dir).then((s) => s.mtimeMs, () => 0)) > 60 * 60 * 1000) await rm(dir, { recursive: true, force: true })
+        continue
+      }
+      const st = await stat(dir).catch(() => null)
+      if (!st?.isDirectory()) continue
+      const files = await readdir(dir).catch(() => [] as string[])
+      const bytes = files.length ? await stat(join(dir, files[0])).then((s) => s.size, () => 0) : 0
+      dirs.push({ name: entry, mtime: st.mtimeMs, bytes, used: entry === keep || files.some((f) => inUse.has(join(dir, f))) })
+    }
+    dirs.sort((a, b) => a.mtime - b.mtime)
+    let count = dirs.length
+    let total = dirs.reduce((n, d) => n + d.bytes, 0)
+    for (const d of dirs) {
+      if (count <= limits.files && total <= limits.bytes) break
+      if (d.used) continue
+      await rm(join(opts.stagingDir, d.name), { recursive: true, force: true })
+      count--
+      total -= d.bytes
+    }
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
@@ -169,6 +224,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     })
   })
 
+  await pruneStaging().catch(() => undefined)
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen())

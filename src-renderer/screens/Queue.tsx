@@ -61,7 +61,7 @@ export function Queue() {
       <div className="card">
         <h2>{t('add')}</h2>
         <DropZone onFiles={(p) => setPath(p[0])} testId="queue-dropzone" />
-        {path && <div className="mono" data-testid="queue-file">{t('chosen', { name: path })}</div>}
+        {path && <div className="mono" data-testid="queue-file">{t('chosen', { name: path.split(/[\\/]/).pop() ?? path })}</div>}
         <div className="form-grid">
           <label className="field">{t('target')}<input value={target} onChange={(e) => setTarget(e.target.value)} data-testid="queue-target" /></label>
           <label className="field">{t('endpoint')}<input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>

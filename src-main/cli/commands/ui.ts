@@ -5,7 +5,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { defaultHome } from '../../home'
+import { defaultHome, ensureHome } from '../../home'
+import { openHomeDatabase } from '../../store/db'
 import { appRoot, rendererDir } from '../../paths'
 import { startServiceWorker } from '../../services/worker-client'
 import { startWebServer } from '../../web/server'
@@ -19,6 +20,22 @@ function openBrowser(url: string): void {
       spawn(cmd, [url], { detached: true, stdio: 'ignore' }).unref()
       return
     }
+  }
+}
+
+/** Staged files something still needs: an upload not finished, a draft's package. */
+function stagedInUse(home: string): Set<string> {
+  const db = openHomeDatabase(ensureHome(home))
+  try {
+    const used = new Set<string>()
+    for (const r of db.prepare("SELECT file_path FROM upload_jobs WHERE state NOT IN ('done', 'cancelled')").all() as Array<{ file_path: string }>) used.add(r.file_path)
+    for (const r of db.prepare('SELECT values_json FROM drafts').all() as Array<{ values_json: string }>) {
+      const path = (JSON.parse(r.values_json) as { package?: { path?: unknown } }).package?.path
+      if (typeof path === 'string') used.add(path)
+    }
+    return used
+  } finally {
+    db.close()
   }
 }
 
@@ -41,6 +58,7 @@ export const uiCommand: CliCommand = {
     const server = await startWebServer({
       rendererDir: dir,
       stagingDir: join(home, 'staged'),
+      inUse: () => stagedInUse(home),
       port,
       host: (onEvent) => startServiceWorker({ home, mode: 'browser' }, onEvent as never),
     })

@@ -1,7 +1,7 @@
 // Browser mode's front door: with the right token, a request naming another host (DNS rebinding: evil.example
 // resolving to 127.0.0.1) is 421, one from another site's page (Origin) is 403, on HTTP and on the WebSocket; the
 // server's own names (127.0.0.1, localhost) and origins are served.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -61,5 +61,45 @@ describe('browser mode host and origin checks', () => {
     expect(await upgrade({ origin: `http://localhost:${port}`, host: `localhost:${port}` })).toBe('open')
     expect(await upgrade({ origin: `http://127.0.0.1:${port}`, host: `evil.example:${port}` })).toMatch(/403/)
     expect(await upgrade({ origin: 'http://evil.example', host: `127.0.0.1:${port}` })).toMatch(/403/)
+  })
+})
+
+describe('staged drops', () => {
+  it('keeps one copy per content, within the limits, and never one still in use', async () => {
+    const dir = mkdtempSync(join(process.env.TMPDIR!, 'stage-'))
+    mkdirSync(join(dir, 'renderer'))
+    writeFileSync(join(dir, 'renderer', 'index.html'), '<html><head></head><body>ok</body></html>')
+    const staging = join(dir, 'staged')
+    const inUse = new Set<string>()
+    // a leftover of an upload cut off long ago is cleaned at start
+    mkdirSync(join(staging, '.incoming-old'), { recursive: true })
+    utimesSync(join(staging, '.incoming-old'), new Date(0), new Date(0))
+    const s = await startWebServer({ rendererDir: join(dir, 'renderer'), stagingDir: staging, stagingLimits: { files: 3, bytes: 1024 ** 3 }, inUse: () => inUse, host: () => ({ dispatch: async () => ({ ok: true }), close: async () => undefined }) as never })
+    try {
+      const stage = async (name: string, body: string) => {
+        const r = await fetch(`${s.origin}/stage?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'x-preflight-token': s.token } })
+        expect(r.status).toBe(200)
+        return ((await r.json()) as { path: string }).path
+      }
+      expect(readdirSync(staging)).toEqual([])
+      const a = await stage('app.zip', 'same bytes')
+      const again = await stage('app.zip', 'same bytes')
+      const renamed = await stage('app-copy.zip', 'same bytes')
+      expect(again).toBe(a)
+      expect(renamed).toBe(join(a, '..', 'app-copy.zip'))
+      expect(statSync(a).ino).toBe(statSync(renamed).ino) // one copy on disk
+      expect(readdirSync(staging)).toHaveLength(1)
+      inUse.add(a)
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 20))
+        await stage(`other-${i}.zip`, `content ${i}`)
+      }
+      const kept = readdirSync(staging)
+      expect(kept).toHaveLength(3)
+      expect(existsSync(a)).toBe(true) // in use: kept although it is the oldest
+      expect(kept.every((d) => /^[0-9a-f]{64}$/.test(d))).toBe(true)
+    } finally {
+      await s.close()
+    }
   })
 })
