@@ -115,6 +115,14 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
             close()
             const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 })
             try {
+              // a database from a package is hostile until shown otherwise: no function of its schema is trusted,
+              // corrupt pages are caught, and Packages must be rpm's own table (a view or trigger could run code)
+              db.pragma('trusted_schema = OFF')
+              db.pragma('cell_size_check = ON')
+              db.pragma('query_only = ON')
+              const table = db.prepare("SELECT type FROM sqlite_schema WHERE name = 'Packages'").get() as { type: string } | undefined
+              if (table?.type !== 'table') throw new Error(`Packages is ${table ? `a ${table.type}` : 'missing'}, not rpm's table`)
+              if ((db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger'").get() as { n: number }).n) throw new Error('the database holds triggers, which rpm never writes')
               const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as Array<{ blob: Buffer }>
               return rpmComponents(rows.map((r) => r.blob))
             } finally {

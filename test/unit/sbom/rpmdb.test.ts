@@ -93,6 +93,23 @@ describe('rpm sqlite database', () => {
     expect(leftovers()).toEqual([])
   })
 
+  it('a hostile database (Packages as a view, triggers) is refused before any of its SQL runs', () => {
+    const Database = require('better-sqlite3') as typeof import('better-sqlite3')
+    for (const [name, sql] of [
+      ['view', "CREATE TABLE real (hnum INTEGER, blob BLOB); CREATE VIEW Packages AS SELECT hnum, blob FROM real"],
+      ['trigger', 'CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB); CREATE TABLE t (x); CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM Packages; END'],
+    ] as const) {
+      const file = join(dir, `hostile-${name}.sqlite`)
+      const w = new Database(file)
+      w.exec(sql)
+      w.close()
+      const sink = createRpmdbDetector().open('x')
+      sink.write(readFileSync(file))
+      expect(() => sink.end(), name).toThrow(name === 'view' ? /Packages is a view, not rpm's table/ : /holds triggers/)
+    }
+    expect(leftovers()).toEqual([])
+  })
+
   it('header blobs: the rpm header format, and damaged blobs are errors', () => {
     // one index entry (NAME) plus VERSION and RELEASE, data store of NUL-terminated strings
     const data = Buffer.from('zlib\x001.2.11\x0040.el9\x00')
