@@ -5,6 +5,7 @@ import { diffValues } from '../../../src-main/drafts/diff'
 import { DraftStore } from '../../../src-main/drafts/drafts'
 import { DraftService } from '../../../src-main/drafts/service'
 import { openDatabase } from '../../../src-main/store/db'
+import { goodImage } from '../../fixtures/releases'
 
 let store: DraftStore
 let service: DraftService
@@ -98,14 +99,6 @@ describe('drafts', () => {
 })
 
 describe('submit', () => {
-  const goodImage = {
-    asset: { name: 'Nginx image', type: 'Image', category: 'Web' },
-    versions: [{ name: 'V1.0' }],
-    attrs: { name: 'nginx-1', osType: 'Linux', osVersion: 'Ubuntu 22.04', architecture: 'x86', virtualEnvType: 'FusionCompute', diskFormat: 'qcow2', minDiskGB: 40, minRamMB: 1024, maxRamMB: 0 },
-    image: { regions: 'cn-north-4', iamAgency: 'ims-admin', securityGroup: [{ protocol: 'TCP', portRange: '443', source: '0.0.0.0/0' }] },
-    product: { name: 'Nginx Web Server', salesType: 'Standard', pricingMode: 'paid', template: 'vcpu', billing: ['monthly'], tiers: [{ vcpus: 2, price: 0.1 }], specifications: [{ imageVersion: 'V1.0', regions: 'cn-north-4' }], version: 'V1.0', serviceEmail: 'help@example.com' },
-  }
-
   it('refuses a draft that is not ready, and records and counts nothing', () => {
     const db = openDatabase(':memory:')
     const service = new DraftService(db)

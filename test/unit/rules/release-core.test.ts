@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { forbiddenNameReason, validateRelease } from '../../../src-main/rules/release'
+import { goodImage } from '../../fixtures/releases'
 
 const rules = (profile: string, values: Record<string, unknown>, opts = {}) => validateRelease(profile, values, opts).map((f) => `${f.rule}@${f.location}`)
-
-const goodImage = {
-  asset: { name: 'Nginx image', type: 'Image', category: 'Web' },
-  versions: [{ name: 'V1.0' }],
-  attrs: { name: 'nginx-1', osType: 'Linux', osVersion: 'Ubuntu 22.04', architecture: 'x86', virtualEnvType: 'FusionCompute', diskFormat: 'qcow2', minDiskGB: 40, minRamMB: 1024, maxRamMB: 0 },
-  image: { regions: 'cn-north-4', iamAgency: 'ims-admin', securityGroup: [{ protocol: 'TCP', portRange: '443', source: '0.0.0.0/0' }] },
-  product: { name: 'Nginx Web Server', salesType: 'Standard', pricingMode: 'paid', template: 'vcpu', billing: ['monthly'], tiers: [{ vcpus: 2, price: 0.1 }], specifications: [{ imageVersion: 'V1.0', regions: 'cn-north-4' }], version: 'V1.0', serviceEmail: 'help@example.com' },
-}
 
 describe('validateRelease', () => {
   it('accepts a complete KooGallery image release', () => {
