@@ -71,6 +71,12 @@ export function buildManifest(draft: Draft, findings: Finding[], requestsToday: 
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
+/** A package path as a person reads it: a browser-mode drop is named as such, not by its staging folder. */
+function shownPath(path: string | undefined): string {
+  if (!path) return '—'
+  return /[\\/]staged[\\/][0-9a-f]{64}[\\/][^\\/]+$/.test(path) ? `${path.split(/[\\/]/).pop()} (dropped in the browser)` : path
+}
+
 export function manifestHtml(m: ReleaseManifest): string {
   const fmt = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))
   return `<!doctype html>
@@ -83,7 +89,7 @@ th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}t
 <p>Profile <b>${esc(m.profile)}</b> · draft revision ${m.draft.revision} · generated ${esc(m.generatedAt)}</p>
 <p class="${m.ready ? 'ready' : 'notready'}">${m.ready ? 'Ready to submit' : 'Not ready: see the findings below'}</p>
 <h2>Package</h2><table>
-<tr><th>File</th><td>${esc(m.package.name ?? '—')}</td></tr><tr><th>Path</th><td class="mono">${esc(m.package.path ?? '—')}</td></tr>
+<tr><th>File</th><td>${esc(m.package.name ?? '—')}</td></tr><tr><th>Path</th><td class="mono">${esc(shownPath(m.package.path))}</td></tr>
 <tr><th>SHA-256</th><td class="mono">${esc(m.package.sha256 ?? '—')}</td></tr><tr><th>Pre-scan verdict</th><td>${esc(m.package.verdict ?? 'not scanned')}</td></tr>
 <tr><th>Destination</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
 <h2>Fields</h2><table><tr><th>Field</th><th>Value</th></tr>

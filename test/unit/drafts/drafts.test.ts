@@ -118,3 +118,13 @@ describe('submit', () => {
     expect(service.store.requestsOn()).toBe(1)
   })
 })
+
+describe('manifest', () => {
+  it('names a browser-mode drop by its file, not its staging folder', async () => {
+    const service = new DraftService(openDatabase(':memory:'))
+    const d = service.store.create('koogallery-app', 'Shop', { package: { path: `/home/u/.config/Preflight/staged/${'a'.repeat(64)}/shop.zip`, name: 'shop.zip' } })
+    const html = (await service.writeManifest(d.id, 'html')).content
+    expect(html).toContain('shop.zip (dropped in the browser)')
+    expect(html).not.toContain('staged/')
+  })
+})
