@@ -60,6 +60,12 @@ export function VmImage() {
   const [profile, setProfile] = useState<ImageProfile>('koogallery-image')
   const [taskId, setTaskId] = useState<string | null>(null)
   const [values, setValues] = useState<Values>({})
+  // what the seller typed is never replaced by a later prefill (the scan for another profile may finish after it)
+  const [edited, setEdited] = useState(false)
+  const edit = (v: Values) => {
+    setEdited(true)
+    setValues(v)
+  }
   const [findings, setFindings] = useState<FindingDto[]>([])
   const task = useTask(taskId)
   const [convertId, setConvertId] = useState<string | null>(null)
@@ -72,8 +78,10 @@ export function VmImage() {
     if (path) void startTask('scan.start', { path, profile }).then(setTaskId)
   }, [path, profile])
   useEffect(() => {
-    if (report) setValues(prefill(profile, { package: report.package }, report.facts as never))
-  }, [report, profile])
+    if (!report) return
+    const fresh = prefill(profile, { package: report.package }, report.facts as never)
+    setValues((cur) => (edited ? { ...fresh, ...cur, attrs: { ...((fresh.attrs as Values | undefined) ?? {}), ...((cur.attrs as Values | undefined) ?? {}) } } : fresh))
+  }, [report, profile]) // `edited` is read here, not a reason to prefill again
   useEffect(() => {
     const timer = setTimeout(() => void api.invoke('drafts.validate', { profile, values }).then((r) => setFindings(r.findings.filter((f) => f.location.startsWith('attrs.')))), 150)
     return () => clearTimeout(timer)
@@ -145,7 +153,7 @@ export function VmImage() {
           </div>
           <div className="card">
             <h2>{t('attrs')}</h2>
-            <div className="form-grid">{attrFields.map((f) => <Field key={f.path} spec={f} values={values} errors={errors} onChange={setValues} />)}</div>
+            <div className="form-grid">{attrFields.map((f) => <Field key={f.path} spec={f} values={values} errors={errors} onChange={edit} />)}</div>
             <div className="actions">
               <button type="button" className="btn" data-testid="vm-release" onClick={async () => {
                 const d = await api.invoke('drafts.create', { profile, values: { ...values, wizard: { step: 3 } } })

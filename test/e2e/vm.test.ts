@@ -31,6 +31,9 @@ describe('VM image view', () => {
       await expect.poll(() => b.page.locator('[data-field="attrs.minDiskGB"]').inputValue()).toBe('3')
       await b.page.locator('[data-field="attrs.minDiskGB"]').fill('2')
       await b.page.getByText(/below the image's virtual size/).waitFor()
+      // the scan for the new profile finishing later must not replace what was typed
+      await b.page.waitForTimeout(3000)
+      expect(await b.page.locator('[data-field="attrs.minDiskGB"]').inputValue()).toBe('2')
       await b.shot('vm')
       expect(await seriousAxeViolations(b.page)).toEqual([])
       await b.page.getByTestId('vm-convert').click()
