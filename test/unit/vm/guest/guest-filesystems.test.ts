@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../../src-main/inspect/scan'
+import { verdictLine } from '../../../../src-preload/verdict'
 import type { Report } from '../../../../src-main/reports/model'
 import { convertDisk, partitionedDisk, writeTree } from '../../../fixtures/guest-disk'
 import { makeLvmDisk } from '../../../fixtures/lvm-image'
@@ -111,5 +112,6 @@ describe('volumes Preflight does not read are said', () => {
     expect(r.findings.find((f) => f.rule === 'image.volume-unread')?.message).toMatch(/No filesystem was found on the disk \(it has no partition table\)/)
     expect(r.checks.malware.state).toBe('not-run')
     expect(r.findings.some((f) => f.rule === 'scan.not-run')).toBe(true)
+    expect(verdictLine(r)).toMatch(/^PASS, [2-9] checks not run$/)
   })
 })
