@@ -11,8 +11,8 @@ import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { renderReport, waiveReport } from '../reports/render'
 import { editWaivers, type Waiver } from '../reports/waivers'
-import { getSetting, setSetting, type Db } from '../store/db'
-import { settingSchema, validSetting } from './settings'
+import { setSetting, type Db } from '../store/db'
+import { readSetting, validSetting } from './settings'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
@@ -39,7 +39,7 @@ export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
   const drafts = new DraftService(ctx.db)
-  const limiter = new BandwidthLimiter(getSetting<number>(ctx.db, 'upload.bandwidth', 0))
+  const limiter = new BandwidthLimiter(readSetting<number>(ctx.db, 'upload.bandwidth'))
   const vault = new CredentialVault(join(ctx.home, 'credentials.json'), ctx.cipher ?? null)
   const queue = new UploadQueue(ctx.db, {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
@@ -54,12 +54,11 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   ctx.onClose(() => queue.stopWatching())
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
-    'settings.get': ({ key }) => {
-      settingSchema(key)
-      return { value: getSetting<unknown>(ctx.db, key, null) }
-    },
+    'settings.get': ({ key }) => ({ value: readSetting(ctx.db, key) }),
     'settings.set': ({ key, value }) => {
-      setSetting(ctx.db, key, validSetting(key, value))
+      const valid = validSetting(key, value)
+      setSetting(ctx.db, key, valid)
+      if (key === 'upload.bandwidth') limiter.setRate(valid as number)
       return { ok: true as const }
     },
     'dialog.openPackage': () => {
@@ -105,7 +104,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'queue.cancel': ({ id }) => queue.cancel(id),
     'queue.bandwidth': ({ bytesPerSecond }) => {
       limiter.setRate(bytesPerSecond)
-      setSetting(ctx.db, 'upload.bandwidth', bytesPerSecond)
+      setSetting(ctx.db, 'upload.bandwidth', validSetting('upload.bandwidth', bytesPerSecond))
       return { bytesPerSecond }
     },
     'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),

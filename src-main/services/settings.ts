@@ -1,28 +1,60 @@
-// Every setting a client may read or write, each with its zod schema (settings.get / settings.set): an unknown key
-// or a value of the wrong shape is refused with the key and what was wrong. No setting holds free-form command
-// line arguments: the ClamAV engine takes named, bounded options only.
+// Every setting there is, in one list: its key (or key pattern), its zod schema and its default. settings.get and
+// settings.set go through it (an unknown key or a value of the wrong shape is refused with the key and what was
+// wrong), and so do the services reading a setting (readSetting): a stored value that no longer fits its schema is
+// read as its default, or through the key's `stored` schema where an older shape is kept in part. No setting holds
+// free-form command line arguments: the ClamAV engine takes named, bounded options only, and an `extraArgs` stored
+// by an older version is dropped when read.
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
-import { engineSetting } from '../malware/engine'
+import { engineSetting, storedEngineSetting } from '../malware/engine'
 import { waiverSchema } from '../reports/waivers'
+import { getSetting, type Db } from '../store/db'
 
-const FIXED: Record<string, z.ZodType> = {
-  'malware.engine': engineSetting,
-  'history.actor': z.string().trim().min(1).max(100),
+export interface SettingSpec {
+  /** The key, or a pattern for keys with a variable part. */
+  key: string | RegExp
+  /** How the key is named in errors (patterns). */
+  label: string
+  /** What settings.set accepts. */
+  schema: z.ZodType
+  /** How a stored value is read back (default: `schema`); a value it refuses reads as `default`. */
+  stored?: z.ZodType
+  default: unknown
 }
 
-/** Keys with a variable part: the waivers of one package (by its sha256). */
-const PATTERNS: Array<[RegExp, z.ZodType]> = [[/^waivers:[0-9a-f]{64}$/, z.array(waiverSchema).max(10_000)]]
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'malware.engine', label: 'malware.engine', schema: engineSetting, stored: storedEngineSetting, default: { engine: 'off' } },
+  /** The name history events are recorded under (null: the OS account). */
+  { key: 'history.actor', label: 'history.actor', schema: z.string().trim().min(1).max(100), default: null },
+  /** The upload bandwidth limit in bytes per second (0: unlimited); set through queue.bandwidth. */
+  { key: 'upload.bandwidth', label: 'upload.bandwidth', schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), default: 0 },
+  /** The waivers of one package, by its sha256. */
+  { key: /^waivers:[0-9a-f]{64}$/, label: 'waivers:<sha256>', schema: z.array(waiverSchema).max(10_000), default: [] },
+]
 
-export function settingSchema(key: string): z.ZodType {
-  const schema = FIXED[key] ?? PATTERNS.find(([re]) => re.test(key))?.[1]
-  if (!schema) throw new PreflightError('invalid-input', `There is no setting "${key.slice(0, 100)}" (known: ${Object.keys(FIXED).join(', ')}, waivers:<sha256>).`)
-  return schema
+export function settingSpec(key: string): SettingSpec {
+  const spec = SETTINGS.find((s) => (typeof s.key === 'string' ? s.key === key : s.key.test(key)))
+  if (!spec) throw new PreflightError('invalid-input', `There is no setting "${key.slice(0, 100)}" (known: ${SETTINGS.map((s) => s.label).join(', ')}).`)
+  return spec
 }
 
 /** The value parsed by its key's schema, or a clear error. */
 export function validSetting(key: string, value: unknown): unknown {
-  const parsed = settingSchema(key).safeParse(value)
-  if (!parsed.success) throw new PreflightError('invalid-input', `The value for setting "${key}" is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}.`)
+  const parsed = settingSpec(key).schema.safeParse(value)
+  if (!parsed.success) throw new PreflightError('invalid-input', `The value for setting "${key.slice(0, 100)}" is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}.`)
   return parsed.data
+}
+
+/** A setting as stored, read back through its schema; missing or no longer valid: its default. */
+export function readSetting<T = unknown>(db: Db, key: string): T {
+  const spec = settingSpec(key)
+  let raw: unknown
+  try {
+    raw = getSetting<unknown>(db, key, undefined)
+  } catch {
+    return spec.default as T // not JSON: as if unset
+  }
+  if (raw === undefined) return spec.default as T
+  const parsed = (spec.stored ?? spec.schema).safeParse(raw)
+  return (parsed.success ? parsed.data : spec.default) as T
 }
