@@ -1,7 +1,8 @@
 // The local-folder target (a USB stick, a share): copy with resume from the checkpoint, then verify by
 // hashing the copy, written under a temporary name and renamed only when it matches; a file already at the
-// destination is replaced only when the job allows it (overwrite).
-import { mkdir, open, rename, stat } from 'node:fs/promises'
+// destination is replaced only when the job allows it (overwrite): without it the copy is put in place with a hard
+// link, which the OS refuses if the name exists (no window between a check and the rename).
+import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { PreflightError } from '../../../src-preload/errors'
 import { sha256File } from '../../inspect/identify'
@@ -17,10 +18,10 @@ export const folderTarget: UploadTarget = {
     const job = r.store.get(r.job.id)
     await mkdir(t.dir, { recursive: true })
     const dest = join(t.dir, t.name ?? basename(job.filePath))
-    // an existing file is never replaced unless the job says so (checked again before the rename)
+    // an existing file is never replaced unless the job says so (checked first, and again when put in place)
+    const exists = () => new PreflightError('conflict', `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`)
     const refuseExisting = async () => {
-      if (!job.options.overwrite && (await stat(dest).then(() => true, () => false)))
-        throw new PreflightError('conflict', `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`)
+      if (!job.options.overwrite && (await lstat(dest).then(() => true, () => false))) throw exists()
     }
     await refuseExisting()
     const partial = `${dest}.preflight-partial`
@@ -52,8 +53,27 @@ export const folderTarget: UploadTarget = {
       r.store.setBytesDone(job.id, 0)
       throw new PreflightError('conflict', `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`)
     }
-    await refuseExisting()
-    await rename(partial, dest)
+    if (job.options.overwrite) await rename(partial, dest)
+    else await placeNew(partial, dest, exists, refuseExisting)
     return dest
   },
+}
+
+/** Errors of a filesystem without hard links (FAT and exFAT USB sticks, some shares). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV'])
+
+/** Put the verified copy at `dest` only if nothing is there: link (fails on an existing name), then drop the temp name. */
+async function placeNew(partial: string, dest: string, exists: () => Error, refuseExisting: () => Promise<void>): Promise<void> {
+  try {
+    await link(partial, dest)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? ''
+    if (code === 'EEXIST') throw exists()
+    if (!NO_LINKS.has(code)) throw err
+    // no hard links here: checked just before the rename instead
+    await refuseExisting()
+    await rename(partial, dest)
+    return
+  }
+  await unlink(partial)
 }

@@ -130,6 +130,21 @@ describe('upload queue', () => {
     const replaced = await q.run((await q.enqueue({ file: f.path, target: `file://${out}/`, options: { overwrite: true } })).id)
     expect(replaced.state).toBe('done')
     expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
+    // a file of that name appearing while the copy runs is not replaced either
+    const late = join(out, 'late.bin')
+    let written = false
+    class Meanwhile extends BandwidthLimiter {
+      override take(bytes: number, signal?: AbortSignal): Promise<void> {
+        if (!written) writeFileSync(late, 'written meanwhile') // while the first chunk is copied
+        written = true
+        return super.take(bytes, signal)
+      }
+    }
+    const racing = new UploadQueue(db, { credentials: envCredentials({}), limiter: new Meanwhile(0) })
+    const raced = await racing.run((await racing.enqueue({ file: f.path, target: `file://${late}` })).id)
+    expect(written).toBe(true)
+    expect(raced).toMatchObject({ state: 'failed', error: expect.stringMatching(/late\.bin already exists/) })
+    expect(readFileSync(late, 'utf8')).toBe('written meanwhile')
   })
 
   it('CLI: upload to s3 with progress on stderr, then queue list', async () => {
