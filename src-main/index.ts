@@ -6,7 +6,7 @@ import { ipcEvent, type EventName } from '../src-preload/contract'
 import { startServiceWorker } from './services/worker-client'
 import { bindIpc } from './shell/ipc'
 import { safeStorageCipher } from './shell/secrets'
-import { isAllowedRequest, isAppUrl, rendererSource, windowOpenAction } from './shell/window-policy'
+import { isAllowedDownload, isAllowedRequest, isAppUrl, rendererSource, windowOpenAction } from './shell/window-policy'
 import type { ServiceHost } from './services/host'
 
 // a dev server's URL only in an unpackaged build (shell/window-policy.ts)
@@ -48,6 +48,10 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'))
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(source, details.url) })
+  })
+  // exports: the page's own blob: downloads only, and no save path set here, so the user picks it in the save dialog
+  session.defaultSession.on('will-download', (e, item, contents) => {
+    if (!isAllowedDownload(source, contents.getURL(), item.getURL())) e.preventDefault()
   })
   const onEvent = (event: EventName, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(ipcEvent(event), payload)

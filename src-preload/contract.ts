@@ -105,6 +105,8 @@ export const channels = {
   'settings.get': { input: z.object({ key: z.string().min(1).max(200) }).strict(), result: result<{ value: unknown }>() },
   'settings.set': { input: z.object({ key: z.string().min(1).max(200), value: z.unknown() }).strict(), result: result<{ ok: true }>() },
   'dialog.openPackage': { input: z.object({ title: z.string().max(200).optional() }).strict(), result: result<{ path: string | null }>() },
+  /** Desktop only: the native folder dialog; the chosen folder may be named once as a file:// upload target. */
+  'dialog.chooseFolder': { input: z.object({ title: z.string().max(200).optional() }).strict(), result: result<{ path: string | null }>() },
   /** Starts a task: identify the file (magic bytes) and hash it. The task's result is a PackageFactsDto. */
   'inspect.identify': { input: z.object({ path: filePath }).strict(), result: result<{ taskId: string }>() },
   /** Starts a task: the full pre-scan of one package. The task's result is the report (preflight.report/1). */

@@ -13,6 +13,7 @@ import { renderReport, waiveReport } from '../reports/render'
 import { editWaivers, type Waiver } from '../reports/waivers'
 import { setSetting, type Db } from '../store/db'
 import { readSetting, validSetting } from './settings'
+import { checkClientTarget, type FolderGrants } from './grants'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
@@ -30,6 +31,8 @@ export interface ServiceContext {
   emit<E extends EventName>(event: E, payload: Events[E]): void
   /** Seals saved credentials (Electron safeStorage); absent: they are kept for the session only. */
   cipher?: SecretCipher | null
+  /** Folders the user chose in the native folder dialog (the only file:// upload targets a client may name); absent: none. */
+  grants?: FolderGrants
   /** Called when the host closes. */
   onClose(fn: () => void): void
 }
@@ -64,6 +67,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'dialog.openPackage': () => {
       throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app; use the file picker.')
     },
+    'dialog.chooseFolder': () => {
+      throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer.')
+    },
     'inspect.identify': ({ path }) => {
       const { taskId } = ctx.runner.start('inspect.identify', async ({ signal, meter }) => {
         const facts = await identifyFile(path, { signal, meter })
@@ -89,6 +95,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
+      checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
         const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter })
         return queue.run(job.id, signal)

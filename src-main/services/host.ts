@@ -7,12 +7,15 @@ import { ensureHome } from '../home'
 import { openHomeDatabase } from '../store/db'
 import { TaskRunner } from '../tasks/runner'
 import type { SecretCipher } from '../upload/credentials'
+import { FolderGrants } from './grants'
 import { createHandlers, type Handlers } from './handlers'
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void
 
 export interface ServiceHost {
   dispatch(channel: unknown, input: unknown): Promise<Wire<unknown>>
+  /** The user chose this folder in the desktop app's native folder dialog: one file:// upload there is allowed. */
+  grantFolder(path: string): void
   close(): Promise<void>
 }
 
@@ -24,9 +27,11 @@ export function createServiceHost(opts: { home: string; mode: 'electron' | 'brow
     finished: (taskId, kind, outcome) => opts.onEvent('task.finished', { taskId, kind, ...outcome }),
   })
   const closers: Array<() => void> = []
-  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, onClose: (fn) => closers.push(fn) })
+  const grants = new FolderGrants()
+  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, grants, onClose: (fn) => closers.push(fn) })
   return {
     dispatch: (channel, input) => dispatch(handlers, channel, input),
+    grantFolder: (path) => grants.add(path),
     async close() {
       for (const fn of closers) fn()
       await runner.cancelAll()

@@ -58,6 +58,10 @@ export function startServiceWorker(init: Omit<WorkerInit, 'secureStorage'>, onEv
         worker.postMessage({ type: 'invoke', id, channel, input })
       })
     },
+    // posted before the dialog's answer reaches the renderer, so before any upload that names the folder
+    grantFolder(path) {
+      if (!failure) worker.postMessage({ type: 'grant-folder', path } satisfies ToWorker)
+    },
     close() {
       return new Promise<void>((resolve) => {
         closed = resolve

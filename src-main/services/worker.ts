@@ -14,6 +14,8 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'invoke'; id: number; channel: string; input: unknown }
   | { type: 'close' }
+  /** The shell's native folder dialog: the user chose this folder (services/grants.ts). */
+  | { type: 'grant-folder'; path: string }
   | { type: 'cipher-result'; id: number; ok: boolean; data: string }
 export type FromWorker =
   | { type: 'result'; id: number; wire: unknown }
@@ -56,6 +58,8 @@ if (parentPort) {
     if (msg.type === 'invoke') {
       const wire = await host.dispatch(msg.channel, msg.input)
       port.postMessage({ type: 'result', id: msg.id, wire } satisfies FromWorker)
+    } else if (msg.type === 'grant-folder') {
+      host.grantFolder(msg.path)
     } else if (msg.type === 'close') {
       await host.close()
       port.postMessage({ type: 'closed' } satisfies FromWorker)

@@ -1,6 +1,7 @@
 // Binds every contract channel to ipcMain: checks the sender is one of our windows loading our own page,
 // forwards the payload to the service host (which validates it with zod) and returns results or errors
-// as data. Channels that need Electron itself (native dialogs) are answered here.
+// as data. Channels that need Electron itself (native dialogs) are answered here; a folder chosen in the folder dialog
+// is granted to the services for one upload (services/grants.ts), the only way a file:// target is accepted.
 import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { CHANNEL_NAMES, ipcChannel, type Channel, type Wire } from '../../src-preload/contract'
 import type { ServiceHost } from '../services/host'
@@ -23,6 +24,13 @@ export function bindIpc(host: ServiceHost, trustedUrl: (url: string) => boolean)
         ],
       })
       return { ok: true, result: { path: r.canceled ? null : (r.filePaths[0] ?? null) } }
+    },
+    'dialog.chooseFolder': async (event) => {
+      const win = BrowserWindow.fromWebContents(event.sender)!
+      const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory'] })
+      const path = r.canceled ? null : (r.filePaths[0] ?? null)
+      if (path) host.grantFolder(path)
+      return { ok: true, result: { path } }
     },
   }
   for (const channel of CHANNEL_NAMES) {

@@ -1,7 +1,8 @@
 // The desktop window's security decisions, as plain functions the Electron shell (index.ts) applies and tests run
 // under Node: where the renderer is loaded from (a dev server's URL only in an unpackaged build, and only on this
 // machine), which URLs count as the app's own page (IPC senders, navigation, requests), and window.open (always
-// denied: the app opens no windows and hands no URL to the OS).
+// denied: the app opens no windows and hands no URL to the OS), and downloads (the page's own exports only, saved
+// where the user says in the native save dialog).
 import { pathToFileURL } from 'node:url'
 
 export interface RendererSource {
@@ -35,6 +36,15 @@ export function isAllowedRequest(source: RendererSource, url: string): boolean {
   if (url.startsWith('devtools:')) return true
   if (source.url) return isAppUrl(source, url) || url.startsWith(new URL(source.url).origin + '/')
   return url.startsWith('file:')
+}
+
+/**
+ * May this download go ahead? Only an export the app's page made itself (a blob: URL): report, manifest and draft
+ * exports come back from the services as content and the page hands them over as a download; no save path is set, so
+ * Electron asks for one in its native save dialog. The services never write to a path a page names.
+ */
+export function isAllowedDownload(source: RendererSource, pageUrl: string, downloadUrl: string): boolean {
+  return isAppUrl(source, pageUrl) && downloadUrl.startsWith('blob:')
 }
 
 /** window.open and target=_blank: denied, nothing handed to the OS (the app has no links out). */

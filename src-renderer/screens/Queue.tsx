@@ -1,5 +1,7 @@
 // The upload queue: every job with its progress, speed, ETA and state; pause, resume, retry, cancel; a new
-// upload (file + target); and the global bandwidth limit, changeable while uploads run.
+// upload (file + target); and the global bandwidth limit, changeable while uploads run. A folder target (file://) is
+// chosen in the desktop app's native folder dialog (the services copy only to a folder chosen there); browser mode
+// copies to no folder on this computer and says so.
 import { useEffect, useState } from 'react'
 import type { UploadJobDto } from '../../src-preload/contract'
 import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
@@ -17,6 +19,8 @@ const messages = defineMessages({
     empty: 'No uploads yet.', pause: 'Pause', resume: 'Resume', retry: 'Retry', cancel: 'Cancel', bandwidth: 'Bandwidth limit (KiB/s, 0 = unlimited)', apply: 'Apply',
     state: 'State', progress: 'Progress', actions: 'Actions', job: 'Upload', chosen: 'Chosen: {name}', runAll: 'Run queued uploads', credentials: 'Enter credentials',
     'state.queued': 'queued', 'state.running': 'uploading', 'state.paused': 'paused', 'state.waiting-network': 'waiting for the network', 'state.needs-credentials': 'needs credentials', 'state.done': 'done', 'state.failed': 'failed', 'state.cancelled': 'cancelled', insecure: 'Plain-HTTP registry (local or test registries only)', overwrite: 'Replace an existing file of the same name',
+    chooseFolder: 'Choose folder…', folderDialog: 'Copies go only to a folder chosen with “Choose folder…”, never to one typed here.',
+    folderBrowser: 'Browser mode does not copy to folders on this computer: use the desktop app, or the CLI (preflight upload <file> --to file:///folder/).',
   },
   'zh-CN': {
     title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分；断网的上传在网络恢复后自动继续。对象存储凭据在“设置”中配置（或来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）。',
@@ -24,6 +28,8 @@ const messages = defineMessages({
     empty: '还没有上传。', pause: '暂停', resume: '继续', retry: '重试', cancel: '取消', bandwidth: '带宽限制（KiB/s，0 为不限）', apply: '应用',
     state: '状态', progress: '进度', actions: '操作', job: '上传', chosen: '已选择：{name}', runAll: '运行排队的上传', credentials: '输入凭据',
     'state.queued': '排队中', 'state.running': '上传中', 'state.paused': '已暂停', 'state.waiting-network': '等待网络', 'state.needs-credentials': '需要凭据', 'state.done': '完成', 'state.failed': '失败', 'state.cancelled': '已取消', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）', overwrite: '替换同名的已有文件',
+    chooseFolder: '选择文件夹…', folderDialog: '只复制到用“选择文件夹…”选定的文件夹，不会写入在此处输入的文件夹。',
+    folderBrowser: '浏览器模式不会复制到本机的文件夹：请使用桌面应用或命令行（preflight upload <文件> --to file:///文件夹/）。',
   },
 })
 
@@ -35,12 +41,15 @@ export function Queue() {
   const [endpoint, setEndpoint] = useState('')
   const [insecure, setInsecure] = useState(false)
   const [overwrite, setOverwrite] = useState(false)
+  const [nativeDialogs, setNativeDialogs] = useState(false)
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
     void loadQueue()
+    void api.invoke('app.info', {}).then((info) => setNativeDialogs(info.nativeDialogs))
   }, [])
+  const toFolder = target.startsWith('file://')
   useEffect(() => setLimit(String(Math.round(bandwidth / 1024))), [bandwidth])
 
   const act = (fn: () => Promise<unknown>) => async () => {
@@ -64,14 +73,20 @@ export function Queue() {
         {path && <div className="mono" data-testid="queue-file">{t('chosen', { name: path.split(/[\\/]/).pop() ?? path })}</div>}
         <div className="form-grid">
           <label className="field">{t('target')}<input value={target} onChange={(e) => setTarget(e.target.value)} data-testid="queue-target" /></label>
+          {nativeDialogs && <div className="field"><button type="button" className="btn btn-secondary" data-testid="queue-choose-folder" onClick={act(async () => {
+            const { path: folder } = await api.invoke('dialog.chooseFolder', {})
+            if (folder) setTarget(folderTarget(folder))
+          })}>{t('chooseFolder')}</button></div>}
           <label className="field">{t('endpoint')}<input value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
         </div>
         {target.startsWith('docker://') && <label className="row"><input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> {t('insecure')}</label>}
-        {target.startsWith('file://') && <label className="row"><input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="queue-overwrite" /> {t('overwrite')}</label>}
+        {toFolder && nativeDialogs && <p className="muted">{t('folderDialog')}</p>}
+        {toFolder && nativeDialogs && <label className="row"><input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="queue-overwrite" /> {t('overwrite')}</label>}
+        {toFolder && !nativeDialogs && <p className="error" role="note" data-testid="queue-folder-browser">{t('folderBrowser')}</p>}
         <div className="actions">
-          <button type="button" className="btn" disabled={!path || !target} data-testid="queue-start" onClick={act(async () => {
+          <button type="button" className="btn" disabled={!path || !target || (toFolder && !nativeDialogs)} data-testid="queue-start" onClick={act(async () => {
             if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission()
-            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined, overwrite: (target.startsWith('file://') && overwrite) || undefined })
+            await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined, overwrite: (toFolder && overwrite) || undefined })
           })}>{t('start')}</button>
           <button type="button" className="btn btn-secondary" onClick={act(() => startTask('queue.run', {}))}>{t('runAll')}</button>
         </div>
@@ -93,6 +108,11 @@ export function Queue() {
       )}
     </section>
   )
+}
+
+/** The file:// target of a chosen folder (each part URL-encoded; the services decode it). */
+function folderTarget(folder: string): string {
+  return `file://${folder.replace(/\/+$/, '').split('/').map(encodeURIComponent).join('/')}/`
 }
 
 function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: 'pause' | 'resume' | 'retry' | 'cancel' | 'credentials' | `state.${UploadJobDto['state']}`) => string; act: (fn: () => Promise<unknown>) => () => Promise<void> }) {

@@ -1,8 +1,9 @@
-// The upload queue in the real UI: a dropped file is queued to a local folder target, uploaded by the real
-// services, verified, and shown as done; the copy equals the original. An S3 upload without credentials
-// waits for them; entering them in Settings (reached from the job) resumes it to done.
-import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+// The upload queue in the real UI (browser mode): a folder target (file://) is refused, on screen and by the services
+// when a page sends one anyway (browser mode writes to no folder a page names; the desktop app's folder dialog and the
+// CLI do). An S3 upload without credentials waits for them; entering them in Settings (reached from the job) resumes
+// it to done.
+import { randomBytes } from 'node:crypto'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,22 +24,33 @@ afterAll(async () => {
 })
 
 describe('upload queue screen', () => {
-  it('queues a folder upload and sees it complete', async () => {
+  it('a folder target is refused: the screen says so, and the services refuse one sent anyway', async () => {
     const d = tmp('q-')
     const file = join(d, 'release-2_0.bin')
-    const data = randomBytes(3 * 1024 * 1024)
-    writeFileSync(file, data)
+    writeFileSync(file, randomBytes(1024 * 1024))
     const b = await openBrowser('queue', ui.url)
     try {
       await b.page.getByTestId('nav-queue').click()
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
       await b.page.getByTestId('queue-file').waitFor()
       await b.page.getByTestId('queue-target').fill(`file://${d}/usb/`)
-      await b.page.getByTestId('queue-start').click()
-      await b.page.getByTestId('job-done').waitFor({ timeout: 60_000 })
-      await b.shot('done')
+      await expect(b.page.getByTestId('queue-folder-browser').textContent()).resolves.toMatch(/Browser mode does not copy to folders.*preflight upload/)
+      expect(await b.page.getByTestId('queue-start').isDisabled()).toBe(true)
+      expect(await b.page.getByTestId('queue-choose-folder').count()).toBe(0) // no native dialog here
+      await b.shot('folder-refused')
       expect(await seriousAxeViolations(b.page)).toEqual([])
-      expect(createHash('sha256').update(readFileSync(join(d, 'usb', 'release-2_0.bin'))).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+      // a page sending the upload itself, over the session's own connection
+      const refused = await b.page.evaluate(async (target) => {
+        try {
+          await window.api.invoke('queue.enqueue', { path: '/etc/hostname', target })
+          return 'accepted'
+        } catch (err) {
+          return (err as Error).message
+        }
+      }, `file://${d}/usb/`)
+      expect(refused).toMatch(/Browser mode does not write to folders/)
+      await new Promise((r) => setTimeout(r, 500))
+      expect(existsSync(join(d, 'usb'))).toBe(false)
     } finally {
       await b.close()
     }

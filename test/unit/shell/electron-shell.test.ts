@@ -1,5 +1,6 @@
 // The Electron shell under a stand-in 'electron' module (the real binary cannot run here): the window's
-// security settings, window.open and navigation refusal, blocked remote requests, and IPC sender checks.
+// security settings, window.open and navigation refusal, blocked remote requests, IPC sender checks, the folder dialog
+// (its choice granted to the services for one upload) and downloads (the page's own exports only).
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 
 const state = vi.hoisted(() => ({
@@ -8,6 +9,8 @@ const state = vi.hoisted(() => ({
   beforeRequest: null as null | ((details: { url: string }, cb: (r: { cancel: boolean }) => void) => void),
   permission: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
   dispatched: [] as Array<{ channel: string; input: unknown }>,
+  granted: [] as string[],
+  willDownload: null as null | ((e: { preventDefault(): void }, item: { getURL(): string }, contents: { getURL(): string }) => void),
   cipher: undefined as any,
 }))
 
@@ -44,6 +47,7 @@ vi.mock('electron', () => {
     session: {
       defaultSession: {
         setPermissionRequestHandler: (h: any) => (state.permission = h),
+        on: (ev: string, h: any) => { if (ev === 'will-download') state.willDownload = h },
         webRequest: { onBeforeRequest: (h: any) => (state.beforeRequest = h) },
       },
     },
@@ -63,6 +67,7 @@ vi.mock('../../../src-main/services/worker-client', () => ({
       state.dispatched.push({ channel, input })
       return { ok: true, result: { echoed: channel } }
     },
+    grantFolder: (path: string) => state.granted.push(path),
     close: async () => {},
   }),
 }))
@@ -122,5 +127,35 @@ describe('Electron shell', () => {
     const win = state.windows[0]
     const handler = state.handlers.get('preflight:dialog.openPackage')!
     expect(await handler({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, {})).toEqual({ ok: true, result: { path: '/picked/pkg.zip' } })
+  })
+
+  it('grants the services a folder only when the user chose it in the folder dialog', async () => {
+    const electron = await import('electron')
+    const win = state.windows[0]
+    const handler = state.handlers.get('preflight:dialog.chooseFolder')!
+    const trusted = { sender: win.webContents, senderFrame: win.webContents.mainFrame }
+    vi.mocked(electron.dialog.showOpenDialog).mockResolvedValueOnce({ canceled: false, filePaths: ['/media/usb'] } as never)
+    expect(await handler(trusted, {})).toEqual({ ok: true, result: { path: '/media/usb' } })
+    expect((vi.mocked(electron.dialog.showOpenDialog).mock.lastCall as unknown[])[1]).toMatchObject({ properties: expect.arrayContaining(['openDirectory']) })
+    expect(state.granted).toEqual(['/media/usb'])
+    vi.mocked(electron.dialog.showOpenDialog).mockResolvedValueOnce({ canceled: true, filePaths: [] } as never)
+    expect(await handler(trusted, {})).toEqual({ ok: true, result: { path: null } })
+    // not our frame: no dialog, no grant
+    expect(await handler({ sender: win.webContents, senderFrame: { url: 'https://evil.example/' } }, {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(state.granted).toEqual(['/media/usb'])
+  })
+
+  it("lets only the page's own exports download (to where the save dialog says)", () => {
+    const win = state.windows[0]
+    const page = { getURL: () => win.webContents.mainFrame.url }
+    const outcome = (url: string, contents = page) => {
+      const e = { preventDefault: vi.fn() }
+      state.willDownload!(e, { getURL: () => url }, contents)
+      return e.preventDefault.mock.calls.length ? 'cancelled' : 'save dialog'
+    }
+    expect(outcome('blob:file:///0b7c1d2e-aaaa-bbbb-cccc-0123456789ab')).toBe('save dialog')
+    expect(outcome('https://evil.example/payload.sh')).toBe('cancelled')
+    expect(outcome('file:///etc/passwd')).toBe('cancelled')
+    expect(outcome('blob:https://evil.example/x', { getURL: () => 'https://evil.example/' })).toBe('cancelled')
   })
 })
