@@ -1,5 +1,6 @@
 // Databases in the real UI: import an OSV all.zip, then a package with a vulnerable lockfile shows the
-// blocker, its score and fix, and the component in the components table.
+// blocker, its score and fix, and the component in the components table. The ClamAV engine card takes named
+// options only (a database by absolute path, a size limit), refuses a bad value on screen, and keeps what it saved.
 import { execFileSync } from 'node:child_process'
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,6 +42,32 @@ describe('databases and vulnerabilities', () => {
       expect(await b.page.locator('[data-rule="vuln.cvss-high"]').textContent()).toMatch(/lodash 4\.17\.20.*GHSA-test-0001.*score 9\.8.*Fixed in 4\.17\.21/)
       expect(await b.page.getByTestId('components-table').textContent()).toMatch(/lodash.*4\.17\.20.*npm.*GHSA-test-0001/)
       await b.shot('vulnerable')
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('the ClamAV engine card saves named options and refuses a bad one', async () => {
+    const b = await openBrowser('databases', ui.url)
+    try {
+      await b.page.getByTestId('nav-databases').click()
+      const card = b.page.getByTestId('engine-setting')
+      await card.getByTestId('engine-select').selectOption('clamscan')
+      await card.getByTestId('engine-database').fill('relative/clamav')
+      await card.getByRole('button', { name: 'Save' }).click()
+      await expect(card.getByTestId('engine-error').textContent()).resolves.toMatch(/malware\.engine.*absolute path/)
+      await card.getByTestId('engine-database').fill('/var/lib/clamav')
+      await card.getByTestId('engine-max-size').fill('512')
+      await card.getByRole('button', { name: 'Save' }).click()
+      await card.getByRole('status').waitFor()
+      expect(await card.getByTestId('engine-error').count()).toBe(0)
+      await b.shot('engine-saved')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
+      await b.page.reload()
+      await b.page.getByTestId('nav-databases').click()
+      await expect.poll(() => b.page.getByTestId('engine-max-size').inputValue()).toBe('512')
+      expect(await b.page.getByTestId('engine-select').inputValue()).toBe('clamscan')
+      expect(await b.page.getByTestId('engine-database').inputValue()).toBe('/var/lib/clamav')
     } finally {
       await b.close()
     }

@@ -71,7 +71,7 @@ export function EngineSetting() {
         </>
       )}
       <p className="muted">{t('note')}</p>
-      <button type="button" onClick={() => void save()}>{t('save')}</button>
+      <button type="button" className="btn" onClick={() => void save()}>{t('save')}</button>
       {saved && <span role="status"> {t('saved')}</span>}
       {error && <p className="error" role="alert" data-testid="engine-error">{error}</p>}
     </div>
