@@ -167,6 +167,10 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
     for (const f of limited) findings.push(makeFinding('malware.engine-limited', f.location, `Not scanned for malware: ${f.message}`, { profile, details: { cause: f.rule } }))
     if (limited.length) checks.malware = { state: 'partial', note: `${limited.length} part(s) could not be read` }
   }
+  // signatures from databases not proven to be ClamAV's (malware.database-unverified): the check's note says so
+  const unverified = (pipeline.facts.malware as { unverifiedDatabases?: string[] } | undefined)?.unverifiedDatabases ?? []
+  if (unverified.length && checks.malware.state !== 'not-run')
+    checks.malware.note = [checks.malware.note, `signatures from ${unverified.length} unverified database(s): ${unverified.slice(0, 5).join(', ')}${unverified.length > 5 ? ', …' : ''}`].filter(Boolean).join('; ')
   for (const [check, c] of Object.entries(checks))
     if (c.state === 'not-run' && !(check === 'vulnerabilities' && pipeline.findings.some((f) => f.rule === 'vulndb.missing'))) findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
 
