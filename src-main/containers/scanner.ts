@@ -12,7 +12,7 @@ import { displayPath, normalisePath, resolveLink } from '../walk/paths'
 import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
 import { imagePathProblem } from './image-paths'
 import { dockerManifest, imageConfig, imageIndex, imageManifest, MT, ociLayout, SUPPORTED_ARCHITECTURES, type Descriptor } from './schemas'
-import { hiddenBy, LayerTree } from './whiteouts'
+import { hiddenBy, LayerTree } from '../walk/whiteouts'
 
 const JSON_LIMIT = 4 * 1024 * 1024
 const INTERESTING = /(^|\/)(oci-layout|index\.json|manifest\.json|repositories)$|^blobs\/[a-z0-9+._-]+\/[a-zA-Z0-9=_-]+$|^[a-f0-9]{64}(\.json|\.tar|\/layer\.tar|\/json)$/

@@ -2,7 +2,7 @@
 // package and its verdict, the validation findings, and the upload destination (object URL or registry pull
 // address) — as JSON and as a printable, self-contained HTML page.
 import type { Finding } from '../reports/model'
-import { ruleText } from '../rules/catalogue'
+import { ruleText } from '../../src-preload/catalogue'
 import type { Draft } from './drafts'
 
 export const MANIFEST_SCHEMA = 'preflight.release-manifest/1'

@@ -3,7 +3,7 @@
 import { createContainerScanner } from '../containers/scanner'
 import { createMalwareScanner } from '../malware/scanner'
 import { createSbomScanner } from '../sbom/scanner'
-import { createClassifyScanner } from './classify/scanner'
+import { createClassifyScanner } from '../classify/scanner'
 import type { ScannerFactory } from '../walk/types'
 
 export const SCANNER_FACTORIES: ScannerFactory[] = [createMalwareScanner, createContainerScanner, createSbomScanner, createClassifyScanner]

@@ -1,9 +1,8 @@
 // CSV report (RFC 4180): one row per finding with its rule, fix and waiver columns; and the RFC 4180 field
 // quoting and parsing the other CSV readers and writers (history, compare) use.
-import { ruleText } from '../rules/catalogue'
+import { ruleText } from '../../src-preload/catalogue'
 import { verdictLine } from '../../src-preload/verdict'
-import type { Report } from './model'
-import type { WriterOptions } from './writers'
+import type { Report, WriterOptions } from './model'
 
 /** One CSV field: quoted when it holds a quote, a comma or a line break. */
 export const cell = (v: unknown): string => {

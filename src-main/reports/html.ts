@@ -1,9 +1,8 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no script, no external request; its CSP
 // forbids any) with the verdict, a severity chart, findings with fixes, components and scan facts.
-import { ruleText, type Lang } from '../rules/catalogue'
+import { ruleText, type Lang } from '../../src-preload/catalogue'
 import { findingCounts, verdictLine } from '../../src-preload/verdict'
-import type { Report } from './model'
-import type { WriterOptions } from './writers'
+import type { Report, WriterOptions } from './model'
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 const T = {

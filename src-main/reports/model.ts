@@ -1,6 +1,6 @@
 // The report model: findings, components and package facts. Every writer (json, table, html, xlsx, sarif,
 // csv, cyclonedx) and the UI render this one model; scanners only ever create Findings through makeFinding.
-import { getRule, severityFor, type Severity } from '../rules/catalogue'
+import { getRule, severityFor, type Severity } from '../../src-preload/catalogue'
 
 export type { Severity }
 
@@ -81,4 +81,10 @@ export function sortFindings(findings: Finding[]): Finding[] {
 
 export function verdictOf(findings: Finding[]): 'pass' | 'fail' {
   return findings.some((f) => f.severity === 'blocker' && !f.waived) ? 'fail' : 'pass'
+}
+
+/** Options every report writer takes (reports/writers.ts). */
+export interface WriterOptions {
+  lang?: 'en' | 'zh-CN'
+  color?: boolean
 }

@@ -1,9 +1,8 @@
 // SARIF 2.1.0 for code-scanning tools: one run, the catalogue's rules as reportingDescriptors, one result per
 // finding (waived ones carry an accepted suppression with the waiver's reason).
-import { allRules, ruleText } from '../rules/catalogue'
+import { allRules, ruleText } from '../../src-preload/catalogue'
 import { verdictLine } from '../../src-preload/verdict'
-import type { Report } from './model'
-import type { WriterOptions } from './writers'
+import type { Report, WriterOptions } from './model'
 
 const LEVEL = { blocker: 'error', warning: 'warning', info: 'note' } as const
 

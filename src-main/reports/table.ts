@@ -1,9 +1,8 @@
 // The terminal report: verdict, package facts, findings grouped blocker → warning → info with rule id,
 // location and the fix from the catalogue, and the checks that did not run.
-import { ruleText } from '../rules/catalogue'
+import { ruleText } from '../../src-preload/catalogue'
 import { findingCounts, uncheckedChecks, verdictLine } from '../../src-preload/verdict'
-import type { Report } from './model'
-import type { WriterOptions } from './writers'
+import type { Report, WriterOptions } from './model'
 
 const COLORS = { blocker: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', pass: '\x1b[32m', reset: '\x1b[0m', dim: '\x1b[2m' }
 

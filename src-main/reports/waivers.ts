@@ -5,7 +5,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import YAML from 'yaml'
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
-import { hasRule } from '../rules/catalogue'
+import { hasRule } from '../../src-preload/catalogue'
 import type { Finding } from './model'
 
 export const waiverSchema = z.object({

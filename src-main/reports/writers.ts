@@ -4,14 +4,10 @@
 import { csvReport } from './csv'
 import { htmlReport } from './html'
 import { jsonReport } from './json'
-import type { Report } from './model'
+import type { Report, WriterOptions } from './model'
 import { sarifReport } from './sarif'
 import { tableReport } from './table'
 
-export interface WriterOptions {
-  lang?: 'en' | 'zh-CN'
-  color?: boolean
-}
 
 export type ReportWriter = (report: Report, opts: WriterOptions) => string | Buffer | Promise<string | Buffer>
 

@@ -2,10 +2,9 @@
 // columns A–E, and columns F, G, H for the false-positive conclusion, explanation and evidence, filled from
 // the waivers (a waived finding is the seller's false-positive claim).
 import ExcelJS from 'exceljs'
-import { ruleText } from '../rules/catalogue'
+import { ruleText } from '../../src-preload/catalogue'
 import { verdictLine } from '../../src-preload/verdict'
-import type { Report } from './model'
-import type { WriterOptions } from './writers'
+import type { Report, WriterOptions } from './model'
 
 export const XLSX_HEADERS = ['No.', 'Risk item (rule)', 'Severity', 'File location', 'Description and fix', 'False-positive conclusion', 'Explanation', 'Evidence']
 

@@ -9,8 +9,8 @@
 //   components, as cargo-audit reports them.
 import { constants, inflateSync } from 'node:zlib'
 import type { Component } from '../reports/model'
-import { binaryArch } from '../inspect/classify/scanner'
-import type { StreamDetector } from './detectors'
+import { binaryArch } from '../walk/sniff'
+import type { StreamDetector } from './types'
 
 type Parsed = Omit<Component, 'location'>
 

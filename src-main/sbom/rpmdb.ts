@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Component } from '../reports/model'
-import type { StreamDetector } from './detectors'
+import type { StreamDetector } from './types'
 import { berkeleyHashValues, isBerkeleyHash, isNdb, ndbBlobs } from './rpmdb-legacy'
 
 export const RPMDB_MAX = 512 * 1024 * 1024

@@ -11,7 +11,8 @@ import { VulnDb } from '../vulns/osv'
 import { baseEcosystem, comparatorFor } from '../vulns/versions'
 import { normalisePath } from '../walk/paths'
 import type { EntryScanner, ScanContext } from '../walk/types'
-import { DETECTORS, STREAM_DETECTORS, type StreamDetector } from './detectors'
+import { DETECTORS, STREAM_DETECTORS } from './detectors'
+import type { StreamDetector } from './types'
 import { RPM_PENDING } from './rpmdb'
 
 const MAX_MANIFEST = 64 * 1024 * 1024

@@ -30,7 +30,7 @@ import { isImageFormat, openImageDevice } from './formats'
 import { checkQcow2 } from './qcow2/check'
 import { entryOffset } from './qcow2/entries'
 import { readQcow2 } from './qcow2/header'
-import { readHeadTail, kindFromBytes } from '../inspect/identify'
+import { readHeadTail, kindFromBytes } from '../walk/sniff'
 
 const CLUSTER_BITS = 16
 const CS = 1 << CLUSTER_BITS

@@ -12,28 +12,12 @@ import { PassThrough, type Readable } from 'node:stream'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
-import { kindFromBytes } from '../inspect/identify'
+import { kindFromBytes } from './sniff'
 import type { WalkLimits } from './limits'
 import { BombError, takeHead, walkTarStream } from './tar'
 import { walkZipFile } from './zip'
 import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
-import type { DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
-
-/** One archive (or layer, or guest filesystem) being walked: the per-container safety state. */
-export interface Container {
-  /** Location of the container itself; entries are `${location}!${path}`. */
-  location: string
-  /** Depth of this container's entries. */
-  depth: number
-  kind: string
-  seen: Set<string>
-  /** Symlinks by normalised path → resolved target (null when it leaves the root). */
-  links: Map<string, string | null>
-  /** Symlinks by normalised path → target as stored (to follow chains of links). */
-  rawLinks: Map<string, string>
-  /** Normalised top-level names (to recognise image tars). */
-  rootNames: Set<string>
-}
+import type { Container, ContainerWalker, DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
 
 /** Formats we recognise inside a package but cannot open. */
 const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', bzip2: 'bzip2' }
@@ -64,7 +48,7 @@ export interface PipelineOptions {
   tmpDir?: string
 }
 
-export class EntryPipeline {
+export class EntryPipeline implements ContainerWalker {
   readonly findings: Finding[] = []
   readonly components: Component[] = []
   readonly facts: Record<string, unknown> = {}

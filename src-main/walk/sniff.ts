@@ -1,6 +1,9 @@
-// Identify a file's format from its magic bytes (head of the file, and its last 512 bytes for fixed VHDs).
-// Pure function of bytes: no I/O here, so every caller (package identification, nested entries, layers)
-// uses the same answer.
+// What these bytes are: a file's format from its magic bytes (head of the file, and its last 512 bytes for fixed
+// VHDs), and an executable's format and architectures. Pure functions of bytes (readHeadTail reads them), so
+// every caller (package identification, nested entries, layers, conversion, SBOM, classification) uses the same
+// answer.
+import { open } from 'node:fs/promises'
+import { constants as zc, gunzipSync } from 'node:zlib'
 import type { PackageKind } from '../reports/model'
 
 export const SNIFF_HEAD_BYTES = 64 * 1024
@@ -46,4 +49,66 @@ export function sniff(head: Buffer, tail?: Buffer): SniffKind {
   if (at(head, 0x8001, 'CD001')) return 'iso'
   if (tail && tail.length >= 512 && at(tail.subarray(tail.length - 512), 0, 'conectix')) return 'vhd'
   return 'unknown'
+}
+
+/** Decide the package kind from the head and tail bytes; gzip is looked into to tell tar.gz from .gz. */
+export function kindFromBytes(head: Buffer, tail: Buffer | undefined): PackageKind {
+  const k = sniff(head, tail)
+  if (k !== 'gzip') return k
+  try {
+    const inner = gunzipSync(head, { finishFlush: zc.Z_SYNC_FLUSH })
+    if (inner.length >= 512 && looksLikeTar(inner)) return 'tar.gz'
+  } catch {
+    /* not inflatable from the head: leave it as plain gzip, the walker reports corruption */
+  }
+  return 'gzip'
+}
+
+export async function readHeadTail(path: string): Promise<{ head: Buffer; tail: Buffer; size: number }> {
+  const fh = await open(path, 'r')
+  try {
+    const { size } = await fh.stat()
+    const head = Buffer.alloc(Math.min(SNIFF_HEAD_BYTES, size))
+    await fh.read(head, 0, head.length, 0)
+    const tailLen = Math.min(512, size)
+    const tail = Buffer.alloc(tailLen)
+    await fh.read(tail, 0, tailLen, size - tailLen)
+    return { head, tail, size }
+  } finally {
+    await fh.close()
+  }
+}
+
+const ELF: Record<number, string> = { 3: 'x86', 62: 'x64', 40: 'Arm', 183: 'Arm64', 8: 'MIPS', 10: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 243: 'RISC-V', 22: 'IBM Z', 2: 'SPARC', 43: 'SPARC64', 258: 'LoongArch', 50: 'IA-64' }
+const PE: Record<number, string> = { 0x14c: 'x86', 0x8664: 'x64', 0x1c0: 'Arm', 0x1c4: 'Arm', 0xaa64: 'Arm64', 0x166: 'MIPS', 0x1f0: 'PowerPC', 0x5064: 'RISC-V', 0x200: 'IA-64' }
+const MACHO: Record<number, string> = { 7: 'x86', 0x01000007: 'x64', 12: 'Arm', 0x0100000c: 'Arm64', 18: 'PowerPC', 0x01000012: 'PowerPC64' }
+
+/** An executable's format and the architectures it is built for (ELF e_machine, PE machine, Mach-O cputype, fat binaries). */
+export function binaryArch(head: Buffer): { format: string; archs: string[] } | null {
+  if (head.length >= 20 && head.readUInt32BE(0) === 0x7f454c46) {
+    const m = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18)
+    return { format: 'ELF', archs: [ELF[m] ?? `ELF machine ${m}`] }
+  }
+  if (head.length >= 64 && head[0] === 0x4d && head[1] === 0x5a) {
+    const pe = head.readUInt32LE(0x3c)
+    if (pe + 6 <= head.length && head.readUInt32LE(pe) === 0x4550) {
+      const m = head.readUInt16LE(pe + 4)
+      return { format: 'PE', archs: [PE[m] ?? `PE machine 0x${m.toString(16)}`] }
+    }
+    return null
+  }
+  if (head.length >= 8) {
+    const magic = head.readUInt32BE(0)
+    if (magic === 0xfeedface || magic === 0xfeedfacf) return { format: 'Mach-O', archs: [MACHO[head.readUInt32BE(4)] ?? `Mach-O cpu ${head.readUInt32BE(4)}`] }
+    if (magic === 0xcefaedfe || magic === 0xcffaedfe) return { format: 'Mach-O', archs: [MACHO[head.readUInt32LE(4)] ?? `Mach-O cpu ${head.readUInt32LE(4)}`] }
+    if (magic === 0xcafebabe) {
+      const n = head.readUInt32BE(4)
+      if (n > 0 && n < 20) {
+        const archs: string[] = []
+        for (let i = 0; i < n && 8 + i * 20 + 4 <= head.length; i++) archs.push(MACHO[head.readUInt32BE(8 + i * 20)] ?? `Mach-O cpu ${head.readUInt32BE(8 + i * 20)}`)
+        return { format: 'Mach-O (fat)', archs }
+      }
+    }
+  }
+  return null
 }

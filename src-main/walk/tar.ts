@@ -8,12 +8,11 @@ import { Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { PreflightError } from '../../src-preload/errors'
-import { isWhiteout } from '../containers/whiteouts'
+import { isWhiteout } from './whiteouts'
 import { displayPath } from './paths'
 import { looksLikeTar } from './sniff'
 import { createZstdDecompress, ZstdWindowError } from './zstd'
-import type { Container, EntryPipeline } from './pipeline'
-import type { EntryType, WalkEntry } from './types'
+import type { Container, ContainerWalker, EntryType, WalkEntry } from './types'
 
 const TYPES: Record<string, EntryType> = {
   File: 'file', OldFile: 'file', ContiguousFile: 'file', Directory: 'directory', GNUDumpDir: 'directory',
@@ -58,7 +57,7 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: R
   return { head, stream: Readable.from(rest(), { objectMode: false }) }
 }
 
-export async function walkTarStream(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
+export async function walkTarStream(p: ContainerWalker, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
   let decoder: Transform | null = null
   try {
     return await walk(p, source, location, depth, kind, fileName, containerKind, (d) => (decoder = d))
@@ -70,7 +69,7 @@ export async function walkTarStream(p: EntryPipeline, source: Readable, location
   }
 }
 
-async function walk(p: EntryPipeline, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
+async function walk(p: ContainerWalker, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
   const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
@@ -204,7 +203,7 @@ async function walk(p: EntryPipeline, source: Readable, location: string, depth:
   return c
 }
 
-async function feedEntry(p: EntryPipeline, c: Container, e: ReadEntry): Promise<void> {
+async function feedEntry(p: ContainerWalker, c: Container, e: ReadEntry): Promise<void> {
   const raw = e.path
   // an image layer's whiteout markers are layer metadata (deletions), not files of the image; one carrying data
   // (runtimes never extract it) is still read like a file, so nothing can hide in one unscanned

@@ -2,6 +2,7 @@
 // every interested scanner from the same chunks; archives, image layers and guest filesystems are all
 // turned into WalkEntries for the same pass, so adding a scanner never adds a read.
 import type { Component, Finding } from '../reports/model'
+import type { WalkLimits } from './limits'
 
 export type EntryType =
   | 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other'
@@ -92,3 +93,31 @@ export interface EntryScanner {
 }
 
 export type ScannerFactory = (ctx: ScanContext) => EntryScanner
+
+/** One archive (or layer, or guest filesystem) being walked: the per-container safety state. */
+export interface Container {
+  /** Location of the container itself; entries are `${location}!${path}`. */
+  location: string
+  /** Depth of this container's entries. */
+  depth: number
+  kind: string
+  seen: Set<string>
+  /** Symlinks by normalised path → resolved target (null when it leaves the root). */
+  links: Map<string, string | null>
+  /** Symlinks by normalised path → target as stored (to follow chains of links). */
+  rawLinks: Map<string, string>
+  /** Normalised top-level names (to recognise image tars). */
+  rootNames: Set<string>
+}
+
+/** What a container reader (tar.ts, zip.ts) needs from the entry pass that calls it. */
+export interface ContainerWalker {
+  readonly limits: WalkLimits
+  readonly opts: { signal?: AbortSignal }
+  readonly isStopped: boolean
+  report(rule: string, location: string, message: string, details?: Record<string, unknown>): void
+  stop(rule: string, location: string, message: string): void
+  container(location: string, depth: number, kind: string): Container
+  feed(c: Container, entry: WalkEntry, content: AsyncIterable<Buffer> | null, rawPath?: string): Promise<void>
+  noteContainer(c: Container, bytes?: number | null): void
+}

@@ -7,8 +7,7 @@ import { Transform, type Readable } from 'node:stream'
 import { crc32 } from 'node:zlib'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { displayPath } from './paths'
-import type { Container, EntryPipeline } from './pipeline'
-import type { EntryType, WalkEntry } from './types'
+import type { Container, ContainerWalker, EntryType, WalkEntry } from './types'
 
 const S_IFMT = 0o170000
 const MODE_TYPES: Record<number, EntryType> = { 0o120000: 'symlink', 0o020000: 'char-device', 0o060000: 'block-device', 0o010000: 'fifo', 0o140000: 'socket', 0o040000: 'directory' }
@@ -55,7 +54,7 @@ function crcChecker(expected: number, name: string): Transform {
   })
 }
 
-export async function walkZipFile(p: EntryPipeline, path: string, location: string, depth: number, progress?: (bytes: number) => void): Promise<Container> {
+export async function walkZipFile(p: ContainerWalker, path: string, location: string, depth: number, progress?: (bytes: number) => void): Promise<Container> {
   const c = p.container(location, depth, 'zip')
   let zip: ZipFile
   try {
@@ -118,7 +117,7 @@ export async function walkZipFile(p: EntryPipeline, path: string, location: stri
 }
 
 /** The local header repeats the central directory's CRC and sizes (unless a data descriptor follows): they must agree. */
-async function checkLocalHeader(p: EntryPipeline, c: Container, fh: FileHandle, e: Entry): Promise<void> {
+async function checkLocalHeader(p: ContainerWalker, c: Container, fh: FileHandle, e: Entry): Promise<void> {
   const buf = Buffer.alloc(30)
   const { bytesRead } = await fh.read(buf, 0, 30, e.relativeOffsetOfLocalHeader)
   const loc = `${c.location}!${displayPath(decodeName(e))}`
@@ -129,7 +128,7 @@ async function checkLocalHeader(p: EntryPipeline, c: Container, fh: FileHandle, 
   if (crc !== e.crc32 >>> 0) p.report('archive.corrupt', loc, `CRC-32 in the local header (${crc.toString(16)}) differs from the central directory (${(e.crc32 >>> 0).toString(16)}).`)
 }
 
-async function feedZipEntry(p: EntryPipeline, c: Container, zip: ZipFile, e: Entry): Promise<void> {
+async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: Entry): Promise<void> {
   const raw = decodeName(e)
   const unixMode = e.versionMadeBy >> 8 === 3 ? e.externalFileAttributes >>> 16 : 0
   let type: EntryType = raw.endsWith('/') || raw.endsWith('\\') ? 'directory' : 'file'

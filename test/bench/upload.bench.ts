@@ -6,7 +6,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { createReadStream, closeSync, openSync, writeSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { sha256File } from '../../src-main/inspect/identify'
+import { sha256File } from '../../src-main/walk/hash'
 import { measureAsync, preflight, ratio } from './util'
 
 const S3rver = require('s3rver')

@@ -2,7 +2,7 @@
 // Exit 0 when the bundle passes its scan (or, with --no-scan, was written and verified), 1 when it fails.
 import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { repack } from '../../containers/repack'
+import { repack } from '../../repack/repack'
 import { ProgressMeter } from '../../tasks/progress'
 import { recorded } from '../history-sink'
 import { stderrProgress, usageError, type CliCommand } from '../io'

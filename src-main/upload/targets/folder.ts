@@ -5,7 +5,7 @@
 import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { PreflightError } from '../../../src-preload/errors'
-import { sha256File } from '../../inspect/identify'
+import { sha256File } from '../../walk/hash'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { parseTarget, type TargetRun, type UploadTarget } from '../target'
 

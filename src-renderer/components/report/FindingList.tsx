@@ -1,7 +1,7 @@
 // Findings grouped blocker → warning → info, each with rule id, location, message and the fix hint from the
 // rule catalogue in the current language.
 import type { FindingDto } from '../../../src-preload/contract'
-import { ruleText } from '../../../src-main/rules/catalogue'
+import { ruleText } from '../../../src-preload/catalogue'
 import { defineMessages, useLang, useT } from '../../i18n'
 
 const messages = defineMessages({

@@ -14,7 +14,7 @@ import fc from 'fast-check'
 import { Header } from 'tar'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
-import { hasRule } from '../../../src-main/rules/catalogue'
+import { hasRule } from '../../../src-preload/catalogue'
 import { umociImage } from '../../fixtures/umoci-image'
 import { fuzzOptions } from '../../fixtures/fuzz'
 

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { kindFromBytes } from '../../../src-main/inspect/identify'
+import { kindFromBytes } from '../../../src-main/walk/sniff'
 import { sniff } from '../../../src-main/walk/sniff'
 import { corporaDir } from '../../corpora'
 

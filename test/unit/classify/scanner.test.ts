@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { binaryArch } from '../../../src-main/inspect/classify/scanner'
+import { binaryArch } from '../../../src-main/walk/sniff'
 import { scanPackage } from '../../../src-main/inspect/scan'
 
 function elf(machine: number): Buffer {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { sha256FileInWorker } from '../../../src-main/inspect/identify'
+import { sha256FileInWorker } from '../../../src-main/walk/hash'
 import { scanPackage } from '../../../src-main/inspect/scan'
 
 it('a package over 64 MiB: the report sha256 is sha256sum\'s, and all bytes are counted', async () => {

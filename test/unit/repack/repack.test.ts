@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { repack, verifyBundle } from '../../../src-main/containers/repack'
+import { repack, verifyBundle } from '../../../src-main/repack/repack'
 import { scanPackage } from '../../../src-main/inspect/scan'
 
 let dir: string

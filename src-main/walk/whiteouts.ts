@@ -5,7 +5,7 @@
 // image that uses that layer: a file an upper layer deletes (`.wh.<name>` of it or of a parent), hides
 // (`.wh..wh..opq` in a parent directory) or replaces (any entry at its path, a non-directory at a parent
 // path) is not in the image's filesystem.
-import { normalisePath } from '../walk/paths'
+import { normalisePath } from './paths'
 
 export const WHITEOUT_PREFIX = '.wh.'
 export const OPAQUE = '.wh..wh..opq'

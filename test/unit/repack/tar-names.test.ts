@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { tarRootNames } from '../../../src-main/containers/repack'
+import { tarRootNames } from '../../../src-main/repack/repack'
 
 it('lists the root names of GNU, pax and ustar tars; compressed or cut tars are null', async () => {
   const dir = mkdtempSync(join(process.env.TMPDIR!, 'tn-'))

@@ -2,13 +2,11 @@
 // machine, Mach-O cputype, fat binaries), source and manifest files by language, and filesystem or firmware
 // images by magic. Facts for the summary; binaries for architectures the marketplace does not list get
 // content.architecture-unsupported, and one content.summary info finding sums it up.
-import { makeFinding } from '../../reports/model'
-import { normalisePath } from '../../walk/paths'
-import type { EntryScanner, ScanContext } from '../../walk/types'
+import { makeFinding } from '../reports/model'
+import { normalisePath } from '../walk/paths'
+import { binaryArch } from '../walk/sniff'
+import type { EntryScanner, ScanContext } from '../walk/types'
 
-const ELF: Record<number, string> = { 3: 'x86', 62: 'x64', 40: 'Arm', 183: 'Arm64', 8: 'MIPS', 10: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 243: 'RISC-V', 22: 'IBM Z', 2: 'SPARC', 43: 'SPARC64', 258: 'LoongArch', 50: 'IA-64' }
-const PE: Record<number, string> = { 0x14c: 'x86', 0x8664: 'x64', 0x1c0: 'Arm', 0x1c4: 'Arm', 0xaa64: 'Arm64', 0x166: 'MIPS', 0x1f0: 'PowerPC', 0x5064: 'RISC-V', 0x200: 'IA-64' }
-const MACHO: Record<number, string> = { 7: 'x86', 0x01000007: 'x64', 12: 'Arm', 0x0100000c: 'Arm64', 18: 'PowerPC', 0x01000012: 'PowerPC64' }
 /** Architectures the marketplace lists: x86/x64, Arm/Arm64, MIPS, PowerPC. */
 const SUPPORTED = new Set(['x86', 'x64', 'Arm', 'Arm64', 'MIPS', 'PowerPC', 'PowerPC64'])
 
@@ -33,35 +31,6 @@ function imageKind(head: Buffer): string | null {
   if (at(0, 'MSWIM')) return 'WIM'
   if (head.length >= 4 && head.readUInt32LE(0) === 0xed26ff3a) return 'Android sparse'
   if (head.length >= 4 && head.readUInt32BE(0) === 0x27051956) return 'U-Boot'
-  return null
-}
-
-export function binaryArch(head: Buffer): { format: string; archs: string[] } | null {
-  if (head.length >= 20 && head.readUInt32BE(0) === 0x7f454c46) {
-    const m = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18)
-    return { format: 'ELF', archs: [ELF[m] ?? `ELF machine ${m}`] }
-  }
-  if (head.length >= 64 && head[0] === 0x4d && head[1] === 0x5a) {
-    const pe = head.readUInt32LE(0x3c)
-    if (pe + 6 <= head.length && head.readUInt32LE(pe) === 0x4550) {
-      const m = head.readUInt16LE(pe + 4)
-      return { format: 'PE', archs: [PE[m] ?? `PE machine 0x${m.toString(16)}`] }
-    }
-    return null
-  }
-  if (head.length >= 8) {
-    const magic = head.readUInt32BE(0)
-    if (magic === 0xfeedface || magic === 0xfeedfacf) return { format: 'Mach-O', archs: [MACHO[head.readUInt32BE(4)] ?? `Mach-O cpu ${head.readUInt32BE(4)}`] }
-    if (magic === 0xcefaedfe || magic === 0xcffaedfe) return { format: 'Mach-O', archs: [MACHO[head.readUInt32LE(4)] ?? `Mach-O cpu ${head.readUInt32LE(4)}`] }
-    if (magic === 0xcafebabe) {
-      const n = head.readUInt32BE(4)
-      if (n > 0 && n < 20) {
-        const archs: string[] = []
-        for (let i = 0; i < n && 8 + i * 20 + 4 <= head.length; i++) archs.push(MACHO[head.readUInt32BE(8 + i * 20)] ?? `Mach-O cpu ${head.readUInt32BE(8 + i * 20)}`)
-        return { format: 'Mach-O (fat)', archs }
-      }
-    }
-  }
   return null
 }
 
