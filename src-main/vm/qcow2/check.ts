@@ -105,153 +105,200 @@ function decodeRefcounts(block: Buffer, bits: number, counts: Float64Array, firs
 
 export async function checkQcow2(path: string, opts: { signal?: AbortSignal; info?: Qcow2Info } = {}): Promise<Qcow2Check> {
   const info = opts.info ?? (await readQcow2(path))
-  const h = info.header
-  const cs = h.clusterSize
-  const fileSize = info.fileSize
-  const hostClusters = Math.ceil(fileSize / cs)
-  const result: Qcow2Check = { corruptions: 0, leaks: 0, messages: [], skipped: false }
-  if (hostClusters > MAX_CLUSTERS) return { ...result, skipped: true, messages: [`${hostClusters} host clusters: too many to check here`] }
-  const fd = openSync(path, 'r')
-  let reads = 0
-  const refs = new Uint32Array(hostClusters)
-  const problem = (msg: string) => {
-    result.corruptions++
-    if (result.messages.length < 10) result.messages.push(msg)
+  const hostClusters = Math.ceil(info.fileSize / info.header.clusterSize)
+  if (hostClusters > MAX_CLUSTERS) return { corruptions: 0, leaks: 0, messages: [`${hostClusters} host clusters: too many to check here`], skipped: true }
+  const checker = new Qcow2Checker(path, info, opts.signal)
+  try {
+    return await checker.run()
+  } finally {
+    checker.close()
   }
-  // the last cluster of a file may be partial (qemu does not pad it): only a start past the end is an error
-  const read = async (offset: number, length: number, into?: Buffer): Promise<Buffer | null> => {
-    if (offset < 0 || offset >= fileSize) return null
-    if (++reads % 64 === 0) {
+}
+
+/** One check of one image: the references counted per host cluster as the metadata is walked, then compared. */
+class Qcow2Checker {
+  private readonly result: Qcow2Check = { corruptions: 0, leaks: 0, messages: [], skipped: false }
+  private readonly h: Qcow2Info['header']
+  private readonly cs: number
+  private readonly fileSize: number
+  private readonly hostClusters: number
+  private readonly fd: number
+  private reads = 0
+  /** References found per host cluster. */
+  private readonly refs: Uint32Array
+  /** Stored refcounts per host cluster. */
+  private readonly counts: Float64Array
+  /** Active image: per host cluster, how many L2 entries reference it with / without the COPIED flag. */
+  private readonly copiedRefs: Uint8Array
+  private readonly plainRefs: Uint8Array
+  /** Active image: each L2 table's host cluster and whether its L1 entry has the COPIED flag. */
+  private readonly activeL2: Array<{ cluster: number; copied: boolean; index: number }> = []
+  private readonly l2Buffer: Buffer
+  private readonly l2Words: Uint32Array
+
+  constructor(path: string, private readonly info: Qcow2Info, private readonly signal?: AbortSignal) {
+    this.h = info.header
+    this.cs = this.h.clusterSize
+    this.fileSize = info.fileSize
+    this.hostClusters = Math.ceil(this.fileSize / this.cs)
+    this.refs = new Uint32Array(this.hostClusters)
+    this.counts = new Float64Array(this.hostClusters)
+    this.copiedRefs = new Uint8Array(this.hostClusters)
+    this.plainRefs = new Uint8Array(this.hostClusters)
+    this.l2Buffer = Buffer.alloc(this.cs)
+    this.l2Words = new Uint32Array(this.l2Buffer.buffer, this.l2Buffer.byteOffset, this.cs / 4)
+    this.fd = openSync(path, 'r')
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+
+  async run(): Promise<Qcow2Check> {
+    const { h, cs } = this
+    this.ref(0, cs, 'header')
+    await this.walkL1(h.l1TableOffset, h.l1Size, 'active', true)
+    this.ref(h.refcountTableOffset, h.refcountTableClusters * cs, 'refcount table')
+    await this.readRefcounts()
+    if (h.nbSnapshots) await this.walkSnapshots()
+    this.compare()
+    return this.result
+  }
+
+  private problem = (msg: string): void => {
+    this.result.corruptions++
+    if (this.result.messages.length < 10) this.result.messages.push(msg)
+  }
+
+  /** Count a reference to [offset, offset + length); `owner` and `what` name the structure in a message. */
+  private ref = (offset: number, length: number, owner: string, what = ''): boolean => {
+    const last = Math.floor((offset + Math.max(1, length) - 1) / this.cs)
+    if (offset >= this.fileSize || last >= this.hostClusters) {
+      this.problem(`${what ? `${owner} ${what}` : owner} at offset ${offset} lies past the end of the file`)
+      return false
+    }
+    for (let c = Math.floor(offset / this.cs); c <= last; c++) this.refs[c]++
+    return true
+  }
+
+  /** The last cluster of a file may be partial (qemu does not pad it): only a start past the end is an error. */
+  private async read(offset: number, length: number, into?: Buffer): Promise<Buffer | null> {
+    if (offset < 0 || offset >= this.fileSize) return null
+    if (++this.reads % 64 === 0) {
       await nextTurn()
-      throwIfCancelled(opts.signal)
+      throwIfCancelled(this.signal)
     }
     const b = into ?? Buffer.alloc(length)
-    const n = Math.min(length, fileSize - offset)
+    const n = Math.min(length, this.fileSize - offset)
     let got = 0
     while (got < n) {
-      const r = readSync(fd, b, got, n - got, offset + got)
+      const r = readSync(this.fd, b, got, n - got, offset + got)
       if (r === 0) break
       got += r
     }
     b.fill(0, got, length)
     return b
   }
-  // `owner` and `what` name the structure in a message (joined only when there is a problem)
-  const ref = (offset: number, length: number, owner: string, what = '') => {
-    const last = Math.floor((offset + Math.max(1, length) - 1) / cs)
-    if (offset >= fileSize || last >= hostClusters) {
-      problem(`${what ? `${owner} ${what}` : owner} at offset ${offset} lies past the end of the file`)
-      return false
-    }
-    for (let c = Math.floor(offset / cs); c <= last; c++) refs[c]++
-    return true
-  }
-  try {
-    ref(0, cs, 'header')
-    const extL2 = info.facts.extendedL2
-    const l2Size = cs
-    const entryBytes = extL2 ? 16 : 8
-    const bitsOfCompressedOffset = 62 - (h.clusterBits - 8)
-    const copiedRefs = new Uint8Array(hostClusters)
-    const plainRefs = new Uint8Array(hostClusters)
-    const l2Buffer = Buffer.alloc(l2Size)
-    const l2Words = new Uint32Array(l2Buffer.buffer, l2Buffer.byteOffset, l2Size / 4)
-    // active image: each L2 table's host cluster and whether its L1 entry has the COPIED flag
-    const activeL2: Array<{ cluster: number; copied: boolean; index: number }> = []
-    const walkL1 = async (l1Offset: number, l1Size: number, what: string, active: boolean) => {
-      if (!l1Size) return
-      if (!ref(l1Offset, l1Size * 8, what, 'L1 table')) return
-      const l1 = (await read(l1Offset, l1Size * 8))!
-      const walk: L2Walk = { words: l2Words, entryBytes, extendedL2: extL2, compressedBits: bitsOfCompressedOffset, fileSize, cs, ref, problem, what, copied: active ? copiedRefs : null, plain: active ? plainRefs : null }
-      for (let i = 0; i < l1Size; i++) {
-        throwIfCancelled(opts.signal)
-        const hi = l1.readUInt32BE(i * 8)
-        const lo = l1.readUInt32BE(i * 8 + 4)
-        if (hi & L1_RESERVED_HI || lo & L1_RESERVED_LO) problem(`${what} L1 entry ${i} has reserved bits set`)
-        const l2Off = entryOffset(l1, i * 8)
-        if (!l2Off) {
-          // flags without a table: qemu would read an "L2 table" at offset 0, the header
-          if (hi || lo) problem(`${what} L1 entry ${i} has flags set but no L2 table offset`)
-          continue
-        }
-        if (l2Off % cs) {
-          problem(`${what} L1 entry ${i} points to an unaligned L2 table (${l2Off})`)
-          continue
-        }
-        if (!ref(l2Off, l2Size, what, 'L2 table')) continue
-        if (active) activeL2.push({ cluster: l2Off / cs, copied: (hi & COPIED) !== 0, index: i })
-        visitL2((await read(l2Off, l2Size, l2Buffer))!, walk)
+
+  /** An L1 table and the L2 tables it points to (the active image's, or a snapshot's). */
+  private async walkL1(l1Offset: number, l1Size: number, what: string, active: boolean): Promise<void> {
+    const { cs, h } = this
+    if (!l1Size) return
+    if (!this.ref(l1Offset, l1Size * 8, what, 'L1 table')) return
+    const l1 = (await this.read(l1Offset, l1Size * 8))!
+    const extendedL2 = this.info.facts.extendedL2
+    const walk: L2Walk = { words: this.l2Words, entryBytes: extendedL2 ? 16 : 8, extendedL2, compressedBits: 62 - (h.clusterBits - 8), fileSize: this.fileSize, cs, ref: this.ref, problem: this.problem, what, copied: active ? this.copiedRefs : null, plain: active ? this.plainRefs : null }
+    for (let i = 0; i < l1Size; i++) {
+      throwIfCancelled(this.signal)
+      const hi = l1.readUInt32BE(i * 8)
+      const lo = l1.readUInt32BE(i * 8 + 4)
+      if (hi & L1_RESERVED_HI || lo & L1_RESERVED_LO) this.problem(`${what} L1 entry ${i} has reserved bits set`)
+      const l2Off = entryOffset(l1, i * 8)
+      if (!l2Off) {
+        // flags without a table: qemu would read an "L2 table" at offset 0, the header
+        if (hi || lo) this.problem(`${what} L1 entry ${i} has flags set but no L2 table offset`)
+        continue
       }
+      if (l2Off % cs) {
+        this.problem(`${what} L1 entry ${i} points to an unaligned L2 table (${l2Off})`)
+        continue
+      }
+      if (!this.ref(l2Off, cs, what, 'L2 table')) continue
+      if (active) this.activeL2.push({ cluster: l2Off / cs, copied: (hi & COPIED) !== 0, index: i })
+      visitL2((await this.read(l2Off, cs, this.l2Buffer))!, walk)
     }
-    await walkL1(h.l1TableOffset, h.l1Size, 'active', true)
-    // refcount table and blocks
-    ref(h.refcountTableOffset, h.refcountTableClusters * cs, 'refcount table')
-    const rt = await read(h.refcountTableOffset, h.refcountTableClusters * cs)
+  }
+
+  /** The refcount table and its blocks: each block counted as referenced, its refcounts decoded into `counts`. */
+  private async readRefcounts(): Promise<void> {
+    const { h, cs } = this
+    const rt = await this.read(h.refcountTableOffset, h.refcountTableClusters * cs)
+    if (!rt) return
     const bits = 2 ** h.refcountOrder
     const perBlock = (cs * 8) / bits
-    const counts = new Float64Array(hostClusters)
     const blockBuffer = Buffer.alloc(cs)
-    if (rt) {
-      for (let i = 0; i < rt.length / 8; i++) {
-        if (rt.readUInt32BE(i * 8 + 4) & 0x1ff) {
-          problem(`refcount table entry ${i} has reserved bits set`)
-          continue
-        }
-        const off = refcountBlockOffset(rt, i * 8)
-        if (!off) continue
-        if (off % cs) {
-          problem(`refcount table entry ${i} points to an unaligned refcount block (${off})`)
-          continue
-        }
-        if (!ref(off, cs, 'refcount block')) continue
-        const block = (await read(off, cs, blockBuffer))!
-        const first = i * perBlock
-        const n = Math.min(perBlock, hostClusters - first)
-        decodeRefcounts(block, bits, counts, first, n)
+    for (let i = 0; i < rt.length / 8; i++) {
+      if (rt.readUInt32BE(i * 8 + 4) & 0x1ff) {
+        this.problem(`refcount table entry ${i} has reserved bits set`)
+        continue
       }
-    }
-    // internal snapshots: their table, and each snapshot's L1 (and its L2 tables and data)
-    if (h.nbSnapshots) {
-      let at = h.snapshotsOffset
-      const start = at
-      for (let s = 0; s < h.nbSnapshots; s++) {
-        const hdr = await read(at, 40)
-        if (!hdr) {
-          problem('snapshot table lies past the end of the file')
-          break
-        }
-        const l1Off = Number(hdr.readBigUInt64BE(0))
-        const l1Size = hdr.readUInt32BE(8)
-        const idLen = hdr.readUInt16BE(12)
-        const nameLen = hdr.readUInt16BE(14)
-        const extra = hdr.readUInt32BE(36)
-        // version 3 snapshots carry at least the large VM state size and the disk size as extra data
-        if (h.version >= 3 && extra < 16) problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
-        // qemu reads at most 1 KiB of extra data per snapshot and refuses the table beyond that
-        if (extra > 1024) problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
-        if (l1Off % cs) problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
-        else if (l1Size * 8 > QCOW_MAX_L1_BYTES) problem(`snapshot ${s + 1}'s L1 table has ${l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
-        else await walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
-        at += 40 + extra + idLen + nameLen
-        at = Math.ceil(at / 8) * 8
+      const off = refcountBlockOffset(rt, i * 8)
+      if (!off) continue
+      if (off % cs) {
+        this.problem(`refcount table entry ${i} points to an unaligned refcount block (${off})`)
+        continue
       }
-      ref(start, at - start, 'snapshot table')
+      if (!this.ref(off, cs, 'refcount block')) continue
+      const block = (await this.read(off, cs, blockBuffer))!
+      const first = i * perBlock
+      decodeRefcounts(block, bits, this.counts, first, Math.min(perBlock, this.hostClusters - first))
     }
-    for (let c = 0; c < hostClusters; c++) {
-      if (refs[c] > counts[c]) problem(`cluster ${c} is referenced ${refs[c]} time(s) but its refcount is ${counts[c]}`)
-      else if (refs[c] < counts[c]) result.leaks++
-      // the COPIED flag of the active image's entries must be set exactly where the stored refcount is 1
-      if (counts[c] === 1 ? plainRefs[c] : copiedRefs[c]) {
-        const n = counts[c] === 1 ? plainRefs[c] : copiedRefs[c]
-        for (let k = 0; k < n; k++) problem(`data cluster ${c} has refcount ${counts[c]} but an L2 entry ${counts[c] === 1 ? 'without' : 'with'} the COPIED flag`)
-      }
-    }
-    for (const t of activeL2) {
-      const rc = t.cluster < hostClusters ? counts[t.cluster] : 0
-      if ((rc === 1) !== t.copied) problem(`active L1 entry ${t.index}: its L2 table has refcount ${rc} but the entry ${t.copied ? 'has' : 'lacks'} the COPIED flag`)
-    }
-  } finally {
-    closeSync(fd)
   }
-  return result
+
+  /** Internal snapshots: their table, and each snapshot's L1 (and its L2 tables and data). */
+  private async walkSnapshots(): Promise<void> {
+    const { h, cs } = this
+    let at = h.snapshotsOffset
+    const start = at
+    for (let s = 0; s < h.nbSnapshots; s++) {
+      const hdr = await this.read(at, 40)
+      if (!hdr) {
+        this.problem('snapshot table lies past the end of the file')
+        break
+      }
+      const l1Off = Number(hdr.readBigUInt64BE(0))
+      const l1Size = hdr.readUInt32BE(8)
+      const idLen = hdr.readUInt16BE(12)
+      const nameLen = hdr.readUInt16BE(14)
+      const extra = hdr.readUInt32BE(36)
+      // version 3 snapshots carry at least the large VM state size and the disk size as extra data
+      if (h.version >= 3 && extra < 16) this.problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
+      // qemu reads at most 1 KiB of extra data per snapshot and refuses the table beyond that
+      if (extra > 1024) this.problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
+      if (l1Off % cs) this.problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
+      else if (l1Size * 8 > QCOW_MAX_L1_BYTES) this.problem(`snapshot ${s + 1}'s L1 table has ${l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
+      else await this.walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
+      at += 40 + extra + idLen + nameLen
+      at = Math.ceil(at / 8) * 8
+    }
+    this.ref(start, at - start, 'snapshot table')
+  }
+
+  /**
+   * References against stored refcounts: more references is a corruption, fewer a leak; the COPIED flag of the
+   * active image's entries (data clusters and L2 tables) must be set exactly where the stored refcount is 1.
+   */
+  private compare(): void {
+    const { refs, counts, plainRefs, copiedRefs, hostClusters } = this
+    for (let c = 0; c < hostClusters; c++) {
+      if (refs[c] > counts[c]) this.problem(`cluster ${c} is referenced ${refs[c]} time(s) but its refcount is ${counts[c]}`)
+      else if (refs[c] < counts[c]) this.result.leaks++
+      const wrongFlag = counts[c] === 1 ? plainRefs[c] : copiedRefs[c]
+      for (let k = 0; k < wrongFlag; k++) this.problem(`data cluster ${c} has refcount ${counts[c]} but an L2 entry ${counts[c] === 1 ? 'without' : 'with'} the COPIED flag`)
+    }
+    for (const t of this.activeL2) {
+      const rc = t.cluster < hostClusters ? counts[t.cluster] : 0
+      if ((rc === 1) !== t.copied) this.problem(`active L1 entry ${t.index}: its L2 table has refcount ${rc} but the entry ${t.copied ? 'has' : 'lacks'} the COPIED flag`)
+    }
+  }
 }
