@@ -17,7 +17,9 @@ vi.mock('../../../src-main/vm/qcow2/device', async (importOriginal) => {
         if (offset <= 5 * 1024 * 1024 + 100 && offset + n > 5 * 1024 * 1024 + 100) b[5 * 1024 * 1024 + 100 - offset] ^= 1
       }
       return {
-        ...dev,
+        size: dev.size,
+        close: () => dev.close(),
+        dataRanges: (offset, length) => dev.dataRanges!(offset, length),
         async read(offset, length) {
           const b = await dev.read(offset, length)
           flip(b, offset, b.length)
