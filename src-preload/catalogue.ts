@@ -215,6 +215,9 @@ const RULES: Rule[] = [
   rule('image.version-mismatch', 'blocker', KG_IMG, [
     'Replacement image differs from the original version', 'Keep OS type, virtual env type, disk format, OS version, min disk/RAM, max RAM and architecture the same as the original version.'],
   ['替换镜像与原版本不一致', '保持操作系统类型、虚拟化类型、磁盘格式、系统版本、最小磁盘/内存、最大内存和架构与原版本一致。']),
+  rule('image.os-mismatch', 'blocker', IMS, [
+    'Stated OS disagrees with the OS found in the image', 'Pick the OS type (and OS version) of the system the image holds, as its /etc/os-release names it; if the scan found the wrong volume\'s OS, waive the finding with the reason.'],
+  ['声明的操作系统与镜像中检测到的不一致', '选择镜像实际系统（以其 /etc/os-release 为准）的操作系统类型（及系统版本）；若扫描识别了错误卷的系统，请豁免此发现并说明原因。']),
 
   // Guest hygiene
   rule('hygiene.preset-password', 'blocker', KG_IMG, [

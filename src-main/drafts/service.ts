@@ -2,7 +2,7 @@
 import { rename, writeFile } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, sortFindings, type Finding } from '../reports/model'
-import { validateRelease } from '../rules/release'
+import { validateRelease, type DetectedOs } from '../rules/release'
 import type { Db } from '../store/db'
 import { DraftStore, type Draft } from './drafts'
 import { buildManifest, manifestHtml, type ReleaseManifest } from './manifest'
@@ -16,9 +16,14 @@ export class DraftService {
     this.store = new DraftStore(db)
   }
 
-  validate(profile: string, values: Record<string, unknown>): Finding[] {
-    const pkg = (values.package ?? {}) as { virtualSize?: number }
-    const findings = validateRelease(profile, values, { virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined })
+  /** The release's findings; `lastReport` (the draft's last scan) tells the guest OS where the package snapshot does not. */
+  validate(profile: string, values: Record<string, unknown>, lastReport?: unknown): Finding[] {
+    const pkg = (values.package ?? {}) as { virtualSize?: number; guestOs?: unknown; sha256?: unknown }
+    // the last scan counts only when it was of the package the draft now holds
+    const report = lastReport as { package?: { sha256?: unknown }; facts?: { guest?: { os?: unknown } } } | null | undefined
+    const scanned = report?.package?.sha256 !== undefined && report.package.sha256 === pkg.sha256 ? report.facts?.guest?.os : undefined
+    const guestOs = detectedOs(pkg.guestOs) ?? detectedOs(scanned)
+    const findings = validateRelease(profile, values, { virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined, guestOs })
     const today = this.store.requestsOn()
     if (today >= DAILY_REQUESTS_WARNING)
       findings.push(makeFinding('release.daily-requests', 'release', `${today} release requests today: review may take longer than 3 working days.`, { profile }))
@@ -26,7 +31,7 @@ export class DraftService {
   }
 
   manifest(draft: Draft): ReleaseManifest {
-    return buildManifest(draft, this.validate(draft.profile, draft.values), this.store.requestsOn())
+    return buildManifest(draft, this.validate(draft.profile, draft.values, draft.lastReport), this.store.requestsOn())
   }
 
   async writeManifest(id: string, format: 'json' | 'html', path?: string): Promise<{ path: string | null; content: string }> {
@@ -56,4 +61,11 @@ export class DraftService {
     const requestsToday = this.store.recordRequest(id)
     return { manifest, requestsToday, findings: manifest.findings }
   }
+}
+
+/** A guest OS as a scan's facts (guest.os) or the package snapshot (package.guestOs) hold it, or null. */
+function detectedOs(x: unknown): DetectedOs | null {
+  if (!x || typeof x !== 'object') return null
+  const { id, versionId, name } = x as Record<string, unknown>
+  return typeof id === 'string' && id ? { id, versionId: typeof versionId === 'string' ? versionId : '', name: typeof name === 'string' && name ? name : id } : null
 }

@@ -23,6 +23,9 @@ export interface Component {
   purl?: string
   /** Source package name where it differs (Debian/Ubuntu binary → source). */
   sourceName?: string
+  /** Source package version where it differs from the component's own (a Debian binNMU `+b1`, a binary versioned
+   *  apart from its source); advisories keyed by source package are matched on it. */
+  sourceVersion?: string
 }
 
 export type PackageKind =

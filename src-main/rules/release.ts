@@ -1,6 +1,7 @@
 // Release validation of a draft's values (the wizard's fields, ../shared/spec/profiles.md), shared by the
 // wizard (live), the release manifest and the CLI. Findings carry the dotted value path as location
-// (`versions.0.name`, `product.tiers`), so the UI can put each message next to its field.
+// (`versions.0.name`, `product.tiers`), so the UI can put each message next to its field. Facts of the package
+// the draft keeps (virtual size, the guest OS a scan found) are checked against what the seller stated.
 import { makeFinding, type Finding } from '../reports/model'
 
 type Values = Record<string, unknown>
@@ -38,6 +39,79 @@ export function forbiddenNameReason(name: string): string | null {
 export interface ValidateOptions {
   /** The image's virtual size in bytes, when known, for image.min-disk-too-small. */
   virtualSize?: number
+  /** The OS the scan found in the image's guest (report facts guest.os), when known, for image.os-mismatch. */
+  guestOs?: DetectedOs | null
+}
+
+/** What a scan tells of a guest's OS: os-release's ID, VERSION_ID and PRETTY_NAME (or the release file's). */
+export interface DetectedOs {
+  id: string
+  versionId: string
+  name: string
+}
+
+/** SCP's OS types by os-release ID. */
+export const SCP_OS_TYPES: Readonly<Record<string, string>> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
+
+/** Distributions as a seller names them in KooGallery's free-text OS version, by the os-release IDs they cover. */
+const DISTRIBUTION_NAMES: Array<{ ids: string[]; name: RegExp }> = [
+  { ids: ['ubuntu'], name: /ubuntu/i },
+  { ids: ['debian'], name: /debian/i },
+  { ids: ['centos'], name: /cent\s*os/i },
+  { ids: ['rhel'], name: /\brhel\b|red\s*hat/i },
+  { ids: ['rocky'], name: /rocky/i },
+  { ids: ['almalinux'], name: /\balma/i },
+  { ids: ['ol'], name: /oracle/i },
+  { ids: ['sles', 'sles_sap'], name: /\bsles\b|suse\s+linux\s+enterprise/i },
+  { ids: ['opensuse', 'opensuse-leap', 'opensuse-tumbleweed'], name: /open\s*suse/i },
+  { ids: ['fedora'], name: /fedora/i },
+  { ids: ['openEuler', 'openeuler'], name: /open\s*euler/i },
+  { ids: ['euleros'], name: /\beuler\s*os/i },
+  { ids: ['hce'], name: /huawei\s*cloud\s*euler|\bhce\b/i },
+  { ids: ['alpine'], name: /alpine/i },
+  { ids: ['amzn'], name: /amazon\s*linux/i },
+  { ids: ['kylin'], name: /kylin|麒麟/i },
+  { ids: ['uos'], name: /\buos\b|统信/i },
+  { ids: ['arch'], name: /\barch\s*linux/i },
+  { ids: [], name: /windows/i },
+]
+
+/** Two version strings agree when one is the other or starts it at a dot ('7' and '7.9', '15' and '15.5'). */
+function versionsAgree(a: string, b: string): boolean {
+  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)]
+  return x.slice(0, Math.min(x.length, y.length)).every((n, i) => n === y[i])
+}
+
+/**
+ * image.os-mismatch: the OS the seller picked (SCP's osType; KooGallery's osType and free-text osVersion) against
+ * the OS the scan found in the guest. Only what the text makes certain is compared: a KooGallery OS version naming
+ * no distribution, or no version, is not judged on it.
+ */
+export function osMismatchFindings(profile: string, attrs: Record<string, unknown>, os: DetectedOs): Finding[] {
+  const out: Finding[] = []
+  const found = `${os.name} (${[os.id, os.versionId].filter(Boolean).join(' ')})`
+  const emit = (path: string, message: string) => out.push(makeFinding('image.os-mismatch', path, message, { profile, details: { stated: attrs[path.slice('attrs.'.length)], detected: { id: os.id, versionId: os.versionId, name: os.name } } }))
+  const osType = attrs.osType
+  if (profile === 'scp-image' && typeof osType === 'string' && osType) {
+    const expected = SCP_OS_TYPES[os.id]
+    if (expected === undefined) emit('attrs.osType', `The stated OS type "${osType}" disagrees with the guest the scan found: ${found}, which is none of SCP's OS types.`)
+    else if (expected !== osType) emit('attrs.osType', `The stated OS type "${osType}" disagrees with the guest the scan found: ${found} is "${expected}".`)
+  }
+  if (profile === 'koogallery-image') {
+    // the guests Preflight reads are Linux (ext4, XFS, btrfs, os-release): "Other" is left to the seller
+    if (osType === 'Windows') emit('attrs.osType', `The stated OS type "Windows" disagrees with the guest the scan found: ${found} is "Linux".`)
+    const osVersion = attrs.osVersion
+    if (typeof osVersion === 'string' && osVersion.trim()) {
+      const named = DISTRIBUTION_NAMES.filter((d) => d.name.test(osVersion))
+      const own = DISTRIBUTION_NAMES.find((d) => d.ids.includes(os.id))
+      // the first version number, not a word's digits (x86_64, SP5) nor a word size (64-bit)
+      const version = [...osVersion.matchAll(/(?<![\w.])\d+(?:\.\d+)*(?![\w.]|\s*-?bits?\b)/gi)][0]?.[0]
+      if (named.length && own && !named.includes(own)) emit('attrs.osVersion', `The stated OS version "${osVersion}" names another system than the guest the scan found: ${found}.`)
+      else if (own && named.includes(own) && version && os.versionId && !versionsAgree(version, os.versionId))
+        emit('attrs.osVersion', `The stated OS version "${osVersion}" disagrees with the guest the scan found: ${found} is version ${os.versionId}.`)
+    }
+  }
+  return out
 }
 
 export function validateRelease(profile: string, values: Values, opts: ValidateOptions = {}): Finding[] {
@@ -137,6 +211,8 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
   }
 
   if (profile === 'koogallery-image' || profile === 'scp-image') {
+    const attrs = get(values, 'attrs')
+    if (opts.guestOs && attrs && typeof attrs === 'object') out.push(...osMismatchFindings(profile, attrs as Record<string, unknown>, opts.guestOs))
     const minDisk = num('attrs.minDiskGB')
     if (opts.virtualSize !== undefined && minDisk !== undefined) {
       const needGB = Math.ceil(opts.virtualSize / 1024 ** 3)

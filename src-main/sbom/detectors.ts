@@ -37,6 +37,9 @@ const npmLock: Detector = {
 
 // dpkg and apk components are named 'Debian' and 'Alpine' here; the scanner replaces that with the OSV
 // ecosystem and release of their root filesystem's os-release ('Ubuntu:22.04', 'Debian:12', 'Alpine:v3.19').
+// A dpkg component is the binary package as installed: its version is its own Version field, epoch included
+// ([epoch:]upstream[-revision]), and so is its purl's. The source package (Source: "name (version)", the version
+// only where it differs) is a qualifier of the purl and what advisories are matched on, never the component's version.
 const dpkgStatus: Detector = {
   id: 'dpkg-status',
   matches: (p) => /(^|\/)var\/lib\/dpkg\/status$/.test(p) || /(^|\/)var\/lib\/dpkg\/status\.d\/[^/]+$/.test(p),
@@ -45,16 +48,35 @@ const dpkgStatus: Detector = {
     for (const para of text.split(/\n\s*\n/)) {
       const f: Record<string, string> = {}
       for (const line of para.split('\n')) {
-        const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line)
+        const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*?)\s*$/.exec(line)
         if (m) f[m[1]] = m[2]
       }
       if (!f.Package || !f.Version) continue
       if (f.Status && !/\binstalled$/.test(f.Status)) continue
-      const src = f.Source ? /^(\S+)(?:\s+\((.+)\))?/.exec(f.Source) : null
-      out.push({ ecosystem: 'Debian', name: f.Package, version: src?.[2] ?? f.Version, sourceName: src?.[1] ?? f.Package, purl: `pkg:deb/debian/${f.Package}@${f.Version}` })
+      const src = f.Source ? /^(\S+)(?:\s+\((\S+)\))?/.exec(f.Source) : null
+      const sourceName = src?.[1] ?? f.Package
+      const sourceVersion = src?.[2] && src[2] !== f.Version ? src[2] : undefined
+      out.push({
+        ecosystem: 'Debian',
+        name: f.Package,
+        version: f.Version,
+        sourceName,
+        ...(sourceVersion ? { sourceVersion } : {}),
+        purl: debPurl(f.Package, f.Version, f.Architecture, sourceName === f.Package && !sourceVersion ? null : `${sourceName}${sourceVersion ? `@${sourceVersion}` : ''}`),
+      })
     }
     return out
   },
+}
+
+/** A purl component percent-encoded as the purl spec asks (':' is left as it is: `pkg:deb/debian/attr@1:2.4.47-2%2Bb1`). */
+const purlEncode = (s: string) => encodeURIComponent(s).replace(/%3A/gi, ':')
+
+/** purl-spec's deb type: lowercased name, the binary's version (epoch included), arch and the source package
+ *  (`upstream=name[@version]`, as rpm's purls name their source rpm) as qualifiers, sorted by key. */
+export function debPurl(name: string, version: string, arch: string | undefined, upstream: string | null): string {
+  const q = [arch ? `arch=${purlEncode(arch)}` : '', upstream ? `upstream=${purlEncode(upstream)}` : ''].filter(Boolean).join('&')
+  return `pkg:deb/debian/${purlEncode(name.toLowerCase())}@${purlEncode(version)}${q ? `?${q}` : ''}`
 }
 
 const apkInstalled: Detector = {

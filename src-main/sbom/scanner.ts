@@ -149,13 +149,15 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           group.names.add(c.name)
           continue
         }
-        for (const m of db.match(c.ecosystem, c.sourceName ?? c.name, c.version)) {
+        // OS advisories are keyed by source package: a binNMU or a binary versioned apart from its source is matched on the source's version
+        const source = c.sourceVersion ? ` (source ${c.sourceName ?? c.name} ${c.sourceVersion})` : ''
+        for (const m of db.match(c.ecosystem, c.sourceName ?? c.name, c.sourceVersion ?? c.version)) {
           const ids = [m.advisory.id, ...(m.advisory.aliases ?? [])]
           const scoreText = m.score === null ? 'no score' : `score ${m.score}${m.vector ? ` (${m.vector})` : ''}`
           const rule = m.score !== null && m.score >= 7 ? 'vuln.cvss-high' : 'vuln.cvss-low'
-          out.push(makeFinding(rule, c.location, `${c.name} ${c.version} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText}; ${m.scoreSource}.${m.fixed.length ? ` Fixed in ${[...new Set(m.fixed)].join(', ')}.` : ' No fixed version is published.'}`, {
+          out.push(makeFinding(rule, c.location, `${c.name} ${c.version}${source} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText}; ${m.scoreSource}.${m.fixed.length ? ` Fixed in ${[...new Set(m.fixed)].join(', ')}.` : ' No fixed version is published.'}`, {
             profile: ctx.profile,
-            details: { component: c.name, version: c.version, ecosystem: c.ecosystem, advisory: m.advisory.id, advisories: ids, aliases: m.advisory.aliases ?? [], score: m.score, vector: m.vector, fixed: [...new Set(m.fixed)], summary: m.advisory.summary },
+            details: { component: c.name, version: c.version, ...(c.sourceVersion ? { sourceVersion: c.sourceVersion } : {}), ecosystem: c.ecosystem, advisory: m.advisory.id, advisories: ids, aliases: m.advisory.aliases ?? [], score: m.score, vector: m.vector, fixed: [...new Set(m.fixed)], summary: m.advisory.summary },
           }))
         }
       }

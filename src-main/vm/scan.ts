@@ -3,6 +3,7 @@
 import { PreflightError } from '../../src-preload/errors'
 import { makeFinding, type Finding, type PackageKind } from '../reports/model'
 import { validateAttrs } from '../rules/attrs'
+import { osMismatchFindings } from '../rules/release'
 import type { EntryPipeline } from '../walk/pipeline'
 import type { BlockDevice } from './block'
 import { inspectGuest, type GuestScan } from './guest/guest'
@@ -75,8 +76,6 @@ export async function scanVmImage(path: string, opts: { profile: string; kind: P
   return { findings, facts }
 }
 
-const SCP_OS: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
-
 /** Read the guest of a raw, qcow2, vmdk, vhd, vdi, vhdx or qed image (partitions, OS, hygiene, and a walk of its files through `pipeline`). */
 export async function readGuest(path: string, kind: PackageKind, opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal; attrs?: Record<string, unknown> }): Promise<GuestScan | null> {
   let dev: BlockDevice
@@ -99,12 +98,7 @@ export async function readGuest(path: string, kind: PackageKind, opts: { locatio
       if ((err as { code?: string }).code === 'cancelled') throw err
       return { info: { os: null, partitions: [] }, findings: [makeFinding(kind === 'qcow2' ? 'qcow2.corrupt' : kind === 'raw' ? 'archive.corrupt' : 'image.invalid', opts.location, `The guest data cannot be read: ${(err as Error).message}.`, { profile: opts.profile })] }
     }
-    const os = g.info.os
-    const stated = opts.attrs?.osType
-    if (os && typeof stated === 'string') {
-      const mismatch = opts.profile === 'scp-image' ? SCP_OS[os.id] !== undefined && SCP_OS[os.id] !== stated : stated !== 'Linux' && stated !== 'Other'
-      if (mismatch) g.findings.push(makeFinding('image.attribute-invalid', 'attrs.osType', `The stated OS type "${stated}" disagrees with the guest: ${os.name} (${os.id} ${os.versionId}).`, { profile: opts.profile }))
-    }
+    if (g.info.os && opts.attrs) g.findings.push(...osMismatchFindings(opts.profile, opts.attrs, g.info.os))
     return g
   } finally {
     await dev.close()

@@ -1,8 +1,10 @@
 // The VM image view in the real UI: a qcow2 made by qemu-img is read (facts equal qemu-img info), its
-// internal snapshot is a warning, and the attributes are pre-filled from the image and validated live.
+// internal snapshot is a warning, and the attributes are pre-filled from the image and validated live; an OS
+// picked against the guest's (found by the scan) is named next to the field (image.os-mismatch).
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { convertDisk, partitionedDisk, writeTree } from '../fixtures/guest-disk'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 
 let ui: UiServer
@@ -39,6 +41,34 @@ describe('VM image view', () => {
       await b.page.getByTestId('vm-convert').click()
       await b.page.getByTestId('vm-converted').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('vm-converted').textContent()).toMatch(/web-server-compact\.qcow2/)
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('names an OS type or version that disagrees with the guest the scan found', async () => {
+    const d = tmp('vm-os-')
+    writeTree(join(d, 'root'), { 'etc/os-release': 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n', 'etc/hostname': 'web\n' })
+    execFileSync('mkfs.ext4', ['-q', '-F', '-d', join(d, 'root'), join(d, 'root.ext4'), '16M'], { stdio: 'ignore' })
+    const img = convertDisk(partitionedDisk(join(d, 'disk.raw'), [{ file: join(d, 'root.ext4'), type: 0x83 }]), 'qcow2', join(d, 'ubuntu-web.qcow2'))
+    const b = await openBrowser('vm-os', ui.url)
+    try {
+      await dropFiles(b.page, '[data-testid=dropzone]', [img])
+      await b.page.getByTestId('open-vm').click()
+      await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
+      await b.page.getByTestId('vm-profile').selectOption('scp-image')
+      const osType = b.page.locator('[data-field="attrs.osType"]')
+      await expect.poll(() => osType.inputValue(), { timeout: 60_000 }).toBe('Ubuntu')
+      expect(await b.page.getByText(/disagrees with the guest the scan found/).count()).toBe(0)
+      await osType.selectOption('CentOS')
+      await b.page.getByText(/The stated OS type "CentOS" disagrees with the guest the scan found: Ubuntu 22\.04\.4 LTS/).waitFor()
+      await b.page.getByTestId('vm-profile').selectOption('koogallery-image')
+      const osVersion = b.page.locator('[data-field="attrs.osVersion"]')
+      await osVersion.waitFor()
+      await osVersion.fill('CentOS 7.9')
+      await b.page.getByText(/The stated OS version "CentOS 7\.9" names another system than the guest the scan found/).waitFor()
+      await osVersion.fill('Ubuntu 22.04')
+      await expect.poll(() => b.page.getByText(/names another system/).count()).toBe(0)
     } finally {
       await b.close()
     }

@@ -33,7 +33,7 @@ export const draftsCommand: CliCommand = {
       }
       case 'show': {
         const d = find(arg)
-        io.stdout.write(`${JSON.stringify({ ...d, findings: service.validate(d.profile, d.values) }, null, 2)}\n`)
+        io.stdout.write(`${JSON.stringify({ ...d, findings: service.validate(d.profile, d.values, d.lastReport) }, null, 2)}\n`)
         return 0
       }
       case 'export': {

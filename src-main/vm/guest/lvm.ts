@@ -15,6 +15,10 @@ const LABEL_TYPE = 'LVM2 001'
 const MDA_MAGIC = ' LVM2 x[5A%r0N*>'
 const MAX_METADATA = 16 * 1024 * 1024
 const MAX_SEGMENTS = 4096
+/** Sections and arrays nested in the metadata text (lvm2 writes 4 levels: VG, LVs, LV, segment). */
+const MAX_DEPTH = 16
+/** Values and keys in the metadata text: far above a VG of thousands of volumes, far below what 16 MiB could hold. */
+const MAX_VALUES = 1_000_000
 
 export interface PhysicalVolume {
   uuid: string
@@ -69,14 +73,16 @@ export async function readPhysicalVolume(dev: BlockDevice): Promise<PhysicalVolu
 }
 
 async function readMetadataArea(dev: BlockDevice, start: number, size: number): Promise<{ seqno: number; text: string } | null> {
-  if (!Number.isSafeInteger(start) || start + SECTOR > dev.size || size < SECTOR * 2) return null
+  // an area that is not inside the PV is not one lvm2 wrote: ignored, as a PV without metadata areas
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start + size > dev.size || size < SECTOR * 2) return null
   const hdr = await dev.read(start, SECTOR)
   if (hdr.length < SECTOR || hdr.toString('latin1', 4, 20) !== MDA_MAGIC) return null
   // the first raw location is the committed metadata: {offset from the area's start, size, checksum, flags}
   const offset = Number(hdr.readBigUInt64LE(40))
   const length = Number(hdr.readBigUInt64LE(48))
   if (!length) return null
-  if (length > MAX_METADATA || offset < SECTOR || offset >= size) throw new LvmError(`the LVM metadata area at ${start} describes text out of range`)
+  // the text lies in the ring after the header sector: it can wrap once, never be longer than the ring
+  if (length > MAX_METADATA || offset < SECTOR || offset >= size || length > size - SECTOR) throw new LvmError(`the LVM metadata area at ${start} describes text out of range`)
   const first = Math.min(length, size - offset)
   const parts = [await dev.read(start + offset, first)]
   // the area is a ring after its header sector: text that reaches its end continues after the header
@@ -102,53 +108,70 @@ export interface ConfigNode {
   [key: string]: ConfigValue
 }
 
-/** Parse LVM's metadata text format (sections in braces, key = value, strings, numbers, arrays, # comments). */
+/** Parse LVM's metadata text format (sections in braces, key = value, strings, numbers, arrays, # comments).
+ *  Tokens are read one at a time (never a token list as long as the text), nesting of sections and arrays
+ *  together is at most 16 deep, and the text holds at most MAX_VALUES values. */
 export function parseLvmConfig(text: string): ConfigNode {
   type Token = { s: string } | { n: number } | { id: string } | { p: string }
-  const tokens: Token[] = []
-  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"|(-?\d+)(?![\w.])|([A-Za-z0-9_.+-]+)|([{}[\]=,])|#[^\n]*|(\s+)|([^])/g)) {
-    if (m[6] !== undefined) throw new LvmError(`the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${m.index})`)
-    if (m[1] !== undefined) tokens.push({ s: m[1].replace(/\\(.)/g, '$1') })
-    else if (m[2] !== undefined) tokens.push({ n: Number(m[2]) })
-    else if (m[3] !== undefined) tokens.push({ id: m[3] })
-    else if (m[4] !== undefined) tokens.push({ p: m[4] })
-  }
-  let i = 0
+  const lexer = /"((?:[^"\\]|\\.)*)"|(-?\d+)(?![\w.])|([A-Za-z0-9_.+-]+)|([{}[\]=,])|#[^\n]*|(\s+)|([^])/gy
+  let ahead: Token | null | undefined
+  let count = 0
   const fail = (what: string): never => {
-    throw new LvmError(`the LVM metadata text is damaged (${what} at token ${i})`)
+    throw new LvmError(`the LVM metadata text is damaged (${what} at character ${lexer.lastIndex})`)
+  }
+  const lex = (): Token | null => {
+    for (;;) {
+      const at = lexer.lastIndex
+      const m = lexer.exec(text)
+      if (!m) return null
+      if (m[6] !== undefined) throw new LvmError(`the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${at})`)
+      if (m[1] !== undefined) return { s: m[1].replace(/\\(.)/g, '$1') }
+      if (m[2] !== undefined) return { n: Number(m[2]) }
+      if (m[3] !== undefined) return { id: m[3] }
+      if (m[4] !== undefined) return { p: m[4] }
+    }
+  }
+  const peek = (): Token | null => (ahead === undefined ? (ahead = lex()) : ahead)
+  const next = (): Token | null => {
+    const t = peek()
+    ahead = undefined
+    return t
+  }
+  const isPunct = (t: Token | null, p: string) => !!t && 'p' in t && t.p === p
+  const counted = () => {
+    if (++count > MAX_VALUES) fail(`more than ${MAX_VALUES} values`)
   }
   const value = (depth: number): ConfigValue => {
-    const t = tokens[i++] ?? fail('value missing')
+    const t = next() ?? fail('value missing')
+    counted()
     if ('s' in t) return t.s
     if ('n' in t) return t.n
-    if ('p' in t && t.p === '[') {
+    if (isPunct(t, '[')) {
+      if (depth > MAX_DEPTH) fail('nesting too deep')
       const arr: ConfigValue[] = []
-      const isPunct = (t: Token | undefined, p: string) => !!t && 'p' in t && t.p === p
-      while (tokens[i] && !isPunct(tokens[i], ']')) {
+      while (peek() && !isPunct(peek(), ']')) {
         arr.push(value(depth + 1))
-        if (isPunct(tokens[i], ',')) i++
+        if (isPunct(peek(), ',')) next()
       }
-      if (!tokens[i++]) fail('unclosed array')
+      if (!next()) fail('unclosed array')
       return arr
     }
     return fail('unexpected token')
   }
   const section = (depth: number): ConfigNode => {
-    if (depth > 16) fail('nesting too deep')
+    if (depth > MAX_DEPTH) fail('nesting too deep')
     const node: ConfigNode = Object.create(null) as ConfigNode
-    while (i < tokens.length) {
-      const t = tokens[i]
-      if ('p' in t && t.p === '}') {
+    for (let t = next(); t; t = next()) {
+      if (isPunct(t, '}')) {
         if (depth === 0) fail('unbalanced }')
-        i++
         return node
       }
       if (!('id' in t)) fail('name expected')
       const key = (t as { id: string }).id
-      i++
-      const next = tokens[i++] ?? fail('= or { expected')
-      if ('p' in next && next.p === '{') node[key] = section(depth + 1)
-      else if ('p' in next && next.p === '=') node[key] = value(depth)
+      counted()
+      const sep = next() ?? fail('= or { expected')
+      if (isPunct(sep, '{')) node[key] = section(depth + 1)
+      else if (isPunct(sep, '=')) node[key] = value(depth)
       else fail('= or { expected')
     }
     if (depth > 0) fail('unclosed section')

@@ -1,17 +1,17 @@
 // Values the package itself answers: pre-filled into empty fields after identification and pre-scan
 // (minimum disk from the virtual size, disk format from the image kind, architecture and OS from the guest,
-// SWR tag from the image tags). Never overwrites what the seller typed.
+// SWR tag from the image tags). Never overwrites what the seller typed; the guest OS a scan found is kept in the
+// package snapshot (package.guestOs) for the release validation.
 import type { PackageFactsDto } from '../../../src-preload/contract'
+import { SCP_OS_TYPES } from '../../../src-main/rules/release'
 import { getPath, setPath, type Values } from '../../components/form/paths'
 
 interface ReportFacts {
   qcow2?: { virtualSize?: number }
   virtualSize?: number
-  guest?: { os?: { id?: string; versionId?: string; name?: string; arch?: string } }
+  guest?: { os?: { id?: string; versionId?: string; name?: string; arch?: string } | null }
   images?: Array<{ tags?: string[]; platform?: { architecture?: string } }>
 }
-
-const OS_TYPES_SCP: Record<string, string> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', 'sles_sap': 'SLES' }
 
 export function prefill(profile: string, values: Values, facts: ReportFacts | undefined): Values {
   let v = values
@@ -28,6 +28,11 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
     if (profile === 'scp-image') put('attrs.minDiskGB', gb)
   }
   if (profile === 'koogallery-image' && pkg && ['qcow2', 'vhd', 'raw', 'iso'].includes(pkg.kind)) put('attrs.diskFormat', pkg.kind)
+  // the OS the scan found is a fact of the package (release validation compares the seller's OS fields with it): set on every scan
+  if (facts?.guest) {
+    const found = facts.guest.os
+    v = setPath(v, 'package.guestOs', found?.id ? { id: found.id, versionId: found.versionId ?? '', name: found.name ?? found.id } : null)
+  }
   const os = facts?.guest?.os
   if (os) {
     if (profile === 'koogallery-image') {
@@ -35,7 +40,7 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
       put('attrs.osVersion', os.name ?? [os.id, os.versionId].filter(Boolean).join(' '))
       if (os.arch) put('attrs.architecture', /arm|aarch/.test(os.arch) ? 'arm' : 'x86')
     }
-    if (profile === 'scp-image' && os.id && OS_TYPES_SCP[os.id]) put('attrs.osType', OS_TYPES_SCP[os.id])
+    if (profile === 'scp-image' && os.id && SCP_OS_TYPES[os.id]) put('attrs.osType', SCP_OS_TYPES[os.id])
   }
   const tag = facts?.images?.[0]?.tags?.[0]
   if (profile === 'swr-image' && tag) {

@@ -28,7 +28,7 @@ describe('component detectors', () => {
     ['Package.resolved', JSON.stringify({ pins: [{ identity: 'swift-nio', location: 'https://github.com/apple/swift-nio.git', state: { version: '2.58.0' } }], version: 2 }), ['SwiftURL:github.com/apple/swift-nio@2.58.0']],
     ['conan.lock', JSON.stringify({ version: '0.5', requires: ['zlib/1.2.13#abc', 'openssl/3.1.2#def'] }), ['ConanCenter:zlib@1.2.13', 'ConanCenter:openssl@3.1.2']],
     ['vcpkg.json', JSON.stringify({ name: 'app', overrides: [{ name: 'fmt', version: '10.0.0' }] }), ['vcpkg:fmt@10.0.0']],
-    ['var/lib/dpkg/status', 'Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1)\nVersion: 3.0.11-1+b1\n', ['Debian:libssl3@3.0.11-1']],
+    ['var/lib/dpkg/status', 'Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1)\nVersion: 3.0.11-1+b1\n', ['Debian:libssl3@3.0.11-1+b1']],
     ['lib/apk/db/installed', 'P:musl\nV:1.2.4-r1\no:musl\n\nP:busybox\nV:1.36.1-r2\n', ['Alpine:musl@1.2.4-r1', 'Alpine:busybox@1.36.1-r2']],
   ])('%s', (path, text, want) => {
     expect(parse(path, text)).toEqual(want)

@@ -94,8 +94,8 @@ describe('distribution releases', () => {
     const r = await scanPackage(image(dir, 'ubuntu.tar.gz', [{ 'etc/os-release': UBUNTU_OS }, { 'var/lib/dpkg/status': STATUS }]), { db })
     expect(vulns(r)).toEqual(['UBUNTU-CVE-1 libssl3', 'UBUNTU-CVE-ESM zlib1g'])
     expect(r.components.map((c) => `${c.ecosystem} ${c.name} ${c.purl}`).sort()).toEqual([
-      'Ubuntu:22.04 libssl3 pkg:deb/ubuntu/libssl3@3.0.2-0ubuntu1.10',
-      'Ubuntu:22.04 zlib1g pkg:deb/ubuntu/zlib1g@1:1.2.11.dfsg-2ubuntu9',
+      'Ubuntu:22.04 libssl3 pkg:deb/ubuntu/libssl3@3.0.2-0ubuntu1.10?upstream=openssl',
+      'Ubuntu:22.04 zlib1g pkg:deb/ubuntu/zlib1g@1:1.2.11.dfsg-2ubuntu9?upstream=zlib',
     ])
     expect(r.checks.vulnerabilities.state).toBe('run')
     // the same in a docker-archive: layers are <id>/layer.tar, their order is manifest.json's

@@ -1,9 +1,10 @@
-// The same Debian 12 root tree on ext4, XFS, btrfs and XFS inside LVM2, each in qcow2 and vmdk disks: every scan
-// finds the same OS, the same hygiene findings, the same malware hit and the same components. Volumes Preflight
+// The same Debian 12 root tree (os-release, this machine's real dpkg status, hygiene problems, an EICAR file) on
+// ext4, XFS, btrfs and XFS inside LVM2, each in qcow2 and vmdk disks: every scan finds the same OS, the same
+// hygiene findings, the same malware hit and the same components (every package dpkg-query lists, with its purl). Volumes Preflight
 // does not read are said: a LUKS partition is image.encrypted-volume, an NTFS one image.volume-unread, and the
 // guest checks are then partial, never "run"; a disk with nothing readable is image.volume-unread, not a silent pass.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../../src-main/inspect/scan'
@@ -15,6 +16,8 @@ import { makeXfs } from '../../../fixtures/xfs-image'
 
 let dir: string
 let root: string
+/** name@version of every installed package, as dpkg-query reads the guest's status file. */
+let installed: string[]
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
 function elf(): Buffer {
@@ -35,11 +38,15 @@ beforeAll(() => {
     'etc/ssh/ssh_host_ed25519_key': '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n',
     'root/.bash_history': 'apt-get install nginx\n',
     'home/debian/.ssh/authorized_keys': 'ssh-ed25519 AAAAC3Nz debian@laptop\n',
-    'var/lib/dpkg/status': 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\nArchitecture: amd64\n\nPackage: openssl\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\n\n',
     'opt/app/eicar.com': EICAR,
     'bin/sh': elf(),
   })
   execFileSync('ln', ['-s', '../usr/lib/os-release', join(root, 'etc/os-release')])
+  // a real dpkg database: this machine's (Debian 12), hundreds of packages, epochs, binNMUs, binaries versioned apart from their source
+  mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true })
+  copyFileSync('/var/lib/dpkg/status', join(root, 'var/lib/dpkg/status'))
+  installed = execFileSync('dpkg-query', ['--admindir', join(root, 'var/lib/dpkg'), '-W', '-f', '${Status}\t${Package}\t${Version}\n'], { encoding: 'utf8' })
+    .split('\n').filter((l) => /^\S+ \S+ installed\t/.test(l)).map((l) => l.split('\t').slice(1).join('@')).sort()
 })
 
 function summary(r: Report) {
@@ -47,7 +54,7 @@ function summary(r: Report) {
   return {
     os: guest.os && { id: guest.os.id, versionId: guest.os.versionId, arch: guest.os.arch },
     findings: [...new Set(r.findings.filter((f) => /^(hygiene|malware|image)\./.test(f.rule)).map((f) => `${f.rule} ${f.location.split('!').slice(-1)[0]}`))].sort(),
-    components: r.components.map((c) => `${c.ecosystem}:${c.name}@${c.version}`).sort(),
+    components: r.components.map((c) => `${c.ecosystem}:${c.name}@${c.version} ${c.purl}`).sort(),
     checks: Object.fromEntries(Object.entries(r.checks).filter(([k]) => k === 'malware').map(([k, v]) => [k, v.state])),
   }
 }
@@ -76,7 +83,10 @@ describe('the same guest on every filesystem Preflight reads', () => {
     const expected = results['ext4.qcow2']
     expect(expected.os).toEqual({ id: 'debian', versionId: '12', arch: 'x86_64' })
     expect(expected.findings.map((f) => f.split(' ')[0])).toEqual(expect.arrayContaining(['hygiene.preset-password', 'hygiene.authorized-keys', 'hygiene.ssh-host-keys', 'hygiene.shell-history', 'hygiene.ssh-password-auth', 'malware.detected']))
-    expect(expected.components).toEqual(['Debian:bash@5.2.15-2+b2', 'Debian:openssl@3.0.11-1~deb12u2'].map((c) => expect.stringContaining(c.split(':')[1])))
+    // every installed package, at its own version (epoch included), which its purl names too
+    expect(expected.components.map((c) => c.replace(/^Debian:12:| .*$/g, ''))).toEqual(installed)
+    for (const c of expected.components) expect(decodeURIComponent(/ pkg:deb\/debian\/[^@]+@([^?]+)/.exec(c)![1]), c).toBe(/^Debian:12:[^@]+@(\S+)/.exec(c)![1])
+    expect(installed.length).toBeGreaterThan(20)
     for (const [name, got] of Object.entries(results)) expect(got, name).toEqual(expected)
     expect(Object.keys(results)).toHaveLength(8)
   }, 300_000)

@@ -127,7 +127,7 @@ describe('guest inspection', () => {
       expect((r.facts.guest as { partitions: Array<{ index: number; filesystem: string }> }).partitions).toEqual([expect.objectContaining({ index: 1, filesystem: 'ext' })])
     }
     const scp = await scanPackage(q, { profile: 'scp-image', attrs: { name: 'clean', osType: 'RHEL', visibility: 'Private', minDiskGB: 1 } })
-    expect(scp.findings.filter((f) => f.rule === 'image.attribute-invalid').map((f) => f.message)).toEqual([expect.stringMatching(/RHEL.*Ubuntu 22\.04/)])
+    expect(scp.findings.filter((f) => f.rule === 'image.os-mismatch').map((f) => `${f.location}: ${f.message}`)).toEqual([expect.stringMatching(/^attrs\.osType: .*RHEL.*Ubuntu 22\.04/)])
   })
 
   it('qcow2 guest data equals qemu-img convert -O raw; directory listings equal debugfs', async () => {

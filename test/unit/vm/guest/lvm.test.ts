@@ -4,7 +4,7 @@
 // as the filesystems that were written (every file equal to its source). Thin volumes and a missing PV are named,
 // damaged metadata is an LvmError.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openRawDevice, sliceDevice, type BlockDevice } from '../../../../src-main/vm/block'
@@ -89,5 +89,39 @@ describe('LVM2 physical volumes in a disk image', () => {
   it('refuses damaged metadata text with an LvmError', () => {
     for (const bad of ['vg { a = ', 'vg { a = [1, 2 }', '}', 'vg { x = = }', `${'a { '.repeat(20)}${'}'.repeat(20)}`]) expect(() => parseLvmConfig(bad), bad).toThrow(LvmError)
     expect(parseLvmConfig('vg {\n# comment\nid = "x-y"\nextent_size = 8192\nstripes = [\n"pv0", 0\n]\n}\n')).toEqual({ vg: { id: 'x-y', extent_size: 8192, stripes: ['pv0', 0] } })
+  })
+
+  it('bounds the metadata text: nesting of arrays, the number of values, a text longer than its ring', async () => {
+    expect(() => parseLvmConfig(`a = ${'['.repeat(50_000)}`)).toThrow(/nesting too deep/)
+    expect(() => parseLvmConfig(`vg { a = [${'1,'.repeat(1_000_001)}] }`)).toThrow(/more than 1000000 values/)
+    expect(parseLvmConfig(`vg { a = [${'1,'.repeat(100_000)}] }`).vg).toEqual({ a: Array(100_000).fill(1) })
+    // the raw location of the first PV's text made longer than its metadata area's ring: refused, not read past the area
+    const damaged = join(dir, 'long-text.img')
+    copyFileSync(disk, damaged)
+    const dev = await openRawDevice(disk)
+    let header: number
+    try {
+      const part = (await readPartitions(dev))[0]
+      const label = await dev.read(part.start + 512, 512)
+      let off = label.readUInt32LE(20) + 40
+      while (label.readBigUInt64LE(off) || label.readBigUInt64LE(off + 8)) off += 16
+      const mda = label.readBigUInt64LE(off + 16)
+      const size = label.readBigUInt64LE(off + 24)
+      header = part.start + Number(mda)
+      const fd = openSync(damaged, 'r+')
+      const length = Buffer.alloc(8)
+      length.writeBigUInt64LE(size)
+      writeSync(fd, length, 0, 8, header + 48)
+      closeSync(fd)
+    } finally {
+      await dev.close()
+    }
+    const bad = await openRawDevice(damaged)
+    try {
+      const part = (await readPartitions(bad))[0]
+      await expect(readPhysicalVolume(sliceDevice(bad, part.start, part.size))).rejects.toThrow(/describes text out of range/)
+    } finally {
+      await bad.close()
+    }
   })
 })
