@@ -3,6 +3,7 @@
 // (`versions.0.name`, `product.tiers`), so the UI can put each message next to its field. Facts of the package
 // the draft keeps (virtual size, the guest OS a scan found) are checked against what the seller stated.
 import { makeFinding, type Finding } from '../reports/model'
+import { SCP_OS_TYPES } from '../../src-preload/os-types'
 
 type Values = Record<string, unknown>
 
@@ -49,9 +50,6 @@ export interface DetectedOs {
   versionId: string
   name: string
 }
-
-/** SCP's OS types by os-release ID. */
-export const SCP_OS_TYPES: Readonly<Record<string, string>> = { almalinux: 'Alma Linux', centos: 'CentOS', ol: 'Oracle Linux', rhel: 'RHEL', rocky: 'Rocky Linux', ubuntu: 'Ubuntu', sles: 'SLES', sles_sap: 'SLES' }
 
 /** Distributions as a seller names them in KooGallery's free-text OS version, by the os-release IDs they cover. */
 const DISTRIBUTION_NAMES: Array<{ ids: string[]; name: RegExp }> = [

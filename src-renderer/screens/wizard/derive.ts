@@ -3,7 +3,7 @@
 // SWR tag from the image tags). Never overwrites what the seller typed; the guest OS a scan found is kept in the
 // package snapshot (package.guestOs) for the release validation.
 import type { PackageFactsDto } from '../../../src-preload/contract'
-import { SCP_OS_TYPES } from '../../../src-main/rules/release'
+import { SCP_OS_TYPES } from '../../../src-preload/os-types'
 import { getPath, setPath, type Values } from '../../components/form/paths'
 
 interface ReportFacts {

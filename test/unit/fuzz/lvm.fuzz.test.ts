@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
-import { hasRule } from '../../../src-main/rules/catalogue'
+import { hasRule } from '../../../src-preload/catalogue'
 import { fuzzOptions } from '../../fixtures/fuzz'
 import { makeLvmDisk } from '../../fixtures/lvm-image'
 

@@ -4,7 +4,7 @@
 // of the same package names it, and in the catalogue in both languages.
 import { describe, expect, it } from 'vitest'
 import { DraftService } from '../../../src-main/drafts/service'
-import { getRule, ruleText } from '../../../src-main/rules/catalogue'
+import { getRule, ruleText } from '../../../src-preload/catalogue'
 import { osMismatchFindings, validateRelease, type DetectedOs } from '../../../src-main/rules/release'
 import { openDatabase } from '../../../src-main/store/db'
 import { prefill } from '../../../src-renderer/screens/wizard/derive'
