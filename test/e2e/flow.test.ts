@@ -2,7 +2,7 @@
 // scanned at once; several files scanned each, or image tars offered as a bundle; Recent scans reopened
 // without reading the file again; browser Back/Forward between screens; the waiver dialog by keyboard.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
@@ -29,6 +29,121 @@ function imageTar(name: string, ref: string): string {
   execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${out}:${ref}`])
   return out
 }
+
+/** An application package: a tar.gz holding one script. */
+function appPackage(name: string, script = '#!/bin/sh\necho hi\n'): string {
+  mkdirSync(join(dir, `${name}-src`), { recursive: true })
+  writeFileSync(join(dir, `${name}-src`, 'run.sh'), script)
+  const out = join(dir, `${name}.tar.gz`)
+  execFileSync('tar', ['-czf', out, '-C', join(dir, `${name}-src`), 'run.sh'])
+  return out
+}
+
+const sha256sum = (file: string) => execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]
+
+describe('dropping packages', () => {
+  it('one file: the pre-scan starts by itself, one progress bar, then the report', async () => {
+    const pkg = appPackage('shop-1_0')
+    const b = await openBrowser('flow-drop-one', ui.url)
+    const p = b.page
+    try {
+      await dropFiles(p, '[data-testid=dropzone]', [pkg])
+      // no button between the drop and the scan: the package view's one progress bar, then the verdict
+      await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(pkg))
+      expect(await p.getByTestId('summary').textContent()).toContain('shop-1_0.tar.gz')
+      expect(await p.getByTestId('stored-report').count()).toBe(0)
+      await b.shot('scanned')
+      expect(await seriousAxeViolations(p)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+
+  it('several files: each is pre-scanned; image tars among them are offered as a bundle', async () => {
+    const web = imageTar('drop-web', 'acme/web:1.0')
+    const api = imageTar('drop-api', 'acme/api:1.0')
+    const app = appPackage('drop-app')
+    const b = await openBrowser('flow-drop-many', ui.url)
+    const p = b.page
+    try {
+      await dropFiles(p, '[data-testid=dropzone]', [web, api, app])
+      await p.getByTestId('batch').waitFor()
+      expect(await p.getByTestId('batch-row').count()).toBe(3)
+      await expect.poll(async () => (await p.getByTestId('batch-state').allTextContents()).join('|'), { timeout: 120_000 }).toMatch(/^(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*$/)
+      await p.getByTestId('bundle-images').waitFor()
+      expect(await p.getByTestId('batch').textContent()).toContain('2 of these files are container image tars')
+      await b.shot('batch')
+      expect(await seriousAxeViolations(p)).toEqual([])
+      // each file's report opens from the list (kept in Recent scans: shown without scanning again)
+      await p.getByRole('button', { name: 'Open drop-app.tar.gz' }).first().click()
+      await p.getByTestId('stored-report').waitFor()
+      expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(app))
+      await p.getByTestId('nav-home').click()
+      await p.getByTestId('bundle-images').click()
+      await expect.poll(async () => (await p.getByTestId('image-state').allTextContents()).join('|'), { timeout: 60_000 }).toBe('docker-archive (will be converted)|docker-archive (will be converted)')
+      expect(await p.locator('[data-testid=images-table] td.mono').allTextContents()).toEqual(['drop-web.tar', 'drop-api.tar'])
+      await b.shot('bundle-offered')
+    } finally {
+      await b.close()
+    }
+  })
+})
+
+describe('Recent scans', () => {
+  it('drop → scan starts by itself → leave → Recent scans → reopen without reading; re-checked after a change', async () => {
+    const pkg = appPackage('recent-1_0')
+    const b = await openBrowser('flow-recent', ui.url)
+    const p = b.page
+    try {
+      await dropFiles(p, '[data-testid=dropzone]', [pkg])
+      await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      const first = await p.getByTestId('report-sha256').textContent()
+      expect(first).toBe(sha256sum(pkg))
+      // while the package is open the package view is in the navigation
+      await p.getByTestId('nav-queue').click()
+      expect(await p.getByTestId('nav-package').textContent()).toContain('recent-1_0.tar.gz')
+      await p.getByTestId('nav-home').click()
+      const row = p.getByTestId('recent-row').filter({ hasText: 'recent-1_0.tar.gz' })
+      await row.waitFor()
+      expect(await row.textContent()).toMatch(/koogallery-app.*PASS/)
+      await b.shot('recent')
+      expect(await seriousAxeViolations(p)).toEqual([])
+      await row.getByTestId('recent-open').click()
+      await p.getByTestId('stored-report').waitFor()
+      expect(await p.getByTestId('progress').count()).toBe(0)
+      expect(await p.getByTestId('report-sha256').textContent()).toBe(first)
+      expect(await p.getByTestId('stored-report').textContent()).toMatch(/has not changed since \(same size and modification time\)/)
+      await b.shot('reopened')
+      // the file the app scanned (browser mode's staged copy) gets other bytes of the same size and mtime:
+      // reopening still trusts size and mtime, re-checking reads it and scans the new content
+      await p.getByTestId('nav-home').click()
+      const path = (await p.getByTestId('recent-row').filter({ hasText: 'recent-1_0.tar.gz' }).locator('td.mono').getAttribute('title'))!
+      const size = statSync(path).size
+      execFileSync('cp', ['--preserve=timestamps', path, join(dir, 'stamp')])
+      const bytes = readFileSync(path)
+      bytes[bytes.length - 1] ^= 0xff
+      writeFileSync(path, bytes)
+      execFileSync('touch', ['-m', '-r', join(dir, 'stamp'), path]) // the mtime to the nanosecond
+      expect(statSync(path).size).toBe(size)
+      await p.getByTestId('nav-package').click()
+      await p.getByTestId('stored-report').waitFor()
+      expect(await p.getByTestId('report-sha256').textContent()).toBe(first)
+      await p.getByTestId('recheck').click()
+      await p.getByTestId('package-changed').waitFor()
+      expect(await p.getByTestId('package-changed').textContent()).toMatch(/other content/)
+      await expect.poll(() => p.getByTestId('report-sha256').textContent(), { timeout: 60_000 }).toBe(sha256sum(path))
+      expect(sha256sum(path)).not.toBe(first)
+      await b.shot('rechecked')
+      await p.getByTestId('language').selectOption('zh-CN')
+      await p.getByTestId('nav-home').click()
+      await p.getByRole('heading', { name: '最近扫描' }).waitFor()
+      expect(await seriousAxeViolations(p)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+})
 
 describe('SWR wizard', () => {
   it('prefills organization, repository and tag from the image tar\'s tag', async () => {
