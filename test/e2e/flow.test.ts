@@ -145,6 +145,49 @@ describe('Recent scans', () => {
   })
 })
 
+describe('browser history', () => {
+  it('Back and Forward move between screens, never out of the app', async () => {
+    const pkg = appPackage('history-1_0')
+    const b = await openBrowser('flow-history', ui.url)
+    const p = b.page
+    const current = () => p.locator('nav [aria-current=page]').textContent()
+    try {
+      await p.getByTestId('nav-queue').click()
+      await p.getByTestId('nav-databases').click()
+      expect(await current()).toBe('Databases')
+      await p.goBack()
+      await expect.poll(current).toBe('Upload queue')
+      await p.goBack()
+      await expect.poll(current).toBe('Home')
+      expect(p.url()).toBe(ui.url)
+      await p.goForward()
+      await expect.poll(current).toBe('Upload queue')
+      await p.goForward()
+      await expect.poll(current).toBe('Databases')
+      // a package view is an entry too: Back to Home, Forward to its report again (stored: no second scan)
+      await p.getByTestId('nav-home').click()
+      await dropFiles(p, '[data-testid=dropzone]', [pkg])
+      await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      await p.goBack()
+      await p.getByTestId('dropzone').waitFor()
+      expect(await current()).toBe('Home')
+      await p.goForward()
+      await p.getByTestId('stored-report').waitFor()
+      expect(await p.getByTestId('summary').textContent()).toContain('history-1_0.tar.gz')
+      expect(await current()).toMatch(/^Package/)
+      // a reload stays on the screen it was on, and Back still works after it
+      await p.reload()
+      await p.getByTestId('stored-report').waitFor()
+      await p.goBack()
+      await p.getByTestId('dropzone').waitFor()
+      await b.shot('back-home')
+      expect(p.url()).toBe(ui.url)
+    } finally {
+      await b.close()
+    }
+  })
+})
+
 describe('SWR wizard', () => {
   it('prefills organization, repository and tag from the image tar\'s tag', async () => {
     const tar = imageTar('shop-web', 'swr.example.com/acme/shop-web:2.1')
