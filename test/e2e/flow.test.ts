@@ -188,6 +188,71 @@ describe('browser history', () => {
   })
 })
 
+describe('waiver dialog', () => {
+  it('opens under its finding, takes focus, closes on Escape and gives focus back — keyboard only', async () => {
+    mkdirSync(join(dir, 'evil-src'), { recursive: true })
+    writeFileSync(join(dir, 'evil-src/evil.txt'), 'x')
+    execFileSync('tar', ['-cf', join(dir, 'inner.tar'), '-C', join(dir, 'evil-src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+    execFileSync('tar', ['-czf', join(dir, 'waive-keys.tar.gz'), '-C', dir, 'inner.tar'])
+    const b = await openBrowser('flow-waive', ui.url)
+    const p = b.page
+    const focused = () => p.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null)
+    try {
+      await dropFiles(p, '[data-testid=dropzone]', [join(dir, 'waive-keys.tar.gz')])
+      await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      // Tab through the page to the finding's Waive… button
+      for (let i = 0; i < 200 && (await focused()) !== 'waive-archive.path-traversal'; i++) await p.keyboard.press('Tab')
+      expect(await focused()).toBe('waive-archive.path-traversal')
+      await p.keyboard.press('Enter')
+      const dialog = p.getByRole('dialog')
+      await dialog.waitFor()
+      expect(await focused()).toBe('waive-reason')
+      // anchored: inside the finding it waives, named after it
+      expect(await p.locator('[data-rule="archive.path-traversal"] [role=dialog]').count()).toBe(1)
+      expect(await dialog.getAttribute('aria-labelledby')).toBeTruthy()
+      expect(await p.getByRole('dialog', { name: /Waive archive\.path-traversal at waive-keys\.tar\.gz!inner\.tar!\.\.\/evil\.txt/ }).count()).toBe(1)
+      expect(await p.getByTestId('waive-archive.path-traversal').getAttribute('aria-expanded')).toBe('true')
+      await b.shot('dialog-open')
+      expect(await seriousAxeViolations(p)).toEqual([])
+      await p.keyboard.type('draft reason')
+      await p.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      expect(await focused()).toBe('waive-archive.path-traversal')
+      expect(await p.getByTestId('verdict').textContent()).toMatch(/FAIL/)
+      // again: a save without a reason is refused in the dialog, then the reason is typed and saved
+      await p.keyboard.press('Enter')
+      await dialog.waitFor()
+      expect(await p.getByTestId('waive-reason').inputValue()).toBe('')
+      await p.keyboard.press('Tab')
+      expect(await focused()).toBe('waive-save')
+      await p.keyboard.press('Enter')
+      await dialog.getByRole('alert').filter({ hasText: 'A waiver needs a reason.' }).waitFor()
+      await p.keyboard.press('Shift+Tab')
+      expect(await focused()).toBe('waive-reason')
+      await p.keyboard.type('The installer never extracts inner.tar')
+      await p.keyboard.press('Tab')
+      await p.keyboard.press('Enter')
+      await p.getByTestId('verdict').filter({ hasText: 'PASS' }).waitFor()
+      await dialog.waitFor({ state: 'detached' })
+      // focus is back on the finding's button, now Unwaive
+      await expect.poll(focused).toBe('unwaive-archive.path-traversal')
+      expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Unwaive')
+      await b.shot('waived')
+      await p.getByTestId('language').selectOption('zh-CN')
+      for (let i = 0; i < 200 && (await focused()) !== 'unwaive-archive.path-traversal'; i++) await p.keyboard.press('Tab')
+      await p.keyboard.press('Enter')
+      await p.getByTestId('verdict').filter({ hasText: '未通过' }).waitFor()
+      await expect.poll(focused).toBe('waive-archive.path-traversal')
+      await p.keyboard.press('Enter')
+      await p.getByRole('dialog', { name: /豁免 .* 处的 archive\.path-traversal/ }).waitFor()
+      await b.shot('dialog-zh')
+      expect(await seriousAxeViolations(p)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+})
+
 describe('SWR wizard', () => {
   it('prefills organization, repository and tag from the image tar\'s tag', async () => {
     const tar = imageTar('shop-web', 'swr.example.com/acme/shop-web:2.1')
