@@ -182,6 +182,7 @@ export function Home() {
 
   function accept(paths: string[]) {
     if (paths.length === 1) {
+      batchRun++ // a list still being scanned stops at its current file
       useBatch.setState({ items: [] })
       go('package', { path: paths[0] })
     } else if (paths.length > 1) void scanEach(paths)

@@ -27,6 +27,7 @@ const messages = defineMessages({
     recheck: 'Check the file again', rechecking: 'Reading the file to compare its SHA-256…',
     changed: 'The file changed since the scan on {when} ({why}): scanning it again.',
     whySize: 'other size', whyMtime: 'modified', whySha256: 'other content', whyMissing: 'not found',
+    storedUnusable: 'The stored report could not be used ({error}): scanning the file again.',
   },
   'zh-CN': {
     title: '软件包预扫描', scanning: '正在识别并预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
@@ -39,6 +40,7 @@ const messages = defineMessages({
     recheck: '重新检查文件', rechecking: '正在读取文件以比较 SHA-256…',
     changed: '自 {when} 扫描以来文件已改变（{why}）：正在重新扫描。',
     whySize: '大小不同', whyMtime: '已修改', whySha256: '内容不同', whyMissing: '找不到文件',
+    storedUnusable: '无法使用已保存的报告（{error}）：正在重新扫描文件。',
   },
 })
 
@@ -69,6 +71,7 @@ export function Package() {
   const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
   const [changed, setChanged] = useState<{ scan: RecentScanDto; why: keyof typeof WHY } | null>(null)
   const [rechecking, setRechecking] = useState(false)
+  const [storedError, setStoredError] = useState<string | null>(null)
   const task = useTask(taskId)
   const scanned = task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null)
   const [waived, setWaived] = useState<ReportDto | null>(null)
@@ -90,6 +93,7 @@ export function Package() {
   async function reopen(verify: boolean) {
     if (!path) return
     setError(null)
+    setStoredError(null)
     setRechecking(verify)
     try {
       const r = await api.invoke('recent.open', { path, profile, verify })
@@ -101,8 +105,9 @@ export function Package() {
       }
       setChanged(r.status === 'changed' ? { scan: r.scan, why: r.why } : null)
     } catch (err) {
-      setError((err as Error).message)
-      return
+      // the stored report cannot be used: say why, and scan the file
+      setChanged(null)
+      setStoredError((err as Error).message)
     } finally {
       setRechecking(false)
     }
@@ -120,6 +125,7 @@ export function Package() {
     <section className="screen" aria-labelledby="package-title">
       <h1 id="package-title">{t('title')}</h1>
       {changed && <p role="status" data-testid="package-changed">{t('changed', { when: new Date(changed.scan.scannedAt).toLocaleString(), why: t(WHY[changed.why]) })}</p>}
+      {storedError && <p role="status" className="muted" data-testid="stored-unusable">{t('storedUnusable', { error: storedError })}</p>}
       {task?.status === 'running' && <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />}
       {stored && !taskId && (
         <div className="card row" data-testid="stored-report">
