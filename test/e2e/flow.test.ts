@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 
@@ -135,6 +136,16 @@ describe('Recent scans', () => {
       await expect.poll(() => p.getByTestId('report-sha256').textContent(), { timeout: 60_000 }).toBe(sha256sum(path))
       expect(sha256sum(path)).not.toBe(first)
       await b.shot('rechecked')
+      // a stored report that cannot be read is said so, and the file is scanned
+      const db = new Database(join(ui.home, 'preflight.sqlite'))
+      db.prepare("UPDATE recent_scans SET report_json = '{oops' WHERE name = ?").run('recent-1_0.tar.gz')
+      db.close()
+      await p.getByTestId('nav-home').click()
+      await p.getByTestId('recent-row').filter({ hasText: 'recent-1_0.tar.gz' }).getByTestId('recent-open').click()
+      await p.getByTestId('stored-unusable').waitFor()
+      expect(await p.getByTestId('stored-unusable').textContent()).toMatch(/stored report could not be used .*cannot be read.*scan the file again/)
+      await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
+      expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(path))
       await p.getByTestId('language').selectOption('zh-CN')
       await p.getByTestId('nav-home').click()
       await p.getByRole('heading', { name: '最近扫描' }).waitFor()
