@@ -85,6 +85,10 @@ describe('dropping packages', () => {
       await expect.poll(async () => (await p.getByTestId('image-state').allTextContents()).join('|'), { timeout: 60_000 }).toBe('docker-archive (will be converted)|docker-archive (will be converted)')
       expect(await p.locator('[data-testid=images-table] td.mono').allTextContents()).toEqual(['drop-web.tar', 'drop-api.tar'])
       await b.shot('bundle-offered')
+      // a zone for one file refuses several, saying so
+      await p.getByTestId('nav-queue').click()
+      await dropFiles(p, '[data-testid=queue-dropzone]', [web, app])
+      await p.getByTestId('queue-dropzone').getByRole('alert').filter({ hasText: 'Drop one file here: 2 files were dropped, none was taken.' }).waitFor()
     } finally {
       await b.close()
     }
