@@ -86,10 +86,10 @@ export function Containers() {
     if (result) setTimeout(() => go('package', { path: result.output }), 0)
   }, [result?.output, go])
 
-  const added = useRef<string[] | null>(null)
+  const handedOverAdded = useRef<string[] | null>(null)
   useEffect(() => {
-    if (!handedOver?.length || added.current === handedOver) return
-    added.current = handedOver
+    if (!handedOver?.length || handedOverAdded.current === handedOver) return
+    handedOverAdded.current = handedOver
     void add(handedOver)
   }, [handedOver])
 
