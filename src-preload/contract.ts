@@ -217,6 +217,10 @@ export const channels = {
   'drafts.manifest': { input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']) }).strict(), result: result<{ path: string | null; content: string }>() },
   'drafts.submit': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ manifest: unknown; requestsToday: number; findings: FindingDto[] }>() },
   'release.requests': { input: z.object({}).strict(), result: result<{ today: number }>() },
+  // ---- recent scans (src-main/inspect/recent.ts): every scan.start without attrs is kept, newest first
+  'recent.list': { input: z.object({ limit: z.number().int().min(1).max(200).optional() }).strict(), result: result<{ scans: RecentScanDto[] }>() },
+  /** A file's stored report while it is unchanged: same size and mtime, and with verify the same sha256 (read once). */
+  'recent.open': { input: z.object({ path: filePath, profile: profileId.optional(), verify: z.boolean().optional() }).strict(), result: result<RecentOpenDto>() },
 } as const
 
 export type Channels = typeof channels
@@ -251,3 +255,20 @@ export type Wire<T> = { ok: true; result: T } | { ok: false; error: ErrorData }
 /** The IPC channel names used by Electron (one per contract channel, prefixed). */
 export const ipcChannel = (c: Channel): string => `preflight:${c}`
 export const ipcEvent = (e: EventName): string => `preflight-event:${e}`
+
+// ---- recent scans
+export interface RecentScanDto {
+  path: string
+  name: string
+  profile: string
+  sha256: string
+  size: number
+  mtimeMs: number
+  verdict: 'pass' | 'fail'
+  scannedAt: string
+}
+
+export type RecentOpenDto =
+  | { status: 'unchanged'; scan: RecentScanDto; report: unknown; verified: boolean }
+  | { status: 'changed'; scan: RecentScanDto; why: 'size' | 'mtime' | 'sha256' | 'missing' }
+  | { status: 'none' }

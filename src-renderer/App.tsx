@@ -16,6 +16,7 @@ export function App() {
   const { lang, setLang } = useLang()
   const screen = useNav((s) => s.screen)
   const go = useNav((s) => s.go)
+  const opened = useNav((s) => s.opened)
   const screens = allScreens()
   const current = screens.find((s) => s.id === screen) ?? screens[0]
   const Current = current.component
@@ -31,16 +32,17 @@ export function App() {
       <nav className="sidebar" aria-label={t('nav')}>
         <div className="brand">Preflight</div>
         <ul>
-          {screens.filter((s) => !s.hidden).map((s) => (
+          {screens.filter((s) => !s.hidden || (s.whileOpen && opened[s.id])).map((s) => (
             <li key={s.id}>
               <button
                 type="button"
                 className={`nav-item${s.id === current.id ? ' active' : ''}`}
                 aria-current={s.id === current.id ? 'page' : undefined}
-                onClick={() => go(s.id)}
+                onClick={() => go(s.id, s.whileOpen ? opened[s.id] : undefined)}
                 data-testid={`nav-${s.id}`}
               >
                 {s.label[lang]}
+                {s.whileOpen && typeof opened[s.id]?.path === 'string' && <span className="nav-detail">{String(opened[s.id].path).split(/[\\/]/).pop()}</span>}
               </button>
             </li>
           ))}

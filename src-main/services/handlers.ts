@@ -9,6 +9,7 @@ import { repack } from '../repack/repack'
 import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
+import { fileStamp, RecentScans } from '../inspect/recent'
 import { renderReport, waiveReport } from '../reports/render'
 import { editWaivers, type Waiver } from '../reports/waivers'
 import { setSetting, type Db } from '../store/db'
@@ -42,6 +43,7 @@ export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
   const drafts = new DraftService(ctx.db)
+  const recent = new RecentScans(ctx.db)
   const limiter = new BandwidthLimiter(readSetting<number>(ctx.db, 'upload.bandwidth'))
   const vault = new CredentialVault(join(ctx.home, 'credentials.json'), ctx.cipher ?? null)
   const queue = new UploadQueue(ctx.db, {
@@ -81,8 +83,13 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'scan.start': ({ path, profile, attrs }) => {
       const engine = engineFromSettings(ctx.db) // Settings: clamscan/clamd delegation (malware.engine)
-      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) =>
-        scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined }))
+      const { taskId } = ctx.runner.start('scan', async ({ signal, meter }) => {
+        const before = await fileStamp(path)
+        const report = await scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined })
+        // Recent scans: a report that depends on typed attributes is the wizard's, not the file's
+        if (before && !attrs) await recent.record(report, before)
+        return report
+      })
       return { taskId }
     },
     'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
@@ -172,5 +179,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
+    // ---- recent scans
+    'recent.list': ({ limit }) => ({ scans: recent.list(limit) }),
+    'recent.open': ({ path, profile, verify }) => recent.open(path, { profile, verify }),
   }
 }

@@ -162,4 +162,23 @@ export const MIGRATIONS: Migration[] = [
     name: '0102-malware-sources-verified',
     sql: `ALTER TABLE malware_sources ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // Recent scans (inspect/recent.ts): the last report per file and profile, shown again while the file is unchanged
+    name: '0103-recent-scans',
+    sql: `
+      CREATE TABLE recent_scans (
+        path TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        verdict TEXT NOT NULL,
+        scanned_at TEXT NOT NULL,
+        report_json TEXT NOT NULL,
+        PRIMARY KEY (path, profile)
+      );
+      CREATE INDEX recent_scans_at ON recent_scans(scanned_at);
+    `,
+  },
 ]

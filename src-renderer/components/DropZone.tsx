@@ -1,12 +1,13 @@
 // Drop files here, or pick them with the native dialog (desktop) or the page's file picker (browser mode).
-// Hands back absolute paths resolved through window.api.pathForFile.
+// Hands back absolute paths resolved through window.api.pathForFile. A zone for one file refuses a drop of
+// several, saying so (it never keeps one of them silently).
 import { useRef, useState, type DragEvent } from 'react'
 import { api } from '../api'
 import { defineMessages, useT } from '../i18n'
 
 const messages = defineMessages({
-  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vhdx, vdi, qed, image tars', staging: 'Preparing {name}…' },
-  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar', staging: '正在准备 {name}…' },
+  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vhdx, vdi, qed, image tars', staging: 'Preparing {name}…', oneOnly: 'Drop one file here: {n} files were dropped, none was taken.' },
+  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar', staging: '正在准备 {name}…', oneOnly: '此处只能拖放一个文件：拖入了 {n} 个文件，均未接收。' },
 })
 
 export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; testId?: string }) {
@@ -18,9 +19,10 @@ export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone'
 
   async function accept(files: File[]) {
     setError(null)
+    if (!multiple && files.length > 1) return setError(t('oneOnly', { n: files.length }))
     try {
       const paths: string[] = []
-      for (const f of multiple ? files : files.slice(0, 1)) {
+      for (const f of files) {
         setBusy(f.name)
         paths.push(await api.pathForFile(f))
       }

@@ -1,7 +1,8 @@
 // "Package container images": drop image tars (docker-archive or OCI), see each one's validation state,
 // platform, tags and size, reorder or remove them, name the bundle (checked live against the marketplace's
-// file-name rule) and build one compliant container package, which then opens in the package view.
-import { useEffect, useState } from 'react'
+// file-name rule) and build one compliant container package, which then opens in the package view. Home hands
+// over the image tars of a multi-file drop (params.paths).
+import { useEffect, useRef, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { DropZone } from '../components/DropZone'
@@ -71,6 +72,8 @@ function Row({ item, index, count, move, remove, t }: { item: Item; index: numbe
 export function Containers() {
   const t = useT(messages)
   const go = useNav((s) => s.go)
+  // image tars handed over by Home's "Bundle these images"
+  const { paths: handedOver } = useNav((s) => s.params) as { paths?: string[] }
   const [items, setItems] = useState<Item[]>([])
   const [name, setName] = useState('images.tar.gz')
   const [format, setFormat] = useState<'oci' | 'docker-archive'>('oci')
@@ -82,6 +85,13 @@ export function Containers() {
   useEffect(() => {
     if (result) setTimeout(() => go('package', { path: result.output }), 0)
   }, [result?.output, go])
+
+  const handedOverAdded = useRef<string[] | null>(null)
+  useEffect(() => {
+    if (!handedOver?.length || handedOverAdded.current === handedOver) return
+    handedOverAdded.current = handedOver
+    void add(handedOver)
+  }, [handedOver])
 
   async function add(paths: string[]) {
     const added: Item[] = []

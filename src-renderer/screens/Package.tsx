@@ -1,32 +1,54 @@
-// The package view: runs the pre-scan of the package chosen on Home (progress, ETA, Cancel), then shows the
-// verdict, the package summary, the findings with their fixes, and the package's entry tree.
+// The package view: shows the stored report of a file scanned before while the file is unchanged (Recent
+// scans; "Check the file again" also compares its SHA-256), else pre-scans it at once — identify and scan in one
+// task (progress, ETA, Cancel) — then shows the verdict, the package summary, the findings with their fixes,
+// and the package's entry tree.
 import { useEffect, useMemo, useState } from 'react'
-import type { FindingDto } from '../../src-preload/contract'
+import type { FindingDto, RecentScanDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
+import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
 import { verdictLine } from '../../src-preload/verdict'
 import { defineMessages, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
-import { cancelTask, startTask, useTask } from '../stores/tasks'
+import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
+import { hasScreen } from './registry'
 
 const messages = defineMessages({
   en: {
-    title: 'Package pre-scan', scanning: 'Pre-scanning', pass: 'PASS — no blocker: the marketplace scan should accept this package.',
+    title: 'Package pre-scan', scanning: 'Identifying and pre-scanning', pass: 'PASS — no blocker: the marketplace scan should accept this package.',
     fail: 'FAIL — {n} blocker(s) to fix before upload.', kind: 'Kind', size: 'Size', sha256: 'SHA-256', profile: 'Profile', entries: 'Entries',
     auto: '(picked from the content)', findings: 'Findings', tree: 'Entries in the package', rescan: 'Scan again', exportJson: 'Export report (JSON)',
     cancelled: 'The scan was cancelled.', failed: 'The scan could not run', noPackage: 'Choose a package on the Home screen first.', checks: 'Checks',
-    more: '… and {n} more',
+    more: '… and {n} more', vm: 'Open VM image view',
+    stored: 'Report of the scan on {when}: the file has not changed since (same size and modification time).',
+    storedVerified: 'Report of the scan on {when}: the file has not changed since (same size, modification time and SHA-256).',
+    recheck: 'Check the file again', rechecking: 'Reading the file to compare its SHA-256…',
+    changed: 'The file changed since the scan on {when} ({why}): scanning it again.',
+    whySize: 'other size', whyMtime: 'modified', whySha256: 'other content', whyMissing: 'not found',
+    storedUnusable: 'The stored report could not be used ({error}): scanning the file again.',
   },
   'zh-CN': {
-    title: '软件包预扫描', scanning: '正在预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
+    title: '软件包预扫描', scanning: '正在识别并预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
     fail: '未通过 — 上传前需修复 {n} 个阻断项。', kind: '类型', size: '大小', sha256: 'SHA-256', profile: '配置', entries: '条目',
     auto: '（根据内容选择）', findings: '检查结果', tree: '软件包中的条目', rescan: '重新扫描', exportJson: '导出报告（JSON）',
     cancelled: '扫描已取消。', failed: '扫描无法运行', noPackage: '请先在首页选择软件包。', checks: '检查项',
-    more: '… 另有 {n} 项',
+    more: '… 另有 {n} 项', vm: '打开虚拟机镜像视图',
+    stored: '{when} 扫描的报告：此后文件未改变（大小和修改时间相同）。',
+    storedVerified: '{when} 扫描的报告：此后文件未改变（大小、修改时间和 SHA-256 均相同）。',
+    recheck: '重新检查文件', rechecking: '正在读取文件以比较 SHA-256…',
+    changed: '自 {when} 扫描以来文件已改变（{why}）：正在重新扫描。',
+    whySize: '大小不同', whyMtime: '已修改', whySha256: '内容不同', whyMissing: '找不到文件',
+    storedUnusable: '无法使用已保存的报告（{error}）：正在重新扫描文件。',
   },
 })
+
+const VM_KINDS = new Set(['qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'qed', 'raw', 'iso'])
+type ProfileParam = 'koogallery-app' | 'koogallery-container' | 'koogallery-image' | 'scp-image' | 'swr-image'
+const WHY = { size: 'whySize', mtime: 'whyMtime', sha256: 'whySha256', missing: 'whyMissing' } as const
+/** path + profile → its scan task: coming back to a package whose scan still runs follows that scan. */
+const scanTasks = new Map<string, string>()
 
 export interface ReportDto {
   package: { path: string; name: string; size: number; sha256: string; kind: string }
@@ -42,33 +64,75 @@ export interface ReportDto {
 export function Package() {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
-  const { path } = useNav((s) => s.params) as { path?: string }
+  const go = useNav((s) => s.go)
+  const { path, profile } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam }
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
+  const [changed, setChanged] = useState<{ scan: RecentScanDto; why: keyof typeof WHY } | null>(null)
+  const [rechecking, setRechecking] = useState(false)
+  const [storedError, setStoredError] = useState<string | null>(null)
   const task = useTask(taskId)
-  const scanned = task?.status === 'done' ? (task.result as ReportDto) : null
+  const scanned = task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null)
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
 
   async function run() {
     if (!path) return
     setError(null)
+    setStored(null)
     try {
-      setTaskId(await startTask('scan.start', { path }))
+      const id = await startTask('scan.start', { path, profile })
+      scanTasks.set(`${path}\n${profile ?? ''}`, id)
+      setTaskId(id)
     } catch (err) {
       setError((err as Error).message)
     }
   }
+  /** The stored report while the file is unchanged (verify: its SHA-256 too), else a new scan. */
+  async function reopen(verify: boolean) {
+    if (!path) return
+    setError(null)
+    setStoredError(null)
+    setRechecking(verify)
+    try {
+      const r = await api.invoke('recent.open', { path, profile, verify })
+      if (r.status === 'unchanged') {
+        setTaskId(null)
+        setChanged(null)
+        setStored({ report: r.report as ReportDto, scan: r.scan, verified: r.verified })
+        return
+      }
+      setChanged(r.status === 'changed' ? { scan: r.scan, why: r.why } : null)
+    } catch (err) {
+      // the stored report cannot be used: say why, and scan the file
+      setChanged(null)
+      setStoredError((err as Error).message)
+    } finally {
+      setRechecking(false)
+    }
+    await run()
+  }
   useEffect(() => {
-    void run()
-    // run once per chosen package
-  }, [path])
+    const running = path ? scanTasks.get(`${path}\n${profile ?? ''}`) : undefined
+    if (running && useTasks.getState().tasks[running]?.status === 'running') setTaskId(running)
+    else void reopen(false)
+    // once per chosen package
+  }, [path, profile])
 
   if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
   return (
     <section className="screen" aria-labelledby="package-title">
       <h1 id="package-title">{t('title')}</h1>
+      {changed && <p role="status" data-testid="package-changed">{t('changed', { when: new Date(changed.scan.scannedAt).toLocaleString(), why: t(WHY[changed.why]) })}</p>}
+      {storedError && <p role="status" className="muted" data-testid="stored-unusable">{t('storedUnusable', { error: storedError })}</p>}
       {task?.status === 'running' && <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />}
+      {stored && !taskId && (
+        <div className="card row" data-testid="stored-report">
+          <span role="status">{rechecking ? t('rechecking') : t(stored.verified ? 'storedVerified' : 'stored', { when: new Date(stored.scan.scannedAt).toLocaleString() })}</span>
+          <button type="button" className="btn btn-secondary" disabled={rechecking} onClick={() => void reopen(true)} data-testid="recheck">{t('recheck')}</button>
+        </div>
+      )}
       {error && <div className="error" role="alert">{t('failed')}: {error}</div>}
       {task?.status === 'failed' && <div className="error" role="alert">{t('failed')}: {task.error?.message}</div>}
       {task?.status === 'cancelled' && <p role="status">{t('cancelled')}</p>}
@@ -85,7 +149,8 @@ export function Package() {
               <dt>{t('checks')}</dt><dd>{Object.entries(report.checks).map(([k, v]) => `${k}: ${v.state}`).join(' · ')}</dd>
             </dl>
             <div className="actions">
-              <button type="button" className="btn btn-secondary" onClick={() => void run()}>{t('rescan')}</button>
+              <button type="button" className="btn btn-secondary" onClick={() => void run()} data-testid="rescan">{t('rescan')}</button>
+              {VM_KINDS.has(report.package.kind) && hasScreen('vm') && <button type="button" className="btn" data-testid="open-vm" onClick={() => go('vm', { path: report.package.path })}>{t('vm')}</button>}
             </div>
           </div>
           <h2>{t('findings')}</h2>

@@ -12,8 +12,8 @@ import { Wizard } from './wizard/Wizard'
 
 registerScreens([
   { id: 'home', label: { en: 'Home', 'zh-CN': '首页' }, component: Home },
-  { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true },
-  { id: 'vm', label: { en: 'VM image', 'zh-CN': '虚拟机镜像' }, component: VmImage, hidden: true },
+  { id: 'package', label: { en: 'Package', 'zh-CN': '软件包' }, component: Package, hidden: true, whileOpen: true },
+  { id: 'vm', label: { en: 'VM image', 'zh-CN': '虚拟机镜像' }, component: VmImage, hidden: true, whileOpen: true },
   { id: 'wizard', label: { en: 'New release', 'zh-CN': '新建发布' }, component: Wizard },
   { id: 'containers', label: { en: 'Container images', 'zh-CN': '容器镜像' }, component: Containers },
   { id: 'drafts', label: { en: 'Drafts', 'zh-CN': '草稿' }, component: Drafts },

@@ -8,6 +8,8 @@ export interface ScreenDef {
   component: ComponentType
   /** Hidden screens are reached by navigation only (e.g. a package view needs a path). */
   hidden?: boolean
+  /** A hidden screen shown in the navigation once opened (with the parameters it was last opened with). */
+  whileOpen?: boolean
 }
 
 const screens: ScreenDef[] = []

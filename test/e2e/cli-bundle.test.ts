@@ -129,7 +129,6 @@ describe('the bundled CLI', () => {
     const b = await openBrowser('cli-bundle', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [join(dir, 'app-1_0.tar.gz')])
-      await b.page.getByTestId('scan-package').click()
       await b.page.getByTestId('verdict').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('verdict').textContent()).toMatch(/FAIL/)
       expect(await b.page.locator('[data-rule="malware.detected"]').textContent()).toContain('app-1_0.tar.gz!eicar.com')

@@ -1,5 +1,5 @@
 // The walking skeleton end to end: browser mode refuses requests without the token; dropping a real file
-// on the home screen runs the identify task in the real services and shows the sha256 that sha256sum computes.
+// on the home screen runs the pre-scan in the real services and shows the sha256 that sha256sum computes.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
@@ -62,15 +62,17 @@ describe('browser mode', () => {
       await b.page.getByTestId('dropzone').waitFor()
       await b.shot('home')
       expect(await seriousAxeViolations(b.page)).toEqual([])
+      // dropping starts the pre-scan at once (identify and scan are one task): the package view shows its report
       await dropFiles(b.page, '[data-testid=dropzone]', [file])
-      await b.page.getByTestId('fact-sha256').waitFor({ timeout: 60_000 })
+      await b.page.getByTestId('report-sha256').waitFor({ timeout: 60_000 })
       await b.shot('identified')
-      expect(await b.page.getByTestId('fact-sha256').textContent()).toBe(expected)
-      expect(await b.page.getByTestId('fact-name').textContent()).toBe('release-1_0.bin')
+      expect(await b.page.getByTestId('report-sha256').textContent()).toBe(expected)
+      expect(await b.page.getByTestId('summary').textContent()).toContain('release-1_0.bin')
       // the file picker path works too
+      await b.page.getByTestId('nav-home').click()
       await b.page.setInputFiles('[data-testid=file-input]', file)
-      await b.page.getByTestId('fact-sha256').waitFor()
-      expect(await b.page.getByTestId('fact-sha256').textContent()).toBe(expected)
+      await b.page.getByTestId('report-sha256').waitFor()
+      expect(await b.page.getByTestId('report-sha256').textContent()).toBe(expected)
       expect(b.foreignRequests).toEqual([])
     } finally {
       await b.close()

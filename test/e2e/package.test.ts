@@ -24,7 +24,6 @@ describe('package view', () => {
     const b = await openBrowser('package', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'release-1_0.tar.gz')])
-      await b.page.getByTestId('scan-package').click()
       await b.page.getByTestId('verdict').waitFor({ timeout: 60_000 })
       await b.shot('report')
       expect(await b.page.getByTestId('verdict').textContent()).toMatch(/FAIL/)
@@ -51,7 +50,6 @@ describe('report tools', () => {
     const b = await openBrowser('report-tools', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'waive-me.tar.gz')])
-      await b.page.getByTestId('scan-package').click()
       await b.page.getByTestId('severity-chart').waitFor({ timeout: 60_000 })
       await b.page.getByTestId('waive-archive.path-traversal').click()
       await b.page.getByTestId('waive-reason').fill('The installer never extracts inner.tar')

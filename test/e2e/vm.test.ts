@@ -24,7 +24,8 @@ describe('VM image view', () => {
     const b = await openBrowser('vm', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [img])
-      await b.page.getByTestId('open-vm').click()
+      // the drop pre-scans the image at once; its report offers the VM image view
+      await b.page.getByTestId('open-vm').click({ timeout: 60_000 })
       await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('vm-facts').textContent()).toContain('3,221,225,472 B')
       expect(await b.page.locator('[data-rule="qcow2.internal-snapshots"]').count()).toBe(1)

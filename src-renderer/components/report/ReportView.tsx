@@ -1,7 +1,9 @@
 // The report's working view: severity chart, filters (severity, rule, path), findings with waive /
 // unwaive (a waiver needs a reason; waivers persist per package sha256 in settings) and export in every
 // format the CLI writes. The report itself is never rescanned: waivers are applied by the main process.
-import { useEffect, useMemo, useState } from 'react'
+// "Waive…" opens its dialog under its own finding: focus moves into it, Escape closes it, and focus goes back to
+// the finding's button (Unwaive, once saved).
+import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
 import { download } from '../../download'
@@ -13,11 +15,13 @@ const messages = defineMessages({
     chart: 'Findings by severity', filters: 'Filter findings', severity: 'Severity', rule: 'Rule', path: 'Path contains', allRules: 'All rules',
     blocker: 'blocker', warning: 'warning', info: 'info', waive: 'Waive…', unwaive: 'Unwaive', reason: 'Reason (false-positive explanation)', save: 'Save waiver',
     cancel: 'Cancel', export: 'Export report', shown: '{n} of {total} shown', needReason: 'A waiver needs a reason.',
+    waiveTitle: 'Waive {rule} at {location}', waiveHint: 'The finding stays in the report, marked waived. Escape closes without saving.',
   },
   'zh-CN': {
     chart: '按严重性统计', filters: '筛选检查结果', severity: '严重性', rule: '规则', path: '路径包含', allRules: '全部规则',
     blocker: '阻断', warning: '警告', info: '信息', waive: '豁免…', unwaive: '取消豁免', reason: '理由（误报说明）', save: '保存豁免',
     cancel: '取消', export: '导出报告', shown: '显示 {n} / {total}', needReason: '豁免需要填写理由。',
+    waiveTitle: '豁免 {location} 处的 {rule}', waiveHint: '检查结果仍保留在报告中，并标记为已豁免。按 Esc 关闭且不保存。',
   },
 })
 
@@ -61,9 +65,12 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
   const [sev, setSev] = useState<Record<string, boolean>>({ blocker: true, warning: true, info: true })
   const [rule, setRule] = useState('')
   const [path, setPath] = useState('')
-  const [editing, setEditing] = useState<FindingDto | null>(null)
-  const [reason, setReason] = useState('')
+  const [editing, setEditing] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
+  // each finding's Waive…/Unwaive button, by finding: where focus goes back when its dialog closes
+  const buttons = useRef(new Map<string, HTMLButtonElement>())
+  // the finding whose button takes focus back, once it shows the expected state (Unwaive after a save)
+  const returnFocus = useRef<{ key: string; waived: boolean } | null>(null)
   const key = `waivers:${original.package.sha256}`
 
   useEffect(() => {
@@ -79,6 +86,24 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
   async function saveWaivers(next: WaiverDto[]) {
     setWaivers(next)
     await api.invoke('settings.set', { key, value: next })
+  }
+
+  useEffect(() => {
+    const target = returnFocus.current
+    if (editing !== null || target === null) return
+    const button = buttons.current.get(target.key)
+    if (!button || button.dataset.waived !== String(target.waived)) return
+    button.focus()
+    returnFocus.current = null
+  })
+  function closeDialog() {
+    returnFocus.current = editing === null ? null : { key: editing, waived: false }
+    setEditing(null)
+    setError(null)
+  }
+  const buttonRef = (f: FindingDto) => (el: HTMLButtonElement | null) => {
+    if (el) buttons.current.set(findingKey(f), el)
+    else buttons.current.delete(findingKey(f))
   }
 
   const rules = useMemo(() => [...new Set(report.findings.map((f) => f.rule))].sort(), [report])
@@ -100,28 +125,41 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
         findings={shown}
         actions={(f) =>
           f.waived ? (
-            <button type="button" className="btn btn-secondary" onClick={() => void saveWaivers(waivers.filter((w) => !(w.rule === f.rule && w.location === f.location)))}>{t('unwaive')}</button>
+            <button type="button" className="btn btn-secondary" ref={buttonRef(f)} data-waived="true" data-testid={`unwaive-${f.rule}`} onClick={() => {
+              returnFocus.current = { key: findingKey(f), waived: false } // to the finding's Waive… button again
+              void saveWaivers(waivers.filter((w) => !(w.rule === f.rule && w.location === f.location)))
+            }}>{t('unwaive')}</button>
           ) : f.severity !== 'info' ? (
-            <button type="button" className="btn btn-secondary" data-testid={`waive-${f.rule}`} onClick={() => { setEditing(f); setReason('') }}>{t('waive')}</button>
+            <>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                ref={buttonRef(f)}
+                data-waived="false"
+                data-testid={`waive-${f.rule}`}
+                aria-haspopup="dialog"
+                aria-expanded={editing === findingKey(f)}
+                onClick={() => { setError(null); setEditing(editing === findingKey(f) ? null : findingKey(f)) }}
+              >{t('waive')}</button>
+              {editing === findingKey(f) && (
+                <WaiveDialog
+                  finding={f}
+                  t={t}
+                  error={error}
+                  onClose={closeDialog}
+                  onSave={async (reason) => {
+                    if (!reason.trim()) return setError(t('needReason'))
+                    setError(null)
+                    returnFocus.current = { key: findingKey(f), waived: true }
+                    await saveWaivers([...waivers, { rule: f.rule, location: f.location, reason: reason.trim() }])
+                    setEditing(null)
+                  }}
+                />
+              )}
+            </>
           ) : null
         }
       />
-      {editing && (
-        <div className="card" role="dialog" aria-label={t('waive')}>
-          <div><code>{editing.rule}</code> <span className="mono">{editing.location}</span></div>
-          <label className="field">{t('reason')}<textarea value={reason} onChange={(e) => setReason(e.target.value)} data-testid="waive-reason" /></label>
-          {error && <div className="error" role="alert">{error}</div>}
-          <div className="actions">
-            <button type="button" className="btn" data-testid="waive-save" onClick={async () => {
-              if (!reason.trim()) return setError(t('needReason'))
-              setError(null)
-              await saveWaivers([...waivers, { rule: editing.rule, location: editing.location, reason: reason.trim() }])
-              setEditing(null)
-            }}>{t('save')}</button>
-            <button type="button" className="btn btn-secondary" onClick={() => setEditing(null)}>{t('cancel')}</button>
-          </div>
-        </div>
-      )}
       <div className="actions" role="group" aria-label={t('export')}>
         <span className="muted">{t('export')}:</span>
         {FORMATS.map((fmt) => (
@@ -131,6 +169,47 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
             download(`${original.package.name}.preflight.${r.extension}`, body, r.mime)
           }}>{fmt.toUpperCase()}</button>
         ))}
+      </div>
+    </div>
+  )
+}
+
+/** Which finding a waiver dialog or button belongs to (findings are rebuilt when waivers change). */
+function findingKey(f: FindingDto): string {
+  return `${f.rule}\n${f.location}\n${f.message}`
+}
+
+type T = (key: keyof (typeof messages)['en'], vars?: Record<string, string | number>) => string
+
+/** The waiver form, shown under its finding; focus starts in the reason, Escape closes. */
+function WaiveDialog({ finding, t, error, onClose, onSave }: { finding: FindingDto; t: T; error: string | null; onClose: () => void; onSave: (reason: string) => Promise<void> | void }) {
+  const id = useId()
+  const [reason, setReason] = useState('')
+  const area = useRef<HTMLTextAreaElement>(null)
+  useEffect(() => {
+    area.current?.focus()
+  }, [])
+  return (
+    <div
+      className="card waive-dialog"
+      role="dialog"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-hint`}
+      data-testid="waive-dialog"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return
+        e.preventDefault()
+        e.stopPropagation()
+        onClose()
+      }}
+    >
+      <h4 id={`${id}-title`} className="waive-title">{t('waiveTitle', { rule: finding.rule, location: finding.location })}</h4>
+      <p id={`${id}-hint`} className="muted">{t('waiveHint')}</p>
+      <label className="field">{t('reason')}<textarea ref={area} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="waive-reason" /></label>
+      {error && <div className="error" role="alert">{error}</div>}
+      <div className="actions">
+        <button type="button" className="btn" data-testid="waive-save" onClick={() => void onSave(reason)}>{t('save')}</button>
+        <button type="button" className="btn btn-secondary" onClick={onClose}>{t('cancel')}</button>
       </div>
     </div>
   )

@@ -10,7 +10,32 @@ interface ReportFacts {
   qcow2?: { virtualSize?: number }
   virtualSize?: number
   guest?: { os?: { id?: string; versionId?: string; name?: string; arch?: string } | null }
-  images?: Array<{ tags?: string[]; platform?: { architecture?: string } }>
+  /** The containers scanner's facts: one entry per image found (docker-archive RepoTags, OCI ref names). */
+  containers?: { images?: Array<{ tags?: string[] }> }
+}
+
+export interface ImageRef {
+  registry?: string
+  organization?: string
+  repository: string
+  tag?: string
+}
+
+/**
+ * Split an image reference as docker does: the first component is a registry only when it has a dot, a port or
+ * is localhost; the next is the organization (SWR's namespace) and the last the repository. An OCI ref name
+ * that is only a tag ("latest") has no repository: null. A digest pin (`@sha256:…`) names no tag.
+ */
+export function parseImageRef(ref: string): ImageRef | null {
+  const [named] = ref.trim().split('@')
+  const slash = named.lastIndexOf('/')
+  const colon = named.lastIndexOf(':')
+  const tag = colon > slash ? named.slice(colon + 1) : undefined
+  const parts = (colon > slash ? named.slice(0, colon) : named).split('/').filter(Boolean)
+  if (parts.length === 0 || (parts.length === 1 && tag === undefined && !ref.includes('@'))) return null
+  const registry = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]) ? parts.shift() : undefined
+  const repository = parts.pop()!
+  return { registry, organization: parts[0], repository, tag: tag || undefined }
 }
 
 export function prefill(profile: string, values: Values, facts: ReportFacts | undefined): Values {
@@ -42,13 +67,14 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
     }
     if (profile === 'scp-image' && os.id && SCP_OS_TYPES[os.id]) put('attrs.osType', SCP_OS_TYPES[os.id])
   }
-  const tag = facts?.images?.[0]?.tags?.[0]
-  if (profile === 'swr-image' && tag) {
-    const m = /^(?:[^/]+\/)?(?:([^/]+)\/)?([^/:]+):([^/:]+)$/.exec(tag)
-    if (m) {
-      put('attrs.repository', m[2])
-      put('attrs.tag', m[3])
-      if (m[1]) put('attrs.organization', m[1])
+  if (profile === 'swr-image') {
+    // the first image's first tag that names a repository
+    const tags = (facts?.containers?.images ?? []).flatMap((i) => i.tags ?? [])
+    const ref = tags.map(parseImageRef).find((r) => r !== null)
+    if (ref) {
+      put('attrs.repository', ref.repository)
+      put('attrs.tag', ref.tag)
+      put('attrs.organization', ref.organization)
     }
   }
   if (pkg?.name) {
