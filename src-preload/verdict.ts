@@ -52,3 +52,20 @@ export function verdictLine(r: VerdictInput, lang: VerdictLang = 'en'): string {
   const gaps = [notRun.length ? `${plural(notRun.length, 'check')} not run` : '', partial.length ? `${plural(partial.length, 'check')} partial` : ''].filter(Boolean)
   return r.verdict === 'pass' ? ['PASS', ...gaps].join(', ') : `FAIL: ${[plural(blocker, 'blocker'), ...gaps].join(', ')}`
 }
+
+const CHECK_NAMES: Record<string, Record<VerdictLang, string>> = {
+  malware: { en: 'malware', 'zh-CN': '恶意软件' },
+  vulnerabilities: { en: 'vulnerabilities', 'zh-CN': '漏洞' },
+}
+const CHECK_STATES: Record<string, Record<VerdictLang, string>> = {
+  run: { en: 'run', 'zh-CN': '已运行' },
+  'not-run': { en: 'not run', 'zh-CN': '未运行' },
+  partial: { en: 'partial', 'zh-CN': '部分完成' },
+}
+
+/** "malware: run" / "恶意软件：已运行": one check and its state, in the chosen language (unknown ids as they are). */
+export function checkLine(id: string, state: string, lang: VerdictLang = 'en'): string {
+  const name = CHECK_NAMES[id]?.[lang] ?? id
+  const st = CHECK_STATES[state]?.[lang] ?? state
+  return lang === 'zh-CN' ? `${name}：${st}` : `${name}: ${st}`
+}

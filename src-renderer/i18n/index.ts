@@ -28,3 +28,12 @@ export function useT<K extends string>(messages: Messages<K>): (key: K, vars?: R
     return s
   }
 }
+
+/** Dates and numbers in the chosen language (Intl), never the browser's default locale. */
+export function useFormat(): { date(value: string | number | Date): string; number(n: number): string } {
+  const lang = useLang((s) => s.lang)
+  return {
+    date: (value) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value)),
+    number: (n) => new Intl.NumberFormat(lang).format(n),
+  }
+}

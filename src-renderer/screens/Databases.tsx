@@ -6,7 +6,7 @@ import { api } from '../api'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
 import { EngineSetting } from '../components/report/EngineSetting'
-import { defineMessages, useT } from '../i18n'
+import { defineMessages, useFormat, useT } from '../i18n'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 
 const messages = defineMessages({
@@ -24,6 +24,7 @@ const messages = defineMessages({
 
 export function Databases() {
   const t = useT(messages)
+  const fmt = useFormat()
   const [vuln, setVuln] = useState<ResultOf<'vulndb.status'> | null>(null)
   const [sig, setSig] = useState<ResultOf<'signatures.status'> | null>(null)
   const [taskId, setTaskId] = useState<string | null>(null)
@@ -47,10 +48,10 @@ export function Databases() {
         <h2>{t('vuln')}</h2>
         {vuln && (vuln.advisories === 0 ? <p className="muted" data-testid="vulndb-none">{t('none')}</p> : (
           <>
-            <p data-testid="vulndb-status">{t('advisories', { n: vuln.advisories.toLocaleString(), when: vuln.lastImport ?? '', days: Math.floor(vuln.ageDays ?? 0) })}</p>
+            <p data-testid="vulndb-status">{t('advisories', { n: fmt.number(vuln.advisories), when: vuln.lastImport ?? '', days: Math.floor(vuln.ageDays ?? 0) })}</p>
             {(vuln.ageDays ?? 0) > 30 && <p className="sev-warning">{t('stale')}</p>}
             <table><thead><tr><th scope="col">{t('ecosystem')}</th><th scope="col">{t('count')}</th></tr></thead>
-              <tbody>{Object.entries(vuln.byEcosystem).map(([e, n]) => <tr key={e}><td>{e}</td><td>{n.toLocaleString()}</td></tr>)}</tbody></table>
+              <tbody>{Object.entries(vuln.byEcosystem).map(([e, n]) => <tr key={e}><td>{e}</td><td>{fmt.number(n)}</td></tr>)}</tbody></table>
           </>
         ))}
         <p className="muted">{t('vulnSnapshot')}</p>
@@ -63,7 +64,7 @@ export function Databases() {
             <p>{t('builtin', { n: sig.builtin })}</p>
             {sig.sources.length > 0 && (
               <table data-testid="signature-sources"><thead><tr><th scope="col">{t('source')}</th><th scope="col">{t('signatures')}</th><th scope="col">{t('imported')}</th><th scope="col">{t('proof')}</th></tr></thead>
-                <tbody>{sig.sources.map((s) => <tr key={s.source}><td>{s.source}{s.version ? ` (v${s.version})` : ''}</td><td>{s.signatures.toLocaleString()}</td><td>{new Date(s.importedAt).toLocaleString()}</td><td className={s.verified ? '' : 'sev-warning'}>{s.verified ? t('verified') : t('unverified')}</td></tr>)}</tbody></table>
+                <tbody>{sig.sources.map((s) => <tr key={s.source}><td>{s.source}{s.version ? ` (v${s.version})` : ''}</td><td>{fmt.number(s.signatures)}</td><td>{fmt.date(s.importedAt)}</td><td className={s.verified ? '' : 'sev-warning'}>{s.verified ? t('verified') : t('unverified')}</td></tr>)}</tbody></table>
             )}
           </>
         )}

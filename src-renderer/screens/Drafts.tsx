@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { DraftSummaryDto } from '../../src-preload/contract'
 import { api } from '../api'
 import { download } from '../download'
-import { defineMessages, useT } from '../i18n'
+import { defineMessages, useFormat, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 
 const messages = defineMessages({
@@ -102,13 +102,14 @@ export function Drafts() {
 type T = ReturnType<typeof useT<keyof (typeof messages)['en']>>
 
 function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): void; onToggle(): void; onDuplicate(): void; onDelete(): void; onExport(): void; onRestored(n: number): void }) {
+  const fmt = useFormat()
   const { d, t } = props
   return (
     <>
       <tr data-testid={`draft-${d.id}`}>
         <td>{d.title}</td>
         <td><code>{d.profile}</code></td>
-        <td>{new Date(d.updatedAt).toLocaleString()}</td>
+        <td>{fmt.date(d.updatedAt)}</td>
         <td>{d.verdict ? <span className={d.verdict === 'pass' ? 'sev-info' : 'sev-blocker'}>{d.verdict}</span> : '—'}</td>
         <td className="actions">
           <button type="button" className="btn" onClick={props.onOpen} aria-label={`${t('open')}: ${d.title}`}>{t('open')}</button>
@@ -128,6 +129,7 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
 }
 
 function History({ id, t, onRestored }: { id: string; t: T; onRestored(n: number): void }) {
+  const fmt = useFormat()
   const [revs, setRevs] = useState<Array<{ revision: number; savedAt: string; changedPaths: string[] }>>([])
   useEffect(() => {
     void api.invoke('drafts.revisions', { id }).then((r) => setRevs(r.revisions))
@@ -136,7 +138,7 @@ function History({ id, t, onRestored }: { id: string; t: T; onRestored(n: number
     <ol className="history">
       {revs.map((r) => (
         <li key={r.revision}>
-          <strong>{t('revision', { n: r.revision })}</strong> · {new Date(r.savedAt).toLocaleString()} · <span className="muted">{t('changes', { paths: r.changedPaths.slice(0, 6).join(', ') + (r.changedPaths.length > 6 ? ' …' : '') })}</span>{' '}
+          <strong>{t('revision', { n: r.revision })}</strong> · {fmt.date(r.savedAt)} · <span className="muted">{t('changes', { paths: r.changedPaths.slice(0, 6).join(', ') + (r.changedPaths.length > 6 ? ' …' : '') })}</span>{' '}
           <button type="button" className="btn btn-secondary" onClick={async () => {
             await api.invoke('drafts.restore', { id, revision: r.revision })
             onRestored(r.revision)

@@ -9,7 +9,7 @@ import { verdictLine } from '../../src-preload/verdict'
 import { api } from '../api'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
-import { defineMessages, useLang, useT } from '../i18n'
+import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
 import { hasScreen } from './registry'
@@ -136,6 +136,7 @@ function Batch({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)['en']>
 }
 
 function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
+  const fmt = useFormat()
   const go = useNav((s) => s.go)
   const [scans, setScans] = useState<RecentScanDto[] | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -159,7 +160,7 @@ function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)[
                 <td><code>{s.profile}</code></td>
                 <td className={s.verdict === 'pass' ? 'sev-pass' : 'sev-blocker'}>{t(s.verdict)}</td>
                 <td>{formatBytes(s.size)}</td>
-                <td>{new Date(s.scannedAt).toLocaleString()}</td>
+                <td>{fmt.date(s.scannedAt)}</td>
                 <td>
                   <button type="button" className="btn btn-secondary" data-testid="recent-open" aria-label={t('openName', { name: s.name })} onClick={() => go('package', { path: s.path, profile: s.profile })}>{t('open')}</button>
                 </td>

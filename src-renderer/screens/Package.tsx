@@ -9,8 +9,8 @@ import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
-import { verdictLine } from '../../src-preload/verdict'
-import { defineMessages, useLang, useT } from '../i18n'
+import { checkLine, verdictLine } from '../../src-preload/verdict'
+import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
 import { hasScreen } from './registry'
@@ -63,6 +63,7 @@ export interface ReportDto {
 
 export function Package() {
   const t = useT(messages)
+  const fmt = useFormat()
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
   const { path, profile } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam }
@@ -124,12 +125,12 @@ export function Package() {
   return (
     <section className="screen" aria-labelledby="package-title">
       <h1 id="package-title">{t('title')}</h1>
-      {changed && <p role="status" data-testid="package-changed">{t('changed', { when: new Date(changed.scan.scannedAt).toLocaleString(), why: t(WHY[changed.why]) })}</p>}
+      {changed && <p role="status" data-testid="package-changed">{t('changed', { when: fmt.date(changed.scan.scannedAt), why: t(WHY[changed.why]) })}</p>}
       {storedError && <p role="status" className="muted" data-testid="stored-unusable">{t('storedUnusable', { error: storedError })}</p>}
       {task?.status === 'running' && <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />}
       {stored && !taskId && (
         <div className="card row" data-testid="stored-report">
-          <span role="status">{rechecking ? t('rechecking') : t(stored.verified ? 'storedVerified' : 'stored', { when: new Date(stored.scan.scannedAt).toLocaleString() })}</span>
+          <span role="status">{rechecking ? t('rechecking') : t(stored.verified ? 'storedVerified' : 'stored', { when: fmt.date(stored.scan.scannedAt) })}</span>
           <button type="button" className="btn btn-secondary" disabled={rechecking} onClick={() => void reopen(true)} data-testid="recheck">{t('recheck')}</button>
         </div>
       )}
@@ -145,8 +146,8 @@ export function Package() {
               <dt>{t('size')}</dt><dd>{formatBytes(report.package.size)}</dd>
               <dt>{t('sha256')}</dt><dd className="mono" data-testid="report-sha256">{report.package.sha256}</dd>
               <dt>{t('profile')}</dt><dd><code>{report.profile}</code> {report.profileAutoPicked ? t('auto') : ''}</dd>
-              <dt>{t('entries')}</dt><dd>{report.stats.entries.toLocaleString()}</dd>
-              <dt>{t('checks')}</dt><dd>{Object.entries(report.checks).map(([k, v]) => `${k}: ${v.state}`).join(' · ')}</dd>
+              <dt>{t('entries')}</dt><dd>{fmt.number(report.stats.entries)}</dd>
+              <dt>{t('checks')}</dt><dd>{Object.entries(report.checks).map(([k, v]) => checkLine(k, v.state, lang)).join(' · ')}</dd>
             </dl>
             <div className="actions">
               <button type="button" className="btn btn-secondary" onClick={() => void run()} data-testid="rescan">{t('rescan')}</button>

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { ResultOf } from '../../src-preload/contract'
 import { api } from '../api'
-import { defineMessages, useT } from '../i18n'
+import { defineMessages, useFormat, useT } from '../i18n'
 import { loadQueue } from '../stores/queue'
 import { useNav } from '../stores/nav'
 
@@ -27,6 +27,7 @@ const messages = defineMessages({
 
 export function Settings() {
   const t = useT(messages)
+  const fmt = useFormat()
   const params = useNav((s) => s.params)
   const [state, setState] = useState<ResultOf<'credentials.list'> | null>(null)
   const [endpoint, setEndpoint] = useState(typeof params.endpoint === 'string' ? params.endpoint : '')
@@ -80,7 +81,7 @@ export function Settings() {
                   <td className="mono">{c.connection}</td>
                   <td className="mono">{c.accessKeyHint}</td>
                   <td>{c.hasSessionToken ? t('yes') : t('no')}</td>
-                  <td>{c.persisted ? new Date(c.savedAt).toLocaleString() : t('thisSession')}</td>
+                  <td>{c.persisted ? fmt.date(c.savedAt) : t('thisSession')}</td>
                   <td><button type="button" className="btn btn-secondary" onClick={() => void remove(c.connection)}>{t('remove')}</button></td>
                 </tr>
               ))}

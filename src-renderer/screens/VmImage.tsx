@@ -10,7 +10,7 @@ import type { Values } from '../components/form/paths'
 import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
 import { verdictLine } from '../../src-preload/verdict'
-import { defineMessages, useLang, useT } from '../i18n'
+import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 import { prefill } from './wizard/derive'
@@ -55,6 +55,7 @@ interface Q {
 export function VmImage() {
   const lang = useLang((s) => s.lang)
   const t = useT(messages)
+  const fmt = useFormat()
   const { path } = useNav((s) => s.params) as { path?: string }
   const go = useNav((s) => s.go)
   const [profile, setProfile] = useState<ImageProfile>('koogallery-image')
@@ -114,7 +115,7 @@ export function VmImage() {
               <dt>{t('file')}</dt><dd>{formatBytes(report.package.size)}</dd>
               {q && (
                 <>
-                  <dt>{t('virtual')}</dt><dd>{formatBytes(q.virtualSize)} ({q.virtualSize.toLocaleString()} B)</dd>
+                  <dt>{t('virtual')}</dt><dd>{formatBytes(q.virtualSize)} ({fmt.number(q.virtualSize)} B)</dd>
                   <dt>{t('version')}</dt><dd>{q.version}</dd>
                   <dt>{t('cluster')}</dt><dd>{formatBytes(q.clusterSize)}</dd>
                   <dt>{t('encryption')}</dt><dd>{q.encryption ?? t('none')}</dd>

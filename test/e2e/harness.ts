@@ -73,9 +73,9 @@ export interface Browser {
   close(): Promise<void>
 }
 
-export async function openBrowser(suite: string, url: string, viewport = { width: 1280, height: 800 }): Promise<Browser> {
+export async function openBrowser(suite: string, url: string, viewport = { width: 1280, height: 800 }, look: { colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
   const profile = tmp('chromium-')
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, viewport })
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, viewport, colorScheme: look.colorScheme ?? 'light' })
   const page = context.pages()[0] ?? (await context.newPage())
   const foreignRequests: string[] = []
   page.on('request', (r) => {

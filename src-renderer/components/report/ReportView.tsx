@@ -27,7 +27,7 @@ const messages = defineMessages({
 
 export interface ReportLike {
   schema: 'preflight.report/1'
-  package: { name: string; sha256: string }
+  package: { name: string; sha256: string; path?: string }
   verdict: 'pass' | 'fail'
   findings: FindingDto[]
   [k: string]: unknown
@@ -41,14 +41,14 @@ export interface WaiverDto {
 
 const FORMATS = ['html', 'xlsx', 'sarif', 'csv', 'json', 'cyclonedx'] as const
 
-export function SeverityChart({ findings, label }: { findings: FindingDto[]; label: string }) {
+export function SeverityChart({ findings, label, names }: { findings: FindingDto[]; label: string; names: Record<'blocker' | 'warning' | 'info', string> }) {
   const counts = (['blocker', 'warning', 'info'] as const).map((s) => ({ s, n: findings.filter((f) => f.severity === s && !f.waived).length }))
   const max = Math.max(1, ...counts.map((c) => c.n))
   return (
-    <svg role="img" aria-label={`${label}: ${counts.map((c) => `${c.s} ${c.n}`).join(', ')}`} width="360" height="84" data-testid="severity-chart">
+    <svg role="img" aria-label={`${label}: ${counts.map((c) => `${names[c.s]} ${c.n}`).join(', ')}`} width="360" height="84" data-testid="severity-chart">
       {counts.map((c, i) => (
         <g key={c.s} transform={`translate(0,${i * 28})`}>
-          <text x="0" y="16" fontSize="13" fill="currentColor">{c.s}</text>
+          <text x="0" y="16" fontSize="13" fill="currentColor">{names[c.s]}</text>
           <rect x="70" y="4" height="16" width={Math.round((c.n / max) * 240)} className={`bar-${c.s}`} />
           <text x={76 + Math.round((c.n / max) * 240)} y="16" fontSize="13" fill="currentColor">{c.n}</text>
         </g>
@@ -111,7 +111,7 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
 
   return (
     <div className="stack" data-testid="report-view">
-      <SeverityChart findings={report.findings} label={t('chart')} />
+      <SeverityChart findings={report.findings} label={t('chart')} names={{ blocker: t('blocker'), warning: t('warning'), info: t('info') }} />
       <fieldset className="filters">
         <legend>{t('filters')}</legend>
         {(['blocker', 'warning', 'info'] as const).map((s) => (
@@ -123,6 +123,7 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
       </fieldset>
       <FindingList
         findings={shown}
+        packagePath={report.package.path}
         actions={(f) =>
           f.waived ? (
             <button type="button" className="btn btn-secondary" ref={buttonRef(f)} data-waived="true" data-testid={`unwaive-${f.rule}`} onClick={() => {
