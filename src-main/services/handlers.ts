@@ -18,6 +18,8 @@ import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
+import type { AutoSyncRule } from '../upload/sync'
+import { HistoryStore } from '../history/history'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
@@ -47,6 +49,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   const queue = new UploadQueue(ctx.db, {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
+    history: new HistoryStore(ctx.db).sink(),
+    autoSync: () => readSetting<AutoSyncRule[]>(ctx.db, 'sync.targets'),
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
       else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })
