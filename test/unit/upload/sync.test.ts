@@ -1,7 +1,7 @@
 // Image sync between two of Debian's docker-registry on 127.0.0.1, each behind a proxy counting the blob uploads
 // that reach it: a first sync copies (streamed to the other registry, mounted within the same one), a second
 // skips (no upload session, no blob byte), a changed image is kept with overwrite off and replaced with it on,
-// an index is copied with its children, a push of a repository with sync targets syncs them (automatic), and
+// an index is copied with its children, a blob changed on the way is refused before it is committed, a push of a repository with sync targets syncs them (automatic), and
 // every run is a 'sync' history record. skopeo reads every target. Through the CLI, a SIGKILL in the middle of a
 // sync is resumed by `preflight queue run` without sending a finished blob again.
 import { execFile, execFileSync, spawn } from 'node:child_process'
@@ -241,6 +241,32 @@ describe('image sync', () => {
     expect(() => queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${a.host}/acme/web` })).toThrow(/is its own source/)
     expect(queue.list()).toHaveLength(0)
   })
+
+  it('a blob whose bytes are not its digest (changed on the way) is not committed at the target', async () => {
+    const { queue, history } = newQueue()
+    await push(queue, image('tamper', ['tamper me\n'.repeat(20_000)]), `${a.host}/acme/tamper:1.0`)
+    // a front to the source registry that flips one byte of every blob it serves
+    const front = await startProxy(a.registry.port, (req, res) => {
+      if (req.method !== 'GET' || !req.url?.includes('/blobs/sha256:')) return false
+      fetch(`http://127.0.0.1:${a.registry.port}${req.url}`).then(async (r) => {
+        const body = Buffer.from(await r.arrayBuffer())
+        body[body.length >> 1] ^= 0xff
+        res.writeHead(r.status, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body)
+      }, () => res.destroy())
+      return true
+    })
+    try {
+      b.reset()
+      const job = await sync(queue, `${front.endpoint.replace('http://', '')}/acme/tamper:1.0`, `${b.host}/org1/tamper`)
+      expect(job.state).toBe('failed')
+      expect(job.error).toMatch(/sent bytes whose sha256 is sha256:[0-9a-f]{64} for blob sha256:[0-9a-f]{64}: nothing was committed/)
+      expect(b.counts.commits).toEqual([])
+      expect(await fetch(`http://${b.host}/v2/org1/tamper/manifests/1.0`, { method: 'HEAD' }).then((r) => r.status)).toBe(404)
+      expect(history.list({ kinds: ['sync'] })[0].details).toMatchObject({ status: 'error', error: expect.stringMatching(/nothing was committed/) })
+    } finally {
+      await front.close()
+    }
+  }, 120_000)
 
   it('the source tag missing: the job fails saying so and the record says error', async () => {
     const { queue, history } = newQueue()
