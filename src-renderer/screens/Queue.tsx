@@ -4,7 +4,7 @@
 // copies to no folder on this computer and says so. A pushed image is synced to more registries, organisations or
 // regions with "Sync to…" on its row (one sync job per target; a different image under the tag is replaced only when
 // asked, else kept and reported on its row).
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { UploadJobDto } from '../../src-preload/contract'
 import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
 import { api } from '../api'
@@ -53,6 +53,12 @@ export function Queue() {
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [sync, setSync] = useState<{ source: string; targets: string; overwrite: boolean; insecure: boolean } | null>(null)
+  const syncForm = useRef<HTMLTextAreaElement>(null)
+  // the form opens above the list: brought into view with its targets field focused
+  useEffect(() => {
+    syncForm.current?.scrollIntoView?.({ block: 'center' })
+    syncForm.current?.focus()
+  }, [sync?.source])
 
   useEffect(() => {
     void loadQueue()
@@ -110,7 +116,7 @@ export function Queue() {
         <div className="card" data-testid="sync-form">
           <h2>{t('syncTitle')}</h2>
           <div className="mono">{t('syncSource', { source: sync.source })}</div>
-          <label className="field">{t('syncTargets')}<textarea rows={3} value={sync.targets} onChange={(e) => setSync({ ...sync, targets: e.target.value })} data-testid="sync-targets" /></label>
+          <label className="field">{t('syncTargets')}<textarea rows={3} value={sync.targets} onChange={(e) => setSync({ ...sync, targets: e.target.value })} data-testid="sync-targets" ref={syncForm} /></label>
           <label className="row"><input type="checkbox" checked={sync.overwrite} onChange={(e) => setSync({ ...sync, overwrite: e.target.checked })} data-testid="sync-overwrite" /> {t('syncOverwrite')}</label>
           <label className="row"><input type="checkbox" checked={sync.insecure} onChange={(e) => setSync({ ...sync, insecure: e.target.checked })} data-testid="sync-insecure" /> {t('syncInsecure')}</label>
           <div className="actions">
