@@ -189,7 +189,7 @@ export function describeOutcome(o: SyncOutcome): string {
     case 'identical':
       return `identical: ${o.target} already holds ${o.digest}; nothing sent`
     case 'kept':
-      return `kept: ${o.target} holds another image (${o.targetDigest}) than ${o.source} (${o.digest}); left in place because this target does not overwrite. Sync again with --overwrite (in the app: "Overwrite") to replace it.`
+      return `kept: ${o.target} holds another image (${o.targetDigest}) than ${o.source} (${o.digest}); left in place because this target does not overwrite. Sync again with --overwrite (in the app: "Sync to…" with "Replace a different image under the same tag") to replace it.`
     case 'overwritten':
       return `overwritten: ${o.target} now holds ${o.digest} (was ${o.targetDigest}); ${counts}`
     default:

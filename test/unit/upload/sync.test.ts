@@ -3,7 +3,7 @@
 // skips (no upload session, no blob byte), a changed image is kept with overwrite off and replaced with it on,
 // an index is copied with its children, a blob changed on the way is refused before it is committed, a push of a repository with sync targets syncs them (automatic), and
 // every run is a 'sync' history record. skopeo reads every target. Through the CLI, a SIGKILL in the middle of a
-// sync is resumed by `preflight queue run` without sending a finished blob again.
+// sync is resumed by `preflight queue run` without sending a finished blob again, and --auto makes the next push sync.
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -343,13 +343,18 @@ describe('preflight sync (CLI)', () => {
     const kept = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure'])
     expect(kept.code).toBe(1)
     expect(kept.stdout).toMatch(/kept: .*--overwrite/)
-    const over = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure', '--overwrite'])
+    const over = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure', '--overwrite', '--auto'])
     expect(over.code, over.stderr).toBe(0)
+    expect(over.stdout).toContain(`Pushes to ${a.host}/acme/big are synced to docker://${b.host}/org1/big from now on`)
     expect(await digestOf(`${b.host}/org1/big:1.0`)).toBe(await digestOf(src))
+    // --auto saved the target: the next push of the repository (a new tag) is synced by itself
+    const pushedAgain = await cli(['upload', image('big-v3', ['third\n']), '--to', `docker://${a.host}/acme/big:1.1`, '--insecure'])
+    expect(pushedAgain.code, pushedAgain.stderr).toBe(0)
+    expect(await digestOf(`${b.host}/org1/big:1.1`)).toBe(await digestOf(`${a.host}/acme/big:1.1`))
 
     const hist = await cli(['history', '--kind', 'sync', '--format', 'json'])
-    const events = (JSON.parse(hist.stdout) as { events: Array<{ result: string; details: { status: string } }> }).events
-    expect(events.map((e) => e.details.status)).toEqual(['overwritten', 'kept', 'copied', 'identical', 'copied'])
+    const events = (JSON.parse(hist.stdout) as { events: Array<{ result: string; details: { status: string; type: string } }> }).events
+    expect(events.map((e) => [e.details.status, e.details.type])).toEqual([['copied', 'automatic'], ['overwritten', 'manual'], ['kept', 'manual'], ['copied', 'manual'], ['identical', 'manual'], ['copied', 'manual']])
 
     const bad = await cli(['sync', `docker://${src}`, '--insecure'])
     expect(bad.code).toBe(2)
