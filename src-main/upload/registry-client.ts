@@ -302,11 +302,24 @@ export async function fileChunks(file: string): Promise<ChunkSource> {
 
 /**
  * A blob streamed from another registry: one chunk in memory at a time (a failed PATCH is sent again from it),
- * hashed on the way; finish() refuses bytes whose sha256 or size is not the one the manifest names.
+ * hashed on the way; finish() refuses bytes whose sha256 or size is not the one the manifest names. A source silent
+ * for `idleMs` is given up as a lost connection.
  */
-export function streamChunks(body: ReadableStream<Uint8Array>, blob: { digest: string; size: number }, from: string): ChunkSource {
+export function streamChunks(body: ReadableStream<Uint8Array> | null, blob: { digest: string; size: number }, from: string, idleMs = 120_000): ChunkSource {
   if (!blob.digest.startsWith('sha256:')) throw new PreflightError('invalid-input', `${from} names blob ${blob.digest.slice(0, 80)}: only sha256 digests can be verified.`)
-  const reader = body.getReader()
+  const reader = (body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() })).getReader()
+  /** A source that stops sending without closing is a lost connection (the job waits for the network). */
+  const read = async () => {
+    let timer: NodeJS.Timeout | undefined
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`${from} sent nothing of blob ${blob.digest} for ${Math.round(idleMs / 1000)} s`), { code: 'ETIMEDOUT' })), idleMs)
+    })
+    try {
+      return await Promise.race([reader.read(), stalled])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
   const hash = createHash('sha256')
   let chunk = Buffer.alloc(0)
   let chunkStart = 0
@@ -318,7 +331,7 @@ export function streamChunks(body: ReadableStream<Uint8Array>, blob: { digest: s
       pending = null
       return p
     }
-    const { value, done } = await reader.read()
+    const { value, done } = await read()
     if (done) return null
     received += value.length
     if (received > blob.size) throw new PreflightError('invalid-input', `${from} sent more than the ${blob.size} bytes blob ${blob.digest} has: not the blob the manifest names.`)

@@ -156,7 +156,7 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
       outcome.blobs.present++
       r.store.partDone(job.id, i + 1, b.digest, 'present')
     } else {
-      const how = await dst.pushBlob(b, async () => streamChunks((await src.getBlob(b.digest)).body ?? new ReadableStream(), b, sourceName), {
+      const how = await dst.pushBlob(b, async () => streamChunks((await src.getBlob(b.digest)).body, b, sourceName, job.options.requestTimeoutMs), {
         limiter: r.limiter,
         progress: (n) => r.progress(confirmed + n),
         mountFrom,
