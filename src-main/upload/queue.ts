@@ -225,7 +225,8 @@ export class UploadQueue {
       const result = await TARGETS[parseTarget(job.target).kind]!.run(run)
       meter.update('uploading', job.fileSize, job.fileSize, { force: true })
       const done = this.setState(job.id, 'done', { result })
-      await this.autoSync(done, controller.signal)
+      // the push is done whatever its automatic syncs do: each ends in its own job's state and record
+      await this.autoSync(done, controller.signal).catch((err: unknown) => this.emit({ type: 'log', jobId: job.id, message: `automatic sync stopped: ${(err as Error).message}` }))
       return done
     } catch (err) {
       const current = this.store.get(job.id)
