@@ -64,6 +64,13 @@ export interface Manifest {
 
 export const sha256Digest = (bytes: Buffer | Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
+/** fetch's bare "fetch failed" names its reason (the cause's code is kept: a refused connection is a network loss). */
+function unreachable(registry: string, err: unknown): unknown {
+  const cause = (err as { cause?: { message?: string; code?: string } })?.cause
+  if (!(err instanceof TypeError) || !cause?.message) return err
+  return Object.assign(new Error(`Cannot reach ${registry}: ${cause.message}${cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code })
+}
+
 export class RegistryClient {
   readonly origin: string
   readonly base: string
@@ -81,7 +88,9 @@ export class RegistryClient {
 
   /** fetch with the registry's login: answers a 401 challenge once per request (Basic, or a Bearer token). */
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const send = () => fetch(url, { ...init, signal: init.signal ?? this.session.signal, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) } })
+    const send = () => fetch(url, { ...init, signal: init.signal ?? this.session.signal, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) } }).catch((err: unknown) => {
+      throw unreachable(this.endpoint.registry, err)
+    })
     const res = await send()
     if (res.status !== 401) return res
     const challenge = res.headers.get('www-authenticate') ?? ''

@@ -68,7 +68,8 @@ export async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], w
 }
 
 export function describe(job: UploadJob): string {
-  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : '100.0'
+  // a sync job learns its size from the source's manifests: none yet is no percentage yet
+  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : job.state === 'done' || !job.options.syncSource ? '100.0' : '-'
   return `${job.id.slice(0, 8)}  ${job.state.padEnd(15)} ${pct.padStart(5)}%  ${formatBytes(job.fileSize).padStart(10)}  ${job.filePath} → ${job.target}${job.result ? `\n          result: ${job.result}` : ''}${job.error ? `\n          error: ${job.error}` : ''}`
 }
 

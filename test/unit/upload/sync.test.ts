@@ -15,7 +15,7 @@ import { envCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import type { AutoSyncRule } from '../../../src-main/upload/sync'
 import { startProxy, type TestProxy } from './proxy'
-import { startRegistry, type TestRegistry } from './registry-server'
+import { freePort, startRegistry, type TestRegistry } from './registry-server'
 
 /** What reached one registry: upload sessions started, mounts done, blob bytes received, blobs committed. */
 interface Counts {
@@ -267,6 +267,15 @@ describe('image sync', () => {
       await front.close()
     }
   }, 120_000)
+
+  it('a registry that cannot be reached: the job waits for the network, naming the registry and why', async () => {
+    const db = openDatabase(':memory:')
+    const queue = new UploadQueue(db, { credentials: envCredentials({}), retry: { attempts: 2, baseMs: 10, maxMs: 20 } })
+    const closed = await freePort()
+    const job = await sync(queue, `127.0.0.1:${closed}/acme/web:1.0`, `${b.host}/org1/web`)
+    expect(job.state).toBe('waiting-network')
+    expect(job.error).toBe(`Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`)
+  })
 
   it('the source tag missing: the job fails saying so and the record says error', async () => {
     const { queue, history } = newQueue()
