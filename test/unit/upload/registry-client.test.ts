@@ -1,5 +1,6 @@
 // The streamed blob source of a registry-to-registry sync: chunks come in order with one held for a resend, the
-// digest and size are checked before a commit, a rewind past the held chunk and a silent source are errors.
+// digest and size are checked before a commit, the source is read no further than the chunk asked for, a rewind past
+// the held chunk and a silent source are errors.
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { streamChunks } from '../../../src-main/upload/registry-client'
@@ -29,6 +30,27 @@ describe('streamChunks', () => {
     expect(Buffer.compare(await src.read(4000, 6000), data.subarray(4000))).toBe(0)
     await expect(src.read(1000, 4000)).rejects.toThrow(/lost part of blob .* sent again from its start/)
     await expect(src.finish()).resolves.toBeUndefined()
+    await src.close()
+  })
+
+  it('pulls from the source no further than the chunk asked for (constant memory, whatever the blob size)', async () => {
+    const MiB = 1024 * 1024
+    const piece = Buffer.alloc(64 * 1024, 7)
+    const size = 64 * MiB
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled >= size) return c.close()
+        c.enqueue(new Uint8Array(piece))
+        pulled += piece.length
+      },
+    }, { highWaterMark: 0 })
+    const src = streamChunks(body, { digest: 'sha256:' + '0'.repeat(64), size }, 'src')
+    const first = await src.read(0, 8 * MiB)
+    expect(first.length).toBe(8 * MiB)
+    expect(pulled).toBeLessThanOrEqual(8 * MiB + piece.length)
+    await src.read(8 * MiB, 8 * MiB)
+    expect(pulled).toBeLessThanOrEqual(16 * MiB + piece.length)
     await src.close()
   })
 
