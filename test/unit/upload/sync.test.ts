@@ -1,9 +1,11 @@
 // Image sync between two of Debian's docker-registry on 127.0.0.1, each behind a proxy counting the blob uploads
-// that reach it: a first sync copies (streamed to the other registry, mounted within the same one), a second
-// skips (no upload session, no blob byte), a changed image is kept with overwrite off and replaced with it on,
-// an index is copied with its children, a blob changed on the way is refused before it is committed, a push of a repository with sync targets syncs them (automatic), and
-// every run is a 'sync' history record. skopeo reads every target. Through the CLI, a SIGKILL in the middle of a
-// sync is resumed by `preflight queue run` without sending a finished blob again, and --auto makes the next push sync.
+// that reach it: a first sync copies (streamed to the other registry, mounted within the same one), a second skips
+// (no upload session, no blob byte), a changed image is kept with overwrite off and replaced with it on, an index
+// is copied with its children, a blob changed on the way is refused before it is committed, a push of a repository
+// with sync targets syncs them (automatic), and every run is a 'sync' history record. Behind a Bearer token service
+// a sync waits for a login, then mounts with pull asked on the source repository. skopeo reads every target. Through
+// the CLI, a SIGKILL in the middle of a sync is resumed by `preflight queue run` without sending a finished blob
+// again, and --auto makes the next push sync.
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -263,6 +265,44 @@ describe('image sync', () => {
       expect(b.counts.commits).toEqual([])
       expect(await fetch(`http://${b.host}/v2/org1/tamper/manifests/1.0`, { method: 'HEAD' }).then((r) => r.status)).toBe(404)
       expect(history.list({ kinds: ['sync'] })[0].details).toMatchObject({ status: 'error', error: expect.stringMatching(/nothing was committed/) })
+    } finally {
+      await front.close()
+    }
+  }, 120_000)
+
+  it('behind a Bearer token service: no login waits for credentials; with one, the mount asks pull on the source repository too', async () => {
+    const { queue: pusher } = newQueue()
+    await push(pusher, image('tok', ['token layer\n'.repeat(10_000)]), `${a.host}/acme/tok:1.0`)
+    const token = `tok-${Math.random().toString(36).slice(2)}`
+    const scopes: string[][] = []
+    const front = await startProxy(a.registry.port, (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      if (url.pathname === '/token') {
+        scopes.push(url.searchParams.getAll('scope'))
+        const ok = req.headers.authorization === `Basic ${Buffer.from('seller:login-key').toString('base64')}`
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? JSON.stringify({ token }) : '{}')
+        return true
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        req.resume()
+        const repo = /^\/v2\/(.+?)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1] ?? ''
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${front.endpoint}/token",service="test",scope="repository:${repo}:pull,push"` }).end()
+        return true
+      }
+      return false
+    })
+    try {
+      const host = front.endpoint.replace('http://', '')
+      const anonymous = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({}) })
+      const waiting = await sync(anonymous, `${host}/acme/tok:1.0`, `${host}/org9/tok`)
+      expect(waiting.state).toBe('needs-credentials')
+      expect(waiting.error).toMatch(/wants a login and none is saved/)
+      const queue = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ PREFLIGHT_REGISTRY_USERNAME: 'seller', PREFLIGHT_REGISTRY_PASSWORD: 'login-key' }) })
+      const done = await sync(queue, `${host}/acme/tok:1.0`, `${host}/org9/tok`)
+      expect(done.state, done.error ?? '').toBe('done')
+      expect(queue.syncOutcomes.get(done.id)!.blobs).toMatchObject({ mounted: 2, sent: 0 })
+      expect(scopes).toContainEqual(['repository:org9/tok:pull,push', 'repository:acme/tok:pull'])
+      expect(await digestOf(`${a.host}/org9/tok:1.0`)).toBe(await digestOf(`${a.host}/acme/tok:1.0`))
     } finally {
       await front.close()
     }
