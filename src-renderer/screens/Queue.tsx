@@ -25,6 +25,7 @@ const messages = defineMessages({
     folderBrowser: 'Browser mode does not copy to folders on this computer: use the desktop app, or the CLI (preflight upload <file> --to file:///folder/).',
     syncTo: 'Sync to…', syncTitle: 'Sync image', syncSource: 'Image: {source}', syncTargets: 'Targets, one per line (docker://registry/organisation/repository[:tag]; without a tag, the image\'s)',
     syncOverwrite: 'Replace a different image under the same tag (otherwise it is kept and reported)', syncInsecure: 'Plain-HTTP registries (local or test registries only)', syncStart: 'Queue and sync', close: 'Close',
+    syncAuto: 'Also sync later pushes of {repository} to these targets (automatic sync)',
     'sync.manual': 'Sync', 'sync.automatic': 'Automatic sync',
   },
   'zh-CN': {
@@ -37,6 +38,7 @@ const messages = defineMessages({
     folderBrowser: '浏览器模式不会复制到本机的文件夹：请使用桌面应用或命令行（preflight upload <文件> --to file:///文件夹/）。',
     syncTo: '同步到…', syncTitle: '同步镜像', syncSource: '镜像：{source}', syncTargets: '目标，每行一个（docker://仓库地址/组织/镜像[:标签]；不写标签则沿用原镜像的标签）',
     syncOverwrite: '覆盖同一标签下的不同镜像（否则保留并提示）', syncInsecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）', syncStart: '加入队列并同步', close: '关闭',
+    syncAuto: '以后推送 {repository} 时也自动同步到这些目标（自动同步）',
     'sync.manual': '同步', 'sync.automatic': '自动同步',
   },
 })
@@ -52,7 +54,7 @@ export function Queue() {
   const [nativeDialogs, setNativeDialogs] = useState(false)
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
-  const [sync, setSync] = useState<{ source: string; targets: string; overwrite: boolean; insecure: boolean } | null>(null)
+  const [sync, setSync] = useState<{ source: string; targets: string; overwrite: boolean; insecure: boolean; auto: boolean } | null>(null)
   const syncForm = useRef<HTMLTextAreaElement>(null)
   // the form opens above the list: brought into view with its targets field focused
   useEffect(() => {
@@ -119,9 +121,12 @@ export function Queue() {
           <label className="field">{t('syncTargets')}<textarea rows={3} value={sync.targets} onChange={(e) => setSync({ ...sync, targets: e.target.value })} data-testid="sync-targets" ref={syncForm} /></label>
           <label className="row"><input type="checkbox" checked={sync.overwrite} onChange={(e) => setSync({ ...sync, overwrite: e.target.checked })} data-testid="sync-overwrite" /> {t('syncOverwrite')}</label>
           <label className="row"><input type="checkbox" checked={sync.insecure} onChange={(e) => setSync({ ...sync, insecure: e.target.checked })} data-testid="sync-insecure" /> {t('syncInsecure')}</label>
+          <label className="row"><input type="checkbox" checked={sync.auto} onChange={(e) => setSync({ ...sync, auto: e.target.checked })} data-testid="sync-auto" /> {t('syncAuto', { repository: repositoryOf(sync.source) })}</label>
           <div className="actions">
             <button type="button" className="btn" disabled={!syncTargets(sync.targets).length} data-testid="sync-start" onClick={act(async () => {
-              await startTask('queue.sync', { source: sync.source, targets: syncTargets(sync.targets), overwrite: sync.overwrite || undefined, insecure: sync.insecure || undefined })
+              const targets = syncTargets(sync.targets)
+              await startTask('queue.sync', { source: sync.source, targets, overwrite: sync.overwrite || undefined, insecure: sync.insecure || undefined })
+              if (sync.auto) await saveAutoSync({ repository: repositoryOf(sync.source), targets, overwrite: sync.overwrite, insecure: sync.insecure })
               setSync(null)
             })}>{t('syncStart')}</button>
             <button type="button" className="btn btn-secondary" onClick={() => setSync(null)}>{t('close')}</button>
@@ -133,7 +138,7 @@ export function Queue() {
         <table data-testid="queue-table">
           <thead><tr><th scope="col">{t('job')}</th><th scope="col">{t('progress')}</th><th scope="col">{t('state')}</th><th scope="col">{t('actions')}</th></tr></thead>
           <tbody>
-            {list.map((j) => <JobRow key={j.id} job={j} rec={progress[j.id]} t={t} act={act} onSync={() => setSync({ source: j.target, targets: '', overwrite: false, insecure: Boolean(j.options?.insecure) })} />)}
+            {list.map((j) => <JobRow key={j.id} job={j} rec={progress[j.id]} t={t} act={act} onSync={() => setSync({ source: j.target, targets: '', overwrite: false, insecure: Boolean(j.options?.insecure), auto: false })} />)}
           </tbody>
         </table>
       )}
@@ -144,6 +149,21 @@ export function Queue() {
 /** The targets typed in the sync form: one per line, blank lines ignored. */
 function syncTargets(text: string): string[] {
   return text.split('\n').map((l) => l.trim()).filter(Boolean)
+}
+
+/** registry/repository of a docker:// reference (its tag dropped): what setting sync.targets is keyed by. */
+function repositoryOf(ref: string): string {
+  const rest = ref.replace(/^docker:\/\//, '')
+  const slash = rest.indexOf('/')
+  const colon = rest.lastIndexOf(':')
+  return colon > slash ? rest.slice(0, colon) : rest
+}
+
+/** Setting sync.targets with this repository's rule replaced (the services check it against the setting's schema). */
+async function saveAutoSync(rule: { repository: string; targets: string[]; overwrite: boolean; insecure: boolean }): Promise<void> {
+  const { value } = await api.invoke('settings.get', { key: 'sync.targets' })
+  const rules = Array.isArray(value) ? (value as Array<{ repository: string }>).filter((r) => r.repository !== rule.repository) : []
+  await api.invoke('settings.set', { key: 'sync.targets', value: [...rules, rule] })
 }
 
 /** The file:// target of a chosen folder (each part URL-encoded; the services decode it). */

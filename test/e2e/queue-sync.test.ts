@@ -1,6 +1,7 @@
 // "Sync to…" on the Queue screen in the real UI (browser mode): an image pushed to one docker-registry on 127.0.0.1
 // is synced from its row to another registry and another organisation of the same one; both sync jobs are shown
-// done as syncs of the image, and skopeo reads the same manifest from both targets.
+// done as syncs of the image, and skopeo reads the same manifest from both targets. With "Also sync later pushes"
+// checked, the repository's next push from the screen is synced to both targets by itself.
 import { execFile, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
@@ -50,6 +51,7 @@ describe('image sync from the queue screen', () => {
       await expect(form.textContent()).resolves.toContain(`docker://${source}`)
       expect(await page.page.getByTestId('sync-insecure').isChecked()).toBe(true) // as the push
       await page.page.getByTestId('sync-targets').fill(targets.map((t) => `docker://${t}`).join('\n'))
+      await page.page.getByLabel(`Also sync later pushes of 127.0.0.1:${a.port}/acme/web to these targets (automatic sync)`).check()
       await page.shot('sync-form')
       expect(await seriousAxeViolations(page.page)).toEqual([])
       await page.page.getByTestId('sync-start').click()
@@ -60,6 +62,16 @@ describe('image sync from the queue screen', () => {
       await page.shot('synced')
       const digest = await digestOf(source)
       for (const t of targets) expect(await digestOf(`${t}:4.2`)).toBe(digest)
+      const saved = await page.page.evaluate(() => window.api.invoke('settings.get', { key: 'sync.targets' }))
+      expect(saved.value).toEqual([{ repository: `127.0.0.1:${a.port}/acme/web`, targets: targets.map((t) => `docker://${t}`), overwrite: false, insecure: true }])
+
+      // the next push of the repository is synced to both targets by itself
+      await page.page.getByTestId('queue-target').fill(`docker://127.0.0.1:${a.port}/acme/web:4.3`)
+      await page.page.getByTestId('queue-start').click()
+      await page.page.waitForFunction(() => document.querySelectorAll('[data-testid=job-done]').length === 6, undefined, { timeout: 60_000 })
+      const autoRows = await page.page.getByTestId('job-done').allTextContents()
+      for (const t of targets) expect(autoRows.find((r) => r.includes(`docker://${t}:4.3`))).toMatch(/^Automatic sync: /)
+      for (const t of targets) expect(await digestOf(`${t}:4.3`)).toBe(await digestOf(`127.0.0.1:${a.port}/acme/web:4.3`))
       expect(page.foreignRequests).toEqual([])
     } finally {
       await page.close()
