@@ -18,7 +18,7 @@ import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
-import { syncTargetRef, type AutoSyncRule } from '../upload/sync'
+import { autoSyncRules, syncTargetRef } from '../upload/sync'
 import { HistoryStore } from '../history/history'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
@@ -50,7 +50,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
     history: new HistoryStore(ctx.db).sink(),
-    autoSync: () => readSetting<AutoSyncRule[]>(ctx.db, 'sync.targets'),
+    autoSync: () => autoSyncRules(ctx.db),
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
       else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })

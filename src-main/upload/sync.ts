@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
 import { imageIndex, imageManifest, MT, type Descriptor } from '../containers/schemas'
+import { getSetting, type Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
 import { CHUNK, jobClient, streamChunks, type Manifest, type RegistryClient, type RegistryEndpoint } from './registry-client'
 import type { JobOptions, UploadJob } from './store'
@@ -56,6 +57,16 @@ export const syncTargetsSetting = z.array(z.object({
   insecure: z.boolean().default(false),
 }).strict()).max(200)
 export type AutoSyncRule = z.infer<typeof syncTargetsSetting>[number]
+
+/** The saved automatic sync rules (setting sync.targets); none when unset or no longer valid. */
+export function autoSyncRules(db: Db): AutoSyncRule[] {
+  try {
+    const parsed = syncTargetsSetting.safeParse(getSetting<unknown>(db, 'sync.targets', []))
+    return parsed.success ? parsed.data : []
+  } catch {
+    return [] // not JSON: as if unset
+  }
+}
 
 /** The target reference a job is queued with: the source's tag when the target names none. */
 export function syncTargetRef(source: string, target: string): string {

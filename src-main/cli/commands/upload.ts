@@ -8,13 +8,12 @@ import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
 import { defaultHome, ensureHome } from '../../home'
 import { HistoryStore } from '../../history/history'
-import { readSetting } from '../../services/settings'
 import { openHomeDatabase } from '../../store/db'
 import { ProgressMeter } from '../../tasks/progress'
 import { cliCredentials } from '../../upload/credentials'
 import { UploadQueue } from '../../upload/queue'
 import type { UploadJob } from '../../upload/store'
-import type { AutoSyncRule } from '../../upload/sync'
+import { autoSyncRules } from '../../upload/sync'
 import { formatBytes, progressLine, usageError, type CliCommand, type CliIO } from '../io'
 
 export interface QueueFlags {
@@ -31,7 +30,7 @@ export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
   const queue = new UploadQueue(db, {
     credentials: cliCredentials(io.env, flags.credentials, flags.profile),
     history: new HistoryStore(db).sink(),
-    autoSync: () => readSetting<AutoSyncRule[]>(db, 'sync.targets'),
+    autoSync: () => autoSyncRules(db),
     onEvent: (e) => {
       if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
       else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)
