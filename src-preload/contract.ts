@@ -36,7 +36,8 @@ export interface UploadJobDto {
   fileSize: number
   fileSha256: string
   state: 'queued' | 'running' | 'paused' | 'waiting-network' | 'needs-credentials' | 'done' | 'failed' | 'cancelled'
-  options: { endpoint?: string; region?: string }
+  /** syncSource: a sync job (registry to registry) copying this docker:// image to `target`. */
+  options: { endpoint?: string; region?: string; insecure?: boolean; overwrite?: boolean; syncSource?: string; syncType?: 'manual' | 'automatic' }
   bytesDone: number
   error: string | null
   result: string | null
@@ -98,6 +99,8 @@ export interface DraftSummaryDto {
 
 export const taskId = z.string().uuid()
 const filePath = z.string().min(1).max(4096)
+/** docker://registry/repository[:tag] (the services check the rest and say what is wrong). */
+const dockerRef = z.string().min(10).max(2048).regex(/^docker:\/\/[^/\s]+\/\S+$/, 'must be docker://registry/organisation/repository[:tag]')
 export const profileId = z.enum(['koogallery-app', 'koogallery-container', 'koogallery-image', 'scp-image', 'swr-image'])
 
 export const channels = {
@@ -156,6 +159,19 @@ export const channels = {
       overwrite: z.boolean().optional(),
     }).strict(),
     result: result<{ taskId: string }>(),
+  },
+  /** Starts a task: one sync job per target copying the source image registry to registry, run to their end. */
+  'queue.sync': {
+    input: z.object({
+      source: dockerRef,
+      targets: z.array(dockerRef).min(1, 'name at least one target').max(20),
+      /** Replace a different image under the same tag (otherwise it is kept, and the job says so). */
+      overwrite: z.boolean().optional(),
+      /** Plain-HTTP registries (local or test registries): the targets, and the source unless sourceInsecure says otherwise. */
+      insecure: z.boolean().optional(),
+      sourceInsecure: z.boolean().optional(),
+    }).strict(),
+    result: result<{ taskId: string; jobs: string[] }>(),
   },
   'queue.run': { input: z.object({ id: z.string().min(1).max(64).optional() }).strict(), result: result<{ taskId: string }>() },
   'queue.pause': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },

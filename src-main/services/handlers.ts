@@ -19,6 +19,8 @@ import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
+import { autoSyncRules, syncTargetRef } from '../upload/sync'
+import { HistoryStore } from '../history/history'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
@@ -49,6 +51,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   const queue = new UploadQueue(ctx.db, {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
+    history: new HistoryStore(ctx.db).sink(),
+    autoSync: () => autoSyncRules(ctx.db),
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
       else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })
@@ -108,6 +112,19 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         return queue.run(job.id, signal)
       })
       return { taskId }
+    },
+    'queue.sync': ({ source, targets, overwrite, insecure, sourceInsecure }) => {
+      // every target is checked before one job is queued; a bad one is refused with what to write instead
+      const refs = targets.map((target) => syncTargetRef(source, target))
+      const twice = refs.find((r, i) => refs.indexOf(r) !== i)
+      if (twice) throw new PreflightError('invalid-input', `The sync target ${twice} is named twice.`)
+      const jobs = targets.map((target) => queue.enqueueSync({ source, target, type: 'manual', overwrite, insecure, sourceInsecure: sourceInsecure ?? insecure }))
+      const { taskId } = ctx.runner.start('upload', async ({ signal }) => {
+        const out = []
+        for (const job of jobs) out.push(await queue.run(job.id, signal))
+        return out
+      })
+      return { taskId, jobs: jobs.map((j) => j.id) }
     },
     'queue.run': ({ id }) => {
       const { taskId } = ctx.runner.start('upload', async ({ signal }): Promise<unknown> => (id ? queue.run(id, signal) : queue.runAll(signal)))

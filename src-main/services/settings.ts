@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
 import { engineSetting, storedEngineSetting } from '../malware/engine'
 import { waiverSchema } from '../reports/waivers'
+import { syncTargetsSetting } from '../upload/sync'
 import { getSetting, type Db } from '../store/db'
 
 export interface SettingSpec {
@@ -28,6 +29,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'history.actor', label: 'history.actor', schema: z.string().trim().min(1).max(100), default: null },
   /** The upload bandwidth limit in bytes per second (0: unlimited); set through queue.bandwidth. */
   { key: 'upload.bandwidth', label: 'upload.bandwidth', schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), default: 0 },
+  /** Automatic image sync: a pushed repository (registry/repository) is synced to these docker:// targets. */
+  { key: 'sync.targets', label: 'sync.targets', schema: syncTargetsSetting, default: [] },
   /** The waivers of one package, by its sha256. */
   { key: /^waivers:[0-9a-f]{64}$/, label: 'waivers:<sha256>', schema: z.array(waiverSchema).max(10_000), default: [] },
 ]

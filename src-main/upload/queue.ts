@@ -2,17 +2,22 @@
 // resumed and cancelled, and share one bandwidth limit. Targets do the transfer; the queue owns states.
 // Jobs that lose the network wait, and (with watchNetwork) are probed with backoff and resumed on their own;
 // jobs whose credentials are refused wait for new ones with their finished parts kept.
+// Sync jobs (sync.ts) copy an image from one registry to another: each run ends with a 'sync' history record
+// (start, tag, status, manual/automatic, duration, target; the operator is the history's actor), and a pushed
+// image whose repository has sync targets configured (setting sync.targets) is synced to them automatically.
 import { access, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { resolve } from 'node:path'
 import { PreflightError, toErrorData } from '../../src-preload/errors'
 import { sha256File } from '../walk/hash'
 import type { Db } from '../store/db'
+import type { EventSink, HistoryResult } from '../history/history'
 import { ProgressMeter, type ProgressRecord } from '../tasks/progress'
 import { BandwidthLimiter } from './limiter'
 import { DEFAULT_RETRY, isCredentialError, isNetworkError, type RetryPolicy } from './retry'
 import { UploadStore, type JobOptions, type JobState, type UploadJob } from './store'
-import { parseTarget, type CredentialProvider, type UploadTarget } from './target'
+import { describeOutcome, isSyncJob, runSync, syncEndpoint, syncOptions, syncTargetRef, type AutoSyncRule, type SyncOutcome, type SyncType } from './sync'
+import { parseTarget, type CredentialProvider, type TargetRun, type UploadTarget } from './target'
 import { folderTarget } from './targets/folder'
 import { registryTarget } from './targets/registry'
 
@@ -35,6 +40,18 @@ export interface QueueOptions {
   onEvent?: (e: QueueEvent) => void
   limiter?: BandwidthLimiter
   retry?: RetryPolicy
+  /** Sync records go here (history kind 'sync'). */
+  history?: EventSink
+  /** The automatic sync rules (setting sync.targets), read when a push finishes. */
+  autoSync?: () => AutoSyncRule[]
+}
+
+/** What a sync record's status says, from the run's outcome or the state the job ended in. */
+function syncRecord(job: UploadJob, outcome: SyncOutcome | undefined): { status: string; result: HistoryResult } {
+  if (outcome) return { status: outcome.status, result: outcome.status === 'kept' ? 'fail' : 'done' }
+  if (job.state === 'cancelled' || job.state === 'paused') return { status: job.state, result: 'cancelled' }
+  if (job.state === 'queued') return { status: 'interrupted', result: 'cancelled' }
+  return { status: job.state === 'failed' ? 'error' : job.state, result: 'error' }
 }
 
 export interface NetworkWatch {
@@ -51,6 +68,8 @@ export class UploadQueue {
   private readonly running = new Map<string, AbortController>()
   private watch: NetworkWatch | null = null
   private readonly probes = new Map<string, NodeJS.Timeout>()
+  /** What the last run of each sync job found and did (this process's runs). */
+  readonly syncOutcomes = new Map<string, SyncOutcome>()
 
   constructor(db: Db, private readonly opts: QueueOptions) {
     this.store = new UploadStore(db)
@@ -114,6 +133,19 @@ export class UploadQueue {
     return job
   }
 
+  /** Queue a sync of a docker:// source image to a target (its tag: the source's when it names none). */
+  enqueueSync(input: { source: string; target: string; type?: SyncType; overwrite?: boolean; insecure?: boolean; sourceInsecure?: boolean }): UploadJob {
+    const source = input.source
+    const target = syncTargetRef(source, input.target)
+    const s = syncEndpoint(source, 'source')
+    const t = syncEndpoint(target, 'target')
+    if (s.registry === t.registry && s.repository === t.repository && s.tag === t.tag)
+      throw new PreflightError('invalid-input', `The sync target ${target} is its own source: name another registry, organisation or tag.`)
+    const job = this.store.create({ target, options: syncOptions(source, { type: input.type ?? 'manual', overwrite: input.overwrite, insecure: input.insecure, sourceInsecure: input.sourceInsecure }), filePath: source, fileSize: 0, fileMtimeMs: 0, fileSha256: '' })
+    this.emit({ type: 'job', job })
+    return job
+  }
+
   list(): UploadJob[] {
     return this.store.list()
   }
@@ -140,7 +172,7 @@ export class UploadQueue {
     return this.setState(job.id, 'cancelled')
   }
 
-  private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void) {
+  private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void): TargetRun {
     return {
       job,
       store: this.store,
@@ -163,27 +195,102 @@ export class UploadQueue {
     signal?.addEventListener('abort', onOuterAbort, { once: true })
     this.running.set(job.id, controller)
     const meter = new ProgressMeter((record) => this.emit({ type: 'progress', jobId: job.id, record }), { intervalMs: 200 })
+    const sync = isSyncJob(job)
+    const startedAt = new Date()
+    let outcome: SyncOutcome | undefined
+    let total = job.fileSize
+    const end = (state: JobState, fields: { error?: string | null; result?: string | null } = {}): UploadJob => {
+      const final = this.setState(job.id, state, fields)
+      if (sync) this.recordSync(final, startedAt, outcome)
+      return final
+    }
     try {
-      const st = await stat(job.filePath).catch(() => null)
-      if (!st || st.size !== job.fileSize || Math.round(st.mtimeMs) !== job.fileMtimeMs)
-        return this.setState(job.id, 'failed', { error: `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.` })
+      if (!sync) {
+        const st = await stat(job.filePath).catch(() => null)
+        if (!st || st.size !== job.fileSize || Math.round(st.mtimeMs) !== job.fileMtimeMs)
+          return this.setState(job.id, 'failed', { error: `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.` })
+      }
       job = this.setState(job.id, 'running', { error: null })
-      const target = TARGETS[parseTarget(job.target).kind]!
-      const result = await target.run(this.targetRun(job, controller.signal, (n) => meter.update('uploading', n, job.fileSize)))
+      const run = this.targetRun(job, controller.signal, (n) => meter.update('uploading', n, total))
+      if (sync) {
+        outcome = await runSync(run, (bytes) => {
+          total = bytes
+          this.store.setFileSize(job.id, bytes)
+        })
+        meter.update('uploading', total, total, { force: true })
+        this.syncOutcomes.set(job.id, outcome)
+        if (outcome.status === 'kept') return end('failed', { error: describeOutcome(outcome) })
+        return end('done', { result: describeOutcome(outcome) })
+      }
+      const result = await TARGETS[parseTarget(job.target).kind]!.run(run)
       meter.update('uploading', job.fileSize, job.fileSize, { force: true })
-      return this.setState(job.id, 'done', { result })
+      const done = this.setState(job.id, 'done', { result })
+      // the push is done whatever its automatic syncs do: each ends in its own job's state and record
+      await this.autoSync(done, controller.signal).catch((err: unknown) => this.emit({ type: 'log', jobId: job.id, message: `automatic sync stopped: ${(err as Error).message}` }))
+      return done
     } catch (err) {
       const current = this.store.get(job.id)
-      if (current.state === 'paused' || current.state === 'cancelled') return current
-      if (controller.signal.aborted) return this.setState(job.id, 'queued')
+      if (current.state === 'paused' || current.state === 'cancelled') {
+        if (sync) this.recordSync(current, startedAt, undefined)
+        return current
+      }
+      if (controller.signal.aborted) return end('queued')
       const data = toErrorData(err)
-      if (isNetworkError(err)) return this.setState(job.id, 'waiting-network', { error: `Network unavailable: ${data.message}` })
+      if (isNetworkError(err)) return end('waiting-network', { error: `Network unavailable: ${data.message}` })
       if (isCredentialError(err))
-        return this.setState(job.id, 'needs-credentials', { error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.` })
-      return this.setState(job.id, 'failed', { error: data.message })
+        return end('needs-credentials', { error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.` })
+      return end('failed', { error: data.message })
     } finally {
       signal?.removeEventListener('abort', onOuterAbort)
       this.running.delete(job.id)
+    }
+  }
+
+  /** One 'sync' history record per run of a sync job. */
+  private recordSync(job: UploadJob, startedAt: Date, outcome: SyncOutcome | undefined): void {
+    if (!this.opts.history) return
+    const { status, result } = syncRecord(job, outcome)
+    const t = syncEndpoint(job.target, 'target')
+    this.opts.history({
+      kind: 'sync',
+      subject: job.options.syncSource!,
+      subjectName: `${job.options.syncSource!.slice('docker://'.length)} → ${job.target.slice('docker://'.length)}`,
+      result,
+      link: `${t.registry}/${t.repository}:${t.tag}`,
+      details: {
+        jobId: job.id,
+        startedAt: startedAt.toISOString(),
+        tag: t.tag,
+        status,
+        type: job.options.syncType ?? 'manual',
+        durationMs: Date.now() - startedAt.getTime(),
+        source: job.options.syncSource,
+        target: job.target,
+        overwrite: Boolean(job.options.overwrite),
+        ...(outcome ? { digest: outcome.digest, targetDigest: outcome.targetDigest, blobs: outcome.blobs, bytesSent: outcome.bytesSent } : {}),
+        ...(job.error && !outcome ? { error: job.error } : {}),
+      },
+    })
+  }
+
+  /** A pushed image whose repository has sync targets configured: a sync job per target, run now. */
+  private async autoSync(pushed: UploadJob, signal: AbortSignal): Promise<void> {
+    const t = parseTarget(pushed.target)
+    if (t.kind !== 'registry' || !this.opts.autoSync) return
+    const source = `docker://${t.registry}/${t.repository}:${t.tag}`
+    for (const rule of this.opts.autoSync().filter((x) => x.repository === `${t.registry}/${t.repository}`)) {
+      for (const target of rule.targets) {
+        if (signal.aborted) return
+        let job: UploadJob
+        try {
+          job = this.enqueueSync({ source, target, type: 'automatic', overwrite: rule.overwrite, insecure: rule.insecure, sourceInsecure: pushed.options.insecure })
+        } catch (err) {
+          this.emit({ type: 'log', jobId: pushed.id, message: `automatic sync to ${target} not queued: ${(err as Error).message}` })
+          continue
+        }
+        this.emit({ type: 'log', jobId: pushed.id, message: `automatic sync to ${job.target} queued as ${job.id.slice(0, 8)}` })
+        await this.run(job.id, signal)
+      }
     }
   }
 

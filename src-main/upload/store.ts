@@ -18,6 +18,10 @@ export interface JobOptions {
   partSize?: number
   /** A request that neither completes nor sends data for this long is abandoned and retried (default 120 s). */
   requestTimeoutMs?: number
+  /** Sync jobs (sync.ts): the docker:// image copied to the target, how the sync was started, the source over http. */
+  syncSource?: string
+  syncType?: 'manual' | 'automatic'
+  sourceInsecure?: boolean
 }
 
 export interface UploadJob {
@@ -140,6 +144,11 @@ export class UploadStore {
       const r = this.db.prepare("UPDATE upload_parts SET etag = ?, md5 = ?, state = 'done' WHERE job_id = ? AND part_number = ? AND state = 'pending'").run(etag, md5, id, partNumber)
       if (r.changes) this.db.prepare('UPDATE upload_jobs SET bytes_done = (SELECT coalesce(sum(size), 0) FROM upload_parts WHERE job_id = ? AND state = \'done\'), updated_at = ? WHERE id = ?').run(id, now(), id)
     })()
+  }
+
+  /** The size a job moves, once known (a sync job learns it from the source's manifests). */
+  setFileSize(id: string, bytes: number): void {
+    this.db.prepare('UPDATE upload_jobs SET file_size = ?, updated_at = ? WHERE id = ?').run(bytes, now(), id)
   }
 
   setBytesDone(id: string, bytes: number): void {

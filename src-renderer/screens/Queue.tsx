@@ -1,8 +1,10 @@
 // The upload queue: every job with its progress, speed, ETA and state; pause, resume, retry, cancel; a new
 // upload (file + target); and the global bandwidth limit, changeable while uploads run. A folder target (file://) is
 // chosen in the desktop app's native folder dialog (the services copy only to a folder chosen there); browser mode
-// copies to no folder on this computer and says so.
-import { useEffect, useState } from 'react'
+// copies to no folder on this computer and says so. A pushed image is synced to more registries, organisations or
+// regions with "Sync to…" on its row (one sync job per target; a different image under the tag is replaced only when
+// asked, else kept and reported on its row).
+import { useEffect, useRef, useState } from 'react'
 import type { UploadJobDto } from '../../src-preload/contract'
 import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
 import { api } from '../api'
@@ -21,6 +23,10 @@ const messages = defineMessages({
     'state.queued': 'queued', 'state.running': 'uploading', 'state.paused': 'paused', 'state.waiting-network': 'waiting for the network', 'state.needs-credentials': 'needs credentials', 'state.done': 'done', 'state.failed': 'failed', 'state.cancelled': 'cancelled', insecure: 'Plain-HTTP registry (local or test registries only)', overwrite: 'Replace an existing file of the same name',
     chooseFolder: 'Choose folder…', folderDialog: 'Copies go only to a folder chosen with “Choose folder…”, never to one typed here.',
     folderBrowser: 'Browser mode does not copy to folders on this computer: use the desktop app, or the CLI (preflight upload <file> --to file:///folder/).',
+    syncTo: 'Sync to…', syncTitle: 'Sync image', syncSource: 'Image: {source}', syncTargets: 'Targets, one per line (docker://registry/organisation/repository[:tag]; without a tag, the image\'s)',
+    syncOverwrite: 'Replace a different image under the same tag (otherwise it is kept and reported)', syncInsecure: 'Plain-HTTP registries (local or test registries only)', syncStart: 'Queue and sync', close: 'Close',
+    syncAuto: 'Also sync later pushes of {repository} to these targets (automatic sync)',
+    'sync.manual': 'Sync', 'sync.automatic': 'Automatic sync',
   },
   'zh-CN': {
     title: '上传队列', lead: '上传在重启后继续，只发送缺少的部分；断网的上传在网络恢复后自动继续。对象存储凭据在“设置”中配置（或来自 Preflight 运行环境中的 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）。',
@@ -30,6 +36,10 @@ const messages = defineMessages({
     'state.queued': '排队中', 'state.running': '上传中', 'state.paused': '已暂停', 'state.waiting-network': '等待网络', 'state.needs-credentials': '需要凭据', 'state.done': '完成', 'state.failed': '失败', 'state.cancelled': '已取消', insecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）', overwrite: '替换同名的已有文件',
     chooseFolder: '选择文件夹…', folderDialog: '只复制到用“选择文件夹…”选定的文件夹，不会写入在此处输入的文件夹。',
     folderBrowser: '浏览器模式不会复制到本机的文件夹：请使用桌面应用或命令行（preflight upload <文件> --to file:///文件夹/）。',
+    syncTo: '同步到…', syncTitle: '同步镜像', syncSource: '镜像：{source}', syncTargets: '目标，每行一个（docker://仓库地址/组织/镜像[:标签]；不写标签则沿用原镜像的标签）',
+    syncOverwrite: '覆盖同一标签下的不同镜像（否则保留并提示）', syncInsecure: '明文 HTTP 镜像仓库（仅限本地或测试仓库）', syncStart: '加入队列并同步', close: '关闭',
+    syncAuto: '以后推送 {repository} 时也自动同步到这些目标（自动同步）',
+    'sync.manual': '同步', 'sync.automatic': '自动同步',
   },
 })
 
@@ -44,6 +54,13 @@ export function Queue() {
   const [nativeDialogs, setNativeDialogs] = useState(false)
   const [limit, setLimit] = useState('')
   const [error, setError] = useState<string | null>(null)
+  const [sync, setSync] = useState<{ source: string; targets: string; overwrite: boolean; insecure: boolean; auto: boolean } | null>(null)
+  const syncForm = useRef<HTMLTextAreaElement>(null)
+  // the form opens above the list: brought into view with its targets field focused
+  useEffect(() => {
+    syncForm.current?.scrollIntoView?.({ block: 'center' })
+    syncForm.current?.focus()
+  }, [sync?.source])
 
   useEffect(() => {
     void loadQueue()
@@ -97,12 +114,31 @@ export function Queue() {
           <button type="button" className="btn btn-secondary" onClick={act(() => api.invoke('queue.bandwidth', { bytesPerSecond: Math.max(0, Math.round(Number(limit) || 0) * 1024) }))}>{t('apply')}</button>
         </label>
       </div>
+      {sync && (
+        <div className="card" data-testid="sync-form">
+          <h2>{t('syncTitle')}</h2>
+          <div className="mono">{t('syncSource', { source: sync.source })}</div>
+          <label className="field">{t('syncTargets')}<textarea rows={3} value={sync.targets} onChange={(e) => setSync({ ...sync, targets: e.target.value })} data-testid="sync-targets" ref={syncForm} /></label>
+          <label className="row"><input type="checkbox" checked={sync.overwrite} onChange={(e) => setSync({ ...sync, overwrite: e.target.checked })} data-testid="sync-overwrite" /> {t('syncOverwrite')}</label>
+          <label className="row"><input type="checkbox" checked={sync.insecure} onChange={(e) => setSync({ ...sync, insecure: e.target.checked })} data-testid="sync-insecure" /> {t('syncInsecure')}</label>
+          <label className="row"><input type="checkbox" checked={sync.auto} onChange={(e) => setSync({ ...sync, auto: e.target.checked })} data-testid="sync-auto" /> {t('syncAuto', { repository: repositoryOf(sync.source) })}</label>
+          <div className="actions">
+            <button type="button" className="btn" disabled={!syncTargets(sync.targets).length} data-testid="sync-start" onClick={act(async () => {
+              const targets = syncTargets(sync.targets)
+              await startTask('queue.sync', { source: sync.source, targets, overwrite: sync.overwrite || undefined, insecure: sync.insecure || undefined })
+              if (sync.auto) await saveAutoSync({ repository: repositoryOf(sync.source), targets, overwrite: sync.overwrite, insecure: sync.insecure })
+              setSync(null)
+            })}>{t('syncStart')}</button>
+            <button type="button" className="btn btn-secondary" onClick={() => setSync(null)}>{t('close')}</button>
+          </div>
+        </div>
+      )}
       {error && <div className="error" role="alert">{error}</div>}
       {list.length === 0 ? <p className="empty">{t('empty')}</p> : (
         <table data-testid="queue-table">
           <thead><tr><th scope="col">{t('job')}</th><th scope="col">{t('progress')}</th><th scope="col">{t('state')}</th><th scope="col">{t('actions')}</th></tr></thead>
           <tbody>
-            {list.map((j) => <JobRow key={j.id} job={j} rec={progress[j.id]} t={t} act={act} />)}
+            {list.map((j) => <JobRow key={j.id} job={j} rec={progress[j.id]} t={t} act={act} onSync={() => setSync({ source: j.target, targets: '', overwrite: false, insecure: Boolean(j.options?.insecure), auto: false })} />)}
           </tbody>
         </table>
       )}
@@ -110,15 +146,38 @@ export function Queue() {
   )
 }
 
+/** The targets typed in the sync form: one per line, blank lines ignored. */
+function syncTargets(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean)
+}
+
+/** registry/repository of a docker:// reference (its tag dropped): what setting sync.targets is keyed by. */
+function repositoryOf(ref: string): string {
+  const rest = ref.replace(/^docker:\/\//, '')
+  const slash = rest.indexOf('/')
+  const colon = rest.lastIndexOf(':')
+  return colon > slash ? rest.slice(0, colon) : rest
+}
+
+/** Setting sync.targets with this repository's rule replaced (the services check it against the setting's schema). */
+async function saveAutoSync(rule: { repository: string; targets: string[]; overwrite: boolean; insecure: boolean }): Promise<void> {
+  const { value } = await api.invoke('settings.get', { key: 'sync.targets' })
+  const rules = Array.isArray(value) ? (value as Array<{ repository: string }>).filter((r) => r.repository !== rule.repository) : []
+  await api.invoke('settings.set', { key: 'sync.targets', value: [...rules, rule] })
+}
+
 /** The file:// target of a chosen folder (each part URL-encoded; the services decode it). */
 function folderTarget(folder: string): string {
   return `file://${folder.replace(/\/+$/, '').split('/').map(encodeURIComponent).join('/')}/`
 }
 
-function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: 'pause' | 'resume' | 'retry' | 'cancel' | 'credentials' | `state.${UploadJobDto['state']}`) => string; act: (fn: () => Promise<unknown>) => () => Promise<void> }) {
+type JobRowKey = 'pause' | 'resume' | 'retry' | 'cancel' | 'credentials' | 'syncTo' | 'sync.manual' | 'sync.automatic' | `state.${UploadJobDto['state']}`
+
+function JobRow({ job, rec, t, act, onSync }: { job: UploadJobDto; rec?: { bytesDone: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null; phase: string }; t: (k: JobRowKey) => string; act: (fn: () => Promise<unknown>) => () => Promise<void>; onSync: () => void }) {
   const done = job.state === 'running' && rec ? rec.bytesDone : job.bytesDone
   const pct = job.state === 'done' ? 100 : rec && job.state === 'running' ? (progressPercent(rec) ?? 0) : (100 * job.bytesDone) / Math.max(1, job.fileSize)
-  const name = job.filePath.split(/[\\/]/).pop()
+  const syncSource = job.options?.syncSource
+  const name = syncSource ? `${t(job.options.syncType === 'automatic' ? 'sync.automatic' : 'sync.manual')}: ${syncSource}` : job.filePath.split(/[\\/]/).pop()
   const go = useNav((s) => s.go)
   return (
     <tr data-testid={`job-${job.state}`}>
@@ -133,6 +192,7 @@ function JobRow({ job, rec, t, act }: { job: UploadJobDto; rec?: { bytesDone: nu
         {job.state === 'paused' && <button type="button" className="btn btn-secondary" onClick={act(async () => { await api.invoke('queue.resume', { id: job.id }); await startTask('queue.run', { id: job.id }) })}>{t('resume')}</button>}
         {(job.state === 'failed' || job.state === 'waiting-network' || job.state === 'needs-credentials') && <button type="button" className="btn btn-secondary" onClick={act(async () => { await api.invoke('queue.resume', { id: job.id }); await startTask('queue.run', { id: job.id }) })}>{t('retry')}</button>}
         {job.state === 'needs-credentials' && <button type="button" className="btn" onClick={() => go('settings', { endpoint: job.options?.endpoint ?? '' })}>{t('credentials')}</button>}
+        {job.state === 'done' && job.target.startsWith('docker://') && <button type="button" className="btn btn-secondary" data-testid="job-sync" onClick={onSync}>{t('syncTo')}</button>}
         {job.state !== 'done' && job.state !== 'cancelled' && <button type="button" className="btn btn-danger" onClick={act(() => api.invoke('queue.cancel', { id: job.id }))}>{t('cancel')}</button>}
       </td>
     </tr>

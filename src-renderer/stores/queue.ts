@@ -29,6 +29,8 @@ export async function loadQueue(): Promise<void> {
 
 function notify(job: UploadJobDto): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
-  const name = job.filePath.split(/[\\/]/).pop()
-  new Notification(job.state === 'done' ? `Uploaded ${name}` : `Upload of ${name} failed`, { body: job.state === 'done' ? (job.result ?? job.target) : (job.error ?? '') })
+  const sync = job.options?.syncSource
+  const name = sync ? job.target.slice('docker://'.length) : job.filePath.split(/[\\/]/).pop()
+  const title = sync ? (job.state === 'done' ? `Synced ${name}` : `Sync to ${name} stopped`) : job.state === 'done' ? `Uploaded ${name}` : `Upload of ${name} failed`
+  new Notification(title, { body: job.state === 'done' ? (job.result ?? job.target) : (job.error ?? '') })
 }

@@ -10,6 +10,7 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CliCommand>> = {
   convert: () => import('./convert').then((m) => m.convertCommand),
   upload: () => import('./upload').then((m) => m.uploadCommand),
   queue: () => import('./upload').then((m) => m.queueCommand),
+  sync: () => import('./sync').then((m) => m.syncCommand),
   signatures: () => import('./signatures').then((m) => m.signaturesCommand),
   vulndb: () => import('./vulndb').then((m) => m.vulndbCommand),
   drafts: () => import('./drafts').then((m) => m.draftsCommand),

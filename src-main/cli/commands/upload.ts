@@ -2,30 +2,35 @@
 // [--limit KiB/s] [--wait]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue
 // from the CLI. Credentials come from an AWS shared-credentials file (--credentials FILE [--profile NAME],
 // or AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE) or from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never
-// from arguments or the database.
+// from arguments or the database. Sync jobs in the queue record their runs in the work history, and a push to
+// a repository with sync targets configured (setting sync.targets, `preflight sync --auto`) syncs them too.
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
 import { defaultHome, ensureHome } from '../../home'
+import { HistoryStore } from '../../history/history'
 import { openHomeDatabase } from '../../store/db'
 import { ProgressMeter } from '../../tasks/progress'
 import { cliCredentials } from '../../upload/credentials'
 import { UploadQueue } from '../../upload/queue'
 import type { UploadJob } from '../../upload/store'
+import { autoSyncRules } from '../../upload/sync'
 import { formatBytes, progressLine, usageError, type CliCommand, type CliIO } from '../io'
 
-interface QueueFlags {
+export interface QueueFlags {
   limit?: string
   credentials?: string
   profile?: string
 }
 
-const QUEUE_FLAGS = { limit: { type: 'string' }, credentials: { type: 'string' }, profile: { type: 'string' }, wait: { type: 'boolean' } } as const
+export const QUEUE_FLAGS = { limit: { type: 'string' }, credentials: { type: 'string' }, profile: { type: 'string' }, wait: { type: 'boolean' } } as const
 
-function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
+export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
   const limitKiBps = positive(flags.limit, 'limit')
   const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
   const queue = new UploadQueue(db, {
     credentials: cliCredentials(io.env, flags.credentials, flags.profile),
+    history: new HistoryStore(db).sink(),
+    autoSync: () => autoSyncRules(db),
     onEvent: (e) => {
       if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
       else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)
@@ -44,7 +49,7 @@ function positive(v: string | undefined, name: string): number | undefined {
 }
 
 /** --wait: jobs that lost the network are probed with backoff and resumed until none is left waiting. */
-async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], wait: boolean | undefined): Promise<UploadJob[]> {
+export async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], wait: boolean | undefined): Promise<UploadJob[]> {
   if (!wait || !jobs.some((j) => j.state === 'waiting-network')) return jobs
   io.stderr.write('waiting for the network (probing with backoff; Ctrl-C stops)\n')
   queue.watchNetwork({ firstMs: 2000, maxMs: 60_000 })
@@ -61,8 +66,9 @@ async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], wait: bo
   }
 }
 
-function describe(job: UploadJob): string {
-  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : '100.0'
+export function describe(job: UploadJob): string {
+  // a sync job learns its size from the source's manifests: none yet is no percentage yet
+  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : job.state === 'done' || !job.options.syncSource ? '100.0' : '-'
   return `${job.id.slice(0, 8)}  ${job.state.padEnd(15)} ${pct.padStart(5)}%  ${formatBytes(job.fileSize).padStart(10)}  ${job.filePath} → ${job.target}${job.result ? `\n          result: ${job.result}` : ''}${job.error ? `\n          error: ${job.error}` : ''}`
 }
 

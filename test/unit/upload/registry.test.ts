@@ -2,42 +2,27 @@
 // and a docker-archive are pushed, skopeo reads them back, and a second push skips existing blobs. Behind a
 // token-auth front (the Bearer flow of Docker Hub, SWR and Harbor), a push without a login waits for
 // credentials, a wrong one is refused, and the saved login (or docker's config.json) pushes.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
 import { CredentialVault, envCredentials, vaultCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { startProxy } from './proxy'
+import { startRegistry, type TestRegistry } from './registry-server'
 
-let registry: ChildProcess
+let registry: TestRegistry
 let port: number
 let dir: string
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => res(p))
-    })
-  })
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'reg-'))
-  port = await freePort()
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`)
-  registry = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status === 200, () => false)
-    if (ok) break
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  registry = await startRegistry(dir)
+  port = registry.port
 })
 afterAll(() => {
-  registry?.kill('SIGTERM')
+  registry?.stop()
 })
 
 function image(name: string): { oci: string; docker: string } {

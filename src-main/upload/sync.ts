@@ -1,0 +1,209 @@
+// Registry-to-registry image sync (ServiceStage's image synchronisation): one queue job copies the image a
+// source tag names — its manifest, or its index with every child manifest — with config and layers to one target
+// repository. Per target the policy is "overwrite a non-identical image of the same tag" or "keep it and say so";
+// an identical image (same manifest digest) is skipped. Blobs the target holds are skipped (HEAD), blobs of the
+// same registry are mounted across repositories, the others are streamed from source to target one chunk at a
+// time with their sha256 verified on the way. Every blob done is checkpointed in the queue store, so a killed
+// process resumes without sending finished blobs again. The transfer goes through the shared registry client.
+import { z } from 'zod'
+import { PreflightError } from '../../src-preload/errors'
+import { imageIndex, imageManifest, MT, type Descriptor } from '../containers/schemas'
+import { getSetting, type Db } from '../store/db'
+import { throwIfCancelled } from '../tasks/cancel'
+import { CHUNK, jobClient, streamChunks, type Manifest, type RegistryClient, type RegistryEndpoint } from './registry-client'
+import type { JobOptions, UploadJob } from './store'
+import { parseTarget, type TargetRun } from './target'
+
+export type SyncType = 'manual' | 'automatic'
+/** copied: the target had no image under the tag; overwritten: it had another; identical: the same; kept: another, left in place. */
+export type SyncStatus = 'copied' | 'overwritten' | 'identical' | 'kept'
+
+export interface SyncOutcome {
+  status: SyncStatus
+  /** registry/repository:tag of both ends. */
+  source: string
+  target: string
+  /** The source image's manifest (or index) digest, and what the target's tag named before (null: nothing). */
+  digest: string
+  targetDigest: string | null
+  manifests: number
+  blobs: { total: number; sent: number; mounted: number; present: number; resumed: number }
+  bytesSent: number
+}
+
+/** A docker:// reference as a sync end: registry, repository and tag (the tag is required for a source). */
+export function syncEndpoint(ref: string, what: string): RegistryEndpoint & { tag: string; tagGiven: boolean } {
+  if (!ref.startsWith('docker://')) throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a docker:// reference: use docker://registry/organisation/repository[:tag].`)
+  if (ref.includes('@')) throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" names a digest: sync by tag (docker://registry/repository:tag).`)
+  const t = parseTarget(ref)
+  if (t.kind !== 'registry') throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a registry reference.`)
+  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(t.repository))
+    throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" has a repository name the distribution spec refuses (lowercase letters, digits and . _ - between them, / between path parts).`)
+  return { registry: t.registry, repository: t.repository, tag: t.tag, tagGiven: /:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref.slice('docker://'.length + t.registry.length)) }
+}
+
+/** Setting sync.targets: per pushed repository (registry/repository, no tag), the targets it is synced to. */
+export const syncTargetsSetting = z.array(z.object({
+  repository: z.string().regex(/^[^/\s:@]+(?::\d+)?\/[a-z0-9]+(?:[._/-]+[a-z0-9]+)*$/, 'registry/repository without a tag, e.g. swr.cn-north-4.myhuaweicloud.com/org/app'),
+  targets: z.array(z.string().max(500).refine((t) => {
+    try {
+      syncEndpoint(t, 'target')
+      return true
+    } catch {
+      return false
+    }
+  }, 'a docker://registry/organisation/repository[:tag] reference')).min(1).max(20),
+  overwrite: z.boolean().default(false),
+  insecure: z.boolean().default(false),
+}).strict()).max(200)
+export type AutoSyncRule = z.infer<typeof syncTargetsSetting>[number]
+
+/** The saved automatic sync rules (setting sync.targets); none when unset or no longer valid. */
+export function autoSyncRules(db: Db): AutoSyncRule[] {
+  try {
+    const parsed = syncTargetsSetting.safeParse(getSetting<unknown>(db, 'sync.targets', []))
+    return parsed.success ? parsed.data : []
+  } catch {
+    return [] // not JSON: as if unset
+  }
+}
+
+/** The target reference a job is queued with: the source's tag when the target names none. */
+export function syncTargetRef(source: string, target: string): string {
+  const s = syncEndpoint(source, 'source')
+  const t = syncEndpoint(target, 'target')
+  return t.tagGiven ? target : `${target}:${s.tag}`
+}
+
+export const isSyncJob = (job: Pick<UploadJob, 'options'>): boolean => typeof job.options.syncSource === 'string'
+
+/** The options of a sync job: its source, how it was started, and the target's overwrite policy. */
+export function syncOptions(source: string, o: { type: SyncType; overwrite?: boolean; insecure?: boolean; sourceInsecure?: boolean }): JobOptions {
+  syncEndpoint(source, 'source')
+  return { syncSource: source, syncType: o.type, overwrite: o.overwrite ?? false, insecure: o.insecure, sourceInsecure: o.sourceInsecure ?? o.insecure }
+}
+
+const parsed = <T>(schema: z.ZodType<T>, m: Manifest, where: string): T => {
+  let json: unknown
+  try {
+    json = JSON.parse(m.body.toString('utf8'))
+  } catch (err) {
+    throw new PreflightError('invalid-input', `${where} (${m.digest}) is not valid JSON: ${(err as Error).message.split('\n')[0]}`)
+  }
+  const r = schema.safeParse(json)
+  if (!r.success) throw new PreflightError('invalid-input', `${where} (${m.digest}) is not a valid ${m.mediaType}: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`)
+  return r.data
+}
+
+const isIndex = (mediaType: string) => mediaType === MT.ociIndex || mediaType === MT.dockerList
+/** Layers a registry never holds (Windows base layers): their descriptors name where they are downloaded from. */
+const foreign = (d: Descriptor) => Boolean(d.urls?.length) && /foreign|nondistributable/.test(d.mediaType)
+
+/** Every manifest the source tag reaches (children before the index naming them) and every blob they name, once. */
+async function collect(src: RegistryClient, top: Manifest, where: string, signal: AbortSignal): Promise<{ manifests: Manifest[]; blobs: Descriptor[] }> {
+  const manifests: Manifest[] = []
+  const blobs = new Map<string, Descriptor>()
+  const visit = async (m: Manifest, depth: number): Promise<void> => {
+    if (isIndex(m.mediaType)) {
+      if (depth > 3) throw new PreflightError('invalid-input', `${where}: indexes nested more than 3 deep.`)
+      for (const d of parsed(imageIndex, m, where).manifests) {
+        throwIfCancelled(signal)
+        const child = await src.getManifest(d.digest)
+        if (!child) throw new PreflightError('not-found', `${where}: its index names manifest ${d.digest}, which the source registry does not hold.`)
+        await visit(child, depth + 1)
+      }
+    } else {
+      const image = parsed(imageManifest, m, where)
+      for (const d of [image.config, ...image.layers]) if (!foreign(d) && !blobs.has(d.digest)) blobs.set(d.digest, d)
+    }
+    if (!manifests.some((x) => x.digest === m.digest)) manifests.push(m)
+  }
+  await visit(top, 0)
+  return { manifests, blobs: [...blobs.values()] }
+}
+
+/** Sync one job's source image to its target. Returns what happened; a `kept` image was left as it was. */
+export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void = () => {}): Promise<SyncOutcome> {
+  const job = r.job
+  const source = job.options.syncSource
+  if (!source) throw new PreflightError('invalid-input', `Job ${job.id.slice(0, 8)} is not a sync job.`)
+  const s = syncEndpoint(source, 'source')
+  const t = syncEndpoint(job.target, 'target')
+  const srcEnd = { registry: s.registry, repository: s.repository, insecure: job.options.sourceInsecure }
+  const dstEnd = { registry: t.registry, repository: t.repository, insecure: job.options.insecure }
+  // the source's login is the one saved for the source registry
+  const srcJob: UploadJob = { ...job, target: source, options: { ...job.options, insecure: job.options.sourceInsecure } }
+  const sameRegistry = s.registry === t.registry && Boolean(srcEnd.insecure) === Boolean(dstEnd.insecure)
+  const mountFrom = sameRegistry && s.repository !== t.repository ? s.repository : undefined
+  const src = jobClient(r, srcEnd, 'pull', [], srcJob)
+  const dst = jobClient(r, dstEnd, 'pull,push', mountFrom ? [mountFrom] : [])
+  const sourceName = `${s.registry}/${s.repository}:${s.tag}`
+  const targetName = `${t.registry}/${t.repository}:${t.tag}`
+
+  const top = await src.getManifest(s.tag)
+  if (!top) throw new PreflightError('not-found', `${sourceName} does not exist in the source registry: check the repository and tag (push the image first).`)
+  const { manifests, blobs } = await collect(src, top, sourceName, r.signal)
+  const total = blobs.reduce((n, b) => n + b.size, 0)
+  sizeKnown(total)
+  const outcome: SyncOutcome = { status: 'copied', source: sourceName, target: targetName, digest: top.digest, targetDigest: null, manifests: manifests.length, blobs: { total: blobs.length, sent: 0, mounted: 0, present: 0, resumed: 0 }, bytesSent: 0 }
+
+  outcome.targetDigest = await dst.manifestDigest(t.tag)
+  if (outcome.targetDigest === top.digest) {
+    r.progress(total)
+    return { ...outcome, status: 'identical' }
+  }
+  if (outcome.targetDigest && !job.options.overwrite) return { ...outcome, status: 'kept' }
+
+  // the checkpoint: one part per blob of this source digest (a source tag moved since: planned again)
+  const plan = `sync:${top.digest}`
+  if (job.uploadId !== plan) r.store.startMultipart(job.id, plan, CHUNK, blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })))
+  const done = new Set(r.store.parts(job.id).filter((p) => p.state === 'done').map((p) => p.etag))
+  let confirmed = 0
+  for (const [i, b] of blobs.entries()) {
+    throwIfCancelled(r.signal)
+    if (done.has(b.digest)) {
+      outcome.blobs.resumed++
+    } else if (await dst.hasBlob(b.digest)) {
+      outcome.blobs.present++
+      r.store.partDone(job.id, i + 1, b.digest, 'present')
+    } else {
+      const how = await dst.pushBlob(b, async () => streamChunks((await src.getBlob(b.digest)).body, b, sourceName, job.options.requestTimeoutMs), {
+        limiter: r.limiter,
+        progress: (n) => r.progress(confirmed + n),
+        mountFrom,
+      })
+      if (how === 'mounted') outcome.blobs.mounted++
+      else {
+        outcome.blobs.sent++
+        outcome.bytesSent += b.size
+      }
+      r.store.partDone(job.id, i + 1, b.digest, how)
+    }
+    confirmed += b.size
+    r.progress(confirmed)
+  }
+  // children by digest first, then the tag: a registry refuses an index naming manifests it does not hold
+  for (const m of manifests) {
+    throwIfCancelled(r.signal)
+    await dst.putManifest(m === manifests.at(-1) ? t.tag : m.digest, m.body, m.mediaType)
+  }
+  const now = await dst.manifestDigest(t.tag)
+  if (now !== top.digest) throw new PreflightError('conflict', `${targetName} names ${now ?? 'nothing'} after the sync, not ${top.digest}: the target registry changed the manifest, or another push raced this one.`)
+  return { ...outcome, status: outcome.targetDigest ? 'overwritten' : 'copied' }
+}
+
+/** One line for the queue and the CLI. */
+export function describeOutcome(o: SyncOutcome): string {
+  const b = o.blobs
+  const counts = `${b.sent} blob(s) sent, ${b.mounted} mounted, ${b.present + b.resumed} already there`
+  switch (o.status) {
+    case 'identical':
+      return `identical: ${o.target} already holds ${o.digest}; nothing sent`
+    case 'kept':
+      return `kept: ${o.target} holds another image (${o.targetDigest}) than ${o.source} (${o.digest}); left in place because this target does not overwrite. Sync again with --overwrite (in the app: "Sync to…" with "Replace a different image under the same tag") to replace it.`
+    case 'overwritten':
+      return `overwritten: ${o.target} now holds ${o.digest} (was ${o.targetDigest}); ${counts}`
+    default:
+      return `copied: ${o.target} holds ${o.digest}; ${counts}`
+  }
+}
