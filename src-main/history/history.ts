@@ -33,6 +33,33 @@ export interface HistoryEvent extends Required<Omit<HistoryEventInput, 'details'
 /** What services are given to record with; they never see the store. */
 export type EventSink = (event: HistoryEventInput) => void
 
+/** What an operation's outcome adds to its event: the result, and a subject, link or details known only then. */
+export type EventOutcome = Partial<Omit<HistoryEventInput, 'kind'>> & { result: HistoryResult }
+
+/**
+ * Run an operation and record exactly one event of it through `sink`: `outcome` of its result, or its error
+ * (`cancelled` when `signal` was aborted). The event is written once the operation has ended, in one INSERT, so a
+ * process killed mid-way leaves none.
+ */
+export async function recordOutcome<T>(
+  sink: EventSink | undefined,
+  event: Omit<HistoryEventInput, 'result'>,
+  run: () => Promise<T>,
+  outcome: (r: T) => EventOutcome,
+  signal?: AbortSignal,
+): Promise<T> {
+  let r: T
+  try {
+    r = await run()
+  } catch (err) {
+    sink?.({ ...event, result: signal?.aborted ? 'cancelled' : 'error', details: { ...event.details, error: (err as Error).message } })
+    throw err
+  }
+  const o = outcome(r)
+  sink?.({ ...event, ...o, details: { ...event.details, ...o.details } })
+  return r
+}
+
 /** The name events are recorded under: the one set in Settings (history.actor), else the OS account. */
 export function currentActor(db: Db): string {
   const row = db.prepare("SELECT value FROM settings WHERE key = 'history.actor'").get() as { value: string } | undefined

@@ -1,5 +1,7 @@
 // Binds the contract's channels to the capability services. Each capability contributes its handlers in
-// its own block; the Handlers type makes the compiler refuse a channel without a handler.
+// its own block; the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
+// work history (scan, repack, convert, waiver change, draft revision, export, upload, submit, compare) records one
+// event through the context's event sink, by the service doing it or, for the task-shaped ones, around the task.
 import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
@@ -10,7 +12,6 @@ import { convertToQcow2 } from '../vm/convert'
 import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { renderReport, waiveReport } from '../reports/render'
-import { editWaivers, type Waiver } from '../reports/waivers'
 import { setSetting, type Db } from '../store/db'
 import { readSetting, validSetting } from './settings'
 import { checkClientTarget, type FolderGrants } from './grants'
@@ -22,6 +23,10 @@ import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
 import { VulnDb } from '../vulns/osv'
+import { currentActor, historyCsv, HistoryStore, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
+import { compareReports, importReport, normaliseLocation } from '../reports/compare'
+import type { Report } from '../reports/model'
+import { databaseVersions, scanOutcome } from './history-events'
 
 export interface ServiceContext {
   home: string
@@ -35,18 +40,23 @@ export interface ServiceContext {
   grants?: FolderGrants
   /** Called when the host closes. */
   onClose(fn: () => void): void
+  /** Where the work history is recorded (absent: nowhere). */
+  events?: EventSink
 }
 
 export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<ResultOf<C>> | ResultOf<C>
 export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
-  const drafts = new DraftService(ctx.db)
+  const history = new HistoryStore(ctx.db)
+  const events = ctx.events
+  const drafts = new DraftService(ctx.db, { sink: events, read: (subject) => history.list({ subject }).reverse() })
   const limiter = new BandwidthLimiter(readSetting<number>(ctx.db, 'upload.bandwidth'))
   const vault = new CredentialVault(join(ctx.home, 'credentials.json'), ctx.cipher ?? null)
   const queue = new UploadQueue(ctx.db, {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
+    history: events,
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
       else if (e.type === 'progress') ctx.emit('queue.progress', { jobId: e.jobId, record: e.record })
@@ -60,8 +70,11 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'settings.get': ({ key }) => ({ value: readSetting(ctx.db, key) }),
     'settings.set': ({ key, value }) => {
       const valid = validSetting(key, value)
+      const waiversBefore = key.startsWith('waivers:') ? readSetting<unknown[]>(ctx.db, key).length : 0
       setSetting(ctx.db, key, valid)
       if (key === 'upload.bandwidth') limiter.setRate(valid as number)
+      // a package's waiver list (the package view's Waive… and Unwaive)
+      if (key.startsWith('waivers:')) events?.({ kind: 'waiver', subject: key.slice('waivers:'.length), result: 'done', details: { waivers: (valid as unknown[]).length, before: waiversBefore } })
       return { ok: true as const }
     },
     'dialog.openPackage': () => {
@@ -82,17 +95,18 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'scan.start': ({ path, profile, attrs }) => {
       const engine = engineFromSettings(ctx.db) // Settings: clamscan/clamd delegation (malware.engine)
       const { taskId } = ctx.runner.start('scan', ({ signal, meter }) =>
-        scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined }))
+        recordOutcome(events, { kind: 'scan', subject: path, subjectName: basename(path), details: { profile: profile ?? null, databases: databaseVersions(ctx.db) } },
+          () => scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined }), scanOutcome, signal))
       return { taskId }
     },
-    'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
-    'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
-    'waivers.edit': ({ target, op, waiver }) => {
-      const draft = drafts.store.get(target.draft)
-      const next = editWaivers(draft.waivers as Waiver[], op, waiver)
-      drafts.store.save(target.draft, { values: draft.values, waivers: next })
-      return { waivers: next }
+    'report.render': async ({ report, format, lang, waivers }) => {
+      const r = await renderReport(report as never, format, { lang, waivers })
+      const pkg = (report as unknown as Report).package
+      events?.({ kind: 'export', subject: pkg?.sha256 ?? 'report', subjectName: pkg?.name, result: 'done', details: { what: 'report', format, waivers: waivers?.length ?? 0 } })
+      return r
     },
+    'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
+    'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
@@ -137,7 +151,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         const dir = join(ctx.home, 'bundles')
         await mkdir(dir, { recursive: true })
         // the screen's repack always scans the result: its verdict is shown
-        const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter, scan: true })
+        const output = join(dir, basename(name))
+        const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
+          () => repack(inputs, { output, format, signal, meter, scan: true }),
+          (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
         return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
       })
       return { taskId }
@@ -147,7 +164,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         const dir = join(ctx.home, 'images')
         await mkdir(dir, { recursive: true })
         const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
-        return convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter })
+        return recordOutcome(events, { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
+          () => convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter }),
+          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }), signal)
       })
       return { taskId }
     },
@@ -156,21 +175,39 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     // ---- drafts
     'drafts.list': ({ query }) => ({ drafts: drafts.store.list(query) }),
     'drafts.get': ({ id }) => drafts.store.get(id),
-    'drafts.create': ({ profile, title, values }) => drafts.store.create(profile, title, values),
-    'drafts.save': ({ id, ...change }) => drafts.store.save(id, change),
-    'drafts.duplicate': ({ id }) => drafts.store.duplicate(id),
+    'drafts.create': ({ profile, title, values }) => drafts.create(profile, title, values),
+    'drafts.save': ({ id, ...change }) => drafts.save(id, change),
+    'drafts.duplicate': ({ id }) => drafts.duplicate(id),
     'drafts.delete': ({ id }) => {
       drafts.store.delete(id)
       return { ok: true as const }
     },
     'drafts.revisions': ({ id }) => ({ revisions: drafts.store.revisions(id) }),
     'drafts.diff': ({ id, from, to }) => ({ changes: drafts.store.diff(id, from, to) }),
-    'drafts.restore': ({ id, revision }) => drafts.store.restore(id, revision),
-    'drafts.export': ({ id }) => drafts.store.exportTo(id),
-    'drafts.import': ({ path }) => drafts.store.importFrom(path),
+    'drafts.restore': ({ id, revision }) => drafts.restore(id, revision),
+    'drafts.export': ({ id }) => drafts.exportTo(id),
+    'drafts.import': ({ path }) => drafts.importFrom(path),
     'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
     'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
+    // ---- work history
+    'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db) }),
+    'history.export': ({ format, ...filter }) => {
+      const list = history.list(filter as HistoryFilter)
+      events?.({ kind: 'export', subject: 'history', subjectName: 'work history', result: 'done', details: { what: 'history', format, events: list.length } })
+      return format === 'csv'
+        ? { content: historyCsv(list), mime: 'text/csv', extension: 'csv', count: list.length }
+        : { content: `${JSON.stringify({ schema: 'preflight.history/1', events: list }, null, 2)}\n`, mime: 'application/json', extension: 'json', count: list.length }
+    },
+    // ---- compare
+    'compare.import': async ({ path, report }) => {
+      const ours = report as unknown as Report
+      return recordOutcome(events, { kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, details: { report: basename(path) } }, async () => {
+        const theirs = await importReport(path)
+        const read = new Set(((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) => normaliseLocation(e.path, ours.package.name)))
+        return compareReports(ours, theirs, read)
+      }, (c) => ({ result: 'done', details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
+    },
   }
 }

@@ -1,11 +1,13 @@
 // The persistent upload sync queue: jobs survive restarts (store.ts), run with retries, can be paused,
 // resumed and cancelled, and share one bandwidth limit. Targets do the transfer; the queue owns states.
 // Jobs that lose the network wait, and (with watchNetwork) are probed with backoff and resumed on their own;
-// jobs whose credentials are refused wait for new ones with their finished parts kept.
+// jobs whose credentials are refused wait for new ones with their finished parts kept. A job that ends (done,
+// failed or cancelled) records one work-history event through the sink it is given.
 import { access, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { PreflightError, toErrorData } from '../../src-preload/errors'
+import type { EventSink } from '../history/history'
 import { sha256File } from '../inspect/identify'
 import type { Db } from '../store/db'
 import { ProgressMeter, type ProgressRecord } from '../tasks/progress'
@@ -35,7 +37,11 @@ export interface QueueOptions {
   onEvent?: (e: QueueEvent) => void
   limiter?: BandwidthLimiter
   retry?: RetryPolicy
+  /** Where a job that ends (done, failed, cancelled) is recorded in the work history (absent: nowhere). */
+  history?: EventSink
 }
+
+const ENDED: Partial<Record<JobState, 'done' | 'error' | 'cancelled'>> = { done: 'done', failed: 'error', cancelled: 'cancelled' }
 
 export interface NetworkWatch {
   /** First probe this long after the network was lost; doubled after each failed probe. */
@@ -66,6 +72,12 @@ export class UploadQueue {
     const job = this.store.get(id)
     this.emit({ type: 'job', job })
     if (state === 'waiting-network') this.scheduleProbe(job)
+    const ended = ENDED[state]
+    if (ended)
+      this.opts.history?.({
+        kind: 'upload', subject: job.id, subjectName: `${basename(job.filePath)} → ${job.target}`, result: ended, link: job.target,
+        details: { sha256: job.fileSha256, size: job.fileSize, bytesDone: job.bytesDone, ...(job.result ? { verified: job.result } : {}), ...(job.error ? { error: job.error } : {}) },
+      })
     return job
   }
 
