@@ -255,8 +255,8 @@ export const channels = {
   'drafts.submit': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ manifest: unknown; requestsToday: number; findings: FindingDto[] }>() },
   'release.requests': { input: z.object({}).strict(), result: result<{ today: number }>() },
   // ---- work history (src-main/history): read and exported as content (the page saves it: no channel writes a file)
-  /** Events newest first, filtered; `actor` is the name new events are recorded under. */
-  'history.list': { input: historyFilter.strict(), result: result<{ events: HistoryEventDto[]; actor: string }>() },
+  /** Events newest first, filtered; `actor` is the name new events are recorded under, `account` the OS account's. */
+  'history.list': { input: historyFilter.strict(), result: result<{ events: HistoryEventDto[]; actor: string; account: string }>() },
   'history.export': { input: historyFilter.extend({ format: z.enum(['csv', 'json']) }).strict(), result: result<{ content: string; mime: string; extension: string; count: number }>() },
   // ---- compare (src-main/reports/compare.ts)
   /** Read the marketplace's report of the package (XLSX, CSV, SARIF or Preflight JSON) and set it against Preflight's report. */

@@ -71,6 +71,11 @@ export function currentActor(db: Db): string {
       // not JSON: fall through to the OS account
     }
   }
+  return osAccount()
+}
+
+/** The OS account's name (events are recorded under it unless Settings name someone). */
+export function osAccount(): string {
   try {
     return userInfo().username
   } catch {

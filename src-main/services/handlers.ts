@@ -23,7 +23,7 @@ import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
 import { VulnDb } from '../vulns/osv'
-import { currentActor, historyCsv, HistoryStore, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
+import { currentActor, historyCsv, HistoryStore, osAccount, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
 import { compareReports, importReport, normaliseLocation } from '../reports/compare'
 import type { Report } from '../reports/model'
 import { databaseVersions, scanOutcome } from './history-events'
@@ -192,7 +192,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
     // ---- work history
-    'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db) }),
+    'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db), account: osAccount() }),
     'history.export': ({ format, ...filter }) => {
       const list = history.list(filter as HistoryFilter)
       events?.({ kind: 'export', subject: 'history', subjectName: 'work history', result: 'done', details: { what: 'history', format, events: list.length } })

@@ -1,11 +1,13 @@
 // The package view: runs the pre-scan of the package chosen on Home (progress, ETA, Cancel), then shows the
-// verdict, the package summary, the findings with their fixes, and the package's entry tree.
+// verdict, the package summary, the findings with their fixes, the package's entry tree, and its work history and
+// the marketplace's report set against Preflight's (components/history/PackageWork).
 import { useEffect, useMemo, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
+import { ImportMarketReport, PackageWork } from '../components/history/PackageWork'
 import { verdictLine } from '../../src-preload/verdict'
 import { defineMessages, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
@@ -49,10 +51,12 @@ export function Package() {
   const scanned = task?.status === 'done' ? (task.result as ReportDto) : null
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
+  const [marketReport, setMarketReport] = useState<File | null>(null)
 
   async function run() {
     if (!path) return
     setError(null)
+    setMarketReport(null) // a new scan: a report imported for the last one is not compared again
     try {
       setTaskId(await startTask('scan.start', { path }))
     } catch (err) {
@@ -86,6 +90,7 @@ export function Package() {
             </dl>
             <div className="actions">
               <button type="button" className="btn btn-secondary" onClick={() => void run()}>{t('rescan')}</button>
+              <ImportMarketReport onFile={setMarketReport} />
             </div>
           </div>
           <h2>{t('findings')}</h2>
@@ -95,6 +100,7 @@ export function Package() {
             <summary>{t('tree')} ({report.facts.entries?.length ?? 0})</summary>
             <EntryTree entries={report.facts.entries ?? []} more={(n) => t('more', { n })} />
           </details>
+          <PackageWork key={report.package.sha256} report={report} file={marketReport} />
         </>
       )}
     </section>
