@@ -26,7 +26,7 @@ import { VulnDb } from '../vulns/osv'
 import { currentActor, historyCsv, HistoryStore, osAccount, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
 import { compareReports, importReport, normaliseLocation } from '../reports/compare'
 import type { Report } from '../reports/model'
-import { databaseVersions, scanOutcome } from './history-events'
+import { databaseVersions, scanOutcome } from '../history/scan-event'
 
 export interface ServiceContext {
   home: string

@@ -5,6 +5,7 @@
 // from arguments or the database.
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
+import { HistoryStore } from '../../history/history'
 import { defaultHome, ensureHome } from '../../home'
 import { openHomeDatabase } from '../../store/db'
 import { ProgressMeter } from '../../tasks/progress'
@@ -26,6 +27,8 @@ function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
   const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
   const queue = new UploadQueue(db, {
     credentials: cliCredentials(io.env, flags.credentials, flags.profile),
+    // a job that ends (done, failed, cancelled) is one event of the work history
+    history: new HistoryStore(db).sink(),
     onEvent: (e) => {
       if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
       else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)

@@ -1,7 +1,7 @@
-// What the services' work-history events say of a scan: the databases it used (the OSV import and each imported
-// signature database, with its version and whether it was proven to be ClamAV's) and its outcome (verdict, the
-// package's sha256 as the subject, blockers and the state of each check). The release manifest shows both.
-import type { EventOutcome } from '../history/history'
+// What the work-history event of a scan says, in the app's services and the CLI alike: the databases it used (the
+// OSV import and each imported signature database, with its version and whether it was proven to be ClamAV's) and
+// its outcome (verdict, the package's sha256 as the subject, blockers, each check's state). The manifest shows both.
+import type { EventOutcome } from './history'
 import { SignatureStore } from '../malware/signatures'
 import type { Report } from '../reports/model'
 import type { Db } from '../store/db'
