@@ -2,11 +2,15 @@
 // marketplace's report of it (3 findings in common, 2 only the marketplace's, 1 only Preflight's) is imported on
 // the package view and shown side by side with exactly those counts; the package's History tab lists the scan
 // and the compare; the History screen filters by operation and exports CSV that reads back as the rows shown;
-// the name set in Settings is the one recorded. Axe-clean in English and Chinese.
-import { readFileSync } from 'node:fs'
+// the name set in Settings is the one recorded. Axe-clean in English and Chinese. The app killed mid-scan leaves
+// no event of that scan (and an intact database).
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseHistoryCsv } from '../../src-main/history/history'
+import WebSocket from 'ws'
+import { HistoryStore, parseHistoryCsv } from '../../src-main/history/history'
+import { openHomeDatabase } from '../../src-main/store/db'
 import { marketplaceCase } from '../fixtures/marketplace-report'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 
@@ -109,6 +113,76 @@ describe('work history and compare', () => {
       await b.page.getByText('Revision 2').waitFor()
     } finally {
       await b.close()
+    }
+  })
+})
+
+describe('the app killed mid-operation', () => {
+  it('leaves no event of the operation it was doing, and an intact database', async () => {
+    const d = tmp('history-kill-')
+    const { pkg } = marketplaceCase(d)
+    const big = join(d, 'big.tar')
+    execFileSync('sh', ['-c', `truncate -s 400M '${join(d, 'zeros.bin')}' && tar -cf '${big}' -C '${d}' zeros.bin && rm '${join(d, 'zeros.bin')}'`])
+    const app = await startUi()
+    try {
+      const ws = new WebSocket(`${app.origin.replace(/^http/, 'ws')}/ws?token=${app.token}`, { origin: app.origin })
+      await new Promise((res, rej) => ws.once('open', res).once('error', rej))
+      let next = 1
+      // a task's task.finished may come before the result of the invoke that started it
+      const outcomes = new Map<string, boolean>()
+      const finished = new Map<string, (ok: boolean) => void>()
+      const results = new Map<number, (wire: { ok: boolean; result?: unknown }) => void>()
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { type: string; id?: number; wire?: { ok: boolean; result?: unknown }; event?: string; payload?: { taskId: string; ok: boolean } }
+        if (msg.type === 'result') results.get(msg.id!)?.(msg.wire!)
+        else if (msg.event === 'task.finished') {
+          outcomes.set(msg.payload!.taskId, msg.payload!.ok)
+          finished.get(msg.payload!.taskId)?.(msg.payload!.ok)
+        }
+      })
+      const invoke = <T>(channel: string, input: unknown) => new Promise<T>((res) => {
+        const id = next++
+        results.set(id, (w) => res(w.result as T))
+        ws.send(JSON.stringify({ id, token: app.token, channel, input }))
+      })
+      const scan = async (path: string) => {
+        const { taskId } = await invoke<{ taskId: string }>('scan.start', { path })
+        return new Promise<boolean>((res) => (outcomes.has(taskId) ? res(outcomes.get(taskId)!) : finished.set(taskId, res)))
+      }
+      // a scan that ends is one event
+      expect(await scan(pkg)).toBe(true)
+      expect((await invoke<{ events: unknown[] }>('history.list', {})).events).toHaveLength(1)
+      // killed as soon as the services have the big package open, long before they could read it
+      void scan(big)
+      const pid = app.process.pid!
+      const opened = () => {
+        try {
+          return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+            try {
+              return readlinkSync(`/proc/${pid}/fd/${fd}`) === big
+            } catch {
+              return false
+            }
+          })
+        } catch {
+          return false
+        }
+      }
+      for (let i = 0; i < 600 && !opened(); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(opened()).toBe(true)
+      app.process.kill('SIGKILL')
+      await new Promise((r) => app.process.once('exit', r))
+      ws.terminate()
+    } finally {
+      // stop() waits for an exit that, after the kill, has already happened
+      if (app.process.exitCode === null && app.process.signalCode === null) await app.stop()
+    }
+    const db = openHomeDatabase(app.home)
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect(new HistoryStore(db).list().map((e) => `${e.kind}:${e.subjectName}:${e.result}`)).toEqual(['scan:shop.tar.gz:fail'])
+    } finally {
+      db.close()
     }
   })
 })
