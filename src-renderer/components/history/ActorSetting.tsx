@@ -1,15 +1,15 @@
-// Settings → Work history: the name operations are recorded under (history.actor); empty: the OS account.
+// Settings → Work history: the name operations are recorded under (history.actor); left empty: the OS account.
 import { useEffect, useState } from 'react'
 import { api } from '../../api'
 import { defineMessages, useT } from '../../i18n'
 
 const messages = defineMessages({
   en: {
-    title: 'Work history', name: 'Name recorded in the work history', lead: 'Each operation is recorded under this name. Without one, it is your account on this computer ({account}).',
+    title: 'Work history', name: 'Name recorded in the work history', lead: 'Each operation is recorded under this name. Left empty, it is your account on this computer ({account}).',
     save: 'Save name', saved: 'Operations are now recorded as {actor}.',
   },
   'zh-CN': {
-    title: '操作记录', name: '操作记录中的操作人名称', lead: '每项操作都以此名称记录。未设置时使用本机账户（{account}）。',
+    title: '操作记录', name: '操作记录中的操作人名称', lead: '每项操作都以此名称记录。留空时使用本机账户（{account}）。',
     save: '保存名称', saved: '操作现在记录为 {actor}。',
   },
 })
@@ -30,7 +30,8 @@ export function ActorSetting() {
     setError(null)
     setMessage(null)
     try {
-      await api.invoke('settings.set', { key: 'history.actor', value: name })
+      // an empty name: back to the OS account
+      await api.invoke('settings.set', { key: 'history.actor', value: name.trim() || null })
       const actor = (await api.invoke('history.list', { limit: 1 })).actor
       setMessage(t('saved', { actor }))
     } catch (err) {
@@ -43,7 +44,7 @@ export function ActorSetting() {
       <p className="muted">{t('lead', { account })}</p>
       <form className="form-grid" onSubmit={(e) => { e.preventDefault(); void save() }}>
         <label className="field">{t('name')}<input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder={account} data-testid="history-actor" /></label>
-        <div className="actions"><button type="submit" className="btn" disabled={!name.trim()} data-testid="history-actor-save">{t('save')}</button></div>
+        <div className="actions"><button type="submit" className="btn" data-testid="history-actor-save">{t('save')}</button></div>
       </form>
       {message && <p role="status" data-testid="history-actor-message">{message}</p>}
       {error && <div className="error" role="alert">{error}</div>}

@@ -6,6 +6,7 @@
 // carries its package's history with the databases each scan used.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HISTORY_KIND_NAMES, type Events, type HistoryEventDto } from '../../../src-preload/contract'
@@ -130,6 +131,11 @@ describe('work history of the services', () => {
     expect(upload).toMatchObject({ subjectName: `shop.tar.gz → file://${out}/`, details: { sha256: report.package.sha256 } })
     expect(existsSync(join(out, 'shop.tar.gz'))).toBe(true)
     await one('convert', 'error', () => task('vm.convert', { path: join(dir, 'no-such.raw') }))
+
+    // back to the OS account
+    await call('settings.set', { key: 'history.actor', value: null })
+    expect(await call('history.list', { limit: 1 })).toMatchObject({ actor: userInfo().username, account: userInfo().username })
+    await call('settings.set', { key: 'history.actor', value: 'Release Team' })
 
     // every kind of operation left its event
     expect(new Set((await history()).map((e) => e.kind))).toEqual(new Set(['scan', 'waiver', 'export', 'compare', 'draft-revision', 'submit', 'repack', 'convert', 'upload']))
