@@ -88,6 +88,7 @@ export interface HistoryFilter {
   until?: string
   kinds?: HistoryKind[]
   results?: HistoryResult[]
+  /** Events about this subject: its own, and those of the jobs that uploaded it (a package's sha256 in their details). */
   subject?: string
   limit?: number
 }
@@ -117,7 +118,7 @@ export class HistoryStore {
     }
     if (f.since) add('at >= ?', f.since)
     if (f.until) add('at <= ?', f.until)
-    if (f.subject) add('subject = ?', f.subject)
+    if (f.subject) add("(subject = ? OR (kind = 'upload' AND json_extract(details, '$.sha256') = ?))", f.subject, f.subject)
     if (f.kinds?.length) add(`kind IN (${f.kinds.map(() => '?').join(',')})`, ...f.kinds)
     if (f.results?.length) add(`result IN (${f.results.map(() => '?').join(',')})`, ...f.results)
     const rows = this.db

@@ -111,7 +111,11 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
-        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter })
+        // once queued, the job records its own event when it ends; an upload that cannot even be queued is one too
+        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter }).catch((err: Error) => {
+          events?.({ kind: 'upload', subject: path, subjectName: `${basename(path)} → ${target}`, result: signal.aborted ? 'cancelled' : 'error', link: target, details: { error: err.message } })
+          throw err
+        })
         return queue.run(job.id, signal)
       })
       return { taskId }

@@ -131,6 +131,9 @@ describe('work history of the services', () => {
     expect(upload).toMatchObject({ subjectName: `shop.tar.gz → file://${out}/`, details: { sha256: report.package.sha256 } })
     expect(existsSync(join(out, 'shop.tar.gz'))).toBe(true)
     await one('convert', 'error', () => task('vm.convert', { path: join(dir, 'no-such.raw') }))
+    host.grantFolder(out)
+    const unqueued = await one('upload', 'error', () => task('queue.enqueue', { path: join(dir, 'no-such.zip'), target: `file://${out}/` }))
+    expect(unqueued).toMatchObject({ subject: join(dir, 'no-such.zip'), details: { error: expect.stringMatching(/No such file/) } })
 
     // back to the OS account
     await call('settings.set', { key: 'history.actor', value: null })
@@ -148,7 +151,9 @@ describe('work history of the services', () => {
     expect(await history({ kinds: ['scan', 'upload'], results: ['done'] })).toHaveLength(1)
     expect(await history({ since: '2999-01-01' })).toEqual([])
     expect(await history({ until: '2000-01-01' })).toEqual([])
-    expect(await history({ subject: report.package.sha256 })).toHaveLength(all.filter((e) => e.subject === report.package.sha256).length)
+    const about = all.filter((e) => e.subject === report.package.sha256 || (e.kind === 'upload' && e.details.sha256 === report.package.sha256))
+    expect(about.map((e) => e.kind)).toEqual(['upload', 'compare', 'export', 'waiver', 'scan'])
+    expect(await history({ subject: report.package.sha256 })).toEqual(about)
     const csv = await call<{ content: string; count: number; extension: string }>('history.export', { format: 'csv' })
     expect(csv).toMatchObject({ count: all.length, extension: 'csv' })
     expect(parseHistoryCsv(csv.content)).toEqual(all)
@@ -165,6 +170,8 @@ describe('work history of the services', () => {
     const m = JSON.parse((await call<{ content: string }>('drafts.manifest', { id: draft.id, format: 'json' })).content)
     const own = (await history({ subject: report.package.sha256 })).reverse()
     expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(own.map((e) => e.kind))
+    // its uploads too (their subject is the job, their details name the package)
+    expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(['scan', 'waiver', 'export', 'compare', 'upload'])
     expect(m.history[0]).toMatchObject({ kind: 'scan', result: 'fail', actor: 'Release Team', at: own[0].at, databases: { osv: { lastImport: null }, signatures: [] }, details: { profile: 'koogallery-app' } })
     const html = (await call<{ content: string }>('drafts.manifest', { id: draft.id, format: 'html' })).content
     expect(html).toMatch(/<h2>Package history<\/h2>/)
