@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react'
 import type { HistoryEventDto } from '../../../src-preload/contract'
 import { api } from '../../api'
-import { defineMessages, useT } from '../../i18n'
+import { defineMessages, useLang, useT } from '../../i18n'
 
 export const historyMessages = defineMessages({
   en: {
@@ -41,6 +41,7 @@ function detailLine(e: HistoryEventDto): string {
 
 export function HistoryTable({ events, testId = 'history-table' }: { events: HistoryEventDto[]; testId?: string }) {
   const t = useT(historyMessages)
+  const lang = useLang((s) => s.lang)
   if (events.length === 0) return <p className="empty">{t('none')}</p>
   return (
     <table data-testid={testId}>
@@ -50,7 +51,7 @@ export function HistoryTable({ events, testId = 'history-table' }: { events: His
       <tbody>
         {events.map((e) => (
           <tr key={e.id} data-kind={e.kind} data-result={e.result}>
-            <td><time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time></td>
+            <td><time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time></td>
             <td>{t(`kind.${e.kind}` as HistoryKey)}</td>
             <td><span title={e.subject}>{e.subjectName}</span>{detailLine(e) && <div className="muted">{detailLine(e)}</div>}</td>
             <td><span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span></td>
