@@ -13,6 +13,9 @@ export const historyMessages = defineMessages({
     'kind.scan': 'Scan', 'kind.repack': 'Repack', 'kind.convert': 'Convert', 'kind.waiver': 'Waiver change', 'kind.draft-revision': 'Draft revision',
     'kind.export': 'Export', 'kind.upload': 'Upload', 'kind.submit': 'Submit', 'kind.sync': 'Sync', 'kind.compare': 'Compare',
     'result.pass': 'Pass', 'result.fail': 'Fail', 'result.done': 'Done', 'result.error': 'Error', 'result.cancelled': 'Cancelled',
+    'word.create': 'created', 'word.save': 'saved', 'word.duplicate': 'duplicated', 'word.restore': 'restored revision', 'word.import': 'imported',
+    'word.draft': 'draft', 'word.manifest': 'release manifest', 'word.report': 'report', 'word.history': 'work history', 'word.add': 'added', 'word.remove': 'removed',
+    blockers: '{n} blocker(s)', agreement: '{pct}% agreement',
   },
   'zh-CN': {
     at: '时间', kind: '操作', subject: '对象', result: '结果', actor: '操作人', link: '报告或输出', none: '尚无操作记录。',
@@ -20,21 +23,32 @@ export const historyMessages = defineMessages({
     'kind.scan': '扫描', 'kind.repack': '重新打包', 'kind.convert': '转换', 'kind.waiver': '豁免变更', 'kind.draft-revision': '草稿修订',
     'kind.export': '导出', 'kind.upload': '上传', 'kind.submit': '提交', 'kind.sync': '同步', 'kind.compare': '对比',
     'result.pass': '通过', 'result.fail': '未通过', 'result.done': '完成', 'result.error': '出错', 'result.cancelled': '已取消',
+    'word.create': '已创建', 'word.save': '已保存', 'word.duplicate': '已复制', 'word.restore': '已恢复修订', 'word.import': '已导入',
+    'word.draft': '草稿', 'word.manifest': '发布清单', 'word.report': '报告', 'word.history': '操作记录', 'word.add': '已添加', 'word.remove': '已删除',
+    blockers: '{n} 个阻断项', agreement: '一致率 {pct}%',
   },
 })
 
 type HistoryKey = keyof (typeof historyMessages)['en']
 const RESULT_CLASS: Record<string, string> = { pass: 'sev-info', done: 'sev-info', fail: 'sev-blocker', error: 'sev-blocker', cancelled: 'sev-warning' }
 
-/** A short line of what an event's details say (the error, a scan's blockers, an export's format). */
-function detailLine(e: HistoryEventDto): string {
+/** A short line of what an event's details say (the error, a scan's blockers, an export's format, …), in the UI's language. */
+function detailLine(e: HistoryEventDto, t: (k: HistoryKey, v?: Record<string, string | number>) => string): string {
   const d = e.details
   if (typeof d.error === 'string') return d.error
+  const word = (v: unknown) => {
+    const [head, ...rest] = String(v).split(' ')
+    const key = `word.${head}` as HistoryKey
+    return [key in historyMessages.en ? t(key) : head, ...rest].join(' ')
+  }
   const parts: string[] = []
   for (const k of ['action', 'what', 'format', 'op', 'rule', 'profile', 'blockers', 'agreement', 'report']) {
     const v = d[k]
     if (v === undefined || v === null) continue
-    parts.push(k === 'agreement' && typeof v === 'number' ? `${Math.round(v * 100)}%` : `${k === 'blockers' ? `${k} ` : ''}${String(v)}`)
+    if (k === 'blockers') parts.push(t('blockers', { n: Number(v) }))
+    else if (k === 'agreement') parts.push(t('agreement', { pct: Math.round(Number(v) * 100) }))
+    else if (k === 'action' || k === 'what' || k === 'op') parts.push(word(v))
+    else parts.push(String(v))
   }
   return parts.join(' · ')
 }
@@ -53,7 +67,7 @@ export function HistoryTable({ events, testId = 'history-table' }: { events: His
           <tr key={e.id} data-kind={e.kind} data-result={e.result}>
             <td><time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time></td>
             <td>{t(`kind.${e.kind}` as HistoryKey)}</td>
-            <td><span title={e.subject}>{e.subjectName}</span>{detailLine(e) && <div className="muted">{detailLine(e)}</div>}</td>
+            <td><span title={e.subject}>{e.subjectName}</span>{detailLine(e, t) && <div className="muted">{detailLine(e, t)}</div>}</td>
             <td><span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span></td>
             <td>{e.actor}</td>
             <td className="mono">{e.link ?? '—'}</td>
