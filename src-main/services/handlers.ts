@@ -74,7 +74,11 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       setSetting(ctx.db, key, valid)
       if (key === 'upload.bandwidth') limiter.setRate(valid as number)
       // a package's waiver list (the package view's Waive… and Unwaive)
-      if (key.startsWith('waivers:')) events?.({ kind: 'waiver', subject: key.slice('waivers:'.length), result: 'done', details: { waivers: (valid as unknown[]).length, before: waiversBefore } })
+      if (key.startsWith('waivers:')) {
+        const sha256 = key.slice('waivers:'.length)
+        const name = history.list({ subject: sha256, kinds: ['scan'], limit: 1 })[0]?.subjectName // named as its last scan named it
+        events?.({ kind: 'waiver', subject: sha256, subjectName: name, result: 'done', details: { waivers: (valid as unknown[]).length, before: waiversBefore } })
+      }
       return { ok: true as const }
     },
     'dialog.openPackage': () => {

@@ -85,7 +85,7 @@ describe('work history of the services', () => {
     // the package view: waive (a waiver change), export the report
     const waiver = { rule: 'archive.link-escape', location: 'shop.tar.gz!app/link', reason: 'the link is never followed' }
     const waived = await one('waiver', 'done', () => call('settings.set', { key: `waivers:${report.package.sha256}`, value: [waiver] }))
-    expect(waived).toMatchObject({ subject: report.package.sha256, details: { waivers: 1, before: 0 } })
+    expect(waived).toMatchObject({ subject: report.package.sha256, subjectName: 'shop.tar.gz', details: { waivers: 1, before: 0 } })
     await one('export', 'done', () => call('report.render', { report, format: 'html', waivers: [waiver] }))
     await one('compare', 'done', () => call('compare.import', { path: marketReport, report }))
 
