@@ -122,6 +122,30 @@ describe('work history and compare', () => {
   })
 })
 
+describe('the VM image view', () => {
+  it('has the History and Marketplace report tabs too', async () => {
+    const d = tmp('history-vm-')
+    const img = join(d, 'web-server.qcow2')
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '1G'])
+    const b = await openBrowser('history-vm', ui.url)
+    try {
+      await dropFiles(b.page, '[data-testid=dropzone]', [img])
+      await b.page.getByTestId('open-vm').click()
+      await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
+      const rows = b.page.locator('[data-testid=package-history] tbody tr')
+      await rows.first().waitFor()
+      expect(await rows.first().getAttribute('data-kind')).toBe('scan')
+      expect(await rows.first().textContent()).toContain('web-server.qcow2')
+      await b.page.getByTestId('tab-compare').click()
+      await b.page.getByTestId('compare-import').waitFor()
+      await b.shot('vm-tabs')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+})
+
 describe('the app killed mid-operation', () => {
   it('leaves no event of the operation it was doing, and an intact database', async () => {
     const d = tmp('history-kill-')

@@ -18,12 +18,15 @@ export function ActorSetting() {
   const t = useT(messages)
   const [name, setName] = useState('')
   const [account, setAccount] = useState('')
+  // the field is read-only until the saved name is in it (a name typed before would be replaced)
+  const [loaded, setLoaded] = useState(false)
   const [message, setMessage] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
     void Promise.all([api.invoke('settings.get', { key: 'history.actor' }), api.invoke('history.list', { limit: 1 })]).then(([s, h]) => {
       setName(typeof s.value === 'string' ? s.value : '')
       setAccount(h.account)
+      setLoaded(true)
     }, (err: Error) => setError(err.message))
   }, [])
   const save = async () => {
@@ -43,8 +46,8 @@ export function ActorSetting() {
       <h2>{t('title')}</h2>
       <p className="muted">{t('lead', { account })}</p>
       <form className="form-grid" onSubmit={(e) => { e.preventDefault(); void save() }}>
-        <label className="field">{t('name')}<input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder={account} data-testid="history-actor" /></label>
-        <div className="actions"><button type="submit" className="btn" data-testid="history-actor-save">{t('save')}</button></div>
+        <label className="field">{t('name')}<input value={name} onChange={(e) => setName(e.target.value)} readOnly={!loaded} maxLength={100} placeholder={account} data-testid="history-actor" /></label>
+        <div className="actions"><button type="submit" className="btn" disabled={!loaded} data-testid="history-actor-save">{t('save')}</button></div>
       </form>
       {message && <p role="status" data-testid="history-actor-message">{message}</p>}
       {error && <div className="error" role="alert">{error}</div>}

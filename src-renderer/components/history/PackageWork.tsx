@@ -60,9 +60,14 @@ export function ImportMarketReport({ onFile }: { onFile(file: File): void }) {
   )
 }
 
-/** The History and Marketplace report tabs; a new `file` is compared at once, its tab opened and brought into view. */
-export function PackageWork({ report, file }: { report: PackageReportLike; file: File | null }) {
+/**
+ * The History and Marketplace report tabs; a new `file` is compared at once, its tab opened and brought into view.
+ * `ownImport`: the import action is in the Marketplace report tab (for a view with no actions row of its own).
+ */
+export function PackageWork({ report, file = null, ownImport = false }: { report: PackageReportLike; file?: File | null; ownImport?: boolean }) {
   const t = useT(messages)
+  const [ownFile, setOwnFile] = useState<File | null>(null)
+  const chosen = ownImport ? ownFile : file
   const [tab, setTab] = useState('history')
   const [comparison, setComparison] = useState<ComparisonDto | null>(null)
   const [busy, setBusy] = useState(false)
@@ -72,14 +77,14 @@ export function PackageWork({ report, file }: { report: PackageReportLike; file:
   const reload = useMemo(() => ({}), [report, comparison])
 
   useEffect(() => {
-    if (!file) return
+    if (!chosen) return
     let live = true
     setTab('compare')
     setBusy(true)
     setError(null)
     void (async () => {
       try {
-        const path = await api.pathForFile(file)
+        const path = await api.pathForFile(chosen)
         const c = await api.invoke('compare.import', { path, report: report as never })
         if (live) setComparison(c)
       } catch (err) {
@@ -95,7 +100,7 @@ export function PackageWork({ report, file }: { report: PackageReportLike; file:
       live = false
     }
     // compare each chosen file once, against the report shown when it was chosen
-  }, [file])
+  }, [chosen])
 
   // the action is at the top of the view, its outcome at the bottom: bring it into view
   useEffect(() => {
@@ -110,6 +115,7 @@ export function PackageWork({ report, file }: { report: PackageReportLike; file:
           id: 'compare', label: t('compare'), content: () => (
             <div className="stack">
               {!comparison && !busy && !error && <p className="muted">{t('lead')}</p>}
+              {ownImport && !busy && <div className="actions"><ImportMarketReport onFile={setOwnFile} /></div>}
               {busy && <p role="status">{t('reading')}</p>}
               {error && <div className="error" role="alert">{t('failed')}: {error}</div>}
               {comparison && <CompareView c={comparison} t={t} />}
