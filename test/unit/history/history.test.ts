@@ -55,6 +55,7 @@ describe('history of CLI operations', () => {
       [['convert', 'disk.raw', '--output', 'disk.qcow2', '--quiet'], 'convert', 'done'],
       [['repack', 'image.tar', '--output', 'bundle.tar', '--no-scan', '--quiet'], 'repack', 'done'],
       [['compare', 'report.json', '--package', 'report.json', '--format', 'json', '--output', 'compare.json'], 'compare', 'done'],
+      [['compare', 'nope.csv', '--package', 'report.json'], 'compare', 'error'],
       [['upload', 'app.zip', '--to', `file://${join(dir, 'out')}/`], 'upload', 'done'],
       [['drafts', 'import', 'draft.json'], 'draft-revision', 'done'],
       [['drafts', 'export', 'd-1', '--output', 'draft-again.json'], 'export', 'done'],
