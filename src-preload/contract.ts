@@ -97,6 +97,43 @@ export interface DraftSummaryDto {
   verdict: 'pass' | 'fail' | null
 }
 
+/** One work-history event (src-main/history/history.ts). */
+export interface HistoryEventDto {
+  id: number
+  at: string
+  kind: string
+  subject: string
+  subjectName: string
+  result: 'pass' | 'fail' | 'done' | 'error' | 'cancelled'
+  actor: string
+  link: string | null
+  details: Record<string, unknown>
+}
+
+/** The marketplace's report set against Preflight's (src-main/reports/compare.ts, preflight.compare/1). */
+export interface ComparisonDto {
+  schema: 'preflight.compare/1'
+  package: { name: string; sha256: string }
+  marketplace: { format: string; source: string; packageName: string | null; sha256: string | null }
+  both: Array<{ preflight: Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message'>; marketplace: { rule: string | null; title: string; severity: string; location: string; message: string }; by: 'rule' | 'cve' | 'kind' }>
+  onlyMarketplace: Array<{ rule: string | null; title: string; severity: string; location: string; message: string; suggestion: string; gap: 'rule' | 'database' | 'not-read' | 'waiver' }>
+  onlyPreflight: Array<Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message'>>
+  agreement: number
+}
+
+export const HISTORY_KIND_NAMES = ['scan', 'repack', 'convert', 'waiver', 'draft-revision', 'export', 'upload', 'submit', 'sync', 'compare'] as const
+export const HISTORY_RESULT_NAMES = ['pass', 'fail', 'done', 'error', 'cancelled'] as const
+const isoTime = z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date or time such as 2026-12-01T00:00:00Z').transform((v) => new Date(Date.parse(v)).toISOString())
+const historyFilter = z.object({
+  kinds: z.array(z.enum(HISTORY_KIND_NAMES)).max(HISTORY_KIND_NAMES.length).optional(),
+  results: z.array(z.enum(HISTORY_RESULT_NAMES)).max(HISTORY_RESULT_NAMES.length).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  /** One package (sha256), draft id or job id. */
+  subject: z.string().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+})
+
 export const taskId = z.string().uuid()
 const filePath = z.string().min(1).max(4096)
 /** docker://registry/repository[:tag] (the services check the rest and say what is wrong). */
@@ -237,6 +274,24 @@ export const channels = {
   'recent.list': { input: z.object({ limit: z.number().int().min(1).max(200).optional() }).strict(), result: result<{ scans: RecentScanDto[] }>() },
   /** A file's stored report while it is unchanged: same size and mtime, and with verify the same sha256 (read once). */
   'recent.open': { input: z.object({ path: filePath, profile: profileId.optional(), verify: z.boolean().optional() }).strict(), result: result<RecentOpenDto>() },
+  // ---- work history (src-main/history): read and exported as content (the page saves it: no channel writes a file)
+  /** Events newest first, filtered; `actor` is the name new events are recorded under, `account` the OS account's. */
+  'history.list': { input: historyFilter.strict(), result: result<{ events: HistoryEventDto[]; actor: string; account: string }>() },
+  'history.export': { input: historyFilter.extend({ format: z.enum(['csv', 'json']) }).strict(), result: result<{ content: string; mime: string; extension: string; count: number }>() },
+  // ---- compare (src-main/reports/compare.ts)
+  /** Read the marketplace's report of the package (XLSX, CSV, SARIF or Preflight JSON) and set it against Preflight's report. */
+  'compare.import': {
+    input: z.object({
+      path: filePath,
+      report: z.object({
+        schema: z.literal('preflight.report/1'),
+        package: z.object({ name: z.string(), sha256: z.string().regex(/^[a-f0-9]{64}$/) }).passthrough(),
+        findings: z.array(z.object({ rule: z.string(), severity: z.string(), location: z.string(), message: z.string() }).passthrough()),
+        facts: z.object({ entries: z.array(z.object({ path: z.string() }).passthrough()).optional() }).passthrough().optional(),
+      }).passthrough(),
+    }).strict(),
+    result: result<ComparisonDto>(),
+  },
 } as const
 
 export type Channels = typeof channels

@@ -1,6 +1,8 @@
 // The release manifest: everything the seller will paste into the marketplace console — every field, the
 // package and its verdict, the validation findings, and the upload destination (object URL or registry pull
-// address) — as JSON and as a printable, self-contained HTML page.
+// address), and the work history of its package (what was scanned, with which database versions, when, by whom) —
+// as JSON and as a printable, self-contained HTML page.
+import type { HistoryEvent } from '../history/history'
 import type { Finding } from '../reports/model'
 import { ruleText } from '../../src-preload/catalogue'
 import type { Draft } from './drafts'
@@ -18,6 +20,19 @@ export interface ReleaseManifest {
   findings: Finding[]
   ready: boolean
   requestsToday: number
+  /** The package's work history (events whose subject is its sha256), oldest first. */
+  history: ManifestHistoryEntry[]
+}
+
+export interface ManifestHistoryEntry {
+  at: string
+  kind: string
+  result: string
+  actor: string
+  link: string | null
+  /** Scans: the vulnerability and signature databases used. */
+  databases?: unknown
+  details: Record<string, unknown>
 }
 
 type Values = Record<string, unknown>
@@ -48,7 +63,7 @@ export function destinationOf(profile: string, values: Values): ReleaseManifest[
   return { kind: 'none', address: null }
 }
 
-export function buildManifest(draft: Draft, findings: Finding[], requestsToday: number): ReleaseManifest {
+export function buildManifest(draft: Draft, findings: Finding[], requestsToday: number, history: HistoryEvent[] = []): ReleaseManifest {
   const pkg = (draft.values.package ?? {}) as ReleaseManifest['package']
   const report = draft.lastReport as { verdict?: 'pass' | 'fail' } | null
   const fields: ReleaseManifest['fields'] = []
@@ -66,7 +81,19 @@ export function buildManifest(draft: Draft, findings: Finding[], requestsToday: 
     findings,
     ready: verdict === 'pass' && !findings.some((f) => f.severity === 'blocker' && !f.waived),
     requestsToday,
+    history: history.map((e) => {
+      const { databases, ...details } = e.details
+      return { at: e.at, kind: e.kind, result: e.result, actor: e.actor, link: e.link, ...(databases !== undefined ? { databases } : {}), details }
+    }),
   }
+}
+
+/** The databases a scan used, as one line: "OSV imported 2026-12-01 (1,234 advisories); main.cvd v62". */
+function databasesLine(d: unknown): string {
+  const dbs = (d ?? {}) as { osv?: { lastImport: string | null; advisories: number }; signatures?: Array<{ source: string; version: string | null; verified: boolean }> }
+  const osv = dbs.osv ? (dbs.osv.lastImport ? `OSV imported ${dbs.osv.lastImport} (${dbs.osv.advisories} advisories)` : 'no OSV database') : ''
+  const sigs = (dbs.signatures ?? []).map((s) => `${s.source}${s.version ? ` v${s.version}` : ''}${s.verified ? '' : ' (unverified)'}`)
+  return [osv, sigs.length ? `signatures: ${sigs.join(', ')}` : dbs.signatures ? 'built-in signatures only' : ''].filter(Boolean).join('; ') || '—'
 }
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
@@ -96,6 +123,8 @@ th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}t
 ${m.fields.map((f) => `<tr><td class="mono">${esc(f.path)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
 <h2>Findings</h2>${m.findings.length === 0 ? '<p>None.</p>' : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
 ${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`}
+<h2>Package history</h2>${m.history.length === 0 ? '<p>No recorded operations on this package.</p>' : `<table><tr><th>Time</th><th>Operation</th><th>Result</th><th>By</th><th>Databases</th></tr>
+${m.history.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.result)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind === 'scan' ? databasesLine(e.databases) : '')}</td></tr>`).join('\n')}</table>`}
 <p>Release requests today: ${m.requestsToday}${m.requestsToday >= 10 ? ' — review may take longer than 3 working days.' : ''}</p>
 </body></html>
 `

@@ -1,19 +1,79 @@
-// Draft operations as the app, browser mode and the CLI use them: store + validation + manifest.
+// Draft operations as the app, browser mode and the CLI use them: store + validation + manifest. Each operation
+// that changes a draft (a new revision, a waiver change), exports it or submits it records one work-history event
+// through the sink it is given; the manifest carries its package's history as read through the reader it is given.
 import { rename, writeFile } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
+import type { EventSink, HistoryEvent, HistoryEventInput } from '../history/history'
 import { makeFinding, sortFindings, type Finding } from '../reports/model'
+import { editWaivers as editWaiverList, type Waiver } from '../reports/waivers'
 import { validateRelease, type DetectedOs } from '../rules/release'
 import type { Db } from '../store/db'
-import { DraftStore, type Draft } from './drafts'
+import { DraftStore, type Draft, type Values } from './drafts'
 import { buildManifest, manifestHtml, type ReleaseManifest } from './manifest'
 
 export const DAILY_REQUESTS_WARNING = 10
 
+export interface DraftHistory {
+  /** Where this service records its events (absent: nowhere). */
+  sink?: EventSink
+  /** The events of one subject (a package's sha256), oldest first, for the manifest (absent: none). */
+  read?: (subject: string) => HistoryEvent[]
+}
+
 export class DraftService {
   readonly store: DraftStore
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly history: DraftHistory = {}) {
     this.store = new DraftStore(db)
+  }
+
+  private record(draft: Pick<Draft, 'id' | 'title'>, kind: HistoryEventInput['kind'], result: HistoryEventInput['result'], details: Record<string, unknown> = {}): void {
+    this.history.sink?.({ kind, subject: draft.id, subjectName: draft.title, result, details })
+  }
+
+  /** A new revision was written: one draft-revision event. */
+  private revised(draft: Draft, action: string): Draft {
+    this.record(draft, 'draft-revision', 'done', { action, revision: draft.revision })
+    return draft
+  }
+
+  create(profile: string, title?: string, values?: Values): Draft {
+    return this.revised(this.store.create(profile, title, values), 'create')
+  }
+
+  /** Save a change; a save that changes nothing writes no revision and records nothing. */
+  save(id: string, change: Parameters<DraftStore['save']>[1]): { revision: number; updatedAt: string } {
+    const before = this.store.get(id).revision
+    const r = this.store.save(id, change)
+    if (r.revision !== before) this.revised(this.store.get(id), 'save')
+    return r
+  }
+
+  duplicate(id: string): Draft {
+    return this.revised(this.store.duplicate(id), 'duplicate')
+  }
+
+  restore(id: string, revision: number): Draft {
+    return this.revised(this.store.restore(id, revision), `restore ${revision}`)
+  }
+
+  async importFrom(path: string): Promise<Draft> {
+    return this.revised(await this.store.importFrom(path), 'import')
+  }
+
+  async exportTo(id: string, path?: string): Promise<{ path: string | null; content: string }> {
+    const r = await this.store.exportTo(id, path)
+    this.record(this.store.get(id), 'export', 'done', { what: 'draft', format: 'json', ...(path ? { path } : {}) })
+    return r
+  }
+
+  /** Add or remove a waiver in the draft's list: one waiver event (the revision it writes is part of it). */
+  editWaivers(id: string, op: 'add' | 'remove', waiver: Parameters<typeof editWaiverList>[2]): Waiver[] {
+    const draft = this.store.get(id)
+    const next = editWaiverList(draft.waivers as Waiver[], op, waiver)
+    this.store.save(id, { values: draft.values, waivers: next })
+    this.record(draft, 'waiver', 'done', { op, rule: waiver.rule, location: waiver.location ?? null, advisory: waiver.advisory ?? null, reason: waiver.reason ?? null, waivers: next.length })
+    return next
   }
 
   /** The release's findings; `lastReport` (the draft's last scan) tells the guest OS where the package snapshot does not. */
@@ -31,7 +91,9 @@ export class DraftService {
   }
 
   manifest(draft: Draft): ReleaseManifest {
-    return buildManifest(draft, this.validate(draft.profile, draft.values, draft.lastReport), this.store.requestsOn())
+    const sha256 = ((draft.values.package ?? {}) as { sha256?: unknown }).sha256
+    const history = typeof sha256 === 'string' && this.history.read ? this.history.read(sha256) : []
+    return buildManifest(draft, this.validate(draft.profile, draft.values, draft.lastReport), this.store.requestsOn(), history)
   }
 
   async writeManifest(id: string, format: 'json' | 'html', path?: string): Promise<{ path: string | null; content: string }> {
@@ -42,6 +104,7 @@ export class DraftService {
       await writeFile(tmp, content)
       await rename(tmp, path)
     }
+    this.record(m.draft, 'export', 'done', { what: 'manifest', format, ready: m.ready, ...(path ? { path } : {}) })
     return { path: path ?? null, content }
   }
 
@@ -53,12 +116,14 @@ export class DraftService {
     const draft = this.store.get(id)
     const manifest = this.manifest(draft)
     if (!manifest.ready) {
+      this.record(draft, 'submit', 'fail', { reason: manifest.package.verdict === null ? 'not-scanned' : manifest.package.verdict === 'fail' ? 'package-fails' : 'field-blockers' })
       const blockers = manifest.findings.filter((f) => f.severity === 'blocker' && !f.waived)
       const pkg = manifest.package.verdict === null ? 'the package is not scanned' : manifest.package.verdict === 'fail' ? 'the package does not pass its pre-scan' : ''
       const fields = blockers.length ? `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${[...new Set(blockers.map((f) => f.location))].slice(0, 5).join(', ')})` : ''
       throw new PreflightError('conflict', `The release is not ready to submit: ${[pkg, fields].filter(Boolean).join('; ')}. Fix them in the wizard, then submit.`)
     }
     const requestsToday = this.store.recordRequest(id)
+    this.record(draft, 'submit', 'done', { requestsToday, package: manifest.package.sha256 ?? null, destination: manifest.destination.address })
     return { manifest, requestsToday, findings: manifest.findings }
   }
 }

@@ -33,6 +33,33 @@ export interface HistoryEvent extends Required<Omit<HistoryEventInput, 'details'
 /** What services are given to record with; they never see the store. */
 export type EventSink = (event: HistoryEventInput) => void
 
+/** What an operation's outcome adds to its event: the result, and a subject, link or details known only then. */
+export type EventOutcome = Partial<Omit<HistoryEventInput, 'kind'>> & { result: HistoryResult }
+
+/**
+ * Run an operation and record exactly one event of it through `sink`: `outcome` of its result, or its error
+ * (`cancelled` when `signal` was aborted). The event is written once the operation has ended, in one INSERT, so a
+ * process killed mid-way leaves none.
+ */
+export async function recordOutcome<T>(
+  sink: EventSink | undefined,
+  event: Omit<HistoryEventInput, 'result'>,
+  run: () => Promise<T>,
+  outcome: (r: T) => EventOutcome,
+  signal?: AbortSignal,
+): Promise<T> {
+  let r: T
+  try {
+    r = await run()
+  } catch (err) {
+    sink?.({ ...event, result: signal?.aborted ? 'cancelled' : 'error', details: { ...event.details, error: (err as Error).message } })
+    throw err
+  }
+  const o = outcome(r)
+  sink?.({ ...event, ...o, details: { ...event.details, ...o.details } })
+  return r
+}
+
 /** The name events are recorded under: the one set in Settings (history.actor), else the OS account. */
 export function currentActor(db: Db): string {
   const row = db.prepare("SELECT value FROM settings WHERE key = 'history.actor'").get() as { value: string } | undefined
@@ -44,6 +71,11 @@ export function currentActor(db: Db): string {
       // not JSON: fall through to the OS account
     }
   }
+  return osAccount()
+}
+
+/** The OS account's name (events are recorded under it unless Settings name someone). */
+export function osAccount(): string {
   try {
     return userInfo().username
   } catch {
@@ -56,6 +88,7 @@ export interface HistoryFilter {
   until?: string
   kinds?: HistoryKind[]
   results?: HistoryResult[]
+  /** Events about this subject: its own, and those of the jobs that uploaded it (a package's sha256 in their details). */
   subject?: string
   limit?: number
 }
@@ -85,7 +118,7 @@ export class HistoryStore {
     }
     if (f.since) add('at >= ?', f.since)
     if (f.until) add('at <= ?', f.until)
-    if (f.subject) add('subject = ?', f.subject)
+    if (f.subject) add("(subject = ? OR (kind = 'upload' AND json_extract(details, '$.sha256') = ?))", f.subject, f.subject)
     if (f.kinds?.length) add(`kind IN (${f.kinds.map(() => '?').join(',')})`, ...f.kinds)
     if (f.results?.length) add(`result IN (${f.results.map(() => '?').join(',')})`, ...f.results)
     const rows = this.db

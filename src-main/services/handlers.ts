@@ -1,5 +1,7 @@
 // Binds the contract's channels to the capability services. Each capability contributes its handlers in
-// its own block; the Handlers type makes the compiler refuse a channel without a handler.
+// its own block; the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
+// work history (scan, repack, convert, waiver change, draft revision, export, upload, submit, compare) records one
+// event through the context's event sink, by the service doing it or, for the task-shaped ones, around the task.
 import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
@@ -11,7 +13,6 @@ import { identifyFile } from '../inspect/identify'
 import { scanPackage } from '../inspect/scan'
 import { fileStamp, RecentScans } from '../inspect/recent'
 import { renderReport, waiveReport } from '../reports/render'
-import { editWaivers, type Waiver } from '../reports/waivers'
 import { setSetting, type Db } from '../store/db'
 import { readSetting, validSetting } from './settings'
 import { checkClientTarget, type FolderGrants } from './grants'
@@ -20,11 +21,14 @@ import { BandwidthLimiter } from '../upload/limiter'
 import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
 import { autoSyncRules, syncTargetRef } from '../upload/sync'
-import { HistoryStore } from '../history/history'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
 import { VulnDb } from '../vulns/osv'
+import { currentActor, historyCsv, HistoryStore, osAccount, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
+import { compareReports, importReport, normaliseLocation } from '../reports/compare'
+import type { Report } from '../reports/model'
+import { databaseVersions, scanOutcome } from '../inspect/scan-event'
 
 export interface ServiceContext {
   home: string
@@ -38,20 +42,24 @@ export interface ServiceContext {
   grants?: FolderGrants
   /** Called when the host closes. */
   onClose(fn: () => void): void
+  /** Where the work history is recorded (absent: nowhere). */
+  events?: EventSink
 }
 
 export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<ResultOf<C>> | ResultOf<C>
 export type Handlers = { [C in Channel]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
-  const drafts = new DraftService(ctx.db)
+  const history = new HistoryStore(ctx.db)
+  const events = ctx.events
+  const drafts = new DraftService(ctx.db, { sink: events, read: (subject) => history.list({ subject }).reverse() })
   const recent = new RecentScans(ctx.db)
   const limiter = new BandwidthLimiter(readSetting<number>(ctx.db, 'upload.bandwidth'))
   const vault = new CredentialVault(join(ctx.home, 'credentials.json'), ctx.cipher ?? null)
   const queue = new UploadQueue(ctx.db, {
     credentials: vaultCredentials(vault, envCredentials(process.env)),
     limiter,
-    history: new HistoryStore(ctx.db).sink(),
+    history: events,
     autoSync: () => autoSyncRules(ctx.db),
     onEvent: (e) => {
       if (e.type === 'job') ctx.emit('queue.job', { job: e.job })
@@ -66,8 +74,15 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'settings.get': ({ key }) => ({ value: readSetting(ctx.db, key) }),
     'settings.set': ({ key, value }) => {
       const valid = validSetting(key, value)
+      const waiversBefore = key.startsWith('waivers:') ? readSetting<unknown[]>(ctx.db, key).length : 0
       setSetting(ctx.db, key, valid)
       if (key === 'upload.bandwidth') limiter.setRate(valid as number)
+      // a package's waiver list (the package view's Waive… and Unwaive)
+      if (key.startsWith('waivers:')) {
+        const sha256 = key.slice('waivers:'.length)
+        const name = history.list({ subject: sha256, kinds: ['scan'], limit: 1 })[0]?.subjectName // named as its last scan named it
+        events?.({ kind: 'waiver', subject: sha256, subjectName: name, result: 'done', details: { waivers: (valid as unknown[]).length, before: waiversBefore } })
+      }
       return { ok: true as const }
     },
     'dialog.openPackage': () => {
@@ -87,28 +102,34 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'scan.start': ({ path, profile, attrs }) => {
       const engine = engineFromSettings(ctx.db) // Settings: clamscan/clamd delegation (malware.engine)
-      const { taskId } = ctx.runner.start('scan', async ({ signal, meter }) => {
-        const before = await fileStamp(path)
-        const report = await scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined })
-        // Recent scans: a report that depends on typed attributes is the wizard's, not the file's
-        if (before && !attrs) await recent.record(report, before)
-        return report
-      })
+      const { taskId } = ctx.runner.start('scan', ({ signal, meter }) =>
+        recordOutcome(events, { kind: 'scan', subject: path, subjectName: basename(path), details: { profile: profile ?? null, databases: databaseVersions(ctx.db) } },
+          async () => {
+            const before = await fileStamp(path)
+            const report = await scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined })
+            // Recent scans: a report that depends on typed attributes is the wizard's, not the file's
+            if (before && !attrs) await recent.record(report, before)
+            return report
+          }, scanOutcome, signal))
       return { taskId }
     },
-    'report.render': ({ report, format, lang, waivers }) => renderReport(report as never, format, { lang, waivers }),
-    'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
-    'waivers.edit': ({ target, op, waiver }) => {
-      const draft = drafts.store.get(target.draft)
-      const next = editWaivers(draft.waivers as Waiver[], op, waiver)
-      drafts.store.save(target.draft, { values: draft.values, waivers: next })
-      return { waivers: next }
+    'report.render': async ({ report, format, lang, waivers }) => {
+      const r = await renderReport(report as never, format, { lang, waivers })
+      const pkg = (report as unknown as Report).package
+      events?.({ kind: 'export', subject: pkg?.sha256 ?? 'report', subjectName: pkg?.name, result: 'done', details: { what: 'report', format, waivers: waivers?.length ?? 0 } })
+      return r
     },
+    'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
+    'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
-        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter })
+        // once queued, the job records its own event when it ends; an upload that cannot even be queued is one too
+        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter }).catch((err: Error) => {
+          events?.({ kind: 'upload', subject: path, subjectName: `${basename(path)} → ${target}`, result: signal.aborted ? 'cancelled' : 'error', link: target, details: { error: err.message } })
+          throw err
+        })
         return queue.run(job.id, signal)
       })
       return { taskId }
@@ -161,7 +182,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         const dir = join(ctx.home, 'bundles')
         await mkdir(dir, { recursive: true })
         // the screen's repack always scans the result: its verdict is shown
-        const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter, scan: true })
+        const output = join(dir, basename(name))
+        const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
+          () => repack(inputs, { output, format, signal, meter, scan: true }),
+          (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
         return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
       })
       return { taskId }
@@ -171,7 +195,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         const dir = join(ctx.home, 'images')
         await mkdir(dir, { recursive: true })
         const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
-        return convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter })
+        return recordOutcome(events, { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
+          () => convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter }),
+          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }), signal)
       })
       return { taskId }
     },
@@ -180,18 +206,18 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     // ---- drafts
     'drafts.list': ({ query }) => ({ drafts: drafts.store.list(query) }),
     'drafts.get': ({ id }) => drafts.store.get(id),
-    'drafts.create': ({ profile, title, values }) => drafts.store.create(profile, title, values),
-    'drafts.save': ({ id, ...change }) => drafts.store.save(id, change),
-    'drafts.duplicate': ({ id }) => drafts.store.duplicate(id),
+    'drafts.create': ({ profile, title, values }) => drafts.create(profile, title, values),
+    'drafts.save': ({ id, ...change }) => drafts.save(id, change),
+    'drafts.duplicate': ({ id }) => drafts.duplicate(id),
     'drafts.delete': ({ id }) => {
       drafts.store.delete(id)
       return { ok: true as const }
     },
     'drafts.revisions': ({ id }) => ({ revisions: drafts.store.revisions(id) }),
     'drafts.diff': ({ id, from, to }) => ({ changes: drafts.store.diff(id, from, to) }),
-    'drafts.restore': ({ id, revision }) => drafts.store.restore(id, revision),
-    'drafts.export': ({ id }) => drafts.store.exportTo(id),
-    'drafts.import': ({ path }) => drafts.store.importFrom(path),
+    'drafts.restore': ({ id, revision }) => drafts.restore(id, revision),
+    'drafts.export': ({ id }) => drafts.exportTo(id),
+    'drafts.import': ({ path }) => drafts.importFrom(path),
     'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
     'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
     'drafts.submit': ({ id }) => drafts.submit(id),
@@ -199,5 +225,23 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     // ---- recent scans
     'recent.list': ({ limit }) => ({ scans: recent.list(limit) }),
     'recent.open': ({ path, profile, verify }) => recent.open(path, { profile, verify }),
+    // ---- work history
+    'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db), account: osAccount() }),
+    'history.export': ({ format, ...filter }) => {
+      const list = history.list(filter as HistoryFilter)
+      events?.({ kind: 'export', subject: 'history', subjectName: 'work history', result: 'done', details: { what: 'history', format, events: list.length } })
+      return format === 'csv'
+        ? { content: historyCsv(list), mime: 'text/csv', extension: 'csv', count: list.length }
+        : { content: `${JSON.stringify({ schema: 'preflight.history/1', events: list }, null, 2)}\n`, mime: 'application/json', extension: 'json', count: list.length }
+    },
+    // ---- compare
+    'compare.import': async ({ path, report }) => {
+      const ours = report as unknown as Report
+      return recordOutcome(events, { kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, details: { report: basename(path) } }, async () => {
+        const theirs = await importReport(path)
+        const read = new Set(((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) => normaliseLocation(e.path, ours.package.name)))
+        return compareReports(ours, theirs, read)
+      }, (c) => ({ result: 'done', details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
+    },
   }
 }

@@ -3,6 +3,7 @@
 // worker thread by the Electron shell and browser mode. Knows nothing of Electron, IPC or WebSockets.
 import { channels, isChannel, type EventName, type Events, type Wire } from '../../src-preload/contract'
 import { PreflightError, toErrorData } from '../../src-preload/errors'
+import { HistoryStore } from '../history/history'
 import { ensureHome } from '../home'
 import { openHomeDatabase } from '../store/db'
 import { TaskRunner } from '../tasks/runner'
@@ -28,7 +29,7 @@ export function createServiceHost(opts: { home: string; mode: 'electron' | 'brow
   })
   const closers: Array<() => void> = []
   const grants = new FolderGrants()
-  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, grants, onClose: (fn) => closers.push(fn) })
+  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, grants, onClose: (fn) => closers.push(fn), events: new HistoryStore(db).sink() })
   return {
     dispatch: (channel, input) => dispatch(handlers, channel, input),
     grantFolder: (path) => grants.add(path),

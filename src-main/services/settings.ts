@@ -25,8 +25,8 @@ export interface SettingSpec {
 
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'malware.engine', label: 'malware.engine', schema: engineSetting, stored: storedEngineSetting, default: { engine: 'off' } },
-  /** The name history events are recorded under (null: the OS account). */
-  { key: 'history.actor', label: 'history.actor', schema: z.string().trim().min(1).max(100), default: null },
+  /** The name history events are recorded under (null: the OS account; set to null to go back to it). */
+  { key: 'history.actor', label: 'history.actor', schema: z.string().trim().min(1).max(100).nullable(), default: null },
   /** The upload bandwidth limit in bytes per second (0: unlimited); set through queue.bandwidth. */
   { key: 'upload.bandwidth', label: 'upload.bandwidth', schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), default: 0 },
   /** Automatic image sync: a pushed repository (registry/repository) is synced to these docker:// targets. */

@@ -1,13 +1,14 @@
 // The persistent upload sync queue: jobs survive restarts (store.ts), run with retries, can be paused,
 // resumed and cancelled, and share one bandwidth limit. Targets do the transfer; the queue owns states.
 // Jobs that lose the network wait, and (with watchNetwork) are probed with backoff and resumed on their own;
-// jobs whose credentials are refused wait for new ones with their finished parts kept.
+// jobs whose credentials are refused wait for new ones with their finished parts kept. An upload job that ends
+// (done, failed or cancelled) records one work-history event through the sink it is given ('upload').
 // Sync jobs (sync.ts) copy an image from one registry to another: each run ends with a 'sync' history record
-// (start, tag, status, manual/automatic, duration, target; the operator is the history's actor), and a pushed
-// image whose repository has sync targets configured (setting sync.targets) is synced to them automatically.
+// instead (start, tag, status, manual/automatic, duration, target; the operator is the history's actor), and a
+// pushed image whose repository has sync targets configured (setting sync.targets) is synced to them automatically.
 import { access, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { PreflightError, toErrorData } from '../../src-preload/errors'
 import { sha256File } from '../walk/hash'
 import type { Db } from '../store/db'
@@ -40,7 +41,7 @@ export interface QueueOptions {
   onEvent?: (e: QueueEvent) => void
   limiter?: BandwidthLimiter
   retry?: RetryPolicy
-  /** Sync records go here (history kind 'sync'). */
+  /** The work history: an 'upload' event when an upload job ends, a 'sync' record per run of a sync job. */
   history?: EventSink
   /** The automatic sync rules (setting sync.targets), read when a push finishes. */
   autoSync?: () => AutoSyncRule[]
@@ -53,6 +54,8 @@ function syncRecord(job: UploadJob, outcome: SyncOutcome | undefined): { status:
   if (job.state === 'queued') return { status: 'interrupted', result: 'cancelled' }
   return { status: job.state === 'failed' ? 'error' : job.state, result: 'error' }
 }
+
+const ENDED: Partial<Record<JobState, 'done' | 'error' | 'cancelled'>> = { done: 'done', failed: 'error', cancelled: 'cancelled' }
 
 export interface NetworkWatch {
   /** First probe this long after the network was lost; doubled after each failed probe. */
@@ -85,6 +88,13 @@ export class UploadQueue {
     const job = this.store.get(id)
     this.emit({ type: 'job', job })
     if (state === 'waiting-network') this.scheduleProbe(job)
+    const ended = ENDED[state]
+    // a sync job's run is recorded as one 'sync' record (recordSync), not as an upload
+    if (ended && !job.options.syncSource)
+      this.opts.history?.({
+        kind: 'upload', subject: job.id, subjectName: `${basename(job.filePath)} → ${job.target}`, result: ended, link: job.target,
+        details: { sha256: job.fileSha256, size: job.fileSize, bytesDone: job.bytesDone, ...(job.result ? { verified: job.result } : {}), ...(job.error ? { error: job.error } : {}) },
+      })
     return job
   }
 

@@ -1,8 +1,10 @@
 // Drafts: every release draft on this machine — search, continue, duplicate, delete, import/export, and each
-// draft's revision history with the changes of each revision and restore.
+// draft's revision history with the changes of each revision and restore, and its work history (components/history).
 import { useCallback, useEffect, useState } from 'react'
 import type { DraftSummaryDto } from '../../src-preload/contract'
 import { api } from '../api'
+import { HistoryPanel } from '../components/history/HistoryTable'
+import { Tabs } from '../components/Tabs'
 import { download } from '../download'
 import { defineMessages, useFormat, useT } from '../i18n'
 import { useNav } from '../stores/nav'
@@ -14,6 +16,7 @@ const messages = defineMessages({
     confirmDelete: 'Delete “{title}”? This cannot be undone.', history: 'History', hideHistory: 'Hide history', revision: 'Revision {n}',
     restore: 'Restore', changes: 'Changed: {paths}', profile: 'Profile', updated: 'Updated', verdict: 'Verdict', name: 'Title', actions: 'Actions',
     restored: 'Restored revision {n} as a new revision.', imported: 'Imported “{title}”.',
+    revisions: 'Revisions', workHistory: 'Work history', historyOf: 'History of “{title}”',
   },
   'zh-CN': {
     title: '草稿', search: '搜索草稿', empty: '还没有草稿。点击“新建发布”开始。', noMatch: '没有与“{q}”匹配的草稿。',
@@ -21,6 +24,7 @@ const messages = defineMessages({
     confirmDelete: '删除“{title}”？此操作无法撤销。', history: '历史', hideHistory: '隐藏历史', revision: '修订 {n}',
     restore: '恢复', changes: '更改：{paths}', profile: '配置', updated: '更新时间', verdict: '结论', name: '标题', actions: '操作',
     restored: '已将修订 {n} 恢复为新修订。', imported: '已导入“{title}”。',
+    revisions: '修订', workHistory: '操作记录', historyOf: '“{title}”的历史',
   },
 })
 
@@ -121,7 +125,12 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
       </tr>
       {props.open && (
         <tr>
-          <td colSpan={5}><History id={d.id} t={t} onRestored={props.onRestored} /></td>
+          <td colSpan={5}>
+            <Tabs label={t('historyOf', { title: d.title })} tabs={[
+              { id: 'revisions', label: t('revisions'), content: () => <History id={d.id} t={t} onRestored={props.onRestored} /> },
+              { id: 'work-history', label: t('workHistory'), content: () => <HistoryPanel subject={d.id} testId="draft-history" /> },
+            ]} />
+          </td>
         </tr>
       )}
     </>

@@ -1,7 +1,8 @@
 // The package view: shows the stored report of a file scanned before while the file is unchanged (Recent
 // scans; "Check the file again" also compares its SHA-256), else pre-scans it at once — identify and scan in one
 // task (progress, ETA, Cancel) — then shows the verdict, the package summary, the findings with their fixes,
-// and the package's entry tree.
+// the package's entry tree, and its work history and the marketplace's report set against Preflight's
+// (components/history/PackageWork).
 import { useEffect, useMemo, useState } from 'react'
 import type { FindingDto, RecentScanDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
@@ -9,6 +10,7 @@ import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { ReportView } from '../components/report/ReportView'
+import { ImportMarketReport, PackageWork } from '../components/history/PackageWork'
 import { checkLine, verdictLine } from '../../src-preload/verdict'
 import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
@@ -77,11 +79,13 @@ export function Package() {
   const scanned = task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null)
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
+  const [marketReport, setMarketReport] = useState<File | null>(null)
 
   async function run() {
     if (!path) return
     setError(null)
     setStored(null)
+    setMarketReport(null) // a new scan: a report imported for the last one is not compared again
     try {
       const id = await startTask('scan.start', { path, profile })
       scanTasks.set(`${path}\n${profile ?? ''}`, id)
@@ -151,6 +155,7 @@ export function Package() {
             </dl>
             <div className="actions">
               <button type="button" className="btn btn-secondary" onClick={() => void run()} data-testid="rescan">{t('rescan')}</button>
+              <ImportMarketReport onFile={setMarketReport} />
               {VM_KINDS.has(report.package.kind) && hasScreen('vm') && <button type="button" className="btn" data-testid="open-vm" onClick={() => go('vm', { path: report.package.path })}>{t('vm')}</button>}
             </div>
           </div>
@@ -161,6 +166,7 @@ export function Package() {
             <summary>{t('tree')} ({report.facts.entries?.length ?? 0})</summary>
             <EntryTree entries={report.facts.entries ?? []} more={(n) => t('more', { n })} />
           </details>
+          <PackageWork key={report.package.sha256} report={report} file={marketReport} />
         </>
       )}
     </section>

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { ResultOf } from '../../src-preload/contract'
 import { api } from '../api'
+import { ActorSetting } from '../components/history/ActorSetting'
 import { defineMessages, useFormat, useT } from '../i18n'
 import { loadQueue } from '../stores/queue'
 import { useNav } from '../stores/nav'
@@ -98,6 +99,7 @@ export function Settings() {
         {message && <p role="status" data-testid="creds-message">{message}</p>}
         {error && <div className="error" role="alert">{error}</div>}
       </div>
+      <ActorSetting />
     </section>
   )
 }

@@ -1,6 +1,7 @@
 // The VM image view: pre-scan of a disk image for KooGallery or Samsung Cloud Platform — header facts
 // (format, virtual size, cluster size, encryption, backing file, snapshots), findings, and the profile's image
-// attributes pre-filled from the image and validated live; "Start a release" carries them into a draft.
+// attributes pre-filled from the image and validated live; "Start a release" carries them into a draft; the image's
+// work history and the marketplace's report of it (components/history/PackageWork).
 import { useEffect, useState } from 'react'
 import type { FindingDto, PackageFactsDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
@@ -9,6 +10,7 @@ import { Field } from '../components/form/Field'
 import type { Values } from '../components/form/paths'
 import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
+import { PackageWork } from '../components/history/PackageWork'
 import { verdictLine } from '../../src-preload/verdict'
 import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
@@ -164,6 +166,7 @@ export function VmImage() {
             </div>
           </div>
           <ReportView report={report} />
+          <PackageWork key={report.package.sha256} report={report} ownImport />
         </>
       )}
     </section>

@@ -2,6 +2,7 @@
 import { Containers } from './Containers'
 import { Databases } from './Databases'
 import { Drafts } from './Drafts'
+import { History } from './History'
 import { Home } from './Home'
 import { Package } from './Package'
 import { Queue } from './Queue'
@@ -20,4 +21,5 @@ registerScreens([
   { id: 'queue', label: { en: 'Upload queue', 'zh-CN': '上传队列' }, component: Queue },
   { id: 'databases', label: { en: 'Databases', 'zh-CN': '数据库' }, component: Databases },
   { id: 'settings', label: { en: 'Settings', 'zh-CN': '设置' }, component: Settings },
+  { id: 'history', label: { en: 'History', 'zh-CN': '操作记录' }, component: History },
 ])

@@ -32,7 +32,7 @@ describe('package view', () => {
       expect(await finding.textContent()).toMatch(/Fix: Rebuild the archive with relative paths/)
       expect(await seriousAxeViolations(b.page)).toEqual([])
       await b.page.getByTestId('language').selectOption('zh-CN')
-      await b.page.getByText('未通过').waitFor()
+      await b.page.getByTestId('verdict').getByText('未通过').waitFor()
       await b.shot('report-zh')
     } finally {
       await b.close()

@@ -3,14 +3,14 @@
 // report of it: FILE is the package (scanned now) or a Preflight JSON report of it. Exit 0 when the comparison
 // was made (whatever it shows), 2 when it could not be.
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultHome, ensureHome } from '../../home'
 import { scanPackage } from '../../inspect/scan'
 import { compareHtml, compareReports, importReport, normaliseLocation } from '../../reports/compare'
 import type { Report } from '../../reports/model'
 import { openHomeDatabase } from '../../store/db'
-import { cliHistory } from '../history-sink'
+import { recorded } from '../history-sink'
 import { usageError, type CliCommand } from '../io'
 
 async function preflightReport(path: string, profile: string | undefined, io: Parameters<CliCommand['run']>[1]): Promise<Report> {
@@ -33,12 +33,16 @@ export const compareCommand: CliCommand = {
     if (!values.package) throw usageError('compare needs --package FILE (the package, or a Preflight JSON report of it)')
     const format = values.format ?? 'json'
     if (format !== 'json' && format !== 'html') throw usageError(`unknown --format ${format} (json or html)`)
-    const theirs = await importReport(resolve(io.cwd, positionals[0]))
-    const ours = await preflightReport(resolve(io.cwd, values.package), values.profile, io)
-    const entries = (ours.facts.entries as Array<{ path: string }> | undefined) ?? []
-    const read = new Set(entries.map((e) => normaliseLocation(e.path, ours.package.name)))
-    const comparison = compareReports(ours, theirs, read)
-    cliHistory(io).record({ kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, result: 'done', link: values.output ? resolve(io.cwd, values.output) : null, details: { report: theirs.source, agreement: comparison.agreement, both: comparison.both.length, onlyMarketplace: comparison.onlyMarketplace.length, onlyPreflight: comparison.onlyPreflight.length } })
+    const packagePath = resolve(io.cwd, values.package)
+    const link = values.output ? resolve(io.cwd, values.output) : null
+    // one event, its error too (a report of another package, a file that is no report)
+    const comparison = await recorded(io, { kind: 'compare', subject: packagePath, subjectName: basename(packagePath), link, details: { report: basename(positionals[0]) } }, async () => {
+      const theirs = await importReport(resolve(io.cwd, positionals[0]))
+      const ours = await preflightReport(packagePath, values.profile, io)
+      const entries = (ours.facts.entries as Array<{ path: string }> | undefined) ?? []
+      const read = new Set(entries.map((e) => normaliseLocation(e.path, ours.package.name)))
+      return compareReports(ours, theirs, read)
+    }, (c) => ({ result: 'done', subject: c.package.sha256, subjectName: c.package.name, details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
     const text = format === 'html' ? compareHtml(comparison) : `${JSON.stringify(comparison, null, 2)}\n`
     if (values.output) {
       const target = resolve(io.cwd, values.output)

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
 import { DraftService } from '../../drafts/service'
+import { HistoryStore } from '../../history/history'
 import { defaultHome, ensureHome } from '../../home'
 import { openHomeDatabase } from '../../store/db'
 import { usageError, type CliCommand } from '../io'
@@ -15,7 +16,9 @@ export const draftsCommand: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, output: { type: 'string', short: 'o' }, query: { type: 'string' } } })
     const [action, arg] = positionals
-    const service = new DraftService(openHomeDatabase(ensureHome(defaultHome(io.env))))
+    const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
+    // exports and imports are events of the work history
+    const service = new DraftService(db, { sink: new HistoryStore(db).sink() })
     const store = service.store
     const find = (prefix: string | undefined) => {
       if (!prefix) throw usageError(`drafts ${action} needs a draft id (see preflight drafts list)`)
@@ -39,14 +42,14 @@ export const draftsCommand: CliCommand = {
       case 'export': {
         const d = find(arg)
         const out = values.output ? resolve(io.cwd, values.output) : undefined
-        const r = await store.exportTo(d.id, out)
+        const r = await service.exportTo(d.id, out)
         if (out) io.stdout.write(`${out}\n`)
         else io.stdout.write(r.content)
         return 0
       }
       case 'import': {
         if (!arg) throw usageError('drafts import needs a file')
-        const d = await store.importFrom(resolve(io.cwd, arg))
+        const d = await service.importFrom(resolve(io.cwd, arg))
         io.stdout.write(`${d.id}  ${d.title}\n`)
         return 0
       }

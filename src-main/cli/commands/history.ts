@@ -1,5 +1,6 @@
 // `preflight history [--since DATE] [--until DATE] [--kind K,K] [--result R,R] [--subject S] [--format table|json|csv]
-// [--output FILE]`: the work history (history/history.ts) the app and the CLI record, newest first.
+// [--output FILE]`: the work history (history/history.ts) the app and the CLI record, newest first. --subject takes a
+// package's sha256, a draft id or an upload job id; a package's sha256 also finds the uploads of it.
 import { rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'

@@ -12,6 +12,7 @@ import { applyWaivers, readWaivers } from '../../reports/waivers'
 import { engineFromSettings, engineStep, type EngineOptions } from '../../malware/engine'
 import { REPORT_WRITERS } from '../../reports/writers'
 import { ProgressMeter } from '../../tasks/progress'
+import { databaseVersions, scanOutcome } from '../../inspect/scan-event'
 import { recorded } from '../history-sink'
 import { stderrProgress, usageError, type CliCommand } from '../io'
 
@@ -78,11 +79,7 @@ export const scanCommand: CliCommand = {
       const postProcess = engine ? [engineStep(path, { ...engine, profile: values.profile, signal: io.signal }), ...(opts.postProcess ?? [])] : opts.postProcess
       const output = values.output ? resolve(io.cwd, values.output) : null
       reports.push(
-        await recorded(io, { kind: 'scan', subject: path, subjectName: basename(path), link: output, details: { profile: values.profile ?? null } }, () => scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }), (r) => ({
-          result: r.verdict,
-          subject: r.package.sha256,
-          details: { profile: r.profile, blockers: r.findings.filter((f) => f.severity === 'blocker' && !f.waived).length, checks: Object.fromEntries(Object.entries(r.checks).map(([k, c]) => [k, c.state])) },
-        })),
+        await recorded(io, { kind: 'scan', subject: path, subjectName: basename(path), link: output, details: { profile: values.profile ?? null, databases: opts.db ? databaseVersions(opts.db) : null } }, () => scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }), scanOutcome)
       )
       progress.end()
     }

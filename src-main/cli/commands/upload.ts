@@ -6,8 +6,8 @@
 // a repository with sync targets configured (setting sync.targets, `preflight sync --auto`) syncs them too.
 import { parseArgs } from 'node:util'
 import { PreflightError } from '../../../src-preload/errors'
-import { defaultHome, ensureHome } from '../../home'
 import { HistoryStore } from '../../history/history'
+import { defaultHome, ensureHome } from '../../home'
 import { openHomeDatabase } from '../../store/db'
 import { ProgressMeter } from '../../tasks/progress'
 import { cliCredentials } from '../../upload/credentials'
@@ -29,6 +29,7 @@ export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
   const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
   const queue = new UploadQueue(db, {
     credentials: cliCredentials(io.env, flags.credentials, flags.profile),
+    // a job that ends (done, failed, cancelled) is one event of the work history
     history: new HistoryStore(db).sink(),
     autoSync: () => autoSyncRules(db),
     onEvent: (e) => {

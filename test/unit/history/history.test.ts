@@ -1,9 +1,10 @@
 // Work history: the store is append-only (UPDATE and DELETE refused), filters by kind, result, subject and time,
 // records the name set in Settings or the OS account, and its CSV reads back as the same events. Through the real
-// CLI, each operation (scan, repack, convert, compare, and a failed scan) leaves exactly one event, a scan killed
-// with SIGKILL leaves none (and an intact database), and `preflight history --format csv` round-trips its JSON.
+// CLI, each operation (scan, repack, convert, compare, upload, draft import and export, and a failed scan) leaves
+// exactly one event, a scan killed with SIGKILL leaves none (and an intact database), and `preflight history
+// --format csv` round-trips its JSON.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore, parseHistoryCsv, historyCsv, type HistoryEvent } from '../../../src-main/history/history'
@@ -54,7 +55,14 @@ describe('history of CLI operations', () => {
       [['convert', 'disk.raw', '--output', 'disk.qcow2', '--quiet'], 'convert', 'done'],
       [['repack', 'image.tar', '--output', 'bundle.tar', '--no-scan', '--quiet'], 'repack', 'done'],
       [['compare', 'report.json', '--package', 'report.json', '--format', 'json', '--output', 'compare.json'], 'compare', 'done'],
+      [['compare', 'nope.csv', '--package', 'report.json'], 'compare', 'error'],
+      [['upload', 'app.zip', '--to', `file://${join(dir, 'out')}/`], 'upload', 'done'],
+      [['drafts', 'import', 'draft.json'], 'draft-revision', 'done'],
+      [['drafts', 'export', 'd-1', '--output', 'draft-again.json'], 'export', 'done'],
     ]
+    mkdirSync(join(dir, 'out'))
+    const at = '2026-12-01T08:00:00.000Z'
+    writeFileSync(join(dir, 'draft.json'), JSON.stringify({ schema: 'preflight.draft/1', draft: { id: 'd-1', title: 'Shop', profile: 'koogallery-app', values: {}, waivers: [], lastReport: null, revision: 1, createdAt: at, updatedAt: at }, revisions: [] }))
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', join(dir, 'disk.raw'), '16M'])
     const layout = umociImage(join(dir, 'oci'), 'app', { 'hello.txt': 'hi' })
     execFileSync('tar', ['-cf', join(dir, 'image.tar'), '-C', layout, '.'])
@@ -69,7 +77,8 @@ describe('history of CLI operations', () => {
     const scan = events().find((e) => e.kind === 'scan' && e.result === 'pass')!
     expect(scan.subject).toMatch(/^[0-9a-f]{64}$/)
     expect(scan.link).toBe(join(dir, 'report.json'))
-    expect(scan.details).toMatchObject({ profile: 'koogallery-app', blockers: 0 })
+    expect(scan.details).toMatchObject({ profile: 'koogallery-app', blockers: 0, databases: { osv: { lastImport: null, advisories: 0 }, signatures: [] } })
+    expect(events().find((e) => e.kind === 'upload')).toMatchObject({ subjectName: `app.zip → file://${join(dir, 'out')}/`, details: { sha256: scan.subject } })
     const csv = run(['history', '--format', 'csv'])
     expect(csv.status).toBe(0)
     expect(parseHistoryCsv(csv.stdout)).toEqual(events())

@@ -1,7 +1,7 @@
 // No client of the contract (the renderer, or anything that reaches browser mode's WebSocket) can make the services
 // write a file at a path it names: report.export is gone (the page renders and saves a download, or Electron's save
-// dialog), drafts.export and drafts.manifest return content only, waivers.edit edits a draft's list only. Each
-// attempt is refused by its schema and nothing appears at the path.
+// dialog), drafts.export, drafts.manifest and history.export return content only, waivers.edit edits a draft's list
+// only. Each attempt is refused by its schema and nothing appears at the path.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -23,6 +23,8 @@ describe('channels that used to write where a client said', () => {
       ['drafts.export', { id, path: target('d.json') }, 'd.json'],
       ['drafts.manifest', { id, format: 'html', path: target('m.html') }, 'm.html'],
       ['waivers.edit', { target: { file: target('w.yaml') }, op: 'add', waiver: { rule: 'malware.detected', reason: 'x' } }, 'w.yaml'],
+      ['history.export', { format: 'csv', path: target('h.csv') }, 'h.csv'],
+      ['history.export', { format: 'json', output: target('h.json') }, 'h.json'],
     ]
     for (const [channel, input, file] of attempts) {
       const wire = await host.dispatch(channel, input)
