@@ -16,7 +16,7 @@ import type { ProgressMeter } from '../tasks/progress'
 import { TOOL } from '../version'
 import { limitsFor } from '../walk/limits'
 import { EntryPipeline } from '../walk/pipeline'
-import type { ScanContext, ScannerFactory } from '../walk/types'
+import type { EntryScanner, ScanContext, ScannerFactory } from '../walk/types'
 import { sha256File, sha256FileInWorker } from '../walk/hash'
 import { kindFromBytes, readHeadTail } from '../walk/sniff'
 import { validateAttrs } from '../rules/attrs'
@@ -49,112 +49,157 @@ const WORKER_HASH_BYTES = 64 * 1024 * 1024
 
 export async function scanPackage(path: string, opts: ScanOptions = {}): Promise<Report> {
   const started = performance.now()
-  const abs = resolve(path)
-  const st = await stat(abs).catch((err) => {
-    throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`)
-  })
-  if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
-  if (opts.profile !== undefined && !isProfileId(opts.profile))
-    throw new PreflightError('invalid-input', `Unknown profile "${opts.profile}" (one of: ${Object.keys(PROFILES).join(', ')})`)
-  const name = basename(abs)
-  const { head, tail } = await readHeadTail(abs)
-  const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
-  // a raw disk has no magic: trust a .raw/.img name; an empty tar is only its zero end blocks
-  const zeros = sniffed === 'unknown' && head.length >= 1024 && head.every((b) => b === 0)
-  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : zeros && claimedExtension(name) === '.tar' ? 'tar' : sniffed
+  const { abs, size, name, kind } = await identifyForScan(path, opts.profile)
   const explicit = opts.profile as ProfileId | undefined
   const provisional: ProfileId = explicit ?? (isVmKind(kind) ? 'koogallery-image' : 'koogallery-app')
   const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal, db: opts.db }
   // the registered scanners are loaded on first use: `inspect` runs only its own and starts faster without them
   const scanners = (opts.scanners ?? (await import('./scanners')).SCANNER_FACTORIES).map((f) => f(ctx))
   const pipeline = new EntryPipeline(ctx, scanners, { limits: limitsFor(PROFILES[provisional].sizeLimit), signal: opts.signal, meter: opts.meter })
-  const meter = opts.meter
-  let sha256: string
-  let bytesRead = 0
-  const facts: Record<string, unknown> = {}
-
-  if (isStreamArchive(kind)) {
-    // a large package is hashed in a worker thread while the walk reads it (two cores); a small one in the walk's read
-    const inWorker = st.size >= WORKER_HASH_BYTES ? sha256FileInWorker(abs, opts.signal) : null
-    inWorker?.catch(() => undefined) // awaited below; a walk failure must not leave it unhandled
-    const hash = createHash('sha256')
-    // once the digest is taken nothing more may reach the hash, even if the file changes under a late read
-    let hashing = true
-    const tee = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        if (!hashing) return cb()
-        if (!inWorker) hash.update(chunk)
-        bytesRead += chunk.length
-        meter?.update('scanning', bytesRead, st.size)
-        cb(null, chunk)
-      },
-    })
-    const source = createReadAheadStream(abs)
-    source.on('error', (e: Error) => tee.destroy(e))
-    try {
-      await pipeline.walkStream(source.pipe(tee), name, 0, kind, name)
-      // the walk may stop early (a bomb): finish the hash over the rest of the file
-      if (!inWorker && bytesRead < st.size && !tee.destroyed) {
-        tee.resume()
-        await finished(tee).catch(() => undefined)
-      }
-    } finally {
-      hashing = false
-      source.destroy()
-      tee.destroy()
-    }
-    const hashed = inWorker ? await inWorker : null
-    if (hashed) bytesRead = Math.max(bytesRead, hashed.size)
-    sha256 = hashed?.size === st.size ? hashed.hex : !hashed && bytesRead === st.size ? hash.digest('hex') : await sha256File(abs, st.size, { signal: opts.signal })
-  } else {
-    sha256 = await sha256File(abs, st.size, { signal: opts.signal, meter })
-    bytesRead = st.size
-    if (kind === 'zip') {
-      meter?.update('scanning', 0, st.size, { force: true })
-      await pipeline.walkZip(abs, name, 0, (b) => meter?.update('scanning', b, st.size))
-      bytesRead += st.size
-    }
-  }
-  // a file named .qcow2 without the magic is still judged as the qcow2 it claims to be (qcow2.invalid)
-  const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
-  const vm = vmKind ? await scanVmImage(abs, { profile: explicit ?? 'koogallery-image', kind: vmKind, packageName: name, attrs: opts.attrs, signal: opts.signal }) : null
-  // the guest filesystem of a readable disk image goes through the same entry pass as a package
-  let guestWalked = false
-  let guestUnread: Array<{ location: string; reason: string }> = []
-  if (vm && vmKind && !vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) {
-    const guest = await readGuest(abs, vmKind, { location: name, profile: explicit ?? 'koogallery-image', pipeline, signal: opts.signal, attrs: opts.attrs })
-    if (guest) {
-      vm.findings.push(...guest.findings)
-      vm.facts.guest = guest.info
-      guestWalked = (guest.info.read?.length ?? 0) > 0
-      guestUnread = guest.info.unread ?? []
-    }
-  }
+  const { sha256, bytesRead } = await readPackage(pipeline, abs, name, kind, size, opts)
+  const disk = await scanDisk(pipeline, abs, name, kind, explicit, opts)
 
   const topFiles = pipeline.topEntries.filter((e) => e.type === 'file').map((e) => e.path)
   const profile = explicit ?? autoProfile(kind, topFiles, pipeline.imageTars, name)
   ctx.profile = profile
   // a disk image's guest filesystem is not walked here: its scanners have seen nothing and report nothing
-  if (!vm || guestWalked) await pipeline.finish()
+  const walked = !disk.vm || disk.guestWalked
+  if (walked) await pipeline.finish()
 
   // a scan cancelled after its last read still ends cancelled: no report from a cancelled scan
   throwIfCancelled(opts.signal)
-  const findings: Finding[] = [...packageFindings(profile, name, kind, st.size), ...pipeline.findings, ...(vm?.findings ?? [])]
-  if (!vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
-  if (vm) Object.assign(facts, vm.facts)
+  const findings: Finding[] = [...packageFindings(profile, name, kind, size), ...pipeline.findings, ...(disk.vm?.findings ?? [])]
+  if (!disk.vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
   if (!explicit) findings.push(makeFinding('profile.auto-picked', name, `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`, { profile }))
+  const checks = judgeChecks(pipeline, scanners, walked, disk.guestUnread, name, profile, findings)
+
+  let final = findings
+  for (const step of opts.postProcess ?? []) final = await step(final)
+  const facts: Record<string, unknown> = { ...(disk.vm?.facts ?? {}) }
+  Object.assign(facts, pipeline.facts, {
+    entries: pipeline.topEntries.slice(0, 20_000),
+    entriesTruncated: pipeline.topEntries.length > 20_000,
+    imageTars: [...pipeline.imageTars],
+  })
+  return {
+    schema: 'preflight.report/1',
+    tool: { name: TOOL.name, version: TOOL.version },
+    package: { path: abs, name, size, sha256, kind: reportedKind(pipeline, name, kind, profile) },
+    profile,
+    profileAutoPicked: !explicit,
+    verdict: verdictOf(final),
+    findings: sortFindings(final),
+    components: pipeline.components,
+    checks,
+    stats: { entries: pipeline.stats.entries, bytesRead, durationMs: Math.round(performance.now() - started) },
+    facts,
+  }
+}
+
+/** The file to scan: a regular file, a known profile if one is named, and its kind from its bytes (and name). */
+async function identifyForScan(path: string, profile: string | undefined): Promise<{ abs: string; size: number; name: string; kind: PackageKind }> {
+  const abs = resolve(path)
+  const st = await stat(abs).catch((err) => {
+    throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`)
+  })
+  if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
+  if (profile !== undefined && !isProfileId(profile))
+    throw new PreflightError('invalid-input', `Unknown profile "${profile}" (one of: ${Object.keys(PROFILES).join(', ')})`)
+  const name = basename(abs)
+  const { head, tail } = await readHeadTail(abs)
+  const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
+  // a raw disk has no magic: trust a .raw/.img name; an empty tar is only its zero end blocks
+  const zeros = sniffed === 'unknown' && head.length >= 1024 && head.every((b) => b === 0)
+  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : zeros && claimedExtension(name) === '.tar' ? 'tar' : sniffed
+  return { abs, size: st.size, name, kind }
+}
+
+/**
+ * Read every byte once: for streamed kinds (tar, tar.gz, gz) the same read feeds the sha256 (or a worker thread
+ * hashes a large package beside it) and the entry pass; a zip is hashed in one sequential read and walked through
+ * yauzl; any other kind is only hashed here.
+ */
+async function readPackage(pipeline: EntryPipeline, abs: string, name: string, kind: PackageKind, size: number, opts: ScanOptions): Promise<{ sha256: string; bytesRead: number }> {
+  const meter = opts.meter
+  if (!isStreamArchive(kind)) {
+    const sha256 = await sha256File(abs, size, { signal: opts.signal, meter })
+    if (kind !== 'zip') return { sha256, bytesRead: size }
+    meter?.update('scanning', 0, size, { force: true })
+    await pipeline.walkZip(abs, name, 0, (b) => meter?.update('scanning', b, size))
+    return { sha256, bytesRead: 2 * size }
+  }
+  // a large package is hashed in a worker thread while the walk reads it (two cores); a small one in the walk's read
+  const inWorker = size >= WORKER_HASH_BYTES ? sha256FileInWorker(abs, opts.signal) : null
+  inWorker?.catch(() => undefined) // awaited below; a walk failure must not leave it unhandled
+  const hash = createHash('sha256')
+  let bytesRead = 0
+  // once the digest is taken nothing more may reach the hash, even if the file changes under a late read
+  let hashing = true
+  const tee = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (!hashing) return cb()
+      if (!inWorker) hash.update(chunk)
+      bytesRead += chunk.length
+      meter?.update('scanning', bytesRead, size)
+      cb(null, chunk)
+    },
+  })
+  const source = createReadAheadStream(abs)
+  source.on('error', (e: Error) => tee.destroy(e))
+  try {
+    await pipeline.walkStream(source.pipe(tee), name, 0, kind, name)
+    // the walk may stop early (a bomb): finish the hash over the rest of the file
+    if (!inWorker && bytesRead < size && !tee.destroyed) {
+      tee.resume()
+      await finished(tee).catch(() => undefined)
+    }
+  } finally {
+    hashing = false
+    source.destroy()
+    tee.destroy()
+  }
+  const hashed = inWorker ? await inWorker : null
+  if (hashed) bytesRead = Math.max(bytesRead, hashed.size)
+  const sha256 = hashed?.size === size ? hashed.hex : !hashed && bytesRead === size ? hash.digest('hex') : await sha256File(abs, size, { signal: opts.signal })
+  return { sha256, bytesRead }
+}
+
+/**
+ * A disk image: its format's checks (a file named .qcow2 without the magic is still judged as the qcow2 it claims
+ * to be), then its guest filesystems through the same entry pass as a package, where the image can be read.
+ */
+async function scanDisk(pipeline: EntryPipeline, abs: string, name: string, kind: PackageKind, explicit: ProfileId | undefined, opts: ScanOptions): Promise<{ vm: Awaited<ReturnType<typeof scanVmImage>> | null; guestWalked: boolean; guestUnread: Array<{ location: string; reason: string }> }> {
+  const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
+  if (!vmKind) return { vm: null, guestWalked: false, guestUnread: [] }
+  const profile = explicit ?? 'koogallery-image'
+  const vm = await scanVmImage(abs, { profile, kind: vmKind, packageName: name, attrs: opts.attrs, signal: opts.signal })
+  if (vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) return { vm, guestWalked: false, guestUnread: [] }
+  const guest = await readGuest(abs, vmKind, { location: name, profile, pipeline, signal: opts.signal, attrs: opts.attrs })
+  if (!guest) return { vm, guestWalked: false, guestUnread: [] }
+  vm.findings.push(...guest.findings)
+  vm.facts.guest = guest.info
+  return { vm, guestWalked: (guest.info.read?.length ?? 0) > 0, guestUnread: guest.info.unread ?? [] }
+}
+
+/**
+ * What each check covered: run, partial (guest volumes not read, components not matched, parts the entry pass
+ * could not open) or not run (no scanner, no database, a guest not read), with a note; adds the findings that
+ * say so (malware.engine-limited, scan.not-run) to `findings`. Never a silent pass.
+ */
+function judgeChecks(pipeline: EntryPipeline, scanners: EntryScanner[], walked: boolean, guestUnread: Array<{ location: string; reason: string }>, name: string, profile: ProfileId, findings: Finding[]): Report['checks'] {
   const checks: Report['checks'] = {
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
   }
-  if (!vm || guestWalked) {
+  if (walked) {
     for (const s of scanners) if (s.check) checks[s.check] = { state: 'run' }
     // volumes of the guest that were not read (encrypted, a filesystem Preflight does not read): the checks cover only part of it
     if (guestUnread.length)
       for (const c of Object.values(checks))
         if (c.state === 'run') Object.assign(c, { state: 'partial', note: `${guestUnread.length} guest volume(s) not read: ${guestUnread.slice(0, 3).map((u) => `${u.location} (${u.reason})`).join(', ')}` })
   } else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
-  if (pipeline.findings.some((f) => f.rule === 'vulndb.missing')) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
+  const noVulnDb = pipeline.findings.some((f) => f.rule === 'vulndb.missing')
+  if (noVulnDb) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // components that could not be matched (no version comparison for their ecosystem, distribution release unknown)
   const unmatched = pipeline.findings.filter((f) => f.rule === 'sbom.unmatched')
   if (unmatched.length && checks.vulnerabilities.state !== 'not-run') {
@@ -173,26 +218,12 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   if (unverified.length && checks.malware.state !== 'not-run')
     checks.malware.note = [checks.malware.note, `signatures from ${unverified.length} unverified database(s): ${unverified.slice(0, 5).join(', ')}${unverified.length > 5 ? ', …' : ''}`].filter(Boolean).join('; ')
   for (const [check, c] of Object.entries(checks))
-    if (c.state === 'not-run' && !(check === 'vulnerabilities' && pipeline.findings.some((f) => f.rule === 'vulndb.missing'))) findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
+    if (c.state === 'not-run' && !(check === 'vulnerabilities' && noVulnDb)) findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
+  return checks
+}
 
-  let final = findings
-  for (const step of opts.postProcess ?? []) final = await step(final)
-  Object.assign(facts, pipeline.facts, {
-    entries: pipeline.topEntries.slice(0, 20_000),
-    entriesTruncated: pipeline.topEntries.length > 20_000,
-    imageTars: [...pipeline.imageTars],
-  })
-  return {
-    schema: 'preflight.report/1',
-    tool: { name: TOOL.name, version: TOOL.version },
-    package: { path: abs, name, size: st.size, sha256, kind: pipeline.imageTars.has(name) ? (pipeline.topEntries.some((e) => e.path === 'oci-layout') ? 'oci-archive' : 'docker-archive') : profile === 'koogallery-container' && kind !== 'zip' ? 'container-bundle' : kind },
-    profile,
-    profileAutoPicked: !explicit,
-    verdict: verdictOf(final),
-    findings: sortFindings(final),
-    components: pipeline.components,
-    checks,
-    stats: { entries: pipeline.stats.entries, bytesRead, durationMs: Math.round(performance.now() - started) },
-    facts,
-  }
+/** The package's kind as reported: an image tar or a bundle of them is named as such. */
+function reportedKind(pipeline: EntryPipeline, name: string, kind: PackageKind, profile: ProfileId): PackageKind {
+  if (pipeline.imageTars.has(name)) return pipeline.topEntries.some((e) => e.path === 'oci-layout') ? 'oci-archive' : 'docker-archive'
+  return profile === 'koogallery-container' && kind !== 'zip' ? 'container-bundle' : kind
 }
