@@ -10,7 +10,8 @@ const messages = defineMessages({
   'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar', staging: '正在准备 {name}…', oneOnly: '此处只能拖放一个文件：拖入了 {n} 个文件，均未接收。' },
 })
 
-export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; testId?: string }) {
+/** `hint` says what this zone takes (default: the package formats), `openLabel` names its file-picker button. */
+export function DropZone({ onFiles, multiple = false, label, hint, openLabel, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; hint?: string; openLabel?: string; testId?: string }) {
   const t = useT(messages)
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState<string | null>(null)
@@ -62,10 +63,10 @@ export function DropZone({ onFiles, multiple = false, label, testId = 'dropzone'
       onDrop={onDrop}
     >
       <div className="dropzone-title">{label ?? t('drop')}</div>
-      <div className="muted">{t('hint')}</div>
+      <div className="muted" data-testid={`${testId}-hint`}>{hint ?? t('hint')}</div>
       <div className="dropzone-or muted">{t('or')}</div>
       <button type="button" className="btn" onClick={(e) => { e.stopPropagation(); void openDialog() }} data-testid="open-package">
-        {t('open')}
+        {openLabel ?? t('open')}
       </button>
       <input
         ref={input}

@@ -30,6 +30,10 @@ describe('databases and vulnerabilities', () => {
     try {
       await b.page.getByTestId('nav-databases').click()
       await b.page.getByTestId('vulndb-none').waitFor()
+      // each zone says what it takes, not the package formats of Home
+      expect(await b.page.getByTestId('vulndb-dropzone-hint').textContent()).toContain('all.zip')
+      expect(await b.page.getByTestId('signatures-dropzone-hint').textContent()).toContain('.cvd')
+      expect(await b.page.getByTestId('vulndb-dropzone').textContent()).not.toContain('qcow2')
       await dropFiles(b.page, '[data-testid=vulndb-dropzone]', [join(d, 'all.zip')])
       await b.page.getByTestId('vulndb-status').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('vulndb-status').textContent()).toMatch(/^1 advisories/)
