@@ -46,13 +46,24 @@ export async function dispatch(handlers: Handlers, channel: unknown, input: unkn
   try {
     if (!isChannel(channel)) throw new PreflightError('invalid-input', `Unknown channel: ${String(channel).slice(0, 100)}`)
     const parsed = channels[channel].input.safeParse(input ?? {})
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
-      throw new PreflightError('invalid-input', `Invalid input for ${channel}: ${issues.join('; ')}`, { details: issues })
-    }
+    if (!parsed.success) throw inputError(channel, parsed.error.issues)
     const handler = handlers[channel] as (i: unknown) => unknown
     return { ok: true, result: await handler(parsed.data) }
   } catch (err) {
     return { ok: false, error: toErrorData(err) }
   }
+}
+
+/**
+ * A refused input as a sentence a user can act on: which field, what is wrong with it, what to do (the channel and
+ * every issue stay in the details for a bug report).
+ */
+function inputError(channel: string, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): PreflightError {
+  const fields = issues.map((i) => i.path.map(String).join('.'))
+  const first = issues[0]
+  const field = fields[0] ? `The value of "${fields[0]}"` : 'The request'
+  const more = issues.length > 1 ? ` ${issues.length - 1} more value(s) are not accepted either.` : ''
+  return new PreflightError('invalid-input', `${field} is not accepted (${first?.message.replace(/\.$/, '') ?? 'invalid'}): correct it and try again.${more}`, {
+    details: { channel, issues: issues.map((i, n) => `${fields[n] || '(input)'}: ${i.message}`) },
+  })
 }
