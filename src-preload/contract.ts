@@ -94,6 +94,17 @@ export interface DraftSummaryDto {
   revision: number
   updatedAt: string
   verdict: 'pass' | 'fail' | null
+  /** The draft's own readiness: its release findings (blockers and warnings) left to fix; 0 is ready. */
+  toFix: number
+}
+
+/** One revision of a draft: the fields it changed, each before → after, and its title change. */
+export interface DraftRevisionDto {
+  revision: number
+  savedAt: string
+  changedPaths: string[]
+  changes: Array<{ path: string; before: unknown; after: unknown }>
+  retitled?: { before: string; after: string }
 }
 
 export const taskId = z.string().uuid()
@@ -207,7 +218,7 @@ export const channels = {
   },
   'drafts.duplicate': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<DraftDto>() },
   'drafts.delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ ok: true }>() },
-  'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: Array<{ revision: number; savedAt: string; changedPaths: string[] }> }>() },
+  'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: DraftRevisionDto[] }>() },
   'drafts.diff': { input: z.object({ id: z.string().min(1).max(100), from: z.number().int().positive(), to: z.number().int().positive() }).strict(), result: result<{ changes: Array<{ path: string; before: unknown; after: unknown }> }>() },
   'drafts.restore': { input: z.object({ id: z.string().min(1).max(100), revision: z.number().int().positive() }).strict(), result: result<DraftDto>() },
   /** The draft as JSON (the page saves it as a download or through a save dialog: no client names a path to write). */

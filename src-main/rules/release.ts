@@ -25,6 +25,7 @@ const SCP_NAME = /^[A-Za-z0-9 _-]{1,255}$/
 const SWR_ORG = /^[a-z]+(?:(?:_|__|-*)[a-z0-9]+)*$/
 const SWR_REPO = /^[a-z0-9]+(?:(?:_|__|-*)[a-z0-9]+)*$/
 const SWR_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 const PORT_RANGE = /^(\d{1,5})(?:-(\d{1,5}))?$/
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
 
@@ -34,6 +35,26 @@ export function forbiddenNameReason(name: string): string | null {
   if (/[$¥€£]\s*\d|\d+(\.\d+)?\s*(usd|cny|rmb|元|美元)|\bfree\b|免费/i.test(name)) return 'it contains a price'
   if (/\bv?\d+\.\d+(\.\d+)?\b|\bV\d+\b/i.test(name)) return 'it contains a version'
   if (/(\+?\d[\d\s-]{6,}\d)/.test(name)) return 'it contains a phone number'
+  return null
+}
+
+/**
+ * Why a registry address is not one a client can push to as `<registry>/<organization>/<repository>:<tag>`
+ * (a host name or IPv4 address, an optional port 1–65535, nothing else), or null when it is.
+ */
+export function registryAddressProblem(address: string): string | null {
+  if (address !== address.trim() || /\s/.test(address)) return 'contains spaces'
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return 'starts with a scheme (leave out https://)'
+  if (address.includes('/')) return 'contains a path (the organization and repository have their own fields)'
+  if (address.includes('@')) return 'contains a user name (the registry address never does)'
+  const m = /^([^:]+)(?::(\d+))?$/.exec(address)
+  if (!m) return /:\d*\D/.test(address) || /:$/.test(address) ? 'has a port that is not a number' : 'is not a host name with an optional port'
+  const [, host, port] = m
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `has port ${port}, outside 1–65535`
+  if (host.length > 253) return 'has a host name over 253 characters'
+  const labels = host.split('.')
+  if (labels.every((l) => /^\d+$/.test(l))) return labels.length === 4 && labels.every((l) => Number(l) <= 255) ? null : 'is not a valid IPv4 address'
+  if (!labels.every((l) => HOST_LABEL.test(l))) return 'is not a valid host name (letters, digits and -, in dot-separated parts)'
   return null
 }
 
@@ -197,15 +218,23 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
   }
 
   if (profile === 'swr-image') {
-    for (const [p, l, re, max] of [['attrs.organization', 'Organization', SWR_ORG, 64], ['attrs.repository', 'Repository', SWR_REPO, 128]] as const) {
+    for (const [p, l, re, max, example, first] of [
+      ['attrs.organization', 'Organization', SWR_ORG, 64, 'acme-tools', 'a lowercase letter'],
+      ['attrs.repository', 'Repository', SWR_REPO, 128, 'web-app', 'a lowercase letter or digit'],
+    ] as const) {
       required(p, l)
       const x = get(values, p)
-      if (typeof x === 'string' && x && (!re.test(x) || x.length > max)) field('swr.name-invalid', p, `${l} "${x}" is not allowed by SWR (lowercase letters, digits and single separators, 1–${max} characters).`)
+      if (typeof x === 'string' && x && (!re.test(x) || x.length > max))
+        field('swr.name-invalid', p, `${l} "${x}" is not allowed by SWR: type 1–${max} lowercase letters, digits and single separators (_, __ or -), starting with ${first} and ending with a letter or digit, e.g. ${example}.`)
     }
     required('attrs.tag', 'Tag')
     const tag = get(values, 'attrs.tag')
-    if (typeof tag === 'string' && tag && !SWR_TAG.test(tag)) field('swr.name-invalid', 'attrs.tag', `Tag "${tag}" is not allowed by SWR.`)
+    if (typeof tag === 'string' && tag && !SWR_TAG.test(tag))
+      field('swr.name-invalid', 'attrs.tag', `Tag "${tag}" is not allowed by SWR: type 1–128 letters, digits, _, . or -, not starting with . or -, e.g. v1.0.`)
     required('swr.registry', 'Registry address')
+    const registry = get(values, 'swr.registry')
+    const why = typeof registry === 'string' && registry ? registryAddressProblem(registry) : null
+    if (why) field('swr.registry-invalid', 'swr.registry', `Registry address "${registry}" ${why}: type the registry's host name and, if it has one, its port, e.g. swr.cn-north-4.myhuaweicloud.com or 127.0.0.1:5000.`)
   }
 
   if (profile === 'koogallery-image' || profile === 'scp-image') {
