@@ -214,7 +214,7 @@ export const channels = {
   'drafts.create': { input: z.object({ profile: profileId, title: z.string().max(200).optional(), values: z.record(z.string(), z.unknown()).optional() }).strict(), result: result<DraftDto>() },
   'drafts.save': {
     input: z.object({ id: z.string().min(1).max(100), values: z.record(z.string(), z.unknown()), title: z.string().max(200).optional(), waivers: z.array(z.unknown()).optional(), lastReport: z.unknown().optional() }).strict(),
-    result: result<{ revision: number; updatedAt: string }>(),
+    result: result<{ revision: number; updatedAt: string; title: string }>(),
   },
   'drafts.duplicate': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<DraftDto>() },
   'drafts.delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ ok: true }>() },

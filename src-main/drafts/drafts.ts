@@ -56,9 +56,31 @@ export interface SaveOptions {
 /** The wizard's own state (the current step): kept with the draft, never a change of the release. */
 const isReleasePath = (path: string) => path !== '' && path !== 'wizard' && !path.startsWith('wizard.')
 
-/** The changes between two values that are changes of the release. */
+function valueAt(v: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), v)
+}
+
+const isPlainList = (x: unknown) => Array.isArray(x) && x.every((e) => e === null || typeof e !== 'object')
+
+/**
+ * The changes between two values that are changes of the release. A list of plain values (billing modes, tags of
+ * a multi-choice field) is one field: its change is the whole list before and after, not one change per item.
+ */
 function releaseChanges(before: unknown, after: unknown): Change[] {
-  return diffValues(before, after).filter((c) => isReleasePath(c.path))
+  const out = new Map<string, Change>()
+  for (const c of diffValues(before, after)) {
+    if (!isReleasePath(c.path)) continue
+    const parts = c.path.split('.')
+    let whole: string | null = null
+    for (let n = parts.length; n >= 1 && !whole; n--) {
+      const path = parts.slice(0, n).join('.')
+      const [b, a] = [valueAt(before, path), valueAt(after, path)]
+      if ((isPlainList(b) || isPlainList(a)) && [b, a].every((x) => x === undefined || isPlainList(x))) whole = path
+    }
+    if (whole) out.set(whole, { path: whole, before: valueAt(before, whole), after: valueAt(after, whole) })
+    else out.set(c.path, c)
+  }
+  return [...out.values()]
 }
 
 /** The title a draft has until the seller names it: its package's file name and its profile, e.g. "web.qcow2 · Samsung Cloud Platform image". */
@@ -164,7 +186,7 @@ export class DraftStore {
    * step, the report or the waivers moves the head without a revision; a change of fields or title is a new revision,
    * or amends the head revision in a burst (see SaveOptions). Without a title, an automatic title follows the package.
    */
-  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }, opts: SaveOptions = {}): { revision: number; updatedAt: string } {
+  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }, opts: SaveOptions = {}): { revision: number; updatedAt: string; title: string } {
     return this.db.transaction(() => {
       const cur = this.row(id)
       const before = JSON.parse(cur.values_json) as Values
@@ -174,7 +196,7 @@ export class DraftStore {
       const waivers = change.waivers === undefined ? cur.waivers_json : JSON.stringify(change.waivers)
       const report = change.lastReport === undefined ? cur.last_report_json : change.lastReport === null ? null : JSON.stringify(change.lastReport)
       if (values === cur.values_json && title === cur.title && waivers === cur.waivers_json && report === cur.last_report_json) {
-        return { revision: cur.revision, updatedAt: cur.updated_at }
+        return { revision: cur.revision, updatedAt: cur.updated_at, title }
       }
       const t = now()
       const moveHead = (revision: number) =>
@@ -183,7 +205,7 @@ export class DraftStore {
       const changed = releaseChanges(before, change.values).map((c) => c.path)
       if (changed.length === 0 && title === cur.title) {
         moveHead(cur.revision)
-        return { revision: cur.revision, updatedAt: t }
+        return { revision: cur.revision, updatedAt: t, title }
       }
       const keys = [...changed, ...(title === cur.title ? [] : ['\0title'])]
       const amend = opts.burstMs ? this.burstBase(id, cur.revision, keys, Date.parse(t) - opts.burstMs) : null
@@ -194,18 +216,18 @@ export class DraftStore {
           // back where the burst started: no change at all
           this.db.prepare('DELETE FROM draft_revisions WHERE draft_id = ? AND revision = ?').run(id, cur.revision)
           moveHead(cur.revision - 1)
-          return { revision: cur.revision - 1, updatedAt: t }
+          return { revision: cur.revision - 1, updatedAt: t, title }
         }
         this.db.prepare('UPDATE draft_revisions SET saved_at = ?, title = ?, values_json = ?, changed_paths = ? WHERE draft_id = ? AND revision = ?')
           .run(t, title, values, JSON.stringify(since), id, cur.revision)
         moveHead(cur.revision)
-        return { revision: cur.revision, updatedAt: t }
+        return { revision: cur.revision, updatedAt: t, title }
       }
       const revision = cur.revision + 1
       this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, revision, t, title, values, JSON.stringify(changed))
       moveHead(revision)
-      return { revision, updatedAt: t }
+      return { revision, updatedAt: t, title }
     })()
   }
 

@@ -36,7 +36,7 @@ export class DraftService {
   }
 
   /** Save from the editor: hidden values dropped, a burst of typing in one field kept as one revision. */
-  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }): { revision: number; updatedAt: string } {
+  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }): { revision: number; updatedAt: string; title: string } {
     return this.store.save(id, { ...change, values: dropHidden(change.values) }, { burstMs: REVISION_BURST_MS })
   }
 

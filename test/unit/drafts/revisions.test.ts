@@ -84,6 +84,16 @@ describe('revisions from the editor', () => {
     expect(service.store.revisions(d.id)[0].changes).toEqual([{ path: 'attrs.name', before: 'a', after: 'b' }])
   })
 
+  it('a list of plain values is one field: its change is the whole list before and after', () => {
+    const d = service.store.create('koogallery-image', 'K', { product: { pricingMode: 'paid', billing: ['monthly'] } })
+    service.save(d.id, { values: { product: { pricingMode: 'paid', billing: ['pay-per-use', 'monthly', 'yearly'] } } })
+    tick(REVISION_BURST_MS * 2)
+    service.save(d.id, { values: { product: { pricingMode: 'paid', billing: [] } } })
+    const [emptied, added] = service.store.revisions(d.id)
+    expect(added.changes).toEqual([{ path: 'product.billing', before: ['monthly'], after: ['pay-per-use', 'monthly', 'yearly'] }])
+    expect(emptied.changes).toEqual([{ path: 'product.billing', before: ['pay-per-use', 'monthly', 'yearly'], after: [] }])
+  })
+
   it('a restore stays a revision of its own', () => {
     const d = service.store.create('scp-image', 'Web', { attrs: { name: 'a' } })
     tick(REVISION_BURST_MS * 2)
