@@ -20,7 +20,7 @@ const messages = defineMessages({
     restored: 'Restored revision {n} as a new revision.', imported: 'Imported “{title}”.',
     release: 'Release', ready: 'Ready', toFix: '{n} to fix', packageScan: 'Package scan', pass: 'Pass', fail: 'Fail', notScanned: 'Not scanned',
     titleField: 'Title', created: 'Draft created', noChange: 'No field changed', historyOf: 'Revision history of “{title}”', restoreRevision: 'Restore revision {n}',
-    actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.',
+    actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.', labelled: '{label}: ',
   },
   'zh-CN': {
     title: '草稿', search: '搜索草稿', empty: '还没有草稿。点击“新建发布”开始。', noMatch: '没有与“{q}”匹配的草稿。',
@@ -30,7 +30,7 @@ const messages = defineMessages({
     restored: '已将修订 {n} 恢复为新修订。', imported: '已导入“{title}”。',
     release: '发布', ready: '可以提交', toFix: '{n} 项待修复', packageScan: '软件包扫描', pass: '通过', fail: '未通过', notScanned: '未扫描',
     titleField: '标题', created: '创建草稿', noChange: '没有字段更改', historyOf: '“{title}”的修订历史', restoreRevision: '恢复修订 {n}',
-    actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。',
+    actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。', labelled: '{label}：',
   },
 })
 
@@ -161,7 +161,7 @@ function Changes({ rev, profile, first, t }: { rev: DraftRevisionDto; profile: s
   return (
     <ul className="changes" data-testid="revision-changes">
       {lines.map((l) => (
-        <li key={l.key}>{l.label}: {first && !rev.retitled ? <ins>{l.after}</ins> : <><del>{l.before}</del> → <ins>{l.after}</ins></>}</li>
+        <li key={l.key}>{t('labelled', { label: l.label })}{first && !rev.retitled ? <ins>{l.after}</ins> : <><del>{l.before}</del> → <ins>{l.after}</ins></>}</li>
       ))}
     </ul>
   )

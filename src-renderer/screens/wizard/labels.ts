@@ -19,7 +19,6 @@ export const UPLOAD_FIELDS: FieldSpec[] = [
 const PACKAGE_FIELDS: Record<string, Text> = {
   'package.name': T('Package file', '软件包文件'),
   'package.kind': T('Package type', '软件包类型'),
-  'package.size': T('Package size', '软件包大小'),
   'package.guestOs.name': T('Guest OS found by the scan', '扫描发现的客户机操作系统'),
 }
 
