@@ -137,7 +137,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
   const out: Finding[] = []
   const field = (rule: string, path: string, message: string) => out.push(makeFinding(rule, path, message, { profile }))
   const required = (path: string, label: string) => {
-    if (isBlank(get(values, path))) field('release.field-invalid', path, `${label} is required.`)
+    if (isBlank(get(values, path))) field('release.field-invalid', path, `${label} is required: enter or choose a value.`)
   }
   const num = (path: string) => {
     const x = get(values, path)
@@ -161,7 +161,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     else
       versions.forEach((v, i) => {
         const name = get(v, 'name')
-        if (isBlank(name)) field('release.field-invalid', `versions.${i}.name`, 'Version name is required.')
+        if (isBlank(name)) field('release.field-invalid', `versions.${i}.name`, 'Version name is required: enter or choose a value.')
         else if (!VERSION_FORM.test(String(name))) field('release.version-format', `versions.${i}.name`, `Version "${name}" is not of the form V1.0.`)
       })
   }
@@ -185,7 +185,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     range('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM', 0, 1_048_576, 'MB')
     const minRam = num('attrs.minRamMB')
     const maxRam = num('attrs.maxRamMB')
-    if (minRam !== undefined && maxRam !== undefined && maxRam !== 0 && minRam > maxRam) field('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM is below the minimum RAM.')
+    if (minRam !== undefined && maxRam !== undefined && maxRam !== 0 && minRam > maxRam) field('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM is below the minimum RAM: raise it, or enter 0 for no limit.')
     required('image.regions', 'Image replication regions')
     required('image.iamAgency', 'IAM agency')
     validateSecurityGroup(values, field)
@@ -243,7 +243,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     const minDisk = num('attrs.minDiskGB')
     if (opts.virtualSize !== undefined && minDisk !== undefined) {
       const needGB = Math.ceil(opts.virtualSize / 1024 ** 3)
-      if (minDisk < needGB) field('image.min-disk-too-small', 'attrs.minDiskGB', `Minimum disk ${minDisk} GB is below the image's virtual size (${needGB} GB).`)
+      if (minDisk < needGB) field('image.min-disk-too-small', 'attrs.minDiskGB', `Minimum disk ${minDisk} GB is below the image's virtual size (${needGB} GB): enter at least ${needGB}.`)
     }
   }
   return out
@@ -323,5 +323,5 @@ function validateProduct(values: Values, field: Emit, required: (path: string, l
   if (typeof version === 'string' && version && !VERSION_FORM.test(version)) field('release.version-format', 'product.version', `Version "${version}" is not of the form V1.0.`)
   required('product.serviceEmail', 'Customer-service email')
   const email = get(values, 'product.serviceEmail')
-  if (typeof email === 'string' && email && !EMAIL.test(email)) field('release.field-invalid', 'product.serviceEmail', `"${email}" is not an email address.`)
+  if (typeof email === 'string' && email && !EMAIL.test(email)) field('release.field-invalid', 'product.serviceEmail', `"${email}" is not an email address: enter one such as support@example.com.`)
 }

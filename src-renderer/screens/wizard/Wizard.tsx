@@ -30,11 +30,12 @@ const messages = defineMessages({
     buildFromImages: 'Build from image tars…', replace: 'Choose another file', scan: 'Run pre-scan', rescan: 'Scan again', scanning: 'Pre-scanning',
     verdictPass: 'Pass: no blocker found', verdictFail: 'Fail: {n} blocker(s) to fix before upload', noPackage: 'Choose the package first (previous step).',
     scanUnavailable: 'The pre-scan could not run: {error}', findings: 'Findings', rule: 'Rule', location: 'Location', message: 'Message',
-    review: 'Everything the console will ask for', destination: 'Upload destination', target: 'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
-    endpoint: 'Object storage endpoint (optional)', exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
+    review: 'Everything the console will ask for', destination: 'Upload destination',
+    exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
     submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
     ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', submitBlocked: 'Submit is available once the release is ready: {why}.', whyScan: 'scan the package (it must pass)', whyFail: 'the package does not pass its pre-scan', whyFields: '{n} field problem(s) to fix', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
     queue: 'Add upload to the queue', queuedUpload: 'The package is in the upload queue.',
+    verdictWordPass: 'pass', verdictWordFail: 'fail',
     titleHint: 'Shown in Drafts. Until you change it, it follows the package and the asset type.', releaseFindings: 'Fields to fix', goToField: 'Go to the field “{field}”',
     submitError: 'The release request was not recorded: {error}',
   },
@@ -45,11 +46,12 @@ const messages = defineMessages({
     buildFromImages: '从镜像 tar 构建…', replace: '选择其他文件', scan: '运行预扫描', rescan: '重新扫描', scanning: '正在预扫描',
     verdictPass: '通过：未发现阻断项', verdictFail: '未通过：上传前需修复 {n} 个阻断项', noPackage: '请先选择软件包（上一步）。',
     scanUnavailable: '预扫描无法运行：{error}', findings: '检查结果', rule: '规则', location: '位置', message: '说明',
-    review: '控制台需要填写的全部内容', destination: '上传目标', target: '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
-    endpoint: '对象存储终端节点（可选）', exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
+    review: '控制台需要填写的全部内容', destination: '上传目标',
+    exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
     submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
     ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', submitBlocked: '发布就绪后才能提交：{why}。', whyScan: '扫描软件包（须通过）', whyFail: '软件包未通过预扫描', whyFields: '有 {n} 个字段问题需要修复', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
     queue: '加入上传队列', queuedUpload: '软件包已加入上传队列。',
+    verdictWordPass: '通过', verdictWordFail: '未通过',
     titleHint: '显示在草稿列表中。在你修改之前，它随软件包和资产类型变化。', releaseFindings: '需要修复的字段', goToField: '转到字段“{field}”',
     submitError: '未记录发布申请：{error}',
   },
@@ -395,7 +397,7 @@ function ReviewStep({ t, draft, findings, values, onChange, flush, onOpenField }
       <div className={`verdict ${ready ? 'pass' : 'fail'}`} data-testid="review-ready">{ready ? t('ready') : t('notReady')}</div>
       <dl className="facts">
         <dt>{t('verdict')}</dt>
-        <dd data-testid="review-verdict">{report?.verdict ?? t('notScanned')}</dd>
+        <dd data-testid="review-verdict">{report ? t(report.verdict === 'pass' ? 'verdictWordPass' : 'verdictWordFail') : t('notScanned')}</dd>
       </dl>
       <h3>{t('review')}</h3>
       <table data-testid="review-fields">
