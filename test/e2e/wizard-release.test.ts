@@ -231,6 +231,16 @@ describe('release wizard fields', () => {
       await p.getByTestId('submitted').waitFor()
       expect(await p.getByTestId('submitted').textContent()).toMatch(/Release request recorded \(1 today\)/)
       await b.shot('submitted')
+      // another package: the passing scan was of the old one, so Submit is disabled again until this one is scanned
+      const other = join(dir, 'other.tar')
+      execFileSync('tar', ['-cf', other, '-C', join(dir, 'app'), '.'])
+      await p.getByTestId('step-package').click()
+      await dropFiles(p, '[data-testid=dropzone]', [other])
+      await p.getByTestId('wizard-package').filter({ hasText: 'other.tar' }).waitFor({ timeout: 60_000 })
+      await saved(p)
+      await p.getByTestId('step-review').click()
+      await expect.poll(() => p.getByTestId('submit').isDisabled()).toBe(true)
+      expect(await p.getByTestId('submit-why').textContent()).toBe('Submit is available once the release is ready: scan the package (it must pass).')
     } finally {
       await b.close()
     }

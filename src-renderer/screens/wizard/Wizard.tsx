@@ -359,7 +359,10 @@ function ReviewStep({ t, draft, findings, values, onChange, flush, onOpenField }
   const [submitted, setSubmitted] = useState<number | null>(null)
   const [queued, setQueued] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const report = draft.lastReport as ReportLike | null
+  // the last scan counts only when it was of the package the draft holds now (as for the manifest and submit)
+  const lastScan = draft.lastReport as (ReportLike & { package?: { sha256?: string } }) | null
+  const held = (values.package as PackageFactsDto | undefined)?.sha256
+  const report = lastScan && !(held && lastScan.package?.sha256 && lastScan.package.sha256 !== held) ? lastScan : null
   const blockers = findings.filter((f) => f.severity === 'blocker' && !f.waived)
   const ready = report?.verdict === 'pass' && blockers.length === 0
   const safeName = draft.title.replace(/[^A-Za-z0-9_-]+/g, '_')
