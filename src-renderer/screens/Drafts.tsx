@@ -21,6 +21,7 @@ const messages = defineMessages({
     release: 'Release', ready: 'Ready', toFix: '{n} to fix', packageScan: 'Package scan', pass: 'Pass', fail: 'Fail', notScanned: 'Not scanned',
     titleField: 'Title', created: 'Draft created', noChange: 'No field changed', historyOf: 'Revision history of “{title}”', restoreRevision: 'Restore revision {n}',
     actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.', labelled: '{label}: ',
+    importFailed: 'The draft was not imported: {error} Choose a file exported from Preflight (name.preflight-draft.json).',
   },
   'zh-CN': {
     title: '草稿', search: '搜索草稿', empty: '还没有草稿。点击“新建发布”开始。', noMatch: '没有与“{q}”匹配的草稿。',
@@ -31,6 +32,7 @@ const messages = defineMessages({
     release: '发布', ready: '可以提交', toFix: '{n} 项待修复', packageScan: '软件包扫描', pass: '通过', fail: '未通过', notScanned: '未扫描',
     titleField: '标题', created: '创建草稿', noChange: '没有字段更改', historyOf: '“{title}”的修订历史', restoreRevision: '恢复修订 {n}',
     actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。', labelled: '{label}：',
+    importFailed: '未导入草稿：{error} 请选择从 Preflight 导出的文件（名称.preflight-draft.json）。',
   },
 })
 
@@ -50,13 +52,13 @@ export function Drafts() {
     void refresh()
   }, [refresh])
 
-  const act = (fn: () => Promise<unknown>) => async () => {
+  const act = (fn: () => Promise<unknown>, failed: 'actionFailed' | 'importFailed' = 'actionFailed') => async () => {
     setError(null)
     try {
       await fn()
       await refresh()
     } catch (err) {
-      setError(t('actionFailed', { error: (err as Error).message }))
+      setError(t(failed, { error: (err as Error).message }))
     }
   }
 
@@ -75,7 +77,7 @@ export function Drafts() {
         <button type="button" className="btn" onClick={() => go('wizard', { draftId: undefined })}>{t('newRelease')}</button>
         <label className="btn btn-secondary">
           {t('import')}
-          <input type="file" accept=".json" hidden onChange={(e) => void act(() => importFile(e.target.files?.[0]))()} data-testid="drafts-import" />
+          <input type="file" accept=".json" hidden onChange={(e) => void act(() => importFile(e.target.files?.[0]), 'importFailed')()} data-testid="drafts-import" />
         </label>
       </div>
       {notice && <p role="status">{notice}</p>}

@@ -4,6 +4,7 @@
 // one field is one revision, moving between the wizard's steps is none — showing field labels and before → after
 // values. In English and Simplified Chinese, dates with Intl in the chosen language, axe clean.
 import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
@@ -90,6 +91,12 @@ describe('drafts', () => {
       await saved()
       await p.getByTestId('nav-drafts').click()
       await expect.poll(() => p.locator('tr[data-testid^="draft-"]').filter({ hasText: 'Web server release' }).getByTestId('draft-readiness').textContent()).toBe('Ready')
+
+      // a file that is not a draft export: a sentence saying what to choose instead
+      const notDraft = join(dir, 'notes.json')
+      writeFileSync(notDraft, '{"hello": 1}')
+      await p.getByTestId('drafts-import').setInputFiles(notDraft)
+      await p.getByRole('alert').filter({ hasText: /^The draft was not imported: .*is not a Preflight draft export.* Choose a file exported from Preflight \(name\.preflight-draft\.json\)\.$/ }).waitFor()
 
       // Simplified Chinese: the same list and history, dates in Chinese
       await p.getByTestId('language').selectOption('zh-CN')

@@ -35,7 +35,7 @@ const messages = defineMessages({
     submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
     ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', submitBlocked: 'Submit is available once the release is ready: {why}.', whyScan: 'scan the package (it must pass)', whyFail: 'the package does not pass its pre-scan', whyFields: '{n} field problem(s) to fix', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
     queue: 'Add upload to the queue', queuedUpload: 'The package is in the upload queue.',
-    verdictWordPass: 'pass', verdictWordFail: 'fail',
+    verdictWordPass: 'pass', verdictWordFail: 'fail', identifyFailed: 'The file could not be read: {error} Choose another file, or check that this one is complete.',
     titleHint: 'Shown in Drafts. Until you change it, it follows the package and the asset type.', releaseFindings: 'Fields to fix', goToField: 'Go to the field “{field}”',
     submitError: 'The release request was not recorded: {error}',
   },
@@ -51,7 +51,7 @@ const messages = defineMessages({
     submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
     ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', submitBlocked: '发布就绪后才能提交：{why}。', whyScan: '扫描软件包（须通过）', whyFail: '软件包未通过预扫描', whyFields: '有 {n} 个字段问题需要修复', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
     queue: '加入上传队列', queuedUpload: '软件包已加入上传队列。',
-    verdictWordPass: '通过', verdictWordFail: '未通过',
+    verdictWordPass: '通过', verdictWordFail: '未通过', identifyFailed: '无法读取该文件：{error} 请选择其他文件，或检查此文件是否完整。',
     titleHint: '显示在草稿列表中。在你修改之前，它随软件包和资产类型变化。', releaseFindings: '需要修复的字段', goToField: '转到字段“{field}”',
     submitError: '未记录发布申请：{error}',
   },
@@ -239,7 +239,7 @@ function PackageStep({ t, draft, values, onChange }: { t: T; draft: DraftDto; va
       ) : (
         <DropZone onFiles={async (paths) => setTaskId(await startTask('inspect.identify', { path: paths[0] }))} multiple={false} />
       )}
-      {task?.status === 'failed' && <div className="error" role="alert">{task.error?.message}</div>}
+      {task?.status === 'failed' && <div className="error" role="alert">{t('identifyFailed', { error: task.error?.message ?? '' })}</div>}
       {draft.profile === 'koogallery-container' && hasScreen('containers') && (
         <div><button type="button" className="btn btn-secondary" onClick={() => go('containers', { draftId: draft.id })}>{t('buildFromImages')}</button></div>
       )}
