@@ -165,6 +165,9 @@ const RULES: Rule[] = [
   rule('swr.console-too-large', 'warning', SWR, [
     'Over 2 GB including decompressed size: the SWR console refuses it', 'Push the image with a client instead of the console.'],
   ['含解压后大小超过 2 GB：SWR 控制台会拒绝', '改用客户端推送镜像。']),
+  rule('swr.registry-invalid', 'blocker', SWR, [
+    'Registry address is not a host name with an optional port', 'Type only the registry host and, if it has one, its port (e.g. swr.cn-north-4.myhuaweicloud.com or 127.0.0.1:5000): no https://, no path.'],
+  ['镜像仓库地址不是“主机名[:端口]”形式', '只填写镜像仓库的主机名和端口（如有），例如 swr.cn-north-4.myhuaweicloud.com 或 127.0.0.1:5000；不要包含 https:// 或路径。']),
 
   // VM images
   rule('qcow2.invalid', 'blocker', 'qcow2 specification', [

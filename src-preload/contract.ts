@@ -95,6 +95,17 @@ export interface DraftSummaryDto {
   revision: number
   updatedAt: string
   verdict: 'pass' | 'fail' | null
+  /** The draft's own readiness: its release findings (blockers and warnings) left to fix; 0 is ready. */
+  toFix: number
+}
+
+/** One revision of a draft: the fields it changed, each before → after, and its title change. */
+export interface DraftRevisionDto {
+  revision: number
+  savedAt: string
+  changedPaths: string[]
+  changes: Array<{ path: string; before: unknown; after: unknown }>
+  retitled?: { before: string; after: string }
 }
 
 /** One work-history event (src-main/history/history.ts). */
@@ -256,11 +267,11 @@ export const channels = {
   'drafts.create': { input: z.object({ profile: profileId, title: z.string().max(200).optional(), values: z.record(z.string(), z.unknown()).optional() }).strict(), result: result<DraftDto>() },
   'drafts.save': {
     input: z.object({ id: z.string().min(1).max(100), values: z.record(z.string(), z.unknown()), title: z.string().max(200).optional(), waivers: z.array(z.unknown()).optional(), lastReport: z.unknown().optional() }).strict(),
-    result: result<{ revision: number; updatedAt: string }>(),
+    result: result<{ revision: number; updatedAt: string; title: string }>(),
   },
   'drafts.duplicate': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<DraftDto>() },
   'drafts.delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ ok: true }>() },
-  'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: Array<{ revision: number; savedAt: string; changedPaths: string[] }> }>() },
+  'drafts.revisions': { input: z.object({ id: z.string().min(1).max(100) }).strict(), result: result<{ revisions: DraftRevisionDto[] }>() },
   'drafts.diff': { input: z.object({ id: z.string().min(1).max(100), from: z.number().int().positive(), to: z.number().int().positive() }).strict(), result: result<{ changes: Array<{ path: string; before: unknown; after: unknown }> }>() },
   'drafts.restore': { input: z.object({ id: z.string().min(1).max(100), revision: z.number().int().positive() }).strict(), result: result<DraftDto>() },
   /** The draft as JSON (the page saves it as a download or through a save dialog: no client names a path to write). */

@@ -1,12 +1,17 @@
-// Release drafts on the seller's own disk: every save is one transaction that writes a new revision and
-// moves the draft's head, so a crash at any moment leaves the last committed revision intact. Revisions can
-// be listed, diffed and restored (a restore is itself a new revision); drafts can be searched, duplicated,
-// deleted, exported to one JSON file (draft, waivers, last report, revisions) and imported again.
+// Release drafts on the seller's own disk: every save is one transaction that moves the draft's head, so a crash
+// at any moment leaves the last committed revision intact. A revision is one meaningful change: a change of a
+// field's value or of the title (a burst of saves of the same one field or the title, each within `burstMs` of the
+// last, amends one revision); moving between the wizard's steps (`wizard.*`), a new scan report or waivers move the
+// head without a revision. Revisions can be listed with their changes (before → after), diffed and restored (a
+// restore is itself a new revision); drafts can be searched, duplicated, deleted, exported to one JSON file (draft,
+// waivers, last report, revisions) and imported again. A draft's title follows its package and profile until the
+// seller names it.
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
 import type { Db } from '../store/db'
+import { isProfileId, PROFILES } from '../rules/profiles'
 import { diffValues, type Change } from './diff'
 
 export type Values = Record<string, unknown>
@@ -35,8 +40,58 @@ export interface DraftSummary {
 export interface RevisionInfo {
   revision: number
   savedAt: string
+  /** The fields this revision changed (the wizard's own state, `wizard.*`, is never one). */
   changedPaths: string[]
+  /** Each changed field's value before and after this revision (before: undefined in the first revision). */
+  changes: Change[]
+  /** The title, when this revision changed it. */
+  retitled?: { before: string; after: string }
 }
+
+export interface SaveOptions {
+  /** Amend the head revision instead of adding one when it changed the same one field (or the title) as this save did, at most this long ago. */
+  burstMs?: number
+}
+
+/** The wizard's own state (the current step): kept with the draft, never a change of the release. */
+const isReleasePath = (path: string) => path !== '' && path !== 'wizard' && !path.startsWith('wizard.')
+
+function valueAt(v: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), v)
+}
+
+const isPlainList = (x: unknown) => Array.isArray(x) && x.every((e) => e === null || typeof e !== 'object')
+
+/**
+ * The changes between two values that are changes of the release. A list of plain values (billing modes, tags of
+ * a multi-choice field) is one field: its change is the whole list before and after, not one change per item.
+ */
+function releaseChanges(before: unknown, after: unknown): Change[] {
+  const out = new Map<string, Change>()
+  for (const c of diffValues(before, after)) {
+    if (!isReleasePath(c.path)) continue
+    const parts = c.path.split('.')
+    let whole: string | null = null
+    for (let n = parts.length; n >= 1 && !whole; n--) {
+      const path = parts.slice(0, n).join('.')
+      const [b, a] = [valueAt(before, path), valueAt(after, path)]
+      if ((isPlainList(b) || isPlainList(a)) && [b, a].every((x) => x === undefined || isPlainList(x))) whole = path
+    }
+    if (whole) out.set(whole, { path: whole, before: valueAt(before, whole), after: valueAt(after, whole) })
+    else out.set(c.path, c)
+  }
+  return [...out.values()]
+}
+
+/** The title a draft has until the seller names it: its package's file name and its profile, e.g. "web.qcow2 · Samsung Cloud Platform image". */
+export function defaultTitle(profile: string, values: Values): string {
+  const kind = isProfileId(profile) ? PROFILES[profile].title : profile
+  const pkg = values.package as { name?: unknown } | undefined
+  return typeof pkg?.name === 'string' && pkg.name ? `${pkg.name} · ${kind}` : `${kind} draft`
+}
+
+/** Titles Preflight gave before drafts were named after their package ("<profile> draft 2026-01-02 10:11"). */
+const OLD_DEFAULT_TITLE = /^[a-z-]+ draft \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/
 
 interface DraftRow {
   id: string
@@ -116,36 +171,77 @@ export class DraftStore {
   create(profile: string, title?: string, values: Values = {}): Draft {
     const id = randomUUID()
     const t = now()
-    const name = title?.trim() || `${profile} draft ${t.slice(0, 16).replace('T', ' ')}`
+    const name = title?.trim() || defaultTitle(profile, values)
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO drafts (id, title, profile, revision, values_json, waivers_json, last_report_json, created_at, updated_at)
         VALUES (?, ?, ?, 1, ?, '[]', NULL, ?, ?)`).run(id, name, profile, JSON.stringify(values), t, t)
       this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, 1, ?, ?, ?, ?)')
-        .run(id, t, name, JSON.stringify(values), JSON.stringify(diffValues({}, values).map((c) => c.path)))
+        .run(id, t, name, JSON.stringify(values), JSON.stringify(releaseChanges({}, values).map((c) => c.path)))
     })()
     return this.get(id)
   }
 
-  /** Save a new revision; a save that changes nothing returns the current head without a new revision. */
-  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }): { revision: number; updatedAt: string } {
+  /**
+   * Save the draft's head. A save that changes nothing returns the head as it is; one that changes only the wizard's
+   * step, the report or the waivers moves the head without a revision; a change of fields or title is a new revision,
+   * or amends the head revision in a burst (see SaveOptions). Without a title, an automatic title follows the package.
+   */
+  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }, opts: SaveOptions = {}): { revision: number; updatedAt: string; title: string } {
     return this.db.transaction(() => {
       const cur = this.row(id)
+      const before = JSON.parse(cur.values_json) as Values
+      const automatic = cur.title === defaultTitle(cur.profile, before) || OLD_DEFAULT_TITLE.test(cur.title)
       const values = JSON.stringify(change.values)
-      const title = change.title?.trim() || cur.title
+      const title = change.title?.trim() || (automatic ? defaultTitle(cur.profile, change.values) : cur.title)
       const waivers = change.waivers === undefined ? cur.waivers_json : JSON.stringify(change.waivers)
       const report = change.lastReport === undefined ? cur.last_report_json : change.lastReport === null ? null : JSON.stringify(change.lastReport)
       if (values === cur.values_json && title === cur.title && waivers === cur.waivers_json && report === cur.last_report_json) {
-        return { revision: cur.revision, updatedAt: cur.updated_at }
+        return { revision: cur.revision, updatedAt: cur.updated_at, title }
       }
       const t = now()
+      const moveHead = (revision: number) =>
+        this.db.prepare('UPDATE drafts SET title = ?, revision = ?, values_json = ?, waivers_json = ?, last_report_json = ?, updated_at = ? WHERE id = ?')
+          .run(title, revision, values, waivers, report, t, id)
+      const changed = releaseChanges(before, change.values).map((c) => c.path)
+      if (changed.length === 0 && title === cur.title) {
+        moveHead(cur.revision)
+        return { revision: cur.revision, updatedAt: t, title }
+      }
+      const keys = [...changed, ...(title === cur.title ? [] : ['\0title'])]
+      const amend = opts.burstMs ? this.burstBase(id, cur.revision, keys, Date.parse(t) - opts.burstMs) : null
+      if (amend) {
+        // the burst goes on: the head revision now holds its latest value, measured from the revision before it
+        const since = releaseChanges(amend.values, change.values).map((c) => c.path)
+        if (since.length === 0 && amend.title === title) {
+          // back where the burst started: no change at all
+          this.db.prepare('DELETE FROM draft_revisions WHERE draft_id = ? AND revision = ?').run(id, cur.revision)
+          moveHead(cur.revision - 1)
+          return { revision: cur.revision - 1, updatedAt: t, title }
+        }
+        this.db.prepare('UPDATE draft_revisions SET saved_at = ?, title = ?, values_json = ?, changed_paths = ? WHERE draft_id = ? AND revision = ?')
+          .run(t, title, values, JSON.stringify(since), id, cur.revision)
+        moveHead(cur.revision)
+        return { revision: cur.revision, updatedAt: t, title }
+      }
       const revision = cur.revision + 1
-      const changed = diffValues(JSON.parse(cur.values_json), change.values).map((c) => c.path)
       this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, revision, t, title, values, JSON.stringify(changed))
-      this.db.prepare('UPDATE drafts SET title = ?, revision = ?, values_json = ?, waivers_json = ?, last_report_json = ?, updated_at = ? WHERE id = ?')
-        .run(title, revision, values, waivers, report, t, id)
-      return { revision, updatedAt: t }
+      moveHead(revision)
+      return { revision, updatedAt: t, title }
     })()
+  }
+
+  /**
+   * The revision before the head, when the head revision changed exactly the one field (or the title) `keys` names
+   * and was saved after `since` (epoch ms): a save of `keys` then amends the head. The first revision is never amended.
+   */
+  private burstBase(id: string, head: number, keys: string[], since: number): { values: Values; title: string } | null {
+    if (keys.length !== 1 || head < 2) return null
+    const rows = this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? AND revision IN (?, ?) ORDER BY revision').all(id, head - 1, head) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
+    if (rows.length !== 2 || Date.parse(rows[1].saved_at) < since) return null
+    const prev = JSON.parse(rows[0].values_json) as Values
+    const headKeys = [...releaseChanges(prev, JSON.parse(rows[1].values_json)).map((c) => c.path), ...(rows[0].title === rows[1].title ? [] : ['\0title'])]
+    return headKeys.length === 1 && headKeys[0] === keys[0] ? { values: prev, title: rows[0].title } : null
   }
 
   duplicate(id: string): Draft {
@@ -162,8 +258,22 @@ export class DraftStore {
 
   revisions(id: string): RevisionInfo[] {
     this.row(id)
-    const rows = this.db.prepare('SELECT revision, saved_at, changed_paths FROM draft_revisions WHERE draft_id = ? ORDER BY revision DESC').all(id) as Array<{ revision: number; saved_at: string; changed_paths: string }>
-    return rows.map((r) => ({ revision: r.revision, savedAt: r.saved_at, changedPaths: JSON.parse(r.changed_paths) as string[] }))
+    const rows = this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision').all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
+    let prev: { values: Values; title: string } | null = null
+    const out: RevisionInfo[] = []
+    for (const r of rows) {
+      const values = JSON.parse(r.values_json) as Values
+      const changes = releaseChanges(prev?.values ?? {}, values)
+      out.push({
+        revision: r.revision,
+        savedAt: r.saved_at,
+        changedPaths: changes.map((c) => c.path),
+        changes,
+        ...(prev && prev.title !== r.title ? { retitled: { before: prev.title, after: r.title } } : {}),
+      })
+      prev = { values, title: r.title }
+    }
+    return out.reverse()
   }
 
   private revisionValues(id: string, revision: number): Values {
@@ -214,7 +324,7 @@ export class DraftStore {
       let prev: Values = {}
       for (const r of revisions) {
         this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(id, r.revision, r.savedAt, r.title, JSON.stringify(r.values), JSON.stringify(diffValues(prev, r.values).map((c) => c.path)))
+          .run(id, r.revision, r.savedAt, r.title, JSON.stringify(r.values), JSON.stringify(releaseChanges(prev, r.values).map((c) => c.path)))
         prev = r.values
       }
     })()

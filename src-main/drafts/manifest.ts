@@ -63,9 +63,17 @@ export function destinationOf(profile: string, values: Values): ReleaseManifest[
   return { kind: 'none', address: null }
 }
 
+/** The draft's last scan when it was of the package the draft now holds (a scan of another package tells nothing). */
+export function scanOfPackage(draft: Pick<Draft, 'values' | 'lastReport'>): { verdict?: 'pass' | 'fail' } | null {
+  const report = draft.lastReport as { verdict?: 'pass' | 'fail'; package?: { sha256?: unknown } } | null
+  const held = (draft.values.package as { sha256?: unknown } | undefined)?.sha256
+  const scanned = report?.package?.sha256
+  return report && typeof held === 'string' && typeof scanned === 'string' && held !== scanned ? null : report
+}
+
 export function buildManifest(draft: Draft, findings: Finding[], requestsToday: number, history: HistoryEvent[] = []): ReleaseManifest {
   const pkg = (draft.values.package ?? {}) as ReleaseManifest['package']
-  const report = draft.lastReport as { verdict?: 'pass' | 'fail' } | null
+  const report = scanOfPackage(draft)
   const fields: ReleaseManifest['fields'] = []
   const { package: _p, released: _r, wizard: _w, ...rest } = draft.values
   flatten(rest, '', fields)

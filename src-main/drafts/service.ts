@@ -1,14 +1,17 @@
-// Draft operations as the app, browser mode and the CLI use them: store + validation + manifest. Each operation
-// that changes a draft (a new revision, a waiver change), exports it or submits it records one work-history event
-// through the sink it is given; the manifest carries its package's history as read through the reader it is given.
+// Draft operations as the app, browser mode and the CLI use them: store + validation + manifest. Values a later
+// choice hides (src-preload/release-fields.ts) are dropped from what is saved, validated and handed off. Each
+// operation that changes a draft (a new revision, a waiver change), exports it or submits it records one
+// work-history event through the sink it is given; the manifest carries its package's history as read through the
+// reader it is given.
 import { rename, writeFile } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
+import { dropHidden } from '../../src-preload/release-fields'
 import type { EventSink, HistoryEvent, HistoryEventInput } from '../history/history'
 import { makeFinding, sortFindings, type Finding } from '../reports/model'
 import { editWaivers as editWaiverList, type Waiver } from '../reports/waivers'
 import { validateRelease, type DetectedOs } from '../rules/release'
 import type { Db } from '../store/db'
-import { DraftStore, type Draft, type Values } from './drafts'
+import { DraftStore, type Draft, type DraftSummary, type Values } from './drafts'
 import { buildManifest, manifestHtml, type ReleaseManifest } from './manifest'
 
 export const DAILY_REQUESTS_WARNING = 10
@@ -20,11 +23,28 @@ export interface DraftHistory {
   read?: (subject: string) => HistoryEvent[]
 }
 
+/** Saves of the same one field within this long of each other are one revision (a burst of typing). */
+export const REVISION_BURST_MS = 30_000
+
+/** A draft in the list, with its own readiness: how many of its release findings are left to fix (0: ready). */
+export interface DraftListing extends DraftSummary {
+  toFix: number
+}
+
 export class DraftService {
   readonly store: DraftStore
 
   constructor(db: Db, private readonly history: DraftHistory = {}) {
     this.store = new DraftStore(db)
+  }
+
+  /** The drafts matching `query`, each with how many release findings (blockers and warnings) it has left to fix. */
+  list(query = ''): DraftListing[] {
+    return this.store.list(query).map((summary) => {
+      const d = this.store.get(summary.id)
+      const toFix = this.validate(d.profile, d.values, d.lastReport).filter((f) => f.severity !== 'info' && !f.waived).length
+      return { ...summary, toFix }
+    })
   }
 
   private record(draft: Pick<Draft, 'id' | 'title'>, kind: HistoryEventInput['kind'], result: HistoryEventInput['result'], details: Record<string, unknown> = {}): void {
@@ -41,10 +61,13 @@ export class DraftService {
     return this.revised(this.store.create(profile, title, values), 'create')
   }
 
-  /** Save a change; a save that changes nothing writes no revision and records nothing. */
-  save(id: string, change: Parameters<DraftStore['save']>[1]): { revision: number; updatedAt: string } {
+  /**
+   * Save from the editor: hidden values dropped, a burst of typing in one field kept as one revision. A save that
+   * writes a new revision records one event; one that changes nothing, or continues a burst, records nothing.
+   */
+  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }): { revision: number; updatedAt: string; title: string } {
     const before = this.store.get(id).revision
-    const r = this.store.save(id, change)
+    const r = this.store.save(id, { ...change, values: dropHidden(change.values) }, { burstMs: REVISION_BURST_MS })
     if (r.revision !== before) this.revised(this.store.get(id), 'save')
     return r
   }
@@ -83,7 +106,7 @@ export class DraftService {
     const report = lastReport as { package?: { sha256?: unknown }; facts?: { guest?: { os?: unknown } } } | null | undefined
     const scanned = report?.package?.sha256 !== undefined && report.package.sha256 === pkg.sha256 ? report.facts?.guest?.os : undefined
     const guestOs = detectedOs(pkg.guestOs) ?? detectedOs(scanned)
-    const findings = validateRelease(profile, values, { virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined, guestOs })
+    const findings = validateRelease(profile, dropHidden(values), { virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined, guestOs })
     const today = this.store.requestsOn()
     if (today >= DAILY_REQUESTS_WARNING)
       findings.push(makeFinding('release.daily-requests', 'release', `${today} release requests today: review may take longer than 3 working days.`, { profile }))
@@ -91,9 +114,10 @@ export class DraftService {
   }
 
   manifest(draft: Draft): ReleaseManifest {
-    const sha256 = ((draft.values.package ?? {}) as { sha256?: unknown }).sha256
+    const shown = { ...draft, values: dropHidden(draft.values) }
+    const sha256 = ((shown.values.package ?? {}) as { sha256?: unknown }).sha256
     const history = typeof sha256 === 'string' && this.history.read ? this.history.read(sha256) : []
-    return buildManifest(draft, this.validate(draft.profile, draft.values, draft.lastReport), this.store.requestsOn(), history)
+    return buildManifest(shown, this.validate(shown.profile, shown.values, shown.lastReport), this.store.requestsOn(), history)
   }
 
   async writeManifest(id: string, format: 'json' | 'html', path?: string): Promise<{ path: string | null; content: string }> {

@@ -30,7 +30,7 @@ export function validateAttrs(profile: string, attrs: Record<string, unknown>, o
   const { replaces, ...own } = attrs
   const values = { attrs: { ...own, shareWith: Array.isArray(own.shareWith) ? own.shareWith.join(',') : own.shareWith } }
   // Only the attribute checks apply here (the wizard's other steps are not part of --attrs).
-  out.push(...validateRelease(profile, values, opts).filter((f) => f.location.startsWith('attrs.') && !(f.rule === 'release.field-invalid' && / is required\.$/.test(f.message) && attrs[f.location.slice(6)] === undefined)))
+  out.push(...validateRelease(profile, values, opts).filter((f) => f.location.startsWith('attrs.') && !(f.rule === 'release.field-invalid' && / is required: /.test(f.message) && attrs[f.location.slice(6)] === undefined)))
   if (profile === 'koogallery-image' && replaces !== undefined) {
     if (!replaces || typeof replaces !== 'object' || Array.isArray(replaces)) out.push(makeFinding('release.field-invalid', 'attrs.replaces', '"replaces" must be an object with the original version\'s attributes.', { profile }))
     else

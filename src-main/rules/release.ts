@@ -25,6 +25,7 @@ const SCP_NAME = /^[A-Za-z0-9 _-]{1,255}$/
 const SWR_ORG = /^[a-z]+(?:(?:_|__|-*)[a-z0-9]+)*$/
 const SWR_REPO = /^[a-z0-9]+(?:(?:_|__|-*)[a-z0-9]+)*$/
 const SWR_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 const PORT_RANGE = /^(\d{1,5})(?:-(\d{1,5}))?$/
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
 
@@ -34,6 +35,26 @@ export function forbiddenNameReason(name: string): string | null {
   if (/[$¥€£]\s*\d|\d+(\.\d+)?\s*(usd|cny|rmb|元|美元)|\bfree\b|免费/i.test(name)) return 'it contains a price'
   if (/\bv?\d+\.\d+(\.\d+)?\b|\bV\d+\b/i.test(name)) return 'it contains a version'
   if (/(\+?\d[\d\s-]{6,}\d)/.test(name)) return 'it contains a phone number'
+  return null
+}
+
+/**
+ * Why a registry address is not one a client can push to as `<registry>/<organization>/<repository>:<tag>`
+ * (a host name or IPv4 address, an optional port 1–65535, nothing else), or null when it is.
+ */
+export function registryAddressProblem(address: string): string | null {
+  if (address !== address.trim() || /\s/.test(address)) return 'contains spaces'
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return 'starts with a scheme (leave out https://)'
+  if (address.includes('/')) return 'contains a path (the organization and repository have their own fields)'
+  if (address.includes('@')) return 'contains a user name (the registry address never does)'
+  const m = /^([^:]+)(?::(\d+))?$/.exec(address)
+  if (!m) return /:\d*\D/.test(address) || /:$/.test(address) ? 'has a port that is not a number' : 'is not a host name with an optional port'
+  const [, host, port] = m
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `has port ${port}, outside 1–65535`
+  if (host.length > 253) return 'has a host name over 253 characters'
+  const labels = host.split('.')
+  if (labels.every((l) => /^\d+$/.test(l))) return labels.length === 4 && labels.every((l) => Number(l) <= 255) ? null : 'is not a valid IPv4 address'
+  if (!labels.every((l) => HOST_LABEL.test(l))) return 'is not a valid host name (letters, digits and -, in dot-separated parts)'
   return null
 }
 
@@ -116,7 +137,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
   const out: Finding[] = []
   const field = (rule: string, path: string, message: string) => out.push(makeFinding(rule, path, message, { profile }))
   const required = (path: string, label: string) => {
-    if (isBlank(get(values, path))) field('release.field-invalid', path, `${label} is required.`)
+    if (isBlank(get(values, path))) field('release.field-invalid', path, `${label} is required: enter or choose a value.`)
   }
   const num = (path: string) => {
     const x = get(values, path)
@@ -140,7 +161,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     else
       versions.forEach((v, i) => {
         const name = get(v, 'name')
-        if (isBlank(name)) field('release.field-invalid', `versions.${i}.name`, 'Version name is required.')
+        if (isBlank(name)) field('release.field-invalid', `versions.${i}.name`, 'Version name is required: enter or choose a value.')
         else if (!VERSION_FORM.test(String(name))) field('release.version-format', `versions.${i}.name`, `Version "${name}" is not of the form V1.0.`)
       })
   }
@@ -164,7 +185,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     range('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM', 0, 1_048_576, 'MB')
     const minRam = num('attrs.minRamMB')
     const maxRam = num('attrs.maxRamMB')
-    if (minRam !== undefined && maxRam !== undefined && maxRam !== 0 && minRam > maxRam) field('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM is below the minimum RAM.')
+    if (minRam !== undefined && maxRam !== undefined && maxRam !== 0 && minRam > maxRam) field('image.attribute-invalid', 'attrs.maxRamMB', 'Maximum RAM is below the minimum RAM: raise it, or enter 0 for no limit.')
     required('image.regions', 'Image replication regions')
     required('image.iamAgency', 'IAM agency')
     validateSecurityGroup(values, field)
@@ -197,15 +218,23 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
   }
 
   if (profile === 'swr-image') {
-    for (const [p, l, re, max] of [['attrs.organization', 'Organization', SWR_ORG, 64], ['attrs.repository', 'Repository', SWR_REPO, 128]] as const) {
+    for (const [p, l, re, max, example, first] of [
+      ['attrs.organization', 'Organization', SWR_ORG, 64, 'acme-tools', 'a lowercase letter'],
+      ['attrs.repository', 'Repository', SWR_REPO, 128, 'web-app', 'a lowercase letter or digit'],
+    ] as const) {
       required(p, l)
       const x = get(values, p)
-      if (typeof x === 'string' && x && (!re.test(x) || x.length > max)) field('swr.name-invalid', p, `${l} "${x}" is not allowed by SWR (lowercase letters, digits and single separators, 1–${max} characters).`)
+      if (typeof x === 'string' && x && (!re.test(x) || x.length > max))
+        field('swr.name-invalid', p, `${l} "${x}" is not allowed by SWR: type 1–${max} lowercase letters, digits and single separators (_, __ or -), starting with ${first} and ending with a letter or digit, e.g. ${example}.`)
     }
     required('attrs.tag', 'Tag')
     const tag = get(values, 'attrs.tag')
-    if (typeof tag === 'string' && tag && !SWR_TAG.test(tag)) field('swr.name-invalid', 'attrs.tag', `Tag "${tag}" is not allowed by SWR.`)
+    if (typeof tag === 'string' && tag && !SWR_TAG.test(tag))
+      field('swr.name-invalid', 'attrs.tag', `Tag "${tag}" is not allowed by SWR: type 1–128 letters, digits, _, . or -, not starting with . or -, e.g. v1.0.`)
     required('swr.registry', 'Registry address')
+    const registry = get(values, 'swr.registry')
+    const why = typeof registry === 'string' && registry ? registryAddressProblem(registry) : null
+    if (why) field('swr.registry-invalid', 'swr.registry', `Registry address "${registry}" ${why}: type the registry's host name and, if it has one, its port, e.g. swr.cn-north-4.myhuaweicloud.com or 127.0.0.1:5000.`)
   }
 
   if (profile === 'koogallery-image' || profile === 'scp-image') {
@@ -214,7 +243,7 @@ export function validateRelease(profile: string, values: Values, opts: ValidateO
     const minDisk = num('attrs.minDiskGB')
     if (opts.virtualSize !== undefined && minDisk !== undefined) {
       const needGB = Math.ceil(opts.virtualSize / 1024 ** 3)
-      if (minDisk < needGB) field('image.min-disk-too-small', 'attrs.minDiskGB', `Minimum disk ${minDisk} GB is below the image's virtual size (${needGB} GB).`)
+      if (minDisk < needGB) field('image.min-disk-too-small', 'attrs.minDiskGB', `Minimum disk ${minDisk} GB is below the image's virtual size (${needGB} GB): enter at least ${needGB}.`)
     }
   }
   return out
@@ -294,5 +323,5 @@ function validateProduct(values: Values, field: Emit, required: (path: string, l
   if (typeof version === 'string' && version && !VERSION_FORM.test(version)) field('release.version-format', 'product.version', `Version "${version}" is not of the form V1.0.`)
   required('product.serviceEmail', 'Customer-service email')
   const email = get(values, 'product.serviceEmail')
-  if (typeof email === 'string' && email && !EMAIL.test(email)) field('release.field-invalid', 'product.serviceEmail', `"${email}" is not an email address.`)
+  if (typeof email === 'string' && email && !EMAIL.test(email)) field('release.field-invalid', 'product.serviceEmail', `"${email}" is not an email address: enter one such as support@example.com.`)
 }

@@ -204,7 +204,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
     // ---- drafts
-    'drafts.list': ({ query }) => ({ drafts: drafts.store.list(query) }),
+    'drafts.list': ({ query }) => ({ drafts: drafts.list(query) }),
     'drafts.get': ({ id }) => drafts.store.get(id),
     'drafts.create': ({ profile, title, values }) => drafts.create(profile, title, values),
     'drafts.save': ({ id, ...change }) => drafts.save(id, change),

@@ -33,7 +33,10 @@ export function useT<K extends string>(messages: Messages<K>): (key: K, vars?: R
 export function useFormat(): { date(value: string | number | Date): string; number(n: number): string } {
   const lang = useLang((s) => s.lang)
   return {
-    date: (value) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value)),
+    date: (value) => {
+      const d = new Date(value)
+      return Number.isNaN(d.getTime()) ? String(value) : new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(d)
+    },
     number: (n) => new Intl.NumberFormat(lang).format(n),
   }
 }

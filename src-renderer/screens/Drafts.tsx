@@ -1,30 +1,42 @@
-// Drafts: every release draft on this machine — search, continue, duplicate, delete, import/export, and each
-// draft's revision history with the changes of each revision and restore, and its work history (components/history).
+// Drafts: every release draft on this machine — search, continue, duplicate, delete, import/export, each draft's
+// own readiness (its release findings left to fix, apart from the package's scan verdict), its revision history
+// (one entry per meaningful change, each field by its label with its value before → after, and restore) and its work
+// history (components/history). Dates are shown with Intl in the chosen language.
 import { useCallback, useEffect, useState } from 'react'
-import type { DraftSummaryDto } from '../../src-preload/contract'
+import type { DraftRevisionDto, DraftSummaryDto } from '../../src-preload/contract'
 import { api } from '../api'
 import { HistoryPanel } from '../components/history/HistoryTable'
 import { Tabs } from '../components/Tabs'
 import { download } from '../download'
-import { defineMessages, useFormat, useT } from '../i18n'
+import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
+import { placeOf, shownValue } from './wizard/labels'
+import { PROFILES } from './wizard/spec'
 
 const messages = defineMessages({
   en: {
     title: 'Drafts', search: 'Search drafts', empty: 'No drafts yet. Start one with “New release”.', noMatch: 'No draft matches “{q}”.',
     newRelease: 'New release', import: 'Import draft…', open: 'Continue', duplicate: 'Duplicate', delete: 'Delete', export: 'Export',
     confirmDelete: 'Delete “{title}”? This cannot be undone.', history: 'History', hideHistory: 'Hide history', revision: 'Revision {n}',
-    restore: 'Restore', changes: 'Changed: {paths}', profile: 'Profile', updated: 'Updated', verdict: 'Verdict', name: 'Title', actions: 'Actions',
+    restore: 'Restore', profile: 'Profile', updated: 'Updated', name: 'Title', actions: 'Actions',
     restored: 'Restored revision {n} as a new revision.', imported: 'Imported “{title}”.',
-    revisions: 'Revisions', workHistory: 'Work history', historyOf: 'History of “{title}”',
+    release: 'Release', ready: 'Ready', toFix: '{n} to fix', packageScan: 'Package scan', pass: 'Pass', fail: 'Fail', notScanned: 'Not scanned',
+    titleField: 'Title', created: 'Draft created', noChange: 'No field changed', historyOf: 'Revision history of “{title}”', restoreRevision: 'Restore revision {n}',
+    actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.', labelled: '{label}: ',
+    importFailed: 'The draft was not imported: {error} Choose a file exported from Preflight (name.preflight-draft.json).',
+    revisions: 'Revisions', workHistory: 'Work history', draftHistory: 'History of “{title}”',
   },
   'zh-CN': {
     title: '草稿', search: '搜索草稿', empty: '还没有草稿。点击“新建发布”开始。', noMatch: '没有与“{q}”匹配的草稿。',
     newRelease: '新建发布', import: '导入草稿…', open: '继续', duplicate: '复制', delete: '删除', export: '导出',
     confirmDelete: '删除“{title}”？此操作无法撤销。', history: '历史', hideHistory: '隐藏历史', revision: '修订 {n}',
-    restore: '恢复', changes: '更改：{paths}', profile: '配置', updated: '更新时间', verdict: '结论', name: '标题', actions: '操作',
+    restore: '恢复', profile: '配置', updated: '更新时间', name: '标题', actions: '操作',
     restored: '已将修订 {n} 恢复为新修订。', imported: '已导入“{title}”。',
-    revisions: '修订', workHistory: '操作记录', historyOf: '“{title}”的历史',
+    release: '发布', ready: '可以提交', toFix: '{n} 项待修复', packageScan: '软件包扫描', pass: '通过', fail: '未通过', notScanned: '未扫描',
+    titleField: '标题', created: '创建草稿', noChange: '没有字段更改', historyOf: '“{title}”的修订历史', restoreRevision: '恢复修订 {n}',
+    actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。', labelled: '{label}：',
+    importFailed: '未导入草稿：{error} 请选择从 Preflight 导出的文件（名称.preflight-draft.json）。',
+    revisions: '修订', workHistory: '操作记录', draftHistory: '“{title}”的历史',
   },
 })
 
@@ -44,13 +56,13 @@ export function Drafts() {
     void refresh()
   }, [refresh])
 
-  const act = (fn: () => Promise<unknown>) => async () => {
+  const act = (fn: () => Promise<unknown>, failed: 'actionFailed' | 'importFailed' = 'actionFailed') => async () => {
     setError(null)
     try {
       await fn()
       await refresh()
     } catch (err) {
-      setError((err as Error).message)
+      setError(t(failed, { error: (err as Error).message }))
     }
   }
 
@@ -69,7 +81,7 @@ export function Drafts() {
         <button type="button" className="btn" onClick={() => go('wizard', { draftId: undefined })}>{t('newRelease')}</button>
         <label className="btn btn-secondary">
           {t('import')}
-          <input type="file" accept=".json" hidden onChange={(e) => void act(() => importFile(e.target.files?.[0]))()} data-testid="drafts-import" />
+          <input type="file" accept=".json" hidden onChange={(e) => void act(() => importFile(e.target.files?.[0]), 'importFailed')()} data-testid="drafts-import" />
         </label>
       </div>
       {notice && <p role="status">{notice}</p>}
@@ -78,7 +90,7 @@ export function Drafts() {
       {drafts && drafts.length > 0 && (
         <table data-testid="drafts-table">
           <thead>
-            <tr><th scope="col">{t('name')}</th><th scope="col">{t('profile')}</th><th scope="col">{t('updated')}</th><th scope="col">{t('verdict')}</th><th scope="col">{t('actions')}</th></tr>
+            <tr><th scope="col">{t('name')}</th><th scope="col">{t('profile')}</th><th scope="col">{t('updated')}</th><th scope="col">{t('release')}</th><th scope="col">{t('packageScan')}</th><th scope="col">{t('actions')}</th></tr>
           </thead>
           <tbody>
             {drafts.map((d) => (
@@ -108,13 +120,16 @@ type T = ReturnType<typeof useT<keyof (typeof messages)['en']>>
 function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): void; onToggle(): void; onDuplicate(): void; onDelete(): void; onExport(): void; onRestored(n: number): void }) {
   const fmt = useFormat()
   const { d, t } = props
+  const lang = useLang((s) => s.lang)
+  const profile = PROFILES.find((p) => p.id === d.profile)
   return (
     <>
       <tr data-testid={`draft-${d.id}`}>
-        <td>{d.title}</td>
-        <td><code>{d.profile}</code></td>
-        <td>{fmt.date(d.updatedAt)}</td>
-        <td>{d.verdict ? <span className={d.verdict === 'pass' ? 'sev-info' : 'sev-blocker'}>{d.verdict}</span> : '—'}</td>
+        <td data-testid="draft-title">{d.title}</td>
+        <td>{profile ? profile.title[lang] : <code>{d.profile}</code>}</td>
+        <td><time dateTime={d.updatedAt}>{fmt.date(d.updatedAt)}</time></td>
+        <td data-testid="draft-readiness">{d.toFix === 0 ? <span className="sev-info">{t('ready')}</span> : <span className="sev-blocker">{t('toFix', { n: d.toFix })}</span>}</td>
+        <td data-testid="draft-verdict">{d.verdict ? <span className={d.verdict === 'pass' ? 'sev-info' : 'sev-blocker'}>{t(d.verdict)}</span> : <span className="muted">{t('notScanned')}</span>}</td>
         <td className="actions">
           <button type="button" className="btn" onClick={props.onOpen} aria-label={`${t('open')}: ${d.title}`}>{t('open')}</button>
           <button type="button" className="btn btn-secondary" onClick={props.onToggle} aria-expanded={props.open}>{props.open ? t('hideHistory') : t('history')}</button>
@@ -125,9 +140,9 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
       </tr>
       {props.open && (
         <tr>
-          <td colSpan={5}>
-            <Tabs label={t('historyOf', { title: d.title })} tabs={[
-              { id: 'revisions', label: t('revisions'), content: () => <History id={d.id} t={t} onRestored={props.onRestored} /> },
+          <td colSpan={6}>
+            <Tabs label={t('draftHistory', { title: d.title })} tabs={[
+              { id: 'revisions', label: t('revisions'), content: () => <History id={d.id} title={d.title} profile={d.profile} t={t} onRestored={props.onRestored} /> },
               { id: 'work-history', label: t('workHistory'), content: () => <HistoryPanel subject={d.id} testId="draft-history" /> },
             ]} />
           </td>
@@ -137,24 +152,55 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
   )
 }
 
-function History({ id, t, onRestored }: { id: string; t: T; onRestored(n: number): void }) {
-  const fmt = useFormat()
-  const [revs, setRevs] = useState<Array<{ revision: number; savedAt: string; changedPaths: string[] }>>([])
-  useEffect(() => {
-    void api.invoke('drafts.revisions', { id }).then((r) => setRevs(r.revisions))
-  }, [id])
+/** A revision's changes as the seller reads them: each field's label, its value before → after. */
+function Changes({ rev, profile, first, t }: { rev: DraftRevisionDto; profile: string; first: boolean; t: T }) {
+  const lang = useLang((s) => s.lang)
+  const lines: Array<{ key: string; label: string; before: string; after: string }> = []
+  if (rev.retitled) lines.push({ key: 'title', label: t('titleField'), before: rev.retitled.before, after: rev.retitled.after })
+  for (const c of rev.changes) {
+    const place = placeOf(profile, c.path)
+    // package facts other than those the history names (path, hash, sizes) change with the package file itself
+    if (!place && c.path.startsWith('package.')) continue
+    lines.push({ key: c.path, label: place?.label[lang] ?? c.path, before: shownValue(place?.spec, c.before, lang), after: shownValue(place?.spec, c.after, lang) })
+  }
+  if (lines.length === 0) return <span className="muted">{first ? t('created') : t('noChange')}</span>
   return (
-    <ol className="history">
-      {revs.map((r) => (
-        <li key={r.revision}>
-          <strong>{t('revision', { n: r.revision })}</strong> · {fmt.date(r.savedAt)} · <span className="muted">{t('changes', { paths: r.changedPaths.slice(0, 6).join(', ') + (r.changedPaths.length > 6 ? ' …' : '') })}</span>{' '}
-          <button type="button" className="btn btn-secondary" onClick={async () => {
-            await api.invoke('drafts.restore', { id, revision: r.revision })
-            onRestored(r.revision)
-            setRevs((await api.invoke('drafts.revisions', { id })).revisions)
-          }}>{t('restore')} {r.revision}</button>
-        </li>
+    <ul className="changes" data-testid="revision-changes">
+      {lines.map((l) => (
+        <li key={l.key}>{t('labelled', { label: l.label })}{first && !rev.retitled ? <ins>{l.after}</ins> : <><del>{l.before}</del> → <ins>{l.after}</ins></>}</li>
       ))}
-    </ol>
+    </ul>
+  )
+}
+
+function History({ id, title, profile, t, onRestored }: { id: string; title: string; profile: string; t: T; onRestored(n: number): void }) {
+  const fmt = useFormat()
+  const [revs, setRevs] = useState<DraftRevisionDto[]>([])
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    api.invoke('drafts.revisions', { id }).then((r) => setRevs(r.revisions), (err) => setError(t('actionFailed', { error: (err as Error).message })))
+  }, [id])
+  const oldest = revs.at(-1)?.revision
+  return (
+    <>
+      {error && <div className="error" role="alert">{error}</div>}
+      <ol className="history" aria-label={t('historyOf', { title })} data-testid="draft-history">
+        {revs.map((r) => (
+          <li key={r.revision} data-testid={`revision-${r.revision}`}>
+            <strong>{t('revision', { n: r.revision })}</strong> · <time dateTime={r.savedAt}>{fmt.date(r.savedAt)}</time>{' '}
+            <button type="button" className="btn btn-secondary" aria-label={t('restoreRevision', { n: r.revision })} onClick={async () => {
+              try {
+                await api.invoke('drafts.restore', { id, revision: r.revision })
+                onRestored(r.revision)
+                setRevs((await api.invoke('drafts.revisions', { id })).revisions)
+              } catch (err) {
+                setError(t('actionFailed', { error: (err as Error).message }))
+              }
+            }}>{t('restore')}</button>
+            <Changes rev={r} profile={profile} first={r.revision === oldest} t={t} />
+          </li>
+        ))}
+      </ol>
+    </>
   )
 }

@@ -1,19 +1,24 @@
 // The release wizard: one draft, walked through the console's steps for its profile. Every change autosaves
-// (useDraft) and is validated live by the same schemas as the CLI's --attrs and the release manifest.
-import { useEffect, useRef, useState } from 'react'
+// (useDraft) and is validated live by the same schemas as the CLI's --attrs and the release manifest. A missing
+// required value is shown at its field once the field was touched, its step left with Next, or the review seen;
+// a value a later choice hides is dropped (src-preload/release-fields.ts). The review lists every field by its
+// label, and each of its findings takes the seller to its field.
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react'
 import type { DraftDto, FindingDto, PackageFactsDto } from '../../../src-preload/contract'
 import { formatBytes } from '../../../src-preload/format'
 import { api } from '../../api'
 import { download } from '../../download'
 import { DropZone } from '../../components/DropZone'
-import { Field, type FieldSpec } from '../../components/form/Field'
+import { Field, type FieldErrors } from '../../components/form/Field'
 import { getPath, setPath, type Values } from '../../components/form/paths'
 import { ProgressBar } from '../../components/ProgressBar'
 import { defineMessages, useLang, useT } from '../../i18n'
 import { useNav } from '../../stores/nav'
 import { cancelTask, startTask, useTask } from '../../stores/tasks'
+import { dropHidden } from '../../../src-preload/release-fields'
 import { hasScreen } from '../registry'
 import { prefill } from './derive'
+import { placeOf, reviewRows, UPLOAD_FIELDS } from './labels'
 import { PROFILES, STEPS, type ProfileId, type StepSpec } from './spec'
 import { useDraft } from './useDraft'
 
@@ -25,11 +30,14 @@ const messages = defineMessages({
     buildFromImages: 'Build from image tars…', replace: 'Choose another file', scan: 'Run pre-scan', rescan: 'Scan again', scanning: 'Pre-scanning',
     verdictPass: 'Pass: no blocker found', verdictFail: 'Fail: {n} blocker(s) to fix before upload', noPackage: 'Choose the package first (previous step).',
     scanUnavailable: 'The pre-scan could not run: {error}', findings: 'Findings', rule: 'Rule', location: 'Location', message: 'Message',
-    review: 'Everything the console will ask for', destination: 'Upload destination', target: 'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
-    endpoint: 'Object storage endpoint (optional)', exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
+    review: 'Everything the console will ask for', destination: 'Upload destination',
+    exportJson: 'Export manifest (JSON)', exportHtml: 'Printable manifest (HTML)', exportDraft: 'Export draft',
     submit: 'Submit: record the release request', submitted: 'Release request recorded ({n} today).', busyDay: '10 or more requests today: review may take longer than 3 working days.',
     ready: 'Ready to submit', notReady: 'Not ready: fix the findings first', submitBlocked: 'Submit is available once the release is ready: {why}.', whyScan: 'scan the package (it must pass)', whyFail: 'the package does not pass its pre-scan', whyFields: '{n} field problem(s) to fix', none: 'No findings.', field: 'Field', value: 'Value', verdict: 'Package verdict', notScanned: 'not scanned',
     queue: 'Add upload to the queue', queuedUpload: 'The package is in the upload queue.',
+    verdictWordPass: 'pass', verdictWordFail: 'fail', identifyFailed: 'The file could not be read: {error} Choose another file, or check that this one is complete.',
+    titleHint: 'Shown in Drafts. Until you change it, it follows the package and the asset type.', releaseFindings: 'Fields to fix', goToField: 'Go to the field “{field}”',
+    submitError: 'The release request was not recorded: {error}',
   },
   'zh-CN': {
     title: '发布向导', steps: '向导步骤', back: '上一步', next: '下一步', choose: '选择要准备的内容',
@@ -38,26 +46,41 @@ const messages = defineMessages({
     buildFromImages: '从镜像 tar 构建…', replace: '选择其他文件', scan: '运行预扫描', rescan: '重新扫描', scanning: '正在预扫描',
     verdictPass: '通过：未发现阻断项', verdictFail: '未通过：上传前需修复 {n} 个阻断项', noPackage: '请先选择软件包（上一步）。',
     scanUnavailable: '预扫描无法运行：{error}', findings: '检查结果', rule: '规则', location: '位置', message: '说明',
-    review: '控制台需要填写的全部内容', destination: '上传目标', target: '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
-    endpoint: '对象存储终端节点（可选）', exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
+    review: '控制台需要填写的全部内容', destination: '上传目标',
+    exportJson: '导出清单（JSON）', exportHtml: '可打印清单（HTML）', exportDraft: '导出草稿',
     submit: '提交：记录发布申请', submitted: '已记录发布申请（今日 {n} 次）。', busyDay: '今日申请已达 10 次及以上：审核可能超过 3 个工作日。',
     ready: '可以提交', notReady: '尚不可提交：请先修复检查结果', submitBlocked: '发布就绪后才能提交：{why}。', whyScan: '扫描软件包（须通过）', whyFail: '软件包未通过预扫描', whyFields: '有 {n} 个字段问题需要修复', none: '没有检查结果。', field: '字段', value: '值', verdict: '软件包结论', notScanned: '未扫描',
     queue: '加入上传队列', queuedUpload: '软件包已加入上传队列。',
+    verdictWordPass: '通过', verdictWordFail: '未通过', identifyFailed: '无法读取该文件：{error} 请选择其他文件，或检查此文件是否完整。',
+    titleHint: '显示在草稿列表中。在你修改之前，它随软件包和资产类型变化。', releaseFindings: '需要修复的字段', goToField: '转到字段“{field}”',
+    submitError: '未记录发布申请：{error}',
   },
 })
 
 type T = ReturnType<typeof useT<keyof (typeof messages)['en']>>
 
-function fieldPaths(step: StepSpec): string[] {
-  const out: string[] = []
-  const walk = (fs: FieldSpec[] | undefined) => fs?.forEach((f) => out.push(f.path))
-  walk(step.fields)
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)
+
+/** Whether a value path belongs to one of a step's fields. */
+function inStep(step: StepSpec, path: string): boolean {
+  return (step.fields ?? []).some((f) => path === f.path || path.startsWith(`${f.path}.`))
+}
+
+/**
+ * The field errors to show: a field's error about a missing value only once the field was touched, its step was
+ * left with Next, or the review was seen; any other error (a value that is there but wrong) at once.
+ */
+export function shownErrors(profile: string, errors: FieldErrors, values: Values, touched: ReadonlySet<string>, revealed: ReadonlySet<string>): FieldErrors {
+  const out: FieldErrors = {}
+  for (const [path, messages] of Object.entries(errors)) {
+    const place = placeOf(profile, path)
+    if (!isBlank(getPath(values, path)) || revealed.has('review') || touched.has(path) || (place && (touched.has(place.fieldPath) || revealed.has(place.stepId)))) out[path] = messages
+  }
   return out
 }
 
-function countErrors(step: StepSpec, findings: FindingDto[]): number {
-  const paths = fieldPaths(step)
-  return findings.filter((f) => f.severity !== 'info' && paths.some((p) => f.location === p || f.location.startsWith(`${p}.`))).length
+function countErrors(step: StepSpec, errors: FieldErrors): number {
+  return Object.entries(errors).filter(([path]) => inStep(step, path)).reduce((n, [, messages]) => n + messages.length, 0)
 }
 
 export function Wizard() {
@@ -71,13 +94,50 @@ export function Wizard() {
   const steps = profile ? STEPS[profile] : STEPS['koogallery-app'].slice(0, 1)
   const stepIndex = Math.min(Number(getPath(ed.values, 'wizard.step') ?? 0), steps.length - 1)
   const step = steps[profile ? stepIndex : 0]
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set())
+  const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set())
+  const [focusPath, setFocusPath] = useState<string | null>(null)
+  const errors = profile ? shownErrors(profile, ed.errors, ed.values, touched, revealed) : {}
 
   useEffect(() => {
     heading.current?.focus()
+    if (step?.kind === 'review') setRevealed((r) => (r.has('review') ? r : new Set(r).add('review')))
   }, [step?.id])
   useEffect(() => {
     setDraftId(params.draftId ?? null)
   }, [params.draftId])
+  useEffect(() => {
+    setTouched(new Set())
+    setRevealed(new Set())
+  }, [draftId])
+  // a finding's link: once its step is shown, focus its field (or the nearest element showing its list)
+  useEffect(() => {
+    if (!focusPath) return
+    const timer = setTimeout(() => {
+      let path = focusPath
+      let el: Element | null = null
+      while (path && !(el = document.querySelector(`[data-field="${CSS.escape(path)}"]`))) path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : ''
+      const target = (el?.matches('input, select, textarea') ? el : el?.querySelector('input, select, textarea, button')) as HTMLElement | null | undefined
+      target?.focus()
+      target?.scrollIntoView?.({ block: 'center' })
+      setFocusPath(null)
+    }, 0)
+    return () => clearTimeout(timer)
+  }, [focusPath, stepIndex])
+
+  /** Every change of the draft's values: a value a later choice hides is dropped at once. */
+  const setValues = (v: Values) => ed.setValues(dropHidden(v))
+  const touch = (e: SyntheticEvent) => {
+    const path = (e.target as Element).closest?.('[data-field]')?.getAttribute('data-field')
+    if (path && !touched.has(path)) setTouched(new Set(touched).add(path))
+  }
+  function openField(path: string) {
+    const place = profile ? placeOf(profile, path) : null
+    if (!place || place.stepIndex < 0) return
+    setTouched(new Set(touched).add(path).add(place.fieldPath))
+    setFocusPath(place.fieldPath)
+    if (place.stepIndex !== stepIndex) go(place.stepIndex)
+  }
 
   async function chooseProfile(p: ProfileId) {
     if (ed.draft && ed.draft.profile === p) return go(1)
@@ -87,6 +147,10 @@ export function Wizard() {
   function go(i: number) {
     ed.setValues(setPath(ed.values, 'wizard.step', Math.max(0, Math.min(steps.length - 1, i))))
     void ed.flush()
+  }
+  function next() {
+    setRevealed(new Set(revealed).add(step.id))
+    go(stepIndex + 1)
   }
 
   const status = ed.saving === 'saving' ? t('saving') : ed.saving === 'pending' ? t('pending') : ed.saving === 'error' ? t('saveFailed', { error: ed.saveError ?? '' }) : ed.draft ? t('saved', { rev: ed.revision }) : ''
@@ -101,7 +165,7 @@ export function Wizard() {
         <nav aria-label={t('steps')}>
           <ol className="steps">
             {steps.map((s, i) => {
-              const n = countErrors(s, ed.findings)
+              const n = countErrors(s, errors)
               return (
                 <li key={s.id}>
                   <button type="button" className={`step${i === stepIndex ? ' current' : ''}`} aria-current={i === stepIndex ? 'step' : undefined} onClick={() => go(i)} data-testid={`step-${s.id}`}>
@@ -117,19 +181,26 @@ export function Wizard() {
       <div className="card">
         <h2 tabIndex={-1} ref={heading} data-testid="step-title">{step.kind === 'profile' ? t('choose') : step.title[lang]}</h2>
         {step.kind === 'profile' && <ProfileStep current={profile} onChoose={chooseProfile} />}
-        {step.kind === 'package' && ed.draft && <PackageStep t={t} draft={ed.draft} values={ed.values} onChange={ed.setValues} />}
-        {step.kind === 'prescan' && ed.draft && <PrescanStep t={t} draft={ed.draft} values={ed.values} onReport={(report, v) => ed.patch({ lastReport: report, values: v })} />}
-        {step.kind === 'fields' && (
-          <div className="form-grid">
-            {step.fields!.map((f) => <Field key={f.path} spec={f} values={ed.values} errors={ed.errors} onChange={ed.setValues} />)}
+        {step.kind === 'package' && ed.draft && (
+          <div className="field">
+            <label htmlFor="draft-title">{t('draftTitle')}</label>
+            <input id="draft-title" type="text" value={ed.draft.title} maxLength={200} aria-describedby="draft-title-hint" onChange={(e) => ed.setTitle(e.target.value)} data-testid="draft-title" />
+            <span id="draft-title-hint" className="muted">{t('titleHint')}</span>
           </div>
         )}
-        {step.kind === 'review' && ed.draft && <ReviewStep t={t} draft={{ ...ed.draft, values: ed.values }} findings={ed.findings} values={ed.values} onChange={ed.setValues} flush={ed.flush} />}
+        {step.kind === 'package' && ed.draft && <PackageStep t={t} draft={ed.draft} values={ed.values} onChange={setValues} />}
+        {step.kind === 'prescan' && ed.draft && <PrescanStep t={t} draft={ed.draft} values={ed.values} onReport={(report, v) => ed.patch({ lastReport: report, values: dropHidden(v) })} />}
+        {step.kind === 'fields' && (
+          <div className="form-grid" onBlur={touch} onChange={touch}>
+            {step.fields!.map((f) => <Field key={f.path} spec={f} values={ed.values} errors={errors} onChange={setValues} />)}
+          </div>
+        )}
+        {step.kind === 'review' && ed.draft && <ReviewStep t={t} draft={{ ...ed.draft, values: ed.values }} findings={ed.findings} values={ed.values} onChange={setValues} flush={ed.flush} onOpenField={openField} />}
       </div>
       {profile && (
         <div className="actions">
           <button type="button" className="btn btn-secondary" disabled={stepIndex === 0} onClick={() => go(stepIndex - 1)} data-testid="back">{t('back')}</button>
-          <button type="button" className="btn" disabled={stepIndex >= steps.length - 1} onClick={() => go(stepIndex + 1)} data-testid="next">{t('next')}</button>
+          <button type="button" className="btn" disabled={stepIndex >= steps.length - 1} onClick={next} data-testid="next">{t('next')}</button>
         </div>
       )}
     </section>
@@ -168,7 +239,7 @@ function PackageStep({ t, draft, values, onChange }: { t: T; draft: DraftDto; va
       ) : (
         <DropZone onFiles={async (paths) => setTaskId(await startTask('inspect.identify', { path: paths[0] }))} multiple={false} />
       )}
-      {task?.status === 'failed' && <div className="error" role="alert">{task.error?.message}</div>}
+      {task?.status === 'failed' && <div className="error" role="alert">{t('identifyFailed', { error: task.error?.message ?? '' })}</div>}
       {draft.profile === 'koogallery-container' && hasScreen('containers') && (
         <div><button type="button" className="btn btn-secondary" onClick={() => go('containers', { draftId: draft.id })}>{t('buildFromImages')}</button></div>
       )}
@@ -252,11 +323,46 @@ function FindingTable({ t, findings }: { t: T; findings: FindingDto[] }) {
   )
 }
 
-function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; draft: DraftDto; findings: FindingDto[]; values: Values; onChange: (v: Values) => void; flush: () => Promise<void> }) {
+/** The release's findings, each naming its field by label; a field's name takes the seller to it. */
+function ReleaseFindingTable({ t, profile, findings, onOpenField }: { t: T; profile: string; findings: FindingDto[]; onOpenField: (path: string) => void }) {
+  const lang = useLang((s) => s.lang)
+  if (findings.length === 0) return <p className="muted">{t('none')}</p>
+  return (
+    <table data-testid="review-findings">
+      <caption className="sr-only">{t('releaseFindings')}</caption>
+      <thead>
+        <tr><th scope="col">{t('rule')}</th><th scope="col">{t('field')}</th><th scope="col">{t('message')}</th></tr>
+      </thead>
+      <tbody>
+        {findings.map((f, i) => {
+          const place = placeOf(profile, f.location)
+          const label = place?.label[lang]
+          return (
+            <tr key={i}>
+              <td><span className={`sev-${f.severity}`}>{f.severity}</span> <code>{f.rule}</code></td>
+              <td>
+                {label && place.stepIndex >= 0
+                  ? <button type="button" className="link" onClick={() => onOpenField(f.location)} aria-label={t('goToField', { field: label })} data-testid="finding-field" data-path={f.location}>{label}</button>
+                  : <span className="mono">{label ?? f.location}</span>}
+              </td>
+              <td>{f.message}</td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+function ReviewStep({ t, draft, findings, values, onChange, flush, onOpenField }: { t: T; draft: DraftDto; findings: FindingDto[]; values: Values; onChange: (v: Values) => void; flush: () => Promise<void>; onOpenField: (path: string) => void }) {
+  const lang = useLang((s) => s.lang)
   const [submitted, setSubmitted] = useState<number | null>(null)
   const [queued, setQueued] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const report = draft.lastReport as ReportLike | null
+  // the last scan counts only when it was of the package the draft holds now (as for the manifest and submit)
+  const lastScan = draft.lastReport as (ReportLike & { package?: { sha256?: string } }) | null
+  const held = (values.package as PackageFactsDto | undefined)?.sha256
+  const report = lastScan && !(held && lastScan.package?.sha256 && lastScan.package.sha256 !== held) ? lastScan : null
   const blockers = findings.filter((f) => f.severity === 'blocker' && !f.waived)
   const ready = report?.verdict === 'pass' && blockers.length === 0
   const safeName = draft.title.replace(/[^A-Za-z0-9_-]+/g, '_')
@@ -285,36 +391,26 @@ function ReviewStep({ t, draft, findings, values, onChange, flush }: { t: T; dra
         setQueued(true)
       }
     } catch (err) {
-      setError((err as Error).message)
+      setError(t('submitError', { error: (err as Error).message }))
     }
   }
-  const uploadFields: FieldSpec[] = [
-    { path: 'upload.target', kind: 'text', label: { en: t('target'), 'zh-CN': t('target') } },
-    { path: 'upload.endpoint', kind: 'text', label: { en: t('endpoint'), 'zh-CN': t('endpoint') }, when: (v) => String(getPath(v, 'upload.target') ?? '').startsWith('s3://') },
-  ]
-  const { package: _p, wizard: _w, released: _r, ...shown } = values
-  const rows: Array<[string, unknown]> = []
-  const flat = (v: unknown, prefix: string) => {
-    if (v && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))) for (const [k, x] of Object.entries(v)) flat(x, prefix ? `${prefix}.${k}` : k)
-    else if (v !== undefined && v !== '') rows.push([prefix, v])
-  }
-  flat(shown, '')
+  const rows = reviewRows(draft.profile, values, lang)
   return (
     <div className="stack">
       <div className={`verdict ${ready ? 'pass' : 'fail'}`} data-testid="review-ready">{ready ? t('ready') : t('notReady')}</div>
       <dl className="facts">
         <dt>{t('verdict')}</dt>
-        <dd data-testid="review-verdict">{report?.verdict ?? t('notScanned')}</dd>
+        <dd data-testid="review-verdict">{report ? t(report.verdict === 'pass' ? 'verdictWordPass' : 'verdictWordFail') : t('notScanned')}</dd>
       </dl>
       <h3>{t('review')}</h3>
       <table data-testid="review-fields">
         <thead><tr><th scope="col">{t('field')}</th><th scope="col">{t('value')}</th></tr></thead>
-        <tbody>{rows.map(([k, v]) => <tr key={k}><td className="mono">{k}</td><td>{Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>)}</tbody>
+        <tbody>{rows.map((r) => <tr key={r.path} data-path={r.path}><td>{r.label}</td><td>{r.value}</td></tr>)}</tbody>
       </table>
       <h3>{t('findings')}</h3>
-      <FindingTable t={t} findings={findings} />
+      <ReleaseFindingTable t={t} profile={draft.profile} findings={findings} onOpenField={onOpenField} />
       <h3>{t('destination')}</h3>
-      <div className="form-grid">{uploadFields.map((f) => <Field key={f.path} spec={f} values={values} errors={{}} onChange={onChange} />)}</div>
+      <div className="form-grid">{UPLOAD_FIELDS.map((f) => <Field key={f.path} spec={f} values={values} errors={{}} onChange={onChange} />)}</div>
       <div className="actions">
         <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('json')} data-testid="export-manifest-json">{t('exportJson')}</button>
         <button type="button" className="btn btn-secondary" onClick={() => void exportManifest('html')} data-testid="export-manifest-html">{t('exportHtml')}</button>

@@ -2,6 +2,7 @@
 // Field paths are the draft's value paths; validation findings carry the same paths as their location.
 import type { FieldSpec, Text } from '../../components/form/Field'
 import type { Values } from '../../components/form/paths'
+import { isShown } from '../../../src-preload/release-fields'
 
 export type ProfileId = 'koogallery-app' | 'koogallery-container' | 'koogallery-image' | 'scp-image' | 'swr-image'
 
@@ -50,7 +51,8 @@ const imageAttrFields: FieldSpec[] = [
   { path: 'attrs.maxRamMB', kind: 'number', label: T('Maximum RAM', '最大内存'), unit: 'MB', hint: T('0 = no limit', '0 表示不限') },
 ]
 
-const PRICING_FREE = (v: Values) => (v.product as Values | undefined)?.pricingMode === 'paid'
+/** A field shown only while its condition (src-preload/release-fields.ts) holds. */
+const shownWhen = (path: string) => (v: Values) => isShown(path, v)
 
 export const STEPS: Record<ProfileId, StepSpec[]> = {
   'koogallery-app': [
@@ -78,11 +80,11 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         { path: 'product.salesType', kind: 'select', label: T('Sales type', '销售类型'), options: opts('Standard', 'Joint operation'), required: true },
         { path: 'product.pricingMode', kind: 'select', label: T('Pricing mode', '定价模式'), options: [{ value: 'free', label: T('Free image', '免费镜像') }, { value: 'paid', label: T('Paid', '付费') }], required: true },
         { path: 'product.template', kind: 'select', label: T('Pricing template', '定价模板'), options: [{ value: 'simple', label: T('Simple (fixed price)', '简单（固定价格）') }, { value: 'vcpu', label: T('By vCPU', '按 vCPU') }], required: true },
-        { path: 'product.billing', kind: 'multiselect', label: T('Billing modes', '计费模式'), options: [{ value: 'pay-per-use', label: T('Pay-per-use', '按需') }, { value: 'monthly', label: T('Monthly', '包月') }, { value: 'yearly', label: T('Yearly', '包年') }], when: PRICING_FREE },
-        { path: 'product.price', kind: 'number', label: T('Price', '价格'), unit: 'USD', step: 0.01, when: (v) => PRICING_FREE(v) && (v.product as Values | undefined)?.template === 'simple' },
+        { path: 'product.billing', kind: 'multiselect', label: T('Billing modes', '计费模式'), options: [{ value: 'pay-per-use', label: T('Pay-per-use', '按需') }, { value: 'monthly', label: T('Monthly', '包月') }, { value: 'yearly', label: T('Yearly', '包年') }], when: shownWhen('product.billing') },
+        { path: 'product.price', kind: 'number', label: T('Price', '价格'), unit: 'USD', step: 0.01, when: shownWhen('product.price') },
         {
           path: 'product.tiers', kind: 'list', label: T('vCPU tiers', 'vCPU 档位'), addLabel: T('Add tier', '添加档位'),
-          when: (v) => (v.product as Values | undefined)?.template === 'vcpu',
+          when: shownWhen('product.tiers'),
           item: [
             { path: 'vcpus', kind: 'number', label: T('vCPUs', 'vCPU 数'), required: true },
             { path: 'price', kind: 'number', label: T('Price per hour', '每小时价格'), unit: 'USD', step: 0.01, required: true },
@@ -132,7 +134,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
       id: 'sharing', kind: 'fields', title: T('Sharing and tags', '共享与标签'), fields: [
         { path: 'attrs.visibility', kind: 'select', label: T('Visibility', '可见性'), options: opts('Private', 'Shared'), required: true },
         { path: 'attrs.protected', kind: 'checkbox', label: T('Protected', '受保护') },
-        { path: 'attrs.shareWith', kind: 'text', label: T('Share with accounts (comma separated)', '共享给账号（逗号分隔）'), when: (v) => (v.attrs as Values | undefined)?.visibility === 'Shared' },
+        { path: 'attrs.shareWith', kind: 'text', label: T('Share with accounts (comma separated)', '共享给账号（逗号分隔）'), when: shownWhen('attrs.shareWith') },
         { path: 'attrs.tags', kind: 'tags', label: T('Tags', '标签'), hint: T('At most 50; key 1–128, value 0–256 characters', '最多 50 个；键 1–128 个字符，值 0–256 个字符'), addLabel: T('Add tag', '添加标签') },
       ],
     },

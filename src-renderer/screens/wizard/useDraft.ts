@@ -1,5 +1,7 @@
-// A draft being edited: loads it, keeps the values locally, autosaves within a second of a change
-// (coalescing keystrokes), validates live through the shared schemas, and flushes on leave.
+// A draft being edited: loads it, keeps the values and title locally, autosaves within a second of a change
+// (coalescing keystrokes; the main process keeps a burst in one field as one revision), validates live through the
+// shared schemas, and flushes on leave. The title shown is the one the main process saved (it follows the package
+// until the seller names the draft).
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DraftDto, FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
@@ -18,6 +20,7 @@ export interface DraftEditor {
   saveError: string | null
   revision: number
   setValues(v: Values): void
+  setTitle(title: string): void
   patch(change: Partial<DraftDto> & { values?: Values }): Promise<void>
   flush(): Promise<void>
   load(id: string): Promise<void>
@@ -30,7 +33,7 @@ export function useDraft(initialId: string | null): DraftEditor {
   const [saving, setSaving] = useState<DraftEditor['saving']>('idle')
   const [saveError, setSaveError] = useState<string | null>(null)
   const [revision, setRevision] = useState(0)
-  const pending = useRef<{ id: string; values: Values } | null>(null)
+  const pending = useRef<{ id: string; values: Values; title?: string } | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const validateTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
@@ -42,8 +45,11 @@ export function useDraft(initialId: string | null): DraftEditor {
     pending.current = null
     setSaving('saving')
     try {
-      const r = await api.invoke('drafts.save', { id: p.id, values: p.values })
+      const r = await api.invoke('drafts.save', { id: p.id, values: p.values, title: p.title })
       setRevision(r.revision)
+      // the title the main process saved (it may follow the package), unless the seller is typing a new one
+      const newer = pending.current as typeof p | null
+      if (!newer?.title) setDraft((d) => (d && d.id === p.id && d.title !== r.title ? { ...d, title: r.title } : d))
       setSaving(pending.current ? 'pending' : 'saved')
       setSaveError(null)
     } catch (err) {
@@ -53,10 +59,15 @@ export function useDraft(initialId: string | null): DraftEditor {
     }
   }, [])
 
+  const validations = useRef(0)
   const validate = useCallback((profile: string, v: Values) => {
     if (validateTimer.current) clearTimeout(validateTimer.current)
     validateTimer.current = setTimeout(() => {
-      api.invoke('drafts.validate', { profile: profile as ProfileId, values: v }).then((r) => setFindings(r.findings), () => {})
+      // only the answer to the latest values counts: an earlier request answered late must not bring back old findings
+      const n = ++validations.current
+      api.invoke('drafts.validate', { profile: profile as ProfileId, values: v }).then((r) => {
+        if (n === validations.current) setFindings(r.findings)
+      }, () => {})
     }, 150)
   }, [])
 
@@ -82,22 +93,34 @@ export function useDraft(initialId: string | null): DraftEditor {
     }
   }, [save])
 
-  const setValues = useCallback((v: Values) => {
-    setLocal(v)
-    if (!draft) return
-    pending.current = { id: draft.id, values: v }
+  const schedule = useCallback(() => {
     setSaving('pending')
     if (timer.current) clearTimeout(timer.current)
     timer.current = setTimeout(() => void save(), AUTOSAVE_MS)
+  }, [save])
+
+  const setValues = useCallback((v: Values) => {
+    setLocal(v)
+    if (!draft) return
+    pending.current = { id: draft.id, values: v, title: pending.current?.title }
+    schedule()
     validate(draft.profile, v)
-  }, [draft, save, validate])
+  }, [draft, schedule, validate])
+
+  const setTitle = useCallback((title: string) => {
+    if (!draft) return
+    setDraft({ ...draft, title })
+    // a cleared title is not saved: the draft keeps its last one
+    pending.current = { id: draft.id, values: pending.current?.values ?? values, title: title.trim() ? title : undefined }
+    schedule()
+  }, [draft, schedule, values])
 
   const patch = useCallback(async (change: Partial<DraftDto> & { values?: Values }) => {
     if (!draft) return
     await save()
     const r = await api.invoke('drafts.save', { id: draft.id, values: change.values ?? values, title: change.title, waivers: change.waivers, lastReport: change.lastReport })
     setRevision(r.revision)
-    setDraft({ ...draft, ...change, values: change.values ?? values, revision: r.revision })
+    setDraft({ ...draft, ...change, title: r.title, values: change.values ?? values, revision: r.revision })
     if (change.values) {
       setLocal(change.values)
       validate(draft.profile, change.values)
@@ -110,5 +133,5 @@ export function useDraft(initialId: string | null): DraftEditor {
     if (f.severity === 'info') continue
     ;(errors[f.location] ??= []).push(f.message)
   }
-  return { draft, values, findings, errors, saving, saveError, revision, setValues, patch, flush: save, load }
+  return { draft, values, findings, errors, saving, saveError, revision, setValues, setTitle, patch, flush: save, load }
 }

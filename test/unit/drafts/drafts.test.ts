@@ -110,6 +110,11 @@ describe('submit', () => {
     service.store.save(failing.id, { values: goodImage, lastReport: { verdict: 'fail' } })
     expect(() => service.submit(failing.id)).toThrow(/does not pass its pre-scan/)
     expect(service.store.requestsOn()).toBe(0)
+    // a passing scan of another package than the one the draft now holds is no scan of it
+    const swapped = service.store.create('koogallery-image', 'Swapped', goodImage)
+    service.store.save(swapped.id, { values: { ...goodImage, package: { name: 'b.qcow2', sha256: 'b'.repeat(64) } }, lastReport: { verdict: 'pass', package: { sha256: 'a'.repeat(64) } } })
+    expect(() => service.submit(swapped.id)).toThrow(/not ready to submit: the package is not scanned\. Fix/)
+    expect(service.manifest(service.store.get(swapped.id)).package.verdict).toBeNull()
     const ready = service.store.create('koogallery-image', 'Ready', goodImage)
     service.store.save(ready.id, { values: goodImage, lastReport: { verdict: 'pass' } })
     const r = service.submit(ready.id)
