@@ -30,6 +30,9 @@ const s3Target: UploadTarget = {
 
 export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = { s3: s3Target, folder: folderTarget, registry: registryTarget }
 
+/** States a job does not leave by itself: the ones "Clear finished" removes. */
+export const FINISHED_STATES: JobState[] = ['done', 'failed', 'cancelled']
+
 export interface QueueOptions {
   credentials: CredentialProvider
   onEvent?: (e: QueueEvent) => void
@@ -138,6 +141,11 @@ export class UploadQueue {
     const target = TARGETS[parseTarget(job.target).kind]
     await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
     return this.setState(job.id, 'cancelled')
+  }
+
+  /** Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. Returns their ids. */
+  clearFinished(): string[] {
+    return this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys()))
   }
 
   private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void) {

@@ -157,4 +157,15 @@ export class UploadStore {
   remove(id: string): void {
     this.db.prepare('DELETE FROM upload_jobs WHERE id = ?').run(id)
   }
+
+  /** Delete the jobs (and, by cascade, their parts) that are in one of `states`, except `keep`; returns their ids. */
+  removeInStates(states: JobState[], keep: Set<string> = new Set()): string[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id FROM upload_jobs WHERE state IN (${states.map(() => '?').join(', ')})`).all(...states) as Array<{ id: string }>
+      const ids = rows.map((r) => r.id).filter((id) => !keep.has(id))
+      const del = this.db.prepare('DELETE FROM upload_jobs WHERE id = ?')
+      for (const id of ids) del.run(id)
+      return ids
+    })()
+  }
 }
