@@ -3,12 +3,12 @@
 // bytes/rate seconds and returns when that slot ends, so by any moment t after the first take no more than
 // rate × t bytes have been let through. Idle time earns no credit (a bucket that filled while nothing was sent
 // let a whole second's worth out at once: 134 MiB/s shown under a 40 MiB/s limit until the 3 s speed window
-// forgot it). Large takes are cut into slices of at most SLICE_SECONDS, so concurrent uploads interleave and a
-// new rate applies to every waiter at once.
+// forgot it). Takes are served in order, whole (concurrent S3 parts finish one after another, so progress
+// moves steadily); a new rate wakes every waiter, which reserves its bytes again at that rate.
 import { PreflightError } from '../../src-preload/errors'
 
-/** The longest single reservation: a take of more is reserved slice by slice. */
-export const SLICE_SECONDS = 0.1
+/** The longest single sleep (timers cannot wait for weeks; a slow limit on a large part could ask for that). */
+const MAX_SLEEP_MS = 60_000
 
 export interface LimiterClock {
   now(): number
@@ -57,14 +57,15 @@ export class BandwidthLimiter {
       if (signal?.aborted) throw new PreflightError('cancelled', 'Cancelled by the user.')
       const rate = this.bytesPerSecond
       if (rate <= 0) return
-      const slice = Math.min(left, Math.max(1, Math.floor(rate * SLICE_SECONDS)))
       const now = this.clock.now()
-      const end = Math.max(now, this.next) + (slice / rate) * 1000
+      const start = Math.max(now, this.next)
+      const end = start + (left / rate) * 1000
       this.next = end
       const generation = this.generation
-      while (this.clock.now() < end && this.generation === generation) await this.wait(end - this.clock.now(), signal)
-      if (this.clock.now() < end) continue // woken by a new rate before the slot ended: reserve this slice again
-      left -= slice
+      while (this.clock.now() < end && this.generation === generation) await this.wait(Math.min(MAX_SLEEP_MS, end - this.clock.now()), signal)
+      if (this.clock.now() >= end) return
+      // woken by a new rate before the slot ended: what the slot had earned counts, the rest goes at the new rate
+      left -= Math.min(left, Math.floor(Math.max(0, (this.clock.now() - start) / 1000) * rate))
     }
   }
 

@@ -73,7 +73,8 @@ describe('upload queue', () => {
       // 16 MiB/s: slow enough that progress records arrive between parts
       limiter: new BandwidthLimiter(16 * 1024 * 1024),
       onEvent: (e) => {
-        if (e.type === 'progress' && !paused && e.record.bytesDone >= 5 * 1024 * 1024) {
+        // past the first part's 5 MiB: that part is confirmed (one part at a time), the second on its way
+        if (e.type === 'progress' && !paused && e.record.bytesDone >= 6 * 1024 * 1024) {
           paused = true
           q.pause(e.jobId)
         }
@@ -93,6 +94,24 @@ describe('upload queue', () => {
     expect(done.state, done.error ?? '').toBe('done')
     for (const p of q.store.parts(job.id)) if (etagsBefore.has(p.partNumber)) expect(p.etag).toBe(etagsBefore.get(p.partNumber))
     expect(await remoteSha('pkg-b.bin')).toBe(f.sha)
+  })
+
+  it('an S3 upload under a limit moves steadily and never reads faster than the limit', async () => {
+    const db = openDatabase(':memory:')
+    const records: Array<{ bytesDone: number; bytesPerSecond: number }> = []
+    const q = new UploadQueue(db, { credentials: envCredentials(env), limiter: new BandwidthLimiter(8 * 1024 * 1024), onEvent: (e) => e.type === 'progress' && records.push(e.record) })
+    await new Promise((r) => setTimeout(r, 300)) // the limit was set a while before the upload
+    const f = file('pkg-limited.bin', 12 * 1024 * 1024)
+    const job = await q.enqueue({ file: f.path, target: 's3://releases/limited.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 4 } })
+    const started = performance.now()
+    expect((await q.run(job.id)).state).toBe('done')
+    expect(performance.now() - started).toBeGreaterThan(1400) // 12 MiB at 8 MiB/s: 1.5 s at the least
+    // progress between part boundaries (the bytes on their way), not only when whole parts are confirmed
+    const between = records.filter((r) => r.bytesDone % (5 * 1024 * 1024) !== 0 && r.bytesDone < 10 * 1024 * 1024)
+    expect(between.length).toBeGreaterThan(1)
+    for (const r of records) expect(r.bytesPerSecond).toBeLessThanOrEqual(8 * 1024 * 1024 * 1.03)
+    expect(await remoteSha('limited.bin')).toBe(f.sha)
+    db.close()
   })
 
   it('a file changed after queueing fails the job clearly; missing credentials too', async () => {
