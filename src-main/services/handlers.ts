@@ -137,9 +137,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
         const dir = join(ctx.home, 'bundles')
         await mkdir(dir, { recursive: true })
-        // the screen's repack always scans the result: its verdict is shown
+        // the screen's repack always scans the result: its verdict is shown, and its report opens in the package view
         const r = await repack(inputs, { output: join(dir, basename(name)), format, signal, meter, scan: true })
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict, report: r.report }
       })
       return { taskId }
     },

@@ -5,6 +5,7 @@ import type { FindingDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
+import { LayerCharts, type LayerImage } from '../components/report/ImageCharts'
 import { ReportView } from '../components/report/ReportView'
 import { verdictLine } from '../../src-preload/verdict'
 import { defineMessages, useLang, useT } from '../i18n'
@@ -17,14 +18,14 @@ const messages = defineMessages({
     fail: 'FAIL — {n} blocker(s) to fix before upload.', kind: 'Kind', size: 'Size', sha256: 'SHA-256', profile: 'Profile', entries: 'Entries',
     auto: '(picked from the content)', findings: 'Findings', tree: 'Entries in the package', rescan: 'Scan again', exportJson: 'Export report (JSON)',
     cancelled: 'The scan was cancelled.', failed: 'The scan could not run', noPackage: 'Choose a package on the Home screen first.', checks: 'Checks',
-    more: '… and {n} more',
+    more: '… and {n} more', fromBuild: 'This is the scan made when the bundle was built; “Scan again” runs a new one.',
   },
   'zh-CN': {
     title: '软件包预扫描', scanning: '正在预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
     fail: '未通过 — 上传前需修复 {n} 个阻断项。', kind: '类型', size: '大小', sha256: 'SHA-256', profile: '配置', entries: '条目',
     auto: '（根据内容选择）', findings: '检查结果', tree: '软件包中的条目', rescan: '重新扫描', exportJson: '导出报告（JSON）',
     cancelled: '扫描已取消。', failed: '扫描无法运行', noPackage: '请先在首页选择软件包。', checks: '检查项',
-    more: '… 另有 {n} 项',
+    more: '… 另有 {n} 项', fromBuild: '这是生成包时所做的扫描；“重新扫描”会重新运行一次。',
   },
 })
 
@@ -42,11 +43,13 @@ export interface ReportDto {
 export function Package() {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
-  const { path } = useNav((s) => s.params) as { path?: string }
+  const { path, report: given } = useNav((s) => s.params) as { path?: string; report?: ReportDto }
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const task = useTask(taskId)
-  const scanned = task?.status === 'done' ? (task.result as ReportDto) : null
+  // a report handed over with the path (a bundle's scan, run when it was built) is shown until "Scan again"
+  const handed = !taskId && given?.package?.path === path ? given : null
+  const scanned = handed ?? (task?.status === 'done' ? (task.result as ReportDto) : null)
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
 
@@ -60,9 +63,10 @@ export function Package() {
     }
   }
   useEffect(() => {
-    void run()
+    setTaskId(null)
+    if (given?.package?.path !== path) void run()
     // run once per chosen package
-  }, [path])
+  }, [path, given])
 
   if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
   return (
@@ -75,6 +79,7 @@ export function Package() {
       {report && (
         <>
           <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">{verdictLine(report, lang)}</div>
+          {handed && <p className="muted" data-testid="report-from-build">{t('fromBuild')}</p>}
           <div className="card">
             <dl className="facts" data-testid="summary">
               <dt>{t('kind')}</dt><dd>{report.package.name} · {report.package.kind}</dd>
@@ -88,6 +93,7 @@ export function Package() {
               <button type="button" className="btn btn-secondary" onClick={() => void run()}>{t('rescan')}</button>
             </div>
           </div>
+          <LayerCharts images={(report.facts.containers as { images?: LayerImage[] } | undefined)?.images} />
           <h2>{t('findings')}</h2>
           <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
           <ComponentsTable components={(report as unknown as { components: ComponentDto[] }).components ?? []} findings={report.findings} />
