@@ -133,7 +133,7 @@ describe('upload queue screen', () => {
       // the speed chart while it runs: its words give the numbers, and the peak never exceeds the limit
       const labels: string[] = []
       let checkedAxe = false
-      while ((await b.page.getByTestId('job-done').count()) < 1) {
+      while ((await b.page.getByTestId('job-done').filter({ hasText: 'limited-1_0.bin' }).count()) < 1) {
         const chart = b.page.getByTestId('speed-chart')
         if (await chart.count()) {
           const label = await chart.first().getAttribute('aria-label').catch(() => null)
