@@ -28,7 +28,9 @@ export function LayerCharts({ images }: { images: LayerImage[] | undefined }) {
   return (
     <div className="card charts" data-testid="layer-charts">
       {shown.map((img) => {
-        const name = img.tags[0] ?? img.location
+        // the image's file inside the package (the last level of its location), and its tags
+        const file = img.location.split('!').pop() || img.location
+        const name = img.tags.length ? `${file} (${img.tags.join(', ')})` : file
         const bars: ChartBar[] = img.layerSizes!.map((l, i) => ({ label: `${t('layer', { n: num.number(i + 1) })} · ${l.digest.replace(/^sha256:/, '').slice(0, 12)}`, value: l.compressed }))
         return <BarChart key={img.location} title={t('layers', { image: name })} bars={bars} format={num.bytes} testId="layer-chart" />
       })}
