@@ -123,20 +123,20 @@ export class UploadQueue {
 
   pause(id: string): UploadJob {
     const job = this.store.find(id)
-    if (job.state === 'done' || job.state === 'cancelled') throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}.`)
+    if (job.state === 'done' || job.state === 'cancelled') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`)
     this.running.get(job.id)?.abort()
     return this.setState(job.id, 'paused')
   }
 
   resume(id: string): UploadJob {
     const job = this.store.find(id)
-    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting.`)
+    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`)
     return this.setState(job.id, 'queued', { error: null })
   }
 
   async cancel(id: string): Promise<UploadJob> {
     const job = this.store.find(id)
-    if (job.state === 'done') throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is already done.`)
+    if (job.state === 'done') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`)
     this.running.get(job.id)?.abort()
     const target = TARGETS[parseTarget(job.target).kind]
     await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
@@ -165,7 +165,7 @@ export class UploadQueue {
   async run(id: string, signal?: AbortSignal): Promise<UploadJob> {
     let job = this.store.find(id)
     if (job.state === 'done' || job.state === 'cancelled' || job.state === 'paused') return job
-    if (this.running.has(job.id)) throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is already running.`)
+    if (this.running.has(job.id)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`)
     const controller = new AbortController()
     const onOuterAbort = () => controller.abort()
     signal?.addEventListener('abort', onOuterAbort, { once: true })

@@ -194,6 +194,9 @@ describe('upload queue', () => {
     expect(q.list().map((j) => [j.id, j.state])).toEqual([[paused.id, 'paused'], [queued.id, 'queued'], [runningJob.id, 'running']])
     expect(db.prepare('SELECT count(*) AS n FROM upload_parts WHERE job_id = ?').get(withParts.id)).toEqual({ n: 0 })
     expect(q.clearFinished()).toEqual([])
+    // a cleared job asked for again: a sentence that says where it went
+    expect(() => q.pause(done.id)).toThrow(/^No upload .+: it may have been cleared from the queue; list the queue/)
+    await expect(q.run(runningJob.id)).rejects.toThrow(/is already running: wait for it to finish, or pause it first\.$/)
     q.pause(runningJob.id)
     expect((await running).state).toBe('paused')
     db.close()
