@@ -154,6 +154,7 @@ export function Queue() {
       </div>
       {error && <div className="error" role="alert" data-testid="queue-error">{error}</div>}
       {status && <p role="status" data-testid="queue-status">{status}</p>}
+      {enqueue?.status === 'failed' && <div className="error" role="alert" data-testid="queue-enqueue-error">{t('queueFailed', { reason: errorText(enqueue.error!, t) })}</div>}
       {adding && (
         <div className="card" id="queue-new" role="region" aria-label={t('add')} data-testid="queue-new-panel">
           <div className="queue-head">
@@ -180,11 +181,13 @@ export function Queue() {
           {toFolder && nativeDialogs && <p className="muted">{t('folderDialog')}</p>}
           {toFolder && nativeDialogs && <label className="row"><input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="queue-overwrite" /> {t('overwrite')}</label>}
           {toFolder && !nativeDialogs && <p className="error" role="note" data-testid="queue-folder-browser">{t('folderBrowser')}</p>}
-          {enqueue?.status === 'failed' && <div className="error" role="alert" data-testid="queue-enqueue-error">{t('queueFailed', { reason: errorText(enqueue.error!, t) })}</div>}
           <div className="actions">
             <button type="button" className="btn" disabled={!path || !target || !!typedProblem || !!typedEndpointProblem || (toFolder && !nativeDialogs)} data-testid="queue-start" onClick={act(async () => {
               if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission()
               setEnqueueId(await startTask('queue.enqueue', { path: path!, target, endpoint: endpoint || undefined, insecure: insecure || undefined, overwrite: (toFolder && overwrite) || undefined }))
+              // queued: back to the list (the target and endpoint stay filled for the next upload)
+              setPath(null)
+              setAdding(false)
             })}>{t('start')}</button>
           </div>
         </div>

@@ -126,8 +126,16 @@ describe('upload queue screen', () => {
       await b.page.getByTestId('queue-target').fill('ftp://releases/limited.bin')
       await expect(b.page.getByTestId('queue-target-error').textContent()).resolves.toMatch(/^The target must start with s3:\/\/, docker:\/\/ or file:\/\/, for example/)
       expect(await b.page.getByTestId('queue-start').isDisabled()).toBe(true)
-      await b.page.getByTestId('queue-target').fill('s3://releases/limited-1_0.bin')
+      // one the services refuse: the reason comes back as a sentence naming the rule
+      await b.page.getByTestId('queue-target').fill('s3://Bad_Bucket/limited-1_0.bin')
       await b.page.getByTestId('queue-endpoint').fill(endpoint)
+      await b.page.getByTestId('queue-start').click()
+      expect(await b.page.getByTestId('queue-new-panel').count()).toBe(0) // queued: back to the list
+      await expect.poll(() => b.page.getByTestId('queue-enqueue-error').textContent().catch(() => '')).toBe('The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules).')
+      await b.page.getByTestId('queue-new').click()
+      await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
+      await b.page.getByTestId('queue-file').waitFor()
+      await b.page.getByTestId('queue-target').fill('s3://releases/limited-1_0.bin')
       const started = Date.now()
       await b.page.getByTestId('queue-start').click()
       // the speed chart while it runs: its words give the numbers, and the peak never exceeds the limit
