@@ -8,7 +8,8 @@ import type { FindingDto } from '../../src-preload/contract'
 import { useNumbers } from '../components/Chart'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
-import { defineMessages, useT } from '../i18n'
+import { hasRule, ruleText } from '../../src-preload/catalogue'
+import { defineMessages, useLang, useT, type Lang } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks, type TaskState } from '../stores/tasks'
 
@@ -58,21 +59,25 @@ type ScanResult = { package: { size: number; kind: string }; findings: FindingDt
 /** A row's state: still being checked, usable, or invalid with the reason as a sentence. */
 type RowCheck = { state: 'checking' } | { state: 'valid'; result: ScanResult; image: ImageFacts } | { state: 'invalid'; reason: string; result?: ScanResult }
 
-function checkRow(task: TaskState | null | undefined, t: ReturnType<typeof useT<keyof (typeof messages)['en']>>): RowCheck {
+function checkRow(task: TaskState | null | undefined, t: ReturnType<typeof useT<keyof (typeof messages)['en']>>, lang: Lang): RowCheck {
   if (!task || task.status === 'running') return { state: 'checking' }
   if (task.status !== 'done') return { state: 'invalid', reason: t('unreadable', { reason: (task.error?.message ?? task.status).replace(/\.$/, '') }) }
   const result = task.result as ScanResult
   const image = result.facts.containers?.images?.[0]
   if (!image) return { state: 'invalid', reason: t('notImage'), result }
   const blockers = result.findings.filter((f) => f.severity === 'blocker' && !f.rule.startsWith('package.'))
-  if (blockers.length) return { state: 'invalid', reason: t('damaged', { n: blockers.length, message: blockers[0].message }), result }
+  // the scanner's own sentence in English; in Chinese the rule's title from the catalogue
+  const first = blockers[0]
+  const message = first && lang !== 'en' && hasRule(first.rule) ? ruleText(first.rule, lang).title : first?.message
+  if (blockers.length) return { state: 'invalid', reason: t('damaged', { n: blockers.length, message }), result }
   return { state: 'valid', result, image }
 }
 
 function Row({ item, index, count, move, remove, t }: { item: Item; index: number; count: number; move: (d: number) => void; remove: () => void; t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
   const num = useNumbers()
+  const lang = useLang((s) => s.lang)
   const task = useTask(item.taskId)
-  const check = checkRow(task, t)
+  const check = checkRow(task, t, lang)
   const r = check.state === 'checking' ? null : check.result ?? null
   const img = check.state === 'valid' ? check.image : null
   const name = item.path.split(/[\\/]/).pop()
@@ -113,7 +118,8 @@ export function Containers() {
   const nameOk = /^[A-Za-z0-9_()-]+\.(tar|tar\.gz|zip)$/.test(name)
   const result = build?.status === 'done' ? (build.result as { output: string; verdict: string; report: unknown }) : null
   const tasks = useTasks((s) => s.tasks)
-  const checks = items.map((it) => checkRow(tasks[it.taskId], t))
+  const lang = useLang((s) => s.lang)
+  const checks = items.map((it) => checkRow(tasks[it.taskId], t, lang))
   const invalid = checks.filter((c) => c.state === 'invalid').length
   const checking = checks.some((c) => c.state === 'checking')
 

@@ -208,8 +208,8 @@ export function Queue() {
           if (bytes === null) return setLimitError(true)
           void applyLimit(bytes)()
         }}>
-          <label className="row">{t('bandwidthUnit')}
-            <input type="number" min={0} step="any" inputMode="decimal" value={limit} onChange={(e) => { setLimit(e.target.value); setLimitError(false) }} aria-invalid={limitError} aria-describedby={limitError ? 'bandwidth-err' : undefined} style={{ width: 120 }} data-testid="queue-limit" />
+          <label className="row"><span id="bandwidth-unit">{t('bandwidthUnit')}</span>
+            <input aria-labelledby="bandwidth-title bandwidth-unit" type="number" min={0} step="any" inputMode="decimal" value={limit} onChange={(e) => { setLimit(e.target.value); setLimitError(false) }} aria-invalid={limitError} aria-describedby={limitError ? 'bandwidth-err' : undefined} style={{ width: 120 }} data-testid="queue-limit" />
           </label>
           <button type="submit" className="btn btn-secondary" data-testid="queue-limit-apply">{t('apply')}</button>
         </form>

@@ -130,7 +130,7 @@ describe('upload queue screen', () => {
       await b.page.getByTestId('queue-target').fill('s3://Bad_Bucket/limited-1_0.bin')
       await b.page.getByTestId('queue-endpoint').fill(endpoint)
       await b.page.getByTestId('queue-start').click()
-      expect(await b.page.getByTestId('queue-new-panel').count()).toBe(0) // queued: back to the list
+      await expect.poll(() => b.page.getByTestId('queue-new-panel').count()).toBe(0) // queued: back to the list
       await expect.poll(() => b.page.getByTestId('queue-enqueue-error').textContent().catch(() => '')).toBe('The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules).')
       await b.page.getByTestId('queue-new').click()
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
