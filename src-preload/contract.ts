@@ -226,6 +226,8 @@ export const channels = {
   'queue.resume': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.cancel': { input: z.object({ id: z.string().min(1).max(64) }).strict(), result: result<UploadJobDto>() },
   'queue.bandwidth': { input: z.object({ bytesPerSecond: z.number().int().min(0) }).strict(), result: result<{ bytesPerSecond: number }>() },
+  /** Remove the finished jobs (done, failed, cancelled) from the queue; running and waiting ones stay. */
+  'queue.clearFinished': { input: z.object({}).strict(), result: result<{ removed: string[] }>() },
   // ---- object-storage credentials (src-main/upload/credentials.ts): sealed by safeStorage, never sent back
   'credentials.list': { input: z.object({}).strict(), result: result<{ connections: SavedConnectionDto[]; persistent: boolean }>() },
   /** Save keys for an endpoint (none: AWS); uploads waiting for credentials there resume as a task. */

@@ -159,6 +159,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       setSetting(ctx.db, 'upload.bandwidth', validSetting('upload.bandwidth', bytesPerSecond))
       return { bytesPerSecond }
     },
+    'queue.clearFinished': () => ({ removed: queue.clearFinished() }),
     'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),
     'credentials.save': async ({ endpoint, accessKeyId, secretAccessKey, sessionToken }) => {
       const connection = await vault.save(endpoint, { accessKeyId, secretAccessKey, sessionToken })
@@ -181,12 +182,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
         const dir = join(ctx.home, 'bundles')
         await mkdir(dir, { recursive: true })
-        // the screen's repack always scans the result: its verdict is shown
+        // the screen's repack always scans the result: its verdict is shown, and its report opens in the package view
         const output = join(dir, basename(name))
         const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
           () => repack(inputs, { output, format, signal, meter, scan: true }),
           (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict }
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict, report: r.report }
       })
       return { taskId }
     },

@@ -36,6 +36,9 @@ const s3Target: UploadTarget = {
 
 export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = { s3: s3Target, folder: folderTarget, registry: registryTarget }
 
+/** States a job does not leave by itself: the ones "Clear finished" removes. */
+export const FINISHED_STATES: JobState[] = ['done', 'failed', 'cancelled']
+
 export interface QueueOptions {
   credentials: CredentialProvider
   onEvent?: (e: QueueEvent) => void
@@ -162,24 +165,29 @@ export class UploadQueue {
 
   pause(id: string): UploadJob {
     const job = this.store.find(id)
-    if (job.state === 'done' || job.state === 'cancelled') throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}.`)
+    if (job.state === 'done' || job.state === 'cancelled') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`)
     this.running.get(job.id)?.abort()
     return this.setState(job.id, 'paused')
   }
 
   resume(id: string): UploadJob {
     const job = this.store.find(id)
-    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting.`)
+    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`)
     return this.setState(job.id, 'queued', { error: null })
   }
 
   async cancel(id: string): Promise<UploadJob> {
     const job = this.store.find(id)
-    if (job.state === 'done') throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is already done.`)
+    if (job.state === 'done') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`)
     this.running.get(job.id)?.abort()
     const target = TARGETS[parseTarget(job.target).kind]
     await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
     return this.setState(job.id, 'cancelled')
+  }
+
+  /** Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. Returns their ids. */
+  clearFinished(): string[] {
+    return this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys()))
   }
 
   private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void): TargetRun {
@@ -199,7 +207,7 @@ export class UploadQueue {
   async run(id: string, signal?: AbortSignal): Promise<UploadJob> {
     let job = this.store.find(id)
     if (job.state === 'done' || job.state === 'cancelled' || job.state === 'paused') return job
-    if (this.running.has(job.id)) throw new PreflightError('conflict', `Job ${job.id.slice(0, 8)} is already running.`)
+    if (this.running.has(job.id)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`)
     const controller = new AbortController()
     const onOuterAbort = () => controller.abort()
     signal?.addEventListener('abort', onOuterAbort, { once: true })

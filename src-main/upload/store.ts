@@ -102,15 +102,15 @@ export class UploadStore {
 
   get(id: string): UploadJob {
     const r = this.db.prepare('SELECT * FROM upload_jobs WHERE id = ?').get(id) as JobRow | undefined
-    if (!r) throw new PreflightError('not-found', `No upload job ${id}`)
+    if (!r) throw new PreflightError('not-found', `No upload ${id}: it may have been cleared from the queue; list the queue to see the uploads there are.`)
     return toJob(r)
   }
 
   /** A job by its id or a unique prefix of it (as the CLI prints short ids). */
   find(idOrPrefix: string): UploadJob {
     const rows = this.db.prepare('SELECT * FROM upload_jobs WHERE id LIKE ? ORDER BY created_at').all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as JobRow[]
-    if (rows.length === 0) throw new PreflightError('not-found', `No upload job ${idOrPrefix}`)
-    if (rows.length > 1) throw new PreflightError('invalid-input', `"${idOrPrefix}" matches ${rows.length} jobs: give more of the id`)
+    if (rows.length === 0) throw new PreflightError('not-found', `No upload ${idOrPrefix}: it may have been cleared from the queue; list the queue to see the uploads there are.`)
+    if (rows.length > 1) throw new PreflightError('invalid-input', `"${idOrPrefix}" matches ${rows.length} uploads: give more of the id.`)
     return toJob(rows[0])
   }
 
@@ -165,5 +165,16 @@ export class UploadStore {
 
   remove(id: string): void {
     this.db.prepare('DELETE FROM upload_jobs WHERE id = ?').run(id)
+  }
+
+  /** Delete the jobs (and, by cascade, their parts) that are in one of `states`, except `keep`; returns their ids. */
+  removeInStates(states: JobState[], keep: Set<string> = new Set()): string[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id FROM upload_jobs WHERE state IN (${states.map(() => '?').join(', ')})`).all(...states) as Array<{ id: string }>
+      const ids = rows.map((r) => r.id).filter((id) => !keep.has(id))
+      const del = this.db.prepare('DELETE FROM upload_jobs WHERE id = ?')
+      for (const id of ids) del.run(id)
+      return ids
+    })()
   }
 }

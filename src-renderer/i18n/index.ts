@@ -1,5 +1,6 @@
 // English and Simplified Chinese. Each screen declares its own messages with defineMessages and reads them
 // with useT, so screens never edit a shared dictionary; the language is a zustand store saved in settings.
+import { useMemo } from 'react'
 import { create } from 'zustand'
 
 export type Lang = 'en' | 'zh-CN'
@@ -29,14 +30,46 @@ export function useT<K extends string>(messages: Messages<K>): (key: K, vars?: R
   }
 }
 
-/** Dates and numbers in the chosen language (Intl), never the browser's default locale. */
-export function useFormat(): { date(value: string | number | Date): string; number(n: number): string } {
-  const lang = useLang((s) => s.lang)
+/** What useFormat gives: dates, counts, sizes, speeds and shares, in the chosen language. */
+export interface Formats {
+  date(value: string | number | Date): string
+  number(n: number): string
+  bytes(n: number): string
+  rate(bytesPerSecond: number): string
+  percent(fraction: number): string
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+
+/** The formats of one language (Intl), never the browser's default locale. */
+export function formatsFor(lang: Lang): Formats {
+  const whole = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 })
+  const one = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+  const pct = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 })
+  const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' })
+  const bytes = (n: number) => {
+    let i = 0
+    let v = Math.max(0, n)
+    while (v >= 1024 && i < UNITS.length - 1) {
+      v /= 1024
+      i++
+    }
+    return `${i === 0 ? whole.format(v) : one.format(v)} ${UNITS[i]}`
+  }
   return {
     date: (value) => {
       const d = new Date(value)
-      return Number.isNaN(d.getTime()) ? String(value) : new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(d)
+      return Number.isNaN(d.getTime()) ? String(value) : when.format(d)
     },
-    number: (n) => new Intl.NumberFormat(lang).format(n),
+    number: (n) => whole.format(n),
+    bytes,
+    rate: (n) => `${bytes(n)}/s`,
+    percent: (f) => pct.format(f),
   }
+}
+
+/** Dates and numbers in the chosen language. */
+export function useFormat(): Formats {
+  const lang = useLang((s) => s.lang)
+  return useMemo(() => formatsFor(lang), [lang])
 }

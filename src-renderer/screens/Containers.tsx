@@ -1,15 +1,17 @@
 // "Package container images": drop image tars (docker-archive or OCI), see each one's validation state,
 // platform, tags and size, reorder or remove them, name the bundle (checked live against the marketplace's
-// file-name rule) and build one compliant container package, which then opens in the package view. Home hands
-// over the image tars of a multi-file drop (params.paths).
+// file-name rule) and build one compliant container package, whose scan then opens in the package view. Home
+// hands over the image tars of a multi-file drop (params.paths). A row
+// that is no image tar, cannot be read or holds a damaged image says why in a sentence and blocks Build until
+// it is removed.
 import { useEffect, useRef, useState } from 'react'
 import type { FindingDto } from '../../src-preload/contract'
-import { formatBytes } from '../../src-preload/format'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
-import { defineMessages, useT } from '../i18n'
+import { hasRule, ruleText } from '../../src-preload/catalogue'
+import { defineMessages, type Lang, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
-import { cancelTask, startTask, useTask } from '../stores/tasks'
+import { cancelTask, startTask, useTask, useTasks, type TaskState } from '../stores/tasks'
 
 const messages = defineMessages({
   en: {
@@ -19,6 +21,10 @@ const messages = defineMessages({
     build: 'Build bundle', building: 'Building the bundle', badName: 'Only letters, digits, -, _, ( and ) before the extension; it must end in .tar, .tar.gz or .zip.', empty: 'No image yet.',
     ok: 'valid', legacy: 'docker-archive (will be converted)', invalid: '{n} blocker(s)', open: 'Open the bundle', built: 'Built {name}: {verdict}.',
     layers: '{n} layer(s): {compressed} stored, {uncompressed} unpacked', unknown: 'unknown',
+    notImage: 'This is not a container image tar: Preflight found no docker-archive (docker save) or OCI image in it.',
+    unreadable: 'Preflight could not read this file ({reason}).', damaged: 'The image has {n} blocker(s); the first: {message}',
+    removeIt: 'Remove it to build the bundle.', blockedInvalid: 'Build is blocked: remove the {n} row(s) marked invalid first.', blockedChecking: 'Build waits until every image is checked.',
+    invalidRow: 'invalid', failedBuild: 'The bundle could not be built: {reason}',
   },
   'zh-CN': {
     title: '打包容器镜像', lead: 'KooGallery 要求每个镜像一个 OCI 格式的 .tar，并打包为一个 .tar、.tar.gz 或 .zip。拖入 docker-archive 或 OCI 镜像 tar，Preflight 会转换并打包。',
@@ -27,6 +33,10 @@ const messages = defineMessages({
     build: '生成包', building: '正在生成包', badName: '扩展名前只能使用字母、数字、-、_、( 和 )，且以 .tar、.tar.gz 或 .zip 结尾。', empty: '还没有镜像。',
     ok: '有效', legacy: 'docker-archive（将转换）', invalid: '{n} 个阻断项', open: '打开生成的包', built: '已生成 {name}：{verdict}。',
     layers: '{n} 层：存储 {compressed}，解压后 {uncompressed}', unknown: '未知',
+    notImage: '这不是容器镜像 tar：Preflight 在其中没有找到 docker-archive（docker save）或 OCI 镜像。',
+    unreadable: 'Preflight 无法读取此文件（{reason}）。', damaged: '该镜像有 {n} 个阻断项；第一个：{message}',
+    removeIt: '移除它后才能生成包。', blockedInvalid: '无法生成：请先移除 {n} 个标记为无效的行。', blockedChecking: '等所有镜像检查完毕后才能生成。',
+    invalidRow: '无效', failedBuild: '无法生成包：{reason}',
   },
 })
 
@@ -44,26 +54,54 @@ interface ImageFacts {
   uncompressedSize: number | null
 }
 
+type ScanResult = { package: { size: number; kind: string }; findings: FindingDto[]; facts: { containers?: { images: ImageFacts[] } } }
+
+/** A row's state: still being checked, usable, or invalid with the reason as a sentence. */
+type RowCheck = { state: 'checking' } | { state: 'valid'; result: ScanResult; image: ImageFacts } | { state: 'invalid'; reason: string; result?: ScanResult }
+
+function checkRow(task: TaskState | null | undefined, t: ReturnType<typeof useT<keyof (typeof messages)['en']>>, lang: Lang): RowCheck {
+  if (!task || task.status === 'running') return { state: 'checking' }
+  if (task.status !== 'done') return { state: 'invalid', reason: t('unreadable', { reason: (task.error?.message ?? task.status).replace(/\.$/, '') }) }
+  const result = task.result as ScanResult
+  const image = result.facts.containers?.images?.[0]
+  if (!image) return { state: 'invalid', reason: t('notImage'), result }
+  const blockers = result.findings.filter((f) => f.severity === 'blocker' && !f.rule.startsWith('package.'))
+  // the scanner's own sentence in English; in Chinese the rule's title from the catalogue
+  const first = blockers[0]
+  const message = first && lang !== 'en' && hasRule(first.rule) ? ruleText(first.rule, lang).title : first?.message
+  if (blockers.length) return { state: 'invalid', reason: t('damaged', { n: blockers.length, message }), result }
+  return { state: 'valid', result, image }
+}
+
 function Row({ item, index, count, move, remove, t }: { item: Item; index: number; count: number; move: (d: number) => void; remove: () => void; t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
+  const num = useFormat()
+  const lang = useLang((s) => s.lang)
   const task = useTask(item.taskId)
-  const r = task?.status === 'done' ? (task.result as { package: { size: number }; findings: FindingDto[]; facts: { containers?: { images: ImageFacts[] } } }) : null
-  const img = r?.facts.containers?.images?.[0]
-  const blockers = r?.findings.filter((f) => f.severity === 'blocker' && !f.rule.startsWith('package.')).length ?? 0
-  const state = !r ? t('checking') : blockers ? t('invalid', { n: blockers }) : img?.format === 'docker-archive' ? t('legacy') : t('ok')
+  const check = checkRow(task, t, lang)
+  const r = check.state === 'checking' ? null : check.result ?? null
+  const img = check.state === 'valid' ? check.image : null
+  const name = item.path.split(/[\\/]/).pop()
   return (
-    <tr data-testid="image-row">
-      <td className="mono">{item.path.split(/[\\/]/).pop()}</td>
-      <td className={blockers ? 'sev-blocker' : ''} data-testid="image-state">{state}</td>
+    <tr data-testid="image-row" className={check.state === 'invalid' ? 'row-invalid' : undefined}>
+      <td className="mono">{name}</td>
+      {check.state === 'invalid' ? (
+        <td className="sev-blocker" data-testid="image-state">
+          <strong>{t('invalidRow')}</strong>
+          <div data-testid="image-invalid">{check.reason} {t('removeIt')}</div>
+        </td>
+      ) : (
+        <td data-testid="image-state">{check.state === 'checking' ? t('checking') : img?.format === 'docker-archive' ? t('legacy') : t('ok')}</td>
+      )}
       <td>{img?.platform ?? '—'}</td>
       <td>{img?.tags.join(', ') || '—'}</td>
       <td>
-        {r ? formatBytes(r.package.size) : '—'}
-        {img && <div className="muted" data-testid="image-layers">{t('layers', { n: img.layers, compressed: formatBytes(img.compressedSize), uncompressed: img.uncompressedSize === null ? t('unknown') : formatBytes(img.uncompressedSize) })}</div>}
+        {r ? num.bytes(r.package.size) : '—'}
+        {img && <div className="muted" data-testid="image-layers">{t('layers', { n: num.number(img.layers), compressed: num.bytes(img.compressedSize), uncompressed: img.uncompressedSize === null ? t('unknown') : num.bytes(img.uncompressedSize) })}</div>}
       </td>
       <td className="actions">
         <button type="button" className="btn btn-secondary" disabled={index === 0} onClick={() => move(-1)} aria-label={`${t('up')} ${index + 1}`}>↑</button>
         <button type="button" className="btn btn-secondary" disabled={index === count - 1} onClick={() => move(1)} aria-label={`${t('down')} ${index + 1}`}>↓</button>
-        <button type="button" className="btn btn-secondary" onClick={remove}>{t('remove')}</button>
+        <button type="button" className={check.state === 'invalid' ? 'btn btn-danger' : 'btn btn-secondary'} onClick={remove} aria-label={`${t('remove')} ${name}`} data-testid="image-remove">{t('remove')}</button>
       </td>
     </tr>
   )
@@ -80,10 +118,16 @@ export function Containers() {
   const [buildId, setBuildId] = useState<string | null>(null)
   const build = useTask(buildId)
   const nameOk = /^[A-Za-z0-9_()-]+\.(tar|tar\.gz|zip)$/.test(name)
-  const result = build?.status === 'done' ? (build.result as { output: string; verdict: string }) : null
+  const result = build?.status === 'done' ? (build.result as { output: string; verdict: string; report: unknown }) : null
+  const tasks = useTasks((s) => s.tasks)
+  const lang = useLang((s) => s.lang)
+  const checks = items.map((it) => checkRow(tasks[it.taskId], t, lang))
+  const invalid = checks.filter((c) => c.state === 'invalid').length
+  const checking = checks.some((c) => c.state === 'checking')
 
   useEffect(() => {
-    if (result) setTimeout(() => go('package', { path: result.output }), 0)
+    // the bundle's own scan (run by the build) opens: no second scan
+    if (result) setTimeout(() => go('package', { path: result.output, report: result.report }), 0)
   }, [result?.output, go])
 
   const handedOverAdded = useRef<string[] | null>(null)
@@ -127,9 +171,12 @@ export function Containers() {
           </label>
         </div>
         {build?.status === 'running' ? <ProgressBar label={t('building')} progress={build.progress} onCancel={() => void cancelTask(build.taskId)} /> : (
-          <div className="actions"><button type="button" className="btn" disabled={!items.length || !nameOk} data-testid="build-bundle" onClick={async () => setBuildId(await startTask('containers.repack', { inputs: items.map((i) => i.path), name, format }))}>{t('build')}</button></div>
+          <div className="actions">
+            <button type="button" className="btn" disabled={!items.length || !nameOk || invalid > 0 || checking} aria-describedby={invalid || checking ? 'build-blocked' : undefined} data-testid="build-bundle" onClick={async () => setBuildId(await startTask('containers.repack', { inputs: items.map((i) => i.path), name, format }))}>{t('build')}</button>
+            {(invalid > 0 || checking) && items.length > 0 && <span id="build-blocked" className={invalid ? 'error' : 'muted'} data-testid="build-blocked">{invalid ? t('blockedInvalid', { n: invalid }) : t('blockedChecking')}</span>}
+          </div>
         )}
-        {build?.status === 'failed' && <div className="error" role="alert">{build.error?.message}</div>}
+        {build?.status === 'failed' && <div className="error" role="alert">{t('failedBuild', { reason: build.error?.message ?? '' })}</div>}
         {result && <p role="status">{t('built', { name: result.output.split(/[\\/]/).pop()!, verdict: result.verdict })}</p>}
       </div>
     </section>

@@ -9,6 +9,7 @@ import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
+import { LayerCharts, type LayerImage } from '../components/report/ImageCharts'
 import { ReportView } from '../components/report/ReportView'
 import { ImportMarketReport, PackageWork } from '../components/history/PackageWork'
 import { checkLine, verdictLine } from '../../src-preload/verdict'
@@ -30,6 +31,7 @@ const messages = defineMessages({
     changed: 'The file changed since the scan on {when} ({why}): scanning it again.',
     whySize: 'other size', whyMtime: 'modified', whySha256: 'other content', whyMissing: 'not found',
     storedUnusable: 'The stored report could not be used ({error}): scanning the file again.',
+    fromBuild: 'This is the scan made when the bundle was built; “Scan again” runs a new one.',
   },
   'zh-CN': {
     title: '软件包预扫描', scanning: '正在识别并预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
@@ -43,6 +45,7 @@ const messages = defineMessages({
     changed: '自 {when} 扫描以来文件已改变（{why}）：正在重新扫描。',
     whySize: '大小不同', whyMtime: '已修改', whySha256: '内容不同', whyMissing: '找不到文件',
     storedUnusable: '无法使用已保存的报告（{error}）：正在重新扫描文件。',
+    fromBuild: '这是生成包时所做的扫描；“重新扫描”会重新运行一次。',
   },
 })
 
@@ -68,7 +71,7 @@ export function Package() {
   const fmt = useFormat()
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
-  const { path, profile } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam }
+  const { path, profile, report: given } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
@@ -76,7 +79,9 @@ export function Package() {
   const [rechecking, setRechecking] = useState(false)
   const [storedError, setStoredError] = useState<string | null>(null)
   const task = useTask(taskId)
-  const scanned = task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null)
+  // a report handed over with the path (a bundle's scan, run when it was built) is shown until "Scan again"
+  const handed = !taskId && given?.package?.path === path ? given : null
+  const scanned = handed ?? (task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null))
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
   const [marketReport, setMarketReport] = useState<File | null>(null)
@@ -121,9 +126,10 @@ export function Package() {
   useEffect(() => {
     const running = path ? scanTasks.get(`${path}\n${profile ?? ''}`) : undefined
     if (running && useTasks.getState().tasks[running]?.status === 'running') setTaskId(running)
+    else if (given?.package?.path === path) setTaskId(null)
     else void reopen(false)
     // once per chosen package
-  }, [path, profile])
+  }, [path, profile, given])
 
   if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
   return (
@@ -144,6 +150,7 @@ export function Package() {
       {report && (
         <>
           <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">{verdictLine(report, lang)}</div>
+          {handed && <p className="muted" data-testid="report-from-build">{t('fromBuild')}</p>}
           <div className="card">
             <dl className="facts" data-testid="summary">
               <dt>{t('kind')}</dt><dd>{report.package.name} · {report.package.kind}</dd>
@@ -159,6 +166,7 @@ export function Package() {
               {VM_KINDS.has(report.package.kind) && hasScreen('vm') && <button type="button" className="btn" data-testid="open-vm" onClick={() => go('vm', { path: report.package.path })}>{t('vm')}</button>}
             </div>
           </div>
+          <LayerCharts images={(report.facts.containers as { images?: LayerImage[] } | undefined)?.images} />
           <h2>{t('findings')}</h2>
           <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
           <ComponentsTable components={(report as unknown as { components: ComponentDto[] }).components ?? []} findings={report.findings} />

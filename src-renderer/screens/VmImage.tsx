@@ -8,6 +8,7 @@ import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
 import { Field } from '../components/form/Field'
 import type { Values } from '../components/form/paths'
+import { DiskUsageChart } from '../components/report/ImageCharts'
 import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
 import { PackageWork } from '../components/history/PackageWork'
@@ -128,6 +129,7 @@ export function VmImage() {
               )}
               <dt>SHA-256</dt><dd className="mono">{report.package.sha256}</dd>
             </dl>
+            <DiskUsageChart virtualSize={report.facts.virtualSize} allocatedSize={(report.facts as { image?: { allocatedSize: number | null } }).image?.allocatedSize} fileSize={report.package.size} />
           </div>
           {report.facts.guest && (
             <div className="card" data-testid="vm-guest">

@@ -30,9 +30,13 @@ describe('package view', () => {
       const finding = b.page.locator('[data-rule="archive.path-traversal"]')
       expect(await finding.textContent()).toContain('release-1_0.tar.gz!inner.tar!../evil.txt')
       expect(await finding.textContent()).toMatch(/Fix: Rebuild the archive with relative paths/)
+      // findings as pictures, the numbers in their words
+      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(/^Findings by severity: blocker [1-9]\d*, warning \d+, info \d+$/)
+      expect(await b.page.getByTestId('rule-chart').getAttribute('aria-label')).toMatch(/^Findings by rule: .*archive\.path-traversal 1\b/)
       expect(await seriousAxeViolations(b.page)).toEqual([])
       await b.page.getByTestId('language').selectOption('zh-CN')
       await b.page.getByTestId('verdict').getByText('未通过').waitFor()
+      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(/^按严重性统计: 阻断 [1-9]\d*, 警告 \d+, 信息 \d+$/)
       await b.shot('report-zh')
     } finally {
       await b.close()

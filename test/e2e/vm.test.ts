@@ -28,6 +28,8 @@ describe('VM image view', () => {
       await b.page.getByTestId('open-vm').click({ timeout: 60_000 })
       await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('vm-facts').textContent()).toContain('3,221,225,472 B')
+      // disk usage as a picture whose words carry the numbers: 3 GiB virtual, the small file a new image is
+      expect(await b.page.getByTestId('disk-chart').getAttribute('aria-label')).toMatch(/^Disk usage: Virtual size 3\.0 GiB, File on disk [\d.]+ KiB$/)
       expect(await b.page.locator('[data-rule="qcow2.internal-snapshots"]').count()).toBe(1)
       await b.page.getByTestId('vm-profile').selectOption('scp-image')
       await b.page.locator('[data-field="attrs.minDiskGB"]').waitFor()

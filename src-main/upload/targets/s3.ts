@@ -14,6 +14,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import { PreflightError } from '../../../src-preload/errors'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { httpStatusOf, withRetry } from '../retry'
@@ -78,6 +79,9 @@ export const s3Target: UploadTarget = {
       }
       r.progress(job.bytesDone)
       const pending = r.store.parts(job.id).filter((p) => p.state === 'pending')
+      // progress is the parts the server confirmed plus the bytes of parts on their way (an attempt starts at 0)
+      const sending = new Map<number, number>()
+      const progress = () => r.progress(r.store.get(job.id).bytesDone + [...sending.values()].reduce((a, b) => a + b, 0))
       const fh = await open(job.filePath, 'r')
       try {
         const concurrency = Math.max(1, Math.min(16, job.options.concurrency ?? 4))
@@ -86,14 +90,27 @@ export const s3Target: UploadTarget = {
           while (next < pending.length) {
             throwIfCancelled(r.signal)
             const p = pending[next++]
-            // constant memory: the part's MD5 from one chunked read, then the part streamed from the file
+            // constant memory: the part's MD5 from one chunked read, then the part streamed from the file, each 1 MiB
+            // chunk let through by the bandwidth limit as the request reads it
             const md5 = await partMd5(fh, p.offset, p.size, job.filePath, r.signal)
-            await r.limiter.take(p.size, r.signal)
-            const res = await withRetry(`part ${p.partNumber}`, () =>
-              client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: p.size ? createReadStream(job.filePath, { start: p.offset, end: p.offset + p.size - 1, highWaterMark: 1024 * 1024 }) : Buffer.alloc(0), ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
-            { signal: r.signal, policy: r.retry, onRetry: (err, n) => r.log(`part ${p.partNumber}: ${(err as Error).message} (retry ${n})`) })
-            r.store.partDone(job.id, p.partNumber, res.ETag ?? '', md5)
-            r.progress(r.store.get(job.id).bytesDone)
+            const body = () => {
+              sending.set(p.partNumber, 0)
+              if (!p.size) return Buffer.alloc(0)
+              const file = createReadStream(job.filePath, { start: p.offset, end: p.offset + p.size - 1, highWaterMark: 1024 * 1024 })
+              return limitedStream(file, r.limiter, r.signal, (n) => {
+                sending.set(p.partNumber, (sending.get(p.partNumber) ?? 0) + n)
+                progress()
+              })
+            }
+            try {
+              const res = await withRetry(`part ${p.partNumber}`, () =>
+                client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: body(), ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
+              { signal: r.signal, policy: r.retry, onRetry: (err, n) => r.log(`part ${p.partNumber}: ${(err as Error).message} (retry ${n})`) })
+              r.store.partDone(job.id, p.partNumber, res.ETag ?? '', md5)
+            } finally {
+              sending.delete(p.partNumber)
+            }
+            progress()
           }
         }
         await Promise.all(Array.from({ length: concurrency }, worker))
@@ -135,6 +152,26 @@ export const s3Target: UploadTarget = {
       r.store.resetMultipart(job.id)
     }
   },
+}
+
+/** A file's chunks, each let through by the bandwidth limit before the request reads it; `sent` counts them. */
+function limitedStream(source: Readable, limiter: TargetRun['limiter'], signal: AbortSignal, sent: (bytes: number) => void): Readable {
+  const chunks = async function* () {
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        // cancelled: the request is aborted with the same signal and says so; the body just stops
+        if (!(await limiter.take(chunk.length, signal).then(() => true, () => false))) return
+        sent(chunk.length)
+        yield chunk
+      }
+    } finally {
+      source.destroy()
+    }
+  }
+  const out = Readable.from(chunks(), { objectMode: false })
+  // an abandoned body (the request was aborted or retried) may still fail its file read: the request saw it already
+  out.on('error', () => undefined)
+  return out
 }
 
 /** Every part the server holds for the upload, following ListParts' pages (1,000 parts each on S3). */

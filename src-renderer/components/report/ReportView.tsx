@@ -1,4 +1,4 @@
-// The report's working view: severity chart, filters (severity, rule, path), findings with waive /
+// The report's working view: charts of findings by severity and by rule, filters (severity, rule, path), findings with waive /
 // unwaive (a waiver needs a reason; waivers persist per package sha256 in settings) and export in every
 // format the CLI writes. The report itself is never rescanned: waivers are applied by the main process.
 // "Waive…" opens its dialog under its own finding: focus moves into it, Escape closes it, and focus goes back to
@@ -7,7 +7,8 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
 import { download } from '../../download'
-import { defineMessages, useLang, useT } from '../../i18n'
+import { defineMessages, useFormat, useLang, useT } from '../../i18n'
+import { BarChart } from '../Chart'
 import { FindingList } from './FindingList'
 
 const messages = defineMessages({
@@ -16,12 +17,14 @@ const messages = defineMessages({
     blocker: 'blocker', warning: 'warning', info: 'info', waive: 'Waive…', unwaive: 'Unwaive', reason: 'Reason (false-positive explanation)', save: 'Save waiver',
     cancel: 'Cancel', export: 'Export report', shown: '{n} of {total} shown', needReason: 'A waiver needs a reason.',
     waiveTitle: 'Waive {rule} at {location}', waiveHint: 'The finding stays in the report, marked waived. Escape closes without saving.',
+    ruleChart: 'Findings by rule', otherRules: '{n} other rule(s)',
   },
   'zh-CN': {
     chart: '按严重性统计', filters: '筛选检查结果', severity: '严重性', rule: '规则', path: '路径包含', allRules: '全部规则',
     blocker: '阻断', warning: '警告', info: '信息', waive: '豁免…', unwaive: '取消豁免', reason: '理由（误报说明）', save: '保存豁免',
     cancel: '取消', export: '导出报告', shown: '显示 {n} / {total}', needReason: '豁免需要填写理由。',
     waiveTitle: '豁免 {location} 处的 {rule}', waiveHint: '检查结果仍保留在报告中，并标记为已豁免。按 Esc 关闭且不保存。',
+    ruleChart: '按规则统计', otherRules: '其他 {n} 条规则',
   },
 })
 
@@ -41,20 +44,30 @@ export interface WaiverDto {
 
 const FORMATS = ['html', 'xlsx', 'sarif', 'csv', 'json', 'cyclonedx'] as const
 
-export function SeverityChart({ findings, label, names }: { findings: FindingDto[]; label: string; names: Record<'blocker' | 'warning' | 'info', string> }) {
-  const counts = (['blocker', 'warning', 'info'] as const).map((s) => ({ s, n: findings.filter((f) => f.severity === s && !f.waived).length }))
-  const max = Math.max(1, ...counts.map((c) => c.n))
-  return (
-    <svg role="img" aria-label={`${label}: ${counts.map((c) => `${names[c.s]} ${c.n}`).join(', ')}`} width="360" height="84" data-testid="severity-chart">
-      {counts.map((c, i) => (
-        <g key={c.s} transform={`translate(0,${i * 28})`}>
-          <text x="0" y="16" fontSize="13" fill="currentColor">{names[c.s]}</text>
-          <rect x="70" y="4" height="16" width={Math.round((c.n / max) * 240)} className={`bar-${c.s}`} />
-          <text x={76 + Math.round((c.n / max) * 240)} y="16" fontSize="13" fill="currentColor">{c.n}</text>
-        </g>
-      ))}
-    </svg>
-  )
+export function SeverityChart({ findings, label }: { findings: FindingDto[]; label: string }) {
+  const t = useT(messages)
+  const num = useFormat()
+  const bars = (['blocker', 'warning', 'info'] as const).map((s) => ({ label: t(s), value: findings.filter((f) => f.severity === s && !f.waived).length, tone: `bar-${s}` }))
+  return <BarChart title={label} bars={bars} format={num.number} testId="severity-chart" />
+}
+
+/** The rules with the most (unwaived) findings, each bar in its worst severity's colour; the rest as one bar. */
+export function RuleChart({ findings, label, top = 8 }: { findings: FindingDto[]; label: string; top?: number }) {
+  const t = useT(messages)
+  const num = useFormat()
+  const rank = { blocker: 0, warning: 1, info: 2 }
+  const byRule = new Map<string, { n: number; worst: FindingDto['severity'] }>()
+  for (const f of findings) {
+    if (f.waived) continue
+    const cur = byRule.get(f.rule) ?? { n: 0, worst: f.severity }
+    byRule.set(f.rule, { n: cur.n + 1, worst: rank[f.severity] < rank[cur.worst] ? f.severity : cur.worst })
+  }
+  const sorted = [...byRule].sort((a, b) => b[1].n - a[1].n || rank[a[1].worst] - rank[b[1].worst] || a[0].localeCompare(b[0]))
+  if (!sorted.length) return null
+  const bars = sorted.slice(0, top).map(([rule, v]) => ({ label: rule, value: v.n, tone: `bar-${v.worst}` }))
+  const rest = sorted.slice(top)
+  if (rest.length) bars.push({ label: t('otherRules', { n: rest.length }), value: rest.reduce((n, [, v]) => n + v.n, 0), tone: 'bar-muted' })
+  return <BarChart title={label} bars={bars} format={num.number} testId="rule-chart" width={560} />
 }
 
 export function ReportView({ report: original, onReport }: { report: ReportLike; onReport?: (r: ReportLike) => void }) {
@@ -111,7 +124,10 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
 
   return (
     <div className="stack" data-testid="report-view">
-      <SeverityChart findings={report.findings} label={t('chart')} names={{ blocker: t('blocker'), warning: t('warning'), info: t('info') }} />
+      <div className="charts">
+        <SeverityChart findings={report.findings} label={t('chart')} />
+        <RuleChart findings={report.findings} label={t('ruleChart')} />
+      </div>
       <fieldset className="filters">
         <legend>{t('filters')}</legend>
         {(['blocker', 'warning', 'info'] as const).map((s) => (

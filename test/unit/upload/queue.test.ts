@@ -73,7 +73,8 @@ describe('upload queue', () => {
       // 16 MiB/s: slow enough that progress records arrive between parts
       limiter: new BandwidthLimiter(16 * 1024 * 1024),
       onEvent: (e) => {
-        if (e.type === 'progress' && !paused && e.record.bytesDone >= 5 * 1024 * 1024) {
+        // past the first part's 5 MiB: that part is confirmed (one part at a time), the second on its way
+        if (e.type === 'progress' && !paused && e.record.bytesDone >= 6 * 1024 * 1024) {
           paused = true
           q.pause(e.jobId)
         }
@@ -93,6 +94,24 @@ describe('upload queue', () => {
     expect(done.state, done.error ?? '').toBe('done')
     for (const p of q.store.parts(job.id)) if (etagsBefore.has(p.partNumber)) expect(p.etag).toBe(etagsBefore.get(p.partNumber))
     expect(await remoteSha('pkg-b.bin')).toBe(f.sha)
+  })
+
+  it('an S3 upload under a limit moves steadily and never reads faster than the limit', async () => {
+    const db = openDatabase(':memory:')
+    const records: Array<{ bytesDone: number; bytesPerSecond: number }> = []
+    const q = new UploadQueue(db, { credentials: envCredentials(env), limiter: new BandwidthLimiter(8 * 1024 * 1024), onEvent: (e) => e.type === 'progress' && records.push(e.record) })
+    await new Promise((r) => setTimeout(r, 300)) // the limit was set a while before the upload
+    const f = file('pkg-limited.bin', 12 * 1024 * 1024)
+    const job = await q.enqueue({ file: f.path, target: 's3://releases/limited.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 4 } })
+    const started = performance.now()
+    expect((await q.run(job.id)).state).toBe('done')
+    expect(performance.now() - started).toBeGreaterThan(1400) // 12 MiB at 8 MiB/s: 1.5 s at the least
+    // progress between part boundaries (the bytes on their way), not only when whole parts are confirmed
+    const between = records.filter((r) => r.bytesDone % (5 * 1024 * 1024) !== 0 && r.bytesDone < 10 * 1024 * 1024)
+    expect(between.length).toBeGreaterThan(1)
+    for (const r of records) expect(r.bytesPerSecond).toBeLessThanOrEqual(8 * 1024 * 1024 * 1.03)
+    expect(await remoteSha('limited.bin')).toBe(f.sha)
+    db.close()
   })
 
   it('a file changed after queueing fails the job clearly; missing credentials too', async () => {
@@ -145,6 +164,42 @@ describe('upload queue', () => {
     expect(written).toBe(true)
     expect(raced).toMatchObject({ state: 'failed', error: expect.stringMatching(/late\.bin already exists/) })
     expect(readFileSync(late, 'utf8')).toBe('written meanwhile')
+  })
+
+  it('clearing finished jobs removes done, failed and cancelled ones with their parts, never a running or waiting one', async () => {
+    const db = openDatabase(':memory:')
+    const q = new UploadQueue(db, { credentials: envCredentials({}), limiter: new BandwidthLimiter(2 * 1024 * 1024) })
+    const out = join(dir, 'clear')
+    const small = file('clear-a.bin', 1024)
+    const done = await q.run((await q.enqueue({ file: small.path, target: `file://${out}/` })).id)
+    const changing = file('clear-b.bin', 1024)
+    const failedJob = await q.enqueue({ file: changing.path, target: `file://${out}/` })
+    utimesSync(changing.path, new Date(), new Date(Date.now() + 60_000))
+    const failed = await q.run(failedJob.id)
+    const cancelled = await q.cancel((await q.enqueue({ file: small.path, target: `file://${out}/x/` })).id)
+    const paused = q.pause((await q.enqueue({ file: small.path, target: `file://${out}/y/` })).id)
+    const queued = await q.enqueue({ file: small.path, target: `file://${out}/z/` })
+    // an S3 job with a part plan, finished: its parts go with it
+    const withParts = await q.enqueue({ file: small.path, target: 's3://releases/clear.bin', options: { endpoint } })
+    q.store.startMultipart(withParts.id, 'upload-1', 5 * 1024 * 1024, [{ partNumber: 1, offset: 0, size: 1024 }])
+    q.store.setState(withParts.id, 'failed', { error: 'gave up' })
+    // a running copy (2 MiB/s, 6 MiB): still running while the list is cleared
+    const big = file('clear-c.bin', 6 * 1024 * 1024)
+    const runningJob = await q.enqueue({ file: big.path, target: `file://${out}/r/` })
+    const running = q.run(runningJob.id)
+    await expect.poll(() => q.store.get(runningJob.id).state).toBe('running')
+    expect([done.state, failed.state, cancelled.state]).toEqual(['done', 'failed', 'cancelled'])
+    const removed = q.clearFinished()
+    expect(new Set(removed)).toEqual(new Set([done.id, failed.id, cancelled.id, withParts.id]))
+    expect(q.list().map((j) => [j.id, j.state])).toEqual([[paused.id, 'paused'], [queued.id, 'queued'], [runningJob.id, 'running']])
+    expect(db.prepare('SELECT count(*) AS n FROM upload_parts WHERE job_id = ?').get(withParts.id)).toEqual({ n: 0 })
+    expect(q.clearFinished()).toEqual([])
+    // a cleared job asked for again: a sentence that says where it went
+    expect(() => q.pause(done.id)).toThrow(/^No upload .+: it may have been cleared from the queue; list the queue/)
+    await expect(q.run(runningJob.id)).rejects.toThrow(/is already running: wait for it to finish, or pause it first\.$/)
+    q.pause(runningJob.id)
+    expect((await running).state).toBe('paused')
+    db.close()
   })
 
   it('CLI: upload to s3 with progress on stderr, then queue list', async () => {
