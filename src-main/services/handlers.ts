@@ -1,5 +1,6 @@
-// Binds the contract's channels to the capability services. Each capability contributes its handlers in
-// its own block; the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
+// Binds the contract's channels to the capability services. The services are made once (createServices); each
+// capability contributes its handlers in its own function (app, scan, build, databases, queue, drafts, history);
+// the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
 // work history (scan, repack, convert, waiver change, draft revision, export, upload, submit, compare) records one
 // event through the context's event sink, by the service doing it or, for the task-shaped ones, around the task.
 import { mkdir } from 'node:fs/promises'
@@ -49,7 +50,27 @@ export interface ServiceContext {
 export type Handler<C extends Channel> = (input: ParsedInputOf<C>) => Promise<ResultOf<C>> | ResultOf<C>
 export type Handlers = { [C in Channel]: Handler<C> }
 
+/** The services the handlers share, made once per host. */
+interface Services {
+  ctx: ServiceContext
+  events?: EventSink
+  history: HistoryStore
+  drafts: DraftService
+  recent: RecentScans
+  limiter: BandwidthLimiter
+  vault: CredentialVault
+  queue: UploadQueue
+}
+
+/** The handlers of some of the contract's channels (a capability's, by their name prefixes). */
+type HandlerGroup<K extends Channel> = { [C in K]: Handler<C> }
+
 export function createHandlers(ctx: ServiceContext): Handlers {
+  const s = createServices(ctx)
+  return { ...appHandlers(s), ...scanHandlers(s), ...buildHandlers(s), ...databaseHandlers(s), ...queueHandlers(s), ...draftHandlers(s), ...historyHandlers(s) }
+}
+
+function createServices(ctx: ServiceContext): Services {
   const history = new HistoryStore(ctx.db)
   const events = ctx.events
   const drafts = new DraftService(ctx.db, { sink: events, read: (subject) => history.list({ subject }).reverse() })
@@ -69,6 +90,11 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   // jobs that lost the network are probed and resumed while the app runs
   queue.watchNetwork({ firstMs: 3000, maxMs: 60_000 })
   ctx.onClose(() => queue.stopWatching())
+  return { ctx, events, history, drafts, recent, limiter, vault, queue }
+}
+
+/** The app itself: its facts, settings, native dialogs (desktop only) and tasks. */
+function appHandlers({ ctx, events, history, limiter }: Services): HandlerGroup<Extract<Channel, `app.${string}` | `settings.${string}` | `dialog.${string}` | `task.${string}`>> {
   return {
     'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
     'settings.get': ({ key }) => ({ value: readSetting(ctx.db, key) }),
@@ -91,6 +117,14 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'dialog.chooseFolder': () => {
       throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer.')
     },
+    'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
+    'task.list': () => ({ tasks: ctx.runner.list() }),
+  }
+}
+
+/** Identify and scan a package, its Recent scans, its report (render, waive) and the marketplace's report set against it. */
+function scanHandlers({ ctx, events, recent }: Services): HandlerGroup<Extract<Channel, `inspect.${string}` | `scan.${string}` | `recent.${string}` | `report.${string}` | `compare.${string}`>> {
+  return {
     'inspect.identify': ({ path }) => {
       const { taskId } = ctx.runner.start('inspect.identify', async ({ signal, meter }) => {
         const facts = await identifyFile(path, { signal, meter })
@@ -120,7 +154,63 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return r
     },
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
-    'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
+    'recent.list': ({ limit }) => ({ scans: recent.list(limit) }),
+    'recent.open': ({ path, profile, verify }) => recent.open(path, { profile, verify }),
+    'compare.import': async ({ path, report }) => {
+      const ours = report as unknown as Report
+      return recordOutcome(events, { kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, details: { report: basename(path) } }, async () => {
+        const theirs = await importReport(path)
+        const read = new Set(((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) => normaliseLocation(e.path, ours.package.name)))
+        return compareReports(ours, theirs, read)
+      }, (c) => ({ result: 'done', details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
+    },
+
+  }
+}
+
+/** What the app builds from packages: a container bundle (repack, scanned) and a compact qcow2 (convert). */
+function buildHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `containers.${string}` | `vm.${string}`>> {
+  return {
+    'containers.repack': ({ inputs, name, format }) => {
+      const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
+        const dir = join(ctx.home, 'bundles')
+        await mkdir(dir, { recursive: true })
+        // the screen's repack always scans the result: its verdict is shown, and its report opens in the package view
+        const output = join(dir, basename(name))
+        const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
+          () => repack(inputs, { output, format, signal, meter, scan: true }),
+          (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
+        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict, report: r.report }
+      })
+      return { taskId }
+    },
+    'vm.convert': ({ path, compress }) => {
+      const { taskId } = ctx.runner.start('vm.convert', async ({ signal, meter }) => {
+        const dir = join(ctx.home, 'images')
+        await mkdir(dir, { recursive: true })
+        const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
+        return recordOutcome(events, { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
+          () => convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter }),
+          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }), signal)
+      })
+      return { taskId }
+    },
+  }
+}
+
+/** The vulnerability and malware-signature databases. */
+function databaseHandlers({ ctx }: Services): HandlerGroup<Extract<Channel, `vulndb.${string}` | `signatures.${string}`>> {
+  return {
+    'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
+    'vulndb.status': () => new VulnDb(ctx.db).status(),
+    'signatures.import': ({ path, unsigned }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path, { unsigned })).taskId }),
+    'signatures.status': () => new SignatureStore(ctx.db).status(),
+  }
+}
+
+/** The upload queue, image sync and the credentials it uses. */
+function queueHandlers({ ctx, events, limiter, vault, queue }: Services): HandlerGroup<Extract<Channel, `queue.${string}` | `credentials.${string}`>> {
+  return {
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
@@ -174,37 +264,13 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { connection, resumed: resumed.length, taskId }
     },
     'credentials.delete': async ({ endpoint }) => ({ removed: await vault.remove(endpoint) }),
-    'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
-    'vulndb.status': () => new VulnDb(ctx.db).status(),
-    'signatures.import': ({ path, unsigned }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path, { unsigned })).taskId }),
-    'signatures.status': () => new SignatureStore(ctx.db).status(),
-    'containers.repack': ({ inputs, name, format }) => {
-      const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
-        const dir = join(ctx.home, 'bundles')
-        await mkdir(dir, { recursive: true })
-        // the screen's repack always scans the result: its verdict is shown, and its report opens in the package view
-        const output = join(dir, basename(name))
-        const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
-          () => repack(inputs, { output, format, signal, meter, scan: true }),
-          (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict, report: r.report }
-      })
-      return { taskId }
-    },
-    'vm.convert': ({ path, compress }) => {
-      const { taskId } = ctx.runner.start('vm.convert', async ({ signal, meter }) => {
-        const dir = join(ctx.home, 'images')
-        await mkdir(dir, { recursive: true })
-        const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
-        return recordOutcome(events, { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
-          () => convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter }),
-          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }), signal)
-      })
-      return { taskId }
-    },
-    'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
-    'task.list': () => ({ tasks: ctx.runner.list() }),
-    // ---- drafts
+  }
+}
+
+/** Release drafts, their waivers and submission. */
+function draftHandlers({ drafts }: Services): HandlerGroup<Extract<Channel, `drafts.${string}` | `release.${string}` | `waivers.${string}`>> {
+  return {
+    'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
     'drafts.list': ({ query }) => ({ drafts: drafts.list(query) }),
     'drafts.get': ({ id }) => drafts.store.get(id),
     'drafts.create': ({ profile, title, values }) => drafts.create(profile, title, values),
@@ -223,10 +289,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
-    // ---- recent scans
-    'recent.list': ({ limit }) => ({ scans: recent.list(limit) }),
-    'recent.open': ({ path, profile, verify }) => recent.open(path, { profile, verify }),
-    // ---- work history
+  }
+}
+
+/** The work history, read and exported as content. */
+function historyHandlers({ ctx, events, history }: Services): HandlerGroup<Extract<Channel, `history.${string}`>> {
+  return {
     'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db), account: osAccount() }),
     'history.export': ({ format, ...filter }) => {
       const list = history.list(filter as HistoryFilter)
@@ -234,15 +302,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return format === 'csv'
         ? { content: historyCsv(list), mime: 'text/csv', extension: 'csv', count: list.length }
         : { content: `${JSON.stringify({ schema: 'preflight.history/1', events: list }, null, 2)}\n`, mime: 'application/json', extension: 'json', count: list.length }
-    },
-    // ---- compare
-    'compare.import': async ({ path, report }) => {
-      const ours = report as unknown as Report
-      return recordOutcome(events, { kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, details: { report: basename(path) } }, async () => {
-        const theirs = await importReport(path)
-        const read = new Set(((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) => normaliseLocation(e.path, ours.package.name)))
-        return compareReports(ours, theirs, read)
-      }, (c) => ({ result: 'done', details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
     },
   }
 }
