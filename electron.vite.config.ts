@@ -13,7 +13,19 @@ export default defineConfig({
       // demand (inspect/scan.ts), `preflight inspect` starts in 0.19 s instead of 0.45 s here.
       // Native modules (better-sqlite3, fs-ext) and the large ones loaded only on demand (AWS SDK, exceljs,
       // CycloneDX) stay external.
-      externalizeDeps: { exclude: ['zod', 'yaml', 'tar', 'ae-cvss-calculator', '@renovatebot/pep440', 'fzstd', 'xxhash-wasm', 'yauzl', 'yazl'] },
+      externalizeDeps: {
+        exclude: [
+          'zod',
+          'yaml',
+          'tar',
+          'ae-cvss-calculator',
+          '@renovatebot/pep440',
+          'fzstd',
+          'xxhash-wasm',
+          'yauzl',
+          'yazl',
+        ],
+      },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src-main/index.ts'),

@@ -22,7 +22,10 @@ export const FLOORS = [
 ]
 /** The rooms that are one file at the top of src-main rather than a folder. */
 const TOP_LEVEL_FILES = new Set(['paths', 'home', 'version', 'index'])
-const NO_ELECTRON = { name: 'electron', message: "Only the Electron shell (src-main/index.ts, src-main/shell/) imports 'electron'." }
+const NO_ELECTRON = {
+  name: 'electron',
+  message: "Only the Electron shell (src-main/index.ts, src-main/shell/) imports 'electron'.",
+}
 const MAX_DEPTH = 4
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -41,7 +44,12 @@ function floorConfigs() {
         const files = isFile ? [`src-main/${room}.ts`] : [`src-main/${room}/${'*/'.repeat(depth - 1)}*.ts`]
         const up = depth === 0 ? '\\./' : `(\\.\\./){${depth}}`
         const patterns = above.length
-          ? [{ regex: `^${up}(${above.map(escape).join('|')})(/|$)`, message: `${room} is on floor ${floor} of src-main (eslint.config.mjs FLOORS, docs/ARCHITECTURE.md) and may not import a room above it: move the shared piece down into a room both stand on, or pass a sink in.` }]
+          ? [
+              {
+                regex: `^${up}(${above.map(escape).join('|')})(/|$)`,
+                message: `${room} is on floor ${floor} of src-main (eslint.config.mjs FLOORS, docs/ARCHITECTURE.md) and may not import a room above it: move the shared piece down into a room both stand on, or pass a sink in.`,
+              },
+            ]
           : []
         const electron = files.some((f) => f.startsWith('src-main/index') || f.startsWith('src-main/shell/'))
         configs.push({ files, rules: { 'no-restricted-imports': restricted({ electron, patterns }) } })
@@ -51,7 +59,11 @@ function floorConfigs() {
   return configs
 }
 
-const NOT_MAIN = { regex: '(^|/)src-main(/|$)', message: 'The renderer and the preload never import src-main: what they share with it lives in src-preload (the contract, errors, the rule catalogue).' }
+const NOT_MAIN = {
+  regex: '(^|/)src-main(/|$)',
+  message:
+    'The renderer and the preload never import src-main: what they share with it lives in src-preload (the contract, errors, the rule catalogue).',
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.tmp/**', 'test-output/**'] },
@@ -72,11 +84,22 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   ...floorConfigs(),
-  { files: ['src-renderer/**/*.{ts,tsx}'], rules: { 'no-restricted-imports': restricted({ electron: false, patterns: [NOT_MAIN] }) } },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': restricted({ electron: false, patterns: [NOT_MAIN] }) },
+  },
   {
     files: ['src-preload/**/*.ts'],
     ignores: ['src-preload/index.ts'],
-    rules: { 'no-restricted-imports': restricted({ electron: false, patterns: [NOT_MAIN, { regex: '(^|/)src-renderer(/|$)', message: 'src-preload is below the renderer: it never imports it.' }] }) },
+    rules: {
+      'no-restricted-imports': restricted({
+        electron: false,
+        patterns: [
+          NOT_MAIN,
+          { regex: '(^|/)src-renderer(/|$)', message: 'src-preload is below the renderer: it never imports it.' },
+        ],
+      }),
+    },
   },
   {
     files: ['src-preload/index.ts'],

@@ -21,7 +21,8 @@ const render = (size) => new Resvg(svg, { fitTo: { mode: 'width', value: size } 
 mkdirSync(join(build, 'icons'), { recursive: true })
 const master = render(1024)
 writeFileSync(join(build, 'icon.png'), master)
-for (const size of LINUX_SIZES) writeFileSync(join(build, 'icons', `${size}x${size}.png`), size === 1024 ? master : render(size))
+for (const size of LINUX_SIZES)
+  writeFileSync(join(build, 'icons', `${size}x${size}.png`), size === 1024 ? master : render(size))
 const ico = png2icons.createICO(master, png2icons.BICUBIC2, 0, false, true)
 const icns = png2icons.createICNS(master, png2icons.BICUBIC2, 0)
 if (!ico || !icns) throw new Error('png2icons could not pack the icon')
@@ -31,4 +32,7 @@ const pub = join(root, 'src-renderer', 'public')
 mkdirSync(pub, { recursive: true })
 writeFileSync(join(pub, 'favicon.svg'), svg)
 writeFileSync(join(pub, 'favicon.png'), render(64))
-writeFileSync(join(build, 'icons.json'), `${JSON.stringify({ source: 'resources/icon.svg', sha256: createHash('sha256').update(svg).digest('hex') }, null, 2)}\n`)
+writeFileSync(
+  join(build, 'icons.json'),
+  `${JSON.stringify({ source: 'resources/icon.svg', sha256: createHash('sha256').update(svg).digest('hex') }, null, 2)}\n`,
+)

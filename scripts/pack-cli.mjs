@@ -23,17 +23,25 @@ function fail(message) {
 }
 
 if (!existsSync(join(root, 'out', 'main', 'cli.js')) || process.argv.includes('--build')) {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
   if (build.status !== 0) fail('electron-vite build failed')
 }
 
 const mainOut = join(root, 'out', 'main')
 const files = [
-  ...readdirSync(mainOut).filter((f) => f.endsWith('.js') && f !== 'index.js').map((f) => join(mainOut, f)),
-  ...readdirSync(join(mainOut, 'chunks')).filter((f) => f.endsWith('.js')).map((f) => join(mainOut, 'chunks', f)),
+  ...readdirSync(mainOut)
+    .filter((f) => f.endsWith('.js') && f !== 'index.js')
+    .map((f) => join(mainOut, f)),
+  ...readdirSync(join(mainOut, 'chunks'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join(mainOut, 'chunks', f)),
 ]
 
 // What the bundle still loads from node_modules: require("x"), import("x") and createRequire(...)("x").
@@ -42,7 +50,11 @@ const required = new Set()
 for (const file of files) {
   const code = readFileSync(file, 'utf8')
   for (const m of code.matchAll(/(?:\brequire|\bimport|createRequire\)\(__filename\))\(\s*"([^"./][^"]*)"\s*\)/g)) {
-    const spec = m[1].startsWith('node:') ? null : m[1].startsWith('@') ? m[1].split('/').slice(0, 2).join('/') : m[1].split('/')[0]
+    const spec = m[1].startsWith('node:')
+      ? null
+      : m[1].startsWith('@')
+        ? m[1].split('/').slice(0, 2).join('/')
+        : m[1].split('/')[0]
     if (spec && !builtins.has(spec)) required.add(spec)
   }
 }
@@ -52,10 +64,13 @@ required.delete('tsx') // the launcher runs the sources through tsx only in a ch
 const dependencies = {}
 const optionalDependencies = {}
 for (const name of [...required].sort()) {
-  if (!pkg.dependencies?.[name] && !pkg.optionalDependencies?.[name]) fail(`the bundle requires ${name}, which is not a dependency in package.json`)
+  if (!pkg.dependencies?.[name] && !pkg.optionalDependencies?.[name])
+    fail(`the bundle requires ${name}, which is not a dependency in package.json`)
   // the version installed here (package-lock's), which the tests ran against
   const installed = join(root, 'node_modules', name, 'package.json')
-  const version = existsSync(installed) ? JSON.parse(readFileSync(installed, 'utf8')).version : pkg.dependencies?.[name] ?? pkg.optionalDependencies[name]
+  const version = existsSync(installed)
+    ? JSON.parse(readFileSync(installed, 'utf8')).version
+    : (pkg.dependencies?.[name] ?? pkg.optionalDependencies[name])
   if (pkg.optionalDependencies?.[name]) optionalDependencies[name] = version
   else dependencies[name] = version
 }

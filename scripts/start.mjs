@@ -32,14 +32,20 @@ function electronBinary() {
   const out = (probe.stdout ?? '').trim().split('\n').pop() ?? ''
   if (probe.status === 0 && out && existsSync(out)) return { path: out, why: '' }
   const text = `${probe.stderr ?? ''}`.split('\n').map((l) => l.trim())
-  const why = text.find((l) => /^(TypeError|Error|RequestError)\b/.test(l)) ?? (probe.error ? probe.error.message : 'not installed')
+  const why =
+    text.find((l) => /^(TypeError|Error|RequestError)\b/.test(l)) ??
+    (probe.error ? probe.error.message : 'not installed')
   return { path: null, why: why.replace(/^Error: /, '') }
 }
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-  cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
-})
+const build = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+  {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+)
 if (build.status !== 0) {
   process.stderr.write('preflight: the build failed (see above); fix it and run npm start again\n')
   process.exit(2)

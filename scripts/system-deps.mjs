@@ -53,12 +53,23 @@ function isDebianLike() {
 }
 
 function installCommand(pkgs) {
-  if (process.platform === 'linux' && isDebianLike()) return `sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`
-  if (process.platform === 'darwin') return `brew install ${pkgs.map((p) => BREW[p] ?? p).filter(Boolean).join(' ')} (chromium: brew install --cask chromium; set PREFLIGHT_CHROMIUM)`
+  if (process.platform === 'linux' && isDebianLike())
+    return `sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`
+  if (process.platform === 'darwin')
+    return `brew install ${pkgs
+      .map((p) => BREW[p] ?? p)
+      .filter(Boolean)
+      .join(' ')} (chromium: brew install --cask chromium; set PREFLIGHT_CHROMIUM)`
   return `install these Debian packages' equivalents: ${pkgs.join(' ')} (the tests are run on Debian; see README)`
 }
 
-const BREW = { 'qemu-utils': 'qemu', 'golang-go': 'go', 'clamav-testfiles': '', 'docker-registry': 'distribution', 'time': 'gnu-time' }
+const BREW = {
+  'qemu-utils': 'qemu',
+  'golang-go': 'go',
+  'clamav-testfiles': '',
+  'docker-registry': 'distribution',
+  time: 'gnu-time',
+}
 
 function main(argv) {
   if (argv.includes('--list')) {
@@ -68,17 +79,25 @@ function main(argv) {
   const missing = SYSTEM_DEPS.filter((d) => !present(d.probe))
   if (!missing.length) return 0
   const pkgs = missing.map((d) => d.pkg)
-  const canInstall = !argv.includes('--check') && process.platform === 'linux' && isDebianLike() && process.getuid?.() === 0
+  const canInstall =
+    !argv.includes('--check') && process.platform === 'linux' && isDebianLike() && process.getuid?.() === 0
   if (!canInstall) {
-    process.stderr.write(`The tests need system tools that are missing: ${missing.map((d) => `${d.probe} (${d.why})`).join(', ')}.\nInstall them with:\n  ${installCommand(pkgs)}\n`)
+    process.stderr.write(
+      `The tests need system tools that are missing: ${missing.map((d) => `${d.probe} (${d.why})`).join(', ')}.\nInstall them with:\n  ${installCommand(pkgs)}\n`,
+    )
     return 2
   }
   process.stderr.write(`Installing the system tools the tests need: ${pkgs.join(' ')}\n`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...pkgs]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...pkgs],
+  ]) {
     const r = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
     if (r.status !== 0) {
-      process.stderr.write(`apt-get ${args[0]} failed (exit ${r.status ?? r.signal}); install by hand: ${installCommand(pkgs)}\n`)
+      process.stderr.write(
+        `apt-get ${args[0]} failed (exit ${r.status ?? r.signal}); install by hand: ${installCommand(pkgs)}\n`,
+      )
       return 2
     }
   }

@@ -45,7 +45,9 @@ function createWindow(): BrowserWindow {
 app.whenReady().then(() => {
   // No remote content: refuse every permission request but desktop notifications (the queue's "upload
   // finished/failed"), and every request that leaves the machine.
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'))
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(permission === 'notifications'),
+  )
   session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(source, details.url) })
   })
@@ -57,7 +59,11 @@ app.whenReady().then(() => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(ipcEvent(event), payload)
   }
   // saved object-storage keys are sealed with safeStorage, which only the main process may call
-  host = startServiceWorker({ home: process.env.PREFLIGHT_HOME ?? app.getPath('userData'), mode: 'electron' }, onEvent, safeStorageCipher())
+  host = startServiceWorker(
+    { home: process.env.PREFLIGHT_HOME ?? app.getPath('userData'), mode: 'electron' },
+    onEvent,
+    safeStorageCipher(),
+  )
   bindIpc(host, trustedUrl)
   createWindow()
   app.on('activate', () => {

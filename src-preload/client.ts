@@ -1,6 +1,15 @@
 // The narrow client that becomes window.api, built from the contract over any transport: Electron's
 // ipcRenderer (preload) or browser mode's WebSocket. Errors arrive as data and are rebuilt as PreflightError.
-import { isChannel, isEventName, type Channel, type EventName, type Events, type InputOf, type ResultOf, type Wire } from './contract'
+import {
+  isChannel,
+  isEventName,
+  type Channel,
+  type EventName,
+  type Events,
+  type InputOf,
+  type ResultOf,
+  type Wire,
+} from './contract'
 import { PreflightError } from './errors'
 
 export interface Transport {

@@ -47,8 +47,11 @@ export class PreflightError extends Error {
 export function toErrorData(err: unknown): ErrorData {
   if (err instanceof PreflightError) return err.toData()
   const e = err as { code?: string; message?: string; path?: string }
-  if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return { code: 'not-found', message: `No such file: ${e.path ?? ''}`.trim() }
-  if (e && (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM')) return { code: 'unreadable', message: `Cannot read ${e.path ?? 'file'}: ${e.code}` }
-  if (e && (e as { name?: string }).name === 'AbortError') return { code: 'cancelled', message: 'Cancelled by the user.' }
+  if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR'))
+    return { code: 'not-found', message: `No such file: ${e.path ?? ''}`.trim() }
+  if (e && (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM'))
+    return { code: 'unreadable', message: `Cannot read ${e.path ?? 'file'}: ${e.code}` }
+  if (e && (e as { name?: string }).name === 'AbortError')
+    return { code: 'cancelled', message: 'Cancelled by the user.' }
   return { code: 'internal', message: e?.message ? String(e.message) : String(err) }
 }

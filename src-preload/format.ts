@@ -18,7 +18,9 @@ export function formatEta(s: number | null): string {
   const h = Math.floor(t / 3600)
   const m = Math.floor((t % 3600) / 60)
   const sec = t % 60
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+    : `${m}:${String(sec).padStart(2, '0')}`
 }
 
 export type ProgressLike = ProgressRecordDto

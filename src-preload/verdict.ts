@@ -37,7 +37,10 @@ export function findingCounts(findings: Countable[]): FindingCounts {
 /** The checks that did not run, and those that ran on part of the package only. */
 export function uncheckedChecks(r: VerdictInput): { notRun: string[]; partial: string[] } {
   const entries = Object.entries(r.checks ?? {})
-  return { notRun: entries.filter(([, c]) => c.state === 'not-run').map(([k]) => k), partial: entries.filter(([, c]) => c.state === 'partial').map(([k]) => k) }
+  return {
+    notRun: entries.filter(([, c]) => c.state === 'not-run').map(([k]) => k),
+    partial: entries.filter(([, c]) => c.state === 'partial').map(([k]) => k),
+  }
 }
 
 /** "PASS", "PASS, 2 checks not run", "FAIL: 3 blockers, 1 check partial" (and the zh-CN equivalents). */
@@ -45,12 +48,22 @@ export function verdictLine(r: VerdictInput, lang: VerdictLang = 'en'): string {
   const { blocker } = findingCounts(r.findings)
   const { notRun, partial } = uncheckedChecks(r)
   if (lang === 'zh-CN') {
-    const gaps = [notRun.length ? `${notRun.length} 项检查未运行` : '', partial.length ? `${partial.length} 项检查仅部分完成` : ''].filter(Boolean)
-    return r.verdict === 'pass' ? ['通过', ...gaps].join('，') : `未通过：${[`${blocker} 个阻断项`, ...gaps].join('，')}`
+    const gaps = [
+      notRun.length ? `${notRun.length} 项检查未运行` : '',
+      partial.length ? `${partial.length} 项检查仅部分完成` : '',
+    ].filter(Boolean)
+    return r.verdict === 'pass'
+      ? ['通过', ...gaps].join('，')
+      : `未通过：${[`${blocker} 个阻断项`, ...gaps].join('，')}`
   }
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-  const gaps = [notRun.length ? `${plural(notRun.length, 'check')} not run` : '', partial.length ? `${plural(partial.length, 'check')} partial` : ''].filter(Boolean)
-  return r.verdict === 'pass' ? ['PASS', ...gaps].join(', ') : `FAIL: ${[plural(blocker, 'blocker'), ...gaps].join(', ')}`
+  const gaps = [
+    notRun.length ? `${plural(notRun.length, 'check')} not run` : '',
+    partial.length ? `${plural(partial.length, 'check')} partial` : '',
+  ].filter(Boolean)
+  return r.verdict === 'pass'
+    ? ['PASS', ...gaps].join(', ')
+    : `FAIL: ${[plural(blocker, 'blocker'), ...gaps].join(', ')}`
 }
 
 const CHECK_NAMES: Record<string, Record<VerdictLang, string>> = {

@@ -28,24 +28,30 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#main">{t('skip')}</a>
+      <a className="skip-link" href="#main">
+        {t('skip')}
+      </a>
       <nav className="sidebar" aria-label={t('nav')}>
         <div className="brand">Preflight</div>
         <ul>
-          {screens.filter((s) => !s.hidden || (s.whileOpen && opened[s.id])).map((s) => (
-            <li key={s.id}>
-              <button
-                type="button"
-                className={`nav-item${s.id === current.id ? ' active' : ''}`}
-                aria-current={s.id === current.id ? 'page' : undefined}
-                onClick={() => go(s.id, s.whileOpen ? opened[s.id] : undefined)}
-                data-testid={`nav-${s.id}`}
-              >
-                {s.label[lang]}
-                {s.whileOpen && typeof opened[s.id]?.path === 'string' && <span className="nav-detail">{String(opened[s.id].path).split(/[\\/]/).pop()}</span>}
-              </button>
-            </li>
-          ))}
+          {screens
+            .filter((s) => !s.hidden || (s.whileOpen && opened[s.id]))
+            .map((s) => (
+              <li key={s.id}>
+                <button
+                  type="button"
+                  className={`nav-item${s.id === current.id ? ' active' : ''}`}
+                  aria-current={s.id === current.id ? 'page' : undefined}
+                  onClick={() => go(s.id, s.whileOpen ? opened[s.id] : undefined)}
+                  data-testid={`nav-${s.id}`}
+                >
+                  {s.label[lang]}
+                  {s.whileOpen && typeof opened[s.id]?.path === 'string' && (
+                    <span className="nav-detail">{String(opened[s.id].path).split(/[\\/]/).pop()}</span>
+                  )}
+                </button>
+              </li>
+            ))}
         </ul>
         <label className="lang">
           <span>{t('language')}</span>

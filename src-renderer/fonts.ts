@@ -12,7 +12,8 @@ let allLoaded: Promise<void> | null = null
 /** Flips text-rendering between two values that render alike here, so Chromium shapes the page's text again. */
 function shapeAgain(): void {
   const root = document.documentElement
-  root.style.textRendering = root.style.textRendering === 'optimizeLegibility' ? 'geometricPrecision' : 'optimizeLegibility'
+  root.style.textRendering =
+    root.style.textRendering === 'optimizeLegibility' ? 'geometricPrecision' : 'optimizeLegibility'
 }
 
 /** Loads every subset of the Chinese font (at most `timeoutMs`), then shapes the page again. */

@@ -11,15 +11,24 @@ import type { EntryScanner, ScanContext } from '../walk/types'
 const SUPPORTED = new Set(['x86', 'x64', 'Arm', 'Arm64', 'MIPS', 'PowerPC', 'PowerPC64'])
 
 const LANGUAGES: Array<[RegExp, string]> = [
-  [/\.(c|h)$/i, 'C'], [/\.(cc|cpp|cxx|hpp|hh|hxx)$/i, 'C++'], [/\.(java|jar|war|ear|class)$|(^|\/)pom\.xml$|\.gradle$/i, 'Java'],
-  [/\.go$|(^|\/)go\.(mod|sum)$/i, 'Go'], [/\.(js|mjs|cjs|jsx|ts|tsx)$|(^|\/)package(-lock)?\.json$|(^|\/)yarn\.lock$/i, 'JavaScript'],
-  [/\.(py|pyc|pyw)$|(^|\/)(requirements[^/]*\.txt|setup\.py|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?)$/i, 'Python'],
-  [/\.rs$|(^|\/)Cargo\.(toml|lock)$/i, 'Rust'], [/\.swift$|(^|\/)Package\.(swift|resolved)$/i, 'Swift'], [/\.(cs|csproj|sln)$|\.deps\.json$/i, 'C#'],
+  [/\.(c|h)$/i, 'C'],
+  [/\.(cc|cpp|cxx|hpp|hh|hxx)$/i, 'C++'],
+  [/\.(java|jar|war|ear|class)$|(^|\/)pom\.xml$|\.gradle$/i, 'Java'],
+  [/\.go$|(^|\/)go\.(mod|sum)$/i, 'Go'],
+  [/\.(js|mjs|cjs|jsx|ts|tsx)$|(^|\/)package(-lock)?\.json$|(^|\/)yarn\.lock$/i, 'JavaScript'],
+  [
+    /\.(py|pyc|pyw)$|(^|\/)(requirements[^/]*\.txt|setup\.py|pyproject\.toml|poetry\.lock|Pipfile(\.lock)?)$/i,
+    'Python',
+  ],
+  [/\.rs$|(^|\/)Cargo\.(toml|lock)$/i, 'Rust'],
+  [/\.swift$|(^|\/)Package\.(swift|resolved)$/i, 'Swift'],
+  [/\.(cs|csproj|sln)$|\.deps\.json$/i, 'C#'],
   [/\.php$|(^|\/)composer\.(json|lock)$/i, 'PHP'],
 ]
 
 function imageKind(head: Buffer): string | null {
-  const at = (o: number, s: string) => head.length >= o + s.length && head.subarray(o, o + s.length).toString('latin1') === s
+  const at = (o: number, s: string) =>
+    head.length >= o + s.length && head.subarray(o, o + s.length).toString('latin1') === s
   if (at(0, 'hsqs') || at(0, 'sqsh')) return 'SquashFS'
   if (head.length >= 1082 && head.readUInt16LE(1080) === 0xef53) return 'ext2/3/4'
   if (at(0x8001, 'CD001')) return 'ISO 9660'
@@ -44,27 +53,49 @@ export function createClassifyScanner(ctx: ScanContext): EntryScanner {
     wants(entry, head) {
       if (entry.type !== 'file') return false
       const path = normalisePath(entry.path)
-      for (const [re, lang] of LANGUAGES) if (re.test(path)) {
-        languages.set(lang, (languages.get(lang) ?? 0) + 1)
-        break
-      }
+      for (const [re, lang] of LANGUAGES)
+        if (re.test(path)) {
+          languages.set(lang, (languages.get(lang) ?? 0) + 1)
+          break
+        }
       const bin = binaryArch(head)
-      if (bin) for (const a of bin.archs) {
-        architectures.set(a, (architectures.get(a) ?? 0) + 1)
-        if (!SUPPORTED.has(a) && unsupported.length < 1000) unsupported.push({ location: entry.location, arch: a, format: bin.format })
-      }
+      if (bin)
+        for (const a of bin.archs) {
+          architectures.set(a, (architectures.get(a) ?? 0) + 1)
+          if (!SUPPORTED.has(a) && unsupported.length < 1000)
+            unsupported.push({ location: entry.location, arch: a, format: bin.format })
+        }
       const img = imageKind(head)
       if (img && images.length < 1000) images.push({ location: entry.location, kind: img })
       return false // metadata and head are enough: the content is not needed
     },
     open: () => ({ write() {}, end() {} }),
     finish() {
-      const findings = unsupported.slice(0, 50).map((u) => makeFinding('content.architecture-unsupported', u.location, `${u.format} binary for ${u.arch}: the marketplace lists x86/x64, Arm/Arm64, MIPS and PowerPC.`, { profile: ctx.profile, details: { architecture: u.arch } }))
+      const findings = unsupported
+        .slice(0, 50)
+        .map((u) =>
+          makeFinding(
+            'content.architecture-unsupported',
+            u.location,
+            `${u.format} binary for ${u.arch}: the marketplace lists x86/x64, Arm/Arm64, MIPS and PowerPC.`,
+            { profile: ctx.profile, details: { architecture: u.arch } },
+          ),
+        )
       const langs = [...languages.entries()].sort((a, b) => b[1] - a[1]).map(([l]) => l)
       const archs = [...architectures.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a)
       if (langs.length || archs.length || images.length)
-        findings.push(makeFinding('content.summary', ctx.packageName, `Languages: ${langs.join(', ') || 'none found'}. Binaries: ${archs.join(', ') || 'none'}. Filesystem/firmware images: ${[...new Set(images.map((i) => i.kind))].join(', ') || 'none'}.`, { profile: ctx.profile }))
-      return { findings, facts: { languages: Object.fromEntries(languages), architectures: Object.fromEntries(architectures), images } }
+        findings.push(
+          makeFinding(
+            'content.summary',
+            ctx.packageName,
+            `Languages: ${langs.join(', ') || 'none found'}. Binaries: ${archs.join(', ') || 'none'}. Filesystem/firmware images: ${[...new Set(images.map((i) => i.kind))].join(', ') || 'none'}.`,
+            { profile: ctx.profile },
+          ),
+        )
+      return {
+        findings,
+        facts: { languages: Object.fromEntries(languages), architectures: Object.fromEntries(architectures), images },
+      }
     },
   }
 }

@@ -10,7 +10,12 @@ export function cliHistory(io: CliIO): HistoryStore {
 }
 
 /** Run an operation and record one event: `outcome` of its result, or `error` (cancelled on abort) if it throws. */
-export function recorded<T>(io: CliIO, event: Omit<HistoryEventInput, 'result'>, run: () => Promise<T>, outcome: (r: T) => EventOutcome): Promise<T> {
+export function recorded<T>(
+  io: CliIO,
+  event: Omit<HistoryEventInput, 'result'>,
+  run: () => Promise<T>,
+  outcome: (r: T) => EventOutcome,
+): Promise<T> {
   // the store is opened when the event is written, not before the operation
   return recordOutcome((e) => cliHistory(io).record(e), event, run, outcome, io.signal)
 }

@@ -50,7 +50,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     const data = toErrorData(err)
     const isUsage = data.code === 'invalid-input' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    const message = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (err as Error).message : data.message
+    const message = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? (err as Error).message
+      : data.message
     io.stderr.write(`preflight ${cmd.name}: ${message.split('\n')[0]}${isUsage ? ` (usage: ${cmd.usage})` : ''}\n`)
     if (debug && err instanceof Error) io.stderr.write(`${err.stack}\n`)
     return 2
@@ -62,7 +64,8 @@ export async function main(): Promise<void> {
   // The AWS SDK warns about Node 20 on every run; keep other warnings, one line each.
   process.removeAllListeners('warning')
   process.on('warning', (w) => {
-    if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning')) process.stderr.write(`preflight: warning: ${w.message.split('\n')[0]}\n`)
+    if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning'))
+      process.stderr.write(`preflight: warning: ${w.message.split('\n')[0]}\n`)
   })
   // Until the command finishes, an empty event loop means Preflight lost track of its work: never exit 0 then.
   process.exitCode = 2

@@ -21,7 +21,11 @@ export function imagePathProblem(name: string): string | null {
 /** `blobs/<algorithm>/<hex>` for a digest, only for the digests the image-spec registers (sha256, sha512). */
 export function blobPath(digest: string): string {
   const m = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.exec(digest)
-  if (!m) throw new PreflightError('invalid-input', `oci.invalid-layout: the digest "${digest.slice(0, 80)}" is not a sha256 or sha512 digest: the blob it names is not read`)
+  if (!m)
+    throw new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: the digest "${digest.slice(0, 80)}" is not a sha256 or sha512 digest: the blob it names is not read`,
+    )
   const [alg, hex] = digest.split(':')
   return `blobs/${alg}/${hex}`
 }
@@ -33,14 +37,29 @@ export function blobPath(digest: string): string {
  */
 export async function resolveInImage(root: string, name: string, what: string): Promise<string> {
   const problem = imagePathProblem(name)
-  if (problem) throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which ${problem}: nothing was read from it. Rebuild the image with docker save or skopeo.`)
+  if (problem)
+    throw new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which ${problem}: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+    )
   const rootReal = await realpath(root)
   const full = posix.join(rootReal, posix.normalize(name))
   const real = await realpath(full).catch(() => null)
-  if (!real) throw new PreflightError('invalid-input', `oci.missing-blob: ${what} names "${name.slice(0, 200)}", which is not in the image.`)
+  if (!real)
+    throw new PreflightError(
+      'invalid-input',
+      `oci.missing-blob: ${what} names "${name.slice(0, 200)}", which is not in the image.`,
+    )
   if (real !== rootReal && !real.startsWith(rootReal + sep))
-    throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", a link that leads out of the image: nothing was read from it. Rebuild the image with docker save or skopeo.`)
-  if (!(await lstat(real)).isFile()) throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which is not a file.`)
+    throw new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", a link that leads out of the image: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+    )
+  if (!(await lstat(real)).isFile())
+    throw new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which is not a file.`,
+    )
   return real
 }
 
@@ -48,6 +67,9 @@ export async function resolveInImage(root: string, name: string, what: string): 
 export function extractionError(input: string, err: unknown): PreflightError {
   const message = (err as Error).message
   if (/linkpath|absolute|'\.\.'|\.\. in|path contains/i.test(message))
-    return new PreflightError('invalid-input', `oci.invalid-layout: ${input} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`)
+    return new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: ${input} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`,
+    )
   return new PreflightError('invalid-input', `${input} is not a readable image tar: ${message}`)
 }

@@ -14,9 +14,16 @@ import { validateImageTar, type FileRecord, type ImageFacts } from './validate'
 import { hiddenBy, LayerTree } from '../walk/whiteouts'
 
 const JSON_LIMIT = 4 * 1024 * 1024
-const INTERESTING = /(^|\/)(oci-layout|index\.json|manifest\.json|repositories)$|^blobs\/[a-z0-9+._-]+\/[a-zA-Z0-9=_-]+$|^[a-f0-9]{64}(\.json|\.tar|\/layer\.tar|\/json)$/
+const INTERESTING =
+  /(^|\/)(oci-layout|index\.json|manifest\.json|repositories)$|^blobs\/[a-z0-9+._-]+\/[a-zA-Z0-9=_-]+$|^[a-f0-9]{64}(\.json|\.tar|\/layer\.tar|\/json)$/
 /** Content findings about files: when the file is not in the image's filesystem, neither is the finding. */
-const CONTENT_RULES = new Set(['vuln.cvss-high', 'vuln.cvss-low', 'sbom.unreadable', 'sbom.unmatched', 'content.architecture-unsupported'])
+const CONTENT_RULES = new Set([
+  'vuln.cvss-high',
+  'vuln.cvss-low',
+  'sbom.unreadable',
+  'sbom.unmatched',
+  'content.architecture-unsupported',
+])
 
 function containerOf(entry: WalkEntry): string {
   return entry.location.slice(0, entry.location.length - displayPath(entry.path).length - 1)
@@ -48,7 +55,11 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         tree.add(entry.path, entry.type)
         if (entry.type === 'whiteout') return false
       }
-      if ((entry.type === 'hardlink' || entry.type === 'symlink') && entry.linkTarget && INTERESTING.test(normalisePath(entry.path))) {
+      if (
+        (entry.type === 'hardlink' || entry.type === 'symlink') &&
+        entry.linkTarget &&
+        INTERESTING.test(normalisePath(entry.path))
+      ) {
         // docker save links identical layers: the link stands for its target's content
         const container = containerOf(entry)
         const target = resolveLink(entry.path, entry.linkTarget, entry.type)
@@ -76,10 +87,18 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
           }
         },
         end(digests) {
-          const rec: FileRecord = { size, sha256: digests?.sha256 ?? '',  gzip: firstTwo[0] === 0x1f && firstTwo[1] === 0x8b }
+          const rec: FileRecord = {
+            size,
+            sha256: digests?.sha256 ?? '',
+            gzip: firstTwo[0] === 0x1f && firstTwo[1] === 0x8b,
+          }
           if (keep && kept === size && size > 0) {
             const text = Buffer.concat(keep)
-            if (text[0] === 0x7b || text[0] === 0x5b || /^\s*(null|[{[])/.test(text.subarray(0, 16).toString('latin1'))) {
+            if (
+              text[0] === 0x7b ||
+              text[0] === 0x5b ||
+              /^\s*(null|[{[])/.test(text.subarray(0, 16).toString('latin1'))
+            ) {
               try {
                 rec.json = JSON.parse(text.toString('utf8'))
               } catch (err) {
@@ -115,22 +134,56 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
       if (ctx.profile === 'koogallery-container' && !imageTars.has(ctx.packageName)) {
         for (const p of topFiles) {
           const loc = `${ctx.packageName}!${p}`
-          if (!imageTars.has(loc)) findings.push(makeFinding('oci.bundle-entry-not-image', loc, `"${p}" is not a container image tar: a container package holds only one .tar per image.`, { profile: ctx.profile }))
+          if (!imageTars.has(loc))
+            findings.push(
+              makeFinding(
+                'oci.bundle-entry-not-image',
+                loc,
+                `"${p}" is not a container image tar: a container package holds only one .tar per image.`,
+                { profile: ctx.profile },
+              ),
+            )
         }
-        if (topFiles.length === 0 && !imageTars.has(ctx.packageName)) findings.push(makeFinding('oci.bundle-entry-not-image', ctx.packageName, 'The container package holds no image tar.', { profile: ctx.profile }))
+        if (topFiles.length === 0 && !imageTars.has(ctx.packageName))
+          findings.push(
+            makeFinding('oci.bundle-entry-not-image', ctx.packageName, 'The container package holds no image tar.', {
+              profile: ctx.profile,
+            }),
+          )
       }
       // an SWR image package is an image tar (or a tar of them): one in which no image tar is found, not even
       // a damaged one (no list of images in manifest.json, no index.json), has nothing to push
       if (ctx.profile === 'swr-image' && imageTars.size === 0)
-        findings.push(makeFinding('oci.invalid-layout', ctx.packageName, 'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.', { profile: ctx.profile }))
+        findings.push(
+          makeFinding(
+            'oci.invalid-layout',
+            ctx.packageName,
+            'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.',
+            { profile: ctx.profile },
+          ),
+        )
       if (ctx.profile === 'swr-image')
         for (const i of images) {
           const size = swrConsoleSize(i)
           if (size > SWR_CONSOLE_LIMIT)
-            findings.push(makeFinding('swr.console-too-large', i.location, `The image is ${(size / 1024 ** 3).toFixed(2)} GiB${i.uncompressedSize !== null ? ' decompressed' : ''}: the SWR console takes at most 2 GB per file including the decompressed size. Push it with a client (docker push, or preflight upload --to docker://…).`, { profile: ctx.profile, details: { bytes: size } }))
+            findings.push(
+              makeFinding(
+                'swr.console-too-large',
+                i.location,
+                `The image is ${(size / 1024 ** 3).toFixed(2)} GiB${i.uncompressedSize !== null ? ' decompressed' : ''}: the SWR console takes at most 2 GB per file including the decompressed size. Push it with a client (docker push, or preflight upload --to docker://…).`,
+                { profile: ctx.profile, details: { bytes: size } },
+              ),
+            )
         }
       if (ctx.profile === 'swr-image' && images.some((i) => i.location === ctx.packageName && i.format === 'oci'))
-        findings.push(makeFinding('swr.console-oci', ctx.packageName, 'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.', { profile: ctx.profile }))
+        findings.push(
+          makeFinding(
+            'swr.console-oci',
+            ctx.packageName,
+            'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.',
+            { profile: ctx.profile },
+          ),
+        )
       return { findings, facts: { images } }
     },
     revise(out) {
@@ -149,8 +202,17 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
           const at = uses.get(layer)
           if (!at) continue
           const path = parts[i + 1]
-          const hits = at.map(({ stack, index }) => ({ by: hiddenBy(stack.map((l) => trees.get(l)), index, path), index, stack }))
-          if (hits.every((h) => h.by !== -1)) found = { layer: hits[0].index + 1, by: hits[0].by + 1, image: parts.slice(0, i).join('!') }
+          const hits = at.map(({ stack, index }) => ({
+            by: hiddenBy(
+              stack.map((l) => trees.get(l)),
+              index,
+              path,
+            ),
+            index,
+            stack,
+          }))
+          if (hits.every((h) => h.by !== -1))
+            found = { layer: hits[0].index + 1, by: hits[0].by + 1, image: parts.slice(0, i).join('!') }
         }
         deleted.set(location, found)
         return found
@@ -165,11 +227,28 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         else {
           downgraded++
           const signature = (f.details?.signature as string | undefined) ?? 'a malware signature'
-          findings.push(makeFinding('oci.deleted-file-malware', f.location, `Layer ${d.layer} of ${d.image} adds a file matching ${signature}; layer ${d.by} deletes it, so it is not in the image's filesystem, but its bytes still ship in the layer blob.`, { profile: ctx.profile, details: { ...f.details, layer: d.layer, deletedBy: d.by } }))
+          findings.push(
+            makeFinding(
+              'oci.deleted-file-malware',
+              f.location,
+              `Layer ${d.layer} of ${d.image} adds a file matching ${signature}; layer ${d.by} deletes it, so it is not in the image's filesystem, but its bytes still ship in the layer blob.`,
+              { profile: ctx.profile, details: { ...f.details, layer: d.layer, deletedBy: d.by } },
+            ),
+          )
         }
       }
       const components: Component[] = out.components.filter((c) => !deletion(c.location))
-      return { findings, components, facts: { whiteouts: { droppedFindings: dropped, downgradedMalware: downgraded, droppedComponents: out.components.length - components.length } } }
+      return {
+        findings,
+        components,
+        facts: {
+          whiteouts: {
+            droppedFindings: dropped,
+            downgradedMalware: downgraded,
+            droppedComponents: out.components.length - components.length,
+          },
+        },
+      }
     },
   }
 }

@@ -12,7 +12,9 @@ export const MT = {
 } as const
 
 /** RFC 6838 media type, as the image-spec's defs-descriptor.json requires. */
-export const mediaType = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/, 'not a valid media type')
+export const mediaType = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/, 'not a valid media type')
 export const digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a valid digest')
 
 export const platform = z.object({
@@ -51,27 +53,50 @@ export const imageManifest = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
 })
 
-export const imageConfig = z.object({
-  architecture: z.string(),
-  os: z.string(),
-  variant: z.string().optional(),
-  created: z.string().optional(),
-  config: z.object({
-    User: z.string().optional(),
-    Entrypoint: z.array(z.string()).nullable().optional(),
-    Cmd: z.array(z.string()).nullable().optional(),
-    ExposedPorts: z.record(z.string(), z.unknown()).nullable().optional(),
-    Env: z.array(z.string()).nullable().optional(),
-  }).passthrough().optional(),
-  rootfs: z.object({ type: z.string(), diff_ids: z.array(digest) }),
-}).passthrough()
+export const imageConfig = z
+  .object({
+    architecture: z.string(),
+    os: z.string(),
+    variant: z.string().optional(),
+    created: z.string().optional(),
+    config: z
+      .object({
+        User: z.string().optional(),
+        Entrypoint: z.array(z.string()).nullable().optional(),
+        Cmd: z.array(z.string()).nullable().optional(),
+        ExposedPorts: z.record(z.string(), z.unknown()).nullable().optional(),
+        Env: z.array(z.string()).nullable().optional(),
+      })
+      .passthrough()
+      .optional(),
+    rootfs: z.object({ type: z.string(), diff_ids: z.array(digest) }),
+  })
+  .passthrough()
 
-export const dockerManifest = z.array(z.object({
-  Config: z.string().min(1),
-  RepoTags: z.array(z.string()).nullable().optional(),
-  Layers: z.array(z.string().min(1)),
-  LayerSources: z.record(z.string(), z.unknown()).optional(),
-}).passthrough()).min(1)
+export const dockerManifest = z
+  .array(
+    z
+      .object({
+        Config: z.string().min(1),
+        RepoTags: z.array(z.string()).nullable().optional(),
+        Layers: z.array(z.string().min(1)),
+        LayerSources: z.record(z.string(), z.unknown()).optional(),
+      })
+      .passthrough(),
+  )
+  .min(1)
 
 /** Architectures the marketplace accepts (x86/x64, Arm/Arm64, MIPS, PowerPC) in OCI/Go naming. */
-export const SUPPORTED_ARCHITECTURES = ['386', 'amd64', 'arm', 'arm64', 'mips', 'mipsle', 'mips64', 'mips64le', 'ppc', 'ppc64', 'ppc64le']
+export const SUPPORTED_ARCHITECTURES = [
+  '386',
+  'amd64',
+  'arm',
+  'arm64',
+  'mips',
+  'mipsle',
+  'mips64',
+  'mips64le',
+  'ppc',
+  'ppc64',
+  'ppc64le',
+]

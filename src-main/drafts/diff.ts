@@ -9,7 +9,9 @@ export interface Change {
 
 function leaves(value: unknown, prefix: string, out: Map<string, unknown>): void {
   if (value !== null && typeof value === 'object') {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>)
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value as Record<string, unknown>)
     if (entries.length === 0) out.set(prefix, Array.isArray(value) ? [] : {})
     for (const [k, v] of entries) leaves(v, prefix ? `${prefix}.${k}` : k, out)
   } else if (value !== undefined) out.set(prefix, value)

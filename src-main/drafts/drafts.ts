@@ -57,7 +57,12 @@ export interface SaveOptions {
 const isReleasePath = (path: string) => path !== '' && path !== 'wizard' && !path.startsWith('wizard.')
 
 function valueAt(v: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), v)
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined),
+      v,
+    )
 }
 
 const isPlainList = (x: unknown) => Array.isArray(x) && x.every((e) => e === null || typeof e !== 'object')
@@ -136,7 +141,14 @@ const exportFile = z.object({
     createdAt: z.string(),
     updatedAt: z.string(),
   }),
-  revisions: z.array(z.object({ revision: z.number().int().positive(), savedAt: z.string(), title: z.string(), values: z.record(z.string(), z.unknown()) })),
+  revisions: z.array(
+    z.object({
+      revision: z.number().int().positive(),
+      savedAt: z.string(),
+      title: z.string(),
+      values: z.record(z.string(), z.unknown()),
+    }),
+  ),
 })
 
 export class DraftStore {
@@ -155,16 +167,22 @@ export class DraftStore {
   list(query = ''): DraftSummary[] {
     const q = `%${query.toLowerCase()}%`
     const rows = this.db
-      .prepare(`SELECT id, title, profile, revision, updated_at, last_report_json FROM drafts
-        WHERE lower(title) LIKE ? OR lower(profile) LIKE ? OR lower(values_json) LIKE ? ORDER BY updated_at DESC`)
-      .all(q, q, q) as Array<Pick<DraftRow, 'id' | 'title' | 'profile' | 'revision' | 'updated_at' | 'last_report_json'>>
+      .prepare(
+        `SELECT id, title, profile, revision, updated_at, last_report_json FROM drafts
+        WHERE lower(title) LIKE ? OR lower(profile) LIKE ? OR lower(values_json) LIKE ? ORDER BY updated_at DESC`,
+      )
+      .all(q, q, q) as Array<
+      Pick<DraftRow, 'id' | 'title' | 'profile' | 'revision' | 'updated_at' | 'last_report_json'>
+    >
     return rows.map((r) => ({
       id: r.id,
       title: r.title,
       profile: r.profile,
       revision: r.revision,
       updatedAt: r.updated_at,
-      verdict: r.last_report_json ? ((JSON.parse(r.last_report_json) as { verdict?: 'pass' | 'fail' }).verdict ?? null) : null,
+      verdict: r.last_report_json
+        ? ((JSON.parse(r.last_report_json) as { verdict?: 'pass' | 'fail' }).verdict ?? null)
+        : null,
     }))
   }
 
@@ -173,9 +191,16 @@ export class DraftStore {
     const t = now()
     const name = title?.trim() || defaultTitle(profile, values)
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO drafts (id, title, profile, revision, values_json, waivers_json, last_report_json, created_at, updated_at)
-        VALUES (?, ?, ?, 1, ?, '[]', NULL, ?, ?)`).run(id, name, profile, JSON.stringify(values), t, t)
-      this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, 1, ?, ?, ?, ?)')
+      this.db
+        .prepare(
+          `INSERT INTO drafts (id, title, profile, revision, values_json, waivers_json, last_report_json, created_at, updated_at)
+        VALUES (?, ?, ?, 1, ?, '[]', NULL, ?, ?)`,
+        )
+        .run(id, name, profile, JSON.stringify(values), t, t)
+      this.db
+        .prepare(
+          'INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, 1, ?, ?, ?, ?)',
+        )
         .run(id, t, name, JSON.stringify(values), JSON.stringify(releaseChanges({}, values).map((c) => c.path)))
     })()
     return this.get(id)
@@ -186,7 +211,11 @@ export class DraftStore {
    * step, the report or the waivers moves the head without a revision; a change of fields or title is a new revision,
    * or amends the head revision in a burst (see SaveOptions). Without a title, an automatic title follows the package.
    */
-  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }, opts: SaveOptions = {}): { revision: number; updatedAt: string; title: string } {
+  save(
+    id: string,
+    change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null },
+    opts: SaveOptions = {},
+  ): { revision: number; updatedAt: string; title: string } {
     return this.db.transaction(() => {
       const cur = this.row(id)
       const before = JSON.parse(cur.values_json) as Values
@@ -194,13 +223,26 @@ export class DraftStore {
       const values = JSON.stringify(change.values)
       const title = change.title?.trim() || (automatic ? defaultTitle(cur.profile, change.values) : cur.title)
       const waivers = change.waivers === undefined ? cur.waivers_json : JSON.stringify(change.waivers)
-      const report = change.lastReport === undefined ? cur.last_report_json : change.lastReport === null ? null : JSON.stringify(change.lastReport)
-      if (values === cur.values_json && title === cur.title && waivers === cur.waivers_json && report === cur.last_report_json) {
+      const report =
+        change.lastReport === undefined
+          ? cur.last_report_json
+          : change.lastReport === null
+            ? null
+            : JSON.stringify(change.lastReport)
+      if (
+        values === cur.values_json &&
+        title === cur.title &&
+        waivers === cur.waivers_json &&
+        report === cur.last_report_json
+      ) {
         return { revision: cur.revision, updatedAt: cur.updated_at, title }
       }
       const t = now()
       const moveHead = (revision: number) =>
-        this.db.prepare('UPDATE drafts SET title = ?, revision = ?, values_json = ?, waivers_json = ?, last_report_json = ?, updated_at = ? WHERE id = ?')
+        this.db
+          .prepare(
+            'UPDATE drafts SET title = ?, revision = ?, values_json = ?, waivers_json = ?, last_report_json = ?, updated_at = ? WHERE id = ?',
+          )
           .run(title, revision, values, waivers, report, t, id)
       const changed = releaseChanges(before, change.values).map((c) => c.path)
       if (changed.length === 0 && title === cur.title) {
@@ -218,13 +260,19 @@ export class DraftStore {
           moveHead(cur.revision - 1)
           return { revision: cur.revision - 1, updatedAt: t, title }
         }
-        this.db.prepare('UPDATE draft_revisions SET saved_at = ?, title = ?, values_json = ?, changed_paths = ? WHERE draft_id = ? AND revision = ?')
+        this.db
+          .prepare(
+            'UPDATE draft_revisions SET saved_at = ?, title = ?, values_json = ?, changed_paths = ? WHERE draft_id = ? AND revision = ?',
+          )
           .run(t, title, values, JSON.stringify(since), id, cur.revision)
         moveHead(cur.revision)
         return { revision: cur.revision, updatedAt: t, title }
       }
       const revision = cur.revision + 1
-      this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)')
+      this.db
+        .prepare(
+          'INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(id, revision, t, title, values, JSON.stringify(changed))
       moveHead(revision)
       return { revision, updatedAt: t, title }
@@ -237,10 +285,17 @@ export class DraftStore {
    */
   private burstBase(id: string, head: number, keys: string[], since: number): { values: Values; title: string } | null {
     if (keys.length !== 1 || head < 2) return null
-    const rows = this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? AND revision IN (?, ?) ORDER BY revision').all(id, head - 1, head) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
+    const rows = this.db
+      .prepare(
+        'SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? AND revision IN (?, ?) ORDER BY revision',
+      )
+      .all(id, head - 1, head) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
     if (rows.length !== 2 || Date.parse(rows[1].saved_at) < since) return null
     const prev = JSON.parse(rows[0].values_json) as Values
-    const headKeys = [...releaseChanges(prev, JSON.parse(rows[1].values_json)).map((c) => c.path), ...(rows[0].title === rows[1].title ? [] : ['\0title'])]
+    const headKeys = [
+      ...releaseChanges(prev, JSON.parse(rows[1].values_json)).map((c) => c.path),
+      ...(rows[0].title === rows[1].title ? [] : ['\0title']),
+    ]
     return headKeys.length === 1 && headKeys[0] === keys[0] ? { values: prev, title: rows[0].title } : null
   }
 
@@ -258,7 +313,11 @@ export class DraftStore {
 
   revisions(id: string): RevisionInfo[] {
     this.row(id)
-    const rows = this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision').all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
+    const rows = this.db
+      .prepare(
+        'SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision',
+      )
+      .all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
     let prev: { values: Values; title: string } | null = null
     const out: RevisionInfo[] = []
     for (const r of rows) {
@@ -277,7 +336,9 @@ export class DraftStore {
   }
 
   private revisionValues(id: string, revision: number): Values {
-    const r = this.db.prepare('SELECT values_json FROM draft_revisions WHERE draft_id = ? AND revision = ?').get(id, revision) as { values_json: string } | undefined
+    const r = this.db
+      .prepare('SELECT values_json FROM draft_revisions WHERE draft_id = ? AND revision = ?')
+      .get(id, revision) as { values_json: string } | undefined
     if (!r) throw new PreflightError('not-found', `Draft ${id} has no revision ${revision}`)
     return JSON.parse(r.values_json) as Values
   }
@@ -294,8 +355,18 @@ export class DraftStore {
   /** The export document; written atomically to `path` when given. */
   async exportTo(id: string, path?: string): Promise<{ path: string | null; content: string }> {
     const draft = this.get(id)
-    const revisions = (this.db.prepare('SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision').all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>)
-      .map((r) => ({ revision: r.revision, savedAt: r.saved_at, title: r.title, values: JSON.parse(r.values_json) as Values }))
+    const revisions = (
+      this.db
+        .prepare(
+          'SELECT revision, saved_at, title, values_json FROM draft_revisions WHERE draft_id = ? ORDER BY revision',
+        )
+        .all(id) as Array<{ revision: number; saved_at: string; title: string; values_json: string }>
+    ).map((r) => ({
+      revision: r.revision,
+      savedAt: r.saved_at,
+      title: r.title,
+      values: JSON.parse(r.values_json) as Values,
+    }))
     const content = `${JSON.stringify({ schema: EXPORT_SCHEMA, draft, revisions }, null, 2)}\n`
     if (path) {
       const tmp = `${path}.partial-${process.pid}`
@@ -312,19 +383,48 @@ export class DraftStore {
       parsed = exportFile.parse(JSON.parse(await readFile(path, 'utf8')))
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') throw new PreflightError('not-found', `No such file: ${path}`)
-      throw new PreflightError('invalid-input', `${path} is not a Preflight draft export (${EXPORT_SCHEMA}): ${(err as Error).message.split('\n')[0]}`)
+      throw new PreflightError(
+        'invalid-input',
+        `${path} is not a Preflight draft export (${EXPORT_SCHEMA}): ${(err as Error).message.split('\n')[0]}`,
+      )
     }
     const d = parsed.draft
     const exists = this.db.prepare('SELECT 1 FROM drafts WHERE id = ?').get(d.id)
     const id = exists ? randomUUID() : d.id
-    const revisions = parsed.revisions.length ? parsed.revisions : [{ revision: d.revision || 1, savedAt: d.updatedAt, title: d.title, values: d.values }]
+    const revisions = parsed.revisions.length
+      ? parsed.revisions
+      : [{ revision: d.revision || 1, savedAt: d.updatedAt, title: d.title, values: d.values }]
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO drafts (id, title, profile, revision, values_json, waivers_json, last_report_json, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, d.title, d.profile, d.revision || revisions.at(-1)!.revision, JSON.stringify(d.values), JSON.stringify(d.waivers), d.lastReport == null ? null : JSON.stringify(d.lastReport), d.createdAt, d.updatedAt)
+      this.db
+        .prepare(
+          `INSERT INTO drafts (id, title, profile, revision, values_json, waivers_json, last_report_json, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          d.title,
+          d.profile,
+          d.revision || revisions.at(-1)!.revision,
+          JSON.stringify(d.values),
+          JSON.stringify(d.waivers),
+          d.lastReport == null ? null : JSON.stringify(d.lastReport),
+          d.createdAt,
+          d.updatedAt,
+        )
       let prev: Values = {}
       for (const r of revisions) {
-        this.db.prepare('INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(id, r.revision, r.savedAt, r.title, JSON.stringify(r.values), JSON.stringify(releaseChanges(prev, r.values).map((c) => c.path)))
+        this.db
+          .prepare(
+            'INSERT INTO draft_revisions (draft_id, revision, saved_at, title, values_json, changed_paths) VALUES (?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            id,
+            r.revision,
+            r.savedAt,
+            r.title,
+            JSON.stringify(r.values),
+            JSON.stringify(releaseChanges(prev, r.values).map((c) => c.path)),
+          )
         prev = r.values
       }
     })()
@@ -334,12 +434,16 @@ export class DraftStore {
   /** Record one release request (submit) and return how many were made today (local calendar day). */
   recordRequest(draftId: string, at = new Date()): number {
     const day = localDay(at)
-    this.db.prepare('INSERT INTO release_requests (draft_id, requested_at, day) VALUES (?, ?, ?)').run(draftId, at.toISOString(), day)
+    this.db
+      .prepare('INSERT INTO release_requests (draft_id, requested_at, day) VALUES (?, ?, ?)')
+      .run(draftId, at.toISOString(), day)
     return this.requestsOn(at)
   }
 
   requestsOn(at = new Date()): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM release_requests WHERE day = ?').get(localDay(at)) as { n: number }).n
+    return (
+      this.db.prepare('SELECT count(*) AS n FROM release_requests WHERE day = ?').get(localDay(at)) as { n: number }
+    ).n
   }
 }
 

@@ -14,7 +14,14 @@ export interface ReleaseManifest {
   generatedAt: string
   draft: { id: string; title: string; revision: number }
   profile: string
-  package: { path?: string; name?: string; size?: number; sha256?: string; kind?: string; verdict: 'pass' | 'fail' | null }
+  package: {
+    path?: string
+    name?: string
+    size?: number
+    sha256?: string
+    kind?: string
+    verdict: 'pass' | 'fail' | null
+  }
   destination: { kind: 'object-storage' | 'registry' | 'folder' | 'none'; address: string | null }
   fields: Array<{ path: string; value: unknown }>
   findings: Finding[]
@@ -48,18 +55,29 @@ export function destinationOf(profile: string, values: Values): ReleaseManifest[
   const attrs = (values.attrs ?? {}) as Values
   const swr = (values.swr ?? {}) as Values
   if (profile === 'swr-image' && attrs.organization && attrs.repository) {
-    const reg = String(swr.registry ?? '').replace(/^https?:\/\//, '').replace(/\/$/, '')
-    return { kind: 'registry', address: `${reg ? `${reg}/` : ''}${attrs.organization}/${attrs.repository}:${attrs.tag ?? 'latest'}` }
+    const reg = String(swr.registry ?? '')
+      .replace(/^https?:\/\//, '')
+      .replace(/\/$/, '')
+    return {
+      kind: 'registry',
+      address: `${reg ? `${reg}/` : ''}${attrs.organization}/${attrs.repository}:${attrs.tag ?? 'latest'}`,
+    }
   }
   const upload = (values.upload ?? {}) as Values
   const target = typeof upload.target === 'string' ? upload.target : ''
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(target)
   if (s3) {
     const endpoint = typeof upload.endpoint === 'string' && upload.endpoint ? upload.endpoint.replace(/\/$/, '') : ''
-    return { kind: 'object-storage', address: endpoint ? `${endpoint}/${s3[1]}/${s3[2]}` : `https://${s3[1]}.obs.${upload.region ?? 'cn-north-4'}.myhuaweicloud.com/${s3[2]}` }
+    return {
+      kind: 'object-storage',
+      address: endpoint
+        ? `${endpoint}/${s3[1]}/${s3[2]}`
+        : `https://${s3[1]}.obs.${upload.region ?? 'cn-north-4'}.myhuaweicloud.com/${s3[2]}`,
+    }
   }
   if (target.startsWith('docker://')) return { kind: 'registry', address: target.slice('docker://'.length) }
-  if (target.startsWith('file://')) return { kind: 'folder', address: decodeURIComponent(target.slice('file://'.length)) }
+  if (target.startsWith('file://'))
+    return { kind: 'folder', address: decodeURIComponent(target.slice('file://'.length)) }
   return { kind: 'none', address: null }
 }
 
@@ -71,7 +89,12 @@ export function scanOfPackage(draft: Pick<Draft, 'values' | 'lastReport'>): { ve
   return report && typeof held === 'string' && typeof scanned === 'string' && held !== scanned ? null : report
 }
 
-export function buildManifest(draft: Draft, findings: Finding[], requestsToday: number, history: HistoryEvent[] = []): ReleaseManifest {
+export function buildManifest(
+  draft: Draft,
+  findings: Finding[],
+  requestsToday: number,
+  history: HistoryEvent[] = [],
+): ReleaseManifest {
   const pkg = (draft.values.package ?? {}) as ReleaseManifest['package']
   const report = scanOfPackage(draft)
   const fields: ReleaseManifest['fields'] = []
@@ -91,25 +114,52 @@ export function buildManifest(draft: Draft, findings: Finding[], requestsToday: 
     requestsToday,
     history: history.map((e) => {
       const { databases, ...details } = e.details
-      return { at: e.at, kind: e.kind, result: e.result, actor: e.actor, link: e.link, ...(databases !== undefined ? { databases } : {}), details }
+      return {
+        at: e.at,
+        kind: e.kind,
+        result: e.result,
+        actor: e.actor,
+        link: e.link,
+        ...(databases !== undefined ? { databases } : {}),
+        details,
+      }
     }),
   }
 }
 
 /** The databases a scan used, as one line: "OSV imported 2026-12-01 (1,234 advisories); main.cvd v62". */
 function databasesLine(d: unknown): string {
-  const dbs = (d ?? {}) as { osv?: { lastImport: string | null; advisories: number }; signatures?: Array<{ source: string; version: string | null; verified: boolean }> }
-  const osv = dbs.osv ? (dbs.osv.lastImport ? `OSV imported ${dbs.osv.lastImport} (${dbs.osv.advisories} advisories)` : 'no OSV database') : ''
-  const sigs = (dbs.signatures ?? []).map((s) => `${s.source}${s.version ? ` v${s.version}` : ''}${s.verified ? '' : ' (unverified)'}`)
-  return [osv, sigs.length ? `signatures: ${sigs.join(', ')}` : dbs.signatures ? 'built-in signatures only' : ''].filter(Boolean).join('; ') || '—'
+  const dbs = (d ?? {}) as {
+    osv?: { lastImport: string | null; advisories: number }
+    signatures?: Array<{ source: string; version: string | null; verified: boolean }>
+  }
+  const osv = dbs.osv
+    ? dbs.osv.lastImport
+      ? `OSV imported ${dbs.osv.lastImport} (${dbs.osv.advisories} advisories)`
+      : 'no OSV database'
+    : ''
+  const sigs = (dbs.signatures ?? []).map(
+    (s) => `${s.source}${s.version ? ` v${s.version}` : ''}${s.verified ? '' : ' (unverified)'}`,
+  )
+  return (
+    [osv, sigs.length ? `signatures: ${sigs.join(', ')}` : dbs.signatures ? 'built-in signatures only' : '']
+      .filter(Boolean)
+      .join('; ') || '—'
+  )
 }
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
 
 /** A package path as a person reads it: a browser-mode drop is named as such, not by its staging folder. */
 function shownPath(path: string | undefined): string {
   if (!path) return '—'
-  return /[\\/]staged[\\/][0-9a-f]{64}[\\/][^\\/]+$/.test(path) ? `${path.split(/[\\/]/).pop()} (dropped in the browser)` : path
+  return /[\\/]staged[\\/][0-9a-f]{64}[\\/][^\\/]+$/.test(path)
+    ? `${path.split(/[\\/]/).pop()} (dropped in the browser)`
+    : path
 }
 
 export function manifestHtml(m: ReleaseManifest): string {
@@ -129,10 +179,18 @@ th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}t
 <tr><th>Destination</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
 <h2>Fields</h2><table><tr><th>Field</th><th>Value</th></tr>
 ${m.fields.map((f) => `<tr><td class="mono">${esc(f.path)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
-<h2>Findings</h2>${m.findings.length === 0 ? '<p>None.</p>' : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
-${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`}
-<h2>Package history</h2>${m.history.length === 0 ? '<p>No recorded operations on this package.</p>' : `<table><tr><th>Time</th><th>Operation</th><th>Result</th><th>By</th><th>Databases</th></tr>
-${m.history.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.result)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind === 'scan' ? databasesLine(e.databases) : '')}</td></tr>`).join('\n')}</table>`}
+<h2>Findings</h2>${
+    m.findings.length === 0
+      ? '<p>None.</p>'
+      : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
+${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`
+  }
+<h2>Package history</h2>${
+    m.history.length === 0
+      ? '<p>No recorded operations on this package.</p>'
+      : `<table><tr><th>Time</th><th>Operation</th><th>Result</th><th>By</th><th>Databases</th></tr>
+${m.history.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.result)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind === 'scan' ? databasesLine(e.databases) : '')}</td></tr>`).join('\n')}</table>`
+  }
 <p>Release requests today: ${m.requestsToday}${m.requestsToday >= 10 ? ' — review may take longer than 3 working days.' : ''}</p>
 </body></html>
 `

@@ -34,7 +34,10 @@ export interface DraftListing extends DraftSummary {
 export class DraftService {
   readonly store: DraftStore
 
-  constructor(db: Db, private readonly history: DraftHistory = {}) {
+  constructor(
+    db: Db,
+    private readonly history: DraftHistory = {},
+  ) {
     this.store = new DraftStore(db)
   }
 
@@ -42,12 +45,19 @@ export class DraftService {
   list(query = ''): DraftListing[] {
     return this.store.list(query).map((summary) => {
       const d = this.store.get(summary.id)
-      const toFix = this.validate(d.profile, d.values, d.lastReport).filter((f) => f.severity !== 'info' && !f.waived).length
+      const toFix = this.validate(d.profile, d.values, d.lastReport).filter(
+        (f) => f.severity !== 'info' && !f.waived,
+      ).length
       return { ...summary, toFix }
     })
   }
 
-  private record(draft: Pick<Draft, 'id' | 'title'>, kind: HistoryEventInput['kind'], result: HistoryEventInput['result'], details: Record<string, unknown> = {}): void {
+  private record(
+    draft: Pick<Draft, 'id' | 'title'>,
+    kind: HistoryEventInput['kind'],
+    result: HistoryEventInput['result'],
+    details: Record<string, unknown> = {},
+  ): void {
     this.history.sink?.({ kind, subject: draft.id, subjectName: draft.title, result, details })
   }
 
@@ -65,7 +75,10 @@ export class DraftService {
    * Save from the editor: hidden values dropped, a burst of typing in one field kept as one revision. A save that
    * writes a new revision records one event; one that changes nothing, or continues a burst, records nothing.
    */
-  save(id: string, change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null }): { revision: number; updatedAt: string; title: string } {
+  save(
+    id: string,
+    change: { values: Values; title?: string; waivers?: unknown[]; lastReport?: unknown | null },
+  ): { revision: number; updatedAt: string; title: string } {
     const before = this.store.get(id).revision
     const r = this.store.save(id, { ...change, values: dropHidden(change.values) }, { burstMs: REVISION_BURST_MS })
     if (r.revision !== before) this.revised(this.store.get(id), 'save')
@@ -95,7 +108,14 @@ export class DraftService {
     const draft = this.store.get(id)
     const next = editWaiverList(draft.waivers as Waiver[], op, waiver)
     this.store.save(id, { values: draft.values, waivers: next })
-    this.record(draft, 'waiver', 'done', { op, rule: waiver.rule, location: waiver.location ?? null, advisory: waiver.advisory ?? null, reason: waiver.reason ?? null, waivers: next.length })
+    this.record(draft, 'waiver', 'done', {
+      op,
+      rule: waiver.rule,
+      location: waiver.location ?? null,
+      advisory: waiver.advisory ?? null,
+      reason: waiver.reason ?? null,
+      waivers: next.length,
+    })
     return next
   }
 
@@ -103,13 +123,27 @@ export class DraftService {
   validate(profile: string, values: Record<string, unknown>, lastReport?: unknown): Finding[] {
     const pkg = (values.package ?? {}) as { virtualSize?: number; guestOs?: unknown; sha256?: unknown }
     // the last scan counts only when it was of the package the draft now holds
-    const report = lastReport as { package?: { sha256?: unknown }; facts?: { guest?: { os?: unknown } } } | null | undefined
-    const scanned = report?.package?.sha256 !== undefined && report.package.sha256 === pkg.sha256 ? report.facts?.guest?.os : undefined
+    const report = lastReport as
+      { package?: { sha256?: unknown }; facts?: { guest?: { os?: unknown } } } | null | undefined
+    const scanned =
+      report?.package?.sha256 !== undefined && report.package.sha256 === pkg.sha256
+        ? report.facts?.guest?.os
+        : undefined
     const guestOs = detectedOs(pkg.guestOs) ?? detectedOs(scanned)
-    const findings = validateRelease(profile, dropHidden(values), { virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined, guestOs })
+    const findings = validateRelease(profile, dropHidden(values), {
+      virtualSize: typeof pkg.virtualSize === 'number' ? pkg.virtualSize : undefined,
+      guestOs,
+    })
     const today = this.store.requestsOn()
     if (today >= DAILY_REQUESTS_WARNING)
-      findings.push(makeFinding('release.daily-requests', 'release', `${today} release requests today: review may take longer than 3 working days.`, { profile }))
+      findings.push(
+        makeFinding(
+          'release.daily-requests',
+          'release',
+          `${today} release requests today: review may take longer than 3 working days.`,
+          { profile },
+        ),
+      )
     return sortFindings(findings)
   }
 
@@ -117,10 +151,19 @@ export class DraftService {
     const shown = { ...draft, values: dropHidden(draft.values) }
     const sha256 = ((shown.values.package ?? {}) as { sha256?: unknown }).sha256
     const history = typeof sha256 === 'string' && this.history.read ? this.history.read(sha256) : []
-    return buildManifest(shown, this.validate(shown.profile, shown.values, shown.lastReport), this.store.requestsOn(), history)
+    return buildManifest(
+      shown,
+      this.validate(shown.profile, shown.values, shown.lastReport),
+      this.store.requestsOn(),
+      history,
+    )
   }
 
-  async writeManifest(id: string, format: 'json' | 'html', path?: string): Promise<{ path: string | null; content: string }> {
+  async writeManifest(
+    id: string,
+    format: 'json' | 'html',
+    path?: string,
+  ): Promise<{ path: string | null; content: string }> {
     const m = this.manifest(this.store.get(id))
     const content = format === 'json' ? `${JSON.stringify(m, null, 2)}\n` : manifestHtml(m)
     if (path) {
@@ -140,14 +183,35 @@ export class DraftService {
     const draft = this.store.get(id)
     const manifest = this.manifest(draft)
     if (!manifest.ready) {
-      this.record(draft, 'submit', 'fail', { reason: manifest.package.verdict === null ? 'not-scanned' : manifest.package.verdict === 'fail' ? 'package-fails' : 'field-blockers' })
+      this.record(draft, 'submit', 'fail', {
+        reason:
+          manifest.package.verdict === null
+            ? 'not-scanned'
+            : manifest.package.verdict === 'fail'
+              ? 'package-fails'
+              : 'field-blockers',
+      })
       const blockers = manifest.findings.filter((f) => f.severity === 'blocker' && !f.waived)
-      const pkg = manifest.package.verdict === null ? 'the package is not scanned' : manifest.package.verdict === 'fail' ? 'the package does not pass its pre-scan' : ''
-      const fields = blockers.length ? `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${[...new Set(blockers.map((f) => f.location))].slice(0, 5).join(', ')})` : ''
-      throw new PreflightError('conflict', `The release is not ready to submit: ${[pkg, fields].filter(Boolean).join('; ')}. Fix them in the wizard, then submit.`)
+      const pkg =
+        manifest.package.verdict === null
+          ? 'the package is not scanned'
+          : manifest.package.verdict === 'fail'
+            ? 'the package does not pass its pre-scan'
+            : ''
+      const fields = blockers.length
+        ? `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${[...new Set(blockers.map((f) => f.location))].slice(0, 5).join(', ')})`
+        : ''
+      throw new PreflightError(
+        'conflict',
+        `The release is not ready to submit: ${[pkg, fields].filter(Boolean).join('; ')}. Fix them in the wizard, then submit.`,
+      )
     }
     const requestsToday = this.store.recordRequest(id)
-    this.record(draft, 'submit', 'done', { requestsToday, package: manifest.package.sha256 ?? null, destination: manifest.destination.address })
+    this.record(draft, 'submit', 'done', {
+      requestsToday,
+      package: manifest.package.sha256 ?? null,
+      destination: manifest.destination.address,
+    })
     return { manifest, requestsToday, findings: manifest.findings }
   }
 }
@@ -156,5 +220,11 @@ export class DraftService {
 function detectedOs(x: unknown): DetectedOs | null {
   if (!x || typeof x !== 'object') return null
   const { id, versionId, name } = x as Record<string, unknown>
-  return typeof id === 'string' && id ? { id, versionId: typeof versionId === 'string' ? versionId : '', name: typeof name === 'string' && name ? name : id } : null
+  return typeof id === 'string' && id
+    ? {
+        id,
+        versionId: typeof versionId === 'string' ? versionId : '',
+        name: typeof name === 'string' && name ? name : id,
+      }
+    : null
 }

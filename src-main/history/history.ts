@@ -7,7 +7,18 @@ import { userInfo } from 'node:os'
 import { cell, parseCsv } from '../reports/csv'
 import type { Db } from '../store/db'
 
-export const HISTORY_KINDS = ['scan', 'repack', 'convert', 'waiver', 'draft-revision', 'export', 'upload', 'submit', 'sync', 'compare'] as const
+export const HISTORY_KINDS = [
+  'scan',
+  'repack',
+  'convert',
+  'waiver',
+  'draft-revision',
+  'export',
+  'upload',
+  'submit',
+  'sync',
+  'compare',
+] as const
 export type HistoryKind = (typeof HISTORY_KINDS)[number]
 export type HistoryResult = 'pass' | 'fail' | 'done' | 'error' | 'cancelled'
 
@@ -52,7 +63,11 @@ export async function recordOutcome<T>(
   try {
     r = await run()
   } catch (err) {
-    sink?.({ ...event, result: signal?.aborted ? 'cancelled' : 'error', details: { ...event.details, error: (err as Error).message } })
+    sink?.({
+      ...event,
+      result: signal?.aborted ? 'cancelled' : 'error',
+      details: { ...event.details, error: (err as Error).message },
+    })
     throw err
   }
   const o = outcome(r)
@@ -62,7 +77,8 @@ export async function recordOutcome<T>(
 
 /** The name events are recorded under: the one set in Settings (history.actor), else the OS account. */
 export function currentActor(db: Db): string {
-  const row = db.prepare("SELECT value FROM settings WHERE key = 'history.actor'").get() as { value: string } | undefined
+  const row = db.prepare("SELECT value FROM settings WHERE key = 'history.actor'").get() as
+    { value: string } | undefined
   if (row) {
     try {
       const v = JSON.parse(row.value)
@@ -104,8 +120,18 @@ export class HistoryStore {
   record(e: HistoryEventInput, actor = currentActor(this.db)): number {
     if (!HISTORY_KINDS.includes(e.kind)) throw new Error(`unknown history kind ${e.kind}`)
     const r = this.db
-      .prepare('INSERT INTO history_events (kind, subject, subject_name, result, actor, link, details) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(e.kind, e.subject, e.subjectName ?? e.subject, e.result, actor, e.link ?? null, JSON.stringify(e.details ?? {}))
+      .prepare(
+        'INSERT INTO history_events (kind, subject, subject_name, result, actor, link, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        e.kind,
+        e.subject,
+        e.subjectName ?? e.subject,
+        e.result,
+        actor,
+        e.link ?? null,
+        JSON.stringify(e.details ?? {}),
+      )
     return Number(r.lastInsertRowid)
   }
 
@@ -118,20 +144,46 @@ export class HistoryStore {
     }
     if (f.since) add('at >= ?', f.since)
     if (f.until) add('at <= ?', f.until)
-    if (f.subject) add("(subject = ? OR (kind = 'upload' AND json_extract(details, '$.sha256') = ?))", f.subject, f.subject)
+    if (f.subject)
+      add("(subject = ? OR (kind = 'upload' AND json_extract(details, '$.sha256') = ?))", f.subject, f.subject)
     if (f.kinds?.length) add(`kind IN (${f.kinds.map(() => '?').join(',')})`, ...f.kinds)
     if (f.results?.length) add(`result IN (${f.results.map(() => '?').join(',')})`, ...f.results)
     const rows = this.db
-      .prepare(`SELECT * FROM history_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
-      .all(...args, f.limit ?? 10_000) as Array<{ id: number; at: string; kind: HistoryKind; subject: string; subject_name: string; result: HistoryResult; actor: string; link: string | null; details: string }>
-    return rows.map((r) => ({ id: r.id, at: r.at, kind: r.kind, subject: r.subject, subjectName: r.subject_name, result: r.result, actor: r.actor, link: r.link, details: JSON.parse(r.details) as Record<string, unknown> }))
+      .prepare(
+        `SELECT * FROM history_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      )
+      .all(...args, f.limit ?? 10_000) as Array<{
+      id: number
+      at: string
+      kind: HistoryKind
+      subject: string
+      subject_name: string
+      result: HistoryResult
+      actor: string
+      link: string | null
+      details: string
+    }>
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      kind: r.kind,
+      subject: r.subject,
+      subjectName: r.subject_name,
+      result: r.result,
+      actor: r.actor,
+      link: r.link,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }))
   }
 }
 
 const CSV_COLUMNS = ['id', 'at', 'kind', 'subject', 'subjectName', 'result', 'actor', 'link', 'details'] as const
 
 export function historyCsv(events: HistoryEvent[]): string {
-  const rows = [CSV_COLUMNS.join(','), ...events.map((e) => CSV_COLUMNS.map((c) => cell(c === 'details' ? JSON.stringify(e.details) : e[c])).join(','))]
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...events.map((e) => CSV_COLUMNS.map((c) => cell(c === 'details' ? JSON.stringify(e.details) : e[c])).join(',')),
+  ]
   return `${rows.join('\r\n')}\r\n`
 }
 
@@ -139,7 +191,8 @@ export function historyCsv(events: HistoryEvent[]): string {
 export function parseHistoryCsv(text: string): HistoryEvent[] {
   const rows = parseCsv(text)
   const [head, ...body] = rows
-  if (!head || head.join(',') !== CSV_COLUMNS.join(',')) throw new Error(`not a Preflight history CSV (expected the columns ${CSV_COLUMNS.join(', ')})`)
+  if (!head || head.join(',') !== CSV_COLUMNS.join(','))
+    throw new Error(`not a Preflight history CSV (expected the columns ${CSV_COLUMNS.join(', ')})`)
   return body.map((r) => ({
     id: Number(r[0]),
     at: r[1],

@@ -12,7 +12,10 @@ export type IdentifyOptions = HashOptions
 export async function identifyFile(path: string, opts: IdentifyOptions = {}): Promise<PackageFacts> {
   const abs = resolve(path)
   const st = await stat(abs).catch((err) => {
-    throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`)
+    throw new PreflightError(
+      err.code === 'ENOENT' ? 'not-found' : 'unreadable',
+      `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`,
+    )
   })
   if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
   const { head, tail } = await readHeadTail(abs)

@@ -16,7 +16,10 @@ export interface InspectResult extends PackageFacts {
   [facts: string]: unknown
 }
 
-export async function inspectPackage(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter; cwd?: string } = {}): Promise<InspectResult> {
+export async function inspectPackage(
+  path: string,
+  opts: { signal?: AbortSignal; meter?: ProgressMeter; cwd?: string } = {},
+): Promise<InspectResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), path)
   const head = await readHeadTail(abs).catch(() => null)
   const sniffed = head ? kindFromBytes(head.head, head.tail) : 'unknown'
@@ -51,7 +54,11 @@ export async function inspectPackage(path: string, opts: { signal?: AbortSignal;
     }
   }
   if (facts.kind === 'qcow2' || ['raw', 'vmdk', 'vhd', 'vdi'].includes(imageKind)) {
-    const guest = await readGuest(facts.path, imageKind, { location: facts.name, profile: 'koogallery-image', signal: opts.signal })
+    const guest = await readGuest(facts.path, imageKind, {
+      location: facts.name,
+      profile: 'koogallery-image',
+      signal: opts.signal,
+    })
     if (guest) result.guest = guest.info
   }
   return result

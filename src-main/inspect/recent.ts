@@ -41,7 +41,16 @@ interface Row {
 }
 
 function fromRow(r: Row): RecentScan {
-  return { path: r.path, name: r.name, profile: r.profile, sha256: r.sha256, size: r.size, mtimeMs: r.mtime_ms, verdict: r.verdict, scannedAt: r.scanned_at }
+  return {
+    path: r.path,
+    name: r.name,
+    profile: r.profile,
+    sha256: r.sha256,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    verdict: r.verdict,
+    scannedAt: r.scanned_at,
+  }
 }
 
 /** The size and mtime a scan is judged by; null when the file is gone or not a regular file. */
@@ -51,7 +60,10 @@ export async function fileStamp(path: string): Promise<{ size: number; mtimeMs: 
 }
 
 export class RecentScans {
-  constructor(private readonly db: Db, private readonly opts: { now?: () => Date; kept?: number } = {}) {}
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { now?: () => Date; kept?: number } = {},
+  ) {}
 
   /**
    * Keep a finished scan's report. `before` is the file's stamp taken before the scan started: a file that
@@ -60,21 +72,41 @@ export class RecentScans {
   async record(report: Report, before: { size: number; mtimeMs: number }): Promise<boolean> {
     const path = resolve(report.package.path)
     const after = await fileStamp(path)
-    if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.size !== report.package.size) return false
-    this.db.prepare(`INSERT INTO recent_scans (path, profile, name, sha256, size, mtime_ms, verdict, scanned_at, report_json)
+    if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.size !== report.package.size)
+      return false
+    this.db
+      .prepare(
+        `INSERT INTO recent_scans (path, profile, name, sha256, size, mtime_ms, verdict, scanned_at, report_json)
       VALUES (@path, @profile, @name, @sha256, @size, @mtimeMs, @verdict, @scannedAt, @report)
       ON CONFLICT(path, profile) DO UPDATE SET name=excluded.name, sha256=excluded.sha256, size=excluded.size, mtime_ms=excluded.mtime_ms,
-        verdict=excluded.verdict, scanned_at=excluded.scanned_at, report_json=excluded.report_json`).run({
-      path, profile: report.profile, name: report.package.name, sha256: report.package.sha256, size: after.size, mtimeMs: after.mtimeMs,
-      verdict: report.verdict, scannedAt: (this.opts.now?.() ?? new Date()).toISOString(), report: JSON.stringify(report),
-    })
-    this.db.prepare(`DELETE FROM recent_scans WHERE rowid NOT IN (SELECT rowid FROM recent_scans ORDER BY scanned_at DESC LIMIT ?)`).run(this.opts.kept ?? RECENT_SCANS_KEPT)
+        verdict=excluded.verdict, scanned_at=excluded.scanned_at, report_json=excluded.report_json`,
+      )
+      .run({
+        path,
+        profile: report.profile,
+        name: report.package.name,
+        sha256: report.package.sha256,
+        size: after.size,
+        mtimeMs: after.mtimeMs,
+        verdict: report.verdict,
+        scannedAt: (this.opts.now?.() ?? new Date()).toISOString(),
+        report: JSON.stringify(report),
+      })
+    this.db
+      .prepare(
+        `DELETE FROM recent_scans WHERE rowid NOT IN (SELECT rowid FROM recent_scans ORDER BY scanned_at DESC LIMIT ?)`,
+      )
+      .run(this.opts.kept ?? RECENT_SCANS_KEPT)
     return true
   }
 
   /** Newest first, without the reports. */
   list(limit = 20): RecentScan[] {
-    const rows = this.db.prepare('SELECT path, name, profile, sha256, size, mtime_ms, verdict, scanned_at FROM recent_scans ORDER BY scanned_at DESC, rowid DESC LIMIT ?').all(limit) as Row[]
+    const rows = this.db
+      .prepare(
+        'SELECT path, name, profile, sha256, size, mtime_ms, verdict, scanned_at FROM recent_scans ORDER BY scanned_at DESC, rowid DESC LIMIT ?',
+      )
+      .all(limit) as Row[]
     return rows.map(fromRow)
   }
 
@@ -82,11 +114,18 @@ export class RecentScans {
    * The stored report of `path` (for `profile`, else its latest scan under any profile) if the file is unchanged:
    * same size and mtime, and with `verify` the same sha256 (the file is read once to hash it).
    */
-  async open(path: string, opts: { profile?: string; verify?: boolean; signal?: AbortSignal } = {}): Promise<RecentOpen> {
+  async open(
+    path: string,
+    opts: { profile?: string; verify?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RecentOpen> {
     const abs = resolve(path)
-    const row = (opts.profile
-      ? this.db.prepare('SELECT * FROM recent_scans WHERE path = ? AND profile = ?').get(abs, opts.profile)
-      : this.db.prepare('SELECT * FROM recent_scans WHERE path = ? ORDER BY scanned_at DESC, rowid DESC LIMIT 1').get(abs)) as Row | undefined
+    const row = (
+      opts.profile
+        ? this.db.prepare('SELECT * FROM recent_scans WHERE path = ? AND profile = ?').get(abs, opts.profile)
+        : this.db
+            .prepare('SELECT * FROM recent_scans WHERE path = ? ORDER BY scanned_at DESC, rowid DESC LIMIT 1')
+            .get(abs)
+    ) as Row | undefined
     if (!row) return { status: 'none' }
     const scan = fromRow(row)
     const now = await fileStamp(abs)
@@ -101,7 +140,10 @@ export class RecentScans {
     try {
       report = JSON.parse(row.report_json!) as Report
     } catch (err) {
-      throw new PreflightError('unreadable', `The stored report of ${abs} in recent_scans cannot be read (${(err as Error).message}): scan the file again.`)
+      throw new PreflightError(
+        'unreadable',
+        `The stored report of ${abs} in recent_scans cannot be read (${(err as Error).message}): scan the file again.`,
+      )
     }
     return { status: 'unchanged', scan, report, verified: opts.verify === true }
   }

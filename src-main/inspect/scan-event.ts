@@ -18,7 +18,12 @@ export function databaseVersions(db: Db): DatabaseVersions {
   const sigs = new SignatureStore(db).status()
   return {
     osv: { lastImport: osv.lastImport, advisories: osv.advisories },
-    signatures: sigs.sources.map((s) => ({ source: s.source, version: s.version, importedAt: s.importedAt, verified: s.verified })),
+    signatures: sigs.sources.map((s) => ({
+      source: s.source,
+      version: s.version,
+      importedAt: s.importedAt,
+      verified: s.verified,
+    })),
   }
 }
 
@@ -28,6 +33,10 @@ export function scanOutcome(r: Report): EventOutcome {
     result: r.verdict,
     subject: r.package.sha256,
     subjectName: r.package.name,
-    details: { profile: r.profile, blockers: r.findings.filter((f) => f.severity === 'blocker' && !f.waived).length, checks: Object.fromEntries(Object.entries(r.checks).map(([k, c]) => [k, c.state])) },
+    details: {
+      profile: r.profile,
+      blockers: r.findings.filter((f) => f.severity === 'blocker' && !f.waived).length,
+      checks: Object.fromEntries(Object.entries(r.checks).map(([k, c]) => [k, c.state])),
+    },
   }
 }

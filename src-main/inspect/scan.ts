@@ -38,7 +38,12 @@ export interface ScanOptions {
 }
 
 /** Profile from the content when none is given (rules.md "Profiles"). */
-export function autoProfile(kind: PackageKind, topFiles: string[], imageTars: Set<string>, packageName: string): ProfileId {
+export function autoProfile(
+  kind: PackageKind,
+  topFiles: string[],
+  imageTars: Set<string>,
+  packageName: string,
+): ProfileId {
   if (isVmKind(kind)) return 'koogallery-image'
   if (topFiles.length > 0 && topFiles.every((p) => imageTars.has(`${packageName}!${p}`))) return 'koogallery-container'
   return 'koogallery-app'
@@ -55,7 +60,11 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
   const ctx: ScanContext = { profile: provisional, packageName: name, signal: opts.signal, db: opts.db }
   // the registered scanners are loaded on first use: `inspect` runs only its own and starts faster without them
   const scanners = (opts.scanners ?? (await import('./scanners')).SCANNER_FACTORIES).map((f) => f(ctx))
-  const pipeline = new EntryPipeline(ctx, scanners, { limits: limitsFor(PROFILES[provisional].sizeLimit), signal: opts.signal, meter: opts.meter })
+  const pipeline = new EntryPipeline(ctx, scanners, {
+    limits: limitsFor(PROFILES[provisional].sizeLimit),
+    signal: opts.signal,
+    meter: opts.meter,
+  })
   const { sha256, bytesRead } = await readPackage(pipeline, abs, name, kind, size, opts)
   const disk = await scanDisk(pipeline, abs, name, kind, explicit, opts)
 
@@ -68,9 +77,21 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
 
   // a scan cancelled after its last read still ends cancelled: no report from a cancelled scan
   throwIfCancelled(opts.signal)
-  const findings: Finding[] = [...packageFindings(profile, name, kind, size), ...pipeline.findings, ...(disk.vm?.findings ?? [])]
+  const findings: Finding[] = [
+    ...packageFindings(profile, name, kind, size),
+    ...pipeline.findings,
+    ...(disk.vm?.findings ?? []),
+  ]
   if (!disk.vm && opts.attrs) findings.push(...validateAttrs(profile, opts.attrs))
-  if (!explicit) findings.push(makeFinding('profile.auto-picked', name, `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`, { profile }))
+  if (!explicit)
+    findings.push(
+      makeFinding(
+        'profile.auto-picked',
+        name,
+        `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`,
+        { profile },
+      ),
+    )
   const checks = judgeChecks(pipeline, scanners, walked, disk.guestUnread, name, profile, findings)
 
   let final = findings
@@ -97,20 +118,34 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
 }
 
 /** The file to scan: a regular file, a known profile if one is named, and its kind from its bytes (and name). */
-async function identifyForScan(path: string, profile: string | undefined): Promise<{ abs: string; size: number; name: string; kind: PackageKind }> {
+async function identifyForScan(
+  path: string,
+  profile: string | undefined,
+): Promise<{ abs: string; size: number; name: string; kind: PackageKind }> {
   const abs = resolve(path)
   const st = await stat(abs).catch((err) => {
-    throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`)
+    throw new PreflightError(
+      err.code === 'ENOENT' ? 'not-found' : 'unreadable',
+      `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`,
+    )
   })
   if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
   if (profile !== undefined && !isProfileId(profile))
-    throw new PreflightError('invalid-input', `Unknown profile "${profile}" (one of: ${Object.keys(PROFILES).join(', ')})`)
+    throw new PreflightError(
+      'invalid-input',
+      `Unknown profile "${profile}" (one of: ${Object.keys(PROFILES).join(', ')})`,
+    )
   const name = basename(abs)
   const { head, tail } = await readHeadTail(abs)
   const sniffed = st.size === 0 ? 'unknown' : kindFromBytes(head, tail)
   // a raw disk has no magic: trust a .raw/.img name; an empty tar is only its zero end blocks
   const zeros = sniffed === 'unknown' && head.length >= 1024 && head.every((b) => b === 0)
-  const kind: PackageKind = sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0 ? 'raw' : zeros && claimedExtension(name) === '.tar' ? 'tar' : sniffed
+  const kind: PackageKind =
+    sniffed === 'unknown' && ['.raw', '.img'].includes(claimedExtension(name)) && st.size > 0
+      ? 'raw'
+      : zeros && claimedExtension(name) === '.tar'
+        ? 'tar'
+        : sniffed
   return { abs, size: st.size, name, kind }
 }
 
@@ -119,7 +154,14 @@ async function identifyForScan(path: string, profile: string | undefined): Promi
  * hashes a large package beside it) and the entry pass; a zip is hashed in one sequential read and walked through
  * yauzl; any other kind is only hashed here.
  */
-async function readPackage(pipeline: EntryPipeline, abs: string, name: string, kind: PackageKind, size: number, opts: ScanOptions): Promise<{ sha256: string; bytesRead: number }> {
+async function readPackage(
+  pipeline: EntryPipeline,
+  abs: string,
+  name: string,
+  kind: PackageKind,
+  size: number,
+  opts: ScanOptions,
+): Promise<{ sha256: string; bytesRead: number }> {
   const meter = opts.meter
   if (!isStreamArchive(kind)) {
     const sha256 = await sha256File(abs, size, { signal: opts.signal, meter })
@@ -160,7 +202,12 @@ async function readPackage(pipeline: EntryPipeline, abs: string, name: string, k
   }
   const hashed = inWorker ? await inWorker : null
   if (hashed) bytesRead = Math.max(bytesRead, hashed.size)
-  const sha256 = hashed?.size === size ? hashed.hex : !hashed && bytesRead === size ? hash.digest('hex') : await sha256File(abs, size, { signal: opts.signal })
+  const sha256 =
+    hashed?.size === size
+      ? hashed.hex
+      : !hashed && bytesRead === size
+        ? hash.digest('hex')
+        : await sha256File(abs, size, { signal: opts.signal })
   return { sha256, bytesRead }
 }
 
@@ -168,13 +215,41 @@ async function readPackage(pipeline: EntryPipeline, abs: string, name: string, k
  * A disk image: its format's checks (a file named .qcow2 without the magic is still judged as the qcow2 it claims
  * to be), then its guest filesystems through the same entry pass as a package, where the image can be read.
  */
-async function scanDisk(pipeline: EntryPipeline, abs: string, name: string, kind: PackageKind, explicit: ProfileId | undefined, opts: ScanOptions): Promise<{ vm: Awaited<ReturnType<typeof scanVmImage>> | null; guestWalked: boolean; guestUnread: Array<{ location: string; reason: string }> }> {
-  const vmKind: PackageKind | null = isVmKind(kind) ? kind : kind === 'unknown' && claimedExtension(name) === '.qcow2' ? 'qcow2' : null
+async function scanDisk(
+  pipeline: EntryPipeline,
+  abs: string,
+  name: string,
+  kind: PackageKind,
+  explicit: ProfileId | undefined,
+  opts: ScanOptions,
+): Promise<{
+  vm: Awaited<ReturnType<typeof scanVmImage>> | null
+  guestWalked: boolean
+  guestUnread: Array<{ location: string; reason: string }>
+}> {
+  const vmKind: PackageKind | null = isVmKind(kind)
+    ? kind
+    : kind === 'unknown' && claimedExtension(name) === '.qcow2'
+      ? 'qcow2'
+      : null
   if (!vmKind) return { vm: null, guestWalked: false, guestUnread: [] }
   const profile = explicit ?? 'koogallery-image'
-  const vm = await scanVmImage(abs, { profile, kind: vmKind, packageName: name, attrs: opts.attrs, signal: opts.signal })
-  if (vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule))) return { vm, guestWalked: false, guestUnread: [] }
-  const guest = await readGuest(abs, vmKind, { location: name, profile, pipeline, signal: opts.signal, attrs: opts.attrs })
+  const vm = await scanVmImage(abs, {
+    profile,
+    kind: vmKind,
+    packageName: name,
+    attrs: opts.attrs,
+    signal: opts.signal,
+  })
+  if (vm.findings.some((f) => ['qcow2.invalid', 'qcow2.encrypted', 'qcow2.external-data-file'].includes(f.rule)))
+    return { vm, guestWalked: false, guestUnread: [] }
+  const guest = await readGuest(abs, vmKind, {
+    location: name,
+    profile,
+    pipeline,
+    signal: opts.signal,
+    attrs: opts.attrs,
+  })
   if (!guest) return { vm, guestWalked: false, guestUnread: [] }
   vm.findings.push(...guest.findings)
   vm.facts.guest = guest.info
@@ -186,7 +261,15 @@ async function scanDisk(pipeline: EntryPipeline, abs: string, name: string, kind
  * could not open) or not run (no scanner, no database, a guest not read), with a note; adds the findings that
  * say so (malware.engine-limited, scan.not-run) to `findings`. Never a silent pass.
  */
-function judgeChecks(pipeline: EntryPipeline, scanners: EntryScanner[], walked: boolean, guestUnread: Array<{ location: string; reason: string }>, name: string, profile: ProfileId, findings: Finding[]): Report['checks'] {
+function judgeChecks(
+  pipeline: EntryPipeline,
+  scanners: EntryScanner[],
+  walked: boolean,
+  guestUnread: Array<{ location: string; reason: string }>,
+  name: string,
+  profile: ProfileId,
+  findings: Finding[],
+): Report['checks'] {
   const checks: Report['checks'] = {
     malware: { state: 'not-run', note: 'No malware scanner ran in this scan.' },
     vulnerabilities: { state: 'not-run', note: 'No vulnerability scanner ran in this scan.' },
@@ -196,34 +279,71 @@ function judgeChecks(pipeline: EntryPipeline, scanners: EntryScanner[], walked: 
     // volumes of the guest that were not read (encrypted, a filesystem Preflight does not read): the checks cover only part of it
     if (guestUnread.length)
       for (const c of Object.values(checks))
-        if (c.state === 'run') Object.assign(c, { state: 'partial', note: `${guestUnread.length} guest volume(s) not read: ${guestUnread.slice(0, 3).map((u) => `${u.location} (${u.reason})`).join(', ')}` })
+        if (c.state === 'run')
+          Object.assign(c, {
+            state: 'partial',
+            note: `${guestUnread.length} guest volume(s) not read: ${guestUnread
+              .slice(0, 3)
+              .map((u) => `${u.location} (${u.reason})`)
+              .join(', ')}`,
+          })
   } else for (const c of Object.values(checks)) c.note = 'The guest filesystem inside the disk image was not read.'
   const noVulnDb = pipeline.findings.some((f) => f.rule === 'vulndb.missing')
-  if (noVulnDb) checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
+  if (noVulnDb)
+    checks.vulnerabilities = { state: 'not-run', note: 'No vulnerability database is imported (vulndb.missing).' }
   // components that could not be matched (no version comparison for their ecosystem, distribution release unknown)
   const unmatched = pipeline.findings.filter((f) => f.rule === 'sbom.unmatched')
   if (unmatched.length && checks.vulnerabilities.state !== 'not-run') {
     const count = unmatched.reduce((n, f) => n + ((f.details?.count as number | undefined) ?? 0), 0)
-    const note = `${count} component(s) not matched (sbom.unmatched): ${unmatched.slice(0, 3).map((f) => `${f.details?.ecosystem as string} in ${f.location}`).join(', ')}`
-    checks.vulnerabilities = { state: 'partial', note: checks.vulnerabilities.state === 'partial' ? `${checks.vulnerabilities.note}; ${note}` : note }
+    const note = `${count} component(s) not matched (sbom.unmatched): ${unmatched
+      .slice(0, 3)
+      .map((f) => `${f.details?.ecosystem as string} in ${f.location}`)
+      .join(', ')}`
+    checks.vulnerabilities = {
+      state: 'partial',
+      note: checks.vulnerabilities.state === 'partial' ? `${checks.vulnerabilities.note}; ${note}` : note,
+    }
   }
   // Whatever the entry pass could not open was not scanned for malware either: say so, never skip silently.
   if (checks.malware.state === 'run') {
-    const limited = pipeline.findings.filter((f) => ['archive.nested-unscanned', 'archive.encrypted', 'archive.bomb', 'archive.corrupt'].includes(f.rule))
-    for (const f of limited) findings.push(makeFinding('malware.engine-limited', f.location, `Not scanned for malware: ${f.message}`, { profile, details: { cause: f.rule } }))
+    const limited = pipeline.findings.filter((f) =>
+      ['archive.nested-unscanned', 'archive.encrypted', 'archive.bomb', 'archive.corrupt'].includes(f.rule),
+    )
+    for (const f of limited)
+      findings.push(
+        makeFinding('malware.engine-limited', f.location, `Not scanned for malware: ${f.message}`, {
+          profile,
+          details: { cause: f.rule },
+        }),
+      )
     if (limited.length) checks.malware = { state: 'partial', note: `${limited.length} part(s) could not be read` }
   }
   // signatures from databases not proven to be ClamAV's (malware.database-unverified): the check's note says so
-  const unverified = (pipeline.facts.malware as { unverifiedDatabases?: string[] } | undefined)?.unverifiedDatabases ?? []
+  const unverified =
+    (pipeline.facts.malware as { unverifiedDatabases?: string[] } | undefined)?.unverifiedDatabases ?? []
   if (unverified.length && checks.malware.state !== 'not-run')
-    checks.malware.note = [checks.malware.note, `signatures from ${unverified.length} unverified database(s): ${unverified.slice(0, 5).join(', ')}${unverified.length > 5 ? ', …' : ''}`].filter(Boolean).join('; ')
+    checks.malware.note = [
+      checks.malware.note,
+      `signatures from ${unverified.length} unverified database(s): ${unverified.slice(0, 5).join(', ')}${unverified.length > 5 ? ', …' : ''}`,
+    ]
+      .filter(Boolean)
+      .join('; ')
   for (const [check, c] of Object.entries(checks))
-    if (c.state === 'not-run' && !(check === 'vulnerabilities' && noVulnDb)) findings.push(makeFinding('scan.not-run', name, `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`, { profile, details: { check } }))
+    if (c.state === 'not-run' && !(check === 'vulnerabilities' && noVulnDb))
+      findings.push(
+        makeFinding(
+          'scan.not-run',
+          name,
+          `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`,
+          { profile, details: { check } },
+        ),
+      )
   return checks
 }
 
 /** The package's kind as reported: an image tar or a bundle of them is named as such. */
 function reportedKind(pipeline: EntryPipeline, name: string, kind: PackageKind, profile: ProfileId): PackageKind {
-  if (pipeline.imageTars.has(name)) return pipeline.topEntries.some((e) => e.path === 'oci-layout') ? 'oci-archive' : 'docker-archive'
+  if (pipeline.imageTars.has(name))
+    return pipeline.topEntries.some((e) => e.path === 'oci-layout') ? 'oci-archive' : 'docker-archive'
   return profile === 'koogallery-container' && kind !== 'zip' ? 'container-bundle' : kind
 }

@@ -6,4 +6,9 @@ import { createSbomScanner } from '../sbom/scanner'
 import { createClassifyScanner } from '../classify/scanner'
 import type { ScannerFactory } from '../walk/types'
 
-export const SCANNER_FACTORIES: ScannerFactory[] = [createMalwareScanner, createContainerScanner, createSbomScanner, createClassifyScanner]
+export const SCANNER_FACTORIES: ScannerFactory[] = [
+  createMalwareScanner,
+  createContainerScanner,
+  createSbomScanner,
+  createClassifyScanner,
+]

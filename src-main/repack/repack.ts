@@ -52,15 +52,26 @@ async function hashWithSize(path: string): Promise<{ hex: string; size: number }
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
-const safeMember = (s: string) => s.replace(/^.*\//, '').replace(/[^A-Za-z0-9_()-]+/g, '_').replace(/^_+|_+$/g, '') || 'image'
+const safeMember = (s: string) =>
+  s
+    .replace(/^.*\//, '')
+    .replace(/[^A-Za-z0-9_()-]+/g, '_')
+    .replace(/^_+|_+$/g, '') || 'image'
 
 /** Without `scan: false` the result is scanned and its report is there. */
-export async function repack(inputs: string[], opts: RepackOptions & { scan?: true }): Promise<RepackResult & { report: Report }>
+export async function repack(
+  inputs: string[],
+  opts: RepackOptions & { scan?: true },
+): Promise<RepackResult & { report: Report }>
 export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult>
 export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult> {
   if (!inputs.length) throw new PreflightError('invalid-input', 'repack needs at least one image tar')
   const ext = claimedExtension(basename(opts.output))
-  if (!['.tar', '.tar.gz', '.zip'].includes(ext)) throw new PreflightError('invalid-input', `--output must end in .tar, .tar.gz or .zip (got "${ext || 'no extension'}")`)
+  if (!['.tar', '.tar.gz', '.zip'].includes(ext))
+    throw new PreflightError(
+      'invalid-input',
+      `--output must end in .tar, .tar.gz or .zip (got "${ext || 'no extension'}")`,
+    )
   const compliant = suggestName(basename(opts.output))
   const output = join(dirname(opts.output), compliant)
   const format = opts.format ?? 'oci'
@@ -78,7 +89,10 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
       // an image already in the wanted form is kept byte for byte: its headers tell, no need to unpack it
       const names = await tarRootNames(input)
       const ociKept = !!names && names.has('oci-layout') && names.has('index.json')
-      if (names && ((format === 'oci' && ociKept) || (format === 'docker-archive' && names.has('manifest.json') && !ociKept))) {
+      if (
+        names &&
+        ((format === 'oci' && ociKept) || (format === 'docker-archive' && names.has('manifest.json') && !ociKept))
+      ) {
         n++
         opts.meter?.update('reading images', n, inputs.length, { detail: basename(input) })
         const member = `${safeMember(basename(input).replace(/\.tar$/i, ''))}.tar`
@@ -92,10 +106,18 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
         throw extractionError(input, err)
       })
       opts.meter?.update('reading images', n, inputs.length, { detail: basename(input) })
-      const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
+      const has = (p: string) =>
+        stat(join(dir, p)).then(
+          () => true,
+          () => false,
+        )
       const isOci = (await has('oci-layout')) && (await has('index.json'))
       const isDocker = await has('manifest.json')
-      if (!isOci && !isDocker) throw new PreflightError('invalid-input', `${input} is neither an OCI layout nor a docker-archive (no oci-layout/index.json or manifest.json)`)
+      if (!isOci && !isDocker)
+        throw new PreflightError(
+          'invalid-input',
+          `${input} is neither an OCI layout nor a docker-archive (no oci-layout/index.json or manifest.json)`,
+        )
       if ((format === 'oci' && isOci) || (format === 'docker-archive' && isDocker && !isOci)) {
         // already in the wanted form: kept byte for byte
         const member = `${safeMember(basename(input).replace(/\.tar$/i, ''))}.tar`
@@ -104,8 +126,13 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
         continue
       }
       if (format === 'oci') {
-        const manifest = dockerManifest.safeParse(JSON.parse(await readFile(await resolveInImage(dir, 'manifest.json', `${basename(input)}: manifest.json`), 'utf8')))
-        if (!manifest.success) throw new PreflightError('invalid-input', `${input}: manifest.json is not a valid docker-archive manifest`)
+        const manifest = dockerManifest.safeParse(
+          JSON.parse(
+            await readFile(await resolveInImage(dir, 'manifest.json', `${basename(input)}: manifest.json`), 'utf8'),
+          ),
+        )
+        if (!manifest.success)
+          throw new PreflightError('invalid-input', `${input}: manifest.json is not a valid docker-archive manifest`)
         for (const [i, m] of manifest.data.entries()) {
           const tags = m.RepoTags ?? []
           const member = `${safeMember(tags[0]?.replace(/:/g, '-') ?? `${basename(input).replace(/\.tar$/i, '')}${manifest.data.length > 1 ? `-${i + 1}` : ''}`)}.tar`
@@ -116,7 +143,11 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
         }
       } else {
         const out = join(work, `docker-${n}.tar`)
-        const tags = await writeDockerArchive(dir, out, safeMember(basename(input).replace(/\.tar$/i, '')).toLowerCase())
+        const tags = await writeDockerArchive(
+          dir,
+          out,
+          safeMember(basename(input).replace(/\.tar$/i, '')).toLowerCase(),
+        )
         const member = `${safeMember(tags[0]?.replace(/:/g, '-') ?? basename(input).replace(/\.tar$/i, ''))}.tar`
         members.push({ name: member, path: out, size: (await stat(out)).size })
         images.push({ source: input, member, from: 'oci', tags })
@@ -137,9 +168,22 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
       await rename(partial, output)
       return { output, renamedFrom, images, report: null }
     }
-    const report = await scanPackage(partial, { profile: format === 'oci' ? 'koogallery-container' : 'swr-image', signal: opts.signal, meter: opts.meter })
-    const broken = report.findings.filter((f) => f.severity === 'blocker' && (f.rule.startsWith('oci.') || f.rule.startsWith('archive.')))
-    if (broken.length) throw new PreflightError('conflict', `The repacked bundle did not verify: ${broken.slice(0, 3).map((f) => `${f.rule} at ${f.location}`).join('; ')}`)
+    const report = await scanPackage(partial, {
+      profile: format === 'oci' ? 'koogallery-container' : 'swr-image',
+      signal: opts.signal,
+      meter: opts.meter,
+    })
+    const broken = report.findings.filter(
+      (f) => f.severity === 'blocker' && (f.rule.startsWith('oci.') || f.rule.startsWith('archive.')),
+    )
+    if (broken.length)
+      throw new PreflightError(
+        'conflict',
+        `The repacked bundle did not verify: ${broken
+          .slice(0, 3)
+          .map((f) => `${f.rule} at ${f.location}`)
+          .join('; ')}`,
+      )
     await rename(partial, output)
     report.package = { ...report.package, path: output, name: basename(output) }
     return { output, renamedFrom, images, report }
@@ -168,13 +212,28 @@ export async function tarMembers(path: string): Promise<TarMember[] | null> {
   let longName: string | null = null
   try {
     const { size } = await fh.stat()
-    for (let at = 0; at + 512 <= size; ) {
+    for (let at = 0; at + 512 <= size;) {
       await fh.read(h, 0, 512, at)
       if (h.every((b) => b === 0)) return members
       let sum = 0
       for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]
-      if (sum !== parseInt(h.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim(), 8)) return null
-      const field = (from: number, len: number) => h.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '')
+      if (
+        sum !==
+        parseInt(
+          h
+            .subarray(148, 156)
+            .toString('latin1')
+            .replace(/[\0 ]+$/, '')
+            .trim(),
+          8,
+        )
+      )
+        return null
+      const field = (from: number, len: number) =>
+        h
+          .subarray(from, from + len)
+          .toString('utf8')
+          .replace(/\0.*$/s, '')
       const ustar = h.subarray(257, 262).toString('latin1') === 'ustar'
       const prefix = ustar ? field(345, 155) : ''
       const bytes = h[124] & 0x80 ? Number(h.readBigUInt64BE(128)) : parseInt(field(124, 12).trim() || '0', 8)
@@ -185,9 +244,15 @@ export async function tarMembers(path: string): Promise<TarMember[] | null> {
         const body = Buffer.alloc(Math.min(bytes, 1024 * 1024))
         await fh.read(body, 0, body.length, at + 512)
         const text = body.toString('utf8')
-        longName = type === 'L' ? text.replace(/\0.*$/s, '') : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName)
+        longName =
+          type === 'L' ? text.replace(/\0.*$/s, '') : (/(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName)
       } else if (type !== 'g' && type !== 'K') {
-        members.push({ name: longName ?? (prefix ? `${prefix}/` : '') + field(0, 100), type, size: bytes, dataOffset: at + 512 })
+        members.push({
+          name: longName ?? (prefix ? `${prefix}/` : '') + field(0, 100),
+          type,
+          size: bytes,
+          dataOffset: at + 512,
+        })
         longName = null
       }
       at += 512 + Math.ceil(bytes / 512) * 512
@@ -204,13 +269,22 @@ export async function tarRootNames(path: string): Promise<Set<string> | null> {
   if (!members) return null
   const names = new Set<string>()
   for (const m of members) {
-    const top = m.name.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')[0]
+    const top = m.name
+      .replace(/\\/g, '/')
+      .split('/')
+      .filter((p) => p && p !== '.')[0]
     if (top) names.add(top)
   }
   return names
 }
 
-async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: string[] | null; Layers: string[] }, tags: string[], out: string, signal?: AbortSignal): Promise<void> {
+async function writeOciLayout(
+  dir: string,
+  m: { Config: string; RepoTags?: string[] | null; Layers: string[] },
+  tags: string[],
+  out: string,
+  signal?: AbortSignal,
+): Promise<void> {
   // every path manifest.json names is resolved inside the image before anything is read
   const configFile = await resolveInImage(dir, m.Config, 'manifest.json Config')
   const layerFiles: string[] = []
@@ -225,15 +299,41 @@ async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: strin
     await fh.read(head, 0, 2, 0)
     await fh.close()
     const { hex, size } = await hashWithSize(file)
-    layers.push({ mediaType: head[0] === 0x1f && head[1] === 0x8b ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${hex}`, size, file })
+    layers.push({
+      mediaType:
+        head[0] === 0x1f && head[1] === 0x8b
+          ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+          : 'application/vnd.oci.image.layer.v1.tar',
+      digest: `sha256:${hex}`,
+      size,
+      file,
+    })
   }
-  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config, layers: layers.map(({ file: _f, ...d }) => d) }))
+  const manifestBytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MT.ociManifest,
+      config,
+      layers: layers.map(({ file: _f, ...d }) => d),
+    }),
+  )
   const annotations: Record<string, string> = {}
   if (tags[0]) {
     annotations['io.containerd.image.name'] = tags[0].includes('/') ? tags[0] : `docker.io/library/${tags[0]}`
     annotations['org.opencontainers.image.ref.name'] = tags[0].slice(tags[0].lastIndexOf(':') + 1)
   }
-  const index = { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [{ mediaType: MT.ociManifest, digest: `sha256:${sha(manifestBytes)}`, size: manifestBytes.length, ...(tags[0] ? { annotations } : {}) }] }
+  const index = {
+    schemaVersion: 2,
+    mediaType: MT.ociIndex,
+    manifests: [
+      {
+        mediaType: MT.ociManifest,
+        digest: `sha256:${sha(manifestBytes)}`,
+        size: manifestBytes.length,
+        ...(tags[0] ? { annotations } : {}),
+      },
+    ],
+  }
   const w = new TarWriter(createWriteStream(out))
   await w.addBuffer('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })))
   await w.addDir('blobs')
@@ -252,7 +352,9 @@ async function writeOciLayout(dir: string, m: { Config: string; RepoTags?: strin
 
 /** OCI layout → docker-archive (manifest.json with Docker 25's blob paths, no OCI index): the SWR console's form. */
 async function writeDockerArchive(dir: string, out: string, fallbackName: string): Promise<string[]> {
-  const idx = imageIndex.parse(JSON.parse(await readFile(await resolveInImage(dir, 'index.json', 'index.json'), 'utf8')))
+  const idx = imageIndex.parse(
+    JSON.parse(await readFile(await resolveInImage(dir, 'index.json', 'index.json'), 'utf8')),
+  )
   const w = new TarWriter(createWriteStream(out))
   const entries: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = []
   const written = new Set<string>()
@@ -261,7 +363,9 @@ async function writeDockerArchive(dir: string, out: string, fallbackName: string
   await w.addDir('blobs/sha256')
   for (const d of idx.manifests) {
     if (d.mediaType !== MT.ociManifest && d.mediaType !== MT.dockerManifest) continue
-    const man = imageManifest.parse(JSON.parse(await readFile(await resolveInImage(dir, blob(d.digest), `index.json manifest ${d.digest}`), 'utf8')))
+    const man = imageManifest.parse(
+      JSON.parse(await readFile(await resolveInImage(dir, blob(d.digest), `index.json manifest ${d.digest}`), 'utf8')),
+    )
     const full = d.annotations?.['io.containerd.image.name']
     const tagOnly = d.annotations?.['org.opencontainers.image.ref.name']
     const ref = full ?? (tagOnly ? (/[/:]/.test(tagOnly) ? tagOnly : `${fallbackName}:${tagOnly}`) : undefined)
@@ -270,14 +374,23 @@ async function writeDockerArchive(dir: string, out: string, fallbackName: string
       written.add(b.digest)
       await w.addFile(blob(b.digest), await resolveInImage(dir, blob(b.digest), `blob ${b.digest}`), b.size)
     }
-    entries.push({ Config: blob(man.config.digest), RepoTags: ref ? [ref.includes(':') ? ref : `${ref}:latest`] : [], Layers: man.layers.map((l) => blob(l.digest)) })
+    entries.push({
+      Config: blob(man.config.digest),
+      RepoTags: ref ? [ref.includes(':') ? ref : `${ref}:latest`] : [],
+      Layers: man.layers.map((l) => blob(l.digest)),
+    })
   }
   await w.addBuffer('manifest.json', Buffer.from(JSON.stringify(entries)))
   await w.finish()
   return entries.flatMap((e) => e.RepoTags)
 }
 
-async function writeBundle(members: Array<{ name: string; path: string; size: number }>, out: string, ext: string, opts: RepackOptions): Promise<void> {
+async function writeBundle(
+  members: Array<{ name: string; path: string; size: number }>,
+  out: string,
+  ext: string,
+  opts: RepackOptions,
+): Promise<void> {
   const total = members.reduce((n, m) => n + m.size, 0)
   let done = 0
   const tick = (c: Buffer) => {
@@ -306,7 +419,10 @@ async function writeBundle(members: Array<{ name: string; path: string; size: nu
     zip.end()
     await new Promise<void>((res, rej) => {
       zip.on('error', rej)
-      zip.outputStream.pipe(createWriteStream(out)).on('close', () => res()).on('error', rej)
+      zip.outputStream
+        .pipe(createWriteStream(out))
+        .on('close', () => res())
+        .on('error', rej)
     })
     return
   }
@@ -323,16 +439,25 @@ async function writeBundle(members: Array<{ name: string; path: string; size: nu
  * Read the written bundle back: its entries must be exactly the members, in order, with their names and sizes,
  * and each one's bytes those of its source file (compared chunk by chunk through a reused buffer).
  */
-export async function verifyBundle(out: string, ext: string, members: Array<{ name: string; path: string; size: number }>, opts: RepackOptions): Promise<void> {
+export async function verifyBundle(
+  out: string,
+  ext: string,
+  members: Array<{ name: string; path: string; size: number }>,
+  opts: RepackOptions,
+): Promise<void> {
   const total = members.reduce((n, m) => n + m.size, 0)
   let done = 0
   let index = 0
-  const fail = (why: string) => new PreflightError('internal', `The written bundle does not read back as written (${why}): nothing was kept.`)
+  const fail = (why: string) =>
+    new PreflightError('internal', `The written bundle does not read back as written (${why}): nothing was kept.`)
   let scratch = Buffer.allocUnsafe(4 * 1024 * 1024)
   /** The member the next entry must be (same name and size), or a failure. */
   const nextMember = (name: string, size: number, isFile = true) => {
     const m = members[index++]
-    if (!m || m.name !== name || m.size !== size || !isFile) throw fail(`entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`)
+    if (!m || m.name !== name || m.size !== size || !isFile)
+      throw fail(
+        `entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`,
+      )
     return m
   }
   const progress = (n: number) => {
@@ -349,7 +474,8 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
       for await (const chunk of chunks) {
         if (scratch.length < chunk.length) scratch = Buffer.allocUnsafe(chunk.length)
         const { bytesRead } = await fh.read(scratch, 0, chunk.length, pos)
-        if (bytesRead !== chunk.length || !scratch.subarray(0, bytesRead).equals(chunk)) throw fail(`${name} differs from ${m.path} near byte ${pos}`)
+        if (bytesRead !== chunk.length || !scratch.subarray(0, bytesRead).equals(chunk))
+          throw fail(`${name} differs from ${m.path} near byte ${pos}`)
         pos += chunk.length
         progress(chunk.length)
       }
@@ -368,16 +494,23 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
       if (differsAt >= 0) throw fail(`${m.name} differs from ${m.path} near byte ${differsAt}`)
     }
   } else if (ext === '.zip') {
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(out, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z!))))
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.open(out, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z!))),
+    )
     try {
       for (;;) {
         const e = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-          zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject)
+          zip
+            .once('entry', resolve)
+            .once('end', () => resolve(null))
+            .once('error', reject)
           zip.readEntry()
         })
         zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error')
         if (!e) break
-        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s!))))
+        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+          zip.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s!))),
+        )
         await entry(e.fileName, e.uncompressedSize, stream as AsyncIterable<Buffer>)
       }
     } finally {
@@ -392,18 +525,28 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
     let current: ReadEntry | null = null
     parser.on('entry', (e: ReadEntry) => {
       current = e
-      chain = chain.then(async () => {
-        if (failure) e.resume()
-        else await entry(e.path, e.size ?? 0, e as unknown as AsyncIterable<Buffer>)
-      }).catch((err: unknown) => {
-        failure ??= err
-        e.resume()
-      })
+      chain = chain
+        .then(async () => {
+          if (failure) e.resume()
+          else await entry(e.path, e.size ?? 0, e as unknown as AsyncIterable<Buffer>)
+        })
+        .catch((err: unknown) => {
+          failure ??= err
+          e.resume()
+        })
     })
-    parser.on('warn', (_code: string, message: string | Error) => (failure ??= fail(typeof message === 'string' ? message : message.message)))
+    parser.on(
+      'warn',
+      (_code: string, message: string | Error) =>
+        (failure ??= fail(typeof message === 'string' ? message : message.message)),
+    )
     const source = createReadAheadStream(out)
     source.pipe(parser)
-    await Promise.race([once(parser, 'end'), once(parser, 'close'), once(source, 'error').then(([err]) => Promise.reject(err))]).catch((err: Error) => {
+    await Promise.race([
+      once(parser, 'end'),
+      once(parser, 'close'),
+      once(source, 'error').then(([err]) => Promise.reject(err)),
+    ]).catch((err: Error) => {
       failure ??= fail(err.message)
       // the entry being compared will get no more bytes: end it so that its comparison finishes
       ;(current as ReadEntry | null)?.end()
@@ -418,13 +561,19 @@ export async function verifyBundle(out: string, ext: string, members: Array<{ na
  * Compare `size` bytes of `file` from `offset` with `source` from its start, 4 MiB at a time into two reused
  * buffers (both reads in flight together). Returns the offset in the source of the first differing chunk, or -1.
  */
-async function compareRange(file: string, offset: number, source: string, size: number, progress: (n: number) => void): Promise<number> {
+async function compareRange(
+  file: string,
+  offset: number,
+  source: string,
+  size: number,
+  progress: (n: number) => void,
+): Promise<number> {
   const CHUNK = 4 * 1024 * 1024
   const [a, b] = await Promise.all([open(file, 'r'), open(source, 'r')])
   try {
     const ba = Buffer.allocUnsafe(CHUNK)
     const bb = Buffer.allocUnsafe(CHUNK)
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const n = Math.min(CHUNK, size - pos)
       const [ra, rb] = await Promise.all([a.read(ba, 0, n, offset + pos), b.read(bb, 0, n, pos)])
       if (ra.bytesRead !== n || rb.bytesRead !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) return pos

@@ -16,7 +16,17 @@ export class TarWriter {
 
   private async header(path: string, size: number, type: 'File' | 'Directory' = 'File'): Promise<void> {
     const mtime = new Date(0)
-    const h = new Header({ path, size, mode: type === 'File' ? 0o644 : 0o755, mtime, type, uid: 0, gid: 0, uname: '', gname: '' })
+    const h = new Header({
+      path,
+      size,
+      mode: type === 'File' ? 0o644 : 0o755,
+      mtime,
+      type,
+      uid: 0,
+      gid: 0,
+      uname: '',
+      gname: '',
+    })
     if (h.encode()) {
       // the path does not fit ustar: a pax extended header carries it
       const pax = new Pax({ path, mtime }, false)

@@ -80,7 +80,11 @@ function columnsOf(header: string[]): Record<string, number> | null {
 
 function fromRows(rows: string[][], source: string): ImportedFinding[] {
   const at = rows.findIndex((r) => columnsOf(r) !== null)
-  if (at < 0) throw new PreflightError('invalid-input', `${source}: no table of findings found (expected columns such as "Risk item", "Severity", "File location", "Description")`)
+  if (at < 0)
+    throw new PreflightError(
+      'invalid-input',
+      `${source}: no table of findings found (expected columns such as "Risk item", "Severity", "File location", "Description")`,
+    )
   const cols = columnsOf(rows[at])!
   const out: ImportedFinding[] = []
   for (const r of rows.slice(at + 1)) {
@@ -94,7 +98,13 @@ function fromRows(rows: string[][], source: string): ImportedFinding[] {
       rule = rule ?? m[1]
       title = m[2]
     } else if (!rule && /^[a-z0-9-]+\.[a-z0-9.-]+$/.test(title)) rule = title // a bare rule id
-    out.push({ rule, title: title || rule || '', severity: get('severity').toLowerCase(), location: get('location'), message: get('message') })
+    out.push({
+      rule,
+      title: title || rule || '',
+      severity: get('severity').toLowerCase(),
+      location: get('location'),
+      message: get('message'),
+    })
   }
   return out
 }
@@ -113,7 +123,10 @@ export async function importReport(path: string): Promise<ImportedReport> {
     try {
       await wb.xlsx.load(bytes as unknown as ArrayBuffer)
     } catch (err) {
-      throw new PreflightError('invalid-input', `${source} is not a readable XLSX workbook (${(err as Error).message}): export the report again as .xlsx or .csv`)
+      throw new PreflightError(
+        'invalid-input',
+        `${source} is not a readable XLSX workbook (${(err as Error).message}): export the report again as .xlsx or .csv`,
+      )
     }
     let findings: ImportedFinding[] | null = null
     let packageName: string | null = null
@@ -123,11 +136,16 @@ export async function importReport(path: string): Promise<ImportedReport> {
       ws.eachRow({ includeEmpty: false }, (r) => rows.push((r.values as unknown[]).slice(1).map(cellText)))
       for (const r of rows) {
         if (/^(file|package|文件|软件包)$/i.test(r[0]?.trim() ?? '') && r[1]) packageName ??= r[1].trim()
-        if (/^sha-?256$/i.test(r[0]?.trim() ?? '') && /^[0-9a-f]{64}$/i.test(r[1]?.trim() ?? '')) sha256 ??= r[1].trim().toLowerCase()
+        if (/^sha-?256$/i.test(r[0]?.trim() ?? '') && /^[0-9a-f]{64}$/i.test(r[1]?.trim() ?? ''))
+          sha256 ??= r[1].trim().toLowerCase()
       }
       if (!findings && rows.some((r) => columnsOf(r))) findings = fromRows(rows, source)
     })
-    if (!findings) throw new PreflightError('invalid-input', `${source}: no sheet holds a table of findings (expected columns such as "Risk item", "Severity", "File location")`)
+    if (!findings)
+      throw new PreflightError(
+        'invalid-input',
+        `${source}: no sheet holds a table of findings (expected columns such as "Risk item", "Severity", "File location")`,
+      )
     return { format: 'xlsx', source, packageName, sha256, findings }
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
@@ -136,25 +154,52 @@ export async function importReport(path: string): Promise<ImportedReport> {
     try {
       doc = JSON.parse(text)
     } catch (err) {
-      throw new PreflightError('invalid-input', `${source} is not valid JSON (${(err as Error).message.split('\n')[0]}): give a SARIF, Preflight JSON, XLSX or CSV report`)
+      throw new PreflightError(
+        'invalid-input',
+        `${source} is not valid JSON (${(err as Error).message.split('\n')[0]}): give a SARIF, Preflight JSON, XLSX or CSV report`,
+      )
     }
     if (doc.schema === 'preflight.report/1' && Array.isArray(doc.findings))
-      return { format: 'preflight-json', source, packageName: doc.package?.name ?? null, sha256: doc.package?.sha256 ?? null, findings: doc.findings.map((f) => ({ rule: f.rule, title: f.rule, severity: f.severity, location: f.location, message: f.message })) }
+      return {
+        format: 'preflight-json',
+        source,
+        packageName: doc.package?.name ?? null,
+        sha256: doc.package?.sha256 ?? null,
+        findings: doc.findings.map((f) => ({
+          rule: f.rule,
+          title: f.rule,
+          severity: f.severity,
+          location: f.location,
+          message: f.message,
+        })),
+      }
     if (Array.isArray(doc.runs)) {
       const findings: ImportedFinding[] = []
       let packageName: string | null = null
-      for (const run of doc.runs as Array<{ results?: Array<Record<string, unknown>>; artifacts?: Array<{ location?: { uri?: string }; hashes?: Record<string, string> }> }>) {
+      for (const run of doc.runs as Array<{
+        results?: Array<Record<string, unknown>>
+        artifacts?: Array<{ location?: { uri?: string }; hashes?: Record<string, string> }>
+      }>) {
         for (const a of run.artifacts ?? []) {
           packageName ??= a.location?.uri ? basename(a.location.uri) : null
         }
         for (const r of run.results ?? []) {
-          const loc = (r.locations as Array<{ physicalLocation?: { artifactLocation?: { uri?: string } }; logicalLocations?: Array<{ fullyQualifiedName?: string }> }> | undefined)?.[0]
+          const loc = (
+            r.locations as
+              | Array<{
+                  physicalLocation?: { artifactLocation?: { uri?: string } }
+                  logicalLocations?: Array<{ fullyQualifiedName?: string }>
+                }>
+              | undefined
+          )?.[0]
           const message = (r.message as { text?: string } | undefined)?.text ?? ''
           findings.push({
             rule: typeof r.ruleId === 'string' ? r.ruleId : null,
             title: typeof r.ruleId === 'string' ? r.ruleId : message.slice(0, 80),
             severity: typeof r.level === 'string' ? r.level : 'warning',
-            location: loc?.logicalLocations?.[0]?.fullyQualifiedName ?? decodeURIComponent(loc?.physicalLocation?.artifactLocation?.uri ?? ''),
+            location:
+              loc?.logicalLocations?.[0]?.fullyQualifiedName ??
+              decodeURIComponent(loc?.physicalLocation?.artifactLocation?.uri ?? ''),
             message,
           })
         }
@@ -163,8 +208,12 @@ export async function importReport(path: string): Promise<ImportedReport> {
     }
     throw new PreflightError('invalid-input', `${source} is JSON but neither SARIF (runs) nor a Preflight report`)
   }
-  if (extname(path).toLowerCase() === '.csv' || text.includes(',')) return { format: 'csv', source, packageName: null, sha256: null, findings: fromRows(parseCsv(text), source) }
-  throw new PreflightError('invalid-input', `${source}: not a report Preflight can read (XLSX, CSV, SARIF or Preflight JSON)`)
+  if (extname(path).toLowerCase() === '.csv' || text.includes(','))
+    return { format: 'csv', source, packageName: null, sha256: null, findings: fromRows(parseCsv(text), source) }
+  throw new PreflightError(
+    'invalid-input',
+    `${source}: not a report Preflight can read (XLSX, CSV, SARIF or Preflight JSON)`,
+  )
 }
 
 /** A location without the package's own name, nesting read as folders, for pairing. */
@@ -175,7 +224,11 @@ export function normaliseLocation(location: string, packageName: string): string
   } catch {
     // keep it as it is
   }
-  l = l.replace(/^(file:\/\/)?\/*/, '').replace(/!/g, '/').replace(/\/{2,}/g, '/').replace(/^\.\//, '')
+  l = l
+    .replace(/^(file:\/\/)?\/*/, '')
+    .replace(/!/g, '/')
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\.\//, '')
   if (l === packageName) return ''
   if (l.startsWith(`${packageName}/`)) l = l.slice(packageName.length + 1)
   return l.replace(/\/$/, '').toLowerCase()
@@ -210,11 +263,24 @@ const cves = (text: string) => new Set((text.match(/CVE-\d{4}-\d{4,}/gi) ?? []).
 export function compareReports(ours: Report, theirs: ImportedReport, readPaths: Set<string> = new Set()): Comparison {
   const name = ours.package.name
   if (theirs.sha256 && theirs.sha256 !== ours.package.sha256)
-    throw new PreflightError('conflict', `The report ${theirs.source} is for a package with sha256 ${theirs.sha256}, not ${name} (${ours.package.sha256}): import the report of this package`)
+    throw new PreflightError(
+      'conflict',
+      `The report ${theirs.source} is for a package with sha256 ${theirs.sha256}, not ${name} (${ours.package.sha256}): import the report of this package`,
+    )
   if (!theirs.sha256 && theirs.packageName && theirs.packageName !== name && basename(theirs.packageName) !== name)
-    throw new PreflightError('conflict', `The report ${theirs.source} is for ${theirs.packageName}, not ${name}: import the report of this package, or rename one to match`)
+    throw new PreflightError(
+      'conflict',
+      `The report ${theirs.source} is for ${theirs.packageName}, not ${name}: import the report of this package, or rename one to match`,
+    )
   const pick = (f: Finding) => ({ rule: f.rule, severity: f.severity, location: f.location, message: f.message })
-  const mine = ours.findings.filter((f) => f.severity !== 'info').map((f) => ({ f, loc: normaliseLocation(f.location, name), kind: kindOf(f.rule, f.message), cve: cves(`${f.message} ${JSON.stringify(f.details ?? {})}`) }))
+  const mine = ours.findings
+    .filter((f) => f.severity !== 'info')
+    .map((f) => ({
+      f,
+      loc: normaliseLocation(f.location, name),
+      kind: kindOf(f.rule, f.message),
+      cve: cves(`${f.message} ${JSON.stringify(f.details ?? {})}`),
+    }))
   const used = new Set<number>()
   const both: ComparedPair[] = []
   const onlyMarketplace: Comparison['onlyMarketplace'] = []
@@ -223,24 +289,37 @@ export function compareReports(ours: Report, theirs: ImportedReport, readPaths: 
     const kind = kindOf(t.rule, `${t.title} ${t.message}`)
     const tc = cves(`${t.title} ${t.message} ${t.rule ?? ''}`)
     const candidates = mine.map((m, i) => ({ m, i })).filter(({ m, i }) => !used.has(i) && m.loc === loc)
-    const match =
-      candidates.find(({ m }) => t.rule && m.f.rule === t.rule) ? { c: candidates.find(({ m }) => t.rule && m.f.rule === t.rule)!, by: 'rule' as const }
-      : candidates.find(({ m }) => [...tc].some((c) => m.cve.has(c))) ? { c: candidates.find(({ m }) => [...tc].some((c) => m.cve.has(c)))!, by: 'cve' as const }
-      : kind && candidates.find(({ m }) => m.kind === kind && !(tc.size && m.cve.size)) ? { c: candidates.find(({ m }) => m.kind === kind && !(tc.size && m.cve.size))!, by: 'kind' as const }
-      : null
+    const match = candidates.find(({ m }) => t.rule && m.f.rule === t.rule)
+      ? { c: candidates.find(({ m }) => t.rule && m.f.rule === t.rule)!, by: 'rule' as const }
+      : candidates.find(({ m }) => [...tc].some((c) => m.cve.has(c)))
+        ? { c: candidates.find(({ m }) => [...tc].some((c) => m.cve.has(c)))!, by: 'cve' as const }
+        : kind && candidates.find(({ m }) => m.kind === kind && !(tc.size && m.cve.size))
+          ? { c: candidates.find(({ m }) => m.kind === kind && !(tc.size && m.cve.size))!, by: 'kind' as const }
+          : null
     if (match) {
       used.add(match.c.i)
       both.push({ preflight: pick(match.c.m.f), marketplace: t, by: match.by })
       continue
     }
-    const waived = ours.findings.find((f) => f.waived && normaliseLocation(f.location, name) === loc && kindOf(f.rule, f.message) === kind)
+    const waived = ours.findings.find(
+      (f) => f.waived && normaliseLocation(f.location, name) === loc && kindOf(f.rule, f.message) === kind,
+    )
     const read = loc === '' || readPaths.has(loc)
-    const gap: Comparison['onlyMarketplace'][number]['gap'] = waived ? 'waiver' : kind === 'vuln' ? 'database' : read ? 'rule' : 'not-read'
+    const gap: Comparison['onlyMarketplace'][number]['gap'] = waived
+      ? 'waiver'
+      : kind === 'vuln'
+        ? 'database'
+        : read
+          ? 'rule'
+          : 'not-read'
     const suggestion =
-      gap === 'waiver' ? `Preflight found this too but it is waived (${waived!.rule}: ${waived!.waiverReason ?? 'no reason given'}); the marketplace does not accept the waiver: appeal with the evidence or fix it.`
-      : gap === 'database' ? `A vulnerability Preflight did not report${tc.size ? ` (${[...tc].join(', ')})` : ''}: import a newer OSV database (preflight vulndb import), or report the component Preflight missed.`
-      : gap === 'rule' ? `Preflight read ${loc || 'the package'} but has no rule for "${t.title}": report this gap so a rule can be added.`
-      : `Preflight did not read ${loc}: report this, with the package, so the format can be read.`
+      gap === 'waiver'
+        ? `Preflight found this too but it is waived (${waived!.rule}: ${waived!.waiverReason ?? 'no reason given'}); the marketplace does not accept the waiver: appeal with the evidence or fix it.`
+        : gap === 'database'
+          ? `A vulnerability Preflight did not report${tc.size ? ` (${[...tc].join(', ')})` : ''}: import a newer OSV database (preflight vulndb import), or report the component Preflight missed.`
+          : gap === 'rule'
+            ? `Preflight read ${loc || 'the package'} but has no rule for "${t.title}": report this gap so a rule can be added.`
+            : `Preflight did not read ${loc}: report this, with the package, so the format can be read.`
     onlyMarketplace.push({ ...t, gap, suggestion })
   }
   const onlyPreflight = mine.filter((_, i) => !used.has(i)).map(({ f }) => pick(f))
@@ -248,7 +327,12 @@ export function compareReports(ours: Report, theirs: ImportedReport, readPaths: 
   return {
     schema: 'preflight.compare/1',
     package: { name, sha256: ours.package.sha256 },
-    marketplace: { format: theirs.format, source: theirs.source, packageName: theirs.packageName, sha256: theirs.sha256 },
+    marketplace: {
+      format: theirs.format,
+      source: theirs.source,
+      packageName: theirs.packageName,
+      sha256: theirs.sha256,
+    },
     both,
     onlyMarketplace,
     onlyPreflight,
@@ -260,7 +344,8 @@ const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.ch
 
 /** A self-contained HTML page of the comparison (no scripts, no external resources). */
 export function compareHtml(c: Comparison): string {
-  const rows = (cells: string[][]) => cells.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('')
+  const rows = (cells: string[][]) =>
+    cells.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('')
   const section = (id: string, title: string, head: string[], body: string[][]) =>
     `<section id="${id}"><h2>${esc(title)} (${body.length})</h2>${body.length ? `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows(body)}</tbody></table>` : '<p>None.</p>'}</section>`
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>Preflight vs marketplace: ${esc(c.package.name)}</title>
@@ -268,9 +353,24 @@ export function compareHtml(c: Comparison): string {
 <h1>Preflight and the marketplace's report: ${esc(c.package.name)}</h1>
 <p>sha256 ${esc(c.package.sha256)} · marketplace report ${esc(c.marketplace.source)} (${esc(c.marketplace.format)})</p>
 <p class="figure" id="agreement">Agreement: ${Math.round(c.agreement * 100)}% — ${c.both.length} found by both, ${c.onlyMarketplace.length} only by the marketplace, ${c.onlyPreflight.length} only by Preflight</p>
-${section('both', 'Found by both', ['Location', 'Preflight rule', 'Marketplace finding', 'Paired by'], c.both.map((p) => [p.preflight.location, p.preflight.rule, p.marketplace.title, p.by]))}
-${section('only-marketplace', 'Only in the marketplace report (Preflight missed these)', ['Location', 'Marketplace finding', 'Severity', 'Gap', 'What to do'], c.onlyMarketplace.map((f) => [f.location, f.title, f.severity, f.gap, f.suggestion]))}
-${section('only-preflight', 'Only in Preflight\u2019s report', ['Location', 'Rule', 'Severity', 'Message'], c.onlyPreflight.map((f) => [f.location, f.rule, f.severity, f.message]))}
+${section(
+  'both',
+  'Found by both',
+  ['Location', 'Preflight rule', 'Marketplace finding', 'Paired by'],
+  c.both.map((p) => [p.preflight.location, p.preflight.rule, p.marketplace.title, p.by]),
+)}
+${section(
+  'only-marketplace',
+  'Only in the marketplace report (Preflight missed these)',
+  ['Location', 'Marketplace finding', 'Severity', 'Gap', 'What to do'],
+  c.onlyMarketplace.map((f) => [f.location, f.title, f.severity, f.gap, f.suggestion]),
+)}
+${section(
+  'only-preflight',
+  'Only in Preflight\u2019s report',
+  ['Location', 'Rule', 'Severity', 'Message'],
+  c.onlyPreflight.map((f) => [f.location, f.rule, f.severity, f.message]),
+)}
 </body></html>
 `
 }

@@ -42,8 +42,22 @@ export function parseCsv(text: string): string[][] {
 
 export function csvReport(report: Report, opts: WriterOptions = {}): string {
   const line = verdictLine(report, opts.lang)
-  const rows = [['severity', 'rule', 'location', 'message', 'fix', 'waived', 'waiver_reason', 'package', 'sha256', 'verdict']]
-  for (const f of report.findings) rows.push([f.severity, f.rule, f.location, f.message, ruleText(f.rule, opts.lang).fix, f.waived ? 'yes' : 'no', f.waiverReason ?? '', report.package.name, report.package.sha256, line])
+  const rows = [
+    ['severity', 'rule', 'location', 'message', 'fix', 'waived', 'waiver_reason', 'package', 'sha256', 'verdict'],
+  ]
+  for (const f of report.findings)
+    rows.push([
+      f.severity,
+      f.rule,
+      f.location,
+      f.message,
+      ruleText(f.rule, opts.lang).fix,
+      f.waived ? 'yes' : 'no',
+      f.waiverReason ?? '',
+      report.package.name,
+      report.package.sha256,
+      line,
+    ])
   // with no finding, one row still carries the package and its verdict line
   if (!report.findings.length) rows.push(['', '', '', '', '', '', '', report.package.name, report.package.sha256, line])
   return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`

@@ -4,10 +4,44 @@ import { ruleText, type Lang } from '../../src-preload/catalogue'
 import { findingCounts, verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
 const T = {
-  en: { title: 'Preflight report', pass: 'PASS', fail: 'FAIL', blockers: 'blockers', findings: 'Findings', components: 'Components', facts: 'Scan facts', fix: 'Fix', waived: 'waived', none: 'No findings.', sev: 'Severity', rule: 'Rule', loc: 'Location', msg: 'Message' },
-  'zh-CN': { title: 'Preflight 报告', pass: '通过', fail: '未通过', blockers: '阻断项', findings: '检查结果', components: '组件', facts: '扫描信息', fix: '修复', waived: '已豁免', none: '没有检查结果。', sev: '严重性', rule: '规则', loc: '位置', msg: '说明' },
+  en: {
+    title: 'Preflight report',
+    pass: 'PASS',
+    fail: 'FAIL',
+    blockers: 'blockers',
+    findings: 'Findings',
+    components: 'Components',
+    facts: 'Scan facts',
+    fix: 'Fix',
+    waived: 'waived',
+    none: 'No findings.',
+    sev: 'Severity',
+    rule: 'Rule',
+    loc: 'Location',
+    msg: 'Message',
+  },
+  'zh-CN': {
+    title: 'Preflight 报告',
+    pass: '通过',
+    fail: '未通过',
+    blockers: '阻断项',
+    findings: '检查结果',
+    components: '组件',
+    facts: '扫描信息',
+    fix: '修复',
+    waived: '已豁免',
+    none: '没有检查结果。',
+    sev: '严重性',
+    rule: '规则',
+    loc: '位置',
+    msg: '说明',
+  },
 }
 
 function chart(report: Report): string {
@@ -16,15 +50,30 @@ function chart(report: Report): string {
   const counts = (['blocker', 'warning', 'info', 'waived'] as const).map((s) => ({ s, n: found[s] }))
   const max = Math.max(1, ...counts.map((c) => c.n))
   const colors = { blocker: '#b42318', warning: '#9a6700', info: '#175cd3', waived: '#667085' }
-  const bars = counts.map((c, i) => `<g transform="translate(0,${i * 28})"><text x="0" y="16" font-size="13">${c.s}</text><rect x="80" y="4" height="16" width="${Math.round((c.n / max) * 300)}" fill="${colors[c.s]}"/><text x="${86 + Math.round((c.n / max) * 300)}" y="16" font-size="13">${c.n}</text></g>`).join('')
+  const bars = counts
+    .map(
+      (c, i) =>
+        `<g transform="translate(0,${i * 28})"><text x="0" y="16" font-size="13">${c.s}</text><rect x="80" y="4" height="16" width="${Math.round((c.n / max) * 300)}" fill="${colors[c.s]}"/><text x="${86 + Math.round((c.n / max) * 300)}" y="16" font-size="13">${c.n}</text></g>`,
+    )
+    .join('')
   return `<svg role="img" aria-label="Findings by severity: ${counts.map((c) => `${c.n} ${c.s}`).join(', ')}" width="440" height="114">${bars}</svg>`
 }
 
 export function htmlReport(report: Report, opts: WriterOptions = {}): string {
   const lang: Lang = opts.lang ?? 'en'
   const t = T[lang]
-  const rows = report.findings.map((f) => `<tr class="${f.severity}${f.waived ? ' waived' : ''}"><td>${esc(f.severity)}${f.waived ? ` (${t.waived})` : ''}</td><td><code>${esc(f.rule)}</code><br>${esc(ruleText(f.rule, lang).title)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}${f.waived && f.waiverReason ? `<br><em>${esc(f.waiverReason)}</em>` : ''}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`).join('\n')
-  const comps = report.components.map((c) => `<tr><td>${esc(c.ecosystem)}</td><td>${esc(c.name)}</td><td>${esc(c.version)}</td><td class="mono">${esc(c.location)}</td></tr>`).join('\n')
+  const rows = report.findings
+    .map(
+      (f) =>
+        `<tr class="${f.severity}${f.waived ? ' waived' : ''}"><td>${esc(f.severity)}${f.waived ? ` (${t.waived})` : ''}</td><td><code>${esc(f.rule)}</code><br>${esc(ruleText(f.rule, lang).title)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}${f.waived && f.waiverReason ? `<br><em>${esc(f.waiverReason)}</em>` : ''}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`,
+    )
+    .join('\n')
+  const comps = report.components
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.ecosystem)}</td><td>${esc(c.name)}</td><td>${esc(c.version)}</td><td class="mono">${esc(c.location)}</td></tr>`,
+    )
+    .join('\n')
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -42,7 +91,9 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{color:#5a6
 <h2>${esc(t.facts)}</h2>
 <dl><dt>kind</dt><dd>${esc(report.package.kind)}</dd><dt>size</dt><dd>${report.package.size.toLocaleString('en')} bytes</dd><dt>sha256</dt><dd class="mono">${esc(report.package.sha256)}</dd>
 <dt>profile</dt><dd>${esc(report.profile)}${report.profileAutoPicked ? ' (auto)' : ''}</dd><dt>entries</dt><dd>${report.stats.entries.toLocaleString('en')}</dd><dt>duration</dt><dd>${report.stats.durationMs} ms</dd>
-${Object.entries(report.checks).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v.state)}${v.note ? ` — ${esc(v.note)}` : ''}</dd>`).join('')}
+${Object.entries(report.checks)
+  .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v.state)}${v.note ? ` — ${esc(v.note)}` : ''}</dd>`)
+  .join('')}
 <dt>tool</dt><dd>preflight ${esc(report.tool.version)}</dd></dl>
 <h2>${esc(t.findings)} (${report.findings.length})</h2>
 ${chart(report)}

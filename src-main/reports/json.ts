@@ -5,6 +5,11 @@ import type { Report } from './model'
 /** The model, plus `summary`: the verdict line every surface shows, the counts (waived apart) and the checks not run or partial. */
 export function jsonReport(report: Report): string {
   const { notRun, partial } = uncheckedChecks(report)
-  const summary = { verdictLine: verdictLine(report), counts: findingCounts(report.findings), checksNotRun: notRun, checksPartial: partial }
+  const summary = {
+    verdictLine: verdictLine(report),
+    counts: findingCounts(report.findings),
+    checksNotRun: notRun,
+    checksPartial: partial,
+  }
   return `${JSON.stringify({ ...report, summary }, null, 2)}\n`
 }

@@ -29,8 +29,26 @@ export interface Component {
 }
 
 export type PackageKind =
-  | 'zip' | 'tar' | 'tar.gz' | 'gzip' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'qed' | 'raw'
-  | 'oci-archive' | 'docker-archive' | 'container-bundle' | '7z' | 'rar' | 'xz' | 'zstd' | 'bzip2' | 'iso'
+  | 'zip'
+  | 'tar'
+  | 'tar.gz'
+  | 'gzip'
+  | 'qcow2'
+  | 'vmdk'
+  | 'vhd'
+  | 'vhdx'
+  | 'vdi'
+  | 'qed'
+  | 'raw'
+  | 'oci-archive'
+  | 'docker-archive'
+  | 'container-bundle'
+  | '7z'
+  | 'rar'
+  | 'xz'
+  | 'zstd'
+  | 'bzip2'
+  | 'iso'
   | 'unknown'
 
 export interface PackageFacts {

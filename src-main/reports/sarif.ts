@@ -22,25 +22,47 @@ export function sarifReport(report: Report, opts: WriterOptions = {}): string {
             informationUri: 'https://github.com/preflight/preflight',
             rules: rules.map((r) => {
               const t = ruleText(r.id, opts.lang)
-              return { id: r.id, name: r.id, shortDescription: { text: t.title }, fullDescription: { text: `${t.title}. Source: ${r.source}.` }, help: { text: t.fix }, defaultConfiguration: { level: LEVEL[r.severity] } }
+              return {
+                id: r.id,
+                name: r.id,
+                shortDescription: { text: t.title },
+                fullDescription: { text: `${t.title}. Source: ${r.source}.` },
+                help: { text: t.fix },
+                defaultConfiguration: { level: LEVEL[r.severity] },
+              }
             }),
           },
         },
-        artifacts: [{ location: { uri: report.package.name }, length: report.package.size, hashes: { 'sha-256': report.package.sha256 } }],
+        artifacts: [
+          {
+            location: { uri: report.package.name },
+            length: report.package.size,
+            hashes: { 'sha-256': report.package.sha256 },
+          },
+        ],
         results: report.findings.map((f) => ({
           ruleId: f.rule,
           ruleIndex: index.get(f.rule),
           level: LEVEL[f.severity],
           message: { text: f.message },
-          locations: [{
-            physicalLocation: { artifactLocation: { uri: report.package.name, index: 0 } },
-            logicalLocations: [{ fullyQualifiedName: f.location, kind: 'module' }],
-          }],
-          ...(f.waived ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiverReason ?? '' }] } : {}),
+          locations: [
+            {
+              physicalLocation: { artifactLocation: { uri: report.package.name, index: 0 } },
+              logicalLocations: [{ fullyQualifiedName: f.location, kind: 'module' }],
+            },
+          ],
+          ...(f.waived
+            ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiverReason ?? '' }] }
+            : {}),
           properties: { severity: f.severity, location: f.location },
         })),
         invocations: [{ executionSuccessful: true }],
-        properties: { verdict: report.verdict, verdictLine: verdictLine(report), profile: report.profile, checks: report.checks },
+        properties: {
+          verdict: report.verdict,
+          verdictLine: verdictLine(report),
+          profile: report.profile,
+          checks: report.checks,
+        },
       },
     ],
   }

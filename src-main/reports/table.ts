@@ -4,7 +4,14 @@ import { ruleText } from '../../src-preload/catalogue'
 import { findingCounts, uncheckedChecks, verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
 
-const COLORS = { blocker: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', pass: '\x1b[32m', reset: '\x1b[0m', dim: '\x1b[2m' }
+const COLORS = {
+  blocker: '\x1b[31m',
+  warning: '\x1b[33m',
+  info: '\x1b[36m',
+  pass: '\x1b[32m',
+  reset: '\x1b[0m',
+  dim: '\x1b[2m',
+}
 
 export function tableReport(report: Report, opts: WriterOptions = {}): string {
   const c = (k: keyof typeof COLORS, s: string) => (opts.color ? `${COLORS[k]}${s}${COLORS.reset}` : s)
@@ -12,9 +19,22 @@ export function tableReport(report: Report, opts: WriterOptions = {}): string {
   const counts = findingCounts(report.findings)
   const { notRun, partial } = uncheckedChecks(report)
   // the verdict says what was not checked: "PASS, 2 checks not run" (src-preload/verdict.ts, as every surface does)
-  lines.push(c(report.verdict === 'pass' ? (notRun.length || partial.length ? 'warning' : 'pass') : 'blocker', `${verdictLine(report, opts.lang)}  ${report.package.name}`))
-  for (const k of [...notRun, ...partial]) lines.push(c('warning', `  ${k}: ${report.checks[k].state}${report.checks[k].note ? ` — ${report.checks[k].note}` : ''}`))
-  lines.push(c('dim', `profile ${report.profile}${report.profileAutoPicked ? ' (auto)' : ''} · ${report.package.kind} · ${report.package.size.toLocaleString('en')} bytes · sha256 ${report.package.sha256}`))
+  lines.push(
+    c(
+      report.verdict === 'pass' ? (notRun.length || partial.length ? 'warning' : 'pass') : 'blocker',
+      `${verdictLine(report, opts.lang)}  ${report.package.name}`,
+    ),
+  )
+  for (const k of [...notRun, ...partial])
+    lines.push(
+      c('warning', `  ${k}: ${report.checks[k].state}${report.checks[k].note ? ` — ${report.checks[k].note}` : ''}`),
+    )
+  lines.push(
+    c(
+      'dim',
+      `profile ${report.profile}${report.profileAutoPicked ? ' (auto)' : ''} · ${report.package.kind} · ${report.package.size.toLocaleString('en')} bytes · sha256 ${report.package.sha256}`,
+    ),
+  )
   lines.push(c('dim', `${report.stats.entries.toLocaleString('en')} entries · ${report.stats.durationMs} ms`))
   for (const sev of ['blocker', 'warning', 'info'] as const) {
     const group = report.findings.filter((f) => f.severity === sev)

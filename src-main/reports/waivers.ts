@@ -8,13 +8,18 @@ import { PreflightError } from '../../src-preload/errors'
 import { hasRule } from '../../src-preload/catalogue'
 import type { Finding } from './model'
 
-export const waiverSchema = z.object({
-  rule: z.string().min(1).refine(hasRule, { message: 'unknown rule id (see ../shared/spec/rules.md)' }),
-  location: z.string().min(1).optional(),
-  advisory: z.string().min(1).optional(),
-  reason: z.string().min(1),
-  expires: z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'expires must be an ISO date (YYYY-MM-DD)').optional(),
-}).strict()
+export const waiverSchema = z
+  .object({
+    rule: z.string().min(1).refine(hasRule, { message: 'unknown rule id (see ../shared/spec/rules.md)' }),
+    location: z.string().min(1).optional(),
+    advisory: z.string().min(1).optional(),
+    reason: z.string().min(1),
+    expires: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}/, 'expires must be an ISO date (YYYY-MM-DD)')
+      .optional(),
+  })
+  .strict()
 
 export const waiverFileSchema = z.object({ waivers: z.array(waiverSchema) }).strict()
 export type Waiver = z.infer<typeof waiverSchema>
@@ -24,10 +29,17 @@ export function parseWaivers(text: string, source: string): Waiver[] {
   try {
     data = /^\s*[{[]/.test(text) ? JSON.parse(text) : YAML.parse(text)
   } catch (err) {
-    throw new PreflightError('invalid-input', `${source} is neither JSON nor YAML: ${(err as Error).message.split('\n')[0]}`)
+    throw new PreflightError(
+      'invalid-input',
+      `${source} is neither JSON nor YAML: ${(err as Error).message.split('\n')[0]}`,
+    )
   }
   const r = waiverFileSchema.safeParse(data)
-  if (!r.success) throw new PreflightError('invalid-input', `${source}: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`)
+  if (!r.success)
+    throw new PreflightError(
+      'invalid-input',
+      `${source}: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
+    )
   return r.data.waivers
 }
 
@@ -38,20 +50,33 @@ export async function readWaivers(path: string): Promise<Waiver[]> {
   return parseWaivers(text, path)
 }
 
-const sameTarget = (a: Waiver, b: Pick<Waiver, 'rule' | 'location' | 'advisory'>) => a.rule === b.rule && (a.location ?? '') === (b.location ?? '') && (a.advisory ?? '') === (b.advisory ?? '')
+const sameTarget = (a: Waiver, b: Pick<Waiver, 'rule' | 'location' | 'advisory'>) =>
+  a.rule === b.rule && (a.location ?? '') === (b.location ?? '') && (a.advisory ?? '') === (b.advisory ?? '')
 
 /** Add a waiver (replacing one with the same rule/location/advisory) or remove the one with that target. */
-export function editWaivers(list: Waiver[], op: 'add' | 'remove', waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>): Waiver[] {
+export function editWaivers(
+  list: Waiver[],
+  op: 'add' | 'remove',
+  waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>,
+): Waiver[] {
   const rest = list.filter((w) => !sameTarget(w, waiver))
   if (op === 'remove') return rest
   const r = waiverFileSchema.safeParse({ waivers: [waiver] })
-  if (!r.success) throw new PreflightError('invalid-input', `Invalid waiver: ${r.error.issues.map((i) => `${i.path.slice(2).join('.')}: ${i.message}`).join('; ')}`)
+  if (!r.success)
+    throw new PreflightError(
+      'invalid-input',
+      `Invalid waiver: ${r.error.issues.map((i) => `${i.path.slice(2).join('.')}: ${i.message}`).join('; ')}`,
+    )
   return [...rest, ...r.data.waivers]
 }
 
 /** Add/remove a waiver in a waiver file (created on the first add; YAML for .yaml/.yml, else JSON), written to a
  *  temp name and renamed so a crash never leaves half a file. */
-export async function editWaiverFile(path: string, op: 'add' | 'remove', waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>): Promise<Waiver[]> {
+export async function editWaiverFile(
+  path: string,
+  op: 'add' | 'remove',
+  waiver: Pick<Waiver, 'rule' | 'location' | 'advisory'> & Partial<Waiver>,
+): Promise<Waiver[]> {
   let current: Waiver[] = []
   try {
     current = parseWaivers(await readFile(path, 'utf8'), path)
@@ -59,7 +84,9 @@ export async function editWaiverFile(path: string, op: 'add' | 'remove', waiver:
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const next = editWaivers(current, op, waiver)
-  const text = /\.ya?ml$/i.test(path) ? YAML.stringify({ waivers: next }) : `${JSON.stringify({ waivers: next }, null, 2)}\n`
+  const text = /\.ya?ml$/i.test(path)
+    ? YAML.stringify({ waivers: next })
+    : `${JSON.stringify({ waivers: next }, null, 2)}\n`
   const tmp = `${path}.partial-${process.pid}`
   try {
     await writeFile(tmp, text)
@@ -88,14 +115,23 @@ export function globToRegExp(glob: string): RegExp {
 
 function advisoriesOf(f: Finding): string[] {
   const d = f.details ?? {}
-  return [d.advisory, ...(Array.isArray(d.advisories) ? d.advisories : []), ...(Array.isArray(d.aliases) ? d.aliases : [])].filter((x): x is string => typeof x === 'string')
+  return [
+    d.advisory,
+    ...(Array.isArray(d.advisories) ? d.advisories : []),
+    ...(Array.isArray(d.aliases) ? d.aliases : []),
+  ].filter((x): x is string => typeof x === 'string')
 }
 
 export function applyWaivers(findings: Finding[], waivers: Waiver[], now = new Date()): Finding[] {
   const today = now.toISOString().slice(0, 10)
   const live = waivers.filter((w) => !w.expires || w.expires.slice(0, 10) >= today)
   return findings.map((f) => {
-    const w = live.find((x) => x.rule === f.rule && (!x.location || x.location === f.location || globToRegExp(x.location).test(f.location)) && (!x.advisory || advisoriesOf(f).includes(x.advisory)))
+    const w = live.find(
+      (x) =>
+        x.rule === f.rule &&
+        (!x.location || x.location === f.location || globToRegExp(x.location).test(f.location)) &&
+        (!x.advisory || advisoriesOf(f).includes(x.advisory)),
+    )
     return w ? { ...f, waived: true, waiverReason: w.reason } : f
   })
 }

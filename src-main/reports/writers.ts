@@ -8,7 +8,6 @@ import type { Report, WriterOptions } from './model'
 import { sarifReport } from './sarif'
 import { tableReport } from './table'
 
-
 export type ReportWriter = (report: Report, opts: WriterOptions) => string | Buffer | Promise<string | Buffer>
 
 export const REPORT_WRITERS: Record<string, ReportWriter> = {

@@ -1,7 +1,13 @@
 // Release profiles: what is being prepared, which containers each accepts and its size limit
 // (../shared/spec/rules.md, "Profiles"). The wizard's attribute schemas live beside this in attrs.ts.
 
-export const PROFILE_IDS = ['koogallery-app', 'koogallery-container', 'koogallery-image', 'scp-image', 'swr-image'] as const
+export const PROFILE_IDS = [
+  'koogallery-app',
+  'koogallery-container',
+  'koogallery-image',
+  'scp-image',
+  'swr-image',
+] as const
 export type ProfileId = (typeof PROFILE_IDS)[number]
 
 export const GB = 1000 ** 3
@@ -16,9 +22,24 @@ export interface ProfileInfo {
 }
 
 export const PROFILES: Record<ProfileId, ProfileInfo> = {
-  'koogallery-app': { id: 'koogallery-app', title: 'KooGallery application asset', accepts: ['.tar.gz', '.tar', '.zip'], sizeLimit: 20 * GB },
-  'koogallery-container': { id: 'koogallery-container', title: 'KooGallery container package', accepts: ['.tar.gz', '.tar', '.zip'], sizeLimit: 20 * GB },
-  'koogallery-image': { id: 'koogallery-image', title: 'KooGallery image asset', accepts: ['.qcow2', '.vmdk', '.vhd', '.vhdx', '.vdi', '.qed', '.qcow', '.zvhd', '.raw', '.img', '.zvhd2', '.iso'], sizeLimit: 128 * GB },
+  'koogallery-app': {
+    id: 'koogallery-app',
+    title: 'KooGallery application asset',
+    accepts: ['.tar.gz', '.tar', '.zip'],
+    sizeLimit: 20 * GB,
+  },
+  'koogallery-container': {
+    id: 'koogallery-container',
+    title: 'KooGallery container package',
+    accepts: ['.tar.gz', '.tar', '.zip'],
+    sizeLimit: 20 * GB,
+  },
+  'koogallery-image': {
+    id: 'koogallery-image',
+    title: 'KooGallery image asset',
+    accepts: ['.qcow2', '.vmdk', '.vhd', '.vhdx', '.vdi', '.qed', '.qcow', '.zvhd', '.raw', '.img', '.zvhd2', '.iso'],
+    sizeLimit: 128 * GB,
+  },
   'scp-image': { id: 'scp-image', title: 'Samsung Cloud Platform image', accepts: ['.qcow2'], sizeLimit: null },
   'swr-image': { id: 'swr-image', title: 'SWR container image', accepts: ['.tar.gz', '.tar'], sizeLimit: 2 * GB },
 }

@@ -27,7 +27,8 @@ const CARGO_MAX = 8 * 1024 * 1024
 
 const isExecutable = (head: Buffer) => binaryArch(head) !== null
 
-type GoParse = { kind: 'more' } | { kind: 'invalid' } | { kind: 'old' } | { kind: 'ok'; version: string; modinfo: string }
+type GoParse =
+  { kind: 'more' } | { kind: 'invalid' } | { kind: 'old' } | { kind: 'ok'; version: string; modinfo: string }
 
 function uvarint(buf: Buffer, off: number): { value: number; next: number } | 'more' | null {
   let value = 0
@@ -64,7 +65,8 @@ export function parseGoBuildInfo(buf: Buffer): GoParse {
   if (!/^(go\d|devel)/.test(version)) return { kind: 'invalid' }
   // cmd/go frames the module info with 16-byte (binary) sentinels
   const raw = fields[1]
-  const mod = raw.length >= 33 && raw[raw.length - 17] === 0x0a ? raw.subarray(16, raw.length - 16).toString('utf8') : ''
+  const mod =
+    raw.length >= 33 && raw[raw.length - 17] === 0x0a ? raw.subarray(16, raw.length - 16).toString('utf8') : ''
   return { kind: 'ok', version, modinfo: mod }
 }
 
@@ -79,7 +81,8 @@ export function goComponents(version: string, modinfo: string): Parsed[] {
   const out: Parsed[] = []
   const std = goStdlibVersion(version)
   if (std) out.push({ ecosystem: 'Go', name: 'stdlib', version: std, purl: `pkg:golang/stdlib@${std}` })
-  const add = (name: string, v: string) => out.push({ ecosystem: 'Go', name, version: v, purl: `pkg:golang/${name}@${v}` })
+  const add = (name: string, v: string) =>
+    out.push({ ecosystem: 'Go', name, version: v, purl: `pkg:golang/${name}@${v}` })
   let last: Parsed | null = null
   for (const line of modinfo.split('\n')) {
     const f = line.split('\t')
@@ -103,7 +106,8 @@ export function goComponents(version: string, modinfo: string): Parsed[] {
 /** The next "\xff Go buildinf:" at or after `from` (searched by its ASCII part: a string needle is several
  *  times faster in Buffer.indexOf than one starting with 0xff, which is common in machine code). */
 function findGoMagic(buf: Buffer, from: number): number {
-  for (let i = buf.indexOf(GO_MAGIC_TEXT, from + 1, 'latin1'); i >= 0; i = buf.indexOf(GO_MAGIC_TEXT, i + 1, 'latin1')) if (buf[i - 1] === 0xff) return i - 1
+  for (let i = buf.indexOf(GO_MAGIC_TEXT, from + 1, 'latin1'); i >= 0; i = buf.indexOf(GO_MAGIC_TEXT, i + 1, 'latin1'))
+    if (buf[i - 1] === 0xff) return i - 1
   return -1
 }
 
@@ -117,13 +121,15 @@ export class GoBuildInfoReader {
 
   write(chunk: Buffer): void {
     if (this.result) return
-    if (this.collecting || chunk.length < GO_MAGIC.length) return this.process(Buffer.concat([this.pending, chunk]), this.pendingStart)
+    if (this.collecting || chunk.length < GO_MAGIC.length)
+      return this.process(Buffer.concat([this.pending, chunk]), this.pendingStart)
     const start = this.pendingStart + this.pending.length
     if (this.pending.length) {
       // a magic starting in the kept tail of the previous chunk; the chunk itself is searched without copying it
       const seam = Buffer.concat([this.pending, chunk.subarray(0, GO_MAGIC.length)])
       for (let i = findGoMagic(seam, 0); i >= 0 && i < this.pending.length; i = findGoMagic(seam, i + 1)) {
-        if ((this.pendingStart + i) % GO_ALIGN === 0) return this.process(Buffer.concat([this.pending.subarray(i), chunk]), this.pendingStart + i)
+        if ((this.pendingStart + i) % GO_ALIGN === 0)
+          return this.process(Buffer.concat([this.pending.subarray(i), chunk]), this.pendingStart + i)
       }
     }
     this.process(chunk, start)
@@ -168,7 +174,10 @@ export class GoBuildInfoReader {
   end(): Parsed[] {
     if (this.result) return goComponents(this.result.version, this.result.modinfo)
     if (this.collecting) throw new Error('the Go build info is truncated')
-    if (this.oldFormat) throw new Error('Go build info in the pre-Go 1.18 pointer format is not read; rebuild with Go 1.18 or later, or ship the go.mod beside the binary')
+    if (this.oldFormat)
+      throw new Error(
+        'Go build info in the pre-Go 1.18 pointer format is not read; rebuild with Go 1.18 or later, or ship the go.mod beside the binary',
+      )
     return []
   }
 }
@@ -204,7 +213,12 @@ function plausibleDeflate(buf: Buffer, at: number): boolean {
   return kraft === 128
 }
 
-interface AuditablePackage { name?: string; version?: string; source?: string; root?: boolean }
+interface AuditablePackage {
+  name?: string
+  version?: string
+  source?: string
+  root?: boolean
+}
 
 /** Streams an executable looking for cargo-auditable's zlib-compressed dependency list. */
 export class CargoAuditableReader {
@@ -249,7 +263,11 @@ export class CargoAuditableReader {
     // levels 0-1 is also the commonest false candidate in machine code. First valid hit in file order.
     let best = -1
     for (const needle of ZLIB_HEADERS) {
-      for (let i = buf.indexOf(needle, from); i >= 0 && i < limit && (best < 0 || i < best); i = buf.indexOf(needle, i + 1)) {
+      for (
+        let i = buf.indexOf(needle, from);
+        i >= 0 && i < limit && (best < 0 || i < best);
+        i = buf.indexOf(needle, i + 1)
+      ) {
         if (!plausibleDeflate(buf, i + 2)) continue
         try {
           const head = inflateSync(buf.subarray(i, i + CARGO_PROBE), { finishFlush: constants.Z_SYNC_FLUSH })
@@ -275,13 +293,20 @@ export class CargoAuditableReader {
     try {
       json = inflateSync(Buffer.concat(this.found)).toString('utf8')
     } catch (err) {
-      throw new Error(`the cargo-auditable dependency list cannot be inflated (${(err as Error).message})`, { cause: err })
+      throw new Error(`the cargo-auditable dependency list cannot be inflated (${(err as Error).message})`, {
+        cause: err,
+      })
     }
     const j = JSON.parse(json) as { packages?: AuditablePackage[] }
     if (!Array.isArray(j.packages)) throw new Error('the cargo-auditable dependency list has no "packages"')
     return j.packages
       .filter((p) => p.name && p.version && (p.source === 'crates.io' || p.source === 'registry'))
-      .map((p) => ({ ecosystem: 'crates.io', name: p.name!, version: p.version!, purl: `pkg:cargo/${p.name}@${p.version}` }))
+      .map((p) => ({
+        ecosystem: 'crates.io',
+        name: p.name!,
+        version: p.version!,
+        purl: `pkg:cargo/${p.name}@${p.version}`,
+      }))
   }
 }
 

@@ -13,13 +13,22 @@ const npmLock: Detector = {
   id: 'npm-package-lock',
   matches: (p) => base(p) === 'package-lock.json' || base(p) === 'npm-shrinkwrap.json',
   parse(text) {
-    const j = JSON.parse(text) as { lockfileVersion?: number; packages?: Record<string, { version?: string; name?: string; link?: boolean }>; dependencies?: Record<string, unknown> }
+    const j = JSON.parse(text) as {
+      lockfileVersion?: number
+      packages?: Record<string, { version?: string; name?: string; link?: boolean }>
+      dependencies?: Record<string, unknown>
+    }
     const out: Array<Omit<Component, 'location'>> = []
     if (j.packages) {
       for (const [key, v] of Object.entries(j.packages)) {
         if (!key || v.link || !v.version) continue
         const name = v.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length)
-        out.push({ ecosystem: 'npm', name, version: v.version, purl: `pkg:npm/${encodeURIComponent(name).replace('%40', '@')}@${v.version}` })
+        out.push({
+          ecosystem: 'npm',
+          name,
+          version: v.version,
+          purl: `pkg:npm/${encodeURIComponent(name).replace('%40', '@')}@${v.version}`,
+        })
       }
     } else if (j.dependencies) {
       const walk = (deps: Record<string, unknown>) => {
@@ -62,7 +71,14 @@ const dpkgStatus: Detector = {
         version: f.Version,
         sourceName,
         ...(sourceVersion ? { sourceVersion } : {}),
-        purl: debPurl(f.Package, f.Version, f.Architecture, sourceName === f.Package && !sourceVersion ? null : `${sourceName}${sourceVersion ? `@${sourceVersion}` : ''}`),
+        purl: debPurl(
+          f.Package,
+          f.Version,
+          f.Architecture,
+          sourceName === f.Package && !sourceVersion
+            ? null
+            : `${sourceName}${sourceVersion ? `@${sourceVersion}` : ''}`,
+        ),
       })
     }
     return out
@@ -75,7 +91,9 @@ const purlEncode = (s: string) => encodeURIComponent(s).replace(/%3A/gi, ':')
 /** purl-spec's deb type: lowercased name, the binary's version (epoch included), arch and the source package
  *  (`upstream=name[@version]`, as rpm's purls name their source rpm) as qualifiers, sorted by key. */
 export function debPurl(name: string, version: string, arch: string | undefined, upstream: string | null): string {
-  const q = [arch ? `arch=${purlEncode(arch)}` : '', upstream ? `upstream=${purlEncode(upstream)}` : ''].filter(Boolean).join('&')
+  const q = [arch ? `arch=${purlEncode(arch)}` : '', upstream ? `upstream=${purlEncode(upstream)}` : '']
+    .filter(Boolean)
+    .join('&')
   return `pkg:deb/debian/${purlEncode(name.toLowerCase())}@${purlEncode(version)}${q ? `?${q}` : ''}`
 }
 
@@ -88,7 +106,14 @@ const apkInstalled: Detector = {
       const name = /^P:(.+)$/m.exec(para)?.[1]
       const version = /^V:(.+)$/m.exec(para)?.[1]
       const origin = /^o:(.+)$/m.exec(para)?.[1]
-      if (name && version) out.push({ ecosystem: 'Alpine', name, version, sourceName: origin ?? name, purl: `pkg:apk/alpine/${name}@${version}` })
+      if (name && version)
+        out.push({
+          ecosystem: 'Alpine',
+          name,
+          version,
+          sourceName: origin ?? name,
+          purl: `pkg:apk/alpine/${name}@${version}`,
+        })
     }
     return out
   },
@@ -153,7 +178,13 @@ const gemfileLock: Detector = {
       else if (/^\S/.test(line)) inSpecs = false
       else if (inSpecs) {
         const m = /^ {4}([^\s(]+) \(([^)]+)\)$/.exec(line)
-        if (m) out.push({ ecosystem: 'RubyGems', name: m[1], version: m[2].replace(/-[a-z0-9_]+(-[a-z0-9_]+)*$/i, ''), purl: `pkg:gem/${m[1]}@${m[2]}` })
+        if (m)
+          out.push({
+            ecosystem: 'RubyGems',
+            name: m[1],
+            version: m[2].replace(/-[a-z0-9_]+(-[a-z0-9_]+)*$/i, ''),
+            purl: `pkg:gem/${m[1]}@${m[2]}`,
+          })
       }
     }
     return out
@@ -164,8 +195,16 @@ const composerLock: Detector = {
   id: 'composer-lock',
   matches: (p) => base(p) === 'composer.lock',
   parse(text) {
-    const j = JSON.parse(text) as { packages?: Array<{ name: string; version: string }>; 'packages-dev'?: Array<{ name: string; version: string }> }
-    return [...(j.packages ?? []), ...(j['packages-dev'] ?? [])].map((p) => ({ ecosystem: 'Packagist', name: p.name, version: p.version.replace(/^v/, ''), purl: `pkg:composer/${p.name}@${p.version}` }))
+    const j = JSON.parse(text) as {
+      packages?: Array<{ name: string; version: string }>
+      'packages-dev'?: Array<{ name: string; version: string }>
+    }
+    return [...(j.packages ?? []), ...(j['packages-dev'] ?? [])].map((p) => ({
+      ecosystem: 'Packagist',
+      name: p.name,
+      version: p.version.replace(/^v/, ''),
+      purl: `pkg:composer/${p.name}@${p.version}`,
+    }))
   },
 }
 
@@ -173,9 +212,22 @@ const pomProperties: Detector = {
   id: 'maven-pom-properties',
   matches: (p) => /(^|\/)META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/.test(p),
   parse(text) {
-    const f = Object.fromEntries(text.split('\n').map((l) => /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1], m[2]]))
+    const f = Object.fromEntries(
+      text
+        .split('\n')
+        .map((l) => /^\s*([\w.]+)\s*[=:]\s*(.*?)\s*$/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => [m[1], m[2]]),
+    )
     if (!f.groupId || !f.artifactId || !f.version) throw new Error('groupId, artifactId or version missing')
-    return [{ ecosystem: 'Maven', name: `${f.groupId}:${f.artifactId}`, version: f.version, purl: `pkg:maven/${f.groupId}/${f.artifactId}@${f.version}` }]
+    return [
+      {
+        ecosystem: 'Maven',
+        name: `${f.groupId}:${f.artifactId}`,
+        version: f.version,
+        purl: `pkg:maven/${f.groupId}/${f.artifactId}@${f.version}`,
+      },
+    ]
   },
 }
 
@@ -187,7 +239,8 @@ const poetryLock: Detector = {
     for (const block of text.split('[[package]]').slice(1)) {
       const name = /^name = "([^"]+)"/m.exec(block)?.[1]
       const version = /^version = "([^"]+)"/m.exec(block)?.[1]
-      if (name && version) out.push({ ecosystem: 'PyPI', name, version, purl: `pkg:pypi/${name.toLowerCase()}@${version}` })
+      if (name && version)
+        out.push({ ecosystem: 'PyPI', name, version, purl: `pkg:pypi/${name.toLowerCase()}@${version}` })
     }
     return out
   },
@@ -207,7 +260,6 @@ const pnpmLock: Detector = {
   },
 }
 
-
 const yarnLock: Detector = {
   id: 'yarn-lock',
   matches: (p) => base(p) === 'yarn.lock',
@@ -218,7 +270,11 @@ const yarnLock: Detector = {
       const y = YAML.parse(text) as Record<string, { version?: string }>
       for (const [key, v] of Object.entries(y ?? {})) {
         if (key === '__metadata' || !v?.version) continue
-        const name = key.split(',')[0].trim().replace(/^"|"$/g, '').replace(/@(npm|workspace|patch|portal|link):.*$/, '')
+        const name = key
+          .split(',')[0]
+          .trim()
+          .replace(/^"|"$/g, '')
+          .replace(/@(npm|workspace|patch|portal|link):.*$/, '')
         out.push({ ecosystem: 'npm', name, version: v.version })
       }
       return out
@@ -244,8 +300,13 @@ const pipfileLock: Detector = {
   id: 'pipfile-lock',
   matches: (p) => base(p) === 'Pipfile.lock',
   parse(text) {
-    const j = JSON.parse(text) as { default?: Record<string, { version?: string }>; develop?: Record<string, { version?: string }> }
-    return Object.entries({ ...(j.default ?? {}), ...(j.develop ?? {}) }).filter(([, v]) => v.version).map(([name, v]) => ({ ecosystem: 'PyPI', name, version: v.version!.replace(/^==/, '') }))
+    const j = JSON.parse(text) as {
+      default?: Record<string, { version?: string }>
+      develop?: Record<string, { version?: string }>
+    }
+    return Object.entries({ ...(j.default ?? {}), ...(j.develop ?? {}) })
+      .filter(([, v]) => v.version)
+      .map(([name, v]) => ({ ecosystem: 'PyPI', name, version: v.version!.replace(/^==/, '') }))
   },
 }
 
@@ -264,16 +325,27 @@ const dotnetDeps: Detector = {
   id: 'dotnet-deps',
   matches: (p) => p.endsWith('.deps.json') || base(p) === 'packages.lock.json',
   parse(text, location) {
-    const j = JSON.parse(text) as { libraries?: Record<string, { type?: string }>; dependencies?: Record<string, Record<string, { resolved?: string; type?: string }>> }
+    const j = JSON.parse(text) as {
+      libraries?: Record<string, { type?: string }>
+      dependencies?: Record<string, Record<string, { resolved?: string; type?: string }>>
+    }
     const out: Array<Omit<Component, 'location'>> = []
     if (j.libraries) {
       for (const [key, v] of Object.entries(j.libraries)) {
         if (v.type && v.type !== 'package') continue
         const i = key.lastIndexOf('/')
-        if (i > 0) out.push({ ecosystem: 'NuGet', name: key.slice(0, i), version: key.slice(i + 1), purl: `pkg:nuget/${key.slice(0, i)}@${key.slice(i + 1)}` })
+        if (i > 0)
+          out.push({
+            ecosystem: 'NuGet',
+            name: key.slice(0, i),
+            version: key.slice(i + 1),
+            purl: `pkg:nuget/${key.slice(0, i)}@${key.slice(i + 1)}`,
+          })
       }
     } else if (j.dependencies) {
-      for (const framework of Object.values(j.dependencies)) for (const [name, d] of Object.entries(framework)) if (d.resolved && d.type !== 'Project') out.push({ ecosystem: 'NuGet', name, version: d.resolved })
+      for (const framework of Object.values(j.dependencies))
+        for (const [name, d] of Object.entries(framework))
+          if (d.resolved && d.type !== 'Project') out.push({ ecosystem: 'NuGet', name, version: d.resolved })
     } else throw new Error(`no "libraries" or "dependencies" in ${location}`)
     return out
   },
@@ -283,9 +355,19 @@ const swiftResolved: Detector = {
   id: 'swift-package-resolved',
   matches: (p) => base(p) === 'Package.resolved',
   parse(text) {
-    const j = JSON.parse(text) as { pins?: Array<{ identity?: string; location?: string; state?: { version?: string } }>; object?: { pins?: Array<{ package?: string; repositoryURL?: string; state?: { version?: string } }> } }
-    const pins = j.pins ?? j.object?.pins?.map((p) => ({ identity: p.package, location: p.repositoryURL, state: p.state })) ?? []
-    return pins.filter((p) => p.state?.version).map((p) => ({ ecosystem: 'SwiftURL', name: (p.location ?? p.identity ?? '').replace(/\.git$/, '').replace(/^https?:\/\//, ''), version: p.state!.version! }))
+    const j = JSON.parse(text) as {
+      pins?: Array<{ identity?: string; location?: string; state?: { version?: string } }>
+      object?: { pins?: Array<{ package?: string; repositoryURL?: string; state?: { version?: string } }> }
+    }
+    const pins =
+      j.pins ?? j.object?.pins?.map((p) => ({ identity: p.package, location: p.repositoryURL, state: p.state })) ?? []
+    return pins
+      .filter((p) => p.state?.version)
+      .map((p) => ({
+        ecosystem: 'SwiftURL',
+        name: (p.location ?? p.identity ?? '').replace(/\.git$/, '').replace(/^https?:\/\//, ''),
+        version: p.state!.version!,
+      }))
   },
 }
 
@@ -294,8 +376,15 @@ const conanLock: Detector = {
   matches: (p) => base(p) === 'conan.lock',
   parse(text) {
     const j = JSON.parse(text) as { requires?: string[]; graph_lock?: { nodes?: Record<string, { ref?: string }> } }
-    const refs = j.requires ?? Object.values(j.graph_lock?.nodes ?? {}).map((n) => n.ref).filter((r): r is string => !!r)
-    return refs.map((r) => /^([^/#@]+)\/([^@#]+)/.exec(r)).filter((m): m is RegExpExecArray => !!m).map((m) => ({ ecosystem: 'ConanCenter', name: m[1], version: m[2] }))
+    const refs =
+      j.requires ??
+      Object.values(j.graph_lock?.nodes ?? {})
+        .map((n) => n.ref)
+        .filter((r): r is string => !!r)
+    return refs
+      .map((r) => /^([^/#@]+)\/([^@#]+)/.exec(r))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => ({ ecosystem: 'ConanCenter', name: m[1], version: m[2] }))
   },
 }
 
@@ -304,10 +393,31 @@ const vcpkgJson: Detector = {
   matches: (p) => base(p) === 'vcpkg.json',
   parse(text) {
     const j = JSON.parse(text) as { overrides?: Array<{ name: string; version?: string; 'version-string'?: string }> }
-    return (j.overrides ?? []).filter((o) => o.version ?? o['version-string']).map((o) => ({ ecosystem: 'vcpkg', name: o.name, version: (o.version ?? o['version-string'])! }))
+    return (j.overrides ?? [])
+      .filter((o) => o.version ?? o['version-string'])
+      .map((o) => ({ ecosystem: 'vcpkg', name: o.name, version: (o.version ?? o['version-string'])! }))
   },
 }
 
-export const DETECTORS: Detector[] = [npmLock, dpkgStatus, apkInstalled, requirements, goMod, cargoLock, gemfileLock, composerLock, pomProperties, poetryLock, pnpmLock, yarnLock, pipfileLock, distInfo, dotnetDeps, swiftResolved, conanLock, vcpkgJson]
+export const DETECTORS: Detector[] = [
+  npmLock,
+  dpkgStatus,
+  apkInstalled,
+  requirements,
+  goMod,
+  cargoLock,
+  gemfileLock,
+  composerLock,
+  pomProperties,
+  poetryLock,
+  pnpmLock,
+  yarnLock,
+  pipfileLock,
+  distInfo,
+  dotnetDeps,
+  swiftResolved,
+  conanLock,
+  vcpkgJson,
+]
 
 export const STREAM_DETECTORS: StreamDetector[] = [goBinary, cargoAuditable, createRpmdbDetector()]

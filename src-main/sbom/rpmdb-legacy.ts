@@ -18,9 +18,10 @@ const PAGE_HEADER = 26
 const MAX_BLOB = 64 * 1024 * 1024
 
 function readAt(fd: number, size: number, offset: number, length: number): Buffer {
-  if (offset < 0 || offset + length > size) throw new Error(`the database is cut short (${length} bytes at ${offset} of ${size})`)
+  if (offset < 0 || offset + length > size)
+    throw new Error(`the database is cut short (${length} bytes at ${offset} of ${size})`)
   const b = Buffer.alloc(length)
-  for (let got = 0; got < length; ) {
+  for (let got = 0; got < length;) {
     const n = readSync(fd, b, got, length - got, offset + got)
     if (!n) throw new Error(`the database is cut short at ${offset + got}`)
     got += n
@@ -41,7 +42,8 @@ export function* berkeleyHashValues(fd: number, size: number): Generator<Buffer>
   const u32 = (b: Buffer, at: number) => (le ? b.readUInt32LE(at) : b.readUInt32BE(at))
   const u16 = (b: Buffer, at: number) => (le ? b.readUInt16LE(at) : b.readUInt16BE(at))
   const pageSize = u32(meta, 20)
-  if (pageSize < 512 || pageSize > 65536 || pageSize & (pageSize - 1)) throw new Error(`page size ${pageSize} is out of range`)
+  if (pageSize < 512 || pageSize > 65536 || pageSize & (pageSize - 1))
+    throw new Error(`page size ${pageSize} is out of range`)
   if (meta[24]) throw new Error('the database is encrypted')
   const pages = Math.floor(size / pageSize)
   const overflow = (first: number, total: number): Buffer => {
@@ -49,7 +51,7 @@ export function* berkeleyHashValues(fd: number, size: number): Generator<Buffer>
     const out = Buffer.alloc(total)
     let got = 0
     const seen = new Set<number>()
-    for (let pg = first; pg && got < total; ) {
+    for (let pg = first; pg && got < total;) {
       if (pg >= pages || seen.has(pg)) throw new Error(`overflow page ${pg} is out of range or loops`)
       seen.add(pg)
       const page = readAt(fd, size, pg * pageSize, pageSize)
@@ -74,7 +76,8 @@ export function* berkeleyHashValues(fd: number, size: number): Generator<Buffer>
     for (let i = 1; i < entries; i += 2) {
       const at = offsets[i]
       const end = offsets[i - 1] > at ? offsets[i - 1] : pageSize
-      if (at < PAGE_HEADER || at >= pageSize || end > pageSize) throw new Error(`hash page ${pg} has an item outside it`)
+      if (at < PAGE_HEADER || at >= pageSize || end > pageSize)
+        throw new Error(`hash page ${pg} has an item outside it`)
       if (page[at] === H_KEYDATA) yield Buffer.from(page.subarray(at + 1, end))
       else if (page[at] === H_OFFPAGE) {
         if (at + 12 > pageSize) throw new Error(`hash page ${pg} has a cut overflow reference`)
@@ -100,7 +103,8 @@ export function* ndbBlobs(fd: number, size: number): Generator<Buffer> {
   if (header.readUInt32LE(0) !== NDB_HEADER_MAGIC) throw new Error('not an rpm ndb database (bad magic)')
   if (header.readUInt32LE(4) !== 0) throw new Error(`ndb version ${header.readUInt32LE(4)} is not 0`)
   const slotPages = header.readUInt32LE(12)
-  if (!slotPages || slotPages * NDB_PAGE > size || slotPages > 4096) throw new Error(`ndb slot pages (${slotPages}) out of range`)
+  if (!slotPages || slotPages * NDB_PAGE > size || slotPages > 4096)
+    throw new Error(`ndb slot pages (${slotPages}) out of range`)
   const slots = readAt(fd, size, 0, slotPages * NDB_PAGE)
   // the first two 16-byte slots are the file header
   for (let at = 32; at + 16 <= slots.length; at += 16) {
@@ -109,9 +113,11 @@ export function* ndbBlobs(fd: number, size: number): Generator<Buffer> {
     if (!pkgIndex) continue
     const blockOffset = slots.readUInt32LE(at + 8)
     const blob = readAt(fd, size, blockOffset * NDB_BLOCK, 16)
-    if (blob.readUInt32LE(0) !== NDB_BLOB_MAGIC || blob.readUInt32LE(4) !== pkgIndex) throw new Error(`ndb blob of package ${pkgIndex} is damaged`)
+    if (blob.readUInt32LE(0) !== NDB_BLOB_MAGIC || blob.readUInt32LE(4) !== pkgIndex)
+      throw new Error(`ndb blob of package ${pkgIndex} is damaged`)
     const length = blob.readUInt32LE(12)
-    if (length > MAX_BLOB || length > slots.readUInt32LE(at + 12) * NDB_BLOCK) throw new Error(`ndb blob of package ${pkgIndex} claims ${length} bytes`)
+    if (length > MAX_BLOB || length > slots.readUInt32LE(at + 12) * NDB_BLOCK)
+      throw new Error(`ndb blob of package ${pkgIndex} claims ${length} bytes`)
     yield readAt(fd, size, blockOffset * NDB_BLOCK + 16, length)
   }
 }

@@ -23,7 +23,14 @@ const TYPE_INT32 = 4
 const TYPE_STRING = 6
 const TYPE_I18NSTRING = 9
 
-export interface RpmHeader { name: string; version: string; release: string; epoch: number | null; arch: string | null; sourceRpm: string | null }
+export interface RpmHeader {
+  name: string
+  version: string
+  release: string
+  epoch: number | null
+  arch: string | null
+  sourceRpm: string | null
+}
 
 /** Parse one header blob as rpm stores it in the database. */
 export function parseRpmHeader(blob: Buffer): RpmHeader {
@@ -31,7 +38,8 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
   const il = blob.readUInt32BE(0)
   const dl = blob.readUInt32BE(4)
   const dataStart = 8 + il * 16
-  if (il === 0 || il > 0xffff || dataStart + dl > blob.length) throw new Error(`header counts out of range (${il} entries, ${dl} data bytes, blob of ${blob.length})`)
+  if (il === 0 || il > 0xffff || dataStart + dl > blob.length)
+    throw new Error(`header counts out of range (${il} entries, ${dl} data bytes, blob of ${blob.length})`)
   const data = blob.subarray(dataStart, dataStart + dl)
   const strings = new Map<number, string>()
   const ints = new Map<number, number>()
@@ -56,7 +64,14 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
   const version = strings.get(TAG.VERSION)
   const release = strings.get(TAG.RELEASE)
   if (!name || !version || release === undefined) throw new Error('NAME, VERSION or RELEASE missing')
-  return { name, version, release, epoch: ints.get(TAG.EPOCH) ?? null, arch: strings.get(TAG.ARCH) ?? null, sourceRpm: strings.get(TAG.SOURCERPM) ?? null }
+  return {
+    name,
+    version,
+    release,
+    epoch: ints.get(TAG.EPOCH) ?? null,
+    arch: strings.get(TAG.ARCH) ?? null,
+    sourceRpm: strings.get(TAG.SOURCERPM) ?? null,
+  }
 }
 
 type Parsed = Omit<Component, 'location'>
@@ -67,8 +82,19 @@ export function rpmComponents(blobs: Iterable<Buffer>): Parsed[] {
     const h = parseRpmHeader(blob)
     if (h.name === 'gpg-pubkey') continue // imported signing keys, not software
     const version = `${h.epoch ? `${h.epoch}:` : ''}${h.version}-${h.release}`
-    const q = [h.arch && `arch=${h.arch}`, h.epoch && `epoch=${h.epoch}`, h.sourceRpm && `upstream=${encodeURIComponent(h.sourceRpm)}`].filter(Boolean).join('&')
-    out.push({ ecosystem: RPM_PENDING, name: h.name, version, purl: `pkg:rpm/${encodeURIComponent(h.name)}@${h.version}-${h.release}${q ? `?${q}` : ''}` })
+    const q = [
+      h.arch && `arch=${h.arch}`,
+      h.epoch && `epoch=${h.epoch}`,
+      h.sourceRpm && `upstream=${encodeURIComponent(h.sourceRpm)}`,
+    ]
+      .filter(Boolean)
+      .join('&')
+    out.push({
+      ecosystem: RPM_PENDING,
+      name: h.name,
+      version,
+      purl: `pkg:rpm/${encodeURIComponent(h.name)}@${h.version}-${h.release}${q ? `?${q}` : ''}`,
+    })
   }
   return out
 }
@@ -98,20 +124,24 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
         write(chunk) {
           size += chunk.length
           if (size > maxBytes) return remove()
-          for (let off = 0; off < chunk.length; ) off += writeSync(fd!, chunk, off)
+          for (let off = 0; off < chunk.length;) off += writeSync(fd!, chunk, off)
         },
         end() {
-          if (size > maxBytes) throw new Error(`the rpm database is larger than ${Math.round(maxBytes / 1048576)} MiB and was not read`)
+          if (size > maxBytes)
+            throw new Error(`the rpm database is larger than ${Math.round(maxBytes / 1048576)} MiB and was not read`)
           try {
             // a database in WAL mode would need its -wal/-shm files beside it even read-only: the private copy is
             // switched to the rollback journal (file format bytes 18-19: 2 → 1), what rpm leaves after a checkpoint
             const head = Buffer.alloc(32)
             readSync(fd!, head, 0, 32, 0)
-            if (isBerkeleyHash(head)) return rpmComponents([...berkeleyHashValues(fd!, size)].filter((v) => v.length > 4)) // the 4-byte record is rpm's instance counter
+            if (isBerkeleyHash(head))
+              return rpmComponents([...berkeleyHashValues(fd!, size)].filter((v) => v.length > 4)) // the 4-byte record is rpm's instance counter
             if (isNdb(head)) return rpmComponents(ndbBlobs(fd!, size))
-            if (head.toString('latin1', 0, 15) !== 'SQLite format 3') throw new Error('the rpm database is neither SQLite, Berkeley DB nor ndb')
+            if (head.toString('latin1', 0, 15) !== 'SQLite format 3')
+              throw new Error('the rpm database is neither SQLite, Berkeley DB nor ndb')
             const fmt = Buffer.alloc(2)
-            if (readSync(fd!, fmt, 0, 2, 18) === 2 && fmt[0] === 2 && fmt[1] === 2) writeSync(fd!, Buffer.from([1, 1]), 0, 2, 18)
+            if (readSync(fd!, fmt, 0, 2, 18) === 2 && fmt[0] === 2 && fmt[1] === 2)
+              writeSync(fd!, Buffer.from([1, 1]), 0, 2, 18)
             close()
             const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 })
             try {
@@ -120,9 +150,14 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
               db.pragma('trusted_schema = OFF')
               db.pragma('cell_size_check = ON')
               db.pragma('query_only = ON')
-              const table = db.prepare("SELECT type FROM sqlite_schema WHERE name = 'Packages'").get() as { type: string } | undefined
-              if (table?.type !== 'table') throw new Error(`Packages is ${table ? `a ${table.type}` : 'missing'}, not rpm's table`)
-              if ((db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger'").get() as { n: number }).n) throw new Error('the database holds triggers, which rpm never writes')
+              const table = db.prepare("SELECT type FROM sqlite_schema WHERE name = 'Packages'").get() as
+                { type: string } | undefined
+              if (table?.type !== 'table')
+                throw new Error(`Packages is ${table ? `a ${table.type}` : 'missing'}, not rpm's table`)
+              if (
+                (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger'").get() as { n: number }).n
+              )
+                throw new Error('the database holds triggers, which rpm never writes')
               const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as Array<{ blob: Buffer }>
               return rpmComponents(rows.map((r) => r.blob))
             } finally {

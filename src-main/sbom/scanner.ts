@@ -6,7 +6,13 @@
 // (image layer set, guest volume, package). Components that could not be matched (an ecosystem without a
 // version comparator, a distribution release that is unknown) are named per ecosystem and root (sbom.unmatched).
 import { makeFinding, type Component, type Finding } from '../reports/model'
-import { osEcosystem, osReleaseFromReleaseFile, RELEASE_FILE, releaseKnown, type OsPackageDb } from '../vulns/ecosystems'
+import {
+  osEcosystem,
+  osReleaseFromReleaseFile,
+  RELEASE_FILE,
+  releaseKnown,
+  type OsPackageDb,
+} from '../vulns/ecosystems'
 import { VulnDb } from '../vulns/osv'
 import { baseEcosystem, comparatorFor } from '../vulns/versions'
 import { normalisePath } from '../walk/paths'
@@ -46,14 +52,27 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   const stacks: string[][] = []
   const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
   const unreadable = (location: string, id: string, err: unknown) =>
-    findings.push(makeFinding('sbom.unreadable', location, `${id}: cannot be parsed (${(err as Error).message.split('\n')[0]}); its components were not checked for vulnerabilities.`, { profile: ctx.profile }))
+    findings.push(
+      makeFinding(
+        'sbom.unreadable',
+        location,
+        `${id}: cannot be parsed (${(err as Error).message.split('\n')[0]}); its components were not checked for vulnerabilities.`,
+        { profile: ctx.profile },
+      ),
+    )
   return {
     id: 'sbom',
     check: 'vulnerabilities',
     wants(entry, head) {
       if (entry.type !== 'file') return false
       const path = normalisePath(entry.path)
-      return OS_RELEASE.test(path) || RELEASE_FILE.test(path) || path === DOCKER_MANIFEST || DETECTORS.some((d) => d.matches(path)) || STREAM_DETECTORS.some((d) => d.matches(path, head))
+      return (
+        OS_RELEASE.test(path) ||
+        RELEASE_FILE.test(path) ||
+        path === DOCKER_MANIFEST ||
+        DETECTORS.some((d) => d.matches(path)) ||
+        STREAM_DETECTORS.some((d) => d.matches(path, head))
+      )
     },
     open(entry) {
       const path = normalisePath(entry.path)
@@ -65,7 +84,11 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
       let size = 0
       return {
         write(chunk) {
-          if (!streams) streams = STREAM_DETECTORS.filter((d) => d.matches(path, chunk.subarray(0, 4096))).map((d) => ({ id: d.id, sink: d.open(entry.location) }))
+          if (!streams)
+            streams = STREAM_DETECTORS.filter((d) => d.matches(path, chunk.subarray(0, 4096))).map((d) => ({
+              id: d.id,
+              sink: d.open(entry.location),
+            }))
           for (const s of streams) s.sink.write(chunk)
           if (!detector && !osRelease) return
           size += chunk.length
@@ -77,14 +100,21 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
               for (const c of s.sink.end()) {
                 const component = { ...c, location: entry.location }
                 components.push(component)
-                if (c.ecosystem === RPM_PENDING) osPending.push({ component, root: rootOf(entry.location, path, RPMDB_PATH), db: 'rpm' })
+                if (c.ecosystem === RPM_PENDING)
+                  osPending.push({ component, root: rootOf(entry.location, path, RPMDB_PATH), db: 'rpm' })
               }
             } catch (err) {
               unreadable(entry.location, s.id, err)
             }
           }
           if (path === DOCKER_MANIFEST) {
-            if (size <= 1024 * 1024) stacks.push(...dockerStacks(entry.location.slice(0, -DOCKER_MANIFEST.length - 1), Buffer.concat(chunks).toString('utf8')))
+            if (size <= 1024 * 1024)
+              stacks.push(
+                ...dockerStacks(
+                  entry.location.slice(0, -DOCKER_MANIFEST.length - 1),
+                  Buffer.concat(chunks).toString('utf8'),
+                ),
+              )
             return
           }
           if (RELEASE_FILE.test(path)) {
@@ -93,12 +123,20 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
             return
           }
           if (osRelease) {
-            if (size <= 65536) osReleases.set(rootOf(entry.location, path, OS_RELEASE), Buffer.concat(chunks).toString('utf8'))
+            if (size <= 65536)
+              osReleases.set(rootOf(entry.location, path, OS_RELEASE), Buffer.concat(chunks).toString('utf8'))
             return
           }
           if (!detector) return
           if (size > MAX_MANIFEST) {
-            findings.push(makeFinding('sbom.unreadable', entry.location, `${detector.id}: the file is larger than 64 MiB and was not parsed; its components were not checked.`, { profile: ctx.profile }))
+            findings.push(
+              makeFinding(
+                'sbom.unreadable',
+                entry.location,
+                `${detector.id}: the file is larger than 64 MiB and was not parsed; its components were not checked.`,
+                { profile: ctx.profile },
+              ),
+            )
             return
           }
           try {
@@ -122,27 +160,51 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
       const releases = new Map([...releaseFiles, ...osReleases])
       for (const { component, root, db } of osPending) {
         component.ecosystem = osEcosystem(db, nearestOsRelease(releases, root, stacks))
-        if (db === 'dpkg' && baseEcosystem(component.ecosystem) === 'Ubuntu') component.purl = component.purl?.replace(/^pkg:deb\/debian\//, 'pkg:deb/ubuntu/')
+        if (db === 'dpkg' && baseEcosystem(component.ecosystem) === 'Ubuntu')
+          component.purl = component.purl?.replace(/^pkg:deb\/debian\//, 'pkg:deb/ubuntu/')
       }
       const out: Finding[] = [...findings]
       const db = ctx.db ? new VulnDb(ctx.db) : null
       const status = db?.status()
       if (!db || !status || status.advisories === 0) {
-        out.push(makeFinding('vulndb.missing', ctx.packageName, `No vulnerability database is imported: ${components.length} component(s) were NOT checked. Import one with \`preflight vulndb import all.zip\`.`, { profile: ctx.profile }))
+        out.push(
+          makeFinding(
+            'vulndb.missing',
+            ctx.packageName,
+            `No vulnerability database is imported: ${components.length} component(s) were NOT checked. Import one with \`preflight vulndb import all.zip\`.`,
+            { profile: ctx.profile },
+          ),
+        )
         return { findings: out, components }
       }
       if (status.ageDays !== null && status.ageDays > STALE_DAYS)
-        out.push(makeFinding('vulndb.stale', ctx.packageName, `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`, { profile: ctx.profile, details: { ageDays: Math.floor(status.ageDays) } }))
+        out.push(
+          makeFinding(
+            'vulndb.stale',
+            ctx.packageName,
+            `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`,
+            { profile: ctx.profile, details: { ageDays: Math.floor(status.ageDays) } },
+          ),
+        )
       const seen = new Set<string>()
       /** Components that could not be matched, by ecosystem and root filesystem. */
-      const unmatched = new Map<string, { ecosystem: string; root: string; locations: Set<string>; names: Set<string>; count: number }>()
+      const unmatched = new Map<
+        string,
+        { ecosystem: string; root: string; locations: Set<string>; names: Set<string>; count: number }
+      >()
       for (const c of components) {
         const key = `${c.ecosystem}\0${c.name}\0${c.version}\0${c.location}`
         if (seen.has(key)) continue
         seen.add(key)
         if (!comparatorFor(c.ecosystem) || !releaseKnown(c.ecosystem)) {
           const root = c.location.includes('!') ? c.location.slice(0, c.location.lastIndexOf('!')) : c.location
-          const group = unmatched.get(`${c.ecosystem}\0${root}`) ?? { ecosystem: c.ecosystem, root, locations: new Set<string>(), names: new Set<string>(), count: 0 }
+          const group = unmatched.get(`${c.ecosystem}\0${root}`) ?? {
+            ecosystem: c.ecosystem,
+            root,
+            locations: new Set<string>(),
+            names: new Set<string>(),
+            count: 0,
+          }
           unmatched.set(`${c.ecosystem}\0${root}`, group)
           group.locations.add(c.location)
           group.count++
@@ -155,10 +217,29 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           const ids = [m.advisory.id, ...(m.advisory.aliases ?? [])]
           const scoreText = m.score === null ? 'no score' : `score ${m.score}${m.vector ? ` (${m.vector})` : ''}`
           const rule = m.score !== null && m.score >= 7 ? 'vuln.cvss-high' : 'vuln.cvss-low'
-          out.push(makeFinding(rule, c.location, `${c.name} ${c.version}${source} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText}; ${m.scoreSource}.${m.fixed.length ? ` Fixed in ${[...new Set(m.fixed)].join(', ')}.` : ' No fixed version is published.'}`, {
-            profile: ctx.profile,
-            details: { component: c.name, version: c.version, ...(c.sourceVersion ? { sourceVersion: c.sourceVersion } : {}), ecosystem: c.ecosystem, advisory: m.advisory.id, advisories: ids, aliases: m.advisory.aliases ?? [], score: m.score, vector: m.vector, fixed: [...new Set(m.fixed)], summary: m.advisory.summary },
-          }))
+          out.push(
+            makeFinding(
+              rule,
+              c.location,
+              `${c.name} ${c.version}${source} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText}; ${m.scoreSource}.${m.fixed.length ? ` Fixed in ${[...new Set(m.fixed)].join(', ')}.` : ' No fixed version is published.'}`,
+              {
+                profile: ctx.profile,
+                details: {
+                  component: c.name,
+                  version: c.version,
+                  ...(c.sourceVersion ? { sourceVersion: c.sourceVersion } : {}),
+                  ecosystem: c.ecosystem,
+                  advisory: m.advisory.id,
+                  advisories: ids,
+                  aliases: m.advisory.aliases ?? [],
+                  score: m.score,
+                  vector: m.vector,
+                  fixed: [...new Set(m.fixed)],
+                  summary: m.advisory.summary,
+                },
+              },
+            ),
+          )
         }
       }
       let notMatched = 0
@@ -171,12 +252,28 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
         const names = [...g.names]
         // at the one database or manifest they came from (an image's upper layer may delete or replace it), else at the root
         const at = g.locations.size === 1 ? [...g.locations][0] : g.root
-        out.push(makeFinding('sbom.unmatched', at, `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`, {
-          profile: ctx.profile,
-          details: { ecosystem: g.ecosystem, count: g.count, components: names.slice(0, 20), reason: comparatorFor(g.ecosystem) ? 'release-unknown' : 'no-comparator' },
-        }))
+        out.push(
+          makeFinding(
+            'sbom.unmatched',
+            at,
+            `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`,
+            {
+              profile: ctx.profile,
+              details: {
+                ecosystem: g.ecosystem,
+                count: g.count,
+                components: names.slice(0, 20),
+                reason: comparatorFor(g.ecosystem) ? 'release-unknown' : 'no-comparator',
+              },
+            },
+          ),
+        )
       }
-      return { findings: out, components, facts: { components: components.length, advisories: status.advisories, unmatched: notMatched } }
+      return {
+        findings: out,
+        components,
+        facts: { components: components.length, advisories: status.advisories, unmatched: notMatched },
+      }
     },
   }
 }
@@ -187,7 +284,11 @@ function dockerStacks(imageRoot: string, text: string): string[][] {
   try {
     const m = JSON.parse(text) as unknown
     if (!Array.isArray(m)) return []
-    return m.flatMap((i: { Layers?: unknown }) => (Array.isArray(i?.Layers) && i.Layers.every((l) => typeof l === 'string') ? [(i.Layers as string[]).map((l) => `${imageRoot}!${normalisePath(l)}!`)] : []))
+    return m.flatMap((i: { Layers?: unknown }) =>
+      Array.isArray(i?.Layers) && i.Layers.every((l) => typeof l === 'string')
+        ? [(i.Layers as string[]).map((l) => `${imageRoot}!${normalisePath(l)}!`)]
+        : [],
+    )
   } catch {
     return [] // another file named manifest.json: not an image, nothing to learn
   }

@@ -22,13 +22,27 @@ export class FolderGrants {
 }
 
 /** A client's upload target: a file:// target only to a folder the user chose in the dialog (the grant is used up). */
-export function checkClientTarget(target: string, grants: FolderGrants | undefined, mode: 'electron' | 'browser'): void {
+export function checkClientTarget(
+  target: string,
+  grants: FolderGrants | undefined,
+  mode: 'electron' | 'browser',
+): void {
   if (!target.startsWith('file://')) return
   if (mode === 'browser')
-    throw new PreflightError('forbidden', `Browser mode does not write to folders on this computer (${target.slice(0, 200)}): upload to s3:// or docker://, or copy to a folder with the desktop app ("Choose folder…") or the CLI (preflight upload <file> --to file:///folder/).`)
+    throw new PreflightError(
+      'forbidden',
+      `Browser mode does not write to folders on this computer (${target.slice(0, 200)}): upload to s3:// or docker://, or copy to a folder with the desktop app ("Choose folder…") or the CLI (preflight upload <file> --to file:///folder/).`,
+    )
   const t = parseTarget(target)
   if (t.kind !== 'folder') return
-  if (t.name !== null) throw new PreflightError('invalid-input', `A folder target names the folder only (file:///folder/, chosen with "Choose folder…"); the file keeps its name: ${target.slice(0, 200)}`)
+  if (t.name !== null)
+    throw new PreflightError(
+      'invalid-input',
+      `A folder target names the folder only (file:///folder/, chosen with "Choose folder…"); the file keeps its name: ${target.slice(0, 200)}`,
+    )
   if (!grants?.take(t.dir))
-    throw new PreflightError('forbidden', `${t.dir} was not chosen with "Choose folder…": the app copies only to a folder chosen in that dialog, never to one typed or sent by the page. Choose the folder, then queue the upload again.`)
+    throw new PreflightError(
+      'forbidden',
+      `${t.dir} was not chosen with "Choose folder…": the app copies only to a folder chosen in that dialog, never to one typed or sent by the page. Choose the folder, then queue the upload again.`,
+    )
 }

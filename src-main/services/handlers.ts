@@ -19,14 +19,28 @@ import { readSetting, validSetting } from './settings'
 import { checkClientTarget, type FolderGrants } from './grants'
 import type { TaskRunner } from '../tasks/runner'
 import { BandwidthLimiter } from '../upload/limiter'
-import { CredentialVault, envCredentials, jobConnection, vaultCredentials, type SecretCipher } from '../upload/credentials'
+import {
+  CredentialVault,
+  envCredentials,
+  jobConnection,
+  vaultCredentials,
+  type SecretCipher,
+} from '../upload/credentials'
 import { requeueForCredentials, UploadQueue } from '../upload/queue'
 import { autoSyncRules, syncTargetRef } from '../upload/sync'
 import { TOOL } from '../version'
 import { SignatureStore } from '../malware/signatures'
 import { engineFromSettings, engineStep } from '../malware/engine'
 import { VulnDb } from '../vulns/osv'
-import { currentActor, historyCsv, HistoryStore, osAccount, recordOutcome, type EventSink, type HistoryFilter } from '../history/history'
+import {
+  currentActor,
+  historyCsv,
+  HistoryStore,
+  osAccount,
+  recordOutcome,
+  type EventSink,
+  type HistoryFilter,
+} from '../history/history'
 import { compareReports, importReport, normaliseLocation } from '../reports/compare'
 import type { Report } from '../reports/model'
 import { databaseVersions, scanOutcome } from '../inspect/scan-event'
@@ -67,7 +81,15 @@ type HandlerGroup<K extends Channel> = { [C in K]: Handler<C> }
 
 export function createHandlers(ctx: ServiceContext): Handlers {
   const s = createServices(ctx)
-  return { ...appHandlers(s), ...scanHandlers(s), ...buildHandlers(s), ...databaseHandlers(s), ...queueHandlers(s), ...draftHandlers(s), ...historyHandlers(s) }
+  return {
+    ...appHandlers(s),
+    ...scanHandlers(s),
+    ...buildHandlers(s),
+    ...databaseHandlers(s),
+    ...queueHandlers(s),
+    ...draftHandlers(s),
+    ...historyHandlers(s),
+  }
 }
 
 function createServices(ctx: ServiceContext): Services {
@@ -94,9 +116,23 @@ function createServices(ctx: ServiceContext): Services {
 }
 
 /** The app itself: its facts, settings, native dialogs (desktop only) and tasks. */
-function appHandlers({ ctx, events, history, limiter }: Services): HandlerGroup<Extract<Channel, `app.${string}` | `settings.${string}` | `dialog.${string}` | `task.${string}`>> {
+function appHandlers({
+  ctx,
+  events,
+  history,
+  limiter,
+}: Services): HandlerGroup<
+  Extract<Channel, `app.${string}` | `settings.${string}` | `dialog.${string}` | `task.${string}`>
+> {
   return {
-    'app.info': () => ({ name: 'Preflight', version: TOOL.version, home: ctx.home, mode: ctx.mode, platform: process.platform, nativeDialogs: ctx.mode === 'electron' }),
+    'app.info': () => ({
+      name: 'Preflight',
+      version: TOOL.version,
+      home: ctx.home,
+      mode: ctx.mode,
+      platform: process.platform,
+      nativeDialogs: ctx.mode === 'electron',
+    }),
     'settings.get': ({ key }) => ({ value: readSetting(ctx.db, key) }),
     'settings.set': ({ key, value }) => {
       const valid = validSetting(key, value)
@@ -107,7 +143,13 @@ function appHandlers({ ctx, events, history, limiter }: Services): HandlerGroup<
       if (key.startsWith('waivers:')) {
         const sha256 = key.slice('waivers:'.length)
         const name = history.list({ subject: sha256, kinds: ['scan'], limit: 1 })[0]?.subjectName // named as its last scan named it
-        events?.({ kind: 'waiver', subject: sha256, subjectName: name, result: 'done', details: { waivers: (valid as unknown[]).length, before: waiversBefore } })
+        events?.({
+          kind: 'waiver',
+          subject: sha256,
+          subjectName: name,
+          result: 'done',
+          details: { waivers: (valid as unknown[]).length, before: waiversBefore },
+        })
       }
       return { ok: true as const }
     },
@@ -115,7 +157,10 @@ function appHandlers({ ctx, events, history, limiter }: Services): HandlerGroup<
       throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app; use the file picker.')
     },
     'dialog.chooseFolder': () => {
-      throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer.')
+      throw new PreflightError(
+        'conflict',
+        'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer.',
+      )
     },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
     'task.list': () => ({ tasks: ctx.runner.list() }),
@@ -123,13 +168,26 @@ function appHandlers({ ctx, events, history, limiter }: Services): HandlerGroup<
 }
 
 /** Identify and scan a package, its Recent scans, its report (render, waive) and the marketplace's report set against it. */
-function scanHandlers({ ctx, events, recent }: Services): HandlerGroup<Extract<Channel, `inspect.${string}` | `scan.${string}` | `recent.${string}` | `report.${string}` | `compare.${string}`>> {
+function scanHandlers({
+  ctx,
+  events,
+  recent,
+}: Services): HandlerGroup<
+  Extract<
+    Channel,
+    `inspect.${string}` | `scan.${string}` | `recent.${string}` | `report.${string}` | `compare.${string}`
+  >
+> {
   return {
     'inspect.identify': ({ path }) => {
       const { taskId } = ctx.runner.start('inspect.identify', async ({ signal, meter }) => {
         const facts = await identifyFile(path, { signal, meter })
-        ctx.db.prepare(`INSERT INTO recent_packages (path, name, size, sha256, kind) VALUES (@path, @name, @size, @sha256, @kind)
-          ON CONFLICT(path) DO UPDATE SET name=excluded.name, size=excluded.size, sha256=excluded.sha256, kind=excluded.kind, seen_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')`).run(facts)
+        ctx.db
+          .prepare(
+            `INSERT INTO recent_packages (path, name, size, sha256, kind) VALUES (@path, @name, @size, @sha256, @kind)
+          ON CONFLICT(path) DO UPDATE SET name=excluded.name, size=excluded.size, sha256=excluded.sha256, kind=excluded.kind, seen_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')`,
+          )
+          .run(facts)
         return facts
       })
       return { taskId }
@@ -137,20 +195,44 @@ function scanHandlers({ ctx, events, recent }: Services): HandlerGroup<Extract<C
     'scan.start': ({ path, profile, attrs }) => {
       const engine = engineFromSettings(ctx.db) // Settings: clamscan/clamd delegation (malware.engine)
       const { taskId } = ctx.runner.start('scan', ({ signal, meter }) =>
-        recordOutcome(events, { kind: 'scan', subject: path, subjectName: basename(path), details: { profile: profile ?? null, databases: databaseVersions(ctx.db) } },
+        recordOutcome(
+          events,
+          {
+            kind: 'scan',
+            subject: path,
+            subjectName: basename(path),
+            details: { profile: profile ?? null, databases: databaseVersions(ctx.db) },
+          },
           async () => {
             const before = await fileStamp(path)
-            const report = await scanPackage(path, { profile, attrs, signal, meter, db: ctx.db, postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined })
+            const report = await scanPackage(path, {
+              profile,
+              attrs,
+              signal,
+              meter,
+              db: ctx.db,
+              postProcess: engine ? [engineStep(path, { ...engine, profile, signal })] : undefined,
+            })
             // Recent scans: a report that depends on typed attributes is the wizard's, not the file's
             if (before && !attrs) await recent.record(report, before)
             return report
-          }, scanOutcome, signal))
+          },
+          scanOutcome,
+          signal,
+        ),
+      )
       return { taskId }
     },
     'report.render': async ({ report, format, lang, waivers }) => {
       const r = await renderReport(report as never, format, { lang, waivers })
       const pkg = (report as unknown as Report).package
-      events?.({ kind: 'export', subject: pkg?.sha256 ?? 'report', subjectName: pkg?.name, result: 'done', details: { what: 'report', format, waivers: waivers?.length ?? 0 } })
+      events?.({
+        kind: 'export',
+        subject: pkg?.sha256 ?? 'report',
+        subjectName: pkg?.name,
+        result: 'done',
+        details: { what: 'report', format, waivers: waivers?.length ?? 0 },
+      })
       return r
     },
     'report.waive': ({ report, waivers }) => ({ report: waiveReport(report as never, waivers) }),
@@ -158,18 +240,43 @@ function scanHandlers({ ctx, events, recent }: Services): HandlerGroup<Extract<C
     'recent.open': ({ path, profile, verify }) => recent.open(path, { profile, verify }),
     'compare.import': async ({ path, report }) => {
       const ours = report as unknown as Report
-      return recordOutcome(events, { kind: 'compare', subject: ours.package.sha256, subjectName: ours.package.name, details: { report: basename(path) } }, async () => {
-        const theirs = await importReport(path)
-        const read = new Set(((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) => normaliseLocation(e.path, ours.package.name)))
-        return compareReports(ours, theirs, read)
-      }, (c) => ({ result: 'done', details: { format: c.marketplace.format, agreement: c.agreement, both: c.both.length, onlyMarketplace: c.onlyMarketplace.length, onlyPreflight: c.onlyPreflight.length } }))
+      return recordOutcome(
+        events,
+        {
+          kind: 'compare',
+          subject: ours.package.sha256,
+          subjectName: ours.package.name,
+          details: { report: basename(path) },
+        },
+        async () => {
+          const theirs = await importReport(path)
+          const read = new Set(
+            ((ours.facts?.entries as Array<{ path: string }> | undefined) ?? []).map((e) =>
+              normaliseLocation(e.path, ours.package.name),
+            ),
+          )
+          return compareReports(ours, theirs, read)
+        },
+        (c) => ({
+          result: 'done',
+          details: {
+            format: c.marketplace.format,
+            agreement: c.agreement,
+            both: c.both.length,
+            onlyMarketplace: c.onlyMarketplace.length,
+            onlyPreflight: c.onlyPreflight.length,
+          },
+        }),
+      )
     },
-
   }
 }
 
 /** What the app builds from packages: a container bundle (repack, scanned) and a compact qcow2 (convert). */
-function buildHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `containers.${string}` | `vm.${string}`>> {
+function buildHandlers({
+  ctx,
+  events,
+}: Services): HandlerGroup<Extract<Channel, `containers.${string}` | `vm.${string}`>> {
   return {
     'containers.repack': ({ inputs, name, format }) => {
       const { taskId } = ctx.runner.start('containers.repack', async ({ signal, meter }) => {
@@ -177,10 +284,31 @@ function buildHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel,
         await mkdir(dir, { recursive: true })
         // the screen's repack always scans the result: its verdict is shown, and its report opens in the package view
         const output = join(dir, basename(name))
-        const r = await recordOutcome(events, { kind: 'repack', subject: output, subjectName: basename(output), details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' } },
+        const r = await recordOutcome(
+          events,
+          {
+            kind: 'repack',
+            subject: output,
+            subjectName: basename(output),
+            details: { inputs: inputs.map((p) => basename(p)), format: format ?? 'oci' },
+          },
           () => repack(inputs, { output, format, signal, meter, scan: true }),
-          (r) => ({ result: r.report ? r.report.verdict : 'done', subject: r.report?.package.sha256 ?? r.output, subjectName: basename(r.output), link: r.output, details: { images: r.images.length, scanned: !!r.report } }), signal)
-        return { output: r.output, renamedFrom: r.renamedFrom, images: r.images, verdict: r.report.verdict, report: r.report }
+          (r) => ({
+            result: r.report ? r.report.verdict : 'done',
+            subject: r.report?.package.sha256 ?? r.output,
+            subjectName: basename(r.output),
+            link: r.output,
+            details: { images: r.images.length, scanned: !!r.report },
+          }),
+          signal,
+        )
+        return {
+          output: r.output,
+          renamedFrom: r.renamedFrom,
+          images: r.images,
+          verdict: r.report.verdict,
+          report: r.report,
+        }
       })
       return { taskId }
     },
@@ -188,10 +316,16 @@ function buildHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel,
       const { taskId } = ctx.runner.start('vm.convert', async ({ signal, meter }) => {
         const dir = join(ctx.home, 'images')
         await mkdir(dir, { recursive: true })
-        const name = basename(path).replace(/\.(qcow2|raw|img|iso)$/i, '').replace(/[^A-Za-z0-9_()-]+/g, '_')
-        return recordOutcome(events, { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
+        const name = basename(path)
+          .replace(/\.(qcow2|raw|img|iso)$/i, '')
+          .replace(/[^A-Za-z0-9_()-]+/g, '_')
+        return recordOutcome(
+          events,
+          { kind: 'convert', subject: path, subjectName: basename(path), details: { compress: !!compress } },
           () => convertToQcow2(path, join(dir, `${name}-compact.qcow2`), { compress, signal, meter }),
-          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }), signal)
+          (r) => ({ result: 'done', link: r.output, details: { virtualSize: r.virtualSize, fileSize: r.fileSize } }),
+          signal,
+        )
       })
       return { taskId }
     },
@@ -199,27 +333,58 @@ function buildHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel,
 }
 
 /** The vulnerability and malware-signature databases. */
-function databaseHandlers({ ctx }: Services): HandlerGroup<Extract<Channel, `vulndb.${string}` | `signatures.${string}`>> {
+function databaseHandlers({
+  ctx,
+}: Services): HandlerGroup<Extract<Channel, `vulndb.${string}` | `signatures.${string}`>> {
   return {
-    'vulndb.import': ({ path }) => ({ taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) => new VulnDb(ctx.db).importPath(path, { signal, meter })).taskId }),
+    'vulndb.import': ({ path }) => ({
+      taskId: ctx.runner.start('vulndb.import', ({ signal, meter }) =>
+        new VulnDb(ctx.db).importPath(path, { signal, meter }),
+      ).taskId,
+    }),
     'vulndb.status': () => new VulnDb(ctx.db).status(),
-    'signatures.import': ({ path, unsigned }) => ({ taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path, { unsigned })).taskId }),
+    'signatures.import': ({ path, unsigned }) => ({
+      taskId: ctx.runner.start('signatures.import', () => new SignatureStore(ctx.db).importFile(path, { unsigned }))
+        .taskId,
+    }),
     'signatures.status': () => new SignatureStore(ctx.db).status(),
   }
 }
 
 /** The upload queue, image sync and the credentials it uses. */
-function queueHandlers({ ctx, events, limiter, vault, queue }: Services): HandlerGroup<Extract<Channel, `queue.${string}` | `credentials.${string}`>> {
+function queueHandlers({
+  ctx,
+  events,
+  limiter,
+  vault,
+  queue,
+}: Services): HandlerGroup<Extract<Channel, `queue.${string}` | `credentials.${string}`>> {
   return {
     'queue.list': () => ({ jobs: queue.list(), bandwidth: limiter.rate }),
     'queue.enqueue': ({ path, target, sha256, endpoint, region, concurrency, insecure, overwrite }) => {
       checkClientTarget(target, ctx.grants, ctx.mode) // file://: only a folder chosen in the native dialog
       const { taskId } = ctx.runner.start('upload', async ({ signal, meter }) => {
         // once queued, the job records its own event when it ends; an upload that cannot even be queued is one too
-        const job = await queue.enqueue({ file: path, target, sha256, options: { endpoint, region, concurrency, insecure, overwrite }, signal, meter }).catch((err: Error) => {
-          events?.({ kind: 'upload', subject: path, subjectName: `${basename(path)} → ${target}`, result: signal.aborted ? 'cancelled' : 'error', link: target, details: { error: err.message } })
-          throw err
-        })
+        const job = await queue
+          .enqueue({
+            file: path,
+            target,
+            sha256,
+            options: { endpoint, region, concurrency, insecure, overwrite },
+            signal,
+            meter,
+          })
+          .catch((err: Error) => {
+            events?.({
+              kind: 'upload',
+              subject: path,
+              subjectName: `${basename(path)} → ${target}`,
+              result: signal.aborted ? 'cancelled' : 'error',
+              link: target,
+              details: { error: err.message },
+            })
+            throw err
+          })
         return queue.run(job.id, signal)
       })
       return { taskId }
@@ -229,7 +394,16 @@ function queueHandlers({ ctx, events, limiter, vault, queue }: Services): Handle
       const refs = targets.map((target) => syncTargetRef(source, target))
       const twice = refs.find((r, i) => refs.indexOf(r) !== i)
       if (twice) throw new PreflightError('invalid-input', `The sync target ${twice} is named twice.`)
-      const jobs = targets.map((target) => queue.enqueueSync({ source, target, type: 'manual', overwrite, insecure, sourceInsecure: sourceInsecure ?? insecure }))
+      const jobs = targets.map((target) =>
+        queue.enqueueSync({
+          source,
+          target,
+          type: 'manual',
+          overwrite,
+          insecure,
+          sourceInsecure: sourceInsecure ?? insecure,
+        }),
+      )
       const { taskId } = ctx.runner.start('upload', async ({ signal }) => {
         const out = []
         for (const job of jobs) out.push(await queue.run(job.id, signal))
@@ -238,7 +412,9 @@ function queueHandlers({ ctx, events, limiter, vault, queue }: Services): Handle
       return { taskId, jobs: jobs.map((j) => j.id) }
     },
     'queue.run': ({ id }) => {
-      const { taskId } = ctx.runner.start('upload', async ({ signal }): Promise<unknown> => (id ? queue.run(id, signal) : queue.runAll(signal)))
+      const { taskId } = ctx.runner.start('upload', async ({ signal }): Promise<unknown> =>
+        id ? queue.run(id, signal) : queue.runAll(signal),
+      )
       return { taskId }
     },
     'queue.pause': ({ id }) => queue.pause(id),
@@ -256,10 +432,10 @@ function queueHandlers({ ctx, events, limiter, vault, queue }: Services): Handle
       const resumed = requeueForCredentials(queue, (j) => jobConnection(j) === connection.connection)
       const taskId = resumed.length
         ? ctx.runner.start('upload', async ({ signal }) => {
-          const out = []
-          for (const j of resumed) out.push(await queue.run(j.id, signal))
-          return out
-        }).taskId
+            const out = []
+            for (const j of resumed) out.push(await queue.run(j.id, signal))
+            return out
+          }).taskId
         : null
       return { connection, resumed: resumed.length, taskId }
     },
@@ -268,7 +444,9 @@ function queueHandlers({ ctx, events, limiter, vault, queue }: Services): Handle
 }
 
 /** Release drafts, their waivers and submission. */
-function draftHandlers({ drafts }: Services): HandlerGroup<Extract<Channel, `drafts.${string}` | `release.${string}` | `waivers.${string}`>> {
+function draftHandlers({
+  drafts,
+}: Services): HandlerGroup<Extract<Channel, `drafts.${string}` | `release.${string}` | `waivers.${string}`>> {
   return {
     'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
     'drafts.list': ({ query }) => ({ drafts: drafts.list(query) }),
@@ -295,13 +473,28 @@ function draftHandlers({ drafts }: Services): HandlerGroup<Extract<Channel, `dra
 /** The work history, read and exported as content. */
 function historyHandlers({ ctx, events, history }: Services): HandlerGroup<Extract<Channel, `history.${string}`>> {
   return {
-    'history.list': (filter) => ({ events: history.list(filter as HistoryFilter), actor: currentActor(ctx.db), account: osAccount() }),
+    'history.list': (filter) => ({
+      events: history.list(filter as HistoryFilter),
+      actor: currentActor(ctx.db),
+      account: osAccount(),
+    }),
     'history.export': ({ format, ...filter }) => {
       const list = history.list(filter as HistoryFilter)
-      events?.({ kind: 'export', subject: 'history', subjectName: 'work history', result: 'done', details: { what: 'history', format, events: list.length } })
+      events?.({
+        kind: 'export',
+        subject: 'history',
+        subjectName: 'work history',
+        result: 'done',
+        details: { what: 'history', format, events: list.length },
+      })
       return format === 'csv'
         ? { content: historyCsv(list), mime: 'text/csv', extension: 'csv', count: list.length }
-        : { content: `${JSON.stringify({ schema: 'preflight.history/1', events: list }, null, 2)}\n`, mime: 'application/json', extension: 'json', count: list.length }
+        : {
+            content: `${JSON.stringify({ schema: 'preflight.history/1', events: list }, null, 2)}\n`,
+            mime: 'application/json',
+            extension: 'json',
+            count: list.length,
+          }
     },
   }
 }

@@ -20,7 +20,12 @@ export interface ServiceHost {
   close(): Promise<void>
 }
 
-export function createServiceHost(opts: { home: string; mode: 'electron' | 'browser'; onEvent: EventListener; cipher?: SecretCipher | null }): ServiceHost {
+export function createServiceHost(opts: {
+  home: string
+  mode: 'electron' | 'browser'
+  onEvent: EventListener
+  cipher?: SecretCipher | null
+}): ServiceHost {
   const home = ensureHome(opts.home)
   const db = openHomeDatabase(home)
   const runner = new TaskRunner({
@@ -29,7 +34,17 @@ export function createServiceHost(opts: { home: string; mode: 'electron' | 'brow
   })
   const closers: Array<() => void> = []
   const grants = new FolderGrants()
-  const handlers = createHandlers({ home, db, runner, mode: opts.mode, emit: opts.onEvent, cipher: opts.cipher, grants, onClose: (fn) => closers.push(fn), events: new HistoryStore(db).sink() })
+  const handlers = createHandlers({
+    home,
+    db,
+    runner,
+    mode: opts.mode,
+    emit: opts.onEvent,
+    cipher: opts.cipher,
+    grants,
+    onClose: (fn) => closers.push(fn),
+    events: new HistoryStore(db).sink(),
+  })
   return {
     dispatch: (channel, input) => dispatch(handlers, channel, input),
     grantFolder: (path) => grants.add(path),
@@ -44,7 +59,8 @@ export function createServiceHost(opts: { home: string; mode: 'electron' | 'brow
 /** Validate and run one invoke. Never throws: every failure comes back as error data. */
 export async function dispatch(handlers: Handlers, channel: unknown, input: unknown): Promise<Wire<unknown>> {
   try {
-    if (!isChannel(channel)) throw new PreflightError('invalid-input', `Unknown channel: ${String(channel).slice(0, 100)}`)
+    if (!isChannel(channel))
+      throw new PreflightError('invalid-input', `Unknown channel: ${String(channel).slice(0, 100)}`)
     const parsed = channels[channel].input.safeParse(input ?? {})
     if (!parsed.success) throw inputError(channel, parsed.error.issues)
     const handler = handlers[channel] as (i: unknown) => unknown
@@ -63,7 +79,11 @@ function inputError(channel: string, issues: ReadonlyArray<{ path: PropertyKey[]
   const first = issues[0]
   const field = fields[0] ? `The value of "${fields[0]}"` : 'The request'
   const more = issues.length > 1 ? ` ${issues.length - 1} more value(s) are not accepted either.` : ''
-  return new PreflightError('invalid-input', `${field} is not accepted (${first?.message.replace(/\.$/, '') ?? 'invalid'}): correct it and try again.${more}`, {
-    details: { channel, issues: issues.map((i, n) => `${fields[n] || '(input)'}: ${i.message}`) },
-  })
+  return new PreflightError(
+    'invalid-input',
+    `${field} is not accepted (${first?.message.replace(/\.$/, '') ?? 'invalid'}): correct it and try again.${more}`,
+    {
+      details: { channel, issues: issues.map((i, n) => `${fields[n] || '(input)'}: ${i.message}`) },
+    },
+  )
 }

@@ -24,11 +24,22 @@ export interface SettingSpec {
 }
 
 export const SETTINGS: readonly SettingSpec[] = [
-  { key: 'malware.engine', label: 'malware.engine', schema: engineSetting, stored: storedEngineSetting, default: { engine: 'off' } },
+  {
+    key: 'malware.engine',
+    label: 'malware.engine',
+    schema: engineSetting,
+    stored: storedEngineSetting,
+    default: { engine: 'off' },
+  },
   /** The name history events are recorded under (null: the OS account; set to null to go back to it). */
   { key: 'history.actor', label: 'history.actor', schema: z.string().trim().min(1).max(100).nullable(), default: null },
   /** The upload bandwidth limit in bytes per second (0: unlimited); set through queue.bandwidth. */
-  { key: 'upload.bandwidth', label: 'upload.bandwidth', schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), default: 0 },
+  {
+    key: 'upload.bandwidth',
+    label: 'upload.bandwidth',
+    schema: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    default: 0,
+  },
   /** Automatic image sync: a pushed repository (registry/repository) is synced to these docker:// targets. */
   { key: 'sync.targets', label: 'sync.targets', schema: syncTargetsSetting, default: [] },
   /** The waivers of one package, by its sha256. */
@@ -37,14 +48,25 @@ export const SETTINGS: readonly SettingSpec[] = [
 
 export function settingSpec(key: string): SettingSpec {
   const spec = SETTINGS.find((s) => (typeof s.key === 'string' ? s.key === key : s.key.test(key)))
-  if (!spec) throw new PreflightError('invalid-input', `There is no setting "${key.slice(0, 100)}" (known: ${SETTINGS.map((s) => s.label).join(', ')}).`)
+  if (!spec)
+    throw new PreflightError(
+      'invalid-input',
+      `There is no setting "${key.slice(0, 100)}" (known: ${SETTINGS.map((s) => s.label).join(', ')}).`,
+    )
   return spec
 }
 
 /** The value parsed by its key's schema, or a clear error. */
 export function validSetting(key: string, value: unknown): unknown {
   const parsed = settingSpec(key).schema.safeParse(value)
-  if (!parsed.success) throw new PreflightError('invalid-input', `The value for setting "${key.slice(0, 100)}" is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}.`)
+  if (!parsed.success)
+    throw new PreflightError(
+      'invalid-input',
+      `The value for setting "${key.slice(0, 100)}" is not valid: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || 'value'}: ${i.message}`)
+        .join('; ')}.`,
+    )
   return parsed.data
 }
 

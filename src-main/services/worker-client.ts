@@ -19,7 +19,11 @@ function startWorker(init: WorkerInit): Worker {
 }
 
 /** Starts the worker; with a cipher (Electron safeStorage), the worker's credential vault seals through it. */
-export function startServiceWorker(init: Omit<WorkerInit, 'secureStorage'>, onEvent: EventListener, cipher?: SecretCipher | null): ServiceHost {
+export function startServiceWorker(
+  init: Omit<WorkerInit, 'secureStorage'>,
+  onEvent: EventListener,
+  cipher?: SecretCipher | null,
+): ServiceHost {
   const worker = startWorker({ ...init, secureStorage: Boolean(cipher) })
   const pending = new Map<number, (wire: Wire<unknown>) => void>()
   let nextId = 1
@@ -32,16 +36,21 @@ export function startServiceWorker(init: Omit<WorkerInit, 'secureStorage'>, onEv
     } else if (msg.type === 'event') onEvent(msg.event as EventName, msg.payload as Events[EventName])
     else if (msg.type === 'closed') closed?.()
     else if (msg.type === 'cipher' && cipher) {
-      const work = msg.op === 'encrypt' ? cipher.encrypt(msg.data).then((b) => b.toString('base64')) : cipher.decrypt(Buffer.from(msg.data, 'base64'))
+      const work =
+        msg.op === 'encrypt'
+          ? cipher.encrypt(msg.data).then((b) => b.toString('base64'))
+          : cipher.decrypt(Buffer.from(msg.data, 'base64'))
       work.then(
         (data) => worker.postMessage({ type: 'cipher-result', id: msg.id, ok: true, data } satisfies ToWorker),
-        (err: Error) => worker.postMessage({ type: 'cipher-result', id: msg.id, ok: false, data: err.message } satisfies ToWorker),
+        (err: Error) =>
+          worker.postMessage({ type: 'cipher-result', id: msg.id, ok: false, data: err.message } satisfies ToWorker),
       )
     }
   })
   const failAll = (err: Error) => {
     failure = err
-    for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${err.message}` } })
+    for (const resolve of pending.values())
+      resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${err.message}` } })
     pending.clear()
   }
   worker.on('error', failAll)
@@ -51,7 +60,11 @@ export function startServiceWorker(init: Omit<WorkerInit, 'secureStorage'>, onEv
   })
   return {
     dispatch(channel, input) {
-      if (failure) return Promise.resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${failure.message}` } })
+      if (failure)
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'internal', message: `Services stopped: ${failure.message}` },
+        })
       const id = nextId++
       return new Promise((resolve) => {
         pending.set(id, resolve)

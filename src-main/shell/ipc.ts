@@ -13,29 +13,34 @@ export function isTrustedSender(event: IpcMainInvokeEvent, trustedUrl: (url: str
 }
 
 export function bindIpc(host: ServiceHost, trustedUrl: (url: string) => boolean): void {
-  const shellHandlers: Partial<Record<Channel, (event: IpcMainInvokeEvent, input: unknown) => Promise<Wire<unknown>>>> = {
-    'dialog.openPackage': async (event) => {
-      const win = BrowserWindow.fromWebContents(event.sender)!
-      const r = await dialog.showOpenDialog(win, {
-        properties: ['openFile'],
-        filters: [
-          { name: 'Packages and images', extensions: ['zip', 'tar', 'gz', 'tgz', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'img', 'raw', 'iso'] },
-          { name: 'All files', extensions: ['*'] },
-        ],
-      })
-      return { ok: true, result: { path: r.canceled ? null : (r.filePaths[0] ?? null) } }
-    },
-    'dialog.chooseFolder': async (event) => {
-      const win = BrowserWindow.fromWebContents(event.sender)!
-      const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory'] })
-      const path = r.canceled ? null : (r.filePaths[0] ?? null)
-      if (path) host.grantFolder(path)
-      return { ok: true, result: { path } }
-    },
-  }
+  const shellHandlers: Partial<Record<Channel, (event: IpcMainInvokeEvent, input: unknown) => Promise<Wire<unknown>>>> =
+    {
+      'dialog.openPackage': async (event) => {
+        const win = BrowserWindow.fromWebContents(event.sender)!
+        const r = await dialog.showOpenDialog(win, {
+          properties: ['openFile'],
+          filters: [
+            {
+              name: 'Packages and images',
+              extensions: ['zip', 'tar', 'gz', 'tgz', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi', 'img', 'raw', 'iso'],
+            },
+            { name: 'All files', extensions: ['*'] },
+          ],
+        })
+        return { ok: true, result: { path: r.canceled ? null : (r.filePaths[0] ?? null) } }
+      },
+      'dialog.chooseFolder': async (event) => {
+        const win = BrowserWindow.fromWebContents(event.sender)!
+        const r = await dialog.showOpenDialog(win, { properties: ['openDirectory', 'createDirectory'] })
+        const path = r.canceled ? null : (r.filePaths[0] ?? null)
+        if (path) host.grantFolder(path)
+        return { ok: true, result: { path } }
+      },
+    }
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(ipcChannel(channel), async (event, input: unknown): Promise<Wire<unknown>> => {
-      if (!isTrustedSender(event, trustedUrl)) return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } }
+      if (!isTrustedSender(event, trustedUrl))
+        return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } }
       const own = shellHandlers[channel]
       if (own) return own(event, input)
       return host.dispatch(channel, input)

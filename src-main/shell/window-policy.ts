@@ -17,7 +17,8 @@ export function rendererSource(env: NodeJS.ProcessEnv, isPackaged: boolean, inde
   if (!dev || isPackaged) return { url: null, file: indexFile }
   try {
     const u = new URL(dev)
-    if ((u.protocol === 'http:' || u.protocol === 'https:') && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) return { url: u.href, file: indexFile }
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))
+      return { url: u.href, file: indexFile }
   } catch {
     // not a URL: the built page
   }
@@ -26,7 +27,12 @@ export function rendererSource(env: NodeJS.ProcessEnv, isPackaged: boolean, inde
 
 /** Is this URL the app's own page (for IPC senders and navigation)? */
 export function isAppUrl(source: RendererSource, url: string): boolean {
-  if (source.url) return url === source.url || url.startsWith(source.url.endsWith('/') ? source.url : `${source.url}/`) || url.startsWith(`${source.url}#`)
+  if (source.url)
+    return (
+      url === source.url ||
+      url.startsWith(source.url.endsWith('/') ? source.url : `${source.url}/`) ||
+      url.startsWith(`${source.url}#`)
+    )
   const page = pathToFileURL(source.file).href
   return url === page || url.startsWith(`${page}#`) || url.startsWith(`${page}?`)
 }

@@ -38,14 +38,22 @@ export class ProgressMeter {
   private stopping = false
   private last: { bytesDone: number; bytesTotal: number | null } = { bytesDone: 0, bytesTotal: null }
 
-  constructor(private readonly sink: ProgressSink, opts: MeterOptions = {}) {
+  constructor(
+    private readonly sink: ProgressSink,
+    opts: MeterOptions = {},
+  ) {
     this.intervalMs = opts.intervalMs ?? 100
     this.windowMs = opts.windowMs ?? 3000
     this.now = opts.now ?? (() => performance.now())
   }
 
   /** Record progress; emits only when the throttle interval has passed, the phase changed, or force is set. */
-  update(phase: string, bytesDone: number, bytesTotal: number | null, opts: { force?: boolean; detail?: string } = {}): void {
+  update(
+    phase: string,
+    bytesDone: number,
+    bytesTotal: number | null,
+    opts: { force?: boolean; detail?: string } = {},
+  ): void {
     const t = this.now()
     if (phase !== this.phase) {
       this.phase = phase
@@ -75,7 +83,12 @@ export class ProgressMeter {
     const first = this.samples[0]
     const dt = (t - first.t) / 1000
     const speed = dt > 0 ? Math.max(0, (bytesDone - first.bytes) / dt) : 0
-    const eta = bytesTotal !== null && speed > 0 ? Math.max(0, (bytesTotal - bytesDone) / speed) : bytesTotal !== null && bytesDone >= bytesTotal ? 0 : null
+    const eta =
+      bytesTotal !== null && speed > 0
+        ? Math.max(0, (bytesTotal - bytesDone) / speed)
+        : bytesTotal !== null && bytesDone >= bytesTotal
+          ? 0
+          : null
     const rec: ProgressRecord = { phase: this.phase, bytesDone, bytesTotal, bytesPerSecond: speed, etaSeconds: eta }
     if (this.detail !== undefined) rec.detail = this.detail
     if (this.stopping) rec.cancelling = true

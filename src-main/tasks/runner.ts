@@ -26,17 +26,30 @@ interface Running {
 export class TaskRunner {
   private readonly running = new Map<string, Running>()
 
-  constructor(private readonly sink: TaskEventSink, private readonly meterIntervalMs = 100) {}
+  constructor(
+    private readonly sink: TaskEventSink,
+    private readonly meterIntervalMs = 100,
+  ) {}
 
   start<T>(kind: string, work: (ctx: TaskContext) => Promise<T>): { taskId: string; done: Promise<T> } {
     const taskId = randomUUID()
     const controller = new AbortController()
-    const meter = new ProgressMeter((rec) => this.sink.progress(taskId, kind, rec), { intervalMs: this.meterIntervalMs })
+    const meter = new ProgressMeter((rec) => this.sink.progress(taskId, kind, rec), {
+      intervalMs: this.meterIntervalMs,
+    })
     const done = (async () => work({ taskId, signal: controller.signal, meter }))()
-    const tracked = done.then(
-      (result) => this.sink.finished(taskId, kind, { ok: true, result }),
-      (err) => this.sink.finished(taskId, kind, { ok: false, error: controller.signal.aborted ? { code: 'cancelled', message: 'Cancelled by the user.' } : toErrorData(err) }),
-    ).finally(() => this.running.delete(taskId))
+    const tracked = done
+      .then(
+        (result) => this.sink.finished(taskId, kind, { ok: true, result }),
+        (err) =>
+          this.sink.finished(taskId, kind, {
+            ok: false,
+            error: controller.signal.aborted
+              ? { code: 'cancelled', message: 'Cancelled by the user.' }
+              : toErrorData(err),
+          }),
+      )
+      .finally(() => this.running.delete(taskId))
     this.running.set(taskId, { kind, controller, meter, promise: tracked })
     return { taskId, done }
   }

@@ -48,20 +48,29 @@ export function connectionKey(endpoint?: string | null): string {
   try {
     url = new URL(endpoint)
   } catch {
-    throw new PreflightError('invalid-input', `Not an endpoint URL: "${endpoint}" (e.g. https://obs.cn-north-4.myhuaweicloud.com).`)
+    throw new PreflightError(
+      'invalid-input',
+      `Not an endpoint URL: "${endpoint}" (e.g. https://obs.cn-north-4.myhuaweicloud.com).`,
+    )
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PreflightError('invalid-input', `An endpoint is http:// or https://, not ${url.protocol}`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new PreflightError('invalid-input', `An endpoint is http:// or https://, not ${url.protocol}`)
   return url.origin.toLowerCase()
 }
 
 export function maskKeyId(id: string): string {
-  return id.length <= 8 ? '•'.repeat(id.length) : `${id.slice(0, 4)}${'•'.repeat(Math.min(12, id.length - 8))}${id.slice(-4)}`
+  return id.length <= 8
+    ? '•'.repeat(id.length)
+    : `${id.slice(0, 4)}${'•'.repeat(Math.min(12, id.length - 8))}${id.slice(-4)}`
 }
 
 export class CredentialVault {
   private readonly session = new Map<string, { creds: S3Credentials; savedAt: string }>()
 
-  constructor(private readonly file: string, private readonly cipher: SecretCipher | null) {}
+  constructor(
+    private readonly file: string,
+    private readonly cipher: SecretCipher | null,
+  ) {}
 
   get persistent(): boolean {
     return this.cipher !== null
@@ -75,10 +84,14 @@ export class CredentialVault {
     if (text === null) return { version: 1, connections: {} }
     try {
       const data = JSON.parse(text) as VaultFile
-      if (data.version !== 1 || typeof data.connections !== 'object' || data.connections === null) throw new Error('unknown layout')
+      if (data.version !== 1 || typeof data.connections !== 'object' || data.connections === null)
+        throw new Error('unknown layout')
       return data
     } catch (err) {
-      throw new PreflightError('unreadable', `${this.file} is not a Preflight credentials file (${(err as Error).message}): remove it and enter the credentials again.`)
+      throw new PreflightError(
+        'unreadable',
+        `${this.file} is not a Preflight credentials file (${(err as Error).message}): remove it and enter the credentials again.`,
+      )
     }
   }
 
@@ -97,27 +110,61 @@ export class CredentialVault {
     const out: SavedConnection[] = []
     if (this.cipher) {
       for (const [connection, c] of Object.entries((await this.read()).connections))
-        out.push({ connection, accessKeyHint: c.accessKeyHint, hasSessionToken: c.hasSessionToken, persisted: true, savedAt: c.savedAt })
+        out.push({
+          connection,
+          accessKeyHint: c.accessKeyHint,
+          hasSessionToken: c.hasSessionToken,
+          persisted: true,
+          savedAt: c.savedAt,
+        })
     }
     for (const [connection, s] of this.session)
-      out.push({ connection, accessKeyHint: maskKeyId(s.creds.accessKeyId), hasSessionToken: Boolean(s.creds.sessionToken), persisted: false, savedAt: s.savedAt })
+      out.push({
+        connection,
+        accessKeyHint: maskKeyId(s.creds.accessKeyId),
+        hasSessionToken: Boolean(s.creds.sessionToken),
+        persisted: false,
+        savedAt: s.savedAt,
+      })
     return out.sort((a, b) => a.connection.localeCompare(b.connection))
   }
 
   async save(endpoint: string | null | undefined, creds: S3Credentials): Promise<SavedConnection> {
     const connection = connectionKey(endpoint)
     const savedAt = new Date().toISOString()
-    const clean: S3Credentials = { accessKeyId: creds.accessKeyId.trim(), secretAccessKey: creds.secretAccessKey.trim(), ...(creds.sessionToken?.trim() ? { sessionToken: creds.sessionToken.trim() } : {}) }
-    if (!clean.accessKeyId || !clean.secretAccessKey) throw new PreflightError('invalid-input', 'Both the access key id and the secret access key are needed.')
+    const clean: S3Credentials = {
+      accessKeyId: creds.accessKeyId.trim(),
+      secretAccessKey: creds.secretAccessKey.trim(),
+      ...(creds.sessionToken?.trim() ? { sessionToken: creds.sessionToken.trim() } : {}),
+    }
+    if (!clean.accessKeyId || !clean.secretAccessKey)
+      throw new PreflightError('invalid-input', 'Both the access key id and the secret access key are needed.')
     if (!this.cipher) {
       this.session.set(connection, { creds: clean, savedAt })
-      return { connection, accessKeyHint: maskKeyId(clean.accessKeyId), hasSessionToken: Boolean(clean.sessionToken), persisted: false, savedAt }
+      return {
+        connection,
+        accessKeyHint: maskKeyId(clean.accessKeyId),
+        hasSessionToken: Boolean(clean.sessionToken),
+        persisted: false,
+        savedAt,
+      }
     }
     const sealed = (await this.cipher.encrypt(JSON.stringify(clean))).toString('base64')
     const data = await this.read()
-    data.connections[connection] = { accessKeyHint: maskKeyId(clean.accessKeyId), hasSessionToken: Boolean(clean.sessionToken), sealed, savedAt }
+    data.connections[connection] = {
+      accessKeyHint: maskKeyId(clean.accessKeyId),
+      hasSessionToken: Boolean(clean.sessionToken),
+      sealed,
+      savedAt,
+    }
     await this.write(data)
-    return { connection, accessKeyHint: data.connections[connection].accessKeyHint, hasSessionToken: Boolean(clean.sessionToken), persisted: true, savedAt }
+    return {
+      connection,
+      accessKeyHint: data.connections[connection].accessKeyHint,
+      hasSessionToken: Boolean(clean.sessionToken),
+      persisted: true,
+      savedAt,
+    }
   }
 
   async remove(endpoint: string | null | undefined): Promise<boolean> {
@@ -141,7 +188,10 @@ export class CredentialVault {
     try {
       return JSON.parse(await this.cipher.decrypt(Buffer.from(entry.sealed, 'base64'))) as S3Credentials
     } catch {
-      throw new PreflightError('forbidden', `The saved credentials for ${connection} cannot be opened on this machine or user account: enter them again in Settings.`)
+      throw new PreflightError(
+        'forbidden',
+        `The saved credentials for ${connection} cannot be opened on this machine or user account: enter them again in Settings.`,
+      )
     }
   }
 }
@@ -167,7 +217,8 @@ export function vaultCredentials(vault: CredentialVault, fallback?: CredentialPr
 
 /** A registry login from the environment, else from docker's config.json `auths` (what `docker login` wrote). */
 async function envRegistry(env: NodeJS.ProcessEnv, job: UploadJob): Promise<RegistryCredentials | undefined> {
-  if (env.PREFLIGHT_REGISTRY_USERNAME && env.PREFLIGHT_REGISTRY_PASSWORD) return { username: env.PREFLIGHT_REGISTRY_USERNAME, password: env.PREFLIGHT_REGISTRY_PASSWORD }
+  if (env.PREFLIGHT_REGISTRY_USERNAME && env.PREFLIGHT_REGISTRY_PASSWORD)
+    return { username: env.PREFLIGHT_REGISTRY_USERNAME, password: env.PREFLIGHT_REGISTRY_PASSWORD }
   const dir = env.DOCKER_CONFIG ?? (env.HOME ? join(env.HOME, '.docker') : null)
   const origin = registryOrigin(job)
   if (!dir || !origin) return undefined
@@ -177,7 +228,10 @@ async function envRegistry(env: NodeJS.ProcessEnv, job: UploadJob): Promise<Regi
   try {
     auths = (JSON.parse(text) as { auths?: Record<string, { auth?: string }> }).auths ?? {}
   } catch {
-    throw new PreflightError('invalid-input', `${join(dir, 'config.json')} is not valid JSON: fix it or log in again with docker login.`)
+    throw new PreflightError(
+      'invalid-input',
+      `${join(dir, 'config.json')} is not valid JSON: fix it or log in again with docker login.`,
+    )
   }
   const host = new URL(origin).host
   const entry = auths[host] ?? auths[`https://${host}`] ?? auths[`http://${host}`]
@@ -192,7 +246,11 @@ export function envCredentials(env: NodeJS.ProcessEnv): CredentialProvider {
   return {
     async s3() {
       if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined
-      return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+      return {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        sessionToken: env.AWS_SESSION_TOKEN,
+      }
     },
     registry: (job) => envRegistry(env, job),
   }
@@ -212,13 +270,26 @@ export function parseSharedCredentials(text: string, profile: string, source: st
       continue
     }
     const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line)
-    if (!kv || !current) throw new PreflightError('invalid-input', `${source}:${i + 1}: not a "[profile]" header or "key = value" line.`)
+    if (!kv || !current)
+      throw new PreflightError('invalid-input', `${source}:${i + 1}: not a "[profile]" header or "key = value" line.`)
     current[kv[1].toLowerCase()] = kv[2].trim()
   }
   const s = sections.get(profile)
-  if (!s) throw new PreflightError('invalid-input', `${source} has no [${profile}] profile (it has: ${[...sections.keys()].join(', ') || 'none'}).`)
-  if (!s.aws_access_key_id || !s.aws_secret_access_key) throw new PreflightError('invalid-input', `${source} [${profile}] needs aws_access_key_id and aws_secret_access_key.`)
-  return { accessKeyId: s.aws_access_key_id, secretAccessKey: s.aws_secret_access_key, ...(s.aws_session_token ? { sessionToken: s.aws_session_token } : {}) }
+  if (!s)
+    throw new PreflightError(
+      'invalid-input',
+      `${source} has no [${profile}] profile (it has: ${[...sections.keys()].join(', ') || 'none'}).`,
+    )
+  if (!s.aws_access_key_id || !s.aws_secret_access_key)
+    throw new PreflightError(
+      'invalid-input',
+      `${source} [${profile}] needs aws_access_key_id and aws_secret_access_key.`,
+    )
+  return {
+    accessKeyId: s.aws_access_key_id,
+    secretAccessKey: s.aws_secret_access_key,
+    ...(s.aws_session_token ? { sessionToken: s.aws_session_token } : {}),
+  }
 }
 
 /**
@@ -233,7 +304,10 @@ export function cliCredentials(env: NodeJS.ProcessEnv, file?: string, profile?: 
     registry: (job) => envRegistry(env, job),
     async s3() {
       const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new PreflightError(err.code === 'ENOENT' ? 'not-found' : 'unreadable', `Cannot read the credentials file ${path}: ${err.code ?? err.message}`)
+        throw new PreflightError(
+          err.code === 'ENOENT' ? 'not-found' : 'unreadable',
+          `Cannot read the credentials file ${path}: ${err.code ?? err.message}`,
+        )
       })
       return parseSharedCredentials(text, name, path)
     },

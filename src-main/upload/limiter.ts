@@ -31,7 +31,10 @@ export class BandwidthLimiter {
   private generation = 0
   private readonly wakers = new Set<() => void>()
 
-  constructor(private bytesPerSecond = 0, private readonly clock: LimiterClock = realClock) {
+  constructor(
+    private bytesPerSecond = 0,
+    private readonly clock: LimiterClock = realClock,
+  ) {
     this.bytesPerSecond = BandwidthLimiter.valid(bytesPerSecond)
   }
 
@@ -62,7 +65,8 @@ export class BandwidthLimiter {
       const end = start + (left / rate) * 1000
       this.next = end
       const generation = this.generation
-      while (this.clock.now() < end && this.generation === generation) await this.wait(Math.min(MAX_SLEEP_MS, end - this.clock.now()), signal)
+      while (this.clock.now() < end && this.generation === generation)
+        await this.wait(Math.min(MAX_SLEEP_MS, end - this.clock.now()), signal)
       if (this.clock.now() >= end) return
       // woken by a new rate before the slot ended: what the slot had earned counts, the rest goes at the new rate
       left -= Math.min(left, Math.floor(Math.max(0, (this.clock.now() - start) / 1000) * rate))

@@ -17,7 +17,17 @@ import { ProgressMeter, type ProgressRecord } from '../tasks/progress'
 import { BandwidthLimiter } from './limiter'
 import { DEFAULT_RETRY, isCredentialError, isNetworkError, type RetryPolicy } from './retry'
 import { UploadStore, type JobOptions, type JobState, type UploadJob } from './store'
-import { describeOutcome, isSyncJob, runSync, syncEndpoint, syncOptions, syncTargetRef, type AutoSyncRule, type SyncOutcome, type SyncType } from './sync'
+import {
+  describeOutcome,
+  isSyncJob,
+  runSync,
+  syncEndpoint,
+  syncOptions,
+  syncTargetRef,
+  type AutoSyncRule,
+  type SyncOutcome,
+  type SyncType,
+} from './sync'
 import { parseTarget, type CredentialProvider, type TargetRun, type UploadTarget } from './target'
 import { folderTarget } from './targets/folder'
 import { registryTarget } from './targets/registry'
@@ -34,7 +44,11 @@ const s3Target: UploadTarget = {
   abort: async (r) => (await import('./targets/s3')).s3Target.abort!(r),
 }
 
-export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = { s3: s3Target, folder: folderTarget, registry: registryTarget }
+export const TARGETS: Partial<Record<'s3' | 'folder' | 'registry', UploadTarget>> = {
+  s3: s3Target,
+  folder: folderTarget,
+  registry: registryTarget,
+}
 
 /** States a job does not leave by itself: the ones "Clear finished" removes. */
 export const FINISHED_STATES: JobState[] = ['done', 'failed', 'cancelled']
@@ -58,7 +72,11 @@ function syncRecord(job: UploadJob, outcome: SyncOutcome | undefined): { status:
   return { status: job.state === 'failed' ? 'error' : job.state, result: 'error' }
 }
 
-const ENDED: Partial<Record<JobState, 'done' | 'error' | 'cancelled'>> = { done: 'done', failed: 'error', cancelled: 'cancelled' }
+const ENDED: Partial<Record<JobState, 'done' | 'error' | 'cancelled'>> = {
+  done: 'done',
+  failed: 'error',
+  cancelled: 'cancelled',
+}
 
 export interface NetworkWatch {
   /** First probe this long after the network was lost; doubled after each failed probe. */
@@ -77,7 +95,10 @@ export class UploadQueue {
   /** What the last run of each sync job found and did (this process's runs). */
   readonly syncOutcomes = new Map<string, SyncOutcome>()
 
-  constructor(db: Db, private readonly opts: QueueOptions) {
+  constructor(
+    db: Db,
+    private readonly opts: QueueOptions,
+  ) {
     this.store = new UploadStore(db)
     this.limiter = opts.limiter ?? new BandwidthLimiter()
   }
@@ -86,7 +107,11 @@ export class UploadQueue {
     this.opts.onEvent?.(e)
   }
 
-  private setState(id: string, state: JobState, fields: { error?: string | null; result?: string | null } = {}): UploadJob {
+  private setState(
+    id: string,
+    state: JobState,
+    fields: { error?: string | null; result?: string | null } = {},
+  ): UploadJob {
     this.store.setState(id, state, fields)
     const job = this.store.get(id)
     this.emit({ type: 'job', job })
@@ -95,8 +120,18 @@ export class UploadQueue {
     // a sync job's run is recorded as one 'sync' record (recordSync), not as an upload
     if (ended && !job.options.syncSource)
       this.opts.history?.({
-        kind: 'upload', subject: job.id, subjectName: `${basename(job.filePath)} → ${job.target}`, result: ended, link: job.target,
-        details: { sha256: job.fileSha256, size: job.fileSize, bytesDone: job.bytesDone, ...(job.result ? { verified: job.result } : {}), ...(job.error ? { error: job.error } : {}) },
+        kind: 'upload',
+        subject: job.id,
+        subjectName: `${basename(job.filePath)} → ${job.target}`,
+        result: ended,
+        link: job.target,
+        details: {
+          sha256: job.fileSha256,
+          size: job.fileSize,
+          bytesDone: job.bytesDone,
+          ...(job.result ? { verified: job.result } : {}),
+          ...(job.error ? { error: job.error } : {}),
+        },
       })
     return job
   }
@@ -132,7 +167,14 @@ export class UploadQueue {
   }
 
   /** Queue a file. Its sha256 is taken from the scan when given, else computed now (streamed). */
-  async enqueue(input: { file: string; target: string; options?: JobOptions; sha256?: string; signal?: AbortSignal; meter?: ProgressMeter }): Promise<UploadJob> {
+  async enqueue(input: {
+    file: string
+    target: string
+    options?: JobOptions
+    sha256?: string
+    signal?: AbortSignal
+    meter?: ProgressMeter
+  }): Promise<UploadJob> {
     const t = parseTarget(input.target)
     if (!TARGETS[t.kind]) throw new PreflightError('invalid-input', `${t.kind} targets are not available in this build`)
     const file = resolve(input.file)
@@ -141,20 +183,49 @@ export class UploadQueue {
     })
     if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${file}`)
     const sha256 = input.sha256 ?? (await sha256File(file, st.size, { signal: input.signal, meter: input.meter }))
-    const job = this.store.create({ target: input.target, options: input.options ?? {}, filePath: file, fileSize: st.size, fileMtimeMs: Math.round(st.mtimeMs), fileSha256: sha256 })
+    const job = this.store.create({
+      target: input.target,
+      options: input.options ?? {},
+      filePath: file,
+      fileSize: st.size,
+      fileMtimeMs: Math.round(st.mtimeMs),
+      fileSha256: sha256,
+    })
     this.emit({ type: 'job', job })
     return job
   }
 
   /** Queue a sync of a docker:// source image to a target (its tag: the source's when it names none). */
-  enqueueSync(input: { source: string; target: string; type?: SyncType; overwrite?: boolean; insecure?: boolean; sourceInsecure?: boolean }): UploadJob {
+  enqueueSync(input: {
+    source: string
+    target: string
+    type?: SyncType
+    overwrite?: boolean
+    insecure?: boolean
+    sourceInsecure?: boolean
+  }): UploadJob {
     const source = input.source
     const target = syncTargetRef(source, input.target)
     const s = syncEndpoint(source, 'source')
     const t = syncEndpoint(target, 'target')
     if (s.registry === t.registry && s.repository === t.repository && s.tag === t.tag)
-      throw new PreflightError('invalid-input', `The sync target ${target} is its own source: name another registry, organisation or tag.`)
-    const job = this.store.create({ target, options: syncOptions(source, { type: input.type ?? 'manual', overwrite: input.overwrite, insecure: input.insecure, sourceInsecure: input.sourceInsecure }), filePath: source, fileSize: 0, fileMtimeMs: 0, fileSha256: '' })
+      throw new PreflightError(
+        'invalid-input',
+        `The sync target ${target} is its own source: name another registry, organisation or tag.`,
+      )
+    const job = this.store.create({
+      target,
+      options: syncOptions(source, {
+        type: input.type ?? 'manual',
+        overwrite: input.overwrite,
+        insecure: input.insecure,
+        sourceInsecure: input.sourceInsecure,
+      }),
+      filePath: source,
+      fileSize: 0,
+      fileMtimeMs: 0,
+      fileSha256: '',
+    })
     this.emit({ type: 'job', job })
     return job
   }
@@ -165,20 +236,32 @@ export class UploadQueue {
 
   pause(id: string): UploadJob {
     const job = this.store.find(id)
-    if (job.state === 'done' || job.state === 'cancelled') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`)
+    if (job.state === 'done' || job.state === 'cancelled')
+      throw new PreflightError(
+        'conflict',
+        `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`,
+      )
     this.running.get(job.id)?.abort()
     return this.setState(job.id, 'paused')
   }
 
   resume(id: string): UploadJob {
     const job = this.store.find(id)
-    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`)
+    if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state))
+      throw new PreflightError(
+        'conflict',
+        `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`,
+      )
     return this.setState(job.id, 'queued', { error: null })
   }
 
   async cancel(id: string): Promise<UploadJob> {
     const job = this.store.find(id)
-    if (job.state === 'done') throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`)
+    if (job.state === 'done')
+      throw new PreflightError(
+        'conflict',
+        `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`,
+      )
     this.running.get(job.id)?.abort()
     const target = TARGETS[parseTarget(job.target).kind]
     await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
@@ -207,12 +290,18 @@ export class UploadQueue {
   async run(id: string, signal?: AbortSignal): Promise<UploadJob> {
     let job = this.store.find(id)
     if (job.state === 'done' || job.state === 'cancelled' || job.state === 'paused') return job
-    if (this.running.has(job.id)) throw new PreflightError('conflict', `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`)
+    if (this.running.has(job.id))
+      throw new PreflightError(
+        'conflict',
+        `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`,
+      )
     const controller = new AbortController()
     const onOuterAbort = () => controller.abort()
     signal?.addEventListener('abort', onOuterAbort, { once: true })
     this.running.set(job.id, controller)
-    const meter = new ProgressMeter((record) => this.emit({ type: 'progress', jobId: job.id, record }), { intervalMs: 200 })
+    const meter = new ProgressMeter((record) => this.emit({ type: 'progress', jobId: job.id, record }), {
+      intervalMs: 200,
+    })
     const sync = isSyncJob(job)
     const startedAt = new Date()
     let outcome: SyncOutcome | undefined
@@ -226,7 +315,9 @@ export class UploadQueue {
       if (!sync) {
         const st = await stat(job.filePath).catch(() => null)
         if (!st || st.size !== job.fileSize || Math.round(st.mtimeMs) !== job.fileMtimeMs)
-          return this.setState(job.id, 'failed', { error: `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.` })
+          return this.setState(job.id, 'failed', {
+            error: `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.`,
+          })
       }
       job = this.setState(job.id, 'running', { error: null })
       const run = this.targetRun(job, controller.signal, (n) => meter.update('uploading', n, total))
@@ -244,7 +335,9 @@ export class UploadQueue {
       meter.update('uploading', job.fileSize, job.fileSize, { force: true })
       const done = this.setState(job.id, 'done', { result })
       // the push is done whatever its automatic syncs do: each ends in its own job's state and record
-      await this.autoSync(done, controller.signal).catch((err: unknown) => this.emit({ type: 'log', jobId: job.id, message: `automatic sync stopped: ${(err as Error).message}` }))
+      await this.autoSync(done, controller.signal).catch((err: unknown) =>
+        this.emit({ type: 'log', jobId: job.id, message: `automatic sync stopped: ${(err as Error).message}` }),
+      )
       return done
     } catch (err) {
       const current = this.store.get(job.id)
@@ -256,7 +349,9 @@ export class UploadQueue {
       const data = toErrorData(err)
       if (isNetworkError(err)) return end('waiting-network', { error: `Network unavailable: ${data.message}` })
       if (isCredentialError(err))
-        return end('needs-credentials', { error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.` })
+        return end('needs-credentials', {
+          error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.`,
+        })
       return end('failed', { error: data.message })
     } finally {
       signal?.removeEventListener('abort', onOuterAbort)
@@ -285,7 +380,14 @@ export class UploadQueue {
         source: job.options.syncSource,
         target: job.target,
         overwrite: Boolean(job.options.overwrite),
-        ...(outcome ? { digest: outcome.digest, targetDigest: outcome.targetDigest, blobs: outcome.blobs, bytesSent: outcome.bytesSent } : {}),
+        ...(outcome
+          ? {
+              digest: outcome.digest,
+              targetDigest: outcome.targetDigest,
+              blobs: outcome.blobs,
+              bytesSent: outcome.bytesSent,
+            }
+          : {}),
         ...(job.error && !outcome ? { error: job.error } : {}),
       },
     })
@@ -301,12 +403,27 @@ export class UploadQueue {
         if (signal.aborted) return
         let job: UploadJob
         try {
-          job = this.enqueueSync({ source, target, type: 'automatic', overwrite: rule.overwrite, insecure: rule.insecure, sourceInsecure: pushed.options.insecure })
+          job = this.enqueueSync({
+            source,
+            target,
+            type: 'automatic',
+            overwrite: rule.overwrite,
+            insecure: rule.insecure,
+            sourceInsecure: pushed.options.insecure,
+          })
         } catch (err) {
-          this.emit({ type: 'log', jobId: pushed.id, message: `automatic sync to ${target} not queued: ${(err as Error).message}` })
+          this.emit({
+            type: 'log',
+            jobId: pushed.id,
+            message: `automatic sync to ${target} not queued: ${(err as Error).message}`,
+          })
           continue
         }
-        this.emit({ type: 'log', jobId: pushed.id, message: `automatic sync to ${job.target} queued as ${job.id.slice(0, 8)}` })
+        this.emit({
+          type: 'log',
+          jobId: pushed.id,
+          message: `automatic sync to ${job.target} queued as ${job.id.slice(0, 8)}`,
+        })
         await this.run(job.id, signal)
       }
     }
@@ -317,7 +434,8 @@ export class UploadQueue {
     const out: UploadJob[] = []
     for (const job of this.store.list()) {
       if (signal?.aborted) break
-      if (['queued', 'running', 'waiting-network', 'needs-credentials'].includes(job.state)) out.push(await this.run(job.id, signal))
+      if (['queued', 'running', 'waiting-network', 'needs-credentials'].includes(job.state))
+        out.push(await this.run(job.id, signal))
     }
     return out
   }
@@ -325,14 +443,25 @@ export class UploadQueue {
 
 /** Jobs waiting for credentials of this connection go back to the queue; returns them. */
 export function requeueForCredentials(queue: UploadQueue, matches: (job: UploadJob) => boolean): UploadJob[] {
-  return queue.list().filter((j) => j.state === 'needs-credentials' && matches(j)).map((j) => queue.resume(j.id))
+  return queue
+    .list()
+    .filter((j) => j.state === 'needs-credentials' && matches(j))
+    .map((j) => queue.resume(j.id))
 }
 
 /** Is the job's server reachable? A TCP connect with a 5 s timeout; a folder target: does the folder exist. */
 export async function probeServer(job: UploadJob): Promise<boolean> {
   const t = parseTarget(job.target)
-  if (t.kind === 'folder') return access(t.dir).then(() => true, () => false)
-  const url = new URL(t.kind === 'registry' ? `${job.options.insecure ? 'http' : 'https'}://${t.registry}` : (job.options.endpoint ?? `https://s3.${job.options.region ?? 'us-east-1'}.amazonaws.com`))
+  if (t.kind === 'folder')
+    return access(t.dir).then(
+      () => true,
+      () => false,
+    )
+  const url = new URL(
+    t.kind === 'registry'
+      ? `${job.options.insecure ? 'http' : 'https'}://${t.registry}`
+      : (job.options.endpoint ?? `https://s3.${job.options.region ?? 'us-east-1'}.amazonaws.com`),
+  )
   const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443))
   return new Promise((resolve) => {
     const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port, timeout: 5000 })

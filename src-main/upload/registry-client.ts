@@ -21,7 +21,10 @@ export const MANIFEST_TYPES = [MT.ociIndex, MT.ociManifest, MT.dockerList, MT.do
 const ACCEPT = MANIFEST_TYPES.join(', ')
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message)
   }
   get $metadata() {
@@ -30,7 +33,10 @@ export class HttpError extends Error {
 }
 
 const noLogin = () =>
-  new PreflightError('forbidden', 'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).')
+  new PreflightError(
+    'forbidden',
+    'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).',
+  )
 
 /** Where a client talks to: `registry` is host[:port], `repository` the path (org/name). */
 export interface RegistryEndpoint {
@@ -68,7 +74,13 @@ export const sha256Digest = (bytes: Buffer | Uint8Array) => `sha256:${createHash
 function unreachable(registry: string, err: unknown): unknown {
   const cause = (err as { cause?: { message?: string; code?: string } })?.cause
   if (!(err instanceof TypeError) || !cause?.message) return err
-  return Object.assign(new Error(`Cannot reach ${registry}: ${cause.message}${cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code })
+  return Object.assign(
+    new Error(
+      `Cannot reach ${registry}: ${cause.message}${cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''}`,
+      { cause },
+    ),
+    { code: cause.code },
+  )
 }
 
 export class RegistryClient {
@@ -77,7 +89,12 @@ export class RegistryClient {
   private authorization: string | null = null
 
   /** `pullFrom`: other repositories this client may mount blobs from (asked for in the token's scope). */
-  constructor(readonly endpoint: RegistryEndpoint, private readonly session: RegistrySession, private readonly access: 'pull' | 'pull,push', private readonly pullFrom: string[] = []) {
+  constructor(
+    readonly endpoint: RegistryEndpoint,
+    private readonly session: RegistrySession,
+    private readonly access: 'pull' | 'pull,push',
+    private readonly pullFrom: string[] = [],
+  ) {
     this.origin = `${endpoint.insecure ? 'http' : 'https'}://${endpoint.registry}`
     this.base = `${this.origin}/v2/${endpoint.repository}`
   }
@@ -88,16 +105,28 @@ export class RegistryClient {
 
   /** fetch with the registry's login: answers a 401 challenge once per request (Basic, or a Bearer token). */
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const send = () => fetch(url, { ...init, signal: init.signal ?? this.session.signal, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) } }).catch((err: unknown) => {
-      throw unreachable(this.endpoint.registry, err)
-    })
+    const send = () =>
+      fetch(url, {
+        ...init,
+        signal: init.signal ?? this.session.signal,
+        headers: {
+          ...(init.headers as Record<string, string>),
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
+      }).catch((err: unknown) => {
+        throw unreachable(this.endpoint.registry, err)
+      })
     const res = await send()
     if (res.status !== 401) return res
     const challenge = res.headers.get('www-authenticate') ?? ''
     await res.body?.cancel()
     await this.login(challenge)
     const again = await send()
-    if (again.status === 401) throw new HttpError(401, `The registry ${this.endpoint.registry} refused the login (${challenge.split(' ')[0] || 'no challenge'}): check the user name and password (or SWR login key).`)
+    if (again.status === 401)
+      throw new HttpError(
+        401,
+        `The registry ${this.endpoint.registry} refused the login (${challenge.split(' ')[0] || 'no challenge'}): check the user name and password (or SWR login key).`,
+      )
     return again
   }
 
@@ -110,14 +139,20 @@ export class RegistryClient {
       this.authorization = basic
       return
     }
-    if (scheme !== 'bearer') throw new HttpError(401, `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}".`)
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]))
-    if (!params.realm) throw new HttpError(401, 'The registry\'s Bearer challenge names no realm to get a token from.')
+    if (scheme !== 'bearer')
+      throw new HttpError(401, `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}".`)
+    const params = Object.fromEntries(
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]),
+    )
+    if (!params.realm) throw new HttpError(401, "The registry's Bearer challenge names no realm to get a token from.")
     let tokenUrl: URL
     try {
       tokenUrl = new URL(params.realm)
     } catch {
-      throw new HttpError(401, `The registry's Bearer challenge names a realm that is not a URL: "${params.realm.slice(0, 100)}".`)
+      throw new HttpError(
+        401,
+        `The registry's Bearer challenge names a realm that is not a URL: "${params.realm.slice(0, 100)}".`,
+      )
     }
     if (params.service) tokenUrl.searchParams.set('service', params.service)
     tokenUrl.searchParams.set('scope', params.scope ?? `repository:${this.endpoint.repository}:${this.access}`)
@@ -127,19 +162,32 @@ export class RegistryClient {
     const sameHost = tokenUrl.hostname === registry.hostname
     const downgrade = tokenUrl.protocol !== 'https:' && registry.protocol === 'https:'
     const mayLogin = sameHost && !downgrade && (tokenUrl.protocol === 'https:' || tokenUrl.protocol === 'http:')
-    if (basic && !mayLogin) this.session.log(`The token service ${tokenUrl.origin} is ${sameHost ? 'plain http' : 'on another host than the registry'}: asking it for a token without the password.`)
-    const res = await fetch(tokenUrl, { headers: basic && mayLogin ? { authorization: basic } : {}, signal: this.session.signal, redirect: 'error' })
+    if (basic && !mayLogin)
+      this.session.log(
+        `The token service ${tokenUrl.origin} is ${sameHost ? 'plain http' : 'on another host than the registry'}: asking it for a token without the password.`,
+      )
+    const res = await fetch(tokenUrl, {
+      headers: basic && mayLogin ? { authorization: basic } : {},
+      signal: this.session.signal,
+      redirect: 'error',
+    })
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel()
       if (basic && !mayLogin)
-        throw new HttpError(401, `The registry sends logins to ${tokenUrl.origin}, ${sameHost ? 'over plain http' : 'another host than the registry'}: Preflight does not send your password there. Use the registry's own https token service, or push with the registry's tools.`)
+        throw new HttpError(
+          401,
+          `The registry sends logins to ${tokenUrl.origin}, ${sameHost ? 'over plain http' : 'another host than the registry'}: Preflight does not send your password there. Use the registry's own https token service, or push with the registry's tools.`,
+        )
       if (!basic) throw noLogin()
-      throw new HttpError(401, `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`)
+      throw new HttpError(
+        401,
+        `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`,
+      )
     }
     if (!res.ok) throw new HttpError(res.status, `The registry's token service answered ${res.status}.`)
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string }
     const token = body.token ?? body.access_token
-    if (!token) throw new HttpError(502, 'The registry\'s token service answered without a token.')
+    if (!token) throw new HttpError(502, "The registry's token service answered without a token.")
     this.authorization = `Bearer ${token}`
   }
 
@@ -163,7 +211,10 @@ export class RegistryClient {
       const res = await this.fetch(`${this.base}/blobs/${digest}`, { method: 'GET' })
       if (res.ok) return res
       await res.body?.cancel()
-      throw new HttpError(res.status, `${this.reference} answered ${res.status} for blob ${digest}${res.status === 404 ? ': the image names a blob its registry does not hold' : ''}.`)
+      throw new HttpError(
+        res.status,
+        `${this.reference} answered ${res.status} for blob ${digest}${res.status === 404 ? ': the image names a blob its registry does not hold' : ''}.`,
+      )
     })
   }
 
@@ -178,17 +229,32 @@ export class RegistryClient {
       await res.body?.cancel()
       return null
     }
-    if (!res.ok) throw new HttpError(res.status, `${this.reference} answered ${res.status} for manifest ${reference}: ${(await res.text()).slice(0, 200)}`)
+    if (!res.ok)
+      throw new HttpError(
+        res.status,
+        `${this.reference} answered ${res.status} for manifest ${reference}: ${(await res.text()).slice(0, 200)}`,
+      )
     const length = Number(res.headers.get('content-length') ?? 0)
     if (length > MANIFEST_MAX) {
       await res.body?.cancel()
-      throw new PreflightError('invalid-input', `${this.reference}:${reference} answered a manifest of ${length} bytes, over the 4 MiB registries allow.`)
+      throw new PreflightError(
+        'invalid-input',
+        `${this.reference}:${reference} answered a manifest of ${length} bytes, over the 4 MiB registries allow.`,
+      )
     }
     const body = Buffer.from(await res.arrayBuffer())
-    if (body.length > MANIFEST_MAX) throw new PreflightError('invalid-input', `${this.reference}:${reference} answered a manifest of ${body.length} bytes, over the 4 MiB registries allow.`)
+    if (body.length > MANIFEST_MAX)
+      throw new PreflightError(
+        'invalid-input',
+        `${this.reference}:${reference} answered a manifest of ${body.length} bytes, over the 4 MiB registries allow.`,
+      )
     const digest = sha256Digest(body)
     const named = reference.startsWith('sha256:') ? reference : res.headers.get('docker-content-digest')
-    if (named?.startsWith('sha256:') && named !== digest) throw new PreflightError('invalid-input', `${this.reference}:${reference} answered a manifest whose sha256 is ${digest}, not ${named}: it was changed on the way or by the registry.`)
+    if (named?.startsWith('sha256:') && named !== digest)
+      throw new PreflightError(
+        'invalid-input',
+        `${this.reference}:${reference} answered a manifest whose sha256 is ${digest}, not ${named}: it was changed on the way or by the registry.`,
+      )
     let mediaType = (res.headers.get('content-type') ?? '').split(';')[0].trim()
     if (!(MANIFEST_TYPES as readonly string[]).includes(mediaType)) {
       try {
@@ -198,7 +264,10 @@ export class RegistryClient {
       }
     }
     if (!(MANIFEST_TYPES as readonly string[]).includes(mediaType))
-      throw new PreflightError('invalid-input', `${this.reference}:${reference} is not an OCI or Docker v2 image manifest or index (media type "${mediaType.slice(0, 100)}"); schema 1 images cannot be synced.`)
+      throw new PreflightError(
+        'invalid-input',
+        `${this.reference}:${reference} is not an OCI or Docker v2 image manifest or index (media type "${mediaType.slice(0, 100)}"); schema 1 images cannot be synced.`,
+      )
     return { body, mediaType, digest }
   }
 
@@ -210,29 +279,48 @@ export class RegistryClient {
       return r
     })
     if (res.status === 404) return null
-    if (res.status !== 200) throw new HttpError(res.status, `${this.reference} answered ${res.status} for manifest ${reference}.`)
+    if (res.status !== 200)
+      throw new HttpError(res.status, `${this.reference} answered ${res.status} for manifest ${reference}.`)
     return res.headers.get('docker-content-digest') ?? (await this.getManifest(reference))?.digest ?? null
   }
 
   async putManifest(reference: string, body: Buffer, mediaType: string): Promise<void> {
     const put = await this.retrying('PUT manifest', async () => {
-      const res = await this.fetch(`${this.base}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(body) })
+      const res = await this.fetch(`${this.base}/manifests/${reference}`, {
+        method: 'PUT',
+        headers: { 'content-type': mediaType },
+        body: new Uint8Array(body),
+      })
       if (res.status >= 500) throw new HttpError(res.status, `manifest PUT answered ${res.status}`)
       return res
     })
-    if (put.status !== 201) throw new HttpError(put.status, `${this.reference} refused the manifest ${reference}: ${put.status} ${(await put.text()).slice(0, 200)}`)
+    if (put.status !== 201)
+      throw new HttpError(
+        put.status,
+        `${this.reference} refused the manifest ${reference}: ${put.status} ${(await put.text()).slice(0, 200)}`,
+      )
   }
 
   /**
    * One blob through an upload session: PATCH chunks (resuming from the session's Range after a failure), then PUT.
    * `mountFrom`: a repository of the same registry holding the blob, mounted instead of sent when the registry can.
    */
-  async pushBlob(blob: { digest: string; size: number }, source: () => Promise<ChunkSource>, opts: { limiter: BandwidthLimiter; progress(bytes: number): void; mountFrom?: string }): Promise<'mounted' | 'sent'> {
-    const query = opts.mountFrom ? `?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(opts.mountFrom)}` : ''
+  async pushBlob(
+    blob: { digest: string; size: number },
+    source: () => Promise<ChunkSource>,
+    opts: { limiter: BandwidthLimiter; progress(bytes: number): void; mountFrom?: string },
+  ): Promise<'mounted' | 'sent'> {
+    const query = opts.mountFrom
+      ? `?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(opts.mountFrom)}`
+      : ''
     const start = await this.retrying('start upload', async () => {
       const res = await this.fetch(`${this.base}/blobs/uploads/${query}`, { method: 'POST' })
       if (res.status >= 500) throw new HttpError(res.status, `upload start answered ${res.status}`)
-      if (res.status !== 202 && !(opts.mountFrom && res.status === 201)) throw new HttpError(res.status, `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`)
+      if (res.status !== 202 && !(opts.mountFrom && res.status === 201))
+        throw new HttpError(
+          res.status,
+          `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`,
+        )
       await res.body?.cancel()
       return res
     })
@@ -250,7 +338,15 @@ export class RegistryClient {
         await opts.limiter.take(len, signal)
         let res: Response | null = null
         try {
-          res = await this.fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + len - 1}`, 'content-length': String(len) }, body: buf as Uint8Array<ArrayBuffer> })
+          res = await this.fetch(location, {
+            method: 'PATCH',
+            headers: {
+              'content-type': 'application/octet-stream',
+              'content-range': `${offset}-${offset + len - 1}`,
+              'content-length': String(len),
+            },
+            body: buf as Uint8Array<ArrayBuffer>,
+          })
         } catch (err) {
           // a refused login is final; anything else is a broken connection to recover from
           if (signal.aborted || err instanceof HttpError || err instanceof PreflightError) throw err
@@ -264,10 +360,15 @@ export class RegistryClient {
           opts.progress(offset)
           continue
         }
-        if (res && res.status < 500 && res.status !== 416) throw new HttpError(res.status, `The registry refused a chunk: ${res.status}`)
+        if (res && res.status < 500 && res.status !== 416)
+          throw new HttpError(res.status, `The registry refused a chunk: ${res.status}`)
         // a broken connection, a 5xx or a range mismatch: back off, ask the session how much it holds, go on from there
-        if (++failures > this.session.retry.attempts) throw new HttpError(res?.status ?? 503, `Pushing ${blob.digest} kept failing`)
-        await sleep(Math.random() * Math.min(this.session.retry.maxMs, this.session.retry.baseMs * 2 ** failures), signal)
+        if (++failures > this.session.retry.attempts)
+          throw new HttpError(res?.status ?? 503, `Pushing ${blob.digest} kept failing`)
+        await sleep(
+          Math.random() * Math.min(this.session.retry.maxMs, this.session.retry.baseMs * 2 ** failures),
+          signal,
+        )
         const st = await this.fetch(location, { method: 'GET' }).catch(() => null)
         await st?.body?.cancel()
         const range = st?.headers.get('range')
@@ -276,22 +377,42 @@ export class RegistryClient {
       // a streamed blob is checked against its digest before the registry is asked to commit it
       await bytes.finish()
     } catch (err) {
-      await this.fetch(location, { method: 'DELETE', signal: AbortSignal.timeout(5000) }).then((r) => r.body?.cancel(), () => undefined)
+      await this.fetch(location, { method: 'DELETE', signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.body?.cancel(),
+        () => undefined,
+      )
       throw err
     } finally {
       await bytes.close()
     }
     const sep = location.includes('?') ? '&' : '?'
-    const fin = await this.retrying('finish upload', () => this.fetch(`${location}${sep}digest=${encodeURIComponent(blob.digest)}`, { method: 'PUT' }))
-    if (fin.status !== 201) throw new HttpError(fin.status, `The registry did not accept blob ${blob.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`)
+    const fin = await this.retrying('finish upload', () =>
+      this.fetch(`${location}${sep}digest=${encodeURIComponent(blob.digest)}`, { method: 'PUT' }),
+    )
+    if (fin.status !== 201)
+      throw new HttpError(
+        fin.status,
+        `The registry did not accept blob ${blob.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`,
+      )
     await fin.body?.cancel()
     return 'sent'
   }
 }
 
 /** The registry client of a queue job: its login from the job's credentials (`job`: whose login, default the target's). */
-export function jobClient(r: TargetRun, endpoint: RegistryEndpoint, access: 'pull' | 'pull,push', pullFrom: string[] = [], job: UploadJob = r.job): RegistryClient {
-  return new RegistryClient(endpoint, { credentials: async () => r.credentials.registry?.(job), signal: r.signal, retry: r.retry, log: r.log }, access, pullFrom)
+export function jobClient(
+  r: TargetRun,
+  endpoint: RegistryEndpoint,
+  access: 'pull' | 'pull,push',
+  pullFrom: string[] = [],
+  job: UploadJob = r.job,
+): RegistryClient {
+  return new RegistryClient(
+    endpoint,
+    { credentials: async () => r.credentials.registry?.(job), signal: r.signal, retry: r.retry, log: r.log },
+    access,
+    pullFrom,
+  )
 }
 
 /** A blob in a local file (its digest was taken when the image was described; the registry checks it again). */
@@ -301,7 +422,8 @@ export async function fileChunks(file: string): Promise<ChunkSource> {
     async read(offset, max) {
       const buf = Buffer.alloc(max)
       const { bytesRead } = await fh.read(buf, 0, max, offset)
-      if (bytesRead === 0) throw new PreflightError('unreadable', `${file} ended at ${offset} bytes: it changed while it was pushed.`)
+      if (bytesRead === 0)
+        throw new PreflightError('unreadable', `${file} ended at ${offset} bytes: it changed while it was pushed.`)
       return buf.subarray(0, bytesRead)
     },
     finish: async () => undefined,
@@ -314,14 +436,31 @@ export async function fileChunks(file: string): Promise<ChunkSource> {
  * hashed on the way; finish() refuses bytes whose sha256 or size is not the one the manifest names. A source silent
  * for `idleMs` is given up as a lost connection.
  */
-export function streamChunks(body: ReadableStream<Uint8Array> | null, blob: { digest: string; size: number }, from: string, idleMs = 120_000): ChunkSource {
-  if (!blob.digest.startsWith('sha256:')) throw new PreflightError('invalid-input', `${from} names blob ${blob.digest.slice(0, 80)}: only sha256 digests can be verified.`)
+export function streamChunks(
+  body: ReadableStream<Uint8Array> | null,
+  blob: { digest: string; size: number },
+  from: string,
+  idleMs = 120_000,
+): ChunkSource {
+  if (!blob.digest.startsWith('sha256:'))
+    throw new PreflightError(
+      'invalid-input',
+      `${from} names blob ${blob.digest.slice(0, 80)}: only sha256 digests can be verified.`,
+    )
   const reader = (body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() })).getReader()
   /** A source that stops sending without closing is a lost connection (the job waits for the network). */
   const read = async () => {
     let timer: NodeJS.Timeout | undefined
     const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`${from} sent nothing of blob ${blob.digest} for ${Math.round(idleMs / 1000)} s`), { code: 'ETIMEDOUT' })), idleMs)
+      timer = setTimeout(
+        () =>
+          reject(
+            Object.assign(new Error(`${from} sent nothing of blob ${blob.digest} for ${Math.round(idleMs / 1000)} s`), {
+              code: 'ETIMEDOUT',
+            }),
+          ),
+        idleMs,
+      )
     })
     try {
       return await Promise.race([reader.read(), stalled])
@@ -343,19 +482,31 @@ export function streamChunks(body: ReadableStream<Uint8Array> | null, blob: { di
     const { value, done } = await read()
     if (done) return null
     received += value.length
-    if (received > blob.size) throw new PreflightError('invalid-input', `${from} sent more than the ${blob.size} bytes blob ${blob.digest} has: not the blob the manifest names.`)
+    if (received > blob.size)
+      throw new PreflightError(
+        'invalid-input',
+        `${from} sent more than the ${blob.size} bytes blob ${blob.digest} has: not the blob the manifest names.`,
+      )
     return value
   }
   return {
     async read(offset, max) {
       const chunkEnd = chunkStart + chunk.length
       if (offset >= chunkStart && offset < chunkEnd) return chunk.subarray(offset - chunkStart)
-      if (offset !== chunkEnd) throw new HttpError(503, `The registry lost part of blob ${blob.digest} already sent: it is sent again from its start.`)
+      if (offset !== chunkEnd)
+        throw new HttpError(
+          503,
+          `The registry lost part of blob ${blob.digest} already sent: it is sent again from its start.`,
+        )
       const buf = Buffer.alloc(max)
       let filled = 0
       while (filled < max) {
         const part = await next()
-        if (!part) throw new PreflightError('invalid-input', `${from} ended blob ${blob.digest} at ${chunkEnd + filled} of its ${blob.size} bytes.`)
+        if (!part)
+          throw new PreflightError(
+            'invalid-input',
+            `${from} ended blob ${blob.digest} at ${chunkEnd + filled} of its ${blob.size} bytes.`,
+          )
         const take = Math.min(part.length, max - filled)
         buf.set(part.subarray(0, take), filled)
         filled += take
@@ -367,9 +518,17 @@ export function streamChunks(body: ReadableStream<Uint8Array> | null, blob: { di
       return buf
     },
     async finish() {
-      if (chunkStart + chunk.length !== blob.size || (await next()) !== null) throw new PreflightError('invalid-input', `${from} sent blob ${blob.digest} with a size other than the ${blob.size} bytes the manifest names.`)
+      if (chunkStart + chunk.length !== blob.size || (await next()) !== null)
+        throw new PreflightError(
+          'invalid-input',
+          `${from} sent blob ${blob.digest} with a size other than the ${blob.size} bytes the manifest names.`,
+        )
       const got = `sha256:${hash.digest('hex')}`
-      if (got !== blob.digest) throw new PreflightError('invalid-input', `${from} sent bytes whose sha256 is ${got} for blob ${blob.digest}: nothing was committed.`)
+      if (got !== blob.digest)
+        throw new PreflightError(
+          'invalid-input',
+          `${from} sent bytes whose sha256 is ${got} for blob ${blob.digest}: nothing was committed.`,
+        )
     },
     close: async () => {
       await reader.cancel().catch(() => undefined)

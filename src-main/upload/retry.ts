@@ -9,7 +9,18 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 300, maxMs: 20_000 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'ECONNABORTED'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'ECONNABORTED',
+])
 
 export function httpStatusOf(err: unknown): number | undefined {
   const e = err as { $metadata?: { httpStatusCode?: number }; status?: number; statusCode?: number }
@@ -18,10 +29,26 @@ export function httpStatusOf(err: unknown): number | undefined {
 
 export function isNetworkError(err: unknown): boolean {
   const e = err as { code?: string; name?: string; cause?: { code?: string } }
-  return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '') || e?.name === 'TimeoutError' || /socket hang up|ECONNRESET|network/i.test(String((err as Error)?.message))
+  return (
+    NETWORK_CODES.has(e?.code ?? '') ||
+    NETWORK_CODES.has(e?.cause?.code ?? '') ||
+    e?.name === 'TimeoutError' ||
+    /socket hang up|ECONNRESET|network/i.test(String((err as Error)?.message))
+  )
 }
 
-const CREDENTIAL_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'TokenRefreshRequired', 'InvalidSecurity', 'AccessDenied', 'UNAUTHORIZED', 'DENIED'])
+const CREDENTIAL_CODES = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'InvalidSecurity',
+  'AccessDenied',
+  'UNAUTHORIZED',
+  'DENIED',
+])
 
 /** The server refused who we are (expired, wrong or missing keys): new credentials fix it, a retry does not. */
 export function isCredentialError(err: unknown): boolean {
@@ -52,7 +79,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-export async function withRetry<T>(what: string, fn: (attempt: number) => Promise<T>, opts: { signal?: AbortSignal; policy?: RetryPolicy; onRetry?: (err: unknown, attempt: number, delayMs: number) => void } = {}): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  fn: (attempt: number) => Promise<T>,
+  opts: {
+    signal?: AbortSignal
+    policy?: RetryPolicy
+    onRetry?: (err: unknown, attempt: number, delayMs: number) => void
+  } = {},
+): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY
   for (let attempt = 1; ; attempt++) {
     try {

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 import { PreflightError } from '../../src-preload/errors'
 import type { Db } from '../store/db'
 
-export type JobState = 'queued' | 'running' | 'paused' | 'waiting-network' | 'needs-credentials' | 'done' | 'failed' | 'cancelled'
+export type JobState =
+  'queued' | 'running' | 'paused' | 'waiting-network' | 'needs-credentials' | 'done' | 'failed' | 'cancelled'
 
 export interface JobOptions {
   endpoint?: string
@@ -92,25 +93,57 @@ const now = () => new Date().toISOString()
 export class UploadStore {
   constructor(private readonly db: Db) {}
 
-  create(job: { target: string; options: JobOptions; filePath: string; fileSize: number; fileMtimeMs: number; fileSha256: string }): UploadJob {
+  create(job: {
+    target: string
+    options: JobOptions
+    filePath: string
+    fileSize: number
+    fileMtimeMs: number
+    fileSha256: string
+  }): UploadJob {
     const id = randomUUID()
     const t = now()
-    this.db.prepare(`INSERT INTO upload_jobs (id, target, options_json, file_path, file_size, file_mtime_ms, file_sha256, state, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`).run(id, job.target, JSON.stringify(job.options), job.filePath, job.fileSize, job.fileMtimeMs, job.fileSha256, t, t)
+    this.db
+      .prepare(
+        `INSERT INTO upload_jobs (id, target, options_json, file_path, file_size, file_mtime_ms, file_sha256, state, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      )
+      .run(
+        id,
+        job.target,
+        JSON.stringify(job.options),
+        job.filePath,
+        job.fileSize,
+        job.fileMtimeMs,
+        job.fileSha256,
+        t,
+        t,
+      )
     return this.get(id)
   }
 
   get(id: string): UploadJob {
     const r = this.db.prepare('SELECT * FROM upload_jobs WHERE id = ?').get(id) as JobRow | undefined
-    if (!r) throw new PreflightError('not-found', `No upload ${id}: it may have been cleared from the queue; list the queue to see the uploads there are.`)
+    if (!r)
+      throw new PreflightError(
+        'not-found',
+        `No upload ${id}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+      )
     return toJob(r)
   }
 
   /** A job by its id or a unique prefix of it (as the CLI prints short ids). */
   find(idOrPrefix: string): UploadJob {
-    const rows = this.db.prepare('SELECT * FROM upload_jobs WHERE id LIKE ? ORDER BY created_at').all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as JobRow[]
-    if (rows.length === 0) throw new PreflightError('not-found', `No upload ${idOrPrefix}: it may have been cleared from the queue; list the queue to see the uploads there are.`)
-    if (rows.length > 1) throw new PreflightError('invalid-input', `"${idOrPrefix}" matches ${rows.length} uploads: give more of the id.`)
+    const rows = this.db
+      .prepare('SELECT * FROM upload_jobs WHERE id LIKE ? ORDER BY created_at')
+      .all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as JobRow[]
+    if (rows.length === 0)
+      throw new PreflightError(
+        'not-found',
+        `No upload ${idOrPrefix}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+      )
+    if (rows.length > 1)
+      throw new PreflightError('invalid-input', `"${idOrPrefix}" matches ${rows.length} uploads: give more of the id.`)
     return toJob(rows[0])
   }
 
@@ -119,30 +152,61 @@ export class UploadStore {
   }
 
   setState(id: string, state: JobState, fields: { error?: string | null; result?: string | null } = {}): void {
-    this.db.prepare('UPDATE upload_jobs SET state = ?, error = coalesce(?, error), result = coalesce(?, result), updated_at = ? WHERE id = ?')
-      .run(state, fields.error === undefined ? null : fields.error, fields.result === undefined ? null : fields.result, now(), id)
+    this.db
+      .prepare(
+        'UPDATE upload_jobs SET state = ?, error = coalesce(?, error), result = coalesce(?, result), updated_at = ? WHERE id = ?',
+      )
+      .run(
+        state,
+        fields.error === undefined ? null : fields.error,
+        fields.result === undefined ? null : fields.result,
+        now(),
+        id,
+      )
     if (fields.error === null) this.db.prepare('UPDATE upload_jobs SET error = NULL WHERE id = ?').run(id)
   }
 
   /** Record the multipart upload and its part plan in one transaction. */
-  startMultipart(id: string, uploadId: string, partSize: number, parts: Array<{ partNumber: number; offset: number; size: number }>): void {
+  startMultipart(
+    id: string,
+    uploadId: string,
+    partSize: number,
+    parts: Array<{ partNumber: number; offset: number; size: number }>,
+  ): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM upload_parts WHERE job_id = ?').run(id)
-      this.db.prepare('UPDATE upload_jobs SET upload_id = ?, part_size = ?, bytes_done = 0, updated_at = ? WHERE id = ?').run(uploadId, partSize, now(), id)
-      const ins = this.db.prepare("INSERT INTO upload_parts (job_id, part_number, offset, size, state) VALUES (?, ?, ?, ?, 'pending')")
+      this.db
+        .prepare('UPDATE upload_jobs SET upload_id = ?, part_size = ?, bytes_done = 0, updated_at = ? WHERE id = ?')
+        .run(uploadId, partSize, now(), id)
+      const ins = this.db.prepare(
+        "INSERT INTO upload_parts (job_id, part_number, offset, size, state) VALUES (?, ?, ?, ?, 'pending')",
+      )
       for (const p of parts) ins.run(id, p.partNumber, p.offset, p.size)
     })()
   }
 
   parts(id: string): UploadPart[] {
-    return this.db.prepare('SELECT part_number AS partNumber, offset, size, etag, md5, state FROM upload_parts WHERE job_id = ? ORDER BY part_number').all(id) as UploadPart[]
+    return this.db
+      .prepare(
+        'SELECT part_number AS partNumber, offset, size, etag, md5, state FROM upload_parts WHERE job_id = ? ORDER BY part_number',
+      )
+      .all(id) as UploadPart[]
   }
 
   /** A part is done: its ETag and the job's byte count move together. */
   partDone(id: string, partNumber: number, etag: string, md5: string): void {
     this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE upload_parts SET etag = ?, md5 = ?, state = 'done' WHERE job_id = ? AND part_number = ? AND state = 'pending'").run(etag, md5, id, partNumber)
-      if (r.changes) this.db.prepare('UPDATE upload_jobs SET bytes_done = (SELECT coalesce(sum(size), 0) FROM upload_parts WHERE job_id = ? AND state = \'done\'), updated_at = ? WHERE id = ?').run(id, now(), id)
+      const r = this.db
+        .prepare(
+          "UPDATE upload_parts SET etag = ?, md5 = ?, state = 'done' WHERE job_id = ? AND part_number = ? AND state = 'pending'",
+        )
+        .run(etag, md5, id, partNumber)
+      if (r.changes)
+        this.db
+          .prepare(
+            "UPDATE upload_jobs SET bytes_done = (SELECT coalesce(sum(size), 0) FROM upload_parts WHERE job_id = ? AND state = 'done'), updated_at = ? WHERE id = ?",
+          )
+          .run(id, now(), id)
     })()
   }
 
@@ -159,7 +223,11 @@ export class UploadStore {
   resetMultipart(id: string): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM upload_parts WHERE job_id = ?').run(id)
-      this.db.prepare('UPDATE upload_jobs SET upload_id = NULL, part_size = NULL, bytes_done = 0, updated_at = ? WHERE id = ?').run(now(), id)
+      this.db
+        .prepare(
+          'UPDATE upload_jobs SET upload_id = NULL, part_size = NULL, bytes_done = 0, updated_at = ? WHERE id = ?',
+        )
+        .run(now(), id)
     })()
   }
 
@@ -170,7 +238,9 @@ export class UploadStore {
   /** Delete the jobs (and, by cascade, their parts) that are in one of `states`, except `keep`; returns their ids. */
   removeInStates(states: JobState[], keep: Set<string> = new Set()): string[] {
     return this.db.transaction(() => {
-      const rows = this.db.prepare(`SELECT id FROM upload_jobs WHERE state IN (${states.map(() => '?').join(', ')})`).all(...states) as Array<{ id: string }>
+      const rows = this.db
+        .prepare(`SELECT id FROM upload_jobs WHERE state IN (${states.map(() => '?').join(', ')})`)
+        .all(...states) as Array<{ id: string }>
       const ids = rows.map((r) => r.id).filter((id) => !keep.has(id))
       const del = this.db.prepare('DELETE FROM upload_jobs WHERE id = ?')
       for (const id of ids) del.run(id)

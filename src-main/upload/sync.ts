@@ -10,7 +10,14 @@ import { PreflightError } from '../../src-preload/errors'
 import { imageIndex, imageManifest, MT, type Descriptor } from '../containers/schemas'
 import { getSetting, type Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
-import { CHUNK, jobClient, streamChunks, type Manifest, type RegistryClient, type RegistryEndpoint } from './registry-client'
+import {
+  CHUNK,
+  jobClient,
+  streamChunks,
+  type Manifest,
+  type RegistryClient,
+  type RegistryEndpoint,
+} from './registry-client'
 import type { JobOptions, UploadJob } from './store'
 import { parseTarget, type TargetRun } from './target'
 
@@ -33,29 +40,65 @@ export interface SyncOutcome {
 
 /** A docker:// reference as a sync end: registry, repository and tag (the tag is required for a source). */
 export function syncEndpoint(ref: string, what: string): RegistryEndpoint & { tag: string; tagGiven: boolean } {
-  if (!ref.startsWith('docker://')) throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a docker:// reference: use docker://registry/organisation/repository[:tag].`)
-  if (ref.includes('@')) throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" names a digest: sync by tag (docker://registry/repository:tag).`)
+  if (!ref.startsWith('docker://'))
+    throw new PreflightError(
+      'invalid-input',
+      `The sync ${what} "${ref.slice(0, 200)}" is not a docker:// reference: use docker://registry/organisation/repository[:tag].`,
+    )
+  if (ref.includes('@'))
+    throw new PreflightError(
+      'invalid-input',
+      `The sync ${what} "${ref.slice(0, 200)}" names a digest: sync by tag (docker://registry/repository:tag).`,
+    )
   const t = parseTarget(ref)
-  if (t.kind !== 'registry') throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a registry reference.`)
+  if (t.kind !== 'registry')
+    throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a registry reference.`)
   if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(t.repository))
-    throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" has a repository name the distribution spec refuses (lowercase letters, digits and . _ - between them, / between path parts).`)
-  return { registry: t.registry, repository: t.repository, tag: t.tag, tagGiven: /:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref.slice('docker://'.length + t.registry.length)) }
+    throw new PreflightError(
+      'invalid-input',
+      `The sync ${what} "${ref.slice(0, 200)}" has a repository name the distribution spec refuses (lowercase letters, digits and . _ - between them, / between path parts).`,
+    )
+  return {
+    registry: t.registry,
+    repository: t.repository,
+    tag: t.tag,
+    tagGiven: /:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref.slice('docker://'.length + t.registry.length)),
+  }
 }
 
 /** Setting sync.targets: per pushed repository (registry/repository, no tag), the targets it is synced to. */
-export const syncTargetsSetting = z.array(z.object({
-  repository: z.string().regex(/^[^/\s:@]+(?::\d+)?\/[a-z0-9]+(?:[._/-]+[a-z0-9]+)*$/, 'registry/repository without a tag, e.g. swr.cn-north-4.myhuaweicloud.com/org/app'),
-  targets: z.array(z.string().max(500).refine((t) => {
-    try {
-      syncEndpoint(t, 'target')
-      return true
-    } catch {
-      return false
-    }
-  }, 'a docker://registry/organisation/repository[:tag] reference')).min(1).max(20),
-  overwrite: z.boolean().default(false),
-  insecure: z.boolean().default(false),
-}).strict()).max(200)
+export const syncTargetsSetting = z
+  .array(
+    z
+      .object({
+        repository: z
+          .string()
+          .regex(
+            /^[^/\s:@]+(?::\d+)?\/[a-z0-9]+(?:[._/-]+[a-z0-9]+)*$/,
+            'registry/repository without a tag, e.g. swr.cn-north-4.myhuaweicloud.com/org/app',
+          ),
+        targets: z
+          .array(
+            z
+              .string()
+              .max(500)
+              .refine((t) => {
+                try {
+                  syncEndpoint(t, 'target')
+                  return true
+                } catch {
+                  return false
+                }
+              }, 'a docker://registry/organisation/repository[:tag] reference'),
+          )
+          .min(1)
+          .max(20),
+        overwrite: z.boolean().default(false),
+        insecure: z.boolean().default(false),
+      })
+      .strict(),
+  )
+  .max(200)
 export type AutoSyncRule = z.infer<typeof syncTargetsSetting>[number]
 
 /** The saved automatic sync rules (setting sync.targets); none when unset or no longer valid. */
@@ -78,9 +121,18 @@ export function syncTargetRef(source: string, target: string): string {
 export const isSyncJob = (job: Pick<UploadJob, 'options'>): boolean => typeof job.options.syncSource === 'string'
 
 /** The options of a sync job: its source, how it was started, and the target's overwrite policy. */
-export function syncOptions(source: string, o: { type: SyncType; overwrite?: boolean; insecure?: boolean; sourceInsecure?: boolean }): JobOptions {
+export function syncOptions(
+  source: string,
+  o: { type: SyncType; overwrite?: boolean; insecure?: boolean; sourceInsecure?: boolean },
+): JobOptions {
   syncEndpoint(source, 'source')
-  return { syncSource: source, syncType: o.type, overwrite: o.overwrite ?? false, insecure: o.insecure, sourceInsecure: o.sourceInsecure ?? o.insecure }
+  return {
+    syncSource: source,
+    syncType: o.type,
+    overwrite: o.overwrite ?? false,
+    insecure: o.insecure,
+    sourceInsecure: o.sourceInsecure ?? o.insecure,
+  }
 }
 
 const parsed = <T>(schema: z.ZodType<T>, m: Manifest, where: string): T => {
@@ -88,10 +140,20 @@ const parsed = <T>(schema: z.ZodType<T>, m: Manifest, where: string): T => {
   try {
     json = JSON.parse(m.body.toString('utf8'))
   } catch (err) {
-    throw new PreflightError('invalid-input', `${where} (${m.digest}) is not valid JSON: ${(err as Error).message.split('\n')[0]}`)
+    throw new PreflightError(
+      'invalid-input',
+      `${where} (${m.digest}) is not valid JSON: ${(err as Error).message.split('\n')[0]}`,
+    )
   }
   const r = schema.safeParse(json)
-  if (!r.success) throw new PreflightError('invalid-input', `${where} (${m.digest}) is not a valid ${m.mediaType}: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`)
+  if (!r.success)
+    throw new PreflightError(
+      'invalid-input',
+      `${where} (${m.digest}) is not a valid ${m.mediaType}: ${r.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`)
+        .join('; ')}`,
+    )
   return r.data
 }
 
@@ -100,7 +162,12 @@ const isIndex = (mediaType: string) => mediaType === MT.ociIndex || mediaType ==
 const foreign = (d: Descriptor) => Boolean(d.urls?.length) && /foreign|nondistributable/.test(d.mediaType)
 
 /** Every manifest the source tag reaches (children before the index naming them) and every blob they name, once. */
-async function collect(src: RegistryClient, top: Manifest, where: string, signal: AbortSignal): Promise<{ manifests: Manifest[]; blobs: Descriptor[] }> {
+async function collect(
+  src: RegistryClient,
+  top: Manifest,
+  where: string,
+  signal: AbortSignal,
+): Promise<{ manifests: Manifest[]; blobs: Descriptor[] }> {
   const manifests: Manifest[] = []
   const blobs = new Map<string, Descriptor>()
   const visit = async (m: Manifest, depth: number): Promise<void> => {
@@ -109,7 +176,11 @@ async function collect(src: RegistryClient, top: Manifest, where: string, signal
       for (const d of parsed(imageIndex, m, where).manifests) {
         throwIfCancelled(signal)
         const child = await src.getManifest(d.digest)
-        if (!child) throw new PreflightError('not-found', `${where}: its index names manifest ${d.digest}, which the source registry does not hold.`)
+        if (!child)
+          throw new PreflightError(
+            'not-found',
+            `${where}: its index names manifest ${d.digest}, which the source registry does not hold.`,
+          )
         await visit(child, depth + 1)
       }
     } else {
@@ -132,7 +203,11 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
   const srcEnd = { registry: s.registry, repository: s.repository, insecure: job.options.sourceInsecure }
   const dstEnd = { registry: t.registry, repository: t.repository, insecure: job.options.insecure }
   // the source's login is the one saved for the source registry
-  const srcJob: UploadJob = { ...job, target: source, options: { ...job.options, insecure: job.options.sourceInsecure } }
+  const srcJob: UploadJob = {
+    ...job,
+    target: source,
+    options: { ...job.options, insecure: job.options.sourceInsecure },
+  }
   const sameRegistry = s.registry === t.registry && Boolean(srcEnd.insecure) === Boolean(dstEnd.insecure)
   const mountFrom = sameRegistry && s.repository !== t.repository ? s.repository : undefined
   const src = jobClient(r, srcEnd, 'pull', [], srcJob)
@@ -141,11 +216,24 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
   const targetName = `${t.registry}/${t.repository}:${t.tag}`
 
   const top = await src.getManifest(s.tag)
-  if (!top) throw new PreflightError('not-found', `${sourceName} does not exist in the source registry: check the repository and tag (push the image first).`)
+  if (!top)
+    throw new PreflightError(
+      'not-found',
+      `${sourceName} does not exist in the source registry: check the repository and tag (push the image first).`,
+    )
   const { manifests, blobs } = await collect(src, top, sourceName, r.signal)
   const total = blobs.reduce((n, b) => n + b.size, 0)
   sizeKnown(total)
-  const outcome: SyncOutcome = { status: 'copied', source: sourceName, target: targetName, digest: top.digest, targetDigest: null, manifests: manifests.length, blobs: { total: blobs.length, sent: 0, mounted: 0, present: 0, resumed: 0 }, bytesSent: 0 }
+  const outcome: SyncOutcome = {
+    status: 'copied',
+    source: sourceName,
+    target: targetName,
+    digest: top.digest,
+    targetDigest: null,
+    manifests: manifests.length,
+    blobs: { total: blobs.length, sent: 0, mounted: 0, present: 0, resumed: 0 },
+    bytesSent: 0,
+  }
 
   outcome.targetDigest = await dst.manifestDigest(t.tag)
   if (outcome.targetDigest === top.digest) {
@@ -156,8 +244,19 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
 
   // the checkpoint: one part per blob of this source digest (a source tag moved since: planned again)
   const plan = `sync:${top.digest}`
-  if (job.uploadId !== plan) r.store.startMultipart(job.id, plan, CHUNK, blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })))
-  const done = new Set(r.store.parts(job.id).filter((p) => p.state === 'done').map((p) => p.etag))
+  if (job.uploadId !== plan)
+    r.store.startMultipart(
+      job.id,
+      plan,
+      CHUNK,
+      blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })),
+    )
+  const done = new Set(
+    r.store
+      .parts(job.id)
+      .filter((p) => p.state === 'done')
+      .map((p) => p.etag),
+  )
   let confirmed = 0
   for (const [i, b] of blobs.entries()) {
     throwIfCancelled(r.signal)
@@ -167,11 +266,15 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
       outcome.blobs.present++
       r.store.partDone(job.id, i + 1, b.digest, 'present')
     } else {
-      const how = await dst.pushBlob(b, async () => streamChunks((await src.getBlob(b.digest)).body, b, sourceName, job.options.requestTimeoutMs), {
-        limiter: r.limiter,
-        progress: (n) => r.progress(confirmed + n),
-        mountFrom,
-      })
+      const how = await dst.pushBlob(
+        b,
+        async () => streamChunks((await src.getBlob(b.digest)).body, b, sourceName, job.options.requestTimeoutMs),
+        {
+          limiter: r.limiter,
+          progress: (n) => r.progress(confirmed + n),
+          mountFrom,
+        },
+      )
       if (how === 'mounted') outcome.blobs.mounted++
       else {
         outcome.blobs.sent++
@@ -188,7 +291,11 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
     await dst.putManifest(m === manifests.at(-1) ? t.tag : m.digest, m.body, m.mediaType)
   }
   const now = await dst.manifestDigest(t.tag)
-  if (now !== top.digest) throw new PreflightError('conflict', `${targetName} names ${now ?? 'nothing'} after the sync, not ${top.digest}: the target registry changed the manifest, or another push raced this one.`)
+  if (now !== top.digest)
+    throw new PreflightError(
+      'conflict',
+      `${targetName} names ${now ?? 'nothing'} after the sync, not ${top.digest}: the target registry changed the manifest, or another push raced this one.`,
+    )
   return { ...outcome, status: outcome.targetDigest ? 'overwritten' : 'copied' }
 }
 

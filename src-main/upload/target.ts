@@ -74,12 +74,21 @@ export function parseTarget(target: string): ParsedTarget {
   }
   if (target.startsWith('file://')) {
     const path = decodeURIComponent(target.slice('file://'.length))
-    if (!path.startsWith('/')) throw new PreflightError('invalid-input', `file:// targets need an absolute path (file:///folder/), got ${target}`)
-    return path.endsWith('/') ? { kind: 'folder', dir: path, name: null } : { kind: 'folder', dir: path.slice(0, path.lastIndexOf('/') + 1), name: path.slice(path.lastIndexOf('/') + 1) }
+    if (!path.startsWith('/'))
+      throw new PreflightError(
+        'invalid-input',
+        `file:// targets need an absolute path (file:///folder/), got ${target}`,
+      )
+    return path.endsWith('/')
+      ? { kind: 'folder', dir: path, name: null }
+      : { kind: 'folder', dir: path.slice(0, path.lastIndexOf('/') + 1), name: path.slice(path.lastIndexOf('/') + 1) }
   }
   const docker = /^docker:\/\/([^/]+)\/(.+?)(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?$/.exec(target)
   if (docker) return { kind: 'registry', registry: docker[1], repository: docker[2], tag: docker[3] ?? 'latest' }
-  throw new PreflightError('invalid-input', `Unknown upload target "${target}": use s3://bucket/key, docker://registry/repo:tag or file:///folder/`)
+  throw new PreflightError(
+    'invalid-input',
+    `Unknown upload target "${target}": use s3://bucket/key, docker://registry/repo:tag or file:///folder/`,
+  )
 }
 
 /** Part size: at least 8 MiB, large enough to stay within 10,000 parts, at most 5 GiB (OBS/S3 limits). */
@@ -87,6 +96,7 @@ export function choosePartSize(fileSize: number, requested?: number): number {
   const MiB = 1024 * 1024
   const min = Math.ceil(fileSize / 10_000 / MiB) * MiB
   const size = Math.max(requested ?? 8 * MiB, min, 5 * MiB)
-  if (size > 5 * 1024 * MiB) throw new PreflightError('invalid-input', 'The file is too large for a multipart upload (over 48.8 TB).')
+  if (size > 5 * 1024 * MiB)
+    throw new PreflightError('invalid-input', 'The file is too large for a multipart upload (over 48.8 TB).')
   return size
 }

@@ -78,12 +78,19 @@ async function openSource(path: string): Promise<BlockDevice> {
   const kind = kindFromBytes(head, tail)
   if (kind === 'qcow2') {
     const q = await readQcow2(path)
-    if (q.backingFile !== null) throw new PreflightError('invalid-input', `${basename(path)} depends on the backing file ${q.backingFile}: flatten it with qemu-img first`)
+    if (q.backingFile !== null)
+      throw new PreflightError(
+        'invalid-input',
+        `${basename(path)} depends on the backing file ${q.backingFile}: flatten it with qemu-img first`,
+      )
     return openQcow2Device(path)
   }
   if (kind === 'unknown' || kind === 'iso') return openRawDevice(path)
   if (isImageFormat(kind)) return openImageDevice(path, kind)
-  throw new PreflightError('invalid-input', `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd, vhdx, vdi and qed images`)
+  throw new PreflightError(
+    'invalid-input',
+    `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd, vhdx, vdi and qed images`,
+  )
 }
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
@@ -118,10 +125,20 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
   await fh.close()
   if (problem !== null) {
     await rm(partial, { force: true })
-    throw new PreflightError('internal', `The converted image does not read back as the source (${problem}): nothing was written.`)
+    throw new PreflightError(
+      'internal',
+      `The converted image does not read back as the source (${problem}): nothing was written.`,
+    )
   }
   await rename(partial, output)
-  return { output, virtualSize: layout.size, dataClusters: copied.dataClusters, bytesRead: copied.bytesRead, fileSize, verified: true }
+  return {
+    output,
+    virtualSize: layout.size,
+    dataClusters: copied.dataClusters,
+    bytesRead: copied.bytesRead,
+    fileSize,
+    verified: true,
+  }
 }
 
 /** Where the fixed metadata sits, and the bounds of the in-memory tables, for a disk of `size` bytes. */
@@ -205,7 +222,12 @@ interface CopyResult {
  * file is read synchronously (the writes stay on the thread pool, so reading and writing still overlap). Where the
  * source can say where its data is (a sparse raw file), only the clusters holding data are read.
  */
-async function copyGuestData(src: BlockDevice, fh: FileHandle, tables: Qcow2Tables, opts: ConvertOptions): Promise<CopyResult> {
+async function copyGuestData(
+  src: BlockDevice,
+  fh: FileHandle,
+  tables: Qcow2Tables,
+  opts: ConvertOptions,
+): Promise<CopyResult> {
   const size = src.size
   const reader = new BatchReader(src)
   const back = Buffer.allocUnsafe(READ_BACK_CHUNK)
@@ -245,7 +267,8 @@ async function copyGuestData(src: BlockDevice, fh: FileHandle, tables: Qcow2Tabl
         await writeGroups(fh, placed.groups)
         const bad = readBack(fh.fd, placed.groups, back)
         if (bad !== null) mismatch ??= bad
-        else if (placed.sample && !sampleStillHolds(batch.data, first, placed.sample)) mismatch ??= placed.sample.cluster
+        else if (placed.sample && !sampleStillHolds(batch.data, first, placed.sample))
+          mismatch ??= placed.sample.cluster
       })()
       writing.catch(() => undefined)
       slotWrites[b % DEPTH] = writing
@@ -260,7 +283,11 @@ async function copyGuestData(src: BlockDevice, fh: FileHandle, tables: Qcow2Tabl
     // reads past the last batch (or after a mismatch) are still queued: they finish before the source closes
     await Promise.allSettled(pending)
   }
-  if (mismatch !== null) throw new PreflightError('internal', `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`)
+  if (mismatch !== null)
+    throw new PreflightError(
+      'internal',
+      `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`,
+    )
   return { dataClusters, bytesRead: reader.bytesRead, samples }
 }
 
@@ -285,8 +312,13 @@ class BatchReader {
     }
     const buf = this.bufs[b % DEPTH]
     for (const [c0, c1] of read) this.bytesRead += Math.min(n, c1 * CS) - c0 * CS
-    if (src.readIntoSync) for (const [c0, c1] of read) src.readIntoSync(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)
-    else await Promise.all(read.map(([c0, c1]) => src.readInto!(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)))
+    if (src.readIntoSync)
+      for (const [c0, c1] of read)
+        src.readIntoSync(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)
+    else
+      await Promise.all(
+        read.map(([c0, c1]) => src.readInto!(buf.subarray(c0 * CS), from + c0 * CS, Math.min(n, c1 * CS) - c0 * CS)),
+      )
     return { data: buf.subarray(0, n), read }
   }
 
@@ -320,9 +352,24 @@ function classifyClusters(batch: Batch, kind: Uint8Array, zero: Buffer): number 
       const at = c * CS
       const last = Math.min(data.length, at + CS) - 1
       const step = (last - at) >> 3
-      kind[c] = data[at] | data[at + 1] | data[at + 2] | data[at + 3] | data[last] | data[last - 1] | data[at + step] | data[at + 2 * step] | data[at + 3 * step] | data[at + 4 * step] | data[at + 5 * step] | data[at + 6 * step] | data[at + 7 * step] ? 1 : 2
+      kind[c] =
+        data[at] |
+        data[at + 1] |
+        data[at + 2] |
+        data[at + 3] |
+        data[last] |
+        data[last - 1] |
+        data[at + step] |
+        data[at + 2 * step] |
+        data[at + 3 * step] |
+        data[at + 4 * step] |
+        data[at + 5 * step] |
+        data[at + 6 * step] |
+        data[at + 7 * step]
+          ? 1
+          : 2
     }
-  for (let c = 0; c < clusters; ) {
+  for (let c = 0; c < clusters;) {
     if (kind[c] !== 2) {
       c++
       continue
@@ -346,7 +393,15 @@ function classifyClusters(batch: Batch, kind: Uint8Array, zero: Buffer): number 
  * Give each data cluster of the batch its host place (compressed when asked and worth it) and L2 entry, and
  * gather the writes into host-contiguous groups. The batch's first data cluster is its sample.
  */
-function placeClusters(tables: Qcow2Tables, data: Buffer, first: number, kind: Uint8Array, clusters: number, zero: Buffer, compress: boolean): { groups: WriteGroup[]; sample?: Sample; dataClusters: number } {
+function placeClusters(
+  tables: Qcow2Tables,
+  data: Buffer,
+  first: number,
+  kind: Uint8Array,
+  clusters: number,
+  zero: Buffer,
+  compress: boolean,
+): { groups: WriteGroup[]; sample?: Sample; dataClusters: number } {
   const groups: WriteGroup[] = []
   let sample: Sample | undefined
   let dataClusters = 0
@@ -358,7 +413,7 @@ function placeClusters(tables: Qcow2Tables, data: Buffer, first: number, kind: U
       g.len += buf.length
     } else groups.push({ at, bufs: [buf], firsts: [guest], len: buf.length })
   }
-  for (let c = 0; c < clusters; ) {
+  for (let c = 0; c < clusters;) {
     if (!kind[c]) {
       c++
       continue
@@ -373,7 +428,11 @@ function placeClusters(tables: Qcow2Tables, data: Buffer, first: number, kind: U
     for (let k = c; k < e; k++) {
       const v = first + k
       const slice = data.subarray(k * CS, Math.min(data.length, (k + 1) * CS))
-      const packed = compress ? deflateRawSync(slice.length === CS ? slice : Buffer.concat([slice, zero.subarray(0, CS - slice.length)]), { level: 6 }) : null
+      const packed = compress
+        ? deflateRawSync(slice.length === CS ? slice : Buffer.concat([slice, zero.subarray(0, CS - slice.length)]), {
+            level: 6,
+          })
+        : null
       if (packed && packed.length < CS - 512) {
         if (runFrom >= 0) put(tables.next - (k - runFrom) * CS, data.subarray(runFrom * CS, k * CS), first + runFrom)
         runFrom = -1
@@ -465,7 +524,8 @@ async function writeMetadata(fh: FileHandle, tables: Qcow2Tables, layout: Layout
   const firstBlock = tables.next / CS
   let blocks = Math.ceil(firstBlock / REFS_PER_BLOCK)
   while (Math.ceil((firstBlock + blocks) / REFS_PER_BLOCK) > blocks) blocks++
-  if (blocks > layout.refBlocksMax) throw new PreflightError('internal', 'refcount table too small for the converted image')
+  if (blocks > layout.refBlocksMax)
+    throw new PreflightError('internal', 'refcount table too small for the converted image')
   const { refcounts } = tables
   for (let b = 0; b < blocks; b++) refcounts[firstBlock + b]++
   const rt = Buffer.alloc(layout.rtClusters * CS)
@@ -506,11 +566,24 @@ function qcow2Header(layout: Layout): Buffer {
  * leak; the sampled data clusters, read through the qcow2 reader, must have their source's CRC-32. Returns
  * what differs, or null.
  */
-async function verifyWritten(partial: string, fh: FileHandle, tables: Qcow2Tables, samples: Sample[], signal?: AbortSignal): Promise<string | null> {
+async function verifyWritten(
+  partial: string,
+  fh: FileHandle,
+  tables: Qcow2Tables,
+  samples: Sample[],
+  signal?: AbortSignal,
+): Promise<string | null> {
   const { size, l1Size } = tables.layout
   const info = await readQcow2(partial)
   const hh = info.header
-  if (hh.virtualSize !== size || hh.clusterBits !== CLUSTER_BITS || hh.l1Size !== l1Size || hh.version !== 3 || info.problems.length) return 'header'
+  if (
+    hh.virtualSize !== size ||
+    hh.clusterBits !== CLUSTER_BITS ||
+    hh.l1Size !== l1Size ||
+    hh.version !== 3 ||
+    info.problems.length
+  )
+    return 'header'
   // the tables are read through the handle the image was written with (opened for reading too)
   const readAt = async (at: number, n: number) => {
     const buf = Buffer.alloc(n)
@@ -528,7 +601,8 @@ async function verifyWritten(partial: string, fh: FileHandle, tables: Qcow2Table
     if (!back || !back.equals(mine)) return `L2 table ${i}`
   }
   const check = await checkQcow2(partial, { info, signal })
-  if (check.corruptions || check.leaks) return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`
+  if (check.corruptions || check.leaks)
+    return `metadata check: ${check.corruptions} corruption(s), ${check.leaks} leak(s)${check.messages[0] ? `, ${check.messages[0]}` : ''}`
   return verifySamples(partial, samples, signal)
 }
 
@@ -542,7 +616,10 @@ async function verifySamples(partial: string, samples: Sample[], signal?: AbortS
   const reader = await openQcow2Device(partial)
   try {
     const step = Math.max(1, (samples.length - 1) / (SAMPLES_READ - 1))
-    const chosen = samples.length <= SAMPLES_READ ? samples : Array.from({ length: SAMPLES_READ }, (_, i) => samples[Math.round(i * step)])
+    const chosen =
+      samples.length <= SAMPLES_READ
+        ? samples
+        : Array.from({ length: SAMPLES_READ }, (_, i) => samples[Math.round(i * step)])
     let nextSample = 0
     let bad: number | null = null
     const sampleReader = async () => {

@@ -16,7 +16,8 @@ export function baseScore(vector: string): { score: number; version: Score['vers
     if (v.startsWith('CVSS:4.0/')) return { score: new Cvss4P0(v).calculateScores().base as number, version: '4.0' }
     if (v.startsWith('CVSS:3.1/')) return { score: new Cvss3P1(v).calculateScores().base as number, version: '3.1' }
     if (v.startsWith('CVSS:3.0/')) return { score: new Cvss3P0(v).calculateScores().base as number, version: '3.0' }
-    if (/^(\(|)AV:[LAN]\/AC:[HML]\/Au:[MSN]/.test(v)) return { score: new Cvss2(v.replace(/^\(|\)$/g, '')).calculateScores().base as number, version: '2.0' }
+    if (/^(\(|)AV:[LAN]\/AC:[HML]\/Au:[MSN]/.test(v))
+      return { score: new Cvss2(v.replace(/^\(|\)$/g, '')).calculateScores().base as number, version: '2.0' }
   } catch {
     return null
   }
@@ -26,16 +27,31 @@ export function baseScore(vector: string): { score: number; version: Score['vers
 const LABEL_SCORES: Record<string, number> = { CRITICAL: 9.0, HIGH: 7.0, MODERATE: 4.0, MEDIUM: 4.0, LOW: 0.1 }
 
 /** The highest base score among an OSV advisory's severity entries (CVSS_V2/V3/V4), else its severity label. */
-export function advisoryScore(osv: { severity?: Array<{ type: string; score: string }>; database_specific?: { severity?: string } }): Score {
+export function advisoryScore(osv: {
+  severity?: Array<{ type: string; score: string }>
+  database_specific?: { severity?: string }
+}): Score {
   let best: Score = { score: null, vector: null, version: null, source: 'no CVSS vector or severity label' }
   for (const s of osv.severity ?? []) {
     if (!/^CVSS_V[234]$/.test(s.type)) continue
     const r = baseScore(s.score)
-    if (r && (best.score === null || r.score > best.score)) best = { score: r.score, vector: s.score.trim(), version: r.version, source: `CVSS ${r.version} base score computed from the vector` }
+    if (r && (best.score === null || r.score > best.score))
+      best = {
+        score: r.score,
+        vector: s.score.trim(),
+        version: r.version,
+        source: `CVSS ${r.version} base score computed from the vector`,
+      }
   }
   if (best.score === null) {
     const label = osv.database_specific?.severity?.toUpperCase()
-    if (label && label in LABEL_SCORES) best = { score: LABEL_SCORES[label], vector: null, version: 'label', source: `no CVSS vector: the advisory's severity label ${label} (GHSA) was used` }
+    if (label && label in LABEL_SCORES)
+      best = {
+        score: LABEL_SCORES[label],
+        vector: null,
+        version: 'label',
+        source: `no CVSS vector: the advisory's severity label ${label} (GHSA) was used`,
+      }
   }
   return best
 }

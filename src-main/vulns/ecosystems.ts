@@ -9,9 +9,24 @@
 /** Bases whose advisories are per release: their components are matched only with a known release. */
 const RELEASED = new Set(['Debian', 'Ubuntu', 'Alpine', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'SUSE', 'openSUSE'])
 
-const DEBIAN_CODENAMES: Record<string, string> = { jessie: '8', stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13' }
+const DEBIAN_CODENAMES: Record<string, string> = {
+  jessie: '8',
+  stretch: '9',
+  buster: '10',
+  bullseye: '11',
+  bookworm: '12',
+  trixie: '13',
+}
 const UBUNTU_CODENAMES: Record<string, string> = {
-  trusty: '14.04', xenial: '16.04', bionic: '18.04', focal: '20.04', jammy: '22.04', noble: '24.04', oracular: '24.10', plucky: '25.04', questing: '25.10',
+  trusty: '14.04',
+  xenial: '16.04',
+  bionic: '18.04',
+  focal: '20.04',
+  jammy: '22.04',
+  noble: '24.04',
+  oracular: '24.10',
+  plucky: '25.04',
+  questing: '25.10',
 }
 
 export function parseOsRelease(text: string): Record<string, string> {
@@ -24,14 +39,16 @@ export function parseOsRelease(text: string): Record<string, string> {
 }
 
 /** The distributions' own release files, read where a root has no os-release (CentOS 6, SLES 11, old images). */
-export const RELEASE_FILE = /(^|\/)etc\/((redhat|centos|rocky|almalinux|oracle|fedora|SuSE|alpine)-release|debian_version)$/
+export const RELEASE_FILE =
+  /(^|\/)etc\/((redhat|centos|rocky|almalinux|oracle|fedora|SuSE|alpine)-release|debian_version)$/
 
 /** What a release file says, as os-release text (ID, VERSION_ID), or null when it names no release. */
 export function osReleaseFromReleaseFile(path: string, text: string): string | null {
   const file = RELEASE_FILE.exec(path)?.[2]
   const first = text.split('\n')[0]?.trim() ?? ''
   if (!file || !first) return null
-  if (file === 'debian_version') return /^\d+(\.\d+)*$/.test(first) ? `ID=debian\nVERSION_ID=${first.split('.')[0]}\n` : null // "bookworm/sid": testing, no release
+  if (file === 'debian_version')
+    return /^\d+(\.\d+)*$/.test(first) ? `ID=debian\nVERSION_ID=${first.split('.')[0]}\n` : null // "bookworm/sid": testing, no release
   if (file === 'alpine-release') return /^\d+\.\d+/.test(first) ? `ID=alpine\nVERSION_ID=${first}\n` : null
   if (file === 'SuSE-release') {
     const version = /^VERSION\s*=\s*(\d+(?:\.\d+)?)/m.exec(text)?.[1]
@@ -41,7 +58,19 @@ export function osReleaseFromReleaseFile(path: string, text: string): string | n
   }
   const version = /\brelease\s+(\d+(?:\.\d+)?)/i.exec(first)?.[1]
   if (!version) return null
-  const id = /centos/i.test(first) ? 'centos' : /rocky/i.test(first) ? 'rocky' : /alma/i.test(first) ? 'almalinux' : /oracle/i.test(first) ? 'ol' : /fedora/i.test(first) ? 'fedora' : /red hat/i.test(first) ? 'rhel' : null
+  const id = /centos/i.test(first)
+    ? 'centos'
+    : /rocky/i.test(first)
+      ? 'rocky'
+      : /alma/i.test(first)
+        ? 'almalinux'
+        : /oracle/i.test(first)
+          ? 'ol'
+          : /fedora/i.test(first)
+            ? 'fedora'
+            : /red hat/i.test(first)
+              ? 'rhel'
+              : null
   if (!id) return null
   return `ID=${id}\n${id === 'centos' ? 'ID_LIKE="rhel fedora"\n' : ''}VERSION_ID=${version}\n` // as their os-release says it
 }
@@ -59,10 +88,13 @@ export function osEcosystem(db: OsPackageDb, osRelease: string | null): string {
   const codename = (r.VERSION_CODENAME ?? '').toLowerCase()
   const withRelease = (base: string, release: string | undefined) => (release ? `${base}:${release}` : base)
   if (db === 'dpkg') {
-    if (id === 'ubuntu') return withRelease('Ubuntu', /^\d+\.\d+$/.test(r.VERSION_ID ?? '') ? r.VERSION_ID : UBUNTU_CODENAMES[codename])
+    if (id === 'ubuntu')
+      return withRelease('Ubuntu', /^\d+\.\d+$/.test(r.VERSION_ID ?? '') ? r.VERSION_ID : UBUNTU_CODENAMES[codename])
     // derivatives (Linux Mint, Pop!_OS, Raspbian, ...): their own VERSION_ID is not the base's release
-    if (like.includes('ubuntu')) return withRelease('Ubuntu', UBUNTU_CODENAMES[(r.UBUNTU_CODENAME ?? codename).toLowerCase()])
-    if (id === 'debian') return withRelease('Debian', /^\d+$/.test(r.VERSION_ID ?? '') ? r.VERSION_ID : DEBIAN_CODENAMES[codename])
+    if (like.includes('ubuntu'))
+      return withRelease('Ubuntu', UBUNTU_CODENAMES[(r.UBUNTU_CODENAME ?? codename).toLowerCase()])
+    if (id === 'debian')
+      return withRelease('Debian', /^\d+$/.test(r.VERSION_ID ?? '') ? r.VERSION_ID : DEBIAN_CODENAMES[codename])
     return withRelease('Debian', like.includes('debian') ? DEBIAN_CODENAMES[codename] : undefined)
   }
   if (db === 'apk') {

@@ -30,7 +30,10 @@ export interface OsvAdvisory {
   database_specific?: { severity?: string }
   affected?: Array<{
     package?: { ecosystem: string; name: string }
-    ranges?: Array<{ type: string; events: Array<{ introduced?: string; fixed?: string; last_affected?: string; limit?: string }> }>
+    ranges?: Array<{
+      type: string
+      events: Array<{ introduced?: string; fixed?: string; last_affected?: string; limit?: string }>
+    }>
     versions?: string[]
   }>
 }
@@ -55,7 +58,9 @@ export class VulnDb {
   private upsert(batch: OsvAdvisory[], result: ImportResult, advisoryScore: (a: OsvAdvisory) => Score): void {
     const get = this.db.prepare('SELECT modified FROM osv_advisories WHERE id = ?')
     const drop = this.db.prepare('DELETE FROM osv_advisories WHERE id = ?')
-    const put = this.db.prepare('INSERT INTO osv_advisories (id, modified, json, score, vector, score_source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, json = excluded.json, score = excluded.score, vector = excluded.vector, score_source = excluded.score_source')
+    const put = this.db.prepare(
+      'INSERT INTO osv_advisories (id, modified, json, score, vector, score_source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, json = excluded.json, score = excluded.score, vector = excluded.vector, score_source = excluded.score_source',
+    )
     const del = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ?')
     const aff = this.db.prepare('INSERT INTO osv_affected (advisory_id, ecosystem, name) VALUES (?, ?, ?)')
     this.db.transaction(() => {
@@ -96,7 +101,11 @@ export class VulnDb {
    *  advisories, as a per-release zip does) is not its to remove and stays. */
   private removeMissing(covered: Set<string>, exact: Set<string>, seen: Set<string>, result: ImportResult): void {
     if (!covered.size) return
-    const rows = this.db.prepare(`SELECT DISTINCT f.advisory_id AS id, a.json FROM osv_affected f JOIN osv_advisories a ON a.id = f.advisory_id WHERE f.ecosystem IN (${[...covered].map(() => '?').join(',')})`).all(...covered) as Array<{ id: string; json: string }>
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT f.advisory_id AS id, a.json FROM osv_affected f JOIN osv_advisories a ON a.id = f.advisory_id WHERE f.ecosystem IN (${[...covered].map(() => '?').join(',')})`,
+      )
+      .all(...covered) as Array<{ id: string; json: string }>
     const delEco = this.db.prepare('DELETE FROM osv_affected WHERE advisory_id = ? AND ecosystem = ?')
     const left = this.db.prepare('SELECT count(*) AS n FROM osv_affected WHERE advisory_id = ?')
     const drop = this.db.prepare('DELETE FROM osv_advisories WHERE id = ?')
@@ -104,7 +113,9 @@ export class VulnDb {
     this.db.transaction(() => {
       for (const { id, json } of rows) {
         if (seen.has(id)) continue
-        const own = ((JSON.parse(json) as OsvAdvisory).affected ?? []).flatMap((x) => (x.package && covered.has(baseEcosystem(x.package.ecosystem)) ? [x.package.ecosystem] : []))
+        const own = ((JSON.parse(json) as OsvAdvisory).affected ?? []).flatMap((x) =>
+          x.package && covered.has(baseEcosystem(x.package.ecosystem)) ? [x.package.ecosystem] : [],
+        )
         if (own.some((e) => !exact.has(e))) continue
         for (const e of covered) delEco.run(id, e)
         if ((left.get(id) as { n: number }).n === 0) drop.run(id)
@@ -122,7 +133,11 @@ export class VulnDb {
     const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0 }
     const seen = new Set<string>()
     /** Ecosystems every advisory read so far shares, and all ecosystems read (for an all.zip's snapshot). */
-    const eco: { shared: Set<string> | null; all: Set<string>; exact: Set<string> } = { shared: null, all: new Set(), exact: new Set() }
+    const eco: { shared: Set<string> | null; all: Set<string>; exact: Set<string> } = {
+      shared: null,
+      all: new Set(),
+      exact: new Set(),
+    }
     // the CVSS calculator is loaded for imports only: a scan reads the stored scores and starts without it
     const { advisoryScore } = await import('./cvss')
     let batch: OsvAdvisory[] = []
@@ -131,12 +146,15 @@ export class VulnDb {
         const a = JSON.parse(text) as OsvAdvisory
         if (typeof a.id !== 'string' || typeof a.modified !== 'string') throw new Error('missing id or modified')
         seen.add(a.id)
-        const named = (a.affected ?? []).flatMap((x) => (typeof x.package?.ecosystem === 'string' ? [x.package.ecosystem] : []))
+        const named = (a.affected ?? []).flatMap((x) =>
+          typeof x.package?.ecosystem === 'string' ? [x.package.ecosystem] : [],
+        )
         const ecosystems = new Set(named.map(baseEcosystem))
         for (const e of named) eco.exact.add(e)
         for (const e of ecosystems) eco.all.add(e)
         // an advisory naming no package (some withdrawn ones) says nothing about which ecosystem the zip is
-        if (ecosystems.size) eco.shared = eco.shared === null ? ecosystems : new Set([...eco.shared].filter((e) => ecosystems.has(e)))
+        if (ecosystems.size)
+          eco.shared = eco.shared === null ? ecosystems : new Set([...eco.shared].filter((e) => ecosystems.has(e)))
         batch.push(a)
       } catch {
         result.skipped++
@@ -160,14 +178,22 @@ export class VulnDb {
     // OSV's per-ecosystem <Ecosystem>/all.zip: every advisory in it shares that ecosystem; the all-ecosystem
     // all.zip shares none and is a snapshot of every ecosystem in it
     if (!st.isDirectory()) this.removeMissing(eco.shared?.size ? eco.shared : eco.all, eco.exact, seen, result)
-    this.db.prepare('INSERT INTO osv_imports (source, imported_at, added, updated, unchanged) VALUES (?, ?, ?, ?, ?)').run(path, new Date().toISOString(), result.added, result.updated, result.unchanged)
+    this.db
+      .prepare('INSERT INTO osv_imports (source, imported_at, added, updated, unchanged) VALUES (?, ?, ?, ?, ?)')
+      .run(path, new Date().toISOString(), result.added, result.updated, result.unchanged)
     return result
   }
 
-  private importZip(path: string, size: number, take: (text: string, where: string) => void, opts: { signal?: AbortSignal; meter?: ProgressMeter }): Promise<void> {
+  private importZip(
+    path: string,
+    size: number,
+    take: (text: string, where: string) => void,
+    opts: { signal?: AbortSignal; meter?: ProgressMeter },
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       yauzl.open(path, { lazyEntries: true }, (err, zip) => {
-        if (err || !zip) return reject(new PreflightError('invalid-input', `${path} is not an OSV all.zip: ${err?.message}`))
+        if (err || !zip)
+          return reject(new PreflightError('invalid-input', `${path} is not an OSV all.zip: ${err?.message}`))
         zip.on('entry', (e) => {
           if (opts.signal?.aborted) {
             zip.close()
@@ -193,26 +219,68 @@ export class VulnDb {
     })
   }
 
-  status(): { advisories: number; byEcosystem: Record<string, number>; lastImport: string | null; ageDays: number | null } {
+  status(): {
+    advisories: number
+    byEcosystem: Record<string, number>
+    lastImport: string | null
+    ageDays: number | null
+  } {
     const advisories = (this.db.prepare('SELECT count(*) AS n FROM osv_advisories').get() as { n: number }).n
-    const byEcosystem = Object.fromEntries((this.db.prepare('SELECT ecosystem, count(DISTINCT advisory_id) AS n FROM osv_affected GROUP BY ecosystem ORDER BY ecosystem').all() as Array<{ ecosystem: string; n: number }>).map((r) => [r.ecosystem, r.n]))
+    const byEcosystem = Object.fromEntries(
+      (
+        this.db
+          .prepare(
+            'SELECT ecosystem, count(DISTINCT advisory_id) AS n FROM osv_affected GROUP BY ecosystem ORDER BY ecosystem',
+          )
+          .all() as Array<{ ecosystem: string; n: number }>
+      ).map((r) => [r.ecosystem, r.n]),
+    )
     const last = (this.db.prepare('SELECT max(imported_at) AS t FROM osv_imports').get() as { t: string | null }).t
-    return { advisories, byEcosystem, lastImport: last, ageDays: last ? (Date.now() - Date.parse(last)) / 86_400_000 : null }
+    return {
+      advisories,
+      byEcosystem,
+      lastImport: last,
+      ageDays: last ? (Date.now() - Date.parse(last)) / 86_400_000 : null,
+    }
   }
 
   /** Advisories affecting one component version; `ecosystem` carries the distribution release where OSV keys
    *  advisories by release ("Debian:12"): only affected entries for that release (or for the whole base) count. */
-  match(ecosystem: string, name: string, version: string): Array<{ advisory: OsvAdvisory; score: number | null; vector: string | null; scoreSource: string; fixed: string[] }> {
+  match(
+    ecosystem: string,
+    name: string,
+    version: string,
+  ): Array<{
+    advisory: OsvAdvisory
+    score: number | null
+    vector: string | null
+    scoreSource: string
+    fixed: string[]
+  }> {
     const cmp = comparatorFor(ecosystem)
     if (!cmp) return []
-    const rows = this.db.prepare('SELECT a.json, a.score, a.vector, a.score_source FROM osv_affected f JOIN osv_advisories a ON a.id = f.advisory_id WHERE f.ecosystem = ? AND f.name = ?')
-      .all(baseEcosystem(ecosystem), normaliseName(ecosystem, name)) as Array<{ json: string; score: number | null; vector: string | null; score_source: string }>
+    const rows = this.db
+      .prepare(
+        'SELECT a.json, a.score, a.vector, a.score_source FROM osv_affected f JOIN osv_advisories a ON a.id = f.advisory_id WHERE f.ecosystem = ? AND f.name = ?',
+      )
+      .all(baseEcosystem(ecosystem), normaliseName(ecosystem, name)) as Array<{
+      json: string
+      score: number | null
+      vector: string | null
+      score_source: string
+    }>
     const out = []
     for (const r of rows) {
       const a = JSON.parse(r.json) as OsvAdvisory
       if (a.withdrawn) continue // stored by an import before withdrawn advisories were refused
       const fixed: string[] = []
-      const hit = (a.affected ?? []).some((x) => x.package && releaseApplies(ecosystem, x.package.ecosystem) && normaliseName(x.package.ecosystem, x.package.name) === normaliseName(ecosystem, name) && affects(x, version, cmp, fixed))
+      const hit = (a.affected ?? []).some(
+        (x) =>
+          x.package &&
+          releaseApplies(ecosystem, x.package.ecosystem) &&
+          normaliseName(x.package.ecosystem, x.package.name) === normaliseName(ecosystem, name) &&
+          affects(x, version, cmp, fixed),
+      )
       if (hit) out.push({ advisory: a, score: r.score, vector: r.vector, scoreSource: r.score_source, fixed })
     }
     return out
@@ -220,7 +288,12 @@ export class VulnDb {
 }
 
 /** OSV's affected-version semantics for one `affected` entry. */
-export function affects(x: NonNullable<OsvAdvisory['affected']>[number], version: string, cmp: Comparator, fixedOut: string[] = []): boolean {
+export function affects(
+  x: NonNullable<OsvAdvisory['affected']>[number],
+  version: string,
+  cmp: Comparator,
+  fixedOut: string[] = [],
+): boolean {
   if (x.versions?.includes(version)) return true
   for (const range of x.ranges ?? []) {
     if (range.type !== 'SEMVER' && range.type !== 'ECOSYSTEM') continue

@@ -42,7 +42,12 @@ export function sha256FileInWorker(path: string, signal?: AbortSignal): Promise<
     w.once('exit', () => {
       signal?.removeEventListener('abort', abort)
       if (result) resolve(result)
-      else reject(signal?.aborted ? new PreflightError('cancelled', 'Cancelled by the user.') : new PreflightError('unreadable', `Cannot hash ${path}`))
+      else
+        reject(
+          signal?.aborted
+            ? new PreflightError('cancelled', 'Cancelled by the user.')
+            : new PreflightError('unreadable', `Cannot hash ${path}`),
+        )
     })
   })
 }

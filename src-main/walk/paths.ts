@@ -4,7 +4,8 @@ import { posix } from 'node:path'
 
 /** Why a raw member path is unsafe (absolute, drive letter, UNC, or a `..` component), or null. */
 export function traversalReason(raw: string): string | null {
-  if (raw.startsWith('/') || raw.startsWith('\\')) return raw.startsWith('//') || raw.startsWith('\\\\') ? 'a UNC or network path' : 'an absolute path'
+  if (raw.startsWith('/') || raw.startsWith('\\'))
+    return raw.startsWith('//') || raw.startsWith('\\\\') ? 'a UNC or network path' : 'an absolute path'
   if (/^[A-Za-z]:/.test(raw)) return 'a drive-letter path'
   if (raw.split(/[\\/]/).includes('..')) return 'a `..` component that climbs out of the archive'
   return null
@@ -12,7 +13,10 @@ export function traversalReason(raw: string): string | null {
 
 /** The member path as extractors see it: `\` as `/`, no `./`, no trailing or doubled slashes. */
 export function normalisePath(raw: string): string {
-  const parts = raw.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.')
+  const parts = raw
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
   return parts.join('/')
 }
 
@@ -29,7 +33,10 @@ export function resolveLink(linkPath: string, target: string, kind: 'symlink' | 
 }
 
 /** The first symlink (by normalised path) that `path` would be written through, if any. */
-export function throughLink(path: string, links: Map<string, string | null>): { link: string; target: string | null } | null {
+export function throughLink(
+  path: string,
+  links: Map<string, string | null>,
+): { link: string; target: string | null } | null {
   if (links.size === 0) return null
   const norm = normalisePath(path)
   let at = norm.indexOf('/')
@@ -57,7 +64,10 @@ export function resolveInArchive(path: string, links: Map<string, string>, hops 
   if (hops > 40) return null
   if (path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path)) return null
   const stack: string[] = []
-  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.')
+  const parts = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p && p !== '.')
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]
     if (p === '..') {
@@ -70,7 +80,11 @@ export function resolveInArchive(path: string, links: Map<string, string>, hops 
     if (target !== undefined && i < parts.length) {
       stack.pop()
       const base = stack.join('/')
-      const resolved = resolveInArchive(target.startsWith('/') ? target : `${base ? `${base}/` : ''}${target}`, links, hops + 1)
+      const resolved = resolveInArchive(
+        target.startsWith('/') ? target : `${base ? `${base}/` : ''}${target}`,
+        links,
+        hops + 1,
+      )
       if (resolved === null) return null
       stack.length = 0
       if (resolved) stack.push(...resolved.split('/'))

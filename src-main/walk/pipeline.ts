@@ -17,7 +17,16 @@ import type { WalkLimits } from './limits'
 import { BombError, takeHead, walkTarStream } from './tar'
 import { walkZipFile } from './zip'
 import { normalisePath, resolveInArchive, resolveLink, throughLink, traversalReason } from './paths'
-import type { Container, ContainerWalker, DigestKind, EntryScanner, EntrySink, ScanContext, ScanOutput, WalkEntry } from './types'
+import type {
+  Container,
+  ContainerWalker,
+  DigestKind,
+  EntryScanner,
+  EntrySink,
+  ScanContext,
+  ScanOutput,
+  WalkEntry,
+} from './types'
 
 /** Formats we recognise inside a package but cannot open. */
 const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', bzip2: 'bzip2' }
@@ -26,10 +35,17 @@ const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz'
 export function otherContainer(head: Buffer): string | null {
   const s = head.subarray(0, 8).toString('latin1')
   if (head.length >= 2 && head[0] === 0x60 && head[1] === 0xea) return 'ARJ'
-  if (s.startsWith('070701') || s.startsWith('070702') || s.startsWith('070707') || (head.length >= 2 && ((head[0] === 0xc7 && head[1] === 0x71) || (head[0] === 0x71 && head[1] === 0xc7)))) return 'cpio'
+  if (
+    s.startsWith('070701') ||
+    s.startsWith('070702') ||
+    s.startsWith('070707') ||
+    (head.length >= 2 && ((head[0] === 0xc7 && head[1] === 0x71) || (head[0] === 0x71 && head[1] === 0xc7)))
+  )
+    return 'cpio'
   if (s.startsWith('MSCF')) return 'Microsoft Cabinet'
   if (s.startsWith('ITSF')) return 'Microsoft CHM'
-  if (head.length >= 8 && head.readUInt32BE(0) === 0xd0cf11e0 && head.readUInt32BE(4) === 0xa1b11ae1) return 'OLE2 (MSI/Office)'
+  if (head.length >= 8 && head.readUInt32BE(0) === 0xd0cf11e0 && head.readUInt32BE(4) === 0xa1b11ae1)
+    return 'OLE2 (MSI/Office)'
   if (head.length >= 4 && head.readUInt32LE(0) === 0x223e9f78) return 'TNEF'
   if (s.startsWith('SZDD') || s.startsWith('KWAJ')) return 'MS-DOS compress (SZDD/KWAJ)'
   if (head.subarray(0, 64).toString('latin1').includes('(This file must be converted with BinHex')) return 'BinHex'
@@ -60,7 +76,11 @@ export class EntryPipeline implements ContainerWalker {
   private stopped = false
   private readonly reported = new Set<string>()
 
-  constructor(readonly ctx: ScanContext, readonly scanners: EntryScanner[], readonly opts: PipelineOptions) {}
+  constructor(
+    readonly ctx: ScanContext,
+    readonly scanners: EntryScanner[],
+    readonly opts: PipelineOptions,
+  ) {}
 
   get limits(): WalkLimits {
     return this.opts.limits
@@ -100,34 +120,79 @@ export class EntryPipeline implements ContainerWalker {
     const loc = entry.location
     // a directory entry for the root itself ("/", as `umoci insert … /` writes it) writes nothing outside
     const why = entry.type === 'directory' && normalisePath(rawPath) === '' ? null : traversalReason(rawPath)
-    if (why) this.report('archive.path-traversal', loc, `Entry path "${rawPath}" is ${why}; extracting it would write outside the target folder.`)
+    if (why)
+      this.report(
+        'archive.path-traversal',
+        loc,
+        `Entry path "${rawPath}" is ${why}; extracting it would write outside the target folder.`,
+      )
     const norm = normalisePath(rawPath)
-    if (entry.depth === 0 && c.kind !== 'layer') this.topEntries.push({ path: norm, type: entry.type, size: entry.size })
+    if (entry.depth === 0 && c.kind !== 'layer')
+      this.topEntries.push({ path: norm, type: entry.type, size: entry.size })
     if (norm) c.rootNames.add(norm.split('/')[0])
     if (entry.type !== 'directory' && norm) {
-      if (c.seen.has(norm)) this.report('archive.duplicate-entry', loc, `"${norm}" appears more than once; extractors disagree on which copy wins.`)
+      if (c.seen.has(norm))
+        this.report(
+          'archive.duplicate-entry',
+          loc,
+          `"${norm}" appears more than once; extractors disagree on which copy wins.`,
+        )
       c.seen.add(norm)
     }
-    if (entry.type === 'char-device' || entry.type === 'block-device' || entry.type === 'fifo' || entry.type === 'socket')
+    if (
+      entry.type === 'char-device' ||
+      entry.type === 'block-device' ||
+      entry.type === 'fifo' ||
+      entry.type === 'socket'
+    )
       this.report('archive.special-file', loc, `"${norm}" is a ${entry.type.replace('-', ' ')} entry.`)
     if (entry.type === 'file' && entry.mode !== null && (entry.mode & 0o6000) !== 0)
-      this.report('archive.setuid', loc, `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`)
+      this.report(
+        'archive.setuid',
+        loc,
+        `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`,
+      )
     // a container image layer or a guest filesystem is a root filesystem: absolute and climbing links resolve
     // inside it (chroot semantics), so links cannot escape it
     const rootfs = c.kind === 'layer' || c.kind === 'guest'
     const via = rootfs ? null : throughLink(rawPath, c.links)
-    if (via && via.target === null) this.report('archive.link-escape', loc, `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`)
+    if (via && via.target === null)
+      this.report(
+        'archive.link-escape',
+        loc,
+        `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`,
+      )
     if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
       // resolved through the links extracted before it (chains like cur -> ".", par -> "cur/..")
       const dir = norm.includes('/') ? norm.slice(0, norm.lastIndexOf('/')) : ''
       const lexical = resolveLink(rawPath, entry.linkTarget, 'symlink')
-      const target = lexical === null ? null : resolveInArchive(entry.linkTarget.startsWith('/') ? entry.linkTarget : `${dir ? `${dir}/` : ''}${entry.linkTarget}`, c.rawLinks)
+      const target =
+        lexical === null
+          ? null
+          : resolveInArchive(
+              entry.linkTarget.startsWith('/') ? entry.linkTarget : `${dir ? `${dir}/` : ''}${entry.linkTarget}`,
+              c.rawLinks,
+            )
       c.rawLinks.set(norm, entry.linkTarget)
       c.links.set(norm, target)
-      if (target === null && !rootfs) this.report('archive.link-escape', loc, `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
+      if (target === null && !rootfs)
+        this.report(
+          'archive.link-escape',
+          loc,
+          `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+        )
     }
-    if (entry.type === 'hardlink' && !rootfs && entry.linkTarget !== undefined && resolveLink(rawPath, entry.linkTarget, 'hardlink') === null)
-      this.report('archive.link-escape', loc, `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`)
+    if (
+      entry.type === 'hardlink' &&
+      !rootfs &&
+      entry.linkTarget !== undefined &&
+      resolveLink(rawPath, entry.linkTarget, 'hardlink') === null
+    )
+      this.report(
+        'archive.link-escape',
+        loc,
+        `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+      )
     return !why || entry.type === 'file'
   }
 
@@ -135,12 +200,21 @@ export class EntryPipeline implements ContainerWalker {
    * Feed one entry. `content` is the entry's bytes (regular files only), read exactly once here. Content
    * that is not read (a stopped walk, a refused entry) is drained so streaming containers keep moving.
    */
-  async feed(c: Container, entry: WalkEntry, content: AsyncIterable<Buffer> | null, rawPath = entry.path): Promise<void> {
+  async feed(
+    c: Container,
+    entry: WalkEntry,
+    content: AsyncIterable<Buffer> | null,
+    rawPath = entry.path,
+  ): Promise<void> {
     throwIfCancelled(this.opts.signal)
     if (this.stopped) return drain(content)
     this.stats.entries++
     if (this.stats.entries > this.limits.maxEntries) {
-      this.stop('archive.bomb', c.location, `More than ${this.limits.maxEntries.toLocaleString('en')} entries: treated as a decompression bomb.`)
+      this.stop(
+        'archive.bomb',
+        c.location,
+        `More than ${this.limits.maxEntries.toLocaleString('en')} entries: treated as a decompression bomb.`,
+      )
       return drain(content)
     }
     this.check(c, entry, rawPath)
@@ -149,7 +223,10 @@ export class EntryPipeline implements ContainerWalker {
       for (const s of this.scanners) {
         if (!s.wants(entry, EMPTY)) continue
         const kinds = digestKinds(s, entry)
-        this.merge(await s.open(entry).end(entry.type === 'file' && kinds?.length ? digestsOf(kinds, []) : undefined), s.id)
+        this.merge(
+          await s.open(entry).end(entry.type === 'file' && kinds?.length ? digestsOf(kinds, []) : undefined),
+          s.id,
+        )
       }
       return drain(content)
     }
@@ -201,7 +278,11 @@ export class EntryPipeline implements ContainerWalker {
         if (r.done) break
         await push(r.value)
         if (this.stats.expandedBytes > this.limits.maxExpandedBytes) {
-          this.stop('archive.bomb', entry.location, `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes)}, 10× the profile's size limit.`)
+          this.stop(
+            'archive.bomb',
+            entry.location,
+            `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes)}, 10× the profile's size limit.`,
+          )
           break
         }
       }
@@ -215,14 +296,19 @@ export class EntryPipeline implements ContainerWalker {
     }
     if (failure) {
       // a stream cut off as a decompression bomb is already reported (archive.bomb at its archive)
-      if (!(failure instanceof BombError)) this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
+      if (!(failure instanceof BombError))
+        this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
       for (const s of sinks) this.merge(s.sink.abort?.(failure), s.id)
       await nested?.abort()
       return
     }
     const digests: Partial<Record<DigestKind, string>> = {}
     for (const [k, h] of hashes) digests[k] = h.digest('hex')
-    for (const s of sinks) this.merge(await s.sink.end(s.digests?.length ? Object.fromEntries(s.digests.map((k) => [k, digests[k]])) : undefined), s.id)
+    for (const s of sinks)
+      this.merge(
+        await s.sink.end(s.digests?.length ? Object.fromEntries(s.digests.map((k) => [k, digests[k]])) : undefined),
+        s.id,
+      )
     if (nested) await nested.end(bytes)
   }
 
@@ -231,16 +317,30 @@ export class EntryPipeline implements ContainerWalker {
     const kind = kindFromBytes(head, undefined)
     const other = otherContainer(head)
     if (other) {
-      this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${other} container, which Preflight cannot open: its content was not checked.`, { format: other })
+      this.report(
+        'archive.nested-unscanned',
+        entry.location,
+        `"${entry.path}" is a ${other} container, which Preflight cannot open: its content was not checked.`,
+        { format: other },
+      )
       return null
     }
     if (kind in UNOPENABLE) {
-      this.report('archive.nested-unscanned', entry.location, `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`, { format: kind })
+      this.report(
+        'archive.nested-unscanned',
+        entry.location,
+        `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`,
+        { format: kind },
+      )
       return null
     }
     if (kind !== 'zip' && kind !== 'tar' && kind !== 'tar.gz' && kind !== 'gzip' && kind !== 'zstd') return null
     if (entry.depth + 1 > this.limits.maxDepth) {
-      this.report('archive.bomb', entry.location, `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`)
+      this.report(
+        'archive.bomb',
+        entry.location,
+        `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`,
+      )
       return null
     }
     if (kind === 'zip') return new ZipSpool(this, entry)
@@ -251,7 +351,14 @@ export class EntryPipeline implements ContainerWalker {
    * Walk a tar, tar.gz, gz or zstd byte stream as a container at `location` (entries at `depth`); `fileName`
    * names the single file a .gz or .zst that is not a tar holds (without its extension).
    */
-  async walkStream(stream: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
+  async walkStream(
+    stream: Readable,
+    location: string,
+    depth: number,
+    kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd',
+    fileName?: string,
+    containerKind = 'tar',
+  ): Promise<Container> {
     return walkTarStream(this, stream, location, depth, kind, fileName, containerKind)
   }
 
@@ -289,13 +396,32 @@ interface NestedConsumer {
 class StreamNested implements NestedConsumer {
   private readonly pass = new PassThrough({ highWaterMark: 1024 * 1024 })
   private readonly walking: Promise<unknown>
-  constructor(private readonly p: EntryPipeline, entry: WalkEntry, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd') {
+  constructor(
+    private readonly p: EntryPipeline,
+    entry: WalkEntry,
+    kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd',
+  ) {
     // image layers (OCI blobs, docker-archive layer tars) are root filesystems
-    const layer = /(^|\/)(blobs\/sha256\/[a-f0-9]{64}|[a-f0-9]{64}(\/layer)?\.tar)$/.test(entry.path.replace(/^\.\//, ''))
-    this.walking = p.walkStream(this.pass, entry.location, entry.depth + 1, kind, entry.path.split('/').pop(), layer ? 'layer' : 'tar').catch((err) => {
-      if ((err as { code?: string }).code === 'cancelled') throw err
-      p.report('archive.corrupt', entry.location, `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`)
-    })
+    const layer = /(^|\/)(blobs\/sha256\/[a-f0-9]{64}|[a-f0-9]{64}(\/layer)?\.tar)$/.test(
+      entry.path.replace(/^\.\//, ''),
+    )
+    this.walking = p
+      .walkStream(
+        this.pass,
+        entry.location,
+        entry.depth + 1,
+        kind,
+        entry.path.split('/').pop(),
+        layer ? 'layer' : 'tar',
+      )
+      .catch((err) => {
+        if ((err as { code?: string }).code === 'cancelled') throw err
+        p.report(
+          'archive.corrupt',
+          entry.location,
+          `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`,
+        )
+      })
     // a cancel rejects the nested walk on its own; the reader sees it at its next write, end or abort
     this.walking.catch(() => undefined)
   }
@@ -319,7 +445,10 @@ class ZipSpool implements NestedConsumer {
   private bytes = 0
   private tooLarge = false
   private ready: Promise<void>
-  constructor(private readonly p: EntryPipeline, private readonly entry: WalkEntry) {
+  constructor(
+    private readonly p: EntryPipeline,
+    private readonly entry: WalkEntry,
+  ) {
     this.ready = mkdtemp(join(p.opts.tmpDir ?? tmpdir(), 'preflight-spool-')).then((d) => {
       this.dir = d
       this.out = createWriteStream(join(d, 'nested.zip'))
@@ -331,7 +460,12 @@ class ZipSpool implements NestedConsumer {
     this.bytes += chunk.length
     if (this.bytes > this.p.limits.maxSpoolBytes) {
       this.tooLarge = true
-      this.p.report('archive.nested-unscanned', this.entry.location, `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes)}: its entries were not checked.`, { format: 'zip' })
+      this.p.report(
+        'archive.nested-unscanned',
+        this.entry.location,
+        `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes)}: its entries were not checked.`,
+        { format: 'zip' },
+      )
       return
     }
     if (!this.out!.write(chunk)) await once(this.out!, 'drain')
@@ -397,7 +531,12 @@ function mergeFacts(prev: unknown, next: Record<string, unknown>): Record<string
   const out: Record<string, unknown> = { ...(prev as Record<string, unknown>) }
   for (const [k, v] of Object.entries(next)) {
     const old = out[k]
-    out[k] = Array.isArray(old) && Array.isArray(v) ? [...old, ...v] : typeof old === 'number' && typeof v === 'number' ? old + v : v
+    out[k] =
+      Array.isArray(old) && Array.isArray(v)
+        ? [...old, ...v]
+        : typeof old === 'number' && typeof v === 'number'
+          ? old + v
+          : v
   }
   return out
 }

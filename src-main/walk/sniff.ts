@@ -32,7 +32,8 @@ export function looksLikeTar(head: Buffer): boolean {
 }
 
 export function sniff(head: Buffer, tail?: Buffer): SniffKind {
-  if (at(head, 0, 'PK\x03\x04') || at(head, 0, 'PK\x05\x06') || at(head, 0, 'PK\x07\x08') || at(head, 0, 'PK\x06\x06')) return 'zip'
+  if (at(head, 0, 'PK\x03\x04') || at(head, 0, 'PK\x05\x06') || at(head, 0, 'PK\x07\x08') || at(head, 0, 'PK\x06\x06'))
+    return 'zip'
   if (at(head, 0, [0x1f, 0x8b])) return 'gzip'
   if (at(head, 0, 'QFI\xfb')) return 'qcow2'
   if (at(head, 0, 'QED\0')) return 'qed'
@@ -40,7 +41,7 @@ export function sniff(head: Buffer, tail?: Buffer): SniffKind {
   if (at(head, 0, 'vhdxfile')) return 'vhdx'
   if (at(head, 0, 'conectix')) return 'vhd'
   if (at(head, 0x40, [0x7f, 0x10, 0xda, 0xbe])) return 'vdi'
-  if (at(head, 0, "7z\xbc\xaf\x27\x1c")) return '7z'
+  if (at(head, 0, '7z\xbc\xaf\x27\x1c')) return '7z'
   if (at(head, 0, 'Rar!\x1a\x07')) return 'rar'
   if (at(head, 0, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz'
   if (at(head, 0, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd'
@@ -79,9 +80,41 @@ export async function readHeadTail(path: string): Promise<{ head: Buffer; tail: 
   }
 }
 
-const ELF: Record<number, string> = { 3: 'x86', 62: 'x64', 40: 'Arm', 183: 'Arm64', 8: 'MIPS', 10: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 243: 'RISC-V', 22: 'IBM Z', 2: 'SPARC', 43: 'SPARC64', 258: 'LoongArch', 50: 'IA-64' }
-const PE: Record<number, string> = { 0x14c: 'x86', 0x8664: 'x64', 0x1c0: 'Arm', 0x1c4: 'Arm', 0xaa64: 'Arm64', 0x166: 'MIPS', 0x1f0: 'PowerPC', 0x5064: 'RISC-V', 0x200: 'IA-64' }
-const MACHO: Record<number, string> = { 7: 'x86', 0x01000007: 'x64', 12: 'Arm', 0x0100000c: 'Arm64', 18: 'PowerPC', 0x01000012: 'PowerPC64' }
+const ELF: Record<number, string> = {
+  3: 'x86',
+  62: 'x64',
+  40: 'Arm',
+  183: 'Arm64',
+  8: 'MIPS',
+  10: 'MIPS',
+  20: 'PowerPC',
+  21: 'PowerPC64',
+  243: 'RISC-V',
+  22: 'IBM Z',
+  2: 'SPARC',
+  43: 'SPARC64',
+  258: 'LoongArch',
+  50: 'IA-64',
+}
+const PE: Record<number, string> = {
+  0x14c: 'x86',
+  0x8664: 'x64',
+  0x1c0: 'Arm',
+  0x1c4: 'Arm',
+  0xaa64: 'Arm64',
+  0x166: 'MIPS',
+  0x1f0: 'PowerPC',
+  0x5064: 'RISC-V',
+  0x200: 'IA-64',
+}
+const MACHO: Record<number, string> = {
+  7: 'x86',
+  0x01000007: 'x64',
+  12: 'Arm',
+  0x0100000c: 'Arm64',
+  18: 'PowerPC',
+  0x01000012: 'PowerPC64',
+}
 
 /** An executable's format and the architectures it is built for (ELF e_machine, PE machine, Mach-O cputype, fat binaries). */
 export function binaryArch(head: Buffer): { format: string; archs: string[] } | null {
@@ -99,13 +132,16 @@ export function binaryArch(head: Buffer): { format: string; archs: string[] } | 
   }
   if (head.length >= 8) {
     const magic = head.readUInt32BE(0)
-    if (magic === 0xfeedface || magic === 0xfeedfacf) return { format: 'Mach-O', archs: [MACHO[head.readUInt32BE(4)] ?? `Mach-O cpu ${head.readUInt32BE(4)}`] }
-    if (magic === 0xcefaedfe || magic === 0xcffaedfe) return { format: 'Mach-O', archs: [MACHO[head.readUInt32LE(4)] ?? `Mach-O cpu ${head.readUInt32LE(4)}`] }
+    if (magic === 0xfeedface || magic === 0xfeedfacf)
+      return { format: 'Mach-O', archs: [MACHO[head.readUInt32BE(4)] ?? `Mach-O cpu ${head.readUInt32BE(4)}`] }
+    if (magic === 0xcefaedfe || magic === 0xcffaedfe)
+      return { format: 'Mach-O', archs: [MACHO[head.readUInt32LE(4)] ?? `Mach-O cpu ${head.readUInt32LE(4)}`] }
     if (magic === 0xcafebabe) {
       const n = head.readUInt32BE(4)
       if (n > 0 && n < 20) {
         const archs: string[] = []
-        for (let i = 0; i < n && 8 + i * 20 + 4 <= head.length; i++) archs.push(MACHO[head.readUInt32BE(8 + i * 20)] ?? `Mach-O cpu ${head.readUInt32BE(8 + i * 20)}`)
+        for (let i = 0; i < n && 8 + i * 20 + 4 <= head.length; i++)
+          archs.push(MACHO[head.readUInt32BE(8 + i * 20)] ?? `Mach-O cpu ${head.readUInt32BE(8 + i * 20)}`)
         return { format: 'Mach-O (fat)', archs }
       }
     }

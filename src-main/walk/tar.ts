@@ -15,8 +15,16 @@ import { createZstdDecompress, ZstdWindowError } from './zstd'
 import type { Container, ContainerWalker, EntryType, WalkEntry } from './types'
 
 const TYPES: Record<string, EntryType> = {
-  File: 'file', OldFile: 'file', ContiguousFile: 'file', Directory: 'directory', GNUDumpDir: 'directory',
-  SymbolicLink: 'symlink', Link: 'hardlink', CharacterDevice: 'char-device', BlockDevice: 'block-device', FIFO: 'fifo',
+  File: 'file',
+  OldFile: 'file',
+  ContiguousFile: 'file',
+  Directory: 'directory',
+  GNUDumpDir: 'directory',
+  SymbolicLink: 'symlink',
+  Link: 'hardlink',
+  CharacterDevice: 'char-device',
+  BlockDevice: 'block-device',
+  FIFO: 'fifo',
 }
 
 // gunzip output in 4 MiB chunks: each chunk is a fresh buffer and a main-thread callback, and with 1 MiB ones
@@ -33,7 +41,10 @@ function counter(onBytes: (n: number) => void): Transform {
 }
 
 /** Chunks from `it` until they hold at least `n` bytes or it ends (then `ended`). */
-export async function takeHead(it: AsyncIterator<Buffer>, n: number): Promise<{ parts: Buffer[]; length: number; ended: boolean }> {
+export async function takeHead(
+  it: AsyncIterator<Buffer>,
+  n: number,
+): Promise<{ parts: Buffer[]; length: number; ended: boolean }> {
   const parts: Buffer[] = []
   let length = 0
   while (length < n) {
@@ -57,7 +68,15 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: R
   return { head, stream: Readable.from(rest(), { objectMode: false }) }
 }
 
-export async function walkTarStream(p: ContainerWalker, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName?: string, containerKind = 'tar'): Promise<Container> {
+export async function walkTarStream(
+  p: ContainerWalker,
+  source: Readable,
+  location: string,
+  depth: number,
+  kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd',
+  fileName?: string,
+  containerKind = 'tar',
+): Promise<Container> {
   let decoder: Transform | null = null
   try {
     return await walk(p, source, location, depth, kind, fileName, containerKind, (d) => (decoder = d))
@@ -69,7 +88,16 @@ export async function walkTarStream(p: ContainerWalker, source: Readable, locati
   }
 }
 
-async function walk(p: ContainerWalker, source: Readable, location: string, depth: number, kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd', fileName: string | undefined, containerKind: string, onDecoder: (d: Transform) => void): Promise<Container> {
+async function walk(
+  p: ContainerWalker,
+  source: Readable,
+  location: string,
+  depth: number,
+  kind: 'tar' | 'tar.gz' | 'gzip' | 'zstd',
+  fileName: string | undefined,
+  containerKind: string,
+  onDecoder: (d: Transform) => void,
+): Promise<Container> {
   const c = p.container(location, depth, containerKind)
   let compressed = 0
   let expanded = 0
@@ -84,7 +112,11 @@ async function walk(p: ContainerWalker, source: Readable, location: string, dept
     const outCount = counter((n) => {
       expanded += n
       if (expanded > p.limits.ratioMinBytes && expanded > compressed * p.limits.maxRatio) {
-        p.report('archive.bomb', location, `Expands more than ${p.limits.maxRatio}:1 (${expanded.toLocaleString('en')} bytes from ${compressed.toLocaleString('en')}): treated as a decompression bomb.`)
+        p.report(
+          'archive.bomb',
+          location,
+          `Expands more than ${p.limits.maxRatio}:1 (${expanded.toLocaleString('en')} bytes from ${compressed.toLocaleString('en')}): treated as a decompression bomb.`,
+        )
         bombed = true
         outCount.destroy(new BombError())
       }
@@ -100,7 +132,12 @@ async function walk(p: ContainerWalker, source: Readable, location: string, dept
   }
 
   const reportWindow = (err: ZstdWindowError) =>
-    p.report('archive.nested-unscanned', location, `The zstd data cannot be decompressed within bounded memory (${err.message}): what follows was not checked.`, { format: 'zstd' })
+    p.report(
+      'archive.nested-unscanned',
+      location,
+      `The zstd data cannot be decompressed within bounded memory (${err.message}): what follows was not checked.`,
+      { format: 'zstd' },
+    )
   let single = kind === 'gzip'
   const compression = kind === 'zstd' ? 'zstd' : 'gzip'
   if (kind === 'zstd') {
@@ -117,14 +154,23 @@ async function walk(p: ContainerWalker, source: Readable, location: string, dept
   if (single) {
     // a single compressed file: one entry named like the file without .gz / .zst
     const name = decompressedName(fileName ?? '') || 'content'
-    const entry: WalkEntry = { path: name, location: `${location}!${name}`, type: 'file', size: 0, mode: null, depth, container: 'gzip' }
+    const entry: WalkEntry = {
+      path: name,
+      location: `${location}!${name}`,
+      type: 'file',
+      size: 0,
+      mode: null,
+      depth,
+      container: 'gzip',
+    }
     try {
       await p.feed(c, entry, tarInput)
     } catch (err) {
       if (!(err instanceof BombError)) throw err
     }
     if (decodeError instanceof ZstdWindowError) reportWindow(decodeError)
-    else if (decodeError && !bombed) p.report('archive.corrupt', location, `${compression} data is damaged: ${(decodeError as Error).message}`)
+    else if (decodeError && !bombed)
+      p.report('archive.corrupt', location, `${compression} data is damaged: ${(decodeError as Error).message}`)
     return c
   }
 
@@ -145,11 +191,13 @@ async function walk(p: ContainerWalker, source: Readable, location: string, dept
   failed.catch(() => undefined)
   parser.on('entry', (e: ReadEntry) => {
     sawEntry = true
-    chain = chain.then(() => feedEntry(p, c, e)).catch((err) => {
-      failure = failure ?? err
-      fail(failure)
-      e.resume()
-    })
+    chain = chain
+      .then(() => feedEntry(p, c, e))
+      .catch((err) => {
+        failure = failure ?? err
+        fail(failure)
+        e.resume()
+      })
   })
   // Some image tools (umoci) end a layer right after the last file's data, without its block padding and the
   // end-of-archive blocks; container runtimes (Go's archive/tar) accept such layers. For layers only, the last
@@ -196,8 +244,14 @@ async function walk(p: ContainerWalker, source: Readable, location: string, dept
     return c
   }
   if (decodeError) problems.push(`${compression} data is damaged: ${(decodeError as Error).message}`)
-  if (problems.length && !bombed) p.report('archive.corrupt', location, `${kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`)
-  if (!sawEntry && depth === 0 && problems.length === 0) p.report('package.empty', location, 'The archive has no entries.')
+  if (problems.length && !bombed)
+    p.report(
+      'archive.corrupt',
+      location,
+      `${kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`,
+    )
+  if (!sawEntry && depth === 0 && problems.length === 0)
+    p.report('package.empty', location, 'The archive has no entries.')
   // the expanded size: every byte after decompression, the tar's own headers and padding included (not the blocks added above)
   p.noteContainer(c, problems.length === 0 && !bombed && !p.isStopped ? tarBytes : null)
   return c
@@ -226,7 +280,9 @@ async function feedEntry(p: ContainerWalker, c: Container, e: ReadEntry): Promis
 
 /** The name of what a compressed file holds: `x.gz` and `x.zst` → `x`, `x.tgz` and `x.tzst` → `x.tar`. */
 function decompressedName(fileName: string): string {
-  return fileName.replace(/\.(gz|tgz|zst|zstd|tzst)$/i, (m) => (['.tgz', '.tzst'].includes(m.toLowerCase()) ? '.tar' : ''))
+  return fileName.replace(/\.(gz|tgz|zst|zstd|tzst)$/i, (m) =>
+    ['.tgz', '.tzst'].includes(m.toLowerCase()) ? '.tar' : '',
+  )
 }
 
 /** The decompressed stream was cut off as a bomb (already reported as archive.bomb). */

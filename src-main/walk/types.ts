@@ -5,7 +5,15 @@ import type { Component, Finding } from '../reports/model'
 import type { WalkLimits } from './limits'
 
 export type EntryType =
-  | 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other'
+  | 'file'
+  | 'directory'
+  | 'symlink'
+  | 'hardlink'
+  | 'char-device'
+  | 'block-device'
+  | 'fifo'
+  | 'socket'
+  | 'other'
   /** An image layer's whiteout marker (`.wh.<name>`, `.wh..wh..opq`): layer metadata, not a file of the image. */
   | 'whiteout'
 
@@ -89,7 +97,11 @@ export interface EntryScanner {
   finish?(): ScanOutput | Promise<ScanOutput>
   /** After every scanner's finish(): revise the pass's findings and components (image layers: drop what an upper
    *  layer deleted). Returns the lists to keep, and facts merged under the scanner id. */
-  revise?(out: { findings: Finding[]; components: Component[] }): { findings: Finding[]; components: Component[]; facts?: Record<string, unknown> }
+  revise?(out: { findings: Finding[]; components: Component[] }): {
+    findings: Finding[]
+    components: Component[]
+    facts?: Record<string, unknown>
+  }
 }
 
 export type ScannerFactory = (ctx: ScanContext) => EntryScanner

@@ -33,8 +33,10 @@ export class LayerTree {
     const dir = slash === -1 ? '' : norm.slice(0, slash)
     const base = norm.slice(slash + 1)
     if (base === OPAQUE) this.opaque.add(dir)
-    else if (base.startsWith('.wh..wh.')) return // other AUFS metadata: no meaning in OCI layers
-    else if (base.startsWith(WHITEOUT_PREFIX)) this.deleted.add(`${dir ? `${dir}/` : ''}${base.slice(WHITEOUT_PREFIX.length)}`)
+    else if (base.startsWith('.wh..wh.'))
+      return // other AUFS metadata: no meaning in OCI layers
+    else if (base.startsWith(WHITEOUT_PREFIX))
+      this.deleted.add(`${dir ? `${dir}/` : ''}${base.slice(WHITEOUT_PREFIX.length)}`)
     else this.entries.set(norm, type === 'directory')
   }
 

@@ -10,11 +10,22 @@ import { displayPath } from './paths'
 import type { Container, ContainerWalker, EntryType, WalkEntry } from './types'
 
 const S_IFMT = 0o170000
-const MODE_TYPES: Record<number, EntryType> = { 0o120000: 'symlink', 0o020000: 'char-device', 0o060000: 'block-device', 0o010000: 'fifo', 0o140000: 'socket', 0o040000: 'directory' }
+const MODE_TYPES: Record<number, EntryType> = {
+  0o120000: 'symlink',
+  0o020000: 'char-device',
+  0o060000: 'block-device',
+  0o010000: 'fifo',
+  0o140000: 'socket',
+  0o040000: 'directory',
+}
 
 function openZip(path: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => (err ? reject(err) : resolve(zip!))),
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false },
+      (err, zip) => (err ? reject(err) : resolve(zip!)),
+    ),
   )
 }
 
@@ -49,12 +60,24 @@ function crcChecker(expected: number, name: string): Transform {
       cb(null, chunk)
     },
     flush(cb) {
-      cb(crc >>> 0 === expected >>> 0 ? null : new Error(`CRC-32 mismatch for "${name}" (stored ${(expected >>> 0).toString(16)}, actual ${(crc >>> 0).toString(16)})`))
+      cb(
+        crc >>> 0 === expected >>> 0
+          ? null
+          : new Error(
+              `CRC-32 mismatch for "${name}" (stored ${(expected >>> 0).toString(16)}, actual ${(crc >>> 0).toString(16)})`,
+            ),
+      )
     },
   })
 }
 
-export async function walkZipFile(p: ContainerWalker, path: string, location: string, depth: number, progress?: (bytes: number) => void): Promise<Container> {
+export async function walkZipFile(
+  p: ContainerWalker,
+  path: string,
+  location: string,
+  depth: number,
+  progress?: (bytes: number) => void,
+): Promise<Container> {
   const c = p.container(location, depth, 'zip')
   let zip: ZipFile
   try {
@@ -65,7 +88,11 @@ export async function walkZipFile(p: ContainerWalker, path: string, location: st
   }
   try {
     if (zip.entryCount > p.limits.maxEntries) {
-      p.stop('archive.bomb', location, `The zip declares ${zip.entryCount.toLocaleString('en')} entries (more than ${p.limits.maxEntries.toLocaleString('en')}): treated as a decompression bomb.`)
+      p.stop(
+        'archive.bomb',
+        location,
+        `The zip declares ${zip.entryCount.toLocaleString('en')} entries (more than ${p.limits.maxEntries.toLocaleString('en')}): treated as a decompression bomb.`,
+      )
       return c
     }
     let entries: Entry[]
@@ -79,22 +106,35 @@ export async function walkZipFile(p: ContainerWalker, path: string, location: st
     // Declared totals and overlapping entries, before anything is inflated.
     const declared = entries.reduce((n, e) => n + e.uncompressedSize, 0)
     if (declared > p.limits.maxExpandedBytes) {
-      p.stop('archive.bomb', location, `The zip declares ${declared.toLocaleString('en')} bytes of content, more than 10× the profile's size limit.`)
+      p.stop(
+        'archive.bomb',
+        location,
+        `The zip declares ${declared.toLocaleString('en')} bytes of content, more than 10× the profile's size limit.`,
+      )
       return c
     }
     const fileSize = zip.fileSize
     for (const e of entries) {
       if (e.relativeOffsetOfLocalHeader + 30 + e.compressedSize > fileSize) {
-        p.report('archive.corrupt', location, `Entry "${decodeName(e)}" claims data beyond the end of the file (${(e.relativeOffsetOfLocalHeader + e.compressedSize).toLocaleString('en')} > ${fileSize.toLocaleString('en')} bytes).`)
+        p.report(
+          'archive.corrupt',
+          location,
+          `Entry "${decodeName(e)}" claims data beyond the end of the file (${(e.relativeOffsetOfLocalHeader + e.compressedSize).toLocaleString('en')} > ${fileSize.toLocaleString('en')} bytes).`,
+        )
         return c
       }
     }
     const byOffset = [...entries].sort((a, b) => a.relativeOffsetOfLocalHeader - b.relativeOffsetOfLocalHeader)
     for (let i = 1; i < byOffset.length; i++) {
       const prev = byOffset[i - 1]
-      const prevEnd = prev.relativeOffsetOfLocalHeader + 30 + (prev.fileName as unknown as Buffer).length + prev.compressedSize
+      const prevEnd =
+        prev.relativeOffsetOfLocalHeader + 30 + (prev.fileName as unknown as Buffer).length + prev.compressedSize
       if (byOffset[i].relativeOffsetOfLocalHeader < prevEnd) {
-        p.stop('archive.bomb', location, `Entries "${decodeName(prev)}" and "${decodeName(byOffset[i])}" overlap in the file: an overlapping-entry zip bomb.`)
+        p.stop(
+          'archive.bomb',
+          location,
+          `Entries "${decodeName(prev)}" and "${decodeName(byOffset[i])}" overlap in the file: an overlapping-entry zip bomb.`,
+        )
         return c
       }
     }
@@ -125,7 +165,12 @@ async function checkLocalHeader(p: ContainerWalker, c: Container, fh: FileHandle
   const flags = buf.readUInt16LE(6)
   if (flags & 8) return
   const crc = buf.readUInt32LE(14)
-  if (crc !== e.crc32 >>> 0) p.report('archive.corrupt', loc, `CRC-32 in the local header (${crc.toString(16)}) differs from the central directory (${(e.crc32 >>> 0).toString(16)}).`)
+  if (crc !== e.crc32 >>> 0)
+    p.report(
+      'archive.corrupt',
+      loc,
+      `CRC-32 in the local header (${crc.toString(16)}) differs from the central directory (${(e.crc32 >>> 0).toString(16)}).`,
+    )
 }
 
 async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: Entry): Promise<void> {
@@ -145,11 +190,22 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
   }
   const encrypted = (e.generalPurposeBitFlag & 1) !== 0
   if (encrypted) {
-    p.report('archive.encrypted', entry.location, `"${raw}" is encrypted${e.compressionMethod === 99 ? ' (AES)' : ' (ZipCrypto)'}: the marketplace scanner cannot read it.`)
+    p.report(
+      'archive.encrypted',
+      entry.location,
+      `"${raw}" is encrypted${e.compressionMethod === 99 ? ' (AES)' : ' (ZipCrypto)'}: the marketplace scanner cannot read it.`,
+    )
     return p.feed(c, entry, null, raw)
   }
-  if (e.uncompressedSize > p.limits.ratioMinBytes && e.uncompressedSize > Math.max(1, e.compressedSize) * p.limits.maxRatio) {
-    p.report('archive.bomb', entry.location, `"${raw}" expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (${e.uncompressedSize.toLocaleString('en')} bytes): treated as a decompression bomb.`)
+  if (
+    e.uncompressedSize > p.limits.ratioMinBytes &&
+    e.uncompressedSize > Math.max(1, e.compressedSize) * p.limits.maxRatio
+  ) {
+    p.report(
+      'archive.bomb',
+      entry.location,
+      `"${raw}" expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (${e.uncompressedSize.toLocaleString('en')} bytes): treated as a decompression bomb.`,
+    )
     return p.feed(c, entry, null, raw)
   }
   if (type === 'symlink') {
@@ -164,7 +220,12 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
   }
   if (type !== 'file') return p.feed(c, entry, null, raw)
   if (e.compressionMethod !== 0 && e.compressionMethod !== 8) {
-    p.report('archive.nested-unscanned', entry.location, `"${raw}" uses zip compression method ${e.compressionMethod}, which Preflight cannot read: its content was not checked.`, { format: `zip-method-${e.compressionMethod}` })
+    p.report(
+      'archive.nested-unscanned',
+      entry.location,
+      `"${raw}" uses zip compression method ${e.compressionMethod}, which Preflight cannot read: its content was not checked.`,
+      { format: `zip-method-${e.compressionMethod}` },
+    )
     return p.feed(c, entry, null, raw)
   }
   let stream: Readable

@@ -39,7 +39,9 @@ export class ZstdWindowError extends Error {
 export class ZstdChecksumError extends Error {
   constructor(frame: number, expected: number, actual: number) {
     const hex = (n: number) => n.toString(16).padStart(8, '0')
-    super(`zstd frame ${frame} decompresses to content whose checksum is ${hex(actual)}, not the ${hex(expected)} the frame carries`)
+    super(
+      `zstd frame ${frame} decompresses to content whose checksum is ${hex(actual)}, not the ${hex(expected)} the frame carries`,
+    )
   }
 }
 
@@ -202,7 +204,8 @@ class ChecksumVerifier {
     const frame = this.frames[0]
     if (!frame || this.actual === null || (frame.hasChecksum && frame.expected === null)) return
     this.verified++
-    if (frame.hasChecksum && frame.expected !== this.actual) throw new ZstdChecksumError(this.verified, frame.expected!, this.actual)
+    if (frame.hasChecksum && frame.expected !== this.actual)
+      throw new ZstdChecksumError(this.verified, frame.expected!, this.actual)
     this.frames.shift()
     this.hash = null
     this.blocks = 0
@@ -266,7 +269,8 @@ export function createZstdDecompress(): Transform {
   const feed = async (chunk: Buffer) => {
     for (let i = 0; i < chunk.length && !out.destroyed; i += FEED_SLICE) {
       dec.push(chunk.subarray(i, i + FEED_SLICE))
-      if (out.readableLength >= out.readableHighWaterMark && !out.destroyed) await new Promise<void>((r) => (waiting = r))
+      if (out.readableLength >= out.readableHighWaterMark && !out.destroyed)
+        await new Promise<void>((r) => (waiting = r))
     }
   }
   // the reader asks for more (Transform's _read): the slice waiting for it goes on

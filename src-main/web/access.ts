@@ -25,14 +25,23 @@ export function cookieToken(req: IncomingMessage): string | undefined {
 
 /** The request's token: its query parameter, header or cookie. */
 export function hasToken(req: IncomingMessage, url: URL, token: string): boolean {
-  return safeEqual(url.searchParams.get('token'), token) || safeEqual(req.headers['x-preflight-token'] as string | undefined, token) || safeEqual(cookieToken(req), token)
+  return (
+    safeEqual(url.searchParams.get('token'), token) ||
+    safeEqual(req.headers['x-preflight-token'] as string | undefined, token) ||
+    safeEqual(cookieToken(req), token)
+  )
 }
 
 /** DNS rebinding and cross-site requests: why this request may not use a session on `port` (421 or 403), or null. */
 export function hostProblem(req: IncomingMessage, port: number): { status: 421 | 403; message: string } | null {
   const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]
-  if (!hosts.includes((req.headers.host ?? '').toLowerCase())) return { status: 421, message: `Misdirected request: this Preflight session answers only on 127.0.0.1:${port} or localhost:${port}.` }
+  if (!hosts.includes((req.headers.host ?? '').toLowerCase()))
+    return {
+      status: 421,
+      message: `Misdirected request: this Preflight session answers only on 127.0.0.1:${port} or localhost:${port}.`,
+    }
   const from = req.headers.origin
-  if (from !== undefined && !hosts.map((h) => `http://${h}`).includes(from.toLowerCase())) return { status: 403, message: 'Forbidden: a page of another site may not use this Preflight session.' }
+  if (from !== undefined && !hosts.map((h) => `http://${h}`).includes(from.toLowerCase()))
+    return { status: 403, message: 'Forbidden: a page of another site may not use this Preflight session.' }
   return null
 }

@@ -48,7 +48,11 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
-const BASE_HEADERS: Record<string, string> = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }
+const BASE_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+}
 
 function deny(res: ServerResponse, status = 403, text = 'Forbidden: this Preflight session needs its token.'): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' })
@@ -74,7 +78,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1')
       if (!hasToken(req, url, token)) return deny(res)
       const headers = { ...BASE_HEADERS }
-      if (url.searchParams.get('token')) headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
+      if (url.searchParams.get('token'))
+        headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
       if (req.method === 'POST' && url.pathname === '/stage') return await stage(staging, req, res, url, headers)
       if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed')
       await serveRenderer(rendererDir, req, res, url, headers, { token, csp: csp(origin) })
@@ -87,7 +92,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin)
-    const ok = !hostProblem(req, port) && req.headers.origin !== undefined && url.pathname === '/ws' && (safeEqual(url.searchParams.get('token'), token) || safeEqual(cookieToken(req), token))
+    const ok =
+      !hostProblem(req, port) &&
+      req.headers.origin !== undefined &&
+      url.pathname === '/ws' &&
+      (safeEqual(url.searchParams.get('token'), token) || safeEqual(cookieToken(req), token))
     if (!ok) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
@@ -123,7 +132,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 }
 
 /** POST /stage?name=…: the request body is the dropped file; answers its staged path. */
-async function stage(staging: StagingArea, req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string>): Promise<void> {
+async function stage(
+  staging: StagingArea,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+): Promise<void> {
   const name = StagingArea.fileName(url.searchParams.get('name'))
   if (!name) return deny(res, 400, 'Missing file name')
   const path = await staging.stage(req, name)
@@ -132,7 +147,14 @@ async function stage(staging: StagingArea, req: IncomingMessage, res: ServerResp
 }
 
 /** The built renderer's files (never outside its folder); index.html gets the session token and the CSP. */
-async function serveRenderer(rendererDir: string, req: IncomingMessage, res: ServerResponse, url: URL, headers: Record<string, string>, page: { token: string; csp: string }): Promise<void> {
+async function serveRenderer(
+  rendererDir: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+  page: { token: string; csp: string },
+): Promise<void> {
   const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1))
   const file = normalize(join(rendererDir, rel))
   if (!file.startsWith(rendererDir + sep)) return deny(res, 404, 'Not found')
@@ -140,7 +162,10 @@ async function serveRenderer(rendererDir: string, req: IncomingMessage, res: Ser
   if (!st?.isFile()) return deny(res, 404, 'Not found')
   const type = MIME[extname(file)] ?? 'application/octet-stream'
   if (extname(file) === '.html') {
-    const html = (await readFile(file, 'utf8')).replace('</head>', `<meta name="preflight-token" content="${page.token}"></head>`)
+    const html = (await readFile(file, 'utf8')).replace(
+      '</head>',
+      `<meta name="preflight-token" content="${page.token}"></head>`,
+    )
     res.writeHead(200, { ...headers, 'content-type': type, 'content-security-policy': page.csp })
     return void res.end(html)
   }
@@ -155,11 +180,23 @@ async function answer(ws: WebSocket, host: ServiceHost, token: string, data: str
   try {
     msg = JSON.parse(data)
   } catch {
-    return ws.send(JSON.stringify({ type: 'result', id: null, wire: { ok: false, error: { code: 'invalid-input', message: 'Message is not JSON' } } }))
+    return ws.send(
+      JSON.stringify({
+        type: 'result',
+        id: null,
+        wire: { ok: false, error: { code: 'invalid-input', message: 'Message is not JSON' } },
+      }),
+    )
   }
   const id = typeof msg.id === 'number' ? msg.id : null
   if (!safeEqual(typeof msg.token === 'string' ? msg.token : null, token)) {
-    return ws.send(JSON.stringify({ type: 'result', id, wire: { ok: false, error: { code: 'forbidden', message: 'Message without this session token' } } }))
+    return ws.send(
+      JSON.stringify({
+        type: 'result',
+        id,
+        wire: { ok: false, error: { code: 'forbidden', message: 'Message without this session token' } },
+      }),
+    )
   }
   const wire = await host.dispatch(msg.channel, msg.input)
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'result', id, wire }))

@@ -45,7 +45,8 @@ export class StagingArea {
       const target = join(dir, name)
       const have = await readdir(dir).catch(() => null)
       if (!have) await rename(incoming, dir)
-      else if (!have.includes(name)) await link(join(dir, have[0]), target).catch(() => rename(join(incoming, name), target))
+      else if (!have.includes(name))
+        await link(join(dir, have[0]), target).catch(() => rename(join(incoming, name), target))
       await rm(incoming, { recursive: true, force: true })
       const now = new Date()
       await utimes(dir, now, now) // the most recently dropped is kept longest
@@ -74,21 +75,41 @@ export class StagingArea {
   }
 
   /** The staged folders with their age, size and whether they must stay; stale incoming folders are removed. */
-  private async listStaged(keep?: string): Promise<Array<{ name: string; mtime: number; bytes: number; used: boolean }>> {
+  private async listStaged(
+    keep?: string,
+  ): Promise<Array<{ name: string; mtime: number; bytes: number; used: boolean }>> {
     const inUse = (await this.opts.inUse?.()) ?? new Set<string>()
     const entries = await readdir(this.opts.dir).catch(() => [] as string[])
     const dirs: Array<{ name: string; mtime: number; bytes: number; used: boolean }> = []
     for (const entry of entries) {
       const dir = join(this.opts.dir, entry)
       if (entry.startsWith(INCOMING)) {
-        if (Date.now() - (await stat(dir).then((s) => s.mtimeMs, () => 0)) > 60 * 60 * 1000) await rm(dir, { recursive: true, force: true })
+        if (
+          Date.now() -
+            (await stat(dir).then(
+              (s) => s.mtimeMs,
+              () => 0,
+            )) >
+          60 * 60 * 1000
+        )
+          await rm(dir, { recursive: true, force: true })
         continue
       }
       const st = await stat(dir).catch(() => null)
       if (!st?.isDirectory()) continue
       const files = await readdir(dir).catch(() => [] as string[])
-      const bytes = files.length ? await stat(join(dir, files[0])).then((s) => s.size, () => 0) : 0
-      dirs.push({ name: entry, mtime: st.mtimeMs, bytes, used: entry === keep || files.some((f) => inUse.has(join(dir, f))) })
+      const bytes = files.length
+        ? await stat(join(dir, files[0])).then(
+            (s) => s.size,
+            () => 0,
+          )
+        : 0
+      dirs.push({
+        name: entry,
+        mtime: st.mtimeMs,
+        bytes,
+        used: entry === keep || files.some((f) => inUse.has(join(dir, f))),
+      })
     }
     return dirs
   }

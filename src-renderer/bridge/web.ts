@@ -5,7 +5,10 @@ import { createApiClient, type Api, type Transport } from '../../src-preload/cli
 import type { Channel, EventName, Wire } from '../../src-preload/contract'
 
 export function createWebApi(): Api {
-  const token = document.querySelector<HTMLMetaElement>('meta[name="preflight-token"]')?.content ?? new URLSearchParams(location.search).get('token') ?? ''
+  const token =
+    document.querySelector<HTMLMetaElement>('meta[name="preflight-token"]')?.content ??
+    new URLSearchParams(location.search).get('token') ??
+    ''
   const wsUrl = `${location.origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`
   const pending = new Map<number, (w: Wire<unknown>) => void>()
   const listeners = new Map<string, Set<(p: unknown) => void>>()
@@ -25,11 +28,18 @@ export function createWebApi(): Api {
       ws.onclose = () => {
         socket = null
         ready = null
-        for (const r of pending.values()) r({ ok: false, error: { code: 'network', message: 'Connection to the Preflight server was lost' } })
+        for (const r of pending.values())
+          r({ ok: false, error: { code: 'network', message: 'Connection to the Preflight server was lost' } })
         pending.clear()
       }
       ws.onmessage = (ev) => {
-        const msg = JSON.parse(String(ev.data)) as { type: string; id?: number; wire?: Wire<unknown>; event?: string; payload?: unknown }
+        const msg = JSON.parse(String(ev.data)) as {
+          type: string
+          id?: number
+          wire?: Wire<unknown>
+          event?: string
+          payload?: unknown
+        }
         if (msg.type === 'result' && typeof msg.id === 'number') {
           pending.get(msg.id)?.(msg.wire!)
           pending.delete(msg.id)
@@ -58,7 +68,11 @@ export function createWebApi(): Api {
       return () => set.delete(listener)
     },
     async pathForFile(file: File) {
-      const res = await fetch(`/stage?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, headers: { 'x-preflight-token': token } })
+      const res = await fetch(`/stage?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        body: file,
+        headers: { 'x-preflight-token': token },
+      })
       if (!res.ok) throw new Error(`Could not stage ${file.name}: ${res.status}`)
       return ((await res.json()) as { path: string }).path
     },

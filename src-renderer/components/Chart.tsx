@@ -15,7 +15,19 @@ const LABEL_CHAR_PX = 7.2
 const ROW = 24
 
 /** Horizontal bars, one per row, each with its label and its value written next to it. */
-export function BarChart({ title, bars, format, testId, width = 480 }: { title: string; bars: ChartBar[]; format: (n: number) => string; testId?: string; width?: number }) {
+export function BarChart({
+  title,
+  bars,
+  format,
+  testId,
+  width = 480,
+}: {
+  title: string
+  bars: ChartBar[]
+  format: (n: number) => string
+  testId?: string
+  width?: number
+}) {
   const labelWidth = Math.min(220, Math.max(40, ...bars.map((b) => b.label.length * LABEL_CHAR_PX)) + 8)
   const valueWidth = Math.max(40, ...bars.map((b) => format(b.value).length * LABEL_CHAR_PX)) + 8
   const barSpace = Math.max(40, width - labelWidth - valueWidth)
@@ -24,16 +36,32 @@ export function BarChart({ title, bars, format, testId, width = 480 }: { title: 
   const words = `${title}: ${bars.map((b) => `${b.label} ${format(b.value)}`).join(', ')}`
   return (
     <div className="chart">
-      <div className="chart-title" aria-hidden="true">{title}</div>
-      <svg role="img" aria-label={words} width={width} height={height} viewBox={`0 0 ${width} ${height}`} data-testid={testId}>
+      <div className="chart-title" aria-hidden="true">
+        {title}
+      </div>
+      <svg
+        role="img"
+        aria-label={words}
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        data-testid={testId}
+      >
         {bars.map((b, i) => {
           const w = max > 0 ? Math.max(b.value > 0 ? 2 : 0, Math.round((b.value / max) * barSpace)) : 0
-          const label = b.label.length * LABEL_CHAR_PX > labelWidth - 8 ? `${b.label.slice(0, Math.floor((labelWidth - 8) / LABEL_CHAR_PX) - 1)}…` : b.label
+          const label =
+            b.label.length * LABEL_CHAR_PX > labelWidth - 8
+              ? `${b.label.slice(0, Math.floor((labelWidth - 8) / LABEL_CHAR_PX) - 1)}…`
+              : b.label
           return (
             <g key={`${b.label}-${i}`} transform={`translate(0,${i * ROW})`}>
-              <text x="0" y="16" className="chart-text">{label}</text>
+              <text x="0" y="16" className="chart-text">
+                {label}
+              </text>
               <rect x={labelWidth} y="4" height="16" rx="2" width={w} className={b.tone ?? 'bar-accent'} />
-              <text x={labelWidth + w + 6} y="16" className="chart-text">{format(b.value)}</text>
+              <text x={labelWidth + w + 6} y="16" className="chart-text">
+                {format(b.value)}
+              </text>
             </g>
           )
         })}
@@ -43,13 +71,37 @@ export function BarChart({ title, bars, format, testId, width = 480 }: { title: 
 }
 
 /** A line of values over time (oldest first), scaled to the larger of its peak and the limit; the limit dashed. */
-export function LineChart({ title, values, limit, summary, testId, width = 240, height = 48 }: { title: string; values: number[]; limit?: number; summary: string; testId?: string; width?: number; height?: number }) {
+export function LineChart({
+  title,
+  values,
+  limit,
+  summary,
+  testId,
+  width = 240,
+  height = 48,
+}: {
+  title: string
+  values: number[]
+  limit?: number
+  summary: string
+  testId?: string
+  width?: number
+  height?: number
+}) {
   const top = Math.max(1, ...values, limit ?? 0) * 1.1
   const step = values.length > 1 ? width / (values.length - 1) : width
   const y = (v: number) => height - 2 - (Math.max(0, v) / top) * (height - 4)
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
   return (
-    <svg role="img" aria-label={`${title}: ${summary}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} className="chart-line" data-testid={testId}>
+    <svg
+      role="img"
+      aria-label={`${title}: ${summary}`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      className="chart-line"
+      data-testid={testId}
+    >
       <line x1="0" x2={width} y1={height - 1} y2={height - 1} className="chart-axis" />
       {limit ? <line x1="0" x2={width} y1={y(limit)} y2={y(limit)} className="chart-limit" /> : null}
       {values.length > 1 && <polyline points={points} className="chart-series" />}

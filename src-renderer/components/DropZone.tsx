@@ -6,12 +6,40 @@ import { api } from '../api'
 import { defineMessages, useT } from '../i18n'
 
 const messages = defineMessages({
-  en: { drop: 'Drop a package here', or: 'or', open: 'Open package…', hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vhdx, vdi, qed, image tars', staging: 'Preparing {name}…', oneOnly: 'Drop one file here: {n} files were dropped, none was taken.' },
-  'zh-CN': { drop: '将软件包拖放到此处', or: '或', open: '打开软件包…', hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar', staging: '正在准备 {name}…', oneOnly: '此处只能拖放一个文件：拖入了 {n} 个文件，均未接收。' },
+  en: {
+    drop: 'Drop a package here',
+    or: 'or',
+    open: 'Open package…',
+    hint: 'zip, tar, tar.gz, qcow2, vmdk, vhd, vhdx, vdi, qed, image tars',
+    staging: 'Preparing {name}…',
+    oneOnly: 'Drop one file here: {n} files were dropped, none was taken.',
+  },
+  'zh-CN': {
+    drop: '将软件包拖放到此处',
+    or: '或',
+    open: '打开软件包…',
+    hint: 'zip、tar、tar.gz、qcow2、vmdk、vhd、vhdx、vdi、qed、镜像 tar',
+    staging: '正在准备 {name}…',
+    oneOnly: '此处只能拖放一个文件：拖入了 {n} 个文件，均未接收。',
+  },
 })
 
 /** `hint` says what this zone takes (default: the package formats), `openLabel` names its file-picker button. */
-export function DropZone({ onFiles, multiple = false, label, hint, openLabel, testId = 'dropzone' }: { onFiles: (paths: string[]) => void; multiple?: boolean; label?: string; hint?: string; openLabel?: string; testId?: string }) {
+export function DropZone({
+  onFiles,
+  multiple = false,
+  label,
+  hint,
+  openLabel,
+  testId = 'dropzone',
+}: {
+  onFiles: (paths: string[]) => void
+  multiple?: boolean
+  label?: string
+  hint?: string
+  openLabel?: string
+  testId?: string
+}) {
   const t = useT(messages)
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState<string | null>(null)
@@ -63,9 +91,19 @@ export function DropZone({ onFiles, multiple = false, label, hint, openLabel, te
       onDrop={onDrop}
     >
       <div className="dropzone-title">{label ?? t('drop')}</div>
-      <div className="muted" data-testid={`${testId}-hint`}>{hint ?? t('hint')}</div>
+      <div className="muted" data-testid={`${testId}-hint`}>
+        {hint ?? t('hint')}
+      </div>
       <div className="dropzone-or muted">{t('or')}</div>
-      <button type="button" className="btn" onClick={(e) => { e.stopPropagation(); void openDialog() }} data-testid="open-package">
+      <button
+        type="button"
+        className="btn"
+        onClick={(e) => {
+          e.stopPropagation()
+          void openDialog()
+        }}
+        data-testid="open-package"
+      >
         {openLabel ?? t('open')}
       </button>
       <input
@@ -80,8 +118,16 @@ export function DropZone({ onFiles, multiple = false, label, hint, openLabel, te
           e.target.value = ''
         }}
       />
-      {busy && <div className="muted" role="status">{t('staging', { name: busy })}</div>}
-      {error && <div className="error" role="alert">{error}</div>}
+      {busy && (
+        <div className="muted" role="status">
+          {t('staging', { name: busy })}
+        </div>
+      )}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
     </div>
   )
 }

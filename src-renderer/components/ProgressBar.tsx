@@ -9,7 +9,15 @@ const messages = defineMessages({
   'zh-CN': { cancel: '取消', cancelling: '正在取消…', eta: '剩余 {eta}', starting: '正在开始…', progress: '进度' },
 })
 
-export function ProgressBar({ progress, onCancel, label }: { progress: ProgressRecordDto | null; onCancel?: () => void; label?: string }) {
+export function ProgressBar({
+  progress,
+  onCancel,
+  label,
+}: {
+  progress: ProgressRecordDto | null
+  onCancel?: () => void
+  label?: string
+}) {
   const t = useT(messages)
   const pct = progress ? progressPercent(progress) : null
   const cancelling = progress?.cancelling === true
@@ -25,11 +33,18 @@ export function ProgressBar({ progress, onCancel, label }: { progress: ProgressR
         {progress && !cancelling && (
           <span className="progress-numbers muted">
             {formatBytes(progress.bytesDone)}
-            {progress.bytesTotal !== null && ` / ${formatBytes(progress.bytesTotal)}`} · {formatBytes(progress.bytesPerSecond)}/s · {t('eta', { eta: formatEta(progress.etaSeconds) })}
+            {progress.bytesTotal !== null && ` / ${formatBytes(progress.bytesTotal)}`} ·{' '}
+            {formatBytes(progress.bytesPerSecond)}/s · {t('eta', { eta: formatEta(progress.etaSeconds) })}
           </span>
         )}
         {onCancel && (
-          <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={cancelling} data-testid="cancel">
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={onCancel}
+            disabled={cancelling}
+            data-testid="cancel"
+          >
             {t('cancel')}
           </button>
         )}
@@ -42,7 +57,10 @@ export function ProgressBar({ progress, onCancel, label }: { progress: ProgressR
         aria-valuemax={100}
         aria-valuenow={pct === null ? undefined : Math.round(pct)}
       >
-        <div className={`progress-fill${pct === null ? ' indeterminate' : ''}`} style={{ width: pct === null ? '30%' : `${pct}%` }} />
+        <div
+          className={`progress-fill${pct === null ? ' indeterminate' : ''}`}
+          style={{ width: pct === null ? '30%' : `${pct}%` }}
+        />
       </div>
       {progress?.detail && <div className="progress-detail muted">{progress.detail}</div>}
     </div>

@@ -8,7 +8,17 @@ export interface TabDef {
 }
 
 /** Uncontrolled, or controlled with `selected` and `onSelect`. */
-export function Tabs({ tabs, label, selected, onSelect }: { tabs: TabDef[]; label: string; selected?: string; onSelect?(id: string): void }) {
+export function Tabs({
+  tabs,
+  label,
+  selected,
+  onSelect,
+}: {
+  tabs: TabDef[]
+  label: string
+  selected?: string
+  onSelect?(id: string): void
+}) {
   const [own, setOwn] = useState(tabs[0].id)
   const current = selected ?? own
   const setCurrent = (id: string) => {
@@ -25,17 +35,41 @@ export function Tabs({ tabs, label, selected, onSelect }: { tabs: TabDef[]; labe
   }
   return (
     <div className="tabs">
-      <div role="tablist" aria-label={label} className="tablist" onKeyDown={(e) => {
-        if (e.key === 'ArrowRight') move(1)
-        else if (e.key === 'ArrowLeft') move(-1)
-      }}>
+      <div
+        role="tablist"
+        aria-label={label}
+        className="tablist"
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowRight') move(1)
+          else if (e.key === 'ArrowLeft') move(-1)
+        }}
+      >
         {tabs.map((t) => (
-          <button key={t.id} ref={(el) => { refs.current[t.id] = el }} type="button" role="tab" id={`${base}-tab-${t.id}`} aria-controls={`${base}-panel-${t.id}`}
-            aria-selected={t.id === shown.id} tabIndex={t.id === shown.id ? 0 : -1} className={`tab${t.id === shown.id ? ' active' : ''}`}
-            onClick={() => setCurrent(t.id)} data-testid={`tab-${t.id}`}>{t.label}</button>
+          <button
+            key={t.id}
+            ref={(el) => {
+              refs.current[t.id] = el
+            }}
+            type="button"
+            role="tab"
+            id={`${base}-tab-${t.id}`}
+            aria-controls={`${base}-panel-${t.id}`}
+            aria-selected={t.id === shown.id}
+            tabIndex={t.id === shown.id ? 0 : -1}
+            className={`tab${t.id === shown.id ? ' active' : ''}`}
+            onClick={() => setCurrent(t.id)}
+            data-testid={`tab-${t.id}`}
+          >
+            {t.label}
+          </button>
         ))}
       </div>
-      <div role="tabpanel" id={`${base}-panel-${shown.id}`} aria-labelledby={`${base}-tab-${shown.id}`} className="tabpanel">
+      <div
+        role="tabpanel"
+        id={`${base}-panel-${shown.id}`}
+        aria-labelledby={`${base}-tab-${shown.id}`}
+        className="tabpanel"
+      >
         {shown.content()}
       </div>
     </div>

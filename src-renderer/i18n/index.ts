@@ -6,7 +6,9 @@ import { create } from 'zustand'
 export type Lang = 'en' | 'zh-CN'
 
 export const useLang = create<{ lang: Lang; setLang(l: Lang): void }>((set) => ({
-  lang: (typeof localStorage !== 'undefined' && (localStorage.getItem('preflight.lang') as Lang)) || (navigator.language?.startsWith('zh') ? 'zh-CN' : 'en'),
+  lang:
+    (typeof localStorage !== 'undefined' && (localStorage.getItem('preflight.lang') as Lang)) ||
+    (navigator.language?.startsWith('zh') ? 'zh-CN' : 'en'),
   setLang: (lang) => {
     localStorage.setItem('preflight.lang', lang)
     document.documentElement.lang = lang
@@ -21,7 +23,9 @@ export function defineMessages<K extends string>(m: Messages<K>): Messages<K> {
 }
 
 /** t(key, { name: 'x' }) replaces {name} in the message of the current language. */
-export function useT<K extends string>(messages: Messages<K>): (key: K, vars?: Record<string, string | number>) => string {
+export function useT<K extends string>(
+  messages: Messages<K>,
+): (key: K, vars?: Record<string, string | number>) => string {
   const lang = useLang((s) => s.lang)
   return (key, vars) => {
     let s = messages[lang][key] ?? messages.en[key] ?? key

@@ -15,28 +15,87 @@ import { PROFILES } from './wizard/spec'
 
 const messages = defineMessages({
   en: {
-    title: 'Drafts', search: 'Search drafts', empty: 'No drafts yet. Start one with “New release”.', noMatch: 'No draft matches “{q}”.',
-    newRelease: 'New release', import: 'Import draft…', open: 'Continue', duplicate: 'Duplicate', delete: 'Delete', export: 'Export',
-    confirmDelete: 'Delete “{title}”? This cannot be undone.', history: 'History', hideHistory: 'Hide history', revision: 'Revision {n}',
-    restore: 'Restore', profile: 'Profile', updated: 'Updated', name: 'Title', actions: 'Actions',
-    restored: 'Restored revision {n} as a new revision.', imported: 'Imported “{title}”.',
-    release: 'Release', ready: 'Ready', toFix: '{n} to fix', packageScan: 'Package scan', pass: 'Pass', fail: 'Fail', notScanned: 'Not scanned',
-    titleField: 'Title', created: 'Draft created', noChange: 'No field changed', historyOf: 'Revision history of “{title}”', restoreRevision: 'Restore revision {n}',
-    actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.', labelled: '{label}: ',
-    importFailed: 'The draft was not imported: {error} Choose a file exported from Preflight (name.preflight-draft.json).',
-    revisions: 'Revisions', workHistory: 'Work history', draftHistory: 'History of “{title}”',
+    title: 'Drafts',
+    search: 'Search drafts',
+    empty: 'No drafts yet. Start one with “New release”.',
+    noMatch: 'No draft matches “{q}”.',
+    newRelease: 'New release',
+    import: 'Import draft…',
+    open: 'Continue',
+    duplicate: 'Duplicate',
+    delete: 'Delete',
+    export: 'Export',
+    confirmDelete: 'Delete “{title}”? This cannot be undone.',
+    history: 'History',
+    hideHistory: 'Hide history',
+    revision: 'Revision {n}',
+    restore: 'Restore',
+    profile: 'Profile',
+    updated: 'Updated',
+    name: 'Title',
+    actions: 'Actions',
+    restored: 'Restored revision {n} as a new revision.',
+    imported: 'Imported “{title}”.',
+    release: 'Release',
+    ready: 'Ready',
+    toFix: '{n} to fix',
+    packageScan: 'Package scan',
+    pass: 'Pass',
+    fail: 'Fail',
+    notScanned: 'Not scanned',
+    titleField: 'Title',
+    created: 'Draft created',
+    noChange: 'No field changed',
+    historyOf: 'Revision history of “{title}”',
+    restoreRevision: 'Restore revision {n}',
+    actionFailed: '{error} Try again; if it keeps failing, export the draft to keep a copy.',
+    labelled: '{label}: ',
+    importFailed:
+      'The draft was not imported: {error} Choose a file exported from Preflight (name.preflight-draft.json).',
+    revisions: 'Revisions',
+    workHistory: 'Work history',
+    draftHistory: 'History of “{title}”',
   },
   'zh-CN': {
-    title: '草稿', search: '搜索草稿', empty: '还没有草稿。点击“新建发布”开始。', noMatch: '没有与“{q}”匹配的草稿。',
-    newRelease: '新建发布', import: '导入草稿…', open: '继续', duplicate: '复制', delete: '删除', export: '导出',
-    confirmDelete: '删除“{title}”？此操作无法撤销。', history: '历史', hideHistory: '隐藏历史', revision: '修订 {n}',
-    restore: '恢复', profile: '配置', updated: '更新时间', name: '标题', actions: '操作',
-    restored: '已将修订 {n} 恢复为新修订。', imported: '已导入“{title}”。',
-    release: '发布', ready: '可以提交', toFix: '{n} 项待修复', packageScan: '软件包扫描', pass: '通过', fail: '未通过', notScanned: '未扫描',
-    titleField: '标题', created: '创建草稿', noChange: '没有字段更改', historyOf: '“{title}”的修订历史', restoreRevision: '恢复修订 {n}',
-    actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。', labelled: '{label}：',
+    title: '草稿',
+    search: '搜索草稿',
+    empty: '还没有草稿。点击“新建发布”开始。',
+    noMatch: '没有与“{q}”匹配的草稿。',
+    newRelease: '新建发布',
+    import: '导入草稿…',
+    open: '继续',
+    duplicate: '复制',
+    delete: '删除',
+    export: '导出',
+    confirmDelete: '删除“{title}”？此操作无法撤销。',
+    history: '历史',
+    hideHistory: '隐藏历史',
+    revision: '修订 {n}',
+    restore: '恢复',
+    profile: '配置',
+    updated: '更新时间',
+    name: '标题',
+    actions: '操作',
+    restored: '已将修订 {n} 恢复为新修订。',
+    imported: '已导入“{title}”。',
+    release: '发布',
+    ready: '可以提交',
+    toFix: '{n} 项待修复',
+    packageScan: '软件包扫描',
+    pass: '通过',
+    fail: '未通过',
+    notScanned: '未扫描',
+    titleField: '标题',
+    created: '创建草稿',
+    noChange: '没有字段更改',
+    historyOf: '“{title}”的修订历史',
+    restoreRevision: '恢复修订 {n}',
+    actionFailed: '{error} 请重试；如果仍然失败，请导出草稿以保留副本。',
+    labelled: '{label}：',
     importFailed: '未导入草稿：{error} 请选择从 Preflight 导出的文件（名称.preflight-draft.json）。',
-    revisions: '修订', workHistory: '操作记录', draftHistory: '“{title}”的历史',
+    revisions: '修订',
+    workHistory: '操作记录',
+    draftHistory: '“{title}”的历史',
   },
 })
 
@@ -56,15 +115,17 @@ export function Drafts() {
     void refresh()
   }, [refresh])
 
-  const act = (fn: () => Promise<unknown>, failed: 'actionFailed' | 'importFailed' = 'actionFailed') => async () => {
-    setError(null)
-    try {
-      await fn()
-      await refresh()
-    } catch (err) {
-      setError(t(failed, { error: (err as Error).message }))
+  const act =
+    (fn: () => Promise<unknown>, failed: 'actionFailed' | 'importFailed' = 'actionFailed') =>
+    async () => {
+      setError(null)
+      try {
+        await fn()
+        await refresh()
+      } catch (err) {
+        setError(t(failed, { error: (err as Error).message }))
+      }
     }
-  }
 
   async function importFile(file: File | undefined) {
     if (!file) return
@@ -77,31 +138,68 @@ export function Drafts() {
     <section className="screen" aria-labelledby="drafts-title">
       <h1 id="drafts-title">{t('title')}</h1>
       <div className="actions">
-        <input type="search" placeholder={t('search')} aria-label={t('search')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="drafts-search" />
-        <button type="button" className="btn" onClick={() => go('wizard', { draftId: undefined })}>{t('newRelease')}</button>
+        <input
+          type="search"
+          placeholder={t('search')}
+          aria-label={t('search')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          data-testid="drafts-search"
+        />
+        <button type="button" className="btn" onClick={() => go('wizard', { draftId: undefined })}>
+          {t('newRelease')}
+        </button>
         <label className="btn btn-secondary">
           {t('import')}
-          <input type="file" accept=".json" hidden onChange={(e) => void act(() => importFile(e.target.files?.[0]), 'importFailed')()} data-testid="drafts-import" />
+          <input
+            type="file"
+            accept=".json"
+            hidden
+            onChange={(e) => void act(() => importFile(e.target.files?.[0]), 'importFailed')()}
+            data-testid="drafts-import"
+          />
         </label>
       </div>
       {notice && <p role="status">{notice}</p>}
-      {error && <div className="error" role="alert">{error}</div>}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
       {drafts && drafts.length === 0 && <p className="empty">{query ? t('noMatch', { q: query }) : t('empty')}</p>}
       {drafts && drafts.length > 0 && (
         <table data-testid="drafts-table">
           <thead>
-            <tr><th scope="col">{t('name')}</th><th scope="col">{t('profile')}</th><th scope="col">{t('updated')}</th><th scope="col">{t('release')}</th><th scope="col">{t('packageScan')}</th><th scope="col">{t('actions')}</th></tr>
+            <tr>
+              <th scope="col">{t('name')}</th>
+              <th scope="col">{t('profile')}</th>
+              <th scope="col">{t('updated')}</th>
+              <th scope="col">{t('release')}</th>
+              <th scope="col">{t('packageScan')}</th>
+              <th scope="col">{t('actions')}</th>
+            </tr>
           </thead>
           <tbody>
             {drafts.map((d) => (
-              <DraftRow key={d.id} d={d} t={t} open={history === d.id}
+              <DraftRow
+                key={d.id}
+                d={d}
+                t={t}
+                open={history === d.id}
                 onOpen={() => go('wizard', { draftId: d.id })}
                 onToggle={() => setHistory(history === d.id ? null : d.id)}
                 onDuplicate={act(() => api.invoke('drafts.duplicate', { id: d.id }))}
                 onDelete={act(async () => {
-                  if (window.confirm(t('confirmDelete', { title: d.title }))) await api.invoke('drafts.delete', { id: d.id })
+                  if (window.confirm(t('confirmDelete', { title: d.title })))
+                    await api.invoke('drafts.delete', { id: d.id })
                 })}
-                onExport={act(async () => download(`${d.title.replace(/[^A-Za-z0-9_-]+/g, '_')}.preflight-draft.json`, (await api.invoke('drafts.export', { id: d.id })).content, 'application/json'))}
+                onExport={act(async () =>
+                  download(
+                    `${d.title.replace(/[^A-Za-z0-9_-]+/g, '_')}.preflight-draft.json`,
+                    (await api.invoke('drafts.export', { id: d.id })).content,
+                    'application/json',
+                  ),
+                )}
                 onRestored={(n) => {
                   setNotice(t('restored', { n }))
                   void refresh()
@@ -117,7 +215,17 @@ export function Drafts() {
 
 type T = ReturnType<typeof useT<keyof (typeof messages)['en']>>
 
-function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): void; onToggle(): void; onDuplicate(): void; onDelete(): void; onExport(): void; onRestored(n: number): void }) {
+function DraftRow(props: {
+  d: DraftSummaryDto
+  t: T
+  open: boolean
+  onOpen(): void
+  onToggle(): void
+  onDuplicate(): void
+  onDelete(): void
+  onExport(): void
+  onRestored(n: number): void
+}) {
   const fmt = useFormat()
   const { d, t } = props
   const lang = useLang((s) => s.lang)
@@ -127,24 +235,61 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
       <tr data-testid={`draft-${d.id}`}>
         <td data-testid="draft-title">{d.title}</td>
         <td>{profile ? profile.title[lang] : <code>{d.profile}</code>}</td>
-        <td><time dateTime={d.updatedAt}>{fmt.date(d.updatedAt)}</time></td>
-        <td data-testid="draft-readiness">{d.toFix === 0 ? <span className="sev-info">{t('ready')}</span> : <span className="sev-blocker">{t('toFix', { n: d.toFix })}</span>}</td>
-        <td data-testid="draft-verdict">{d.verdict ? <span className={d.verdict === 'pass' ? 'sev-info' : 'sev-blocker'}>{t(d.verdict)}</span> : <span className="muted">{t('notScanned')}</span>}</td>
+        <td>
+          <time dateTime={d.updatedAt}>{fmt.date(d.updatedAt)}</time>
+        </td>
+        <td data-testid="draft-readiness">
+          {d.toFix === 0 ? (
+            <span className="sev-info">{t('ready')}</span>
+          ) : (
+            <span className="sev-blocker">{t('toFix', { n: d.toFix })}</span>
+          )}
+        </td>
+        <td data-testid="draft-verdict">
+          {d.verdict ? (
+            <span className={d.verdict === 'pass' ? 'sev-info' : 'sev-blocker'}>{t(d.verdict)}</span>
+          ) : (
+            <span className="muted">{t('notScanned')}</span>
+          )}
+        </td>
         <td className="actions">
-          <button type="button" className="btn" onClick={props.onOpen} aria-label={`${t('open')}: ${d.title}`}>{t('open')}</button>
-          <button type="button" className="btn btn-secondary" onClick={props.onToggle} aria-expanded={props.open}>{props.open ? t('hideHistory') : t('history')}</button>
-          <button type="button" className="btn btn-secondary" onClick={props.onDuplicate}>{t('duplicate')}</button>
-          <button type="button" className="btn btn-secondary" onClick={props.onExport}>{t('export')}</button>
-          <button type="button" className="btn btn-danger" onClick={props.onDelete}>{t('delete')}</button>
+          <button type="button" className="btn" onClick={props.onOpen} aria-label={`${t('open')}: ${d.title}`}>
+            {t('open')}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={props.onToggle} aria-expanded={props.open}>
+            {props.open ? t('hideHistory') : t('history')}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={props.onDuplicate}>
+            {t('duplicate')}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={props.onExport}>
+            {t('export')}
+          </button>
+          <button type="button" className="btn btn-danger" onClick={props.onDelete}>
+            {t('delete')}
+          </button>
         </td>
       </tr>
       {props.open && (
         <tr>
           <td colSpan={6}>
-            <Tabs label={t('draftHistory', { title: d.title })} tabs={[
-              { id: 'revisions', label: t('revisions'), content: () => <History id={d.id} title={d.title} profile={d.profile} t={t} onRestored={props.onRestored} /> },
-              { id: 'work-history', label: t('workHistory'), content: () => <HistoryPanel subject={d.id} testId="draft-history" /> },
-            ]} />
+            <Tabs
+              label={t('draftHistory', { title: d.title })}
+              tabs={[
+                {
+                  id: 'revisions',
+                  label: t('revisions'),
+                  content: () => (
+                    <History id={d.id} title={d.title} profile={d.profile} t={t} onRestored={props.onRestored} />
+                  ),
+                },
+                {
+                  id: 'work-history',
+                  label: t('workHistory'),
+                  content: () => <HistoryPanel subject={d.id} testId="draft-history" />,
+                },
+              ]}
+            />
           </td>
         </tr>
       )}
@@ -156,47 +301,89 @@ function DraftRow(props: { d: DraftSummaryDto; t: T; open: boolean; onOpen(): vo
 function Changes({ rev, profile, first, t }: { rev: DraftRevisionDto; profile: string; first: boolean; t: T }) {
   const lang = useLang((s) => s.lang)
   const lines: Array<{ key: string; label: string; before: string; after: string }> = []
-  if (rev.retitled) lines.push({ key: 'title', label: t('titleField'), before: rev.retitled.before, after: rev.retitled.after })
+  if (rev.retitled)
+    lines.push({ key: 'title', label: t('titleField'), before: rev.retitled.before, after: rev.retitled.after })
   for (const c of rev.changes) {
     const place = placeOf(profile, c.path)
     // package facts other than those the history names (path, hash, sizes) change with the package file itself
     if (!place && c.path.startsWith('package.')) continue
-    lines.push({ key: c.path, label: place?.label[lang] ?? c.path, before: shownValue(place?.spec, c.before, lang), after: shownValue(place?.spec, c.after, lang) })
+    lines.push({
+      key: c.path,
+      label: place?.label[lang] ?? c.path,
+      before: shownValue(place?.spec, c.before, lang),
+      after: shownValue(place?.spec, c.after, lang),
+    })
   }
   if (lines.length === 0) return <span className="muted">{first ? t('created') : t('noChange')}</span>
   return (
     <ul className="changes" data-testid="revision-changes">
       {lines.map((l) => (
-        <li key={l.key}>{t('labelled', { label: l.label })}{first && !rev.retitled ? <ins>{l.after}</ins> : <><del>{l.before}</del> → <ins>{l.after}</ins></>}</li>
+        <li key={l.key}>
+          {t('labelled', { label: l.label })}
+          {first && !rev.retitled ? (
+            <ins>{l.after}</ins>
+          ) : (
+            <>
+              <del>{l.before}</del> → <ins>{l.after}</ins>
+            </>
+          )}
+        </li>
       ))}
     </ul>
   )
 }
 
-function History({ id, title, profile, t, onRestored }: { id: string; title: string; profile: string; t: T; onRestored(n: number): void }) {
+function History({
+  id,
+  title,
+  profile,
+  t,
+  onRestored,
+}: {
+  id: string
+  title: string
+  profile: string
+  t: T
+  onRestored(n: number): void
+}) {
   const fmt = useFormat()
   const [revs, setRevs] = useState<DraftRevisionDto[]>([])
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
-    api.invoke('drafts.revisions', { id }).then((r) => setRevs(r.revisions), (err) => setError(t('actionFailed', { error: (err as Error).message })))
+    api.invoke('drafts.revisions', { id }).then(
+      (r) => setRevs(r.revisions),
+      (err) => setError(t('actionFailed', { error: (err as Error).message })),
+    )
   }, [id])
   const oldest = revs.at(-1)?.revision
   return (
     <>
-      {error && <div className="error" role="alert">{error}</div>}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
       <ol className="history" aria-label={t('historyOf', { title })} data-testid="draft-history">
         {revs.map((r) => (
           <li key={r.revision} data-testid={`revision-${r.revision}`}>
-            <strong>{t('revision', { n: r.revision })}</strong> · <time dateTime={r.savedAt}>{fmt.date(r.savedAt)}</time>{' '}
-            <button type="button" className="btn btn-secondary" aria-label={t('restoreRevision', { n: r.revision })} onClick={async () => {
-              try {
-                await api.invoke('drafts.restore', { id, revision: r.revision })
-                onRestored(r.revision)
-                setRevs((await api.invoke('drafts.revisions', { id })).revisions)
-              } catch (err) {
-                setError(t('actionFailed', { error: (err as Error).message }))
-              }
-            }}>{t('restore')}</button>
+            <strong>{t('revision', { n: r.revision })}</strong> ·{' '}
+            <time dateTime={r.savedAt}>{fmt.date(r.savedAt)}</time>{' '}
+            <button
+              type="button"
+              className="btn btn-secondary"
+              aria-label={t('restoreRevision', { n: r.revision })}
+              onClick={async () => {
+                try {
+                  await api.invoke('drafts.restore', { id, revision: r.revision })
+                  onRestored(r.revision)
+                  setRevs((await api.invoke('drafts.revisions', { id })).revisions)
+                } catch (err) {
+                  setError(t('actionFailed', { error: (err as Error).message }))
+                }
+              }}
+            >
+              {t('restore')}
+            </button>
             <Changes rev={r} profile={profile} first={r.revision === oldest} t={t} />
           </li>
         ))}

@@ -18,18 +18,46 @@ const messages = defineMessages({
   en: {
     title: 'Prepare a release',
     lead: 'Drop a package to inspect it, pre-scan it against the marketplace rules and queue it for upload. Everything stays on this machine.',
-    batch: 'Pre-scanning {n} files', waiting: 'Waiting', scanning: 'Identifying and pre-scanning', failed: 'Could not scan: {error}', cancelled: 'Cancelled.',
-    open: 'Open', openName: 'Open {name}', file: 'File', state: 'Result', size: 'Size', profile: 'Profile', when: 'Scanned',
-    bundleLead: '{n} of these files are container image tars: bundle them into one container package.', bundle: 'Bundle these images',
-    recent: 'Recent scans', recentEmpty: 'No scan yet: drop a package above.', pass: 'PASS', fail: 'FAIL',
+    batch: 'Pre-scanning {n} files',
+    waiting: 'Waiting',
+    scanning: 'Identifying and pre-scanning',
+    failed: 'Could not scan: {error}',
+    cancelled: 'Cancelled.',
+    open: 'Open',
+    openName: 'Open {name}',
+    file: 'File',
+    state: 'Result',
+    size: 'Size',
+    profile: 'Profile',
+    when: 'Scanned',
+    bundleLead: '{n} of these files are container image tars: bundle them into one container package.',
+    bundle: 'Bundle these images',
+    recent: 'Recent scans',
+    recentEmpty: 'No scan yet: drop a package above.',
+    pass: 'PASS',
+    fail: 'FAIL',
   },
   'zh-CN': {
     title: '准备发布',
     lead: '拖入软件包即可检查、按市场规则预扫描并加入上传队列。所有数据都保留在本机。',
-    batch: '正在预扫描 {n} 个文件', waiting: '等待中', scanning: '正在识别并预扫描', failed: '无法扫描：{error}', cancelled: '已取消。',
-    open: '打开', openName: '打开 {name}', file: '文件', state: '结果', size: '大小', profile: '配置', when: '扫描时间',
-    bundleLead: '其中 {n} 个文件是容器镜像 tar：可将它们打包为一个容器软件包。', bundle: '打包这些镜像',
-    recent: '最近扫描', recentEmpty: '还没有扫描：请在上方拖入软件包。', pass: '通过', fail: '未通过',
+    batch: '正在预扫描 {n} 个文件',
+    waiting: '等待中',
+    scanning: '正在识别并预扫描',
+    failed: '无法扫描：{error}',
+    cancelled: '已取消。',
+    open: '打开',
+    openName: '打开 {name}',
+    file: '文件',
+    state: '结果',
+    size: '大小',
+    profile: '配置',
+    when: '扫描时间',
+    bundleLead: '其中 {n} 个文件是容器镜像 tar：可将它们打包为一个容器软件包。',
+    bundle: '打包这些镜像',
+    recent: '最近扫描',
+    recentEmpty: '还没有扫描：请在上方拖入软件包。',
+    pass: '通过',
+    fail: '未通过',
   },
 })
 
@@ -72,7 +100,8 @@ async function scanEach(paths: string[]): Promise<void> {
   useBatch.setState({ items: paths.map((path) => ({ path, name: path.split(/[\\/]/).pop() ?? path, taskId: null })) })
   for (const path of paths) {
     if (run !== batchRun) return // a newer drop replaced this list
-    const set = (change: Partial<BatchItem>) => useBatch.setState((s) => ({ items: s.items.map((it) => (it.path === path ? { ...it, ...change } : it)) }))
+    const set = (change: Partial<BatchItem>) =>
+      useBatch.setState((s) => ({ items: s.items.map((it) => (it.path === path ? { ...it, ...change } : it)) }))
     try {
       const taskId = await startTask('scan.start', { path })
       set({ taskId })
@@ -97,14 +126,32 @@ function BatchRow({ item, t }: { item: BatchItem; t: ReturnType<typeof useT<keyo
     <tr data-testid="batch-row">
       <td className="mono">{item.name}</td>
       <td data-testid="batch-state">
-        {item.error ? <span className="error">{t('failed', { error: item.error })}</span>
-          : !task ? <span className="muted">{t('waiting')}</span>
-          : task.status === 'running' ? <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
-          : task.status === 'failed' ? <span className="error">{t('failed', { error: task.error?.message ?? '' })}</span>
-          : task.status === 'cancelled' ? <span className="muted">{t('cancelled')}</span>
-          : <span className={report!.verdict === 'pass' ? 'sev-pass' : 'sev-blocker'}>{verdictLine(report!, lang)}</span>}
+        {item.error ? (
+          <span className="error">{t('failed', { error: item.error })}</span>
+        ) : !task ? (
+          <span className="muted">{t('waiting')}</span>
+        ) : task.status === 'running' ? (
+          <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
+        ) : task.status === 'failed' ? (
+          <span className="error">{t('failed', { error: task.error?.message ?? '' })}</span>
+        ) : task.status === 'cancelled' ? (
+          <span className="muted">{t('cancelled')}</span>
+        ) : (
+          <span className={report!.verdict === 'pass' ? 'sev-pass' : 'sev-blocker'}>{verdictLine(report!, lang)}</span>
+        )}
       </td>
-      <td>{report && hasScreen('package') && <button type="button" className="btn btn-secondary" aria-label={t('openName', { name: item.name })} onClick={() => go('package', { path: item.path })}>{t('open')}</button>}</td>
+      <td>
+        {report && hasScreen('package') && (
+          <button
+            type="button"
+            className="btn btn-secondary"
+            aria-label={t('openName', { name: item.name })}
+            onClick={() => go('package', { path: item.path })}
+          >
+            {t('open')}
+          </button>
+        )}
+      </td>
     </tr>
   )
 }
@@ -122,13 +169,32 @@ function Batch({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)['en']>
     <section className="card stack" aria-labelledby="batch-title" data-testid="batch">
       <h2 id="batch-title">{t('batch', { n: items.length })}</h2>
       <table>
-        <thead><tr><th scope="col">{t('file')}</th><th scope="col">{t('state')}</th><th scope="col"><span className="sr-only">{t('open')}</span></th></tr></thead>
-        <tbody>{items.map((it) => <BatchRow key={it.path} item={it} t={t} />)}</tbody>
+        <thead>
+          <tr>
+            <th scope="col">{t('file')}</th>
+            <th scope="col">{t('state')}</th>
+            <th scope="col">
+              <span className="sr-only">{t('open')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((it) => (
+            <BatchRow key={it.path} item={it} t={t} />
+          ))}
+        </tbody>
       </table>
       {imageTars.length >= 2 && hasScreen('containers') && (
         <div className="actions">
           <span>{t('bundleLead', { n: imageTars.length })}</span>
-          <button type="button" className="btn" data-testid="bundle-images" onClick={() => go('containers', { paths: imageTars.map((it) => it.path) })}>{t('bundle')}</button>
+          <button
+            type="button"
+            className="btn"
+            data-testid="bundle-images"
+            onClick={() => go('containers', { paths: imageTars.map((it) => it.path) })}
+          >
+            {t('bundle')}
+          </button>
         </div>
       )}
     </section>
@@ -143,26 +209,56 @@ function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)[
   // a scan finishing while Home is shown (a multi-file drop) joins the list
   const finished = useTasks((s) => Object.values(s.tasks).filter((x) => x.status === 'done').length)
   useEffect(() => {
-    api.invoke('recent.list', {}).then((r) => setScans(r.scans), (err) => setError((err as Error).message))
+    api.invoke('recent.list', {}).then(
+      (r) => setScans(r.scans),
+      (err) => setError((err as Error).message),
+    )
   }, [finished])
   return (
     <section className="stack" aria-labelledby="recent-title" data-testid="recent-scans">
       <h2 id="recent-title">{t('recent')}</h2>
-      {error && <div className="error" role="alert">{error}</div>}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
       {scans && scans.length === 0 && <p className="empty">{t('recentEmpty')}</p>}
       {scans && scans.length > 0 && (
         <table>
-          <thead><tr><th scope="col">{t('file')}</th><th scope="col">{t('profile')}</th><th scope="col">{t('state')}</th><th scope="col">{t('size')}</th><th scope="col">{t('when')}</th><th scope="col"><span className="sr-only">{t('open')}</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">{t('file')}</th>
+              <th scope="col">{t('profile')}</th>
+              <th scope="col">{t('state')}</th>
+              <th scope="col">{t('size')}</th>
+              <th scope="col">{t('when')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('open')}</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {scans.map((s) => (
               <tr key={`${s.path}\n${s.profile}`} data-testid="recent-row">
-                <td className="mono" title={s.path}>{s.name}</td>
-                <td><code>{s.profile}</code></td>
+                <td className="mono" title={s.path}>
+                  {s.name}
+                </td>
+                <td>
+                  <code>{s.profile}</code>
+                </td>
                 <td className={s.verdict === 'pass' ? 'sev-pass' : 'sev-blocker'}>{t(s.verdict)}</td>
                 <td>{formatBytes(s.size)}</td>
                 <td>{fmt.date(s.scannedAt)}</td>
                 <td>
-                  <button type="button" className="btn btn-secondary" data-testid="recent-open" aria-label={t('openName', { name: s.name })} onClick={() => go('package', { path: s.path, profile: s.profile })}>{t('open')}</button>
+                  <button
+                    type="button"
+                    className="btn btn-secondary"
+                    data-testid="recent-open"
+                    aria-label={t('openName', { name: s.name })}
+                    onClick={() => go('package', { path: s.path, profile: s.profile })}
+                  >
+                    {t('open')}
+                  </button>
                 </td>
               </tr>
             ))}

@@ -20,30 +20,69 @@ import { hasScreen } from './registry'
 
 const messages = defineMessages({
   en: {
-    title: 'Package pre-scan', scanning: 'Identifying and pre-scanning', pass: 'PASS — no blocker: the marketplace scan should accept this package.',
-    fail: 'FAIL — {n} blocker(s) to fix before upload.', kind: 'Kind', size: 'Size', sha256: 'SHA-256', profile: 'Profile', entries: 'Entries',
-    auto: '(picked from the content)', findings: 'Findings', tree: 'Entries in the package', rescan: 'Scan again', exportJson: 'Export report (JSON)',
-    cancelled: 'The scan was cancelled.', failed: 'The scan could not run', noPackage: 'Choose a package on the Home screen first.', checks: 'Checks',
-    more: '… and {n} more', vm: 'Open VM image view',
+    title: 'Package pre-scan',
+    scanning: 'Identifying and pre-scanning',
+    pass: 'PASS — no blocker: the marketplace scan should accept this package.',
+    fail: 'FAIL — {n} blocker(s) to fix before upload.',
+    kind: 'Kind',
+    size: 'Size',
+    sha256: 'SHA-256',
+    profile: 'Profile',
+    entries: 'Entries',
+    auto: '(picked from the content)',
+    findings: 'Findings',
+    tree: 'Entries in the package',
+    rescan: 'Scan again',
+    exportJson: 'Export report (JSON)',
+    cancelled: 'The scan was cancelled.',
+    failed: 'The scan could not run',
+    noPackage: 'Choose a package on the Home screen first.',
+    checks: 'Checks',
+    more: '… and {n} more',
+    vm: 'Open VM image view',
     stored: 'Report of the scan on {when}: the file has not changed since (same size and modification time).',
-    storedVerified: 'Report of the scan on {when}: the file has not changed since (same size, modification time and SHA-256).',
-    recheck: 'Check the file again', rechecking: 'Reading the file to compare its SHA-256…',
+    storedVerified:
+      'Report of the scan on {when}: the file has not changed since (same size, modification time and SHA-256).',
+    recheck: 'Check the file again',
+    rechecking: 'Reading the file to compare its SHA-256…',
     changed: 'The file changed since the scan on {when} ({why}): scanning it again.',
-    whySize: 'other size', whyMtime: 'modified', whySha256: 'other content', whyMissing: 'not found',
+    whySize: 'other size',
+    whyMtime: 'modified',
+    whySha256: 'other content',
+    whyMissing: 'not found',
     storedUnusable: 'The stored report could not be used ({error}): scanning the file again.',
     fromBuild: 'This is the scan made when the bundle was built; “Scan again” runs a new one.',
   },
   'zh-CN': {
-    title: '软件包预扫描', scanning: '正在识别并预扫描', pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
-    fail: '未通过 — 上传前需修复 {n} 个阻断项。', kind: '类型', size: '大小', sha256: 'SHA-256', profile: '配置', entries: '条目',
-    auto: '（根据内容选择）', findings: '检查结果', tree: '软件包中的条目', rescan: '重新扫描', exportJson: '导出报告（JSON）',
-    cancelled: '扫描已取消。', failed: '扫描无法运行', noPackage: '请先在首页选择软件包。', checks: '检查项',
-    more: '… 另有 {n} 项', vm: '打开虚拟机镜像视图',
+    title: '软件包预扫描',
+    scanning: '正在识别并预扫描',
+    pass: '通过 — 没有阻断项：市场扫描应会接受此软件包。',
+    fail: '未通过 — 上传前需修复 {n} 个阻断项。',
+    kind: '类型',
+    size: '大小',
+    sha256: 'SHA-256',
+    profile: '配置',
+    entries: '条目',
+    auto: '（根据内容选择）',
+    findings: '检查结果',
+    tree: '软件包中的条目',
+    rescan: '重新扫描',
+    exportJson: '导出报告（JSON）',
+    cancelled: '扫描已取消。',
+    failed: '扫描无法运行',
+    noPackage: '请先在首页选择软件包。',
+    checks: '检查项',
+    more: '… 另有 {n} 项',
+    vm: '打开虚拟机镜像视图',
     stored: '{when} 扫描的报告：此后文件未改变（大小和修改时间相同）。',
     storedVerified: '{when} 扫描的报告：此后文件未改变（大小、修改时间和 SHA-256 均相同）。',
-    recheck: '重新检查文件', rechecking: '正在读取文件以比较 SHA-256…',
+    recheck: '重新检查文件',
+    rechecking: '正在读取文件以比较 SHA-256…',
     changed: '自 {when} 扫描以来文件已改变（{why}）：正在重新扫描。',
-    whySize: '大小不同', whyMtime: '已修改', whySha256: '内容不同', whyMissing: '找不到文件',
+    whySize: '大小不同',
+    whyMtime: '已修改',
+    whySha256: '内容不同',
+    whyMissing: '找不到文件',
     storedUnusable: '无法使用已保存的报告（{error}）：正在重新扫描文件。',
     fromBuild: '这是生成包时所做的扫描；“重新扫描”会重新运行一次。',
   },
@@ -71,7 +110,11 @@ export function Package() {
   const fmt = useFormat()
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
-  const { path, profile, report: given } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
+  const {
+    path,
+    profile,
+    report: given,
+  } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
@@ -81,7 +124,8 @@ export function Package() {
   const task = useTask(taskId)
   // a report handed over with the path (a bundle's scan, run when it was built) is shown until "Scan again"
   const handed = !taskId && given?.package?.path === path ? given : null
-  const scanned = handed ?? (task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null))
+  const scanned =
+    handed ?? (task?.status === 'done' ? (task.result as ReportDto) : taskId ? null : (stored?.report ?? null))
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
   const [marketReport, setMarketReport] = useState<File | null>(null)
@@ -131,47 +175,121 @@ export function Package() {
     // once per chosen package
   }, [path, profile, given])
 
-  if (!path) return <section className="screen"><h1>{t('title')}</h1><p className="empty">{t('noPackage')}</p></section>
+  if (!path)
+    return (
+      <section className="screen">
+        <h1>{t('title')}</h1>
+        <p className="empty">{t('noPackage')}</p>
+      </section>
+    )
   return (
     <section className="screen" aria-labelledby="package-title">
       <h1 id="package-title">{t('title')}</h1>
-      {changed && <p role="status" data-testid="package-changed">{t('changed', { when: fmt.date(changed.scan.scannedAt), why: t(WHY[changed.why]) })}</p>}
-      {storedError && <p role="status" className="muted" data-testid="stored-unusable">{t('storedUnusable', { error: storedError })}</p>}
-      {task?.status === 'running' && <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />}
+      {changed && (
+        <p role="status" data-testid="package-changed">
+          {t('changed', { when: fmt.date(changed.scan.scannedAt), why: t(WHY[changed.why]) })}
+        </p>
+      )}
+      {storedError && (
+        <p role="status" className="muted" data-testid="stored-unusable">
+          {t('storedUnusable', { error: storedError })}
+        </p>
+      )}
+      {task?.status === 'running' && (
+        <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
+      )}
       {stored && !taskId && (
         <div className="card row" data-testid="stored-report">
-          <span role="status">{rechecking ? t('rechecking') : t(stored.verified ? 'storedVerified' : 'stored', { when: fmt.date(stored.scan.scannedAt) })}</span>
-          <button type="button" className="btn btn-secondary" disabled={rechecking} onClick={() => void reopen(true)} data-testid="recheck">{t('recheck')}</button>
+          <span role="status">
+            {rechecking
+              ? t('rechecking')
+              : t(stored.verified ? 'storedVerified' : 'stored', { when: fmt.date(stored.scan.scannedAt) })}
+          </span>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            disabled={rechecking}
+            onClick={() => void reopen(true)}
+            data-testid="recheck"
+          >
+            {t('recheck')}
+          </button>
         </div>
       )}
-      {error && <div className="error" role="alert">{t('failed')}: {error}</div>}
-      {task?.status === 'failed' && <div className="error" role="alert">{t('failed')}: {task.error?.message}</div>}
+      {error && (
+        <div className="error" role="alert">
+          {t('failed')}: {error}
+        </div>
+      )}
+      {task?.status === 'failed' && (
+        <div className="error" role="alert">
+          {t('failed')}: {task.error?.message}
+        </div>
+      )}
       {task?.status === 'cancelled' && <p role="status">{t('cancelled')}</p>}
       {report && (
         <>
-          <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">{verdictLine(report, lang)}</div>
-          {handed && <p className="muted" data-testid="report-from-build">{t('fromBuild')}</p>}
+          <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">
+            {verdictLine(report, lang)}
+          </div>
+          {handed && (
+            <p className="muted" data-testid="report-from-build">
+              {t('fromBuild')}
+            </p>
+          )}
           <div className="card">
             <dl className="facts" data-testid="summary">
-              <dt>{t('kind')}</dt><dd>{report.package.name} · {report.package.kind}</dd>
-              <dt>{t('size')}</dt><dd>{formatBytes(report.package.size)}</dd>
-              <dt>{t('sha256')}</dt><dd className="mono" data-testid="report-sha256">{report.package.sha256}</dd>
-              <dt>{t('profile')}</dt><dd><code>{report.profile}</code> {report.profileAutoPicked ? t('auto') : ''}</dd>
-              <dt>{t('entries')}</dt><dd>{fmt.number(report.stats.entries)}</dd>
-              <dt>{t('checks')}</dt><dd>{Object.entries(report.checks).map(([k, v]) => checkLine(k, v.state, lang)).join(' · ')}</dd>
+              <dt>{t('kind')}</dt>
+              <dd>
+                {report.package.name} · {report.package.kind}
+              </dd>
+              <dt>{t('size')}</dt>
+              <dd>{formatBytes(report.package.size)}</dd>
+              <dt>{t('sha256')}</dt>
+              <dd className="mono" data-testid="report-sha256">
+                {report.package.sha256}
+              </dd>
+              <dt>{t('profile')}</dt>
+              <dd>
+                <code>{report.profile}</code> {report.profileAutoPicked ? t('auto') : ''}
+              </dd>
+              <dt>{t('entries')}</dt>
+              <dd>{fmt.number(report.stats.entries)}</dd>
+              <dt>{t('checks')}</dt>
+              <dd>
+                {Object.entries(report.checks)
+                  .map(([k, v]) => checkLine(k, v.state, lang))
+                  .join(' · ')}
+              </dd>
             </dl>
             <div className="actions">
-              <button type="button" className="btn btn-secondary" onClick={() => void run()} data-testid="rescan">{t('rescan')}</button>
+              <button type="button" className="btn btn-secondary" onClick={() => void run()} data-testid="rescan">
+                {t('rescan')}
+              </button>
               <ImportMarketReport onFile={setMarketReport} />
-              {VM_KINDS.has(report.package.kind) && hasScreen('vm') && <button type="button" className="btn" data-testid="open-vm" onClick={() => go('vm', { path: report.package.path })}>{t('vm')}</button>}
+              {VM_KINDS.has(report.package.kind) && hasScreen('vm') && (
+                <button
+                  type="button"
+                  className="btn"
+                  data-testid="open-vm"
+                  onClick={() => go('vm', { path: report.package.path })}
+                >
+                  {t('vm')}
+                </button>
+              )}
             </div>
           </div>
           <LayerCharts images={(report.facts.containers as { images?: LayerImage[] } | undefined)?.images} />
           <h2>{t('findings')}</h2>
           <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
-          <ComponentsTable components={(report as unknown as { components: ComponentDto[] }).components ?? []} findings={report.findings} />
+          <ComponentsTable
+            components={(report as unknown as { components: ComponentDto[] }).components ?? []}
+            findings={report.findings}
+          />
           <details className="card">
-            <summary>{t('tree')} ({report.facts.entries?.length ?? 0})</summary>
+            <summary>
+              {t('tree')} ({report.facts.entries?.length ?? 0})
+            </summary>
             <EntryTree entries={report.facts.entries ?? []} more={(n) => t('more', { n })} />
           </details>
           <PackageWork key={report.package.sha256} report={report} file={marketReport} />
@@ -188,7 +306,13 @@ interface Node {
   children: Map<string, Node>
 }
 
-function EntryTree({ entries, more }: { entries: Array<{ path: string; type: string; size: number }>; more: (n: number) => string }) {
+function EntryTree({
+  entries,
+  more,
+}: {
+  entries: Array<{ path: string; type: string; size: number }>
+  more: (n: number) => string
+}) {
   const root = useMemo(() => {
     const r: Node = { name: '', size: 0, type: 'directory', children: new Map() }
     for (const e of entries) {
@@ -223,7 +347,9 @@ function TreeLevel({ node, more }: { node: Node; more: (n: number) => string }) 
             </details>
           </li>
         ) : (
-          <li key={k.name}>{k.name} <span className="muted">{k.type === 'file' ? formatBytes(k.size) : k.type}</span></li>
+          <li key={k.name}>
+            {k.name} <span className="muted">{k.type === 'file' ? formatBytes(k.size) : k.type}</span>
+          </li>
         ),
       )}
       {kids.length > shown.length && <li className="muted">{more(kids.length - shown.length)}</li>}

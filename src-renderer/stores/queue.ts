@@ -26,10 +26,12 @@ export async function loadQueue(): Promise<void> {
       useQueue.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }))
       if (prev && prev.state !== job.state && (job.state === 'done' || job.state === 'failed')) notify(job)
     })
-    api.on('queue.progress', ({ jobId, record }) => useQueue.setState((s) => ({
-      progress: { ...s.progress, [jobId]: record },
-      speeds: { ...s.speeds, [jobId]: [...(s.speeds[jobId] ?? []), record.bytesPerSecond].slice(-SPEED_SAMPLES) },
-    })))
+    api.on('queue.progress', ({ jobId, record }) =>
+      useQueue.setState((s) => ({
+        progress: { ...s.progress, [jobId]: record },
+        speeds: { ...s.speeds, [jobId]: [...(s.speeds[jobId] ?? []), record.bytesPerSecond].slice(-SPEED_SAMPLES) },
+      })),
+    )
   }
   const { jobs, bandwidth } = await api.invoke('queue.list', {})
   useQueue.setState({ jobs: Object.fromEntries(jobs.map((j) => [j.id, j])), bandwidth })
@@ -57,6 +59,12 @@ function notify(job: UploadJobDto): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
   const sync = job.options?.syncSource
   const name = sync ? job.target.slice('docker://'.length) : job.filePath.split(/[\\/]/).pop()
-  const title = sync ? (job.state === 'done' ? `Synced ${name}` : `Sync to ${name} stopped`) : job.state === 'done' ? `Uploaded ${name}` : `Upload of ${name} failed`
+  const title = sync
+    ? job.state === 'done'
+      ? `Synced ${name}`
+      : `Sync to ${name} stopped`
+    : job.state === 'done'
+      ? `Uploaded ${name}`
+      : `Upload of ${name} failed`
   new Notification(title, { body: job.state === 'done' ? (job.result ?? job.target) : (job.error ?? '') })
 }

@@ -24,7 +24,13 @@ export const useTasks = create<TasksStore>(() => ({ tasks: {} }))
 
 function patch(taskId: string, change: Partial<TaskState> & { kind?: string }): void {
   useTasks.setState((s) => {
-    const prev = s.tasks[taskId] ?? { taskId, kind: change.kind ?? '', status: 'running' as const, progress: null, startedAt: Date.now() }
+    const prev = s.tasks[taskId] ?? {
+      taskId,
+      kind: change.kind ?? '',
+      status: 'running' as const,
+      progress: null,
+      startedAt: Date.now(),
+    }
     return { tasks: { ...s.tasks, [taskId]: { ...prev, ...change } } }
   })
 }
@@ -40,7 +46,8 @@ export function subscribeTaskEvents(): void {
   })
   api.on('task.finished', (e) => {
     if (e.ok) patch(e.taskId, { kind: e.kind, status: 'done', result: e.result })
-    else patch(e.taskId, { kind: e.kind, status: e.error.code === 'cancelled' ? 'cancelled' : 'failed', error: e.error })
+    else
+      patch(e.taskId, { kind: e.kind, status: e.error.code === 'cancelled' ? 'cancelled' : 'failed', error: e.error })
   })
 }
 
@@ -57,7 +64,10 @@ export async function startTask<C extends TaskChannel>(channel: C, input: InputO
 
 /** The record shown from Cancel until the task's finished event (the main process sends the same). */
 function cancellingRecord(prev: ProgressRecordDto | null): ProgressRecordDto {
-  return { ...(prev ?? { phase: '', bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null }), cancelling: true }
+  return {
+    ...(prev ?? { phase: '', bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null }),
+    cancelling: true,
+  }
 }
 
 export async function cancelTask(taskId: string): Promise<void> {

@@ -35,7 +35,9 @@ function makeImage(name: string): string {
   const layers: Array<{ mediaType: string; digest: string; size: number }> = []
   const diffIds: string[] = []
   const chunk = randomBytes(MiB)
-  const text = Buffer.from('lorem ipsum dolor sit amet, consectetur adipiscing elit\n'.repeat(Math.ceil(MiB / 56))).subarray(0, MiB)
+  const text = Buffer.from(
+    'lorem ipsum dolor sit amet, consectetur adipiscing elit\n'.repeat(Math.ceil(MiB / 56)),
+  ).subarray(0, MiB)
   for (let i = 0; i < LAYERS; i++) {
     const src = join(tmp, `${name}-l${i}`)
     mkdirSync(join(src, 'usr/lib'), { recursive: true })
@@ -57,12 +59,49 @@ function makeImage(name: string): string {
     const blob = join(layout, 'blobs/sha256', hex)
     renameSync(gz, blob)
     blobs.push(blob)
-    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${hex}`, size: statSync(blob).size })
+    layers.push({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: `sha256:${hex}`,
+      size: statSync(blob).size,
+    })
   }
-  const config = putBlob(layout, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/usr/bin'] }, rootfs: { type: 'layers', diff_ids: diffIds } })))
-  const manifest = putBlob(layout, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers })))
+  const config = putBlob(
+    layout,
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Env: ['PATH=/usr/bin'] },
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    ),
+  )
+  const manifest = putBlob(
+    layout,
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers,
+      }),
+    ),
+  )
   for (const d of [config, manifest]) blobs.push(join(layout, 'blobs/sha256', d.digest.slice(7)))
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': '1.0' } }] }))
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': '1.0' },
+        },
+      ],
+    }),
+  )
   const out = join(tmp, `${name}.tar`)
   execFileSync('tar', ['-cf', out, '-C', layout, '.'])
   return out
@@ -74,7 +113,9 @@ const b = makeImage('api')
 const bundle = join(tmp, 'images.tar')
 execFileSync('tar', ['-cf', bundle, '-C', tmp, 'web.tar', 'api.tar'])
 const size = statSync(bundle).size
-console.log(`bundle: ${(size / 1024 ** 3).toFixed(2)} GiB, 2 images × ${LAYERS} gzip layers (${(layerBytes / MiB).toFixed(0)} MiB each unpacked)`)
+console.log(
+  `bundle: ${(size / 1024 ** 3).toFixed(2)} GiB, 2 images × ${LAYERS} gzip layers (${(layerBytes / MiB).toFixed(0)} MiB each unpacked)`,
+)
 /** Best of `runs` measurements (this machine's wall times vary by tens of percent from run to run). */
 function best(runs: number, run: () => Measured): Measured {
   let b: Measured | null = null
@@ -88,11 +129,19 @@ function best(runs: number, run: () => Measured): Measured {
 try {
   shell(`cat '${bundle}' ${blobs.map((x) => `'${x}'`).join(' ')} > /dev/null`)
   const base = best(3, () => measure('sha256sum', blobs))
-  const scan = best(3, () => measure(...preflight(['scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet']), { env }))
+  const scan = best(3, () =>
+    measure(...preflight(['scan', bundle, '--profile', 'koogallery-container', '--format', 'json', '--quiet']), {
+      env,
+    }),
+  )
   const report = JSON.parse(scan.stdout)
-  if (report.verdict !== 'pass') throw new Error(`the bundle does not pass: ${JSON.stringify(report.findings.filter((f: { severity: string }) => f.severity === 'blocker'))}`)
+  if (report.verdict !== 'pass')
+    throw new Error(
+      `the bundle does not pass: ${JSON.stringify(report.findings.filter((f: { severity: string }) => f.severity === 'blocker'))}`,
+    )
   const images = report.facts.containers.images as Array<{ layerSizes: Array<{ uncompressed: number | null }> }>
-  if (images.length !== 2 || images.some((i) => i.layerSizes.some((l) => l.uncompressed === null))) throw new Error('image facts incomplete')
+  if (images.length !== 2 || images.some((i) => i.layerSizes.some((l) => l.uncompressed === null)))
+    throw new Error('image facts incomplete')
   ratio('validate: scan wall time (s, best of 3)', scan.seconds, base.seconds, 'sha256sum over the blobs', '<= 1.2')
   console.log(`  peak RSS: ${rss(scan)}`)
   const ins = best(3, () => measure(...preflight(['inspect', bundle, '--format', 'json', '--quiet']), { env }))
@@ -121,7 +170,9 @@ try {
   const fast = repack(['--no-scan'])
   if (!/ verified \(not scanned/m.test(fast.stdout)) throw new Error(`repack --no-scan: ${fast.stdout}`)
   ratio('repack --no-scan wall time (s, best of 3)', fast.seconds, baseTar.seconds, 'tar -cf', '<= 1.5')
-  console.log(`  peak RSS: ${rss(fast)}; throughput ${(size / MiB / fast.seconds).toFixed(0)} MiB/s vs tar -cf ${(size / MiB / baseTar.seconds).toFixed(0)} MiB/s`)
+  console.log(
+    `  peak RSS: ${rss(fast)}; throughput ${(size / MiB / fast.seconds).toFixed(0)} MiB/s vs tar -cf ${(size / MiB / baseTar.seconds).toFixed(0)} MiB/s`,
+  )
   const rep = repack([])
   if (!/ pass$/m.test(rep.stdout)) throw new Error(`repack: ${rep.stdout}`)
   ratio('repack with its full scan of the result (s, best of 3)', rep.seconds, baseTar.seconds, 'tar -cf')

@@ -34,7 +34,9 @@ function xfsBaseline(img: string, files: number): void {
   const blocksize = Number(/blocksize = (\d+)/.exec(geometry)![1])
   shell(`xfs_db -r -c 'ls /opt/data' '${img}' > /dev/null`)
   for (let i = 0; i < files; i++) {
-    const bmap = execFileSync('xfs_db', ['-r', '-c', `path /opt/data/blob-${i}.bin`, '-c', 'bmap', img], { encoding: 'utf8' })
+    const bmap = execFileSync('xfs_db', ['-r', '-c', `path /opt/data/blob-${i}.bin`, '-c', 'bmap', img], {
+      encoding: 'utf8',
+    })
     for (const m of bmap.matchAll(/startblock \d+ \((\d+)\/(\d+)\) count (\d+)/g)) {
       const block = Number(m[1]) * agblocks + Number(m[2])
       shell(`dd if='${img}' of=/dev/null bs=${blocksize} skip=${block} count=${m[3]} status=none`)
@@ -60,14 +62,24 @@ async function main() {
   let t = performance.now()
   shell(`debugfs -R "ls -l /opt/data" '${ext4}' > /dev/null 2>&1`)
   for (let i = 0; i < files; i++) shell(`debugfs -R "cat /opt/data/blob-${i}.bin" '${ext4}' > /dev/null 2>&1`)
-  ratio(`ext4 guest inspection of ${label} (s)`, ours4, (performance.now() - t) / 1000, 'debugfs ls + cat of the same files')
+  ratio(
+    `ext4 guest inspection of ${label} (s)`,
+    ours4,
+    (performance.now() - t) / 1000,
+    'debugfs ls + cat of the same files',
+  )
   rmSync(ext4)
 
   const xfs = makeXfs(root, join(tmp, 'guest-xfs.raw'), { sizeMiB: Math.round(size / MiB) })
   const oursX = await timeScan(xfs)
   t = performance.now()
   xfsBaseline(xfs, files)
-  ratio(`XFS guest inspection of ${label} (s)`, oursX, (performance.now() - t) / 1000, 'xfs_db ls + bmap and dd of the same extents')
+  ratio(
+    `XFS guest inspection of ${label} (s)`,
+    oursX,
+    (performance.now() - t) / 1000,
+    'xfs_db ls + bmap and dd of the same extents',
+  )
   rmSync(xfs)
 
   const btrfs = sparse(join(tmp, 'guest-btrfs.raw'), size)
@@ -77,7 +89,12 @@ async function main() {
   mkdirSync(out)
   t = performance.now()
   shell(`btrfs restore '${btrfs}' '${out}' > /dev/null 2>&1`)
-  ratio(`btrfs guest inspection of ${label} (s)`, oursB, (performance.now() - t) / 1000, 'btrfs restore of the same files')
+  ratio(
+    `btrfs guest inspection of ${label} (s)`,
+    oursB,
+    (performance.now() - t) / 1000,
+    'btrfs restore of the same files',
+  )
   rmSync(out, { recursive: true })
   rmSync(btrfs)
 
@@ -92,12 +109,29 @@ async function main() {
     const img = sparse(join(tmp, `rss-${gib}.raw`), gib * 1024 ** 3)
     execFileSync('mkfs.ext4', ['-q', '-F', '-d', dir, img], { stdio: 'ignore' })
     rmSync(dir, { recursive: true })
-    const [cmd, args] = preflight(['scan', img, '--profile', 'koogallery-image', '--format', 'json', '--output', join(tmp, 'rss.json')])
+    const [cmd, args] = preflight([
+      'scan',
+      img,
+      '--profile',
+      'koogallery-image',
+      '--format',
+      'json',
+      '--output',
+      join(tmp, 'rss.json'),
+    ])
     const m = measure('sh', ['-c', `${cmd} ${args.map((a) => `'${a}'`).join(' ')}; test $? -le 1`])
     peaks.push(m.peakRssMiB ?? NaN)
-    console.log(`peak RSS of preflight scan, ${gib.toFixed(2)} GiB guest with ${count * 64} MiB of files: ${m.peakRssMiB?.toFixed(0)} MiB`)
+    console.log(
+      `peak RSS of preflight scan, ${gib.toFixed(2)} GiB guest with ${count * 64} MiB of files: ${m.peakRssMiB?.toFixed(0)} MiB`,
+    )
     rmSync(img)
   }
-  ratio('peak RSS, 8 GiB guest against 2 GiB guest (MiB)', peaks[1], peaks[0], 'the 2 GiB guest', '≤ 1.2: memory does not grow with the guest')
+  ratio(
+    'peak RSS, 8 GiB guest against 2 GiB guest (MiB)',
+    peaks[1],
+    peaks[0],
+    'the 2 GiB guest',
+    '≤ 1.2: memory does not grow with the guest',
+  )
 }
 void main()

@@ -14,7 +14,8 @@ const files = readdirSync(__dirname)
   .sort()
 mkdirSync(join(root, '.tmp'), { recursive: true })
 // the benches time the bundled CLI (util.preflight): build it from the current sources first
-if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status !== 0) throw new Error('electron-vite build failed')
+if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status !== 0)
+  throw new Error('electron-vite build failed')
 const tmp = mkdtempSync(join(root, '.tmp', 'bench-'))
 let failed = 0
 try {

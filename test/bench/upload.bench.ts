@@ -20,24 +20,71 @@ async function main() {
   const chunk = randomBytes(1024 * 1024)
   for (let i = 0; i < size / chunk.length; i++) writeSync(fd, chunk)
   closeSync(fd)
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(tmp, 's3'), configureBuckets: [{ name: 'bench' }] })
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(tmp, 's3'),
+    configureBuckets: [{ name: 'bench' }],
+  })
   const { port } = await server.run()
   const endpoint = `http://127.0.0.1:${port}`
   const partSize = 16 * 1024 * 1024
   const concurrency = 4
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
   const t = performance.now()
-  await new Upload({ client, params: { Bucket: 'bench', Key: 'lib-storage.bin', Body: createReadStream(file) }, partSize, queueSize: concurrency }).done()
+  await new Upload({
+    client,
+    params: { Bucket: 'bench', Key: 'lib-storage.bin', Body: createReadStream(file) },
+    partSize,
+    queueSize: concurrency,
+  }).done()
   const base = (performance.now() - t) / 1000
   client.destroy()
   // ours, through the real CLI; the sha256 comes from the scan in real use, as --sha256 here (the baseline hashes nothing)
   const sha256 = await sha256File(file, size)
-  const run = await measureAsync(...preflight(['upload', file, '--to', 's3://bench/preflight.bin', '--endpoint', endpoint, '--part-size', '16', '--concurrency', String(concurrency), '--sha256', sha256]), {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', PREFLIGHT_HOME: join(tmp, 'home') },
-  })
+  const run = await measureAsync(
+    ...preflight([
+      'upload',
+      file,
+      '--to',
+      's3://bench/preflight.bin',
+      '--endpoint',
+      endpoint,
+      '--part-size',
+      '16',
+      '--concurrency',
+      String(concurrency),
+      '--sha256',
+      sha256,
+    ]),
+    {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        PREFLIGHT_HOME: join(tmp, 'home'),
+      },
+    },
+  )
   const mb = size / 1e6
-  ratio('throughput MB/s', mb / run.seconds, mb / base, '@aws-sdk/lib-storage Upload (same part size and concurrency)', '>= 1.0')
-  console.log(`peak RSS: ${run.peakRssMiB?.toFixed(0)} MiB (target <= ${(concurrency * partSize) / 1024 / 1024 + 100} MiB)`)
+  ratio(
+    'throughput MB/s',
+    mb / run.seconds,
+    mb / base,
+    '@aws-sdk/lib-storage Upload (same part size and concurrency)',
+    '>= 1.0',
+  )
+  console.log(
+    `peak RSS: ${run.peakRssMiB?.toFixed(0)} MiB (target <= ${(concurrency * partSize) / 1024 / 1024 + 100} MiB)`,
+  )
   await server.close()
 }
 main().catch((err) => {

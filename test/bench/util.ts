@@ -21,7 +21,11 @@ function timed(cmd: string, args: string[]): { cmd: string; args: string[]; peak
 }
 
 /** Run a command, measuring wall time and (through GNU time, if present) its peak RSS. */
-export function measure(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Measured {
+export function measure(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {},
+): Measured {
   const t = timed(cmd, args)
   const start = performance.now()
   const r = spawnSync(t.cmd, t.args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 })
@@ -55,7 +59,9 @@ export function shell(script: string): Measured {
 
 export function ratio(name: string, ours: number, baseline: number, baselineName: string, target?: string): void {
   const r = ours / baseline
-  console.log(`${name}: ${ours.toFixed(3)} vs ${baselineName} ${baseline.toFixed(3)} → ratio ${r.toFixed(2)}${target ? ` (target ${target})` : ''}`)
+  console.log(
+    `${name}: ${ours.toFixed(3)} vs ${baselineName} ${baseline.toFixed(3)} → ratio ${r.toFixed(2)}${target ? ` (target ${target})` : ''}`,
+  )
 }
 
 /**

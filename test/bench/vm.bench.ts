@@ -33,12 +33,22 @@ async function worker(file: string): Promise<void> {
   const info = await readQcow2(file)
   const check = await checkQcow2(file, { info })
   const seconds = (performance.now() - t) / 1000
-  process.stdout.write(JSON.stringify({ seconds, virtualSize: info.facts.virtualSize, corruptions: check.corruptions, leaks: check.leaks }))
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      virtualSize: info.facts.virtualSize,
+      corruptions: check.corruptions,
+      leaks: check.leaks,
+    }),
+  )
 }
 
 function qemuIo(image: string, format: string, commands: string[]): void {
   // qemu-io takes many -c options; keep each invocation's argument list moderate
-  for (let i = 0; i < commands.length; i += 512) execFileSync('qemu-io', ['-f', format, ...commands.slice(i, i + 512).flatMap((c) => ['-c', c]), image], { stdio: 'ignore' })
+  for (let i = 0; i < commands.length; i += 512)
+    execFileSync('qemu-io', ['-f', format, ...commands.slice(i, i + 512).flatMap((c) => ['-c', c]), image], {
+      stdio: 'ignore',
+    })
 }
 
 function main(): void {
@@ -52,10 +62,16 @@ function main(): void {
   const writes = Math.max(16, Math.round((2 * GiB * scale) / MiB))
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', q, String(virtual)])
   const stride = Math.floor(virtual / writes / MiB) * MiB
-  qemuIo(q, 'qcow2', Array.from({ length: writes }, (_, i) => `write -P ${(i % 250) + 1} ${i * stride + ((i * 7) % 13) * 64 * 1024} 1M`))
+  qemuIo(
+    q,
+    'qcow2',
+    Array.from({ length: writes }, (_, i) => `write -P ${(i % 250) + 1} ${i * stride + ((i * 7) % 13) * 64 * 1024} 1M`),
+  )
   shell(`cat '${q}' > /dev/null`)
   const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', q], { encoding: 'utf8' }))
-  console.log(`qcow2: ${(virtual / GiB).toFixed(0)} GiB virtual, ${writes} scattered 1 MiB writes, ${(info['actual-size'] / GiB).toFixed(2)} GiB on disk`)
+  console.log(
+    `qcow2: ${(virtual / GiB).toFixed(0)} GiB virtual, ${writes} scattered 1 MiB writes, ${(info['actual-size'] / GiB).toFixed(2)} GiB on disk`,
+  )
   // both sides best of 7 (this machine's wall times vary by tens of percent from run to run)
   const runs = 7
   let base = Infinity
@@ -69,7 +85,8 @@ function main(): void {
     if (b.seconds < base) [base, baseRss] = [b.seconds, b.peakRssMiB ?? 0]
     const o = measure(process.execPath, ['--import', 'tsx', self, 'worker', q])
     const out = JSON.parse(o.stdout)
-    if (out.corruptions || out.leaks) throw new Error(`our check reports ${out.corruptions} corruptions and ${out.leaks} leaks on a clean image`)
+    if (out.corruptions || out.leaks)
+      throw new Error(`our check reports ${out.corruptions} corruptions and ${out.leaks} leaks on a clean image`)
     if (o.seconds < ours) [ours, oursRss] = [o.seconds, o.peakRssMiB ?? 0]
     oursWork = Math.min(oursWork, out.seconds)
     nodeStart = Math.min(nodeStart, measure(process.execPath, ['-e', '0']).seconds)
@@ -77,7 +94,13 @@ function main(): void {
   // the target compares the work as the app does it, in its already-running services process (a fresh process
   // each run, so it is measured cold: first calls, no warm-up); a Node process alone takes longer to start
   // than qemu-img check takes in all, so the whole-process figures are printed for information
-  ratio(`inspect + check, in-process wall time, cold (s, best of ${runs})`, oursWork, base, 'qemu-img check (whole process)', '<= 1.0')
+  ratio(
+    `inspect + check, in-process wall time, cold (s, best of ${runs})`,
+    oursWork,
+    base,
+    'qemu-img check (whole process)',
+    '<= 1.0',
+  )
   ratio(`  the same with process start and module loading (s, best of ${runs})`, ours, base, 'qemu-img check')
   console.log(`  \`node -e 0\` alone: ${nodeStart.toFixed(3)} s (${(nodeStart / base).toFixed(2)} × qemu-img check)`)
   console.log(`peak RSS: ours ${oursRss.toFixed(0)} MiB, qemu-img check ${baseRss.toFixed(0)} MiB`)
@@ -128,16 +151,40 @@ function main(): void {
       execFileSync('qemu-img', ['compare', '-q', input, outOurs])
       // qemu-img's way to a verified result: convert, then compare the output with the input
       fresh()
-      verified = Math.min(verified, measure('sh', ['-c', `qemu-img convert -O qcow2 '${input}' '${outBase}' && qemu-img compare -q '${input}' '${outBase}'`]).seconds)
+      verified = Math.min(
+        verified,
+        measure('sh', [
+          '-c',
+          `qemu-img convert -O qcow2 '${input}' '${outBase}' && qemu-img compare -q '${input}' '${outBase}'`,
+        ]).seconds,
+      )
       fresh()
-      const w = JSON.parse(measure(process.execPath, ['--import', 'tsx', self, 'convert-worker', input, outOurs]).stdout)
+      const w = JSON.parse(
+        measure(process.execPath, ['--import', 'tsx', self, 'convert-worker', input, outOurs]).stdout,
+      )
       work = Math.min(work, w.seconds)
     }
     execFileSync('qemu-img', ['compare', '-q', input, outOurs])
     const what = `convert of a ${(size / GiB).toFixed(2)} GiB ${label} raw (half data) to qcow2, incl. verification`
-    ratio(`${what}, in-process wall time (s, best of ${runs})`, work, cb, 'qemu-img convert -O qcow2 (whole process)', target)
-    ratio(`  the same through the CLI, with process start and module loading (s, best of ${runs})`, co, cb, 'qemu-img convert -O qcow2')
-    ratio(`  the same through the CLI (s, best of ${runs})`, co, verified, 'qemu-img convert -O qcow2 followed by qemu-img compare')
+    ratio(
+      `${what}, in-process wall time (s, best of ${runs})`,
+      work,
+      cb,
+      'qemu-img convert -O qcow2 (whole process)',
+      target,
+    )
+    ratio(
+      `  the same through the CLI, with process start and module loading (s, best of ${runs})`,
+      co,
+      cb,
+      'qemu-img convert -O qcow2',
+    )
+    ratio(
+      `  the same through the CLI (s, best of ${runs})`,
+      co,
+      verified,
+      'qemu-img convert -O qcow2 followed by qemu-img compare',
+    )
     console.log(`  peak RSS (CLI): ours ${coRss.toFixed(0)} MiB, qemu-img convert ${cbRss.toFixed(0)} MiB`)
     rmSync(outBase, { force: true })
     rmSync(outOurs, { force: true })

@@ -16,7 +16,17 @@ async function main() {
   const texts: string[] = []
   for (let i = 0; i < n; i++) {
     const eco = ['npm', 'PyPI', 'Go', 'Maven', 'Debian:12'][i % 5]
-    const a = { id: `BENCH-${i}`, modified: '2026-11-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], affected: [{ package: { ecosystem: eco, name: `pkg-${i % 20000}` }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `${1 + (i % 7)}.0.0` }] }] }] }
+    const a = {
+      id: `BENCH-${i}`,
+      modified: '2026-11-01T00:00:00Z',
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      affected: [
+        {
+          package: { ecosystem: eco, name: `pkg-${i % 20000}` },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `${1 + (i % 7)}.0.0` }] }],
+        },
+      ],
+    }
     const text = JSON.stringify(a)
     texts.push(text)
     zip.addBuffer(Buffer.from(text), `${a.id}.json`, { compress: true })
@@ -31,11 +41,16 @@ async function main() {
   t = performance.now()
   await v.importPath(zipPath)
   const importSeconds = (performance.now() - t) / 1000
-  console.log(`import: ${n} advisories in ${importSeconds.toFixed(2)} s = ${Math.round(n / importSeconds)} advisories/s; ratio to JSON.parse alone ${(importSeconds / parseSeconds).toFixed(1)}`)
+  console.log(
+    `import: ${n} advisories in ${importSeconds.toFixed(2)} s = ${Math.round(n / importSeconds)} advisories/s; ratio to JSON.parse alone ${(importSeconds / parseSeconds).toFixed(1)}`,
+  )
   t = performance.now()
   let hits = 0
-  for (let i = 0; i < 2000; i++) hits += v.match(['npm', 'PyPI', 'Go', 'Maven', 'Debian'][i % 5], `pkg-${(i * 5 + (i % 5)) % 20000}`, '1.5.0').length
+  for (let i = 0; i < 2000; i++)
+    hits += v.match(['npm', 'PyPI', 'Go', 'Maven', 'Debian'][i % 5], `pkg-${(i * 5 + (i % 5)) % 20000}`, '1.5.0').length
   const matchSeconds = (performance.now() - t) / 1000
-  console.log(`match: 2000 components in ${matchSeconds.toFixed(3)} s (${hits} hits; target < 1 s); ratio to JSON.parse of all advisories ${(matchSeconds / parseSeconds).toFixed(2)}`)
+  console.log(
+    `match: 2000 components in ${matchSeconds.toFixed(3)} s (${hits} hits; target < 1 s); ratio to JSON.parse of all advisories ${(matchSeconds / parseSeconds).toFixed(2)}`,
+  )
 }
 void main()

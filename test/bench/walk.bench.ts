@@ -19,7 +19,13 @@ function makePackage(name: string, bytes: number): string {
   for (let i = 0, done = 0; done < bytes; i++) {
     const fd = openSync(join(dir, 'lib', `part-${i}.bin`), 'w')
     const size = Math.min(fileSize, bytes - done)
-    for (let w = 0; w < size; w += chunk.length) writeSync(fd, i % 3 === 0 ? chunk : i % 3 === 1 ? text.subarray(0, chunk.length) : Buffer.alloc(chunk.length), 0, Math.min(chunk.length, size - w))
+    for (let w = 0; w < size; w += chunk.length)
+      writeSync(
+        fd,
+        i % 3 === 0 ? chunk : i % 3 === 1 ? text.subarray(0, chunk.length) : Buffer.alloc(chunk.length),
+        0,
+        Math.min(chunk.length, size - w),
+      )
     closeSync(fd)
     done += size
   }
@@ -34,12 +40,18 @@ const GiB = 1024 ** 3
 const main = makePackage('bench-2g', Math.round(2 * GiB * scale))
 shell(`cat '${main}' > /dev/null`)
 const base = shell(`gzip -dc '${main}' | sha256sum`)
-const ours = measure(...preflight(['scan', main, '--format', 'json', '--quiet']), { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
+const ours = measure(...preflight(['scan', main, '--format', 'json', '--quiet']), {
+  env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') },
+})
 ratio('scan wall time (s)', ours.seconds, base.seconds, 'gzip -dc | sha256sum', '<= 1.3')
 rmSync(main, { force: true })
 for (const gib of [1, 4]) {
   const p = makePackage(`bench-${gib}g`, Math.round(gib * GiB * scale))
-  const m = measure(...preflight(['scan', p, '--format', 'json', '--quiet']), { env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') } })
-  console.log(`peak RSS scanning ${(gib * scale).toFixed(2)} GiB: ${m.peakRssMiB?.toFixed(0)} MiB (target < 200 MiB, flat)`)
+  const m = measure(...preflight(['scan', p, '--format', 'json', '--quiet']), {
+    env: { ...process.env, PREFLIGHT_HOME: join(tmp, 'home') },
+  })
+  console.log(
+    `peak RSS scanning ${(gib * scale).toFixed(2)} GiB: ${m.peakRssMiB?.toFixed(0)} MiB (target < 200 MiB, flat)`,
+  )
   rmSync(p, { force: true })
 }

@@ -20,7 +20,11 @@ let home: string
 
 /** Runs the bundled CLI the way an installed `preflight` does. */
 function preflight(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: home }, cwd: dir })
+  return spawnSync(process.execPath, [launcher, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PREFLIGHT_HOME: home },
+    cwd: dir,
+  })
 }
 
 async function osvZip(file: string, advisories: object[]): Promise<void> {
@@ -32,7 +36,8 @@ async function osvZip(file: string, advisories: object[]): Promise<void> {
 
 beforeAll(() => {
   const cli = join(ROOT, 'out', 'main', 'cli.js')
-  if (!existsSync(cli)) throw new Error('out/main/cli.js is missing: the e2e project builds it first (npm run test:e2e)')
+  if (!existsSync(cli))
+    throw new Error('out/main/cli.js is missing: the e2e project builds it first (npm run test:e2e)')
   dir = tmp('cli-bundle-')
   home = join(dir, 'home')
   launcher = join(dir, 'preflight-bundled.cjs')
@@ -43,13 +48,34 @@ describe('the bundled CLI', () => {
   it('help lists every command (each command module loads)', () => {
     const r = preflight('--help')
     expect(r.stderr).toBe('')
-    for (const c of ['scan', 'inspect', 'repack', 'convert', 'vulndb', 'upload', 'queue', 'drafts']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'))
+    for (const c of ['scan', 'inspect', 'repack', 'convert', 'vulndb', 'upload', 'queue', 'drafts'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'))
   })
 
   it('imports OSV, then scan finds npm and PyPI vulnerabilities, malware in a .zst, and writes every report format', async () => {
     await osvZip(join(dir, 'all.zip'), [
-      { id: 'GHSA-b1-0001', modified: '2026-11-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }] },
-      { id: 'PYSEC-b1-0002', modified: '2026-11-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N' }], affected: [{ package: { ecosystem: 'PyPI', name: 'django' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '4.2' }, { fixed: '4.2.2rc1' }] }] }] },
+      {
+        id: 'GHSA-b1-0001',
+        modified: '2026-11-01T00:00:00Z',
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'lodash' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }],
+          },
+        ],
+      },
+      {
+        id: 'PYSEC-b1-0002',
+        modified: '2026-11-01T00:00:00Z',
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N' }],
+        affected: [
+          {
+            package: { ecosystem: 'PyPI', name: 'django' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '4.2' }, { fixed: '4.2.2rc1' }] }],
+          },
+        ],
+      },
     ])
     const imported = preflight('vulndb', 'import', join(dir, 'all.zip'))
     expect(imported.status, imported.stderr).toBe(0)
@@ -57,7 +83,10 @@ describe('the bundled CLI', () => {
 
     const src = join(dir, 'src')
     mkdirSync(src)
-    writeFileSync(join(src, 'pnpm-lock.yaml'), "lockfileVersion: '6.0'\npackages:\n  /lodash@4.17.20:\n    resolution: {integrity: x}\n")
+    writeFileSync(
+      join(src, 'pnpm-lock.yaml'),
+      "lockfileVersion: '6.0'\npackages:\n  /lodash@4.17.20:\n    resolution: {integrity: x}\n",
+    )
     writeFileSync(join(src, 'requirements.txt'), 'Django==4.2.1\n')
     writeFileSync(join(src, 'eicar.txt'), EICAR)
     execFileSync('zstd', ['-q', '--rm', join(src, 'eicar.txt'), '-o', join(src, 'eicar.txt.zst')])
@@ -68,13 +97,22 @@ describe('the bundled CLI', () => {
     const report = JSON.parse(scan.stdout)
     const found = report.findings.map((f: { rule: string; location: string }) => `${f.rule}@${f.location}`)
     expect(found).toContain('malware.detected@web-1_0.tar.gz!eicar.txt.zst!eicar.txt')
-    const vulns = report.findings.filter((f: { rule: string }) => f.rule === 'vuln.cvss-high').map((f: { message: string }) => f.message).join('\n')
+    const vulns = report.findings
+      .filter((f: { rule: string }) => f.rule === 'vuln.cvss-high')
+      .map((f: { message: string }) => f.message)
+      .join('\n')
     expect(vulns).toMatch(/GHSA-b1-0001/)
     expect(vulns).toMatch(/PYSEC-b1-0002/)
 
     for (const [format, check] of [
       ['sarif', (b: Buffer) => expect(JSON.parse(String(b)).runs[0].results.length).toBeGreaterThan(0)],
-      ['cyclonedx', (b: Buffer) => expect(JSON.parse(String(b)).components.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['lodash', 'Django']))],
+      [
+        'cyclonedx',
+        (b: Buffer) =>
+          expect(JSON.parse(String(b)).components.map((c: { name: string }) => c.name)).toEqual(
+            expect.arrayContaining(['lodash', 'Django']),
+          ),
+      ],
       ['xlsx', (b: Buffer) => expect(b.subarray(0, 2).toString()).toBe('PK')],
       ['html', (b: Buffer) => expect(String(b)).toMatch(/malware\.detected/)],
       ['csv', (b: Buffer) => expect(String(b)).toMatch(/vuln\.cvss-high/)],
@@ -105,7 +143,9 @@ describe('the bundled CLI', () => {
   it('converts a raw image with holes to a qcow2 that qemu-img finds identical and clean', () => {
     const raw = join(dir, 'disk.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '64M'])
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 7 1M 2M', '-c', 'write -P 9 40M 64k', raw], { stdio: 'ignore' })
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 7 1M 2M', '-c', 'write -P 9 40M 64k', raw], {
+      stdio: 'ignore',
+    })
     const r = preflight('convert', raw, '--output', 'disk.qcow2')
     expect(r.status, r.stderr).toBe(0)
     execFileSync('qemu-img', ['compare', '-q', raw, join(dir, 'disk.qcow2')])

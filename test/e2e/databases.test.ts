@@ -20,11 +20,29 @@ describe('databases and vulnerabilities', () => {
   it('imports OSV and gates a package on CVSS >= 7.0', async () => {
     const d = tmp('db-')
     const zip = new yazl.ZipFile()
-    zip.addBuffer(Buffer.from(JSON.stringify({ id: 'GHSA-test-0001', modified: '2026-11-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }] })), 'GHSA-test-0001.json')
+    zip.addBuffer(
+      Buffer.from(
+        JSON.stringify({
+          id: 'GHSA-test-0001',
+          modified: '2026-11-01T00:00:00Z',
+          severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+          affected: [
+            {
+              package: { ecosystem: 'npm', name: 'lodash' },
+              ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }],
+            },
+          ],
+        }),
+      ),
+      'GHSA-test-0001.json',
+    )
     zip.end()
     await new Promise<void>((r) => zip.outputStream.pipe(createWriteStream(join(d, 'all.zip'))).on('close', () => r()))
     mkdirSync(join(d, 'src'))
-    writeFileSync(join(d, 'src/package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/lodash': { version: '4.17.20' } } }))
+    writeFileSync(
+      join(d, 'src/package-lock.json'),
+      JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/lodash': { version: '4.17.20' } } }),
+    )
     execFileSync('tar', ['-czf', join(d, 'web-1_0.tar.gz'), '-C', join(d, 'src'), 'package-lock.json'])
     const b = await openBrowser('databases', ui.url)
     try {
@@ -42,8 +60,12 @@ describe('databases and vulnerabilities', () => {
       await b.page.getByTestId('nav-home').click()
       await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'web-1_0.tar.gz')])
       await b.page.locator('[data-rule="vuln.cvss-high"]').waitFor({ timeout: 60_000 })
-      expect(await b.page.locator('[data-rule="vuln.cvss-high"]').textContent()).toMatch(/lodash 4\.17\.20.*GHSA-test-0001.*score 9\.8.*Fixed in 4\.17\.21/)
-      expect(await b.page.getByTestId('components-table').textContent()).toMatch(/lodash.*4\.17\.20.*npm.*GHSA-test-0001/)
+      expect(await b.page.locator('[data-rule="vuln.cvss-high"]').textContent()).toMatch(
+        /lodash 4\.17\.20.*GHSA-test-0001.*score 9\.8.*Fixed in 4\.17\.21/,
+      )
+      expect(await b.page.getByTestId('components-table').textContent()).toMatch(
+        /lodash.*4\.17\.20.*npm.*GHSA-test-0001/,
+      )
       await b.shot('vulnerable')
     } finally {
       await b.close()

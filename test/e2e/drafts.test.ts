@@ -31,7 +31,9 @@ describe('drafts', () => {
       await p.getByTestId('step-package').waitFor()
       await dropFiles(p, '[data-testid=dropzone]', [image])
       await p.getByTestId('wizard-package').waitFor({ timeout: 60_000 })
-      await expect.poll(() => p.getByTestId('draft-title').inputValue()).toBe('web-server.qcow2 · Samsung Cloud Platform image')
+      await expect
+        .poll(() => p.getByTestId('draft-title').inputValue())
+        .toBe('web-server.qcow2 · Samsung Cloud Platform image')
       await saved()
       await p.getByTestId('draft-title').fill('Web server release')
       await saved()
@@ -79,7 +81,11 @@ describe('drafts', () => {
       expect(texts.join('\n')).not.toMatch(/wizard|attrs\.|step/)
       // dates in the chosen language, through Intl
       const updated = await row.locator('time').getAttribute('datetime')
-      const inPage = (lang: string, iso: string) => p.evaluate(([l, d]) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(d)), [lang, iso] as const)
+      const inPage = (lang: string, iso: string) =>
+        p.evaluate(
+          ([l, d]) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(d)),
+          [lang, iso] as const,
+        )
       expect(await row.locator('time').textContent()).toBe(await inPage('en', updated!))
       await b.shot('drafts-history')
       expect(await seriousAxeViolations(p)).toEqual([])
@@ -90,13 +96,27 @@ describe('drafts', () => {
       await p.locator('[data-field="attrs.visibility"]').selectOption('Private')
       await saved()
       await p.getByTestId('nav-drafts').click()
-      await expect.poll(() => p.locator('tr[data-testid^="draft-"]').filter({ hasText: 'Web server release' }).getByTestId('draft-readiness').textContent()).toBe('Ready')
+      await expect
+        .poll(() =>
+          p
+            .locator('tr[data-testid^="draft-"]')
+            .filter({ hasText: 'Web server release' })
+            .getByTestId('draft-readiness')
+            .textContent(),
+        )
+        .toBe('Ready')
 
       // a file that is not a draft export: a sentence saying what to choose instead
       const notDraft = join(dir, 'notes.json')
       writeFileSync(notDraft, '{"hello": 1}')
       await p.getByTestId('drafts-import').setInputFiles(notDraft)
-      await p.getByRole('alert').filter({ hasText: /^The draft was not imported: .*is not a Preflight draft export.* Choose a file exported from Preflight \(name\.preflight-draft\.json\)\.$/ }).waitFor()
+      await p
+        .getByRole('alert')
+        .filter({
+          hasText:
+            /^The draft was not imported: .*is not a Preflight draft export.* Choose a file exported from Preflight \(name\.preflight-draft\.json\)\.$/,
+        })
+        .waitFor()
 
       // Simplified Chinese: the same list and history, dates in Chinese
       await p.getByTestId('language').selectOption('zh-CN')

@@ -71,7 +71,9 @@ describe('dropping packages', () => {
       await dropFiles(p, '[data-testid=dropzone]', [web, api, app])
       await p.getByTestId('batch').waitFor()
       expect(await p.getByTestId('batch-row').count()).toBe(3)
-      await expect.poll(async () => (await p.getByTestId('batch-state').allTextContents()).join('|'), { timeout: 120_000 }).toMatch(/^(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*$/)
+      await expect
+        .poll(async () => (await p.getByTestId('batch-state').allTextContents()).join('|'), { timeout: 120_000 })
+        .toMatch(/^(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*\|(PASS|FAIL)[^|]*$/)
       await p.getByTestId('bundle-images').waitFor()
       expect(await p.getByTestId('batch').textContent()).toContain('2 of these files are container image tars')
       await b.shot('batch')
@@ -82,13 +84,22 @@ describe('dropping packages', () => {
       expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(app))
       await p.getByTestId('nav-home').click()
       await p.getByTestId('bundle-images').click()
-      await expect.poll(async () => (await p.getByTestId('image-state').allTextContents()).join('|'), { timeout: 60_000 }).toBe('docker-archive (will be converted)|docker-archive (will be converted)')
-      expect(await p.locator('[data-testid=images-table] td.mono').allTextContents()).toEqual(['drop-web.tar', 'drop-api.tar'])
+      await expect
+        .poll(async () => (await p.getByTestId('image-state').allTextContents()).join('|'), { timeout: 60_000 })
+        .toBe('docker-archive (will be converted)|docker-archive (will be converted)')
+      expect(await p.locator('[data-testid=images-table] td.mono').allTextContents()).toEqual([
+        'drop-web.tar',
+        'drop-api.tar',
+      ])
       await b.shot('bundle-offered')
       // a zone for one file refuses several, saying so
       await p.getByTestId('nav-queue').click()
       await dropFiles(p, '[data-testid=queue-dropzone]', [web, app])
-      await p.getByTestId('queue-dropzone').getByRole('alert').filter({ hasText: 'Drop one file here: 2 files were dropped, none was taken.' }).waitFor()
+      await p
+        .getByTestId('queue-dropzone')
+        .getByRole('alert')
+        .filter({ hasText: 'Drop one file here: 2 files were dropped, none was taken.' })
+        .waitFor()
     } finally {
       await b.close()
     }
@@ -118,12 +129,18 @@ describe('Recent scans', () => {
       await p.getByTestId('stored-report').waitFor()
       expect(await p.getByTestId('progress').count()).toBe(0)
       expect(await p.getByTestId('report-sha256').textContent()).toBe(first)
-      expect(await p.getByTestId('stored-report').textContent()).toMatch(/has not changed since \(same size and modification time\)/)
+      expect(await p.getByTestId('stored-report').textContent()).toMatch(
+        /has not changed since \(same size and modification time\)/,
+      )
       await b.shot('reopened')
       // the file the app scanned (browser mode's staged copy) gets other bytes of the same size and mtime:
       // reopening still trusts size and mtime, re-checking reads it and scans the new content
       await p.getByTestId('nav-home').click()
-      const path = (await p.getByTestId('recent-row').filter({ hasText: 'recent-1_0.tar.gz' }).locator('td.mono').getAttribute('title'))!
+      const path = (await p
+        .getByTestId('recent-row')
+        .filter({ hasText: 'recent-1_0.tar.gz' })
+        .locator('td.mono')
+        .getAttribute('title'))!
       const size = statSync(path).size
       execFileSync('cp', ['--preserve=timestamps', path, join(dir, 'stamp')])
       const bytes = readFileSync(path)
@@ -147,7 +164,9 @@ describe('Recent scans', () => {
       await p.getByTestId('nav-home').click()
       await p.getByTestId('recent-row').filter({ hasText: 'recent-1_0.tar.gz' }).getByTestId('recent-open').click()
       await p.getByTestId('stored-unusable').waitFor()
-      expect(await p.getByTestId('stored-unusable').textContent()).toMatch(/stored report could not be used .*cannot be read.*scan the file again/)
+      expect(await p.getByTestId('stored-unusable').textContent()).toMatch(
+        /stored report could not be used .*cannot be read.*scan the file again/,
+      )
       await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
       expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(path))
       await p.getByTestId('language').selectOption('zh-CN')
@@ -207,16 +226,26 @@ describe('waiver dialog', () => {
   it('opens under its finding, takes focus, closes on Escape and gives focus back — keyboard only', async () => {
     mkdirSync(join(dir, 'evil-src'), { recursive: true })
     writeFileSync(join(dir, 'evil-src/evil.txt'), 'x')
-    execFileSync('tar', ['-cf', join(dir, 'inner.tar'), '-C', join(dir, 'evil-src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+    execFileSync('tar', [
+      '-cf',
+      join(dir, 'inner.tar'),
+      '-C',
+      join(dir, 'evil-src'),
+      '--transform',
+      's,^evil,../evil,',
+      'evil.txt',
+    ])
     execFileSync('tar', ['-czf', join(dir, 'waive-keys.tar.gz'), '-C', dir, 'inner.tar'])
     const b = await openBrowser('flow-waive', ui.url)
     const p = b.page
-    const focused = () => p.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null)
+    const focused = () =>
+      p.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null)
     try {
       await dropFiles(p, '[data-testid=dropzone]', [join(dir, 'waive-keys.tar.gz')])
       await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
       // Tab through the page to the finding's Waive… button
-      for (let i = 0; i < 200 && (await focused()) !== 'waive-archive.path-traversal'; i++) await p.keyboard.press('Tab')
+      for (let i = 0; i < 200 && (await focused()) !== 'waive-archive.path-traversal'; i++)
+        await p.keyboard.press('Tab')
       expect(await focused()).toBe('waive-archive.path-traversal')
       await p.keyboard.press('Enter')
       const dialog = p.getByRole('dialog')
@@ -225,7 +254,13 @@ describe('waiver dialog', () => {
       // anchored: inside the finding it waives, named after it
       expect(await p.locator('[data-rule="archive.path-traversal"] [role=dialog]').count()).toBe(1)
       expect(await dialog.getAttribute('aria-labelledby')).toBeTruthy()
-      expect(await p.getByRole('dialog', { name: /Waive archive\.path-traversal at waive-keys\.tar\.gz!inner\.tar!\.\.\/evil\.txt/ }).count()).toBe(1)
+      expect(
+        await p
+          .getByRole('dialog', {
+            name: /Waive archive\.path-traversal at waive-keys\.tar\.gz!inner\.tar!\.\.\/evil\.txt/,
+          })
+          .count(),
+      ).toBe(1)
       expect(await p.getByTestId('waive-archive.path-traversal').getAttribute('aria-expanded')).toBe('true')
       await b.shot('dialog-open')
       expect(await seriousAxeViolations(p)).toEqual([])
@@ -254,7 +289,8 @@ describe('waiver dialog', () => {
       expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Unwaive')
       await b.shot('waived')
       await p.getByTestId('language').selectOption('zh-CN')
-      for (let i = 0; i < 200 && (await focused()) !== 'unwaive-archive.path-traversal'; i++) await p.keyboard.press('Tab')
+      for (let i = 0; i < 200 && (await focused()) !== 'unwaive-archive.path-traversal'; i++)
+        await p.keyboard.press('Tab')
       await p.keyboard.press('Enter')
       await p.getByTestId('verdict').filter({ hasText: '未通过' }).waitFor()
       await expect.poll(focused).toBe('waive-archive.path-traversal')
@@ -269,7 +305,7 @@ describe('waiver dialog', () => {
 })
 
 describe('SWR wizard', () => {
-  it('prefills organization, repository and tag from the image tar\'s tag', async () => {
+  it("prefills organization, repository and tag from the image tar's tag", async () => {
     const tar = imageTar('shop-web', 'swr.example.com/acme/shop-web:2.1')
     const b = await openBrowser('flow-swr', ui.url)
     const p = b.page

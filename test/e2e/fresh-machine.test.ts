@@ -57,7 +57,13 @@ describe('a fresh machine', () => {
   const work = tmp('fresh-')
   const clone = join(work, 'preflight')
   // npm's cache is the machine's (as a user's is); the Electron download goes to a closed port, into an empty cache
-  const env = { ...process.env, CI: '1', ELECTRON_MIRROR: 'http://127.0.0.1:9/', electron_config_cache: join(work, 'electron-cache'), PREFLIGHT_HOME: join(work, 'home') }
+  const env = {
+    ...process.env,
+    CI: '1',
+    ELECTRON_MIRROR: 'http://127.0.0.1:9/',
+    electron_config_cache: join(work, 'electron-cache'),
+    PREFLIGHT_HOME: join(work, 'home'),
+  }
 
   beforeAll(() => {
     ok(sh(`git clone --quiet ${JSON.stringify(ROOT)} ${JSON.stringify(clone)}`, work), 'git clone')
@@ -73,7 +79,10 @@ describe('a fresh machine', () => {
     child.stderr.on('data', (d) => (stderr += String(d)))
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no browser mode URL; stderr: ${stderr.slice(-2000)}`)), 400_000)
+        const timer = setTimeout(
+          () => reject(new Error(`no browser mode URL; stderr: ${stderr.slice(-2000)}`)),
+          400_000,
+        )
         child.stdout.on('data', (d) => {
           stdout += String(d)
           const m = /Preflight UI: (\S+)/.exec(stdout)
@@ -96,7 +105,9 @@ describe('a fresh machine', () => {
       expect(await page.text()).toMatch(/<div id="root"/)
       const noToken = await fetch(u.origin + '/')
       expect(noToken.status).toBe(403)
-      const favicon = await fetch(`${u.origin}/favicon.svg`, { headers: { 'x-preflight-token': u.searchParams.get('token')! } })
+      const favicon = await fetch(`${u.origin}/favicon.svg`, {
+        headers: { 'x-preflight-token': u.searchParams.get('token')! },
+      })
       expect(favicon.status).toBe(200)
       expect(favicon.headers.get('content-type')).toBe('image/svg+xml')
     } finally {
@@ -116,7 +127,8 @@ describe('a fresh machine', () => {
 
     beforeAll(() => {
       // the start command above ran `npm ci`; run alone, this part installs first
-      if (!existsSync(join(clone, 'node_modules', '.package-lock.json'))) ok(sh('npm ci --no-fund --no-audit', clone, env), 'npm ci')
+      if (!existsSync(join(clone, 'node_modules', '.package-lock.json')))
+        ok(sh('npm ci --no-fund --no-audit', clone, env), 'npm ci')
       const packed = sh(`npm run --silent pack:cli -- --out-dir ${JSON.stringify(join(work, 'packed'))}`, clone, env)
       ok(packed, 'npm run pack:cli')
       mkdirSync(ci)
@@ -132,8 +144,11 @@ describe('a fresh machine', () => {
       expect(files).toContain('package/out/main/cli.js')
       expect(files).toContain('package/bin/preflight.cjs')
       expect(files.filter((f) => /renderer|preload|out\/main\/index\.js/.test(f))).toEqual([])
-      const pkg = JSON.parse(sh(`tar xzf ${tgz} -O package/package.json`, ci).stdout) as { dependencies: Record<string, string> }
-      for (const name of ['electron', 'react', 'react-dom', 'vite', 'electron-vite', 'zustand']) expect(pkg.dependencies).not.toHaveProperty(name)
+      const pkg = JSON.parse(sh(`tar xzf ${tgz} -O package/package.json`, ci).stdout) as {
+        dependencies: Record<string, string>
+      }
+      for (const name of ['electron', 'react', 'react-dom', 'vite', 'electron-vite', 'zustand'])
+        expect(pkg.dependencies).not.toHaveProperty(name)
     })
 
     it('the GitHub and GitLab recipes run the same commands', () => {
@@ -147,8 +162,12 @@ describe('a fresh machine', () => {
 
       await zipOf(join(ci, 'dist', 'app.zip'), { 'app/README.txt': 'hello', 'app/run.sh': '#!/bin/sh\necho ok\n' })
       const clean = run()
-      for (const { cmd, r } of clean) expect({ cmd, status: r.status, stderr: r.stderr.slice(-1500) }).toMatchObject({ status: 0 })
-      const passed = JSON.parse(readFileSync(join(ci, 'preflight.sarif'), 'utf8')) as { version: string; runs: Array<{ results: Array<{ ruleId: string; level: string }> }> }
+      for (const { cmd, r } of clean)
+        expect({ cmd, status: r.status, stderr: r.stderr.slice(-1500) }).toMatchObject({ status: 0 })
+      const passed = JSON.parse(readFileSync(join(ci, 'preflight.sarif'), 'utf8')) as {
+        version: string
+        runs: Array<{ results: Array<{ ruleId: string; level: string }> }>
+      }
       expect(passed.version).toBe('2.1.0')
       expect(passed.runs[0].results.filter((r) => r.level === 'error')).toEqual([])
 

@@ -9,8 +9,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 export const ROOT = resolve(__dirname, '..', '..')
 export const CHROMIUM = process.env.PREFLIGHT_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 
 export interface UiServer {
@@ -73,14 +79,26 @@ export interface Browser {
   close(): Promise<void>
 }
 
-export async function openBrowser(suite: string, url: string, viewport = { width: 1280, height: 800 }, look: { colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+export async function openBrowser(
+  suite: string,
+  url: string,
+  viewport = { width: 1280, height: 800 },
+  look: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<Browser> {
   const profile = tmp('chromium-')
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, viewport, colorScheme: look.colorScheme ?? 'light' })
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_FLAGS,
+    headless: true,
+    viewport,
+    colorScheme: look.colorScheme ?? 'light',
+  })
   const page = context.pages()[0] ?? (await context.newPage())
   const foreignRequests: string[] = []
   page.on('request', (r) => {
     const h = new URL(r.url()).hostname
-    if (!['127.0.0.1', 'localhost'].includes(h) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreignRequests.push(r.url())
+    if (!['127.0.0.1', 'localhost'].includes(h) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+      foreignRequests.push(r.url())
   })
   const dir = join(ROOT, 'test-output', 'e2e', suite)
   mkdirSync(dir, { recursive: true })
@@ -127,9 +145,16 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
   return page.evaluate(async (src) => {
     ;(0, eval)(src)
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe
+    const axe = (
+      window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }
+    ).axe
     const r = await axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }))
   }, source)
 }
 

@@ -43,12 +43,20 @@ describe('work history and compare', () => {
       await b.page.getByTestId('compare-file').setInputFiles(report)
       const agreement = b.page.getByTestId('compare-agreement')
       await agreement.waitFor({ timeout: 30_000 })
-      expect(await agreement.textContent()).toBe('Agreement: 50% — 3 found by both, 2 only by the marketplace, 1 only by Preflight')
+      expect(await agreement.textContent()).toBe(
+        'Agreement: 50% — 3 found by both, 2 only by the marketplace, 1 only by Preflight',
+      )
       expect(await b.page.locator('[data-testid=compare-both] tbody tr').count()).toBe(3)
       expect(await b.page.locator('[data-testid=compare-only-marketplace] tbody tr').count()).toBe(2)
       expect(await b.page.locator('[data-testid=compare-only-preflight] tbody tr').count()).toBe(1)
-      expect(await b.page.locator('[data-testid=compare-only-marketplace] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-gap')))).toEqual(['rule', 'database'])
-      expect(await b.page.locator('[data-testid=compare-only-preflight] tbody tr').textContent()).toContain('vulndb.missing')
+      expect(
+        await b.page
+          .locator('[data-testid=compare-only-marketplace] tbody tr')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-gap'))),
+      ).toEqual(['rule', 'database'])
+      expect(await b.page.locator('[data-testid=compare-only-preflight] tbody tr').textContent()).toContain(
+        'vulndb.missing',
+      )
       await b.shot('compare')
       expect(await seriousAxeViolations(b.page)).toEqual([])
 
@@ -56,7 +64,11 @@ describe('work history and compare', () => {
       await b.page.getByTestId('tab-history').click()
       const rows = b.page.locator('[data-testid=package-history] tbody tr')
       await rows.nth(1).waitFor()
-      expect(await rows.evaluateAll((trs) => trs.map((r) => `${r.getAttribute('data-kind')}:${r.getAttribute('data-result')}`))).toEqual(['compare:done', 'scan:fail'])
+      expect(
+        await rows.evaluateAll((trs) =>
+          trs.map((r) => `${r.getAttribute('data-kind')}:${r.getAttribute('data-result')}`),
+        ),
+      ).toEqual(['compare:done', 'scan:fail'])
       expect(await rows.first().textContent()).toContain('Release Team')
       await b.shot('package-history')
       expect(await seriousAxeViolations(b.page)).toEqual([])
@@ -68,11 +80,16 @@ describe('work history and compare', () => {
       await b.page.getByTestId('history-kind').selectOption('compare')
       await b.page.getByTestId('history-count').filter({ hasText: '1 event(s)' }).waitFor()
       expect(await all.count()).toBe(1)
-      const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.getByTestId('history-export-csv').click()])
+      const [download] = await Promise.all([
+        b.page.waitForEvent('download'),
+        b.page.getByTestId('history-export-csv').click(),
+      ])
       const csvPath = join(d, 'history.csv')
       await download.saveAs(csvPath)
       const exported = parseHistoryCsv(readFileSync(csvPath, 'utf8'))
-      expect(exported.map((e) => `${e.kind}:${e.result}:${e.actor}:${e.subjectName}`)).toEqual(['compare:done:Release Team:shop.tar.gz'])
+      expect(exported.map((e) => `${e.kind}:${e.result}:${e.actor}:${e.subjectName}`)).toEqual([
+        'compare:done:Release Team:shop.tar.gz',
+      ])
       expect(exported[0].details).toMatchObject({ both: 3, onlyMarketplace: 2, onlyPreflight: 1 })
       await b.page.getByTestId('history-kind').selectOption('')
       // the export is itself an operation: scan, compare, export
@@ -110,7 +127,11 @@ describe('work history and compare', () => {
       await b.page.getByTestId('tab-work-history').click()
       const rows = b.page.locator('[data-testid=draft-history] tbody tr')
       await rows.nth(1).waitFor()
-      expect(await rows.evaluateAll((trs) => trs.map((r) => `${r.getAttribute('data-kind')}:${r.getAttribute('data-result')}`))).toEqual(['draft-revision:done', 'draft-revision:done'])
+      expect(
+        await rows.evaluateAll((trs) =>
+          trs.map((r) => `${r.getAttribute('data-kind')}:${r.getAttribute('data-result')}`),
+        ),
+      ).toEqual(['draft-revision:done', 'draft-revision:done'])
       expect(await rows.first().textContent()).toContain('Shop 1.0')
       await b.shot('draft-history')
       expect(await seriousAxeViolations(b.page)).toEqual([])
@@ -151,7 +172,10 @@ describe('the app killed mid-operation', () => {
     const d = tmp('history-kill-')
     const { pkg } = marketplaceCase(d)
     const big = join(d, 'big.tar')
-    execFileSync('sh', ['-c', `truncate -s 400M '${join(d, 'zeros.bin')}' && tar -cf '${big}' -C '${d}' zeros.bin && rm '${join(d, 'zeros.bin')}'`])
+    execFileSync('sh', [
+      '-c',
+      `truncate -s 400M '${join(d, 'zeros.bin')}' && tar -cf '${big}' -C '${d}' zeros.bin && rm '${join(d, 'zeros.bin')}'`,
+    ])
     const app = await startUi()
     try {
       const ws = new WebSocket(`${app.origin.replace(/^http/, 'ws')}/ws?token=${app.token}`, { origin: app.origin })
@@ -162,21 +186,30 @@ describe('the app killed mid-operation', () => {
       const finished = new Map<string, (ok: boolean) => void>()
       const results = new Map<number, (wire: { ok: boolean; result?: unknown }) => void>()
       ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { type: string; id?: number; wire?: { ok: boolean; result?: unknown }; event?: string; payload?: { taskId: string; ok: boolean } }
+        const msg = JSON.parse(String(data)) as {
+          type: string
+          id?: number
+          wire?: { ok: boolean; result?: unknown }
+          event?: string
+          payload?: { taskId: string; ok: boolean }
+        }
         if (msg.type === 'result') results.get(msg.id!)?.(msg.wire!)
         else if (msg.event === 'task.finished') {
           outcomes.set(msg.payload!.taskId, msg.payload!.ok)
           finished.get(msg.payload!.taskId)?.(msg.payload!.ok)
         }
       })
-      const invoke = <T>(channel: string, input: unknown) => new Promise<T>((res) => {
-        const id = next++
-        results.set(id, (w) => res(w.result as T))
-        ws.send(JSON.stringify({ id, token: app.token, channel, input }))
-      })
+      const invoke = <T>(channel: string, input: unknown) =>
+        new Promise<T>((res) => {
+          const id = next++
+          results.set(id, (w) => res(w.result as T))
+          ws.send(JSON.stringify({ id, token: app.token, channel, input }))
+        })
       const scan = async (path: string) => {
         const { taskId } = await invoke<{ taskId: string }>('scan.start', { path })
-        return new Promise<boolean>((res) => (outcomes.has(taskId) ? res(outcomes.get(taskId)!) : finished.set(taskId, res)))
+        return new Promise<boolean>((res) =>
+          outcomes.has(taskId) ? res(outcomes.get(taskId)!) : finished.set(taskId, res),
+        )
       }
       // a scan that ends is one event
       expect(await scan(pkg)).toBe(true)
@@ -209,7 +242,9 @@ describe('the app killed mid-operation', () => {
     const db = openHomeDatabase(app.home)
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-      expect(new HistoryStore(db).list().map((e) => `${e.kind}:${e.subjectName}:${e.result}`)).toEqual(['scan:shop.tar.gz:fail'])
+      expect(new HistoryStore(db).list().map((e) => `${e.kind}:${e.subjectName}:${e.result}`)).toEqual([
+        'scan:shop.tar.gz:fail',
+      ])
     } finally {
       db.close()
     }

@@ -31,7 +31,9 @@ describe('browser mode', () => {
     })
     expect(refused).toMatch(/403/)
     const wrongOrigin = await new Promise<string>((res) => {
-      const ws = new WebSocket(`${ui.origin.replace('http', 'ws')}/ws?token=${ui.token}`, { headers: { origin: 'http://evil.example' } })
+      const ws = new WebSocket(`${ui.origin.replace('http', 'ws')}/ws?token=${ui.token}`, {
+        headers: { origin: 'http://evil.example' },
+      })
       ws.on('open', () => res('open'))
       ws.on('error', (e) => res(String(e.message)))
     })
@@ -39,15 +41,22 @@ describe('browser mode', () => {
   })
 
   it('answers a message without the token, and a payload that fails its schema, with typed errors', async () => {
-    const ws = new WebSocket(`${ui.origin.replace('http', 'ws')}/ws?token=${ui.token}`, { headers: { origin: ui.origin } })
+    const ws = new WebSocket(`${ui.origin.replace('http', 'ws')}/ws?token=${ui.token}`, {
+      headers: { origin: ui.origin },
+    })
     await new Promise((r) => ws.once('open', r))
     const ask = (msg: object) =>
       new Promise<{ wire: { ok: boolean; error?: { code: string } } }>((r) => {
         ws.once('message', (d) => r(JSON.parse(String(d))))
         ws.send(JSON.stringify(msg))
       })
-    expect((await ask({ id: 1, channel: 'app.info', input: {} })).wire).toMatchObject({ ok: false, error: { code: 'forbidden' } })
-    expect((await ask({ id: 2, token: ui.token, channel: 'inspect.identify', input: { path: 7 } })).wire).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
+    expect((await ask({ id: 1, channel: 'app.info', input: {} })).wire).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
+    expect((await ask({ id: 2, token: ui.token, channel: 'inspect.identify', input: { path: 7 } })).wire).toMatchObject(
+      { ok: false, error: { code: 'invalid-input' } },
+    )
     expect((await ask({ id: 3, token: ui.token, channel: 'app.info', input: {} })).wire).toMatchObject({ ok: true })
     ws.close()
   })

@@ -15,7 +15,15 @@ beforeAll(async () => {
   const d = tmp('lang-')
   mkdirSync(join(d, 'src'))
   writeFileSync(join(d, 'src/evil.txt'), 'x')
-  execFileSync('tar', ['-cf', join(d, 'inner.tar'), '-C', join(d, 'src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+  execFileSync('tar', [
+    '-cf',
+    join(d, 'inner.tar'),
+    '-C',
+    join(d, 'src'),
+    '--transform',
+    's,^evil,../evil,',
+    'evil.txt',
+  ])
   pkg = join(d, 'release-1_0.tar.gz')
   execFileSync('tar', ['-czf', pkg, '-C', d, 'inner.tar'])
 })
@@ -26,15 +34,126 @@ afterAll(async () => {
 /** Words that stay Latin in the Chinese UI: product, format and standard names, units. */
 const ALLOWED = new Set(
   [
-    'Preflight', 'English', 'KooGallery', 'Huawei', 'Cloud', 'Samsung', 'Platform', 'SCP', 'SWR', 'OCI', 'Docker', 'ClamAV', 'OSV', 'CVSS', 'CVE',
-    'SBOM', 'CycloneDX', 'SARIF', 'JSON', 'CSV', 'HTML', 'XLSX', 'PDF', 'SHA', 'sha256', 'SHA-256', 'MD5', 'URL', 'S3', 'OBS', 'VM', 'qcow2',
-    'vmdk', 'vhd', 'vhdx', 'vdi', 'qed', 'raw', 'iso', 'zip', 'tar', 'gz', 'tgz', 'zst', 'cvd', 'cld', 'hdb', 'hsb', 'ndb', 'ldb', 'all',
-    'B', 'KB', 'KiB', 'MB', 'MiB', 'GB', 'GiB', 'TB', 'TiB', 's', 'ms', 'vCPU', 'CPU', 'RAM', 'x86', 'x64', 'Arm', 'Arm64', 'amd64', 'arm64',
-    'Linux', 'Windows', 'Ubuntu', 'Debian', 'CentOS', 'RHEL', 'Rocky', 'Alma', 'Oracle', 'SLES', 'KVM', 'Xen', 'UEFI', 'BIOS', 'ID', 'API',
-    'AK', 'SK', 'CI', 'CLI', 'npx', 'preflight', 'docker', 'file', 'https', 'http', 'PASS', 'FAIL', 'EICAR', 'clamd', 'clamscan', 'clamdscan',
-    'AWS', 'Harbor', 'MinIO', 'Podman', 'skopeo', 'umoci',
+    'Preflight',
+    'English',
+    'KooGallery',
+    'Huawei',
+    'Cloud',
+    'Samsung',
+    'Platform',
+    'SCP',
+    'SWR',
+    'OCI',
+    'Docker',
+    'ClamAV',
+    'OSV',
+    'CVSS',
+    'CVE',
+    'SBOM',
+    'CycloneDX',
+    'SARIF',
+    'JSON',
+    'CSV',
+    'HTML',
+    'XLSX',
+    'PDF',
+    'SHA',
+    'sha256',
+    'SHA-256',
+    'MD5',
+    'URL',
+    'S3',
+    'OBS',
+    'VM',
+    'qcow2',
+    'vmdk',
+    'vhd',
+    'vhdx',
+    'vdi',
+    'qed',
+    'raw',
+    'iso',
+    'zip',
+    'tar',
+    'gz',
+    'tgz',
+    'zst',
+    'cvd',
+    'cld',
+    'hdb',
+    'hsb',
+    'ndb',
+    'ldb',
+    'all',
+    'B',
+    'KB',
+    'KiB',
+    'MB',
+    'MiB',
+    'GB',
+    'GiB',
+    'TB',
+    'TiB',
+    's',
+    'ms',
+    'vCPU',
+    'CPU',
+    'RAM',
+    'x86',
+    'x64',
+    'Arm',
+    'Arm64',
+    'amd64',
+    'arm64',
+    'Linux',
+    'Windows',
+    'Ubuntu',
+    'Debian',
+    'CentOS',
+    'RHEL',
+    'Rocky',
+    'Alma',
+    'Oracle',
+    'SLES',
+    'KVM',
+    'Xen',
+    'UEFI',
+    'BIOS',
+    'ID',
+    'API',
+    'AK',
+    'SK',
+    'CI',
+    'CLI',
+    'npx',
+    'preflight',
+    'docker',
+    'file',
+    'https',
+    'http',
+    'PASS',
+    'FAIL',
+    'EICAR',
+    'clamd',
+    'clamscan',
+    'clamdscan',
+    'AWS',
+    'Harbor',
+    'MinIO',
+    'Podman',
+    'skopeo',
+    'umoci',
     // the CLI's commands and options, quoted in fix hints as they are typed
-    'scan', 'vulndb', 'signatures', 'import', 'repack', 'convert', 'upload', 'profile', 'format', 'unsigned',
+    'scan',
+    'vulndb',
+    'signatures',
+    'import',
+    'repack',
+    'convert',
+    'upload',
+    'profile',
+    'format',
+    'unsigned',
   ].map((w) => w.toLowerCase()),
 )
 
@@ -56,11 +175,11 @@ async function latinWords(page: Page): Promise<string[]> {
     for (const token of text.split(/[\s,;:()（），；：、。"“”'‘’[\]{}<>«»|]+/)) {
       // rule ids (a.b-c), file names and paths, digests, versions, URLs and names with digits are data, not words
       if (!token || (/[./\\@=!#_\d]/.test(token) && !/^[A-Za-z]+[.!?]$/.test(token))) continue
-      for (const w of token.match(/[A-Za-z][A-Za-z'-]*/g) ?? []) if (!ALLOWED.has(w.toLowerCase()) && !ALLOWED.has(w.replace(/-.*$/, '').toLowerCase())) words.add(w)
+      for (const w of token.match(/[A-Za-z][A-Za-z'-]*/g) ?? [])
+        if (!ALLOWED.has(w.toLowerCase()) && !ALLOWED.has(w.replace(/-.*$/, '').toLowerCase())) words.add(w)
     }
   return [...words].sort()
 }
-
 
 for (const colorScheme of ['light', 'dark'] as const)
   describe(`every screen, ${colorScheme} theme`, () => {
@@ -80,8 +199,21 @@ for (const colorScheme of ['light', 'dark'] as const)
       try {
         await b.page.getByTestId('language').selectOption(lang)
         // every screen in the navigation (a new screen is walked without touching this test)
-        const screens = await b.page.locator('[data-testid^="nav-"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.testid!.slice(4)))
-        expect(screens).toEqual(expect.arrayContaining(['home', 'wizard', 'containers', 'drafts', 'queue', 'databases', 'settings', 'history']))
+        const screens = await b.page
+          .locator('[data-testid^="nav-"]')
+          .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.testid!.slice(4)))
+        expect(screens).toEqual(
+          expect.arrayContaining([
+            'home',
+            'wizard',
+            'containers',
+            'drafts',
+            'queue',
+            'databases',
+            'settings',
+            'history',
+          ]),
+        )
         for (const id of screens) {
           await b.page.getByTestId(`nav-${id}`).click()
           await b.page.waitForLoadState('networkidle')

@@ -19,7 +19,15 @@ describe('package view', () => {
     const d = tmp('pkg-')
     mkdirSync(join(d, 'src'))
     writeFileSync(join(d, 'src/evil.txt'), 'x')
-    execFileSync('tar', ['-cf', join(d, 'inner.tar'), '-C', join(d, 'src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+    execFileSync('tar', [
+      '-cf',
+      join(d, 'inner.tar'),
+      '-C',
+      join(d, 'src'),
+      '--transform',
+      's,^evil,../evil,',
+      'evil.txt',
+    ])
     execFileSync('tar', ['-czf', join(d, 'release-1_0.tar.gz'), '-C', d, 'inner.tar'])
     const b = await openBrowser('package', ui.url)
     try {
@@ -31,12 +39,18 @@ describe('package view', () => {
       expect(await finding.textContent()).toContain('release-1_0.tar.gz!inner.tar!../evil.txt')
       expect(await finding.textContent()).toMatch(/Fix: Rebuild the archive with relative paths/)
       // findings as pictures, the numbers in their words
-      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(/^Findings by severity: blocker [1-9]\d*, warning \d+, info \d+$/)
-      expect(await b.page.getByTestId('rule-chart').getAttribute('aria-label')).toMatch(/^Findings by rule: .*archive\.path-traversal 1\b/)
+      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(
+        /^Findings by severity: blocker [1-9]\d*, warning \d+, info \d+$/,
+      )
+      expect(await b.page.getByTestId('rule-chart').getAttribute('aria-label')).toMatch(
+        /^Findings by rule: .*archive\.path-traversal 1\b/,
+      )
       expect(await seriousAxeViolations(b.page)).toEqual([])
       await b.page.getByTestId('language').selectOption('zh-CN')
       await b.page.getByTestId('verdict').getByText('未通过').waitFor()
-      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(/^按严重性统计: 阻断 [1-9]\d*, 警告 \d+, 信息 \d+$/)
+      expect(await b.page.getByTestId('severity-chart').getAttribute('aria-label')).toMatch(
+        /^按严重性统计: 阻断 [1-9]\d*, 警告 \d+, 信息 \d+$/,
+      )
       await b.shot('report-zh')
     } finally {
       await b.close()
@@ -49,7 +63,15 @@ describe('report tools', () => {
     const d = tmp('waive-')
     mkdirSync(join(d, 'src'))
     writeFileSync(join(d, 'src/evil.txt'), 'x')
-    execFileSync('tar', ['-cf', join(d, 'inner.tar'), '-C', join(d, 'src'), '--transform', 's,^evil,../evil,', 'evil.txt'])
+    execFileSync('tar', [
+      '-cf',
+      join(d, 'inner.tar'),
+      '-C',
+      join(d, 'src'),
+      '--transform',
+      's,^evil,../evil,',
+      'evil.txt',
+    ])
     execFileSync('tar', ['-czf', join(d, 'waive-me.tar.gz'), '-C', d, 'inner.tar'])
     const b = await openBrowser('report-tools', ui.url)
     try {

@@ -25,7 +25,11 @@ afterAll(async () => {
 })
 
 const digestOf = (ref: string) =>
-  new Promise<string>((res, rej) => execFile('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }, (e, out) => (e ? rej(e) : res(`sha256:${createHash('sha256').update(out).digest('hex')}`))))
+  new Promise<string>((res, rej) =>
+    execFile('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }, (e, out) =>
+      e ? rej(e) : res(`sha256:${createHash('sha256').update(out).digest('hex')}`),
+    ),
+  )
 
 describe('image sync from the queue screen', () => {
   it('a pushed image is synced to two targets from its row', async () => {
@@ -51,27 +55,49 @@ describe('image sync from the queue screen', () => {
       await expect(form.textContent()).resolves.toContain(`docker://${source}`)
       expect(await page.page.getByTestId('sync-insecure').isChecked()).toBe(true) // as the push
       await page.page.getByTestId('sync-targets').fill(targets.map((t) => `docker://${t}`).join('\n'))
-      await page.page.getByLabel(`Also sync later pushes of 127.0.0.1:${a.port}/acme/web to these targets (automatic sync)`).check()
+      await page.page
+        .getByLabel(`Also sync later pushes of 127.0.0.1:${a.port}/acme/web to these targets (automatic sync)`)
+        .check()
       await page.shot('sync-form')
       expect(await seriousAxeViolations(page.page)).toEqual([])
       await page.page.getByTestId('sync-start').click()
-      await page.page.waitForFunction(() => document.querySelectorAll('[data-testid=job-done]').length === 3, undefined, { timeout: 60_000 })
+      await page.page.waitForFunction(
+        () => document.querySelectorAll('[data-testid=job-done]').length === 3,
+        undefined,
+        { timeout: 60_000 },
+      )
       const rows = await page.page.getByTestId('job-done').allTextContents()
-      for (const t of targets) expect(rows.find((r) => r.includes(`docker://${t}:4.2`))).toMatch(new RegExp(`^Sync: docker://${source.replace(/\./g, '\\.')}.*copied: `))
+      for (const t of targets)
+        expect(rows.find((r) => r.includes(`docker://${t}:4.2`))).toMatch(
+          new RegExp(`^Sync: docker://${source.replace(/\./g, '\\.')}.*copied: `),
+        )
       expect(await form.count()).toBe(0)
       await page.shot('synced')
       const digest = await digestOf(source)
       for (const t of targets) expect(await digestOf(`${t}:4.2`)).toBe(digest)
       const saved = await page.page.evaluate(() => window.api.invoke('settings.get', { key: 'sync.targets' }))
-      expect(saved.value).toEqual([{ repository: `127.0.0.1:${a.port}/acme/web`, targets: targets.map((t) => `docker://${t}`), overwrite: false, insecure: true }])
+      expect(saved.value).toEqual([
+        {
+          repository: `127.0.0.1:${a.port}/acme/web`,
+          targets: targets.map((t) => `docker://${t}`),
+          overwrite: false,
+          insecure: true,
+        },
+      ])
 
       // the next push of the repository is synced to both targets by itself
       await page.page.getByTestId('queue-target').fill(`docker://127.0.0.1:${a.port}/acme/web:4.3`)
       await page.page.getByTestId('queue-start').click()
-      await page.page.waitForFunction(() => document.querySelectorAll('[data-testid=job-done]').length === 6, undefined, { timeout: 60_000 })
+      await page.page.waitForFunction(
+        () => document.querySelectorAll('[data-testid=job-done]').length === 6,
+        undefined,
+        { timeout: 60_000 },
+      )
       const autoRows = await page.page.getByTestId('job-done').allTextContents()
-      for (const t of targets) expect(autoRows.find((r) => r.includes(`docker://${t}:4.3`))).toMatch(/^Automatic sync: /)
-      for (const t of targets) expect(await digestOf(`${t}:4.3`)).toBe(await digestOf(`127.0.0.1:${a.port}/acme/web:4.3`))
+      for (const t of targets)
+        expect(autoRows.find((r) => r.includes(`docker://${t}:4.3`))).toMatch(/^Automatic sync: /)
+      for (const t of targets)
+        expect(await digestOf(`${t}:4.3`)).toBe(await digestOf(`127.0.0.1:${a.port}/acme/web:4.3`))
       expect(page.foreignRequests).toEqual([])
     } finally {
       await page.close()

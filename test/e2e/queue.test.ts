@@ -16,7 +16,13 @@ let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
 let endpoint: string
 beforeAll(async () => {
   ui = await startUi()
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: tmp('s3-'), configureBuckets: [{ name: 'releases' }] })
+  s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: tmp('s3-'),
+    configureBuckets: [{ name: 'releases' }],
+  })
   endpoint = `http://127.0.0.1:${(await s3.run()).port}`
 })
 afterAll(async () => {
@@ -36,7 +42,9 @@ describe('upload queue screen', () => {
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
       await b.page.getByTestId('queue-file').waitFor()
       await b.page.getByTestId('queue-target').fill(`file://${d}/usb/`)
-      await expect(b.page.getByTestId('queue-folder-browser').textContent()).resolves.toMatch(/Browser mode does not copy to folders.*preflight upload/)
+      await expect(b.page.getByTestId('queue-folder-browser').textContent()).resolves.toMatch(
+        /Browser mode does not copy to folders.*preflight upload/,
+      )
       expect(await b.page.getByTestId('queue-start').isDisabled()).toBe(true)
       expect(await b.page.getByTestId('queue-choose-folder').count()).toBe(0) // no native dialog here
       await b.shot('folder-refused')
@@ -109,29 +117,54 @@ describe('upload queue screen', () => {
       // a limit that is not a number of MiB/s says so in a sentence
       await b.page.getByTestId('queue-limit').fill('-3')
       await b.page.getByTestId('queue-limit-apply').click()
-      await b.page.getByText('Enter the limit as a number of MiB/s, 0 or more (0 means no limit), for example 20.').waitFor()
+      await b.page
+        .getByText('Enter the limit as a number of MiB/s, 0 or more (0 means no limit), for example 20.')
+        .waitFor()
       // a preset applies at once; a typed value too
       await b.page.getByTestId('queue-preset-20').click()
-      await expect.poll(() => b.page.getByTestId('queue-limit-now').textContent()).toBe('Now: 20.0 MiB/s, shared by every running upload.')
+      await expect
+        .poll(() => b.page.getByTestId('queue-limit-now').textContent())
+        .toBe('Now: 20.0 MiB/s, shared by every running upload.')
       expect(await b.page.getByTestId('queue-preset-20').getAttribute('aria-pressed')).toBe('true')
       await b.page.getByTestId('queue-limit').fill('4')
       await b.page.getByTestId('queue-limit-apply').click()
-      await expect.poll(() => b.page.getByTestId('queue-limit-now').textContent()).toBe('Now: 4.0 MiB/s, shared by every running upload.')
+      await expect
+        .poll(() => b.page.getByTestId('queue-limit-now').textContent())
+        .toBe('Now: 4.0 MiB/s, shared by every running upload.')
       expect(await b.page.getByTestId('queue-status').textContent()).toBe('Bandwidth limit set to 4.0 MiB/s.')
-      await b.page.evaluate((ep) => window.api.invoke('credentials.save', { endpoint: ep, accessKeyId: 'S3RVER', secretAccessKey: 'e2e-limit-secret-0123456789' }), endpoint)
+      await b.page.evaluate(
+        (ep) =>
+          window.api.invoke('credentials.save', {
+            endpoint: ep,
+            accessKeyId: 'S3RVER',
+            secretAccessKey: 'e2e-limit-secret-0123456789',
+          }),
+        endpoint,
+      )
       await b.page.getByTestId('queue-new').click()
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
       await b.page.getByTestId('queue-file').waitFor()
       // a target the services would refuse is named on screen first, with an example
       await b.page.getByTestId('queue-target').fill('ftp://releases/limited.bin')
-      await expect(b.page.getByTestId('queue-target-error').textContent()).resolves.toMatch(/^The target must start with s3:\/\/, docker:\/\/ or file:\/\/, for example/)
+      await expect(b.page.getByTestId('queue-target-error').textContent()).resolves.toMatch(
+        /^The target must start with s3:\/\/, docker:\/\/ or file:\/\/, for example/,
+      )
       expect(await b.page.getByTestId('queue-start').isDisabled()).toBe(true)
       // one the services refuse: the reason comes back as a sentence naming the rule
       await b.page.getByTestId('queue-target').fill('s3://Bad_Bucket/limited-1_0.bin')
       await b.page.getByTestId('queue-endpoint').fill(endpoint)
       await b.page.getByTestId('queue-start').click()
       await expect.poll(() => b.page.getByTestId('queue-new-panel').count()).toBe(0) // queued: back to the list
-      await expect.poll(() => b.page.getByTestId('queue-enqueue-error').textContent().catch(() => '')).toBe('The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules).')
+      await expect
+        .poll(() =>
+          b.page
+            .getByTestId('queue-enqueue-error')
+            .textContent()
+            .catch(() => ''),
+        )
+        .toBe(
+          'The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules).',
+        )
       await b.page.getByTestId('queue-new').click()
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
       await b.page.getByTestId('queue-file').waitFor()
@@ -144,7 +177,10 @@ describe('upload queue screen', () => {
       while ((await b.page.getByTestId('job-done').filter({ hasText: 'limited-1_0.bin' }).count()) < 1) {
         const chart = b.page.getByTestId('speed-chart')
         if (await chart.count()) {
-          const label = await chart.first().getAttribute('aria-label').catch(() => null)
+          const label = await chart
+            .first()
+            .getAttribute('aria-label')
+            .catch(() => null)
           if (label) labels.push(label)
           if (label && !checkedAxe) {
             checkedAxe = true
@@ -159,18 +195,24 @@ describe('upload queue screen', () => {
       expect(seconds).toBeGreaterThan(12 / 4 - 0.5) // 12 MiB under 4 MiB/s cannot be done sooner
       expect(labels.length).toBeGreaterThan(0)
       for (const label of labels) {
-        const m = /^Upload speed: now ([\d.,]+) (B|KiB|MiB)\/s, peak ([\d.,]+) (B|KiB|MiB)\/s, limit 4\.0 MiB\/s$/.exec(label)
+        const m = /^Upload speed: now ([\d.,]+) (B|KiB|MiB)\/s, peak ([\d.,]+) (B|KiB|MiB)\/s, limit 4\.0 MiB\/s$/.exec(
+          label,
+        )
         expect(m, label).not.toBeNull()
         const unit = { B: 1, KiB: 1024, MiB: 1024 * 1024 }[m![4] as 'B']
         expect(Number(m![3].replace(/,/g, '')) * unit, label).toBeLessThanOrEqual(4 * 1024 * 1024 * 1.02)
       }
       // finished jobs go; the rest stay
-      const finished = await b.page.locator('[data-testid=job-done], [data-testid=job-failed], [data-testid=job-cancelled]').count()
+      const finished = await b.page
+        .locator('[data-testid=job-done], [data-testid=job-failed], [data-testid=job-cancelled]')
+        .count()
       expect(finished).toBeGreaterThan(0)
       await expect(b.page.getByTestId('queue-clear').textContent()).resolves.toBe(`Clear finished (${finished})`)
-      const others = await b.page.locator('[data-testid=queue-table] tbody tr').count() - finished
+      const others = (await b.page.locator('[data-testid=queue-table] tbody tr').count()) - finished
       await b.page.getByTestId('queue-clear').click()
-      await expect.poll(() => b.page.getByTestId('queue-status').textContent()).toBe(`${finished} finished upload(s) removed from the list.`)
+      await expect
+        .poll(() => b.page.getByTestId('queue-status').textContent())
+        .toBe(`${finished} finished upload(s) removed from the list.`)
       expect(await b.page.getByTestId('job-done').count()).toBe(0)
       expect(await b.page.locator('[data-testid=queue-table] tbody tr').count()).toBe(others)
       expect(await b.page.getByTestId('queue-clear').isDisabled()).toBe(true)
@@ -181,7 +223,9 @@ describe('upload queue screen', () => {
       await b.page.evaluate(() => localStorage.setItem('preflight.lang', 'zh-CN'))
       await b.page.reload()
       await b.page.getByTestId('nav-queue').click()
-      await expect.poll(() => b.page.getByTestId('queue-limit-now').textContent()).toBe('当前：4.0 MiB/s，由所有正在运行的上传共享。')
+      await expect
+        .poll(() => b.page.getByTestId('queue-limit-now').textContent())
+        .toBe('当前：4.0 MiB/s，由所有正在运行的上传共享。')
       expect(await b.page.getByTestId('queue-preset-0').textContent()).toBe('不限')
       expect(await b.page.getByTestId('queue-clear').textContent()).toBe('清除已结束')
       expect(await seriousAxeViolations(b.page)).toEqual([])

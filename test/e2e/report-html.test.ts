@@ -18,7 +18,10 @@ describe('HTML report', () => {
     writeFileSync(join(d, 'eicar.com'), EICAR)
     writeFileSync(join(d, 'readme.txt'), 'hello')
     execFileSync('tar', ['-cf', join(d, 'app.tar'), '-C', d, 'eicar.com', 'readme.txt'])
-    const waivers = parseWaivers('{"waivers":[{"rule":"scan.not-run","reason":"no vulnerability database on this machine"}]}', 'w.json')
+    const waivers = parseWaivers(
+      '{"waivers":[{"rule":"scan.not-run","reason":"no vulnerability database on this machine"}]}',
+      'w.json',
+    )
     const report = await scanPackage(join(d, 'app.tar'), { postProcess: [(f) => applyWaivers(f, waivers)] })
     const file = join(d, 'report.html')
     writeFileSync(file, htmlReport(report))

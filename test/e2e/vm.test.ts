@@ -29,7 +29,9 @@ describe('VM image view', () => {
       await b.page.getByTestId('vm-facts').waitFor({ timeout: 60_000 })
       expect(await b.page.getByTestId('vm-facts').textContent()).toContain('3,221,225,472 B')
       // disk usage as a picture whose words carry the numbers: 3 GiB virtual, the small file a new image is
-      expect(await b.page.getByTestId('disk-chart').getAttribute('aria-label')).toMatch(/^Disk usage: Virtual size 3\.0 GiB, File on disk [\d.]+ KiB$/)
+      expect(await b.page.getByTestId('disk-chart').getAttribute('aria-label')).toMatch(
+        /^Disk usage: Virtual size 3\.0 GiB, File on disk [\d.]+ KiB$/,
+      )
       expect(await b.page.locator('[data-rule="qcow2.internal-snapshots"]').count()).toBe(1)
       await b.page.getByTestId('vm-profile').selectOption('scp-image')
       await b.page.locator('[data-field="attrs.minDiskGB"]').waitFor()
@@ -51,9 +53,16 @@ describe('VM image view', () => {
 
   it('names an OS type or version that disagrees with the guest the scan found', async () => {
     const d = tmp('vm-os-')
-    writeTree(join(d, 'root'), { 'etc/os-release': 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n', 'etc/hostname': 'web\n' })
+    writeTree(join(d, 'root'), {
+      'etc/os-release': 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n',
+      'etc/hostname': 'web\n',
+    })
     execFileSync('mkfs.ext4', ['-q', '-F', '-d', join(d, 'root'), join(d, 'root.ext4'), '16M'], { stdio: 'ignore' })
-    const img = convertDisk(partitionedDisk(join(d, 'disk.raw'), [{ file: join(d, 'root.ext4'), type: 0x83 }]), 'qcow2', join(d, 'ubuntu-web.qcow2'))
+    const img = convertDisk(
+      partitionedDisk(join(d, 'disk.raw'), [{ file: join(d, 'root.ext4'), type: 0x83 }]),
+      'qcow2',
+      join(d, 'ubuntu-web.qcow2'),
+    )
     const b = await openBrowser('vm-os', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [img])
@@ -64,12 +73,16 @@ describe('VM image view', () => {
       await expect.poll(() => osType.inputValue(), { timeout: 60_000 }).toBe('Ubuntu')
       expect(await b.page.getByText(/disagrees with the guest the scan found/).count()).toBe(0)
       await osType.selectOption('CentOS')
-      await b.page.getByText(/The stated OS type "CentOS" disagrees with the guest the scan found: Ubuntu 22\.04\.4 LTS/).waitFor()
+      await b.page
+        .getByText(/The stated OS type "CentOS" disagrees with the guest the scan found: Ubuntu 22\.04\.4 LTS/)
+        .waitFor()
       await b.page.getByTestId('vm-profile').selectOption('koogallery-image')
       const osVersion = b.page.locator('[data-field="attrs.osVersion"]')
       await osVersion.waitFor()
       await osVersion.fill('CentOS 7.9')
-      await b.page.getByText(/The stated OS version "CentOS 7\.9" names another system than the guest the scan found/).waitFor()
+      await b.page
+        .getByText(/The stated OS version "CentOS 7\.9" names another system than the guest the scan found/)
+        .waitFor()
       await osVersion.fill('Ubuntu 22.04')
       await expect.poll(() => b.page.getByText(/names another system/).count()).toBe(0)
     } finally {

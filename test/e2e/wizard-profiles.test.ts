@@ -52,33 +52,77 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    profile: 'koogallery-app', pkg: appPackage,
+    profile: 'koogallery-app',
+    pkg: appPackage,
     steps: { asset: { 'asset.name': 'Shop App', 'asset.category': 'Web' } },
     flagged: { step: 'asset', field: 'versions.0.name', bad: '1.0', message: /not of the form V1\.0/, good: 'V1.0' },
   },
   {
-    profile: 'koogallery-container', pkg: ociImage,
+    profile: 'koogallery-container',
+    pkg: ociImage,
     steps: { asset: { 'asset.name': 'Shop Images', 'asset.category': 'Web' } },
-    flagged: { step: 'asset', field: 'versions.0.name', bad: 'version one', message: /not of the form V1\.0/, good: 'V2.1' },
+    flagged: {
+      step: 'asset',
+      field: 'versions.0.name',
+      bad: 'version one',
+      message: /not of the form V1\.0/,
+      good: 'V2.1',
+    },
   },
   {
-    profile: 'koogallery-image', pkg: disk,
+    profile: 'koogallery-image',
+    pkg: disk,
     steps: {
-      asset: { 'asset.name': 'Shop Image', 'asset.category': 'OS', 'attrs.osType': 'Linux', 'attrs.osVersion': 'Ubuntu 22.04', 'attrs.architecture': 'x86', 'attrs.virtualEnvType': 'FusionCompute' },
-      product: { 'product.name': 'Shop Server', 'product.salesType': 'Standard', 'product.pricingMode': 'free', 'product.template': 'simple', 'product.version': 'V1.0', 'product.serviceEmail': 'help@example.com' },
+      asset: {
+        'asset.name': 'Shop Image',
+        'asset.category': 'OS',
+        'attrs.osType': 'Linux',
+        'attrs.osVersion': 'Ubuntu 22.04',
+        'attrs.architecture': 'x86',
+        'attrs.virtualEnvType': 'FusionCompute',
+      },
+      product: {
+        'product.name': 'Shop Server',
+        'product.salesType': 'Standard',
+        'product.pricingMode': 'free',
+        'product.template': 'simple',
+        'product.version': 'V1.0',
+        'product.serviceEmail': 'help@example.com',
+      },
       regions: { 'image.regions': 'cn-north-4', 'image.iamAgency': 'ims-admin' },
     },
-    flagged: { step: 'product', field: 'product.name', bad: 'Huawei Cloud Shop', message: /is not allowed: it names/, good: 'Shop Server' },
+    flagged: {
+      step: 'product',
+      field: 'product.name',
+      bad: 'Huawei Cloud Shop',
+      message: /is not allowed: it names/,
+      good: 'Shop Server',
+    },
   },
   {
-    profile: 'scp-image', pkg: disk,
+    profile: 'scp-image',
+    pkg: disk,
     steps: { image: { 'attrs.osType': 'Ubuntu' }, sharing: { 'attrs.visibility': 'Private' } },
     flagged: { step: 'image', field: 'attrs.name', bad: 'bad/name', message: /Image name: 1–255/, good: 'shop disk' },
   },
   {
-    profile: 'swr-image', pkg: () => join(dir, 'web-oci.tar'),
-    steps: { repository: { 'attrs.organization': 'acme', 'attrs.tag': 'v1', 'swr.registry': 'swr.example.com', 'swr.sharing': 'Private' } },
-    flagged: { step: 'repository', field: 'attrs.repository', bad: 'Web_App', message: /not allowed by SWR/, good: 'web-app' },
+    profile: 'swr-image',
+    pkg: () => join(dir, 'web-oci.tar'),
+    steps: {
+      repository: {
+        'attrs.organization': 'acme',
+        'attrs.tag': 'v1',
+        'swr.registry': 'swr.example.com',
+        'swr.sharing': 'Private',
+      },
+    },
+    flagged: {
+      step: 'repository',
+      field: 'attrs.repository',
+      bad: 'Web_App',
+      message: /not allowed by SWR/,
+      good: 'web-app',
+    },
   },
 ]
 
@@ -128,7 +172,10 @@ describe('release wizard, every profile', () => {
       await p.waitForTimeout(600)
       await p.reload()
       await p.getByTestId('nav-drafts').click()
-      await p.getByRole('button', { name: /^Continue/ }).first().click()
+      await p
+        .getByRole('button', { name: /^Continue/ })
+        .first()
+        .click()
       await p.getByTestId('step-review').click()
       await p.getByTestId('review-fields').waitFor()
       await b.shot('review')

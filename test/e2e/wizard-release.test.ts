@@ -26,7 +26,10 @@ const focusedField = (p: Page) => p.evaluate(() => document.activeElement?.getAt
 const errorsShown = (p: Page) => p.locator('.field-error').allTextContents()
 /** The draft as the main process holds it, through the page's own API (browser mode's bridge). */
 async function invoke<T>(p: Page, channel: string, input: object): Promise<T> {
-  return p.evaluate(([c, i]) => (window as unknown as { api: { invoke(c: string, i: object): Promise<unknown> } }).api.invoke(c, i), [channel, input] as const) as Promise<T>
+  return p.evaluate(
+    ([c, i]) => (window as unknown as { api: { invoke(c: string, i: object): Promise<unknown> } }).api.invoke(c, i),
+    [channel, input] as const,
+  ) as Promise<T>
 }
 async function currentDraftId(p: Page): Promise<string> {
   const { drafts } = await invoke<{ drafts: Array<{ id: string; updatedAt: string }> }>(p, 'drafts.list', {})
@@ -49,7 +52,9 @@ describe('release wizard fields', () => {
       await dropFiles(p, '[data-testid=dropzone]', [disk])
       await p.getByTestId('wizard-package').waitFor({ timeout: 60_000 })
       // the title follows the package and the asset type until the seller names the draft
-      await expect.poll(() => p.getByTestId('draft-title').inputValue()).toBe('shop-disk.qcow2 · KooGallery image asset')
+      await expect
+        .poll(() => p.getByTestId('draft-title').inputValue())
+        .toBe('shop-disk.qcow2 · KooGallery image asset')
 
       // nothing touched yet: no error on the step, though its required fields are empty
       await p.getByTestId('step-asset').click()
@@ -71,7 +76,14 @@ describe('release wizard fields', () => {
       expect(await errorsShown(p)).toEqual([])
       await p.getByTestId('back').click()
       await p.getByText('Category is required: enter or choose a value.').waitFor()
-      expect(await errorsShown(p)).toEqual(expect.arrayContaining(['Asset name is required: enter or choose a value.', 'Category is required: enter or choose a value.', 'Add at least one version.', 'OS type is required: enter or choose a value.']))
+      expect(await errorsShown(p)).toEqual(
+        expect.arrayContaining([
+          'Asset name is required: enter or choose a value.',
+          'Category is required: enter or choose a value.',
+          'Add at least one version.',
+          'OS type is required: enter or choose a value.',
+        ]),
+      )
       await b.shot('asset-after-next')
 
       await field(p, 'asset.name').fill('Shop Image')
@@ -94,7 +106,12 @@ describe('release wizard fields', () => {
       await p.locator('[data-field="product.billing"] input[type=checkbox]').nth(1).check()
       await saved(p)
       const id = await currentDraftId(p)
-      await expect.poll(async () => (await invoke<{ values: { product?: { price?: number } } }>(p, 'drafts.get', { id })).values.product?.price).toBe(9.5)
+      await expect
+        .poll(
+          async () =>
+            (await invoke<{ values: { product?: { price?: number } } }>(p, 'drafts.get', { id })).values.product?.price,
+        )
+        .toBe(9.5)
       await field(p, 'product.template').selectOption('vcpu')
       await field(p, 'product.price').waitFor({ state: 'detached' })
       await p.getByTestId('add-product.tiers').click()
@@ -106,8 +123,15 @@ describe('release wizard fields', () => {
       await field(p, 'product.version').fill('V1.0')
       await field(p, 'product.serviceEmail').fill('help@example.com')
       await saved(p)
-      await expect.poll(async () => (await invoke<{ values: { product: Record<string, unknown> } }>(p, 'drafts.get', { id })).values.product).not.toHaveProperty('price')
-      const manifest = JSON.parse((await invoke<{ content: string }>(p, 'drafts.manifest', { id, format: 'json' })).content) as { fields: Array<{ path: string }> }
+      await expect
+        .poll(
+          async () =>
+            (await invoke<{ values: { product: Record<string, unknown> } }>(p, 'drafts.get', { id })).values.product,
+        )
+        .not.toHaveProperty('price')
+      const manifest = JSON.parse(
+        (await invoke<{ content: string }>(p, 'drafts.manifest', { id, format: 'json' })).content,
+      ) as { fields: Array<{ path: string }> }
       expect(manifest.fields.map((f) => f.path)).toContain('product.tiers.0.vcpus')
       expect(manifest.fields.map((f) => f.path)).not.toContain('product.price')
       // back to the simple template: the old price is gone, not brought back
@@ -136,7 +160,9 @@ describe('release wizard fields', () => {
       await link.waitFor()
       expect(await link.textContent()).toBe('Version name (1)')
       // every field filled (the version's form is a warning): only the scan is missing
-      await expect.poll(() => p.getByTestId('submit-why').textContent()).toBe('Submit is available once the release is ready: scan the package (it must pass).')
+      await expect
+        .poll(() => p.getByTestId('submit-why').textContent())
+        .toBe('Submit is available once the release is ready: scan the package (it must pass).')
       expect(await p.getByTestId('submit').isDisabled()).toBe(true)
       await b.shot('review')
       expect(await seriousAxeViolations(p)).toEqual([])
@@ -195,7 +221,9 @@ describe('release wizard fields', () => {
       await field(p, 'attrs.repository').fill('web-app')
       await field(p, 'attrs.tag').fill('v1')
       await field(p, 'swr.registry').fill('https://swr.example.com/acme')
-      const registryError = p.getByText(/^Registry address "https:\/\/swr\.example\.com\/acme" starts with a scheme \(leave out https:\/\/\): type the registry's host name and, if it has one, its port, e\.g\. swr\.cn-north-4\.myhuaweicloud\.com or 127\.0\.0\.1:5000\.$/)
+      const registryError = p.getByText(
+        /^Registry address "https:\/\/swr\.example\.com\/acme" starts with a scheme \(leave out https:\/\/\): type the registry's host name and, if it has one, its port, e\.g\. swr\.cn-north-4\.myhuaweicloud\.com or 127\.0\.0\.1:5000\.$/,
+      )
       await registryError.waitFor()
       expect(await field(p, 'swr.registry').getAttribute('aria-invalid')).toBe('true')
       await b.shot('registry-flagged')
@@ -214,10 +242,16 @@ describe('release wizard fields', () => {
       // a bad tag makes the release not ready again: Submit is disabled and says why; the finding leads to the tag
       await p.getByTestId('step-repository').click()
       await field(p, 'attrs.tag').fill('.v1')
-      await p.getByText(/^Tag "\.v1" is not allowed by SWR: type 1–128 letters, digits, _, \. or -, not starting with \. or -, e\.g\. v1\.0\.$/).waitFor()
+      await p
+        .getByText(
+          /^Tag "\.v1" is not allowed by SWR: type 1–128 letters, digits, _, \. or -, not starting with \. or -, e\.g\. v1\.0\.$/,
+        )
+        .waitFor()
       await p.getByTestId('step-review').click()
       await expect.poll(() => p.getByTestId('submit').isDisabled()).toBe(true)
-      expect(await p.getByTestId('submit-why').textContent()).toBe('Submit is available once the release is ready: 1 field problem(s) to fix.')
+      expect(await p.getByTestId('submit-why').textContent()).toBe(
+        'Submit is available once the release is ready: 1 field problem(s) to fix.',
+      )
       expect(await p.getByTestId('submit').getAttribute('aria-describedby')).toBe('submit-why')
       await b.shot('review-not-ready')
       expect(await seriousAxeViolations(p)).toEqual([])
@@ -240,7 +274,9 @@ describe('release wizard fields', () => {
       await saved(p)
       await p.getByTestId('step-review').click()
       await expect.poll(() => p.getByTestId('submit').isDisabled()).toBe(true)
-      expect(await p.getByTestId('submit-why').textContent()).toBe('Submit is available once the release is ready: scan the package (it must pass).')
+      expect(await p.getByTestId('submit-why').textContent()).toBe(
+        'Submit is available once the release is ready: scan the package (it must pass).',
+      )
     } finally {
       await b.close()
     }

@@ -45,7 +45,10 @@ describe('release wizard (SCP image)', () => {
       await p.getByTestId('drafts-table').waitFor()
       await b.shot('drafts')
       expect(await seriousAxeViolations(p)).toEqual([])
-      await p.getByRole('button', { name: /^Continue/ }).first().click()
+      await p
+        .getByRole('button', { name: /^Continue/ })
+        .first()
+        .click()
       await p.getByTestId('step-title').filter({ hasText: 'Image information' }).waitFor()
       expect(await p.locator('[data-field="attrs.name"]').inputValue()).toBe('web server')
       await p.getByTestId('step-sharing').click()
@@ -54,7 +57,9 @@ describe('release wizard (SCP image)', () => {
       await p.getByTestId('review-fields').waitFor()
       // not ready (no package scanned): Submit is disabled and says why
       expect(await p.getByTestId('submit').isDisabled()).toBe(true)
-      expect(await p.getByTestId('submit-why').textContent()).toMatch(/^Submit is available once the release is ready: scan the package \(it must pass\)(; \d+ field problem\(s\) to fix)?\.$/)
+      expect(await p.getByTestId('submit-why').textContent()).toMatch(
+        /^Submit is available once the release is ready: scan the package \(it must pass\)(; \d+ field problem\(s\) to fix)?\.$/,
+      )
       expect(await p.getByTestId('submit').getAttribute('aria-describedby')).toBe('submit-why')
       await b.shot('review')
       expect(await seriousAxeViolations(p)).toEqual([])

@@ -12,9 +12,14 @@ import { usageError, type CliCommand } from '../io'
 export const draftsCommand: CliCommand = {
   name: 'drafts',
   summary: 'release drafts: list | show <id> | export <id> [--output FILE] | import <file>',
-  usage: 'preflight drafts list [--query TEXT] [--format json] | show <id> | export <id> [--output FILE] | import <file>',
+  usage:
+    'preflight drafts list [--query TEXT] [--format json] | show <id> | export <id> [--output FILE] | import <file>',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, output: { type: 'string', short: 'o' }, query: { type: 'string' } } })
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string' }, output: { type: 'string', short: 'o' }, query: { type: 'string' } },
+    })
     const [action, arg] = positionals
     const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
     // exports and imports are events of the work history
@@ -23,7 +28,11 @@ export const draftsCommand: CliCommand = {
     const find = (prefix: string | undefined) => {
       if (!prefix) throw usageError(`drafts ${action} needs a draft id (see preflight drafts list)`)
       const matches = store.list().filter((d) => d.id.startsWith(prefix))
-      if (matches.length !== 1) throw new PreflightError(matches.length ? 'invalid-input' : 'not-found', matches.length ? `"${prefix}" matches ${matches.length} drafts: give more of the id` : `No draft ${prefix}`)
+      if (matches.length !== 1)
+        throw new PreflightError(
+          matches.length ? 'invalid-input' : 'not-found',
+          matches.length ? `"${prefix}" matches ${matches.length} drafts: give more of the id` : `No draft ${prefix}`,
+        )
       return store.get(matches[0].id)
     }
     switch (action) {
@@ -31,12 +40,18 @@ export const draftsCommand: CliCommand = {
         const list = store.list(values.query ?? '')
         if (values.format === 'json') io.stdout.write(`${JSON.stringify(list, null, 2)}\n`)
         else if (!list.length) io.stdout.write('No drafts.\n')
-        else for (const d of list) io.stdout.write(`${d.id.slice(0, 8)}  ${d.profile.padEnd(21)} rev ${String(d.revision).padEnd(4)} ${d.updatedAt}  ${d.verdict ?? '-'}  ${d.title}\n`)
+        else
+          for (const d of list)
+            io.stdout.write(
+              `${d.id.slice(0, 8)}  ${d.profile.padEnd(21)} rev ${String(d.revision).padEnd(4)} ${d.updatedAt}  ${d.verdict ?? '-'}  ${d.title}\n`,
+            )
         return 0
       }
       case 'show': {
         const d = find(arg)
-        io.stdout.write(`${JSON.stringify({ ...d, findings: service.validate(d.profile, d.values, d.lastReport) }, null, 2)}\n`)
+        io.stdout.write(
+          `${JSON.stringify({ ...d, findings: service.validate(d.profile, d.values, d.lastReport) }, null, 2)}\n`,
+        )
         return 0
       }
       case 'export': {
@@ -54,7 +69,10 @@ export const draftsCommand: CliCommand = {
         return 0
       }
       default:
-        throw new PreflightError('invalid-input', `unknown drafts action "${action ?? ''}" (list, show, export, import)`)
+        throw new PreflightError(
+          'invalid-input',
+          `unknown drafts action "${action ?? ''}" (list, show, export, import)`,
+        )
     }
   },
 }

@@ -14,7 +14,8 @@ const RESULTS: HistoryResult[] = ['pass', 'fail', 'done', 'error', 'cancelled']
 function dateArg(v: string | undefined, name: string): string | undefined {
   if (v === undefined) return undefined
   const t = Date.parse(v)
-  if (Number.isNaN(t)) throw usageError(`--${name} must be a date or time (e.g. 2026-12-01 or 2026-12-01T08:00:00Z), got ${v}`)
+  if (Number.isNaN(t))
+    throw usageError(`--${name} must be a date or time (e.g. 2026-12-01 or 2026-12-01T08:00:00Z), got ${v}`)
   return new Date(t).toISOString()
 }
 
@@ -25,20 +26,40 @@ export const historyCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { since: { type: 'string' }, until: { type: 'string' }, kind: { type: 'string' }, result: { type: 'string' }, subject: { type: 'string' }, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        kind: { type: 'string' },
+        result: { type: 'string' },
+        subject: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+      },
     })
     const kinds = values.kind?.split(',').map((k) => k.trim()) as HistoryKind[] | undefined
-    for (const k of kinds ?? []) if (!HISTORY_KINDS.includes(k)) throw usageError(`unknown --kind ${k} (one of: ${HISTORY_KINDS.join(', ')})`)
+    for (const k of kinds ?? [])
+      if (!HISTORY_KINDS.includes(k)) throw usageError(`unknown --kind ${k} (one of: ${HISTORY_KINDS.join(', ')})`)
     const results = values.result?.split(',').map((k) => k.trim()) as HistoryResult[] | undefined
-    for (const r of results ?? []) if (!RESULTS.includes(r)) throw usageError(`unknown --result ${r} (one of: ${RESULTS.join(', ')})`)
+    for (const r of results ?? [])
+      if (!RESULTS.includes(r)) throw usageError(`unknown --result ${r} (one of: ${RESULTS.join(', ')})`)
     const format = values.format ?? (io.stdout.isTTY && !values.output ? 'table' : 'json')
     if (!['table', 'json', 'csv'].includes(format)) throw usageError(`unknown --format ${format} (table, json or csv)`)
     const store = new HistoryStore(openHomeDatabase(ensureHome(defaultHome(io.env))))
-    const events = store.list({ since: dateArg(values.since, 'since'), until: dateArg(values.until, 'until'), kinds, results, subject: values.subject })
+    const events = store.list({
+      since: dateArg(values.since, 'since'),
+      until: dateArg(values.until, 'until'),
+      kinds,
+      results,
+      subject: values.subject,
+    })
     const text =
-      format === 'csv' ? historyCsv(events)
-      : format === 'json' ? `${JSON.stringify({ schema: 'preflight.history/1', events }, null, 2)}\n`
-      : events.length ? `${events.map((e) => `${e.at}  ${e.kind.padEnd(14)} ${e.result.padEnd(9)} ${e.subjectName}  (${e.actor})${e.link ? `  ${e.link}` : ''}`).join('\n')}\n` : 'No events.\n'
+      format === 'csv'
+        ? historyCsv(events)
+        : format === 'json'
+          ? `${JSON.stringify({ schema: 'preflight.history/1', events }, null, 2)}\n`
+          : events.length
+            ? `${events.map((e) => `${e.at}  ${e.kind.padEnd(14)} ${e.result.padEnd(9)} ${e.subjectName}  (${e.actor})${e.link ? `  ${e.link}` : ''}`).join('\n')}\n`
+            : 'No events.\n'
     if (values.output) {
       const target = resolve(io.cwd, values.output)
       await writeFile(`${target}.partial-${process.pid}`, text)

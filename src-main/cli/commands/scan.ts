@@ -28,12 +28,17 @@ async function readJsonFile(path: string, what: string): Promise<Record<string, 
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object')
     return v as Record<string, unknown>
   } catch (err) {
-    throw new PreflightError('invalid-input', `The ${what} file ${path} is not a JSON object: ${(err as Error).message}`)
+    throw new PreflightError(
+      'invalid-input',
+      `The ${what} file ${path} is not a JSON object: ${(err as Error).message}`,
+    )
   }
 }
 
 /** Hooks other capabilities add to a CLI scan (waivers, attrs checks), kept in one list. */
-export const SCAN_OPTION_HOOKS: Array<(values: Record<string, unknown>, opts: ScanOptions, io: { cwd: string }) => Promise<void> | void> = []
+export const SCAN_OPTION_HOOKS: Array<
+  (values: Record<string, unknown>, opts: ScanOptions, io: { cwd: string }) => Promise<void> | void
+> = []
 
 export const scanCommand: CliCommand = {
   name: 'scan',
@@ -61,7 +66,11 @@ export const scanCommand: CliCommand = {
     const writer = REPORT_WRITERS[format]
     if (!writer) throw usageError(`unknown --format ${format} (one of: ${Object.keys(REPORT_WRITERS).join(', ')})`)
     const lang = values.lang === 'zh-CN' ? 'zh-CN' : 'en'
-    const opts: ScanOptions = { profile: values.profile, signal: io.signal, db: openHomeDatabase(ensureHome(defaultHome(io.env))) }
+    const opts: ScanOptions = {
+      profile: values.profile,
+      signal: io.signal,
+      db: openHomeDatabase(ensureHome(defaultHome(io.env))),
+    }
     if (values.attrs) opts.attrs = await readJsonFile(resolve(io.cwd, values.attrs), '--attrs')
     for (const hook of SCAN_OPTION_HOOKS) await hook(values, opts, io)
     if (values.waivers) {
@@ -72,20 +81,42 @@ export const scanCommand: CliCommand = {
     for (const file of positionals) {
       const progress = stderrProgress(io, values.quiet || !io.stderr.isTTY)
       const path = resolve(io.cwd, file)
-      const engine: EngineOptions | null = values.clamscan || values.clamd
-        ? { engine: values.clamd ? 'clamdscan' : 'clamscan', database: values['clamav-db'] ? resolve(io.cwd, values['clamav-db']) : undefined }
-        : opts.db ? engineFromSettings(opts.db) : null
+      const engine: EngineOptions | null =
+        values.clamscan || values.clamd
+          ? {
+              engine: values.clamd ? 'clamdscan' : 'clamscan',
+              database: values['clamav-db'] ? resolve(io.cwd, values['clamav-db']) : undefined,
+            }
+          : opts.db
+            ? engineFromSettings(opts.db)
+            : null
       // The engine's findings come before the waivers so that they can be waived too.
-      const postProcess = engine ? [engineStep(path, { ...engine, profile: values.profile, signal: io.signal }), ...(opts.postProcess ?? [])] : opts.postProcess
+      const postProcess = engine
+        ? [engineStep(path, { ...engine, profile: values.profile, signal: io.signal }), ...(opts.postProcess ?? [])]
+        : opts.postProcess
       const output = values.output ? resolve(io.cwd, values.output) : null
       reports.push(
-        await recorded(io, { kind: 'scan', subject: path, subjectName: basename(path), link: output, details: { profile: values.profile ?? null, databases: opts.db ? databaseVersions(opts.db) : null } }, () => scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }), scanOutcome)
+        await recorded(
+          io,
+          {
+            kind: 'scan',
+            subject: path,
+            subjectName: basename(path),
+            link: output,
+            details: { profile: values.profile ?? null, databases: opts.db ? databaseVersions(opts.db) : null },
+          },
+          () => scanPackage(path, { ...opts, postProcess, meter: new ProgressMeter(progress, { intervalMs: 250 }) }),
+          scanOutcome,
+        ),
       )
       progress.end()
     }
-    const outputs = await Promise.all(reports.map((r) => writer(r, { lang, color: !values.output && !!io.stdout.isTTY })))
+    const outputs = await Promise.all(
+      reports.map((r) => writer(r, { lang, color: !values.output && !!io.stdout.isTTY })),
+    )
     if (values.output) {
-      if (outputs.length > 1 && typeof outputs[0] !== 'string') throw usageError(`--format ${format} writes one file: scan one package at a time`)
+      if (outputs.length > 1 && typeof outputs[0] !== 'string')
+        throw usageError(`--format ${format} writes one file: scan one package at a time`)
       const target = resolve(io.cwd, values.output)
       const tmp = `${target}.partial-${process.pid}`
       await writeFile(tmp, outputs.length === 1 ? outputs[0] : (outputs as string[]).join(''))

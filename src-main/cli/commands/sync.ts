@@ -22,20 +22,34 @@ function saveAutoRule(io: CliIO, rule: AutoSyncRule): void {
   setSetting(db, 'sync.targets', validSetting('sync.targets', [...rules, rule]))
 }
 
-const statusOf = (job: UploadJob, outcome: SyncOutcome | undefined): string => outcome?.status ?? (job.state === 'failed' ? 'error' : job.state)
+const statusOf = (job: UploadJob, outcome: SyncOutcome | undefined): string =>
+  outcome?.status ?? (job.state === 'failed' ? 'error' : job.state)
 
 export const syncCommand: CliCommand = {
   name: 'sync',
-  summary: 'copy a pushed image to more registries, organisations or regions (sync jobs of the queue, recorded in the history)',
-  usage: 'preflight sync docker://registry/repo:tag --to docker://registry/org/repo[:tag] [--to ...] [--overwrite] [--insecure] [--source-insecure] [--auto] [--format table|json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
+  summary:
+    'copy a pushed image to more registries, organisations or regions (sync jobs of the queue, recorded in the history)',
+  usage:
+    'preflight sync docker://registry/repo:tag --to docker://registry/org/repo[:tag] [--to ...] [--overwrite] [--insecure] [--source-insecure] [--auto] [--format table|json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { to: { type: 'string', multiple: true }, overwrite: { type: 'boolean' }, insecure: { type: 'boolean' }, 'source-insecure': { type: 'boolean' }, auto: { type: 'boolean' }, format: { type: 'string' }, ...QUEUE_FLAGS },
+      args,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string', multiple: true },
+        overwrite: { type: 'boolean' },
+        insecure: { type: 'boolean' },
+        'source-insecure': { type: 'boolean' },
+        auto: { type: 'boolean' },
+        format: { type: 'string' },
+        ...QUEUE_FLAGS,
+      },
     })
-    if (positionals.length !== 1) throw usageError('sync takes exactly one source image: docker://registry/repository:tag')
+    if (positionals.length !== 1)
+      throw usageError('sync takes exactly one source image: docker://registry/repository:tag')
     const targets = values.to ?? []
-    if (targets.length === 0) throw usageError('--to is required: one docker://registry/organisation/repository per target')
+    if (targets.length === 0)
+      throw usageError('--to is required: one docker://registry/organisation/repository per target')
     const format = values.format ?? 'table'
     if (format !== 'table' && format !== 'json') throw usageError(`unknown --format ${format} (table or json)`)
     const source = positionals[0]
@@ -45,11 +59,20 @@ export const syncCommand: CliCommand = {
     const dupe = refs.find((r, i) => refs.indexOf(r) !== i)
     if (dupe) throw usageError(`--to ${dupe} is given twice`)
     const queue = openQueue(io, values)
-    const options = { overwrite: values.overwrite ?? false, insecure: values.insecure ?? false, sourceInsecure: values['source-insecure'] ?? values.insecure ?? false }
+    const options = {
+      overwrite: values.overwrite ?? false,
+      insecure: values.insecure ?? false,
+      sourceInsecure: values['source-insecure'] ?? values.insecure ?? false,
+    }
     const jobs = refs.map((target) => queue.enqueueSync({ source, target, type: 'manual', ...options }))
     let auto: AutoSyncRule | null = null
     if (values.auto) {
-      auto = { repository: `${s.registry}/${s.repository}`, targets, overwrite: options.overwrite, insecure: options.insecure }
+      auto = {
+        repository: `${s.registry}/${s.repository}`,
+        targets,
+        overwrite: options.overwrite,
+        insecure: options.insecure,
+      }
       saveAutoRule(io, auto)
     }
     const ran: UploadJob[] = []
@@ -60,16 +83,32 @@ export const syncCommand: CliCommand = {
     const final = await settle(queue, io, ran, values.wait)
     if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K')
     if (format === 'json') {
-      const out = final.map((j) => ({ id: j.id, source, target: j.target, type: j.options.syncType, overwrite: Boolean(j.options.overwrite), state: j.state, status: statusOf(j, queue.syncOutcomes.get(j.id)), result: j.result, error: j.error, outcome: queue.syncOutcomes.get(j.id) ?? null }))
+      const out = final.map((j) => ({
+        id: j.id,
+        source,
+        target: j.target,
+        type: j.options.syncType,
+        overwrite: Boolean(j.options.overwrite),
+        state: j.state,
+        status: statusOf(j, queue.syncOutcomes.get(j.id)),
+        result: j.result,
+        error: j.error,
+        outcome: queue.syncOutcomes.get(j.id) ?? null,
+      }))
       io.stdout.write(`${JSON.stringify({ schema: 'preflight.sync/1', source, jobs: out, auto }, null, 2)}\n`)
     } else {
       for (const j of final) io.stdout.write(`${describe(j)}\n`)
-      if (auto) io.stdout.write(`Pushes to ${auto.repository} are synced to ${auto.targets.join(', ')} from now on (setting sync.targets).\n`)
+      if (auto)
+        io.stdout.write(
+          `Pushes to ${auto.repository} are synced to ${auto.targets.join(', ')} from now on (setting sync.targets).\n`,
+        )
     }
     if (final.length < jobs.length) return 2
     const undone = final.filter((j) => j.state !== 'done' && queue.syncOutcomes.get(j.id)?.status !== 'kept')
     if (undone.length) {
-      io.stderr.write(`preflight: ${undone.length} of ${jobs.length} sync(s) could not be done (${undone[0].target}: ${undone[0].error ?? undone[0].state}); they stay in the queue: preflight queue run\n`)
+      io.stderr.write(
+        `preflight: ${undone.length} of ${jobs.length} sync(s) could not be done (${undone[0].target}: ${undone[0].error ?? undone[0].state}); they stay in the queue: preflight queue run\n`,
+      )
       return 2
     }
     return final.every((j) => j.state === 'done') ? 0 : 1

@@ -12,7 +12,6 @@ import { startServiceWorker } from '../../services/worker-client'
 import { startWebServer } from '../../web/server'
 import { usageError, type CliCommand } from '../io'
 
-
 function openBrowser(url: string): void {
   for (const cmd of ['xdg-open', 'open', 'chromium', 'google-chrome']) {
     const which = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' })
@@ -28,7 +27,10 @@ function stagedInUse(home: string): Set<string> {
   const db = openHomeDatabase(ensureHome(home))
   try {
     const used = new Set<string>()
-    for (const r of db.prepare("SELECT file_path FROM upload_jobs WHERE state NOT IN ('done', 'cancelled')").all() as Array<{ file_path: string }>) used.add(r.file_path)
+    for (const r of db
+      .prepare("SELECT file_path FROM upload_jobs WHERE state NOT IN ('done', 'cancelled')")
+      .all() as Array<{ file_path: string }>)
+      used.add(r.file_path)
     for (const r of db.prepare('SELECT values_json FROM drafts').all() as Array<{ values_json: string }>) {
       const path = (JSON.parse(r.values_json) as { package?: { path?: unknown } }).package?.path
       if (typeof path === 'string') used.add(path)
@@ -46,13 +48,18 @@ export const uiCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({ args, options: { port: { type: 'string' }, 'no-open': { type: 'boolean' } } })
     const port = values.port === undefined ? 0 : Number(values.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0..65535, got ${values.port}`)
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usageError(`--port must be 0..65535, got ${values.port}`)
     const dir = rendererDir()
     if (!existsSync(join(dir, 'index.html'))) {
-      if (!existsSync(join(appRoot(), 'src-renderer'))) throw new Error('the UI is not part of this installation (the preflight-cli package has the command line tool only): install the Preflight app, or run `npx preflight ui` from a checkout')
+      if (!existsSync(join(appRoot(), 'src-renderer')))
+        throw new Error(
+          'the UI is not part of this installation (the preflight-cli package has the command line tool only): install the Preflight app, or run `npx preflight ui` from a checkout',
+        )
       io.stderr.write('Building the UI (first run)...\n')
       const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: appRoot(), stdio: ['ignore', 'ignore', 'inherit'] })
-      if (r.status !== 0 || !existsSync(join(dir, 'index.html'))) throw new Error('could not build the UI: run `npm run build` and try again')
+      if (r.status !== 0 || !existsSync(join(dir, 'index.html')))
+        throw new Error('could not build the UI: run `npm run build` and try again')
     }
     const home = defaultHome(io.env)
     const server = await startWebServer({

@@ -22,7 +22,12 @@ export interface QueueFlags {
   profile?: string
 }
 
-export const QUEUE_FLAGS = { limit: { type: 'string' }, credentials: { type: 'string' }, profile: { type: 'string' }, wait: { type: 'boolean' } } as const
+export const QUEUE_FLAGS = {
+  limit: { type: 'string' },
+  credentials: { type: 'string' },
+  profile: { type: 'string' },
+  wait: { type: 'boolean' },
+} as const
 
 export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
   const limitKiBps = positive(flags.limit, 'limit')
@@ -33,9 +38,11 @@ export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
     history: new HistoryStore(db).sink(),
     autoSync: () => autoSyncRules(db),
     onEvent: (e) => {
-      if (e.type === 'progress' && io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
+      if (e.type === 'progress' && io.stderr.isTTY)
+        io.stderr.write(`\r\x1b[2K${e.jobId.slice(0, 8)} ${progressLine(e.record)}`)
       else if (e.type === 'progress') io.stderr.write(`${e.jobId.slice(0, 8)} ${progressLine(e.record)}\n`)
-      else if (e.type === 'log') io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[2K' : ''}${e.jobId.slice(0, 8)} ${e.message}\n`)
+      else if (e.type === 'log')
+        io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[2K' : ''}${e.jobId.slice(0, 8)} ${e.message}\n`)
     },
   })
   if (limitKiBps) queue.limiter.setRate(limitKiBps * 1024)
@@ -50,7 +57,12 @@ function positive(v: string | undefined, name: string): number | undefined {
 }
 
 /** --wait: jobs that lost the network are probed with backoff and resumed until none is left waiting. */
-export async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], wait: boolean | undefined): Promise<UploadJob[]> {
+export async function settle(
+  queue: UploadQueue,
+  io: CliIO,
+  jobs: UploadJob[],
+  wait: boolean | undefined,
+): Promise<UploadJob[]> {
   if (!wait || !jobs.some((j) => j.state === 'waiting-network')) return jobs
   io.stderr.write('waiting for the network (probing with backoff; Ctrl-C stops)\n')
   queue.watchNetwork({ firstMs: 2000, maxMs: 60_000 })
@@ -69,7 +81,11 @@ export async function settle(queue: UploadQueue, io: CliIO, jobs: UploadJob[], w
 
 export function describe(job: UploadJob): string {
   // a sync job learns its size from the source's manifests: none yet is no percentage yet
-  const pct = job.fileSize ? ((100 * job.bytesDone) / job.fileSize).toFixed(1) : job.state === 'done' || !job.options.syncSource ? '100.0' : '-'
+  const pct = job.fileSize
+    ? ((100 * job.bytesDone) / job.fileSize).toFixed(1)
+    : job.state === 'done' || !job.options.syncSource
+      ? '100.0'
+      : '-'
   return `${job.id.slice(0, 8)}  ${job.state.padEnd(15)} ${pct.padStart(5)}%  ${formatBytes(job.fileSize).padStart(10)}  ${job.filePath} → ${job.target}${job.result ? `\n          result: ${job.result}` : ''}${job.error ? `\n          error: ${job.error}` : ''}`
 }
 
@@ -82,20 +98,44 @@ function finish(io: CliIO, jobs: UploadJob[]): number {
 export const uploadCommand: CliCommand = {
   name: 'upload',
   summary: 'enqueue a file into the persistent upload queue and run it to completion',
-  usage: 'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
+  usage:
+    'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { to: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, insecure: { type: 'boolean' }, overwrite: { type: 'boolean' }, concurrency: { type: 'string' }, 'part-size': { type: 'string' }, sha256: { type: 'string' }, ...QUEUE_FLAGS },
+      args,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+        insecure: { type: 'boolean' },
+        overwrite: { type: 'boolean' },
+        concurrency: { type: 'string' },
+        'part-size': { type: 'string' },
+        sha256: { type: 'string' },
+        ...QUEUE_FLAGS,
+      },
     })
     if (positionals.length !== 1) throw usageError('upload takes exactly one file')
     if (!values.to) throw usageError('--to is required')
     const queue = openQueue(io, values)
     const partMiB = positive(values['part-size'], 'part-size')
     const job = await queue.enqueue({
-      file: positionals[0], target: values.to, sha256: values.sha256, signal: io.signal,
-      meter: new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), { intervalMs: 250 }),
-      options: { endpoint: values.endpoint, region: values.region, insecure: values.insecure, overwrite: values.overwrite, concurrency: positive(values.concurrency, 'concurrency'), partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined },
+      file: positionals[0],
+      target: values.to,
+      sha256: values.sha256,
+      signal: io.signal,
+      meter: new ProgressMeter((r) => io.stderr.isTTY && io.stderr.write(`\r\x1b[2K${progressLine(r)}`), {
+        intervalMs: 250,
+      }),
+      options: {
+        endpoint: values.endpoint,
+        region: values.region,
+        insecure: values.insecure,
+        overwrite: values.overwrite,
+        concurrency: positive(values.concurrency, 'concurrency'),
+        partSize: partMiB ? Math.round(partMiB * 1024 * 1024) : undefined,
+      },
     })
     return finish(io, await settle(queue, io, [await queue.run(job.id, io.signal)], values.wait))
   },
@@ -104,9 +144,14 @@ export const uploadCommand: CliCommand = {
 export const queueCommand: CliCommand = {
   name: 'queue',
   summary: 'the persistent sync queue: list | run | pause <id> | resume <id> | cancel <id>',
-  usage: 'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
+  usage:
+    'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, ...QUEUE_FLAGS } })
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string' }, ...QUEUE_FLAGS },
+    })
     const [action, id] = positionals
     const queue = openQueue(io, values)
     const needId = () => {
@@ -122,7 +167,10 @@ export const queueCommand: CliCommand = {
         return 0
       }
       case 'run':
-        return finish(io, await settle(queue, io, id ? [await queue.run(id, io.signal)] : await queue.runAll(io.signal), values.wait))
+        return finish(
+          io,
+          await settle(queue, io, id ? [await queue.run(id, io.signal)] : await queue.runAll(io.signal), values.wait),
+        )
       case 'pause':
         return finish(io, [queue.pause(needId())])
       case 'resume':
@@ -130,7 +178,10 @@ export const queueCommand: CliCommand = {
       case 'cancel':
         return finish(io, [await queue.cancel(needId())])
       default:
-        throw new PreflightError('invalid-input', `unknown queue action "${action ?? ''}" (list, run, pause, resume, cancel)`)
+        throw new PreflightError(
+          'invalid-input',
+          `unknown queue action "${action ?? ''}" (list, run, pause, resume, cancel)`,
+        )
     }
   },
 }

@@ -19,13 +19,27 @@ export const folderTarget: UploadTarget = {
     await mkdir(t.dir, { recursive: true })
     const dest = join(t.dir, t.name ?? basename(job.filePath))
     // an existing file is never replaced unless the job says so (checked first, and again when put in place)
-    const exists = () => new PreflightError('conflict', `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`)
+    const exists = () =>
+      new PreflightError(
+        'conflict',
+        `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`,
+      )
     const refuseExisting = async () => {
-      if (!job.options.overwrite && (await lstat(dest).then(() => true, () => false))) throw exists()
+      if (
+        !job.options.overwrite &&
+        (await lstat(dest).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw exists()
     }
     await refuseExisting()
     const partial = `${dest}.preflight-partial`
-    const have = await stat(partial).then((s) => s.size, () => 0)
+    const have = await stat(partial).then(
+      (s) => s.size,
+      () => 0,
+    )
     let offset = Math.min(have, job.bytesDone)
     const src = await open(job.filePath, 'r')
     const out = await open(partial, have > 0 ? 'r+' : 'w')
@@ -51,7 +65,10 @@ export const folderTarget: UploadTarget = {
     const copied = await sha256File(partial, job.fileSize, { signal: r.signal })
     if (copied !== job.fileSha256) {
       r.store.setBytesDone(job.id, 0)
-      throw new PreflightError('conflict', `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`)
+      throw new PreflightError(
+        'conflict',
+        `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`,
+      )
     }
     if (job.options.overwrite) await rename(partial, dest)
     else await placeNew(partial, dest, exists, refuseExisting)
@@ -63,7 +80,12 @@ export const folderTarget: UploadTarget = {
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV'])
 
 /** Put the verified copy at `dest` only if nothing is there: link (fails on an existing name), then drop the temp name. */
-async function placeNew(partial: string, dest: string, exists: () => Error, refuseExisting: () => Promise<void>): Promise<void> {
+async function placeNew(
+  partial: string,
+  dest: string,
+  exists: () => Error,
+  refuseExisting: () => Promise<void>,
+): Promise<void> {
   try {
     await link(partial, dest)
   } catch (err) {

@@ -29,19 +29,37 @@ async function digestOf(file: string): Promise<{ digest: string; size: number }>
 
 /** The image's blobs and its manifest, from an extracted OCI layout or docker-archive. */
 async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer; mediaType: string }> {
-  const has = (p: string) => stat(join(dir, p)).then(() => true, () => false)
+  const has = (p: string) =>
+    stat(join(dir, p)).then(
+      () => true,
+      () => false,
+    )
   // every path the image's metadata names is resolved inside the image (containers/image-paths.ts) before it is read
   const json = async (name: string, what: string) => {
     const file = await resolveInImage(dir, name, what)
     try {
       return JSON.parse(await readFile(file, 'utf8')) as unknown
     } catch (err) {
-      throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} is not valid JSON (${(err as Error).message.split('\n')[0]})`)
+      throw new PreflightError(
+        'invalid-input',
+        `oci.invalid-layout: ${what} is not valid JSON (${(err as Error).message.split('\n')[0]})`,
+      )
     }
   }
-  const valid = <T>(parsed: { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } }, what: string): T => {
+  const valid = <T>(
+    parsed:
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } },
+    what: string,
+  ): T => {
     if (parsed.success) return parsed.data
-    throw new PreflightError('invalid-input', `oci.invalid-layout: ${what} is not valid: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`)
+    throw new PreflightError(
+      'invalid-input',
+      `oci.invalid-layout: ${what} is not valid: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`)
+        .join('; ')}`,
+    )
   }
   if ((await has('oci-layout')) && (await has('index.json'))) {
     const idx = valid(imageIndex.safeParse(await json('index.json', 'index.json')), 'index.json')
@@ -51,7 +69,12 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
     const manifest = await readFile(manifestFile)
     const m = valid(imageManifest.safeParse(JSON.parse(manifest.toString('utf8'))), `manifest ${d.digest}`)
     const blobs: Blob[] = []
-    for (const b of [m.config, ...m.layers]) blobs.push({ digest: b.digest, size: b.size, file: await resolveInImage(dir, blobPath(b.digest), `blob ${b.digest}`) })
+    for (const b of [m.config, ...m.layers])
+      blobs.push({
+        digest: b.digest,
+        size: b.size,
+        file: await resolveInImage(dir, blobPath(b.digest), `blob ${b.digest}`),
+      })
     return { manifest, mediaType: d.mediaType, blobs }
   }
   if (await has('manifest.json')) {
@@ -63,7 +86,18 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
       const file = await resolveInImage(dir, l, `manifest.json Layers[${i}]`)
       layers.push({ ...(await digestOf(file)), file })
     }
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size })) }))
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size },
+        layers: layers.map((l) => ({
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: l.digest,
+          size: l.size,
+        })),
+      }),
+    )
     return { manifest, mediaType: MT.ociManifest, blobs: [{ ...cfg, file: cfgFile }, ...layers] }
   }
   throw new PreflightError('invalid-input', 'Not an image tar: no oci-layout/index.json and no manifest.json')
@@ -73,7 +107,11 @@ export const registryTarget: UploadTarget = {
   async run(r: TargetRun): Promise<string> {
     const t = parseTarget(r.job.target)
     if (t.kind !== 'registry') throw new PreflightError('invalid-input', `not a registry target: ${r.job.target}`)
-    const client = jobClient(r, { registry: t.registry, repository: t.repository, insecure: r.job.options.insecure }, 'pull,push')
+    const client = jobClient(
+      r,
+      { registry: t.registry, repository: t.repository, insecure: r.job.options.insecure },
+      'pull,push',
+    )
     const dir = await mkdtemp(join(tmpdir(), 'preflight-push-'))
     try {
       await extract({ file: r.job.filePath, cwd: dir, strict: true, preservePaths: false }).catch((err: unknown) => {
@@ -81,8 +119,19 @@ export const registryTarget: UploadTarget = {
       })
       const { blobs, manifest, mediaType } = await describe(dir)
       const total = blobs.reduce((n, b) => n + b.size, 0) + manifest.length
-      const done = new Map(r.store.parts(r.job.id).filter((p) => p.state === 'done').map((p) => [p.etag, p]))
-      if (!r.job.uploadId) r.store.startMultipart(r.job.id, 'registry', CHUNK, blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })))
+      const done = new Map(
+        r.store
+          .parts(r.job.id)
+          .filter((p) => p.state === 'done')
+          .map((p) => [p.etag, p]),
+      )
+      if (!r.job.uploadId)
+        r.store.startMultipart(
+          r.job.id,
+          'registry',
+          CHUNK,
+          blobs.map((b, i) => ({ partNumber: i + 1, offset: 0, size: b.size })),
+        )
       let sent = 0
       for (const [i, b] of blobs.entries()) {
         throwIfCancelled(r.signal)
@@ -90,7 +139,11 @@ export const registryTarget: UploadTarget = {
           sent += b.size
           continue
         }
-        if (!(await client.hasBlob(b.digest))) await client.pushBlob(b, () => fileChunks(b.file), { limiter: r.limiter, progress: (n) => r.progress(sent + n) })
+        if (!(await client.hasBlob(b.digest)))
+          await client.pushBlob(b, () => fileChunks(b.file), {
+            limiter: r.limiter,
+            progress: (n) => r.progress(sent + n),
+          })
         sent += b.size
         r.store.partDone(r.job.id, i + 1, b.digest, b.digest)
         r.progress(sent)

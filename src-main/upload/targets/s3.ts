@@ -7,8 +7,15 @@
 // its multipart ETag against the MD5 of the parts' MD5s (where the ETag is an MD5 one: not under SSE-KMS or
 // SSE-C); sampled ranges read back and compared with the file's bytes.
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
-  ListPartsCommand, S3Client, UploadPartCommand, type HeadObjectCommandOutput,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+  type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { createHash } from 'node:crypto'
@@ -24,7 +31,8 @@ import { choosePartSize, parseTarget, type S3Credentials, type TargetRun, type U
 export function s3Client(job: UploadJob, creds: S3Credentials | undefined): S3Client {
   const endpoint = job.options.endpoint
   const host = endpoint ? new URL(endpoint).hostname : ''
-  const pathStyle = job.options.pathStyle ?? (host === 'localhost' || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('['))
+  const pathStyle =
+    job.options.pathStyle ?? (host === 'localhost' || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('['))
   return new S3Client({
     endpoint,
     region: job.options.region ?? 'us-east-1',
@@ -34,7 +42,11 @@ export function s3Client(job: UploadJob, creds: S3Credentials | undefined): S3Cl
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 1, // retries are ours, per part, with the checkpoint
     // a stalled socket must not hang a part forever
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 15_000, requestTimeout: job.options.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 15_000,
+      requestTimeout: job.options.requestTimeoutMs ?? 120_000,
+      throwOnRequestTimeout: true,
+    }),
   })
 }
 
@@ -42,7 +54,9 @@ export function objectUrl(job: UploadJob): string {
   const t = parseTarget(job.target)
   if (t.kind !== 's3') return job.target
   const ep = job.options.endpoint?.replace(/\/$/, '')
-  return ep ? `${ep}/${t.bucket}/${t.key}` : `https://${t.bucket}.s3.${job.options.region ?? 'us-east-1'}.amazonaws.com/${t.key}`
+  return ep
+    ? `${ep}/${t.bucket}/${t.key}`
+    : `https://${t.bucket}.s3.${job.options.region ?? 'us-east-1'}.amazonaws.com/${t.key}`
 }
 
 export const s3Target: UploadTarget = {
@@ -50,7 +64,11 @@ export const s3Target: UploadTarget = {
     const t = parseTarget(r.job.target)
     if (t.kind !== 's3') throw new PreflightError('invalid-input', `not an s3 target: ${r.job.target}`)
     const creds = await r.credentials.s3(r.job)
-    if (!creds) throw new PreflightError('forbidden', 'No object-storage credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or add them in Settings).')
+    if (!creds)
+      throw new PreflightError(
+        'forbidden',
+        'No object-storage credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or add them in Settings).',
+      )
     const client = s3Client(r.job, creds)
     try {
       let job = r.store.get(r.job.id)
@@ -70,10 +88,23 @@ export const s3Target: UploadTarget = {
       }
       if (!job.uploadId) {
         const partSize = choosePartSize(job.fileSize, job.options.partSize)
-        const created = await withRetry('create multipart upload', () =>
-          client.send(new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, Metadata: { sha256: job.fileSha256 }, ContentType: 'application/octet-stream' }), { abortSignal: r.signal }), { signal: r.signal, policy: r.retry })
+        const created = await withRetry(
+          'create multipart upload',
+          () =>
+            client.send(
+              new CreateMultipartUploadCommand({
+                Bucket: t.bucket,
+                Key: t.key,
+                Metadata: { sha256: job.fileSha256 },
+                ContentType: 'application/octet-stream',
+              }),
+              { abortSignal: r.signal },
+            ),
+          { signal: r.signal, policy: r.retry },
+        )
         const parts = []
-        for (let n = 1, off = 0; off < job.fileSize || (job.fileSize === 0 && n === 1); n++, off += partSize) parts.push({ partNumber: n, offset: off, size: Math.min(partSize, job.fileSize - off) })
+        for (let n = 1, off = 0; off < job.fileSize || (job.fileSize === 0 && n === 1); n++, off += partSize)
+          parts.push({ partNumber: n, offset: off, size: Math.min(partSize, job.fileSize - off) })
         r.store.startMultipart(job.id, created.UploadId!, partSize, parts)
         job = r.store.get(job.id)
       }
@@ -81,7 +112,8 @@ export const s3Target: UploadTarget = {
       const pending = r.store.parts(job.id).filter((p) => p.state === 'pending')
       // progress is the parts the server confirmed plus the bytes of parts on their way (an attempt starts at 0)
       const sending = new Map<number, number>()
-      const progress = () => r.progress(r.store.get(job.id).bytesDone + [...sending.values()].reduce((a, b) => a + b, 0))
+      const progress = () =>
+        r.progress(r.store.get(job.id).bytesDone + [...sending.values()].reduce((a, b) => a + b, 0))
       const fh = await open(job.filePath, 'r')
       try {
         const concurrency = Math.max(1, Math.min(16, job.options.concurrency ?? 4))
@@ -96,16 +128,38 @@ export const s3Target: UploadTarget = {
             const body = () => {
               sending.set(p.partNumber, 0)
               if (!p.size) return Buffer.alloc(0)
-              const file = createReadStream(job.filePath, { start: p.offset, end: p.offset + p.size - 1, highWaterMark: 1024 * 1024 })
+              const file = createReadStream(job.filePath, {
+                start: p.offset,
+                end: p.offset + p.size - 1,
+                highWaterMark: 1024 * 1024,
+              })
               return limitedStream(file, r.limiter, r.signal, (n) => {
                 sending.set(p.partNumber, (sending.get(p.partNumber) ?? 0) + n)
                 progress()
               })
             }
             try {
-              const res = await withRetry(`part ${p.partNumber}`, () =>
-                client.send(new UploadPartCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, PartNumber: p.partNumber, Body: body(), ContentMD5: md5, ContentLength: p.size }), { abortSignal: r.signal }),
-              { signal: r.signal, policy: r.retry, onRetry: (err, n) => r.log(`part ${p.partNumber}: ${(err as Error).message} (retry ${n})`) })
+              const res = await withRetry(
+                `part ${p.partNumber}`,
+                () =>
+                  client.send(
+                    new UploadPartCommand({
+                      Bucket: t.bucket,
+                      Key: t.key,
+                      UploadId: job.uploadId!,
+                      PartNumber: p.partNumber,
+                      Body: body(),
+                      ContentMD5: md5,
+                      ContentLength: p.size,
+                    }),
+                    { abortSignal: r.signal },
+                  ),
+                {
+                  signal: r.signal,
+                  policy: r.retry,
+                  onRetry: (err, n) => r.log(`part ${p.partNumber}: ${(err as Error).message} (retry ${n})`),
+                },
+              )
               r.store.partDone(job.id, p.partNumber, res.ETag ?? '', md5)
             } finally {
               sending.delete(p.partNumber)
@@ -118,17 +172,38 @@ export const s3Target: UploadTarget = {
         await fh.close()
       }
       const done = r.store.parts(job.id)
-      await withRetry('complete multipart upload', () =>
-        client.send(new CompleteMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId!, MultipartUpload: { Parts: done.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag! })) } }), { abortSignal: r.signal }),
-      { signal: r.signal, policy: r.retry })
+      await withRetry(
+        'complete multipart upload',
+        () =>
+          client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: t.bucket,
+              Key: t.key,
+              UploadId: job.uploadId!,
+              MultipartUpload: { Parts: done.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag! })) },
+            }),
+            { abortSignal: r.signal },
+          ),
+        { signal: r.signal, policy: r.retry },
+      )
       const head = await client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: r.signal })
-      if (head.ContentLength !== job.fileSize) throw new PreflightError('conflict', `Verification failed: the object has ${head.ContentLength} bytes, the file ${job.fileSize}.`)
+      if (head.ContentLength !== job.fileSize)
+        throw new PreflightError(
+          'conflict',
+          `Verification failed: the object has ${head.ContentLength} bytes, the file ${job.fileSize}.`,
+        )
       const remoteSha = head.Metadata?.sha256
-      if (remoteSha && remoteSha !== job.fileSha256) throw new PreflightError('conflict', `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}: another upload replaced it.`)
+      if (remoteSha && remoteSha !== job.fileSha256)
+        throw new PreflightError(
+          'conflict',
+          `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}: another upload replaced it.`,
+        )
       const checks = [`size ${job.fileSize.toLocaleString('en')} bytes`]
       const etag = etagCheck(head, r.store.parts(job.id), objectUrl(job))
       if (etag) checks.push(etag)
-      checks.push(await readBack(client, t.bucket, t.key, job.filePath, job.fileSize, job.partSize ?? job.fileSize, r.signal))
+      checks.push(
+        await readBack(client, t.bucket, t.key, job.filePath, job.fileSize, job.partSize ?? job.fileSize, r.signal),
+      )
       const verified = `verified: ${checks.join('; ')}`
       r.log(verified)
       return `${objectUrl(job)} (${verified})`
@@ -146,7 +221,8 @@ export const s3Target: UploadTarget = {
       await client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId }))
     } catch (err) {
       const status = httpStatusOf(err)
-      if (status !== 405 && status !== 501 && status !== 404) r.log(`could not abort the multipart upload: ${(err as Error).message}`)
+      if (status !== 405 && status !== 501 && status !== 404)
+        r.log(`could not abort the multipart upload: ${(err as Error).message}`)
     } finally {
       client.destroy()
       r.store.resetMultipart(job.id)
@@ -155,12 +231,23 @@ export const s3Target: UploadTarget = {
 }
 
 /** A file's chunks, each let through by the bandwidth limit before the request reads it; `sent` counts them. */
-function limitedStream(source: Readable, limiter: TargetRun['limiter'], signal: AbortSignal, sent: (bytes: number) => void): Readable {
+function limitedStream(
+  source: Readable,
+  limiter: TargetRun['limiter'],
+  signal: AbortSignal,
+  sent: (bytes: number) => void,
+): Readable {
   const chunks = async function* () {
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         // cancelled: the request is aborted with the same signal and says so; the body just stops
-        if (!(await limiter.take(chunk.length, signal).then(() => true, () => false))) return
+        if (
+          !(await limiter.take(chunk.length, signal).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return
         sent(chunk.length)
         yield chunk
       }
@@ -175,16 +262,29 @@ function limitedStream(source: Readable, limiter: TargetRun['limiter'], signal: 
 }
 
 /** Every part the server holds for the upload, following ListParts' pages (1,000 parts each on S3). */
-export async function listAllParts(client: S3Client, bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<Map<number, string>> {
+export async function listAllParts(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  signal: AbortSignal,
+): Promise<Map<number, string>> {
   const parts = new Map<number, string>()
   let marker: string | undefined
   for (;;) {
     throwIfCancelled(signal)
-    const page = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }), { abortSignal: signal })
+    const page = await client.send(
+      new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+      { abortSignal: signal },
+    )
     for (const p of page.Parts ?? []) if (p.PartNumber !== undefined && p.ETag) parts.set(p.PartNumber, unquote(p.ETag))
     if (!page.IsTruncated) return parts
     const next = page.NextPartNumberMarker ?? String(Math.max(0, ...parts.keys()))
-    if (next === marker) throw new PreflightError('conflict', `The server's part list does not advance past part ${next}: cannot tell which parts it holds.`)
+    if (next === marker)
+      throw new PreflightError(
+        'conflict',
+        `The server's part list does not advance past part ${next}: cannot tell which parts it holds.`,
+      )
     marker = next
   }
 }
@@ -198,7 +298,10 @@ async function reconcile(r: TargetRun, server: Map<number, string>): Promise<voi
   const job = r.store.get(r.job.id)
   const parts = r.store.parts(job.id)
   const keep: Array<{ partNumber: number; etag: string; md5: string }> = []
-  if (server.size) r.log(`the server holds ${server.size.toLocaleString('en')} part${server.size === 1 ? '' : 's'}: comparing their ETags with the file's MD5s`)
+  if (server.size)
+    r.log(
+      `the server holds ${server.size.toLocaleString('en')} part${server.size === 1 ? '' : 's'}: comparing their ETags with the file's MD5s`,
+    )
   const fh = await open(job.filePath, 'r')
   try {
     for (const p of parts) {
@@ -209,7 +312,12 @@ async function reconcile(r: TargetRun, server: Map<number, string>): Promise<voi
       }
       const md5 = await partMd5(fh, p.offset, p.size, job.filePath, r.signal)
       const hex = Buffer.from(md5, 'base64').toString('hex')
-      if (remote.toLowerCase() === hex || (p.state === 'done' && p.md5 === md5 && unquote(p.etag ?? '') === remote)) keep.push({ partNumber: p.partNumber, etag: p.etag && unquote(p.etag) === remote ? p.etag : `"${remote}"`, md5 })
+      if (remote.toLowerCase() === hex || (p.state === 'done' && p.md5 === md5 && unquote(p.etag ?? '') === remote))
+        keep.push({
+          partNumber: p.partNumber,
+          etag: p.etag && unquote(p.etag) === remote ? p.etag : `"${remote}"`,
+          md5,
+        })
       else r.log(`part ${p.partNumber} on the server (ETag ${remote}) is not the file's (MD5 ${hex}): sending it again`)
     }
   } finally {
@@ -217,7 +325,12 @@ async function reconcile(r: TargetRun, server: Map<number, string>): Promise<voi
   }
   const kept = new Set(keep.map((k) => k.partNumber))
   if (parts.every((p) => (p.state === 'done') === kept.has(p.partNumber))) return
-  r.store.startMultipart(job.id, job.uploadId!, job.partSize!, parts.map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size })))
+  r.store.startMultipart(
+    job.id,
+    job.uploadId!,
+    job.partSize!,
+    parts.map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size })),
+  )
   for (const k of keep) r.store.partDone(job.id, k.partNumber, k.etag, k.md5)
 }
 
@@ -238,11 +351,19 @@ export function multipartEtag(md5s: string[]): string {
  */
 function etagCheck(head: HeadObjectCommandOutput, parts: Array<{ md5: string | null }>, url: string): string | null {
   const etag = unquote(head.ETag ?? '').toLowerCase()
-  if (!/^[0-9a-f]{32}-\d+$/.test(etag) || head.SSECustomerAlgorithm || String(head.ServerSideEncryption ?? '').startsWith('aws:kms')) return null
+  if (
+    !/^[0-9a-f]{32}-\d+$/.test(etag) ||
+    head.SSECustomerAlgorithm ||
+    String(head.ServerSideEncryption ?? '').startsWith('aws:kms')
+  )
+    return null
   if (parts.some((p) => !p.md5)) return null
   const expected = multipartEtag(parts.map((p) => p.md5!))
   if (etag !== expected)
-    throw new PreflightError('conflict', `Verification failed: the object's ETag ${etag} is not the ETag of the file's ${parts.length.toLocaleString('en')} parts (${expected}): the stored bytes differ from the file. Upload it again; ${url} holds the wrong bytes.`)
+    throw new PreflightError(
+      'conflict',
+      `Verification failed: the object's ETag ${etag} is not the ETag of the file's ${parts.length.toLocaleString('en')} parts (${expected}): the stored bytes differ from the file. Upload it again; ${url} holds the wrong bytes.`,
+    )
   return `ETag of ${parts.length.toLocaleString('en')} part${parts.length === 1 ? '' : 's'} matches`
 }
 
@@ -250,7 +371,15 @@ function etagCheck(head: HeadObjectCommandOutput, parts: Array<{ md5: string | n
 const SAMPLE_BYTES = 64 * 1024
 
 /** Ranges of the object read back (GetObject Range) and compared with the file: its start, a part boundary, its end. */
-async function readBack(client: S3Client, bucket: string, key: string, path: string, size: number, partSize: number, signal: AbortSignal): Promise<string> {
+async function readBack(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  path: string,
+  size: number,
+  partSize: number,
+  signal: AbortSignal,
+): Promise<string> {
   if (size === 0) return 'empty object'
   const len = Math.min(SAMPLE_BYTES, size)
   const boundary = partSize < size ? Math.floor(size / partSize / 2) * partSize || partSize : Math.floor(size / 2)
@@ -260,12 +389,18 @@ async function readBack(client: S3Client, bucket: string, key: string, path: str
     for (const start of starts) {
       throwIfCancelled(signal)
       const end = start + len - 1
-      const obj = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }), { abortSignal: signal })
+      const obj = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
+        { abortSignal: signal },
+      )
       const remote = Buffer.from(await obj.Body!.transformToByteArray())
       const local = Buffer.alloc(len)
       await fh.read(local, 0, len, start)
       if (!remote.equals(local))
-        throw new PreflightError('conflict', `Verification failed: bytes ${start.toLocaleString('en')}–${end.toLocaleString('en')} read back from the object differ from the file's. Upload it again.`)
+        throw new PreflightError(
+          'conflict',
+          `Verification failed: bytes ${start.toLocaleString('en')}–${end.toLocaleString('en')} read back from the object differ from the file's. Upload it again.`,
+        )
     }
   } finally {
     await fh.close()
@@ -274,13 +409,20 @@ async function readBack(client: S3Client, bucket: string, key: string, path: str
 }
 
 /** The base64 MD5 of one part, read in 1 MiB chunks; a short read means the file changed under the upload. */
-async function partMd5(fh: FileHandle, offset: number, size: number, path: string, signal?: AbortSignal): Promise<string> {
+async function partMd5(
+  fh: FileHandle,
+  offset: number,
+  size: number,
+  path: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const md5 = createHash('md5')
   const buf = Buffer.allocUnsafe(Math.min(size, 1024 * 1024) || 1)
-  for (let done = 0; done < size; ) {
+  for (let done = 0; done < size;) {
     throwIfCancelled(signal)
     const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - done), offset + done)
-    if (bytesRead === 0) throw new PreflightError('conflict', `${path} changed during the upload (short read at ${offset + done}).`)
+    if (bytesRead === 0)
+      throw new PreflightError('conflict', `${path} changed during the upload (short read at ${offset + done}).`)
     md5.update(buf.subarray(0, bytesRead))
     done += bytesRead
   }

@@ -32,8 +32,21 @@ export class ImageInvalid extends Error {}
 /** Largest virtual size we accept (qemu caps most formats well below this; 64 TiB keeps maps bounded). */
 export const MAX_VIRTUAL = 64 * 1024 ** 4
 
-export async function readAt(fh: FileHandle, offset: number, length: number, fileSize: number, what: string): Promise<Buffer> {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > fileSize) throw new ImageInvalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
+export async function readAt(
+  fh: FileHandle,
+  offset: number,
+  length: number,
+  fileSize: number,
+  what: string,
+): Promise<Buffer> {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > fileSize
+  )
+    throw new ImageInvalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
   const buf = Buffer.alloc(length)
   let done = 0
   while (done < length) {
@@ -61,7 +74,12 @@ export function u64be(buf: Buffer, at: number, what: string): number {
  * A device over fixed-size blocks: `readBlock(index, within, length)` returns the bytes of one block's range,
  * or null when they read as zeros (unallocated). Reads are split at block boundaries.
  */
-export function blockMappedDevice(size: number, blockSize: number, readBlock: (index: number, within: number, length: number) => Promise<Buffer | null>, close: () => Promise<void>): BlockDevice {
+export function blockMappedDevice(
+  size: number,
+  blockSize: number,
+  readBlock: (index: number, within: number, length: number) => Promise<Buffer | null>,
+  close: () => Promise<void>,
+): BlockDevice {
   return {
     size,
     async read(offset, length) {
@@ -104,7 +122,10 @@ export async function withImageFile<T>(path: string, fn: (fh: FileHandle, fileSi
 }
 
 /** Build a device over the opened image file: the device owns the handle; it is closed here only if building fails. */
-export async function deviceOverFile(path: string, build: (fh: FileHandle, fileSize: number) => Promise<BlockDevice>): Promise<BlockDevice> {
+export async function deviceOverFile(
+  path: string,
+  build: (fh: FileHandle, fileSize: number) => Promise<BlockDevice>,
+): Promise<BlockDevice> {
   const fh = await open(path, 'r')
   try {
     return await build(fh, (await fh.stat()).size)
@@ -123,7 +144,11 @@ const MAX_PAGES = 64
  */
 export class TablePages {
   private readonly pages = new Map<number, Buffer>()
-  constructor(private readonly fh: FileHandle, private readonly fileSize: number, private readonly what: string) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly fileSize: number,
+    private readonly what: string,
+  ) {}
 
   /** The page holding entry `index` of the `bytes`-byte table at `offset`, and the entry's byte offset in it. */
   async entry(offset: number, bytes: number, index: number): Promise<[Buffer, number]> {

@@ -36,7 +36,19 @@ export async function readImage(path: string, format: ImageFormat): Promise<{ fa
       return readQed(path)
     case 'raw': {
       const { size } = await stat(path)
-      return { facts: { format: 'raw', subformat: null, virtualSize: size, allocatedSize: null, clusterSize: null, fileSize: size, parent: null, compressed: false }, problems: [] }
+      return {
+        facts: {
+          format: 'raw',
+          subformat: null,
+          virtualSize: size,
+          allocatedSize: null,
+          clusterSize: null,
+          fileSize: size,
+          parent: null,
+          compressed: false,
+        },
+        problems: [],
+      }
     }
   }
 }
@@ -60,7 +72,8 @@ export async function openImageDevice(path: string, format: ImageFormat): Promis
         return await openRawDevice(path)
     }
   } catch (err) {
-    if (err instanceof ImageInvalid) throw new PreflightError('invalid-input', `${name} is not a usable ${format} image: ${err.message}`)
+    if (err instanceof ImageInvalid)
+      throw new PreflightError('invalid-input', `${name} is not a usable ${format} image: ${err.message}`)
     if (err instanceof PreflightError) throw new PreflightError(err.code, `${name}: ${err.message}`)
     throw err
   }

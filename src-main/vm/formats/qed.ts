@@ -9,7 +9,18 @@
 import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, TablePages, u64le, withImageFile } from './common'
+import {
+  blockMappedDevice,
+  deviceOverFile,
+  type ImageFacts,
+  ImageInvalid,
+  MAX_VIRTUAL,
+  readAt,
+  readInto,
+  TablePages,
+  u64le,
+  withImageFile,
+} from './common'
 
 const FEATURE_BACKING = 1n
 const FEATURE_NEED_CHECK = 2n
@@ -43,14 +54,19 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
   const headerClusters = h.readUInt32LE(12)
   const features = h.readBigUInt64LE(16)
   const virtualSize = u64le(h, 48, 'image size')
-  if (clusterSize < 4096 || clusterSize > 64 * 1024 * 1024 || (clusterSize & (clusterSize - 1)) !== 0) throw new ImageInvalid(`cluster size ${clusterSize} is not a power of two between 4 KiB and 64 MiB`)
-  if (tableSize < 1 || tableSize > 16 || (tableSize & (tableSize - 1)) !== 0) throw new ImageInvalid(`table size ${tableSize} is not a power of two between 1 and 16`)
-  if (virtualSize % 512 || virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`image size ${virtualSize} is not a multiple of 512 or is out of range`)
+  if (clusterSize < 4096 || clusterSize > 64 * 1024 * 1024 || (clusterSize & (clusterSize - 1)) !== 0)
+    throw new ImageInvalid(`cluster size ${clusterSize} is not a power of two between 4 KiB and 64 MiB`)
+  if (tableSize < 1 || tableSize > 16 || (tableSize & (tableSize - 1)) !== 0)
+    throw new ImageInvalid(`table size ${tableSize} is not a power of two between 1 and 16`)
+  if (virtualSize % 512 || virtualSize > MAX_VIRTUAL)
+    throw new ImageInvalid(`image size ${virtualSize} is not a multiple of 512 or is out of range`)
   const entries = (tableSize * clusterSize) / 8
-  if (virtualSize > entries * entries * clusterSize) throw new ImageInvalid(`image size ${virtualSize} exceeds what the tables can map`)
+  if (virtualSize > entries * entries * clusterSize)
+    throw new ImageInvalid(`image size ${virtualSize} exceeds what the tables can map`)
   const unknown = features & ~7n
   if (unknown) throw new ImageInvalid(`unknown feature bits 0x${unknown.toString(16)}`)
-  if (headerClusters < 1 || headerClusters * clusterSize > fileSize) throw new ImageInvalid(`header size ${headerClusters} clusters is out of range`)
+  if (headerClusters < 1 || headerClusters * clusterSize > fileSize)
+    throw new ImageInvalid(`header size ${headerClusters} clusters is out of range`)
   let parent: string | null = null
   if (features & FEATURE_BACKING) {
     const off = h.readUInt32LE(56)
@@ -64,7 +80,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
   const headerBytes = headerClusters * clusterSize
   const tableOk = (off: number) => off % clusterSize === 0 && off >= headerBytes && off + tableBytes <= fileSize
   const l1Offset = u64le(h, 40, 'L1 table offset')
-  if (!tableOk(l1Offset)) throw new ImageInvalid(`the L1 table (offset ${l1Offset}, ${tableBytes} bytes) is not cluster-aligned or lies outside the file (${fileSize} bytes)`)
+  if (!tableOk(l1Offset))
+    throw new ImageInvalid(
+      `the L1 table (offset ${l1Offset}, ${tableBytes} bytes) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+    )
   // only the L1 entries covering the image (at most a few hundred KiB for any geometry allowed above)
   const clusters = Math.ceil(virtualSize / clusterSize)
   const l1Count = Math.ceil(clusters / entries)
@@ -72,7 +91,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
   const l1: number[] = []
   for (let i = 0; i < l1Count; i++) {
     const off = entryAt(l1raw, i * 8)
-    if (off !== 0 && !tableOk(off)) throw new ImageInvalid(`L1 entry ${i} (L2 table at offset ${off}) is not cluster-aligned or lies outside the file (${fileSize} bytes)`)
+    if (off !== 0 && !tableOk(off))
+      throw new ImageInvalid(
+        `L1 entry ${i} (L2 table at offset ${off}) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+      )
     l1.push(off)
   }
   // count the data clusters, L2 tables read in 1 MiB pieces
@@ -91,16 +113,43 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
     }
   }
   return {
-    facts: { format: 'qed', subformat: null, virtualSize, allocatedSize: allocated, clusterSize, fileSize, parent, compressed: false },
-    problems, clusterSize, tableBytes, entries, headerBytes, l1,
+    facts: {
+      format: 'qed',
+      subformat: null,
+      virtualSize,
+      allocatedSize: allocated,
+      clusterSize,
+      fileSize,
+      parent,
+      compressed: false,
+    },
+    problems,
+    clusterSize,
+    tableBytes,
+    entries,
+    headerBytes,
+    l1,
   }
 }
 
 /** A data cluster's offset must be cluster-aligned, past the header, and hold the guest bytes it maps inside the file; returns their count. */
-function checkCluster(off: number, cluster: number, clusterSize: number, headerBytes: number, virtualSize: number, fileSize: number): number {
+function checkCluster(
+  off: number,
+  cluster: number,
+  clusterSize: number,
+  headerBytes: number,
+  virtualSize: number,
+  fileSize: number,
+): number {
   const guest = Math.min(clusterSize, virtualSize - cluster * clusterSize)
-  if (off % clusterSize !== 0 || off < headerBytes) throw new ImageInvalid(`the L2 entry of cluster ${cluster} (offset ${off}) is not cluster-aligned or points into the header`)
-  if (off + guest > fileSize) throw new ImageInvalid(`cluster ${cluster} (offset ${off}, ${guest} bytes) lies outside the file (${fileSize} bytes)`)
+  if (off % clusterSize !== 0 || off < headerBytes)
+    throw new ImageInvalid(
+      `the L2 entry of cluster ${cluster} (offset ${off}) is not cluster-aligned or points into the header`,
+    )
+  if (off + guest > fileSize)
+    throw new ImageInvalid(
+      `cluster ${cluster} (offset ${off}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+    )
   return guest
 }
 
@@ -114,25 +163,34 @@ export async function readQed(path: string): Promise<QedInfo> {
 export async function openQedDevice(path: string, name: string): Promise<BlockDevice> {
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
-    if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`)
+    if (info.facts.parent !== null)
+      throw new PreflightError(
+        'invalid-input',
+        `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`,
+      )
     const { clusterSize: cs, entries, tableBytes, headerBytes, l1 } = info
     const l2 = new TablePages(fh, fileSize, 'QED L2 table')
     const size = info.facts.virtualSize
-    return blockMappedDevice(size, cs, async (i, within, n) => {
-      const table = l1[Math.floor(i / entries)]
-      if (!table) return null
-      const [page, at] = await l2.entry(table, tableBytes, i % entries)
-      const off = entryAt(page, at)
-      if (off === 0 || off === ZERO_CLUSTER) return null
-      try {
-        checkCluster(off, i, cs, headerBytes, size, fileSize)
-      } catch (err) {
-        if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `QED ${err.message}`)
-        throw err
-      }
-      const buf = Buffer.alloc(n)
-      await readInto(fh, buf, off + within)
-      return buf
-    }, () => fh.close())
+    return blockMappedDevice(
+      size,
+      cs,
+      async (i, within, n) => {
+        const table = l1[Math.floor(i / entries)]
+        if (!table) return null
+        const [page, at] = await l2.entry(table, tableBytes, i % entries)
+        const off = entryAt(page, at)
+        if (off === 0 || off === ZERO_CLUSTER) return null
+        try {
+          checkCluster(off, i, cs, headerBytes, size, fileSize)
+        } catch (err) {
+          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `QED ${err.message}`)
+          throw err
+        }
+        const buf = Buffer.alloc(n)
+        await readInto(fh, buf, off + within)
+        return buf
+      },
+      () => fh.close(),
+    )
   })
 }

@@ -5,7 +5,17 @@
 import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
+import {
+  blockMappedDevice,
+  deviceOverFile,
+  type ImageFacts,
+  ImageInvalid,
+  MAX_VIRTUAL,
+  readAt,
+  readInto,
+  u64le,
+  withImageFile,
+} from './common'
 
 const SIGNATURE = 0xbeda107f
 const TYPES: Record<number, string> = { 1: 'dynamic', 2: 'static', 3: 'undo', 4: 'differencing' }
@@ -28,7 +38,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VdiInfo> {
   if (h.length < 0x1c8) throw new ImageInvalid(`the file has ${fileSize} bytes, a VDI header needs ${0x1c8}`)
   if (h.readUInt32LE(0x40) !== SIGNATURE) throw new ImageInvalid('bad VDI signature')
   const version = h.readUInt32LE(0x44)
-  if (version !== 0x00010001) throw new ImageInvalid(`unsupported VDI header version ${version >>> 16}.${version & 0xffff} (only 1.1 exists in practice)`)
+  if (version !== 0x00010001)
+    throw new ImageInvalid(
+      `unsupported VDI header version ${version >>> 16}.${version & 0xffff} (only 1.1 exists in practice)`,
+    )
   const imageType = h.readUInt32LE(0x4c)
   const subformat = TYPES[imageType]
   if (!subformat) throw new ImageInvalid(`unknown VDI image type ${imageType}`)
@@ -41,18 +54,36 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VdiInfo> {
   const blocks = h.readUInt32LE(0x180)
   const allocated = h.readUInt32LE(0x184)
   if (sectorSize !== 512) throw new ImageInvalid(`sector size ${sectorSize} is not 512`)
-  if (blockSize < 512 || blockSize > 256 * 1024 * 1024 || (blockSize & (blockSize - 1)) !== 0) throw new ImageInvalid(`block size ${blockSize} is not a power of two between 512 B and 256 MiB`)
-  if (blockExtra > 1024 * 1024 || blockExtra % 512) throw new ImageInvalid(`block extra size ${blockExtra} is out of range`)
+  if (blockSize < 512 || blockSize > 256 * 1024 * 1024 || (blockSize & (blockSize - 1)) !== 0)
+    throw new ImageInvalid(`block size ${blockSize} is not a power of two between 512 B and 256 MiB`)
+  if (blockExtra > 1024 * 1024 || blockExtra % 512)
+    throw new ImageInvalid(`block extra size ${blockExtra} is out of range`)
   if (offsetBmap % 512 || offsetData % 512) throw new ImageInvalid('the block map or data offset is not sector-aligned')
   if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`disk size ${virtualSize} is out of range`)
-  if (virtualSize > blocks * blockSize) throw new ImageInvalid(`disk size ${virtualSize} exceeds the ${blocks} blocks of ${blockSize} bytes the block map covers`)
-  if (offsetBmap + blocks * 4 > fileSize) throw new ImageInvalid(`the block map (offset ${offsetBmap}, ${blocks} entries) lies outside the file (${fileSize} bytes)`)
+  if (virtualSize > blocks * blockSize)
+    throw new ImageInvalid(
+      `disk size ${virtualSize} exceeds the ${blocks} blocks of ${blockSize} bytes the block map covers`,
+    )
+  if (offsetBmap + blocks * 4 > fileSize)
+    throw new ImageInvalid(
+      `the block map (offset ${offsetBmap}, ${blocks} entries) lies outside the file (${fileSize} bytes)`,
+    )
   const problems: string[] = []
   if (allocated > blocks) problems.push(`${allocated} blocks are counted as allocated, the image has ${blocks}`)
   const linkUuid = h.subarray(0x1a8, 0x1b8)
   const parentUuid = h.subarray(0x1b8, 0x1c8)
-  const hasParent = imageType === 3 || imageType === 4 || linkUuid.some((b) => b !== 0) || parentUuid.some((b) => b !== 0)
-  const facts: ImageFacts = { format: 'vdi', subformat, virtualSize, allocatedSize: Math.min(virtualSize, allocated * blockSize), clusterSize: blockSize, fileSize, parent: hasParent ? formatUuid(linkUuid) : null, compressed: false }
+  const hasParent =
+    imageType === 3 || imageType === 4 || linkUuid.some((b) => b !== 0) || parentUuid.some((b) => b !== 0)
+  const facts: ImageFacts = {
+    format: 'vdi',
+    subformat,
+    virtualSize,
+    allocatedSize: Math.min(virtualSize, allocated * blockSize),
+    clusterSize: blockSize,
+    fileSize,
+    parent: hasParent ? formatUuid(linkUuid) : null,
+    compressed: false,
+  }
   return { facts, problems, imageType, offsetBmap, offsetData, blockSize, blockExtra, blocks }
 }
 
@@ -70,20 +101,34 @@ export async function readVdi(path: string): Promise<VdiInfo> {
 export async function openVdiDevice(path: string): Promise<BlockDevice> {
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
-    if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VDI is a ${info.facts.subformat} image that depends on a parent (${info.facts.parent}): clone it to a standalone image first (VBoxManage clonemedium, or qemu-img convert with the parent next to it).`)
+    if (info.facts.parent !== null)
+      throw new PreflightError(
+        'invalid-input',
+        `This VDI is a ${info.facts.subformat} image that depends on a parent (${info.facts.parent}): clone it to a standalone image first (VBoxManage clonemedium, or qemu-img convert with the parent next to it).`,
+      )
     const raw = await readAt(fh, info.offsetBmap, info.blocks * 4, fileSize, 'VDI block map')
     const map = new Uint32Array(info.blocks)
     for (let i = 0; i < info.blocks; i++) map[i] = raw.readUInt32LE(i * 4)
     const { blockSize: bs, blockExtra, offsetData } = info
-    return blockMappedDevice(info.facts.virtualSize, bs, async (i, within, n) => {
-      const entry = map[i]
-      if (entry === FREE || entry === DISCARDED) return null
-      if (entry >= info.blocks) throw new PreflightError('unreadable', `VDI block map entry ${i} points to block ${entry}, past the ${info.blocks} blocks of the image`)
-      const off = offsetData + entry * (bs + blockExtra) + blockExtra + within
-      if (off + n > fileSize) throw new PreflightError('unreadable', `VDI block ${i} (offset ${off}) lies outside the file`)
-      const buf = Buffer.alloc(n)
-      await readInto(fh, buf, off)
-      return buf
-    }, () => fh.close())
+    return blockMappedDevice(
+      info.facts.virtualSize,
+      bs,
+      async (i, within, n) => {
+        const entry = map[i]
+        if (entry === FREE || entry === DISCARDED) return null
+        if (entry >= info.blocks)
+          throw new PreflightError(
+            'unreadable',
+            `VDI block map entry ${i} points to block ${entry}, past the ${info.blocks} blocks of the image`,
+          )
+        const off = offsetData + entry * (bs + blockExtra) + blockExtra + within
+        if (off + n > fileSize)
+          throw new PreflightError('unreadable', `VDI block ${i} (offset ${off}) lies outside the file`)
+        const buf = Buffer.alloc(n)
+        await readInto(fh, buf, off)
+        return buf
+      },
+      () => fh.close(),
+    )
   })
 }

@@ -7,7 +7,17 @@
 import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64be, withImageFile } from './common'
+import {
+  blockMappedDevice,
+  deviceOverFile,
+  type ImageFacts,
+  ImageInvalid,
+  MAX_VIRTUAL,
+  readAt,
+  readInto,
+  u64be,
+  withImageFile,
+} from './common'
 
 const TYPES: Record<number, string> = { 2: 'fixed', 3: 'dynamic', 4: 'differencing' }
 const MAX_GEOMETRY = 65535 * 16 * 255
@@ -35,8 +45,10 @@ async function parse(fh: FileHandle, fileSize: number, withBat: boolean): Promis
   let footer = await readAt(fh, 0, 512, fileSize, 'VHD footer')
   if (footer.toString('latin1', 0, 8) !== 'conectix') {
     footer = await readAt(fh, fileSize - 512, 512, fileSize, 'VHD footer')
-    if (footer.toString('latin1', 0, 8) !== 'conectix') throw new ImageInvalid('no "conectix" footer at the start or the end of the file')
-    if (footer.readUInt32BE(60) !== 2) throw new ImageInvalid('the footer is only at the end of the file but the disk type is not fixed')
+    if (footer.toString('latin1', 0, 8) !== 'conectix')
+      throw new ImageInvalid('no "conectix" footer at the start or the end of the file')
+    if (footer.readUInt32BE(60) !== 2)
+      throw new ImageInvalid('the footer is only at the end of the file but the disk type is not fixed')
   }
   const problems: string[] = []
   if (checksum(footer, 64) !== footer.readUInt32BE(64)) problems.push('the VHD footer checksum is wrong')
@@ -52,25 +64,49 @@ async function parse(fh: FileHandle, fileSize: number, withBat: boolean): Promis
   const virtualSize = sectors * 512
   if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
   const info: VhdInfo = {
-    facts: { format: 'vhd', subformat, virtualSize, allocatedSize: null, clusterSize: null, fileSize, parent: null, compressed: false },
-    problems, diskType, batOffset: 0, batEntries: 0, blockSize: 0, bat: null,
+    facts: {
+      format: 'vhd',
+      subformat,
+      virtualSize,
+      allocatedSize: null,
+      clusterSize: null,
+      fileSize,
+      parent: null,
+      compressed: false,
+    },
+    problems,
+    diskType,
+    batOffset: 0,
+    batEntries: 0,
+    blockSize: 0,
+    bat: null,
   }
   if (diskType === 2) {
     info.facts.allocatedSize = virtualSize
-    if (virtualSize + 512 > fileSize) problems.push(`the fixed VHD holds ${fileSize - 512} data bytes, its size says ${virtualSize}`)
+    if (virtualSize + 512 > fileSize)
+      problems.push(`the fixed VHD holds ${fileSize - 512} data bytes, its size says ${virtualSize}`)
     return info
   }
   const dataOffset = u64be(footer, 16, 'VHD data offset')
   const dyn = await readAt(fh, dataOffset, 1024, fileSize, 'VHD dynamic header')
-  if (dyn.toString('latin1', 0, 8) !== 'cxsparse') throw new ImageInvalid('the dynamic disk header has no "cxsparse" cookie')
+  if (dyn.toString('latin1', 0, 8) !== 'cxsparse')
+    throw new ImageInvalid('the dynamic disk header has no "cxsparse" cookie')
   if (checksum(dyn, 36) !== dyn.readUInt32BE(36)) problems.push('the VHD dynamic header checksum is wrong')
   const batOffset = u64be(dyn, 16, 'VHD table offset')
   const batEntries = dyn.readUInt32BE(28)
   const blockSize = dyn.readUInt32BE(32)
-  if (blockSize < 512 || blockSize > 256 * 1024 * 1024 || (blockSize & (blockSize - 1)) !== 0) throw new ImageInvalid(`block size ${blockSize} is not a power of two between 512 B and 256 MiB`)
-  if (batEntries * blockSize < virtualSize) throw new ImageInvalid(`the block table (${batEntries} entries of ${blockSize} bytes) is smaller than the disk (${virtualSize} bytes)`)
-  if (batEntries > Math.ceil(MAX_VIRTUAL / blockSize)) throw new ImageInvalid(`${batEntries} block table entries is out of range`)
-  if (batOffset + batEntries * 4 > fileSize) throw new ImageInvalid(`the block table (offset ${batOffset}, ${batEntries} entries) lies outside the file (${fileSize} bytes)`)
+  if (blockSize < 512 || blockSize > 256 * 1024 * 1024 || (blockSize & (blockSize - 1)) !== 0)
+    throw new ImageInvalid(`block size ${blockSize} is not a power of two between 512 B and 256 MiB`)
+  if (batEntries * blockSize < virtualSize)
+    throw new ImageInvalid(
+      `the block table (${batEntries} entries of ${blockSize} bytes) is smaller than the disk (${virtualSize} bytes)`,
+    )
+  if (batEntries > Math.ceil(MAX_VIRTUAL / blockSize))
+    throw new ImageInvalid(`${batEntries} block table entries is out of range`)
+  if (batOffset + batEntries * 4 > fileSize)
+    throw new ImageInvalid(
+      `the block table (offset ${batOffset}, ${batEntries} entries) lies outside the file (${fileSize} bytes)`,
+    )
   Object.assign(info, { batOffset, batEntries, blockSize })
   info.facts.clusterSize = blockSize
   if (diskType === 4) {
@@ -100,29 +136,44 @@ export async function readVhd(path: string): Promise<VhdInfo> {
 export async function openVhdDevice(path: string): Promise<BlockDevice> {
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize, true)
-    if (info.diskType === 4) throw new PreflightError('invalid-input', `This VHD is a differencing disk (parent "${info.facts.parent}"): merge it into its parent first (qemu-img convert -O qcow2 with the parent next to it).`)
+    if (info.diskType === 4)
+      throw new PreflightError(
+        'invalid-input',
+        `This VHD is a differencing disk (parent "${info.facts.parent}"): merge it into its parent first (qemu-img convert -O qcow2 with the parent next to it).`,
+      )
     const size = info.facts.virtualSize
     if (info.diskType === 2) {
       const dataEnd = fileSize - 512
-      return blockMappedDevice(size, 1024 * 1024, async (i, within, n) => {
-        const off = i * 1024 * 1024 + within
-        if (off >= dataEnd) return null
-        const buf = Buffer.alloc(Math.min(n, dataEnd - off))
-        await readInto(fh, buf, off)
-        return buf
-      }, () => fh.close())
+      return blockMappedDevice(
+        size,
+        1024 * 1024,
+        async (i, within, n) => {
+          const off = i * 1024 * 1024 + within
+          if (off >= dataEnd) return null
+          const buf = Buffer.alloc(Math.min(n, dataEnd - off))
+          await readInto(fh, buf, off)
+          return buf
+        },
+        () => fh.close(),
+      )
     }
     const bat = info.bat!
     const bs = info.blockSize
     const bitmapBytes = Math.ceil(bs / 512 / 8 / 512) * 512
-    return blockMappedDevice(size, bs, async (i, within, n) => {
-      const sector = i < bat.length ? bat[i] : UNALLOCATED
-      if (sector === UNALLOCATED) return null
-      const off = sector * 512 + bitmapBytes + within
-      if (off + n > fileSize) throw new PreflightError('unreadable', `VHD block ${i} (offset ${off}) lies outside the file`)
-      const buf = Buffer.alloc(n)
-      await readInto(fh, buf, off)
-      return buf
-    }, () => fh.close())
+    return blockMappedDevice(
+      size,
+      bs,
+      async (i, within, n) => {
+        const sector = i < bat.length ? bat[i] : UNALLOCATED
+        if (sector === UNALLOCATED) return null
+        const off = sector * 512 + bitmapBytes + within
+        if (off + n > fileSize)
+          throw new PreflightError('unreadable', `VHD block ${i} (offset ${off}) lies outside the file`)
+        const buf = Buffer.alloc(n)
+        await readInto(fh, buf, off)
+        return buf
+      },
+      () => fh.close(),
+    )
   })
 }

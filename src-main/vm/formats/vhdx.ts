@@ -13,7 +13,18 @@
 import type { FileHandle } from 'node:fs/promises'
 import { PreflightError } from '../../../src-preload/errors'
 import type { BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, TablePages, u64le, withImageFile } from './common'
+import {
+  blockMappedDevice,
+  deviceOverFile,
+  type ImageFacts,
+  ImageInvalid,
+  MAX_VIRTUAL,
+  readAt,
+  readInto,
+  TablePages,
+  u64le,
+  withImageFile,
+} from './common'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -61,12 +72,22 @@ function decode(buf: Buffer, at: number): { state: number; offset: number } {
 }
 
 /** Check a payload entry; returns the guest bytes it holds in the file (0 for a block that reads as zeros). */
-function checkEntry(state: number, offset: number, block: number, info: { blockSize: number; virtualSize: number }, fileSize: number): number {
+function checkEntry(
+  state: number,
+  offset: number,
+  block: number,
+  info: { blockSize: number; virtualSize: number },
+  fileSize: number,
+): number {
   if (READS_AS_ZEROS.has(state)) return 0
-  if (state !== FULLY_PRESENT && state !== PARTIALLY_PRESENT) throw new ImageInvalid(`BAT entry of payload block ${block} has the unknown state ${state}`)
+  if (state !== FULLY_PRESENT && state !== PARTIALLY_PRESENT)
+    throw new ImageInvalid(`BAT entry of payload block ${block} has the unknown state ${state}`)
   const guest = Math.min(info.blockSize, info.virtualSize - block * info.blockSize)
   if (offset < MiB) throw new ImageInvalid(`payload block ${block} points into the VHDX header area (offset ${offset})`)
-  if (offset + guest > fileSize) throw new ImageInvalid(`payload block ${block} (offset ${offset}, ${guest} bytes) lies outside the file (${fileSize} bytes)`)
+  if (offset + guest > fileSize)
+    throw new ImageInvalid(
+      `payload block ${block} (offset ${offset}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+    )
   return guest
 }
 
@@ -83,7 +104,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   }
   if (!best) throw new ImageInvalid('neither VHDX header (at 64 KiB and 128 KiB) has the "head" signature')
   const logNotEmpty = best.subarray(48, 64).some((b) => b !== 0)
-  if (logNotEmpty) problems.push('the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)')
+  if (logNotEmpty)
+    problems.push(
+      'the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)',
+    )
   let regions: Buffer | null = null
   for (const at of [192 * KiB, 256 * KiB]) {
     if (at + 64 * KiB > fileSize) continue
@@ -101,14 +125,18 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   for (let i = 0; i < count; i++) {
     const e = 16 + i * 32
     const id = regions.toString('hex', e, e + 16)
-    if (id === METADATA_REGION) meta = { offset: u64le(regions, e + 16, 'metadata region offset'), length: regions.readUInt32LE(e + 24) }
-    if (id === BAT_REGION) batRegion = { offset: u64le(regions, e + 16, 'BAT region offset'), length: regions.readUInt32LE(e + 24) }
+    if (id === METADATA_REGION)
+      meta = { offset: u64le(regions, e + 16, 'metadata region offset'), length: regions.readUInt32LE(e + 24) }
+    if (id === BAT_REGION)
+      batRegion = { offset: u64le(regions, e + 16, 'BAT region offset'), length: regions.readUInt32LE(e + 24) }
   }
   if (!meta) throw new ImageInvalid('the region table has no metadata region')
   if (!batRegion) throw new ImageInvalid('the region table has no BAT region')
-  if (meta.length < 64 * KiB || meta.length > 256 * MiB) throw new ImageInvalid(`metadata region length ${meta.length} is out of range`)
+  if (meta.length < 64 * KiB || meta.length > 256 * MiB)
+    throw new ImageInvalid(`metadata region length ${meta.length} is out of range`)
   const table = await readAt(fh, meta.offset, 64 * KiB, fileSize, 'VHDX metadata table')
-  if (table.toString('latin1', 0, 8) !== 'metadata') throw new ImageInvalid('the metadata table has no "metadata" signature')
+  if (table.toString('latin1', 0, 8) !== 'metadata')
+    throw new ImageInvalid('the metadata table has no "metadata" signature')
   const entries = table.readUInt16LE(10)
   if (entries > 2047) throw new ImageInvalid(`${entries} metadata entries (at most 2047)`)
   const item = async (id: string, length: number): Promise<Buffer | null> => {
@@ -117,7 +145,8 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
       if (table.toString('hex', e, e + 16) !== id) continue
       const off = table.readUInt32LE(e + 16)
       const len = table.readUInt32LE(e + 20)
-      if (len < length || off + len > meta.length) throw new ImageInvalid('a metadata item lies outside the metadata region')
+      if (len < length || off + len > meta.length)
+        throw new ImageInvalid('a metadata item lies outside the metadata region')
       return readAt(fh, meta.offset + off, length, fileSize, 'VHDX metadata item')
     }
     return null
@@ -129,9 +158,11 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   if (!sectorItem) throw new ImageInvalid('the metadata has no logical sector size')
   const blockSize = params.readUInt32LE(0)
   const flags = params.readUInt32LE(4)
-  if (blockSize < MiB || blockSize > 256 * MiB || (blockSize & (blockSize - 1)) !== 0) throw new ImageInvalid(`block size ${blockSize} is not a power of two between 1 MiB and 256 MiB`)
+  if (blockSize < MiB || blockSize > 256 * MiB || (blockSize & (blockSize - 1)) !== 0)
+    throw new ImageInvalid(`block size ${blockSize} is not a power of two between 1 MiB and 256 MiB`)
   const sectorSize = sectorItem.readUInt32LE(0)
-  if (sectorSize !== 512 && sectorSize !== 4096) throw new ImageInvalid(`logical sector size ${sectorSize} is neither 512 nor 4096`)
+  if (sectorSize !== 512 && sectorSize !== 4096)
+    throw new ImageInvalid(`logical sector size ${sectorSize} is neither 512 nor 4096`)
   const virtualSize = u64le(sizeItem, 0, 'virtual disk size')
   if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual disk size ${virtualSize} is out of range`)
   const hasParent = (flags & 2) !== 0 || (await item(PARENT_LOCATOR, 0)) !== null
@@ -140,8 +171,14 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const chunkRatio = (2 ** 23 * sectorSize) / blockSize
   const payloadBlocks = Math.ceil(virtualSize / blockSize)
   const batBytes = payloadBlocks === 0 ? 0 : (payloadBlocks + Math.floor((payloadBlocks - 1) / chunkRatio)) * 8
-  if (batBytes > batRegion.length) throw new ImageInvalid(`the BAT region (${batRegion.length} bytes) is smaller than the ${batBytes} bytes of entries the disk needs`)
-  if (batRegion.offset + batBytes > fileSize) throw new ImageInvalid(`the BAT (offset ${batRegion.offset}, ${batBytes} bytes) lies outside the file (${fileSize} bytes)`)
+  if (batBytes > batRegion.length)
+    throw new ImageInvalid(
+      `the BAT region (${batRegion.length} bytes) is smaller than the ${batBytes} bytes of entries the disk needs`,
+    )
+  if (batRegion.offset + batBytes > fileSize)
+    throw new ImageInvalid(
+      `the BAT (offset ${batRegion.offset}, ${batBytes} bytes) lies outside the file (${fileSize} bytes)`,
+    )
   const check = { blockSize, virtualSize }
   let allocated = 0
   const PIECE = MiB
@@ -156,8 +193,23 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
     }
   }
   return {
-    facts: { format: 'vhdx', subformat: hasParent ? 'differencing' : flags & 1 ? 'fixed' : 'dynamic', virtualSize, allocatedSize: allocated, clusterSize: blockSize, fileSize, parent: hasParent ? '' : null, compressed: false },
-    problems, logNotEmpty, blockSize, chunkRatio, payloadBlocks, batOffset: batRegion.offset, batBytes,
+    facts: {
+      format: 'vhdx',
+      subformat: hasParent ? 'differencing' : flags & 1 ? 'fixed' : 'dynamic',
+      virtualSize,
+      allocatedSize: allocated,
+      clusterSize: blockSize,
+      fileSize,
+      parent: hasParent ? '' : null,
+      compressed: false,
+    },
+    problems,
+    logNotEmpty,
+    blockSize,
+    chunkRatio,
+    payloadBlocks,
+    batOffset: batRegion.offset,
+    batBytes,
   }
 }
 
@@ -172,24 +224,41 @@ export async function openVhdxDevice(path: string, name: string): Promise<BlockD
   return deviceOverFile(path, async (fh, fileSize) => {
     const info = await parse(fh, fileSize)
     const target = `${name.replace(/\.[^.]*$/, '')}.qcow2`
-    if (info.facts.parent !== null) throw new PreflightError('invalid-input', `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`)
-    if (info.logNotEmpty) throw new PreflightError('invalid-input', `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`)
+    if (info.facts.parent !== null)
+      throw new PreflightError(
+        'invalid-input',
+        `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`,
+      )
+    if (info.logNotEmpty)
+      throw new PreflightError(
+        'invalid-input',
+        `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`,
+      )
     const { blockSize: bs, chunkRatio, batOffset, batBytes } = info
     const bat = new TablePages(fh, fileSize, 'VHDX BAT')
     const check = { blockSize: bs, virtualSize: info.facts.virtualSize }
-    return blockMappedDevice(info.facts.virtualSize, bs, async (i, within, n) => {
-      const [page, at] = await bat.entry(batOffset, batBytes, i + Math.floor(i / chunkRatio))
-      const { state, offset } = decode(page, at)
-      try {
-        if (!checkEntry(state, offset, i, check, fileSize)) return null
-      } catch (err) {
-        if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `VHDX ${err.message}`)
-        throw err
-      }
-      if (state === PARTIALLY_PRESENT) throw new PreflightError('unreadable', `VHDX payload block ${i} is partially present, which only a differencing disk may be`)
-      const buf = Buffer.alloc(n)
-      await readInto(fh, buf, offset + within)
-      return buf
-    }, () => fh.close())
+    return blockMappedDevice(
+      info.facts.virtualSize,
+      bs,
+      async (i, within, n) => {
+        const [page, at] = await bat.entry(batOffset, batBytes, i + Math.floor(i / chunkRatio))
+        const { state, offset } = decode(page, at)
+        try {
+          if (!checkEntry(state, offset, i, check, fileSize)) return null
+        } catch (err) {
+          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `VHDX ${err.message}`)
+          throw err
+        }
+        if (state === PARTIALLY_PRESENT)
+          throw new PreflightError(
+            'unreadable',
+            `VHDX payload block ${i} is partially present, which only a differencing disk may be`,
+          )
+        const buf = Buffer.alloc(n)
+        await readInto(fh, buf, offset + within)
+        return buf
+      },
+      () => fh.close(),
+    )
   })
 }

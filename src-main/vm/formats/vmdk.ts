@@ -11,7 +11,17 @@ import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { PreflightError } from '../../../src-preload/errors'
 import { openRawDevice, sliceDevice, type BlockDevice } from '../block'
-import { blockMappedDevice, deviceOverFile, type ImageFacts, ImageInvalid, MAX_VIRTUAL, readAt, readInto, u64le, withImageFile } from './common'
+import {
+  blockMappedDevice,
+  deviceOverFile,
+  type ImageFacts,
+  ImageInvalid,
+  MAX_VIRTUAL,
+  readAt,
+  readInto,
+  u64le,
+  withImageFile,
+} from './common'
 
 const MAGIC = 'KDMV'
 const GD_AT_END = 0xffffffffffffffffn
@@ -31,7 +41,14 @@ export interface VmdkInfo {
   facts: ImageFacts
   problems: string[]
   /** null for a text descriptor file. */
-  sparse: null | { capacity: number; grainSize: number; gtes: number; gdOffset: number; gdEntries: number; flags: number }
+  sparse: null | {
+    capacity: number
+    grainSize: number
+    gtes: number
+    gdOffset: number
+    gdEntries: number
+    flags: number
+  }
   descriptor: VmdkDescriptor | null
 }
 
@@ -47,7 +64,14 @@ export function parseDescriptor(text: string): VmdkDescriptor {
       continue
     }
     const ext = /^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)"(?:\s+(\d+))?)?/.exec(line)
-    if (ext) d.extents.push({ access: ext[1], sectors: Number(ext[2]), type: ext[3], file: ext[4] ?? null, offset: Number(ext[5] ?? 0) })
+    if (ext)
+      d.extents.push({
+        access: ext[1],
+        sectors: Number(ext[2]),
+        type: ext[3],
+        file: ext[4] ?? null,
+        offset: Number(ext[5] ?? 0),
+      })
   }
   if (d.parent === null && parentCid !== null && parentCid !== 'ffffffff') d.parent = ''
   return d
@@ -56,14 +80,31 @@ export function parseDescriptor(text: string): VmdkDescriptor {
 async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const head = await readAt(fh, 0, Math.min(fileSize, 512), fileSize, 'VMDK header')
   if (head.toString('latin1', 0, 4) !== MAGIC) {
-    if (!head.toString('latin1').startsWith('# Disk DescriptorFile')) throw new ImageInvalid('neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor')
+    if (!head.toString('latin1').startsWith('# Disk DescriptorFile'))
+      throw new ImageInvalid('neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor')
     if (fileSize > MAX_DESCRIPTOR) throw new ImageInvalid(`a ${fileSize}-byte text descriptor is too large`)
     const d = parseDescriptor((await readAt(fh, 0, fileSize, fileSize, 'VMDK descriptor')).toString('latin1'))
     if (!d.extents.length) throw new ImageInvalid('the descriptor names no extent')
     const virtualSize = d.extents.reduce((s, e) => s + e.sectors * 512, 0)
-    if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
+    if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL)
+      throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
     const extentFiles = d.extents.flatMap((e) => (e.file ? [e.file] : []))
-    return { facts: { format: 'vmdk', subformat: d.createType, virtualSize, allocatedSize: null, clusterSize: null, fileSize, parent: d.parent, compressed: false, extentFiles }, problems: [], sparse: null, descriptor: d }
+    return {
+      facts: {
+        format: 'vmdk',
+        subformat: d.createType,
+        virtualSize,
+        allocatedSize: null,
+        clusterSize: null,
+        fileSize,
+        parent: d.parent,
+        compressed: false,
+        extentFiles,
+      },
+      problems: [],
+      sparse: null,
+      descriptor: d,
+    }
   }
   if (head.length < 512) throw new ImageInvalid(`the file has ${fileSize} bytes, a VMDK sparse header needs 512`)
   let h = head
@@ -73,14 +114,20 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const descSize = u64le(h, 36, 'descriptor size')
   let descriptor: VmdkDescriptor | null = null
   if (descOffset && descSize) {
-    if (descSize * 512 > MAX_DESCRIPTOR) throw new ImageInvalid(`embedded descriptor of ${descSize} sectors is too large`)
-    descriptor = parseDescriptor((await readAt(fh, descOffset * 512, descSize * 512, fileSize, 'embedded descriptor')).toString('latin1').replace(/\0.*$/s, ''))
+    if (descSize * 512 > MAX_DESCRIPTOR)
+      throw new ImageInvalid(`embedded descriptor of ${descSize} sectors is too large`)
+    descriptor = parseDescriptor(
+      (await readAt(fh, descOffset * 512, descSize * 512, fileSize, 'embedded descriptor'))
+        .toString('latin1')
+        .replace(/\0.*$/s, ''),
+    )
   }
   if (h.readBigUInt64LE(56) === GD_AT_END) {
     // stream-optimized images written as a stream keep the real header in a footer: 1024 bytes before the end
     if (fileSize < 1536) throw new ImageInvalid('the grain directory is at the end but the file has no footer')
     h = await readAt(fh, fileSize - 1024, 512, fileSize, 'VMDK footer')
-    if (h.toString('latin1', 0, 4) !== MAGIC || h.readBigUInt64LE(56) === GD_AT_END) throw new ImageInvalid('the grain directory is at the end but the footer is missing or gives no directory')
+    if (h.toString('latin1', 0, 4) !== MAGIC || h.readBigUInt64LE(56) === GD_AT_END)
+      throw new ImageInvalid('the grain directory is at the end but the footer is missing or gives no directory')
   }
   const flags = h.readUInt32LE(8)
   const capacity = u64le(h, 12, 'capacity')
@@ -88,18 +135,28 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const gtes = h.readUInt32LE(44)
   const gdOffset = u64le(h, 56, 'grain directory offset')
   const compressAlgorithm = h.readUInt16LE(77)
-  if (grainSize < 1 || grainSize > 0x200000 || (grainSize & (grainSize - 1)) !== 0) throw new ImageInvalid(`grain size ${grainSize} sectors is not a power of two up to 1 GiB`)
+  if (grainSize < 1 || grainSize > 0x200000 || (grainSize & (grainSize - 1)) !== 0)
+    throw new ImageInvalid(`grain size ${grainSize} sectors is not a power of two up to 1 GiB`)
   if (gtes < 1 || gtes > 512) throw new ImageInvalid(`${gtes} entries per grain table is outside 1..512`)
   const virtualSize = capacity * 512
   if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`capacity ${capacity} sectors is out of range`)
   const compressed = (flags & FLAG_COMPRESSED) !== 0
-  if (compressed && compressAlgorithm !== 1) throw new ImageInvalid(`unknown grain compression algorithm ${compressAlgorithm}`)
+  if (compressed && compressAlgorithm !== 1)
+    throw new ImageInvalid(`unknown grain compression algorithm ${compressAlgorithm}`)
   const gdEntries = Math.ceil(capacity / (grainSize * gtes))
-  if (gdOffset * 512 + gdEntries * 4 > fileSize) throw new ImageInvalid(`the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`)
+  if (gdOffset * 512 + gdEntries * 4 > fileSize)
+    throw new ImageInvalid(
+      `the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`,
+    )
   const facts: ImageFacts = {
     format: 'vmdk',
     subformat: descriptor?.createType ?? (compressed ? 'streamOptimized' : 'monolithicSparse'),
-    virtualSize, allocatedSize: null, clusterSize: grainSize * 512, fileSize, parent: descriptor?.parent ?? null, compressed,
+    virtualSize,
+    allocatedSize: null,
+    clusterSize: grainSize * 512,
+    fileSize,
+    parent: descriptor?.parent ?? null,
+    compressed,
   }
   return { facts, problems: [], sparse: { capacity, grainSize, gtes, gdOffset, gdEntries, flags }, descriptor }
 }
@@ -173,52 +230,68 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
     let lastGrain = -1
     let lastData: Buffer | null = null
     const wrap = (err: unknown) => (err instanceof ImageInvalid ? new PreflightError('unreadable', err.message) : err)
-    return blockMappedDevice(info.facts.virtualSize, grainBytes, async (g, within, n) => {
-      const t = await table(Math.floor(g / s.gtes)).catch((err) => {
-        throw wrap(err)
-      })
-      if (!t) return null
-      const sector = t[g % s.gtes]
-      if (sector <= 1) return null // 0 unallocated, 1 zeroed grain
-      const off = sector * 512
-      if (!compressed) {
-        if (off + within + n > fileSize) throw new PreflightError('unreadable', `VMDK grain ${g} (offset ${off}) lies outside the file`)
-        const buf = Buffer.alloc(n)
-        await readInto(fh, buf, off + within)
-        return buf
-      }
-      if (g !== lastGrain) {
-        // a compressed grain: [lba u64, size u32] marker (when markers are on), then zlib data
-        let dataOff = off
-        let len: number
-        if (markers) {
-          const m = await readAt(fh, off, 12, fileSize, `grain ${g} marker`).catch((err) => {
-            throw wrap(err)
-          })
-          len = m.readUInt32LE(8)
-          dataOff = off + 12
-        } else len = Math.min(fileSize - off, grainBytes * 2)
-        if (len === 0 || len > grainBytes * 2 || dataOff + len > fileSize) throw new PreflightError('unreadable', `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`)
-        const packed = Buffer.alloc(len)
-        await readInto(fh, packed, dataOff)
-        let data: Buffer
-        try {
-          data = inflateSync(packed, { maxOutputLength: grainBytes, finishFlush: 2 })
-        } catch (err) {
-          throw new PreflightError('unreadable', `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`)
+    return blockMappedDevice(
+      info.facts.virtualSize,
+      grainBytes,
+      async (g, within, n) => {
+        const t = await table(Math.floor(g / s.gtes)).catch((err) => {
+          throw wrap(err)
+        })
+        if (!t) return null
+        const sector = t[g % s.gtes]
+        if (sector <= 1) return null // 0 unallocated, 1 zeroed grain
+        const off = sector * 512
+        if (!compressed) {
+          if (off + within + n > fileSize)
+            throw new PreflightError('unreadable', `VMDK grain ${g} (offset ${off}) lies outside the file`)
+          const buf = Buffer.alloc(n)
+          await readInto(fh, buf, off + within)
+          return buf
         }
-        lastGrain = g
-        lastData = data
-      }
-      return lastData!.subarray(within, within + n)
-    }, () => fh.close())
+        if (g !== lastGrain) {
+          // a compressed grain: [lba u64, size u32] marker (when markers are on), then zlib data
+          let dataOff = off
+          let len: number
+          if (markers) {
+            const m = await readAt(fh, off, 12, fileSize, `grain ${g} marker`).catch((err) => {
+              throw wrap(err)
+            })
+            len = m.readUInt32LE(8)
+            dataOff = off + 12
+          } else len = Math.min(fileSize - off, grainBytes * 2)
+          if (len === 0 || len > grainBytes * 2 || dataOff + len > fileSize)
+            throw new PreflightError(
+              'unreadable',
+              `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`,
+            )
+          const packed = Buffer.alloc(len)
+          await readInto(fh, packed, dataOff)
+          let data: Buffer
+          try {
+            data = inflateSync(packed, { maxOutputLength: grainBytes, finishFlush: 2 })
+          } catch (err) {
+            throw new PreflightError(
+              'unreadable',
+              `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`,
+            )
+          }
+          lastGrain = g
+          lastData = data
+        }
+        return lastData!.subarray(within, within + n)
+      },
+      () => fh.close(),
+    )
   })
 }
 
 const EXTENT_TYPES = new Set(['FLAT', 'VMFS', 'SPARSE', 'ZERO'])
 
 function dependsOnParent(parent: string): PreflightError {
-  return new PreflightError('invalid-input', `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`)
+  return new PreflightError(
+    'invalid-input',
+    `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`,
+  )
 }
 
 /**
@@ -229,7 +302,11 @@ function dependsOnParent(parent: string): PreflightError {
 async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
   const d = info.descriptor!
   const name = basename(path)
-  const refuse = (why: string) => new PreflightError('invalid-input', `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`)
+  const refuse = (why: string) =>
+    new PreflightError(
+      'invalid-input',
+      `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`,
+    )
   if (info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
   const folder = dirname(path)
   const parts: Array<{ start: number; size: number; dev: BlockDevice | null }> = []
@@ -246,18 +323,27 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
       }
       if (!e.file) throw new ImageInvalid(`a ${e.type} extent names no file`)
       const file = normalize(join(folder, e.file))
-      if (isAbsolute(e.file) || !file.startsWith(folder + sep)) throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
+      if (isAbsolute(e.file) || !file.startsWith(folder + sep))
+        throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
       const st = await stat(file).catch(() => null)
       if (!st?.isFile()) throw refuse(`whose extent file "${e.file}" is not next to it`)
       if (e.type === 'SPARSE') {
         const dev = await openVmdkFile(file, 'extent')
         parts.push({ start, size, dev })
-        if (dev.size < size) throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
+        if (dev.size < size)
+          throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
       } else {
         const from = e.offset * 512
-        if (from + size > st.size) throw new ImageInvalid(`the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`)
+        if (from + size > st.size)
+          throw new ImageInvalid(
+            `the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`,
+          )
         const raw = await openRawDevice(file)
-        parts.push({ start, size, dev: from === 0 && raw.size === size ? raw : { ...sliceDevice(raw, from, size), close: () => raw.close() } })
+        parts.push({
+          start,
+          size,
+          dev: from === 0 && raw.size === size ? raw : { ...sliceDevice(raw, from, size), close: () => raw.close() },
+        })
       }
       start += size
     }

@@ -29,7 +29,16 @@ const ROOT_TREE_DIR = 6
 const FS_TREE = 5
 const FIRST_INODE = 256
 const TREE_SHIFT = 2 ** 32
-const BLOCK_GROUP_PROFILES = { RAID0: 0x8, RAID1: 0x10, DUP: 0x20, RAID10: 0x40, RAID5: 0x80, RAID6: 0x100, RAID1C3: 0x200, RAID1C4: 0x400 }
+const BLOCK_GROUP_PROFILES = {
+  RAID0: 0x8,
+  RAID1: 0x10,
+  DUP: 0x20,
+  RAID10: 0x40,
+  RAID5: 0x80,
+  RAID6: 0x100,
+  RAID1C3: 0x200,
+  RAID1C4: 0x400,
+}
 const MAX_EXTENT_BYTES = 128 * 1024 * 1024
 const NODE_CACHE = 512
 const MAX_ITEMS_PER_SEARCH = 2_000_000
@@ -57,9 +66,23 @@ interface BtrfsInode extends Inode {
 }
 
 const cmp = (a: Key, b: Key): number =>
-  a.objectid !== b.objectid ? (a.objectid < b.objectid ? -1 : 1) : a.type !== b.type ? a.type - b.type : a.offset === b.offset ? 0 : a.offset < b.offset ? -1 : 1
+  a.objectid !== b.objectid
+    ? a.objectid < b.objectid
+      ? -1
+      : 1
+    : a.type !== b.type
+      ? a.type - b.type
+      : a.offset === b.offset
+        ? 0
+        : a.offset < b.offset
+          ? -1
+          : 1
 
-const readKey = (b: Buffer, at: number): Key => ({ objectid: b.readBigUInt64LE(at), type: b[at + 8], offset: b.readBigUInt64LE(at + 9) })
+const readKey = (b: Buffer, at: number): Key => ({
+  objectid: b.readBigUInt64LE(at),
+  type: b[at + 8],
+  offset: b.readBigUInt64LE(at + 9),
+})
 
 export class Btrfs implements GuestFs {
   readonly rootIno: number
@@ -70,12 +93,21 @@ export class Btrfs implements GuestFs {
   private readonly treeRoots = new Map<number, { bytenr: number; level: number }>()
   private rootTree!: { bytenr: number; level: number }
 
-  private constructor(private readonly dev: BlockDevice, sb: Buffer, private readonly devid: bigint) {
+  private constructor(
+    private readonly dev: BlockDevice,
+    sb: Buffer,
+    private readonly devid: bigint,
+  ) {
     this.nodeSize = sb.readUInt32LE(0x94)
     this.sectorSize = sb.readUInt32LE(0x90)
-    if (this.nodeSize < 4096 || this.nodeSize > 65536 || this.nodeSize & (this.nodeSize - 1)) throw new BtrfsError(`node size ${this.nodeSize} is out of range`)
-    if (this.sectorSize < 512 || this.sectorSize > 65536 || this.sectorSize & (this.sectorSize - 1)) throw new BtrfsError(`sector size ${this.sectorSize} is out of range`)
-    if (Number(sb.readBigUInt64LE(0x88)) !== 1) throw new BtrfsError(`the filesystem spans ${sb.readBigUInt64LE(0x88)} devices; only single-device btrfs can be read from one disk`)
+    if (this.nodeSize < 4096 || this.nodeSize > 65536 || this.nodeSize & (this.nodeSize - 1))
+      throw new BtrfsError(`node size ${this.nodeSize} is out of range`)
+    if (this.sectorSize < 512 || this.sectorSize > 65536 || this.sectorSize & (this.sectorSize - 1))
+      throw new BtrfsError(`sector size ${this.sectorSize} is out of range`)
+    if (Number(sb.readBigUInt64LE(0x88)) !== 1)
+      throw new BtrfsError(
+        `the filesystem spans ${sb.readBigUInt64LE(0x88)} devices; only single-device btrfs can be read from one disk`,
+      )
     this.chunks = this.bootstrapChunks(sb)
     this.rootIno = FS_TREE * TREE_SHIFT + FIRST_INODE
   }
@@ -87,7 +119,8 @@ export class Btrfs implements GuestFs {
 
   static async open(dev: BlockDevice): Promise<Btrfs> {
     const sb = await dev.read(SUPER_OFFSET, 4096)
-    if (sb.length < 4096 || sb.toString('latin1', 0x40, 0x48) !== MAGIC) throw new BtrfsError('no btrfs superblock (bad magic)')
+    if (sb.length < 4096 || sb.toString('latin1', 0x40, 0x48) !== MAGIC)
+      throw new BtrfsError('no btrfs superblock (bad magic)')
     const fs = new Btrfs(dev, sb, sb.readBigUInt64LE(0xc9))
     await fs.load(sb)
     return fs
@@ -99,7 +132,7 @@ export class Btrfs implements GuestFs {
     if (size > 2048) throw new BtrfsError('the superblock system chunk array is too large')
     const arr = sb.subarray(0x32b, 0x32b + size)
     const out: Chunk[] = []
-    for (let at = 0; at + 17 + 48 <= arr.length; ) {
+    for (let at = 0; at + 17 + 48 <= arr.length;) {
       const key = readKey(arr, at)
       const stripes = arr.readUInt16LE(at + 17 + 44)
       if (key.type !== CHUNK_ITEM || !stripes) throw new BtrfsError('the superblock system chunk array is damaged')
@@ -114,12 +147,20 @@ export class Btrfs implements GuestFs {
     const type = Number(item.readBigUInt64LE(24))
     const profile = Object.entries(BLOCK_GROUP_PROFILES).find(([, bit]) => type & bit)?.[0]
     const stripes = item.readUInt16LE(44)
-    if (profile && profile !== 'DUP' && profile !== 'RAID1' && profile !== 'RAID1C3' && profile !== 'RAID1C4') throw new BtrfsError(`a ${profile} chunk cannot be read from a single device`)
+    if (profile && profile !== 'DUP' && profile !== 'RAID1' && profile !== 'RAID1C3' && profile !== 'RAID1C4')
+      throw new BtrfsError(`a ${profile} chunk cannot be read from a single device`)
     // single, DUP and mirrored chunks hold a whole copy in each stripe: take the first on this device
     for (let s = 0; s < stripes && 48 + (s + 1) * 32 <= item.length; s++) {
       if (item.readBigUInt64LE(48 + s * 32) !== this.devid) continue
-      const chunk = { logical: Number(key.offset), length: Number(item.readBigUInt64LE(0)), physical: Number(item.readBigUInt64LE(48 + s * 32 + 8)) }
-      if (!Number.isSafeInteger(chunk.logical + chunk.length) || chunk.physical + chunk.length > this.dev.size + this.sectorSize)
+      const chunk = {
+        logical: Number(key.offset),
+        length: Number(item.readBigUInt64LE(0)),
+        physical: Number(item.readBigUInt64LE(48 + s * 32 + 8)),
+      }
+      if (
+        !Number.isSafeInteger(chunk.logical + chunk.length) ||
+        chunk.physical + chunk.length > this.dev.size + this.sectorSize
+      )
         throw new BtrfsError(`a chunk at ${chunk.logical} lies outside the device`)
       return chunk
     }
@@ -129,21 +170,32 @@ export class Btrfs implements GuestFs {
   private async load(sb: Buffer): Promise<void> {
     const chunkRoot = { bytenr: Number(sb.readBigUInt64LE(0x58)), level: sb[0xc7] }
     const all: Chunk[] = []
-    for (const it of await this.search(chunkRoot, { objectid: 0n, type: 0, offset: 0n }, { objectid: 2n ** 64n - 1n, type: 255, offset: 2n ** 64n - 1n }, CHUNK_ITEM))
+    for (const it of await this.search(
+      chunkRoot,
+      { objectid: 0n, type: 0, offset: 0n },
+      { objectid: 2n ** 64n - 1n, type: 255, offset: 2n ** 64n - 1n },
+      CHUNK_ITEM,
+    ))
       all.push(this.chunk(it.key, it.data))
     if (all.length) this.chunks.splice(0, this.chunks.length, ...all)
     this.chunks.sort((a, b) => a.logical - b.logical)
     this.rootTree = { bytenr: Number(sb.readBigUInt64LE(0x50)), level: sb[0xc6] }
     // the default subvolume: a "default" entry in the root tree's directory 6, else the top-level tree
-    const dirItems = await this.search(this.rootTree, { objectid: BigInt(ROOT_TREE_DIR), type: DIR_ITEM, offset: 0n }, { objectid: BigInt(ROOT_TREE_DIR), type: DIR_ITEM, offset: 2n ** 64n - 1n })
+    const dirItems = await this.search(
+      this.rootTree,
+      { objectid: BigInt(ROOT_TREE_DIR), type: DIR_ITEM, offset: 0n },
+      { objectid: BigInt(ROOT_TREE_DIR), type: DIR_ITEM, offset: 2n ** 64n - 1n },
+    )
     for (const it of dirItems)
       for (const e of dirEntries(it.data))
-        if (e.name === 'default' && e.location.type === ROOT_ITEM) (this as { rootIno: number }).rootIno = Number(e.location.objectid) * TREE_SHIFT + FIRST_INODE
+        if (e.name === 'default' && e.location.type === ROOT_ITEM)
+          (this as { rootIno: number }).rootIno = Number(e.location.objectid) * TREE_SHIFT + FIRST_INODE
   }
 
   private physical(logical: number, length: number): number {
     const c = this.chunks.find((x) => logical >= x.logical && logical < x.logical + x.length)
-    if (!c || logical + length > c.logical + c.length) throw new BtrfsError(`logical address ${logical} (+${length}) is in no chunk`)
+    if (!c || logical + length > c.logical + c.length)
+      throw new BtrfsError(`logical address ${logical} (+${length}) is in no chunk`)
     return c.physical + (logical - c.logical)
   }
 
@@ -157,7 +209,8 @@ export class Btrfs implements GuestFs {
     let b = this.cache.get(bytenr)
     if (!b) {
       b = await this.read(bytenr, this.nodeSize)
-      if (Number(b.readBigUInt64LE(0x30)) !== bytenr) throw new BtrfsError(`the tree node at ${bytenr} records address ${b.readBigUInt64LE(0x30)}`)
+      if (Number(b.readBigUInt64LE(0x30)) !== bytenr)
+        throw new BtrfsError(`the tree node at ${bytenr} records address ${b.readBigUInt64LE(0x30)}`)
       if (this.cache.size >= NODE_CACHE) this.cache.delete(this.cache.keys().next().value!)
       this.cache.set(bytenr, b)
     }
@@ -203,7 +256,11 @@ export class Btrfs implements GuestFs {
   private async tree(id: number): Promise<{ bytenr: number; level: number }> {
     const known = this.treeRoots.get(id)
     if (known) return known
-    const items = await this.search(this.rootTree, { objectid: BigInt(id), type: ROOT_ITEM, offset: 0n }, { objectid: BigInt(id), type: ROOT_ITEM, offset: 2n ** 64n - 1n })
+    const items = await this.search(
+      this.rootTree,
+      { objectid: BigInt(id), type: ROOT_ITEM, offset: 0n },
+      { objectid: BigInt(id), type: ROOT_ITEM, offset: 2n ** 64n - 1n },
+    )
     const item = items[items.length - 1]
     if (!item || item.data.length < 239) throw new BtrfsError(`subvolume tree ${id} is not in the root tree`)
     const root = { bytenr: Number(item.data.readBigUInt64LE(176)), level: item.data[238] }
@@ -214,7 +271,8 @@ export class Btrfs implements GuestFs {
   async inode(ino: number): Promise<BtrfsInode> {
     const tree = Math.floor(ino / TREE_SHIFT)
     const objectid = ino % TREE_SHIFT
-    if (!Number.isSafeInteger(ino) || tree < FS_TREE || objectid < FIRST_INODE) throw new BtrfsError(`inode ${ino} is invalid`)
+    if (!Number.isSafeInteger(ino) || tree < FS_TREE || objectid < FIRST_INODE)
+      throw new BtrfsError(`inode ${ino} is invalid`)
     const key = { objectid: BigInt(objectid), type: INODE_ITEM, offset: 0n }
     const [item] = await this.search(await this.tree(tree), key, { ...key, offset: 2n ** 64n - 1n })
     if (!item || item.data.length < 160) throw new BtrfsError(`inode ${objectid} of tree ${tree} is missing`)
@@ -235,13 +293,27 @@ export class Btrfs implements GuestFs {
     if ((dir.mode & 0o170000) !== 0o040000) throw new BtrfsError(`inode ${dir.objectid} is not a directory`)
     const id = BigInt(dir.objectid)
     const out: DirEntry[] = []
-    for (const it of await this.search(await this.tree(dir.tree), { objectid: id, type: DIR_INDEX, offset: 0n }, { objectid: id, type: DIR_INDEX, offset: 2n ** 64n - 1n }))
+    for (const it of await this.search(
+      await this.tree(dir.tree),
+      { objectid: id, type: DIR_INDEX, offset: 0n },
+      { objectid: id, type: DIR_INDEX, offset: 2n ** 64n - 1n },
+    ))
       for (const e of dirEntries(it.data)) {
         // a subvolume is entered at its own tree's root directory
-        const ino = e.location.type === ROOT_ITEM ? Number(e.location.objectid) * TREE_SHIFT + FIRST_INODE : dir.tree * TREE_SHIFT + Number(e.location.objectid)
+        const ino =
+          e.location.type === ROOT_ITEM
+            ? Number(e.location.objectid) * TREE_SHIFT + FIRST_INODE
+            : dir.tree * TREE_SHIFT + Number(e.location.objectid)
         if (e.location.type !== ROOT_ITEM && e.location.type !== INODE_ITEM) continue
-        if (e.location.objectid >= BigInt(TREE_SHIFT)) throw new BtrfsError(`directory ${dir.objectid} names object ${e.location.objectid}, beyond the inode numbers Preflight reads`)
-        out.push({ name: e.name, ino, type: e.type === 1 ? 'file' : e.type === 2 ? 'directory' : e.type === 7 ? 'symlink' : 'other' })
+        if (e.location.objectid >= BigInt(TREE_SHIFT))
+          throw new BtrfsError(
+            `directory ${dir.objectid} names object ${e.location.objectid}, beyond the inode numbers Preflight reads`,
+          )
+        out.push({
+          name: e.name,
+          ino,
+          type: e.type === 1 ? 'file' : e.type === 2 ? 'directory' : e.type === 7 ? 'symlink' : 'other',
+        })
       }
     return out
   }
@@ -251,7 +323,11 @@ export class Btrfs implements GuestFs {
     const ino = inode as BtrfsInode
     const total = Math.min(ino.size, limit)
     const id = BigInt(ino.objectid)
-    const extents = await this.search(await this.tree(ino.tree), { objectid: id, type: EXTENT_DATA, offset: 0n }, { objectid: id, type: EXTENT_DATA, offset: 2n ** 64n - 1n })
+    const extents = await this.search(
+      await this.tree(ino.tree),
+      { objectid: id, type: EXTENT_DATA, offset: 0n },
+      { objectid: id, type: EXTENT_DATA, offset: 2n ** 64n - 1n },
+    )
     let pos = 0
     for (const { key, data } of extents) {
       const start = Number(key.offset)
@@ -265,7 +341,8 @@ export class Btrfs implements GuestFs {
       const ram = Number(data.readBigUInt64LE(8))
       const compression = data[16]
       const kind = data[20]
-      if (data[17] || data.readUInt16LE(18)) throw new BtrfsError(`inode ${ino.objectid} has an encrypted or encoded extent`)
+      if (data[17] || data.readUInt16LE(18))
+        throw new BtrfsError(`inode ${ino.objectid} has an encrypted or encoded extent`)
       let bytes: Buffer
       if (kind === 0) {
         bytes = compression ? this.decompress(data.subarray(21), compression, ram, ino.objectid) : data.subarray(21)
@@ -281,10 +358,14 @@ export class Btrfs implements GuestFs {
           continue
         }
         if (compression) {
-          if (diskBytes > MAX_EXTENT_BYTES || ram > MAX_EXTENT_BYTES) throw new BtrfsError(`a compressed extent of inode ${ino.objectid} is too large`)
-          bytes = this.decompress(await this.read(diskStart, diskBytes), compression, ram, ino.objectid).subarray(offset, offset + length)
+          if (diskBytes > MAX_EXTENT_BYTES || ram > MAX_EXTENT_BYTES)
+            throw new BtrfsError(`a compressed extent of inode ${ino.objectid} is too large`)
+          bytes = this.decompress(await this.read(diskStart, diskBytes), compression, ram, ino.objectid).subarray(
+            offset,
+            offset + length,
+          )
         } else {
-          for (let done = 0; done < length; ) {
+          for (let done = 0; done < length;) {
             const n = Math.min(1024 * 1024, length - done)
             yield await this.read(diskStart + offset + done, n)
             done += n
@@ -308,7 +389,9 @@ export class Btrfs implements GuestFs {
     } catch (err) {
       throw new BtrfsError(`a compressed extent of inode ${owner} does not decompress: ${(err as Error).message}`)
     }
-    throw new BtrfsError(`inode ${owner} has ${method === 2 ? 'lzo' : `method ${method}`}-compressed extents, which Preflight cannot read`)
+    throw new BtrfsError(
+      `inode ${owner} has ${method === 2 ? 'lzo' : `method ${method}`}-compressed extents, which Preflight cannot read`,
+    )
   }
 
   async readAll(ino: Inode, limit = 16 * 1024 * 1024): Promise<Buffer> {
@@ -325,12 +408,16 @@ export class Btrfs implements GuestFs {
 /** The entries of a DIR_ITEM / DIR_INDEX item (a DIR_ITEM may hold several with the same name hash). */
 function dirEntries(data: Buffer): Array<{ name: string; location: Key; type: number }> {
   const out: Array<{ name: string; location: Key; type: number }> = []
-  for (let at = 0; at + 30 <= data.length; ) {
+  for (let at = 0; at + 30 <= data.length;) {
     const dataLen = data.readUInt16LE(at + 25)
     const nameLen = data.readUInt16LE(at + 27)
     const end = at + 30 + nameLen + dataLen
     if (!nameLen || end > data.length) throw new BtrfsError('a directory item is damaged')
-    out.push({ location: readKey(data, at), type: data[at + 29], name: data.subarray(at + 30, at + 30 + nameLen).toString('utf8') })
+    out.push({
+      location: readKey(data, at),
+      type: data[at + 29],
+      name: data.subarray(at + 30, at + 30 + nameLen).toString('utf8'),
+    })
     at = end
   }
   return out

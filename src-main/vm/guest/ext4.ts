@@ -28,7 +28,10 @@ export class Ext4 implements GuestFs {
   private readonly groups: number
   private readonly descCache = new Map<number, number>()
 
-  private constructor(private readonly dev: BlockDevice, sb: Buffer) {
+  private constructor(
+    private readonly dev: BlockDevice,
+    sb: Buffer,
+  ) {
     this.blockSize = 1024 << sb.readUInt32LE(24)
     this.inodesPerGroup = sb.readUInt32LE(40)
     const rev = sb.readUInt32LE(76)
@@ -39,10 +42,19 @@ export class Ext4 implements GuestFs {
     this.blocksCount = sb.readUInt32LE(4) + (is64 ? sb.readUInt32LE(0x150) * 2 ** 32 : 0)
     this.firstDataBlock = sb.readUInt32LE(20)
     const blocksPerGroup = sb.readUInt32LE(32)
-    if (this.blockSize > 65536 || !this.inodesPerGroup || !blocksPerGroup || this.inodeSize < 128 || this.inodeSize > this.blockSize)
+    if (
+      this.blockSize > 65536 ||
+      !this.inodesPerGroup ||
+      !blocksPerGroup ||
+      this.inodeSize < 128 ||
+      this.inodeSize > this.blockSize
+    )
       throw new Ext4Error('superblock values are out of range')
     this.groups = Math.ceil((this.blocksCount - this.firstDataBlock) / blocksPerGroup)
-    if (this.blocksCount * this.blockSize > dev.size + this.blockSize * 16) throw new Ext4Error(`the filesystem claims ${this.blocksCount} blocks, more than the ${dev.size}-byte partition holds`)
+    if (this.blocksCount * this.blockSize > dev.size + this.blockSize * 16)
+      throw new Ext4Error(
+        `the filesystem claims ${this.blocksCount} blocks, more than the ${dev.size}-byte partition holds`,
+      )
   }
 
   static async open(dev: BlockDevice): Promise<Ext4> {
@@ -57,7 +69,8 @@ export class Ext4 implements GuestFs {
   }
 
   private async block(n: number): Promise<Buffer> {
-    if (!Number.isSafeInteger(n) || n < 0 || n >= this.blocksCount) throw new Ext4Error(`block ${n} is outside the filesystem`)
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.blocksCount)
+      throw new Ext4Error(`block ${n} is outside the filesystem`)
     return this.dev.read(n * this.blockSize, this.blockSize)
   }
 
@@ -82,11 +95,23 @@ export class Ext4 implements GuestFs {
     const raw = await this.dev.read(table * this.blockSize + index * this.inodeSize, this.inodeSize)
     if (raw.length < 128) throw new Ext4Error(`inode ${ino} lies outside the device`)
     const size = raw.readUInt32LE(4) + raw.readUInt32LE(108) * 2 ** 32
-    return { ino, mode: raw.readUInt16LE(0), size, flags: raw.readUInt32LE(32), block: Buffer.from(raw.subarray(40, 100)), uid: raw.readUInt16LE(2) | (raw.readUInt16LE(120) << 16) }
+    return {
+      ino,
+      mode: raw.readUInt16LE(0),
+      size,
+      flags: raw.readUInt32LE(32),
+      block: Buffer.from(raw.subarray(40, 100)),
+      uid: raw.readUInt16LE(2) | (raw.readUInt16LE(120) << 16),
+    }
   }
 
   /** The inode's data as (logical block → physical block or 0 for a hole) runs, in order. */
-  private async extents(node: Buffer, depth: number, out: Array<{ logical: number; physical: number; len: number; zero: boolean }>, seen: Set<number>): Promise<void> {
+  private async extents(
+    node: Buffer,
+    depth: number,
+    out: Array<{ logical: number; physical: number; len: number; zero: boolean }>,
+    seen: Set<number>,
+  ): Promise<void> {
     if (node.readUInt16LE(0) !== 0xf30a) throw new Ext4Error('bad extent header magic')
     const entries = node.readUInt16LE(2)
     const d = node.readUInt16LE(6)
@@ -107,7 +132,9 @@ export class Ext4 implements GuestFs {
     }
   }
 
-  private async blockMap(ino: Inode): Promise<Array<{ logical: number; physical: number; len: number; zero: boolean }>> {
+  private async blockMap(
+    ino: Inode,
+  ): Promise<Array<{ logical: number; physical: number; len: number; zero: boolean }>> {
     const per = this.blockSize / 4
     const need = Math.ceil(ino.size / this.blockSize)
     const out: Array<{ logical: number; physical: number; len: number; zero: boolean }> = []
@@ -166,7 +193,8 @@ export class Ext4 implements GuestFs {
         if (r.zero || !r.physical) yield Buffer.alloc(n)
         else {
           const first = r.physical + i
-          if (first + count > this.blocksCount) throw new Ext4Error(`blocks ${first}..${first + count - 1} are outside the filesystem`)
+          if (first + count > this.blocksCount)
+            throw new Ext4Error(`blocks ${first}..${first + count - 1} are outside the filesystem`)
           yield (await this.dev.read(first * this.blockSize, count * this.blockSize)).subarray(0, n)
         }
         pos += n
@@ -185,7 +213,7 @@ export class Ext4 implements GuestFs {
     if ((dir.mode & S_IFMT) !== S_IFDIR) throw new Ext4Error(`inode ${dir.ino} is not a directory`)
     const data = await this.readAll(dir, 64 * 1024 * 1024)
     const out: DirEntry[] = []
-    for (let off = 0; off + 8 <= data.length; ) {
+    for (let off = 0; off + 8 <= data.length;) {
       const ino = data.readUInt32LE(off)
       const recLen = data.readUInt16LE(off + 4)
       const nameLen = data[off + 6]
@@ -193,7 +221,8 @@ export class Ext4 implements GuestFs {
       if (recLen < 8 || off + recLen > data.length) break
       if (ino && nameLen && off + 8 + nameLen <= data.length) {
         const name = data.subarray(off + 8, off + 8 + nameLen).toString('utf8')
-        if (name !== '.' && name !== '..') out.push({ name, ino, type: ft === 1 ? 'file' : ft === 2 ? 'directory' : ft === 7 ? 'symlink' : 'other' })
+        if (name !== '.' && name !== '..')
+          out.push({ name, ino, type: ft === 1 ? 'file' : ft === 2 ? 'directory' : ft === 7 ? 'symlink' : 'other' })
       }
       off += recLen
     }

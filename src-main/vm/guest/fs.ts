@@ -39,7 +39,11 @@ const MAX_SYMLINK_HOPS = 40
  * 40, absolute ones from the guest's root). Null when a component is missing; `tooMany` builds the reader's own
  * error for a symlink loop.
  */
-export async function lookupPath(fs: GuestFs, path: string, tooMany: (message: string) => Error): Promise<Inode | null> {
+export async function lookupPath(
+  fs: GuestFs,
+  path: string,
+  tooMany: (message: string) => Error,
+): Promise<Inode | null> {
   let pending = path.split('/').filter(Boolean)
   let cur = await fs.inode(fs.rootIno)
   const stack: Inode[] = [cur]

@@ -33,7 +33,17 @@ export interface GuestInfo {
   unread?: Array<{ location: string; reason: string }>
 }
 
-const ELF_ARCH: Record<number, string> = { 3: 'x86', 62: 'x86_64', 40: 'arm', 183: 'aarch64', 8: 'mips', 20: 'ppc', 21: 'ppc64', 243: 'riscv64', 22: 's390x' }
+const ELF_ARCH: Record<number, string> = {
+  3: 'x86',
+  62: 'x86_64',
+  40: 'arm',
+  183: 'aarch64',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  243: 'riscv64',
+  22: 's390x',
+}
 
 function parseOsRelease(text: string): Record<string, string> {
   const out: Record<string, string> = {}
@@ -55,45 +65,82 @@ async function readText(fs: ReadableFs, path: string, limit = 1024 * 1024): Prom
 async function homes(fs: ReadableFs): Promise<string[]> {
   const out = ['/root']
   const home = await fs.lookup('/home').catch(() => null)
-  if (home && isDir(home)) for (const e of await fs.readdir(home).catch(() => [])) if (e.type === 'directory') out.push(`/home/${e.name}`)
+  if (home && isDir(home))
+    for (const e of await fs.readdir(home).catch(() => [])) if (e.type === 'directory') out.push(`/home/${e.name}`)
   return out
 }
 
 /** The hygiene rules over one root filesystem. */
 export async function hygiene(fs: ReadableFs, at: string, profile: string): Promise<Finding[]> {
   const out: Finding[] = []
-  const f = (rule: string, path: string, message: string) => out.push(makeFinding(rule, `${at}!${path.replace(/^\//, '')}`, message, { profile }))
+  const f = (rule: string, path: string, message: string) =>
+    out.push(makeFinding(rule, `${at}!${path.replace(/^\//, '')}`, message, { profile }))
   const shadow = await readText(fs, '/etc/shadow')
   if (shadow)
     for (const line of shadow.split('\n')) {
       const [user, hash] = line.split(':')
       if (user && hash && !hash.startsWith('!') && !hash.startsWith('*') && hash.length > 1)
-        f('hygiene.preset-password', '/etc/shadow', `Account "${user}" has a usable password hash: preset credentials are forbidden. Lock it (passwd -l ${user}).`)
+        f(
+          'hygiene.preset-password',
+          '/etc/shadow',
+          `Account "${user}" has a usable password hash: preset credentials are forbidden. Lock it (passwd -l ${user}).`,
+        )
     }
   for (const h of await homes(fs)) {
     const keys = await readText(fs, `${h}/.ssh/authorized_keys`)
-    if (keys && keys.split('\n').some((l) => l.trim() && !l.trim().startsWith('#'))) f('hygiene.authorized-keys', `${h}/.ssh/authorized_keys`, `${h}/.ssh/authorized_keys holds login keys: remove it before capturing the image.`)
+    if (keys && keys.split('\n').some((l) => l.trim() && !l.trim().startsWith('#')))
+      f(
+        'hygiene.authorized-keys',
+        `${h}/.ssh/authorized_keys`,
+        `${h}/.ssh/authorized_keys holds login keys: remove it before capturing the image.`,
+      )
     for (const hist of ['.bash_history', '.zsh_history', '.ash_history', '.sh_history']) {
       const text = await readText(fs, `${h}/${hist}`)
-      if (text && text.trim()) f('hygiene.shell-history', `${h}/${hist}`, `${h}/${hist} is not empty: delete it before capturing the image.`)
+      if (text && text.trim())
+        f('hygiene.shell-history', `${h}/${hist}`, `${h}/${hist} is not empty: delete it before capturing the image.`)
     }
   }
   const sshDir = await fs.lookup('/etc/ssh').catch(() => null)
   if (sshDir && isDir(sshDir))
     for (const e of await fs.readdir(sshDir).catch(() => []))
-      if (/^ssh_host_.*_key$/.test(e.name)) f('hygiene.ssh-host-keys', `/etc/ssh/${e.name}`, `/etc/ssh/${e.name} is an SSH host private key: every buyer's VM would share it. Delete the host keys; they are regenerated at first boot.`)
-  const hasCloudInit = (await fs.lookup('/etc/cloud/cloud.cfg').catch(() => null)) || (await fs.lookup('/usr/bin/cloud-init').catch(() => null))
-  if (!hasCloudInit) f('hygiene.cloud-init-missing', '/etc/cloud', 'cloud-init is not installed (/etc/cloud/cloud.cfg and /usr/bin/cloud-init are missing).')
+      if (/^ssh_host_.*_key$/.test(e.name))
+        f(
+          'hygiene.ssh-host-keys',
+          `/etc/ssh/${e.name}`,
+          `/etc/ssh/${e.name} is an SSH host private key: every buyer's VM would share it. Delete the host keys; they are regenerated at first boot.`,
+        )
+  const hasCloudInit =
+    (await fs.lookup('/etc/cloud/cloud.cfg').catch(() => null)) ||
+    (await fs.lookup('/usr/bin/cloud-init').catch(() => null))
+  if (!hasCloudInit)
+    f(
+      'hygiene.cloud-init-missing',
+      '/etc/cloud',
+      'cloud-init is not installed (/etc/cloud/cloud.cfg and /usr/bin/cloud-init are missing).',
+    )
   const configs: Array<[string, string | null]> = [['/etc/ssh/sshd_config', await readText(fs, '/etc/ssh/sshd_config')]]
   const dropIns = await fs.lookup('/etc/ssh/sshd_config.d').catch(() => null)
-  if (dropIns && isDir(dropIns)) for (const e of await fs.readdir(dropIns).catch(() => [])) if (e.name.endsWith('.conf')) configs.push([`/etc/ssh/sshd_config.d/${e.name}`, await readText(fs, `/etc/ssh/sshd_config.d/${e.name}`)])
+  if (dropIns && isDir(dropIns))
+    for (const e of await fs.readdir(dropIns).catch(() => []))
+      if (e.name.endsWith('.conf'))
+        configs.push([`/etc/ssh/sshd_config.d/${e.name}`, await readText(fs, `/etc/ssh/sshd_config.d/${e.name}`)])
   for (const [path, text] of configs) {
     if (!text) continue
     for (const line of text.split('\n')) {
       const m = /^\s*(PasswordAuthentication|PermitRootLogin)\s+(\S+)/i.exec(line)
       if (!m) continue
-      if (/^passwordauthentication$/i.test(m[1]) && /^yes$/i.test(m[2])) f('hygiene.ssh-password-auth', path, `${path}: "${line.trim()}" allows password logins. Set PasswordAuthentication no.`)
-      if (/^permitrootlogin$/i.test(m[1]) && /^yes$/i.test(m[2])) f('hygiene.ssh-password-auth', path, `${path}: "${line.trim()}" allows root password login. Set PermitRootLogin prohibit-password.`)
+      if (/^passwordauthentication$/i.test(m[1]) && /^yes$/i.test(m[2]))
+        f(
+          'hygiene.ssh-password-auth',
+          path,
+          `${path}: "${line.trim()}" allows password logins. Set PasswordAuthentication no.`,
+        )
+      if (/^permitrootlogin$/i.test(m[1]) && /^yes$/i.test(m[2]))
+        f(
+          'hygiene.ssh-password-auth',
+          path,
+          `${path}: "${line.trim()}" allows root password login. Set PermitRootLogin prohibit-password.`,
+        )
     }
   }
   return out
@@ -130,7 +177,21 @@ const RELEASE_FILES: Array<[string, string | ((line: string) => string)]> = [
   ['/etc/almalinux-release', 'almalinux'],
   ['/etc/rocky-release', 'rocky'],
   ['/etc/centos-release', 'centos'],
-  ['/etc/redhat-release', (l) => (/centos/i.test(l) ? 'centos' : /rocky/i.test(l) ? 'rocky' : /alma/i.test(l) ? 'almalinux' : /oracle/i.test(l) ? 'ol' : /fedora/i.test(l) ? 'fedora' : 'rhel')],
+  [
+    '/etc/redhat-release',
+    (l) =>
+      /centos/i.test(l)
+        ? 'centos'
+        : /rocky/i.test(l)
+          ? 'rocky'
+          : /alma/i.test(l)
+            ? 'almalinux'
+            : /oracle/i.test(l)
+              ? 'ol'
+              : /fedora/i.test(l)
+                ? 'fedora'
+                : 'rhel',
+  ],
   ['/etc/SuSE-release', (l) => (/opensuse/i.test(l) ? 'opensuse' : 'sles')],
 ]
 
@@ -147,10 +208,16 @@ export async function identifyVolume(dev: BlockDevice): Promise<string | null> {
   const head = await dev.read(0, 4096).catch(() => Buffer.alloc(0))
   if (head.length < 512) return 'empty'
   if (head.toString('latin1', 0, 6) === 'LUKS\xba\xbe') return 'luks'
-  if (head.toString('latin1', 512, 520) === 'LABELONE' || head.toString('latin1', 536, 544) === 'LVM2 001') return 'lvm2'
+  if (head.toString('latin1', 512, 520) === 'LABELONE' || head.toString('latin1', 536, 544) === 'LVM2 001')
+    return 'lvm2'
   if (head.length >= 4096 && /SWAP(SPACE2|-SPACE)/.test(head.toString('latin1', 4086, 4096))) return 'swap'
   if (head.toString('latin1', 3, 11) === 'NTFS    ') return 'ntfs'
-  if (head[510] === 0x55 && head[511] === 0xaa && (/^FAT(12|16)?/.test(head.toString('latin1', 54, 59)) || head.toString('latin1', 82, 87) === 'FAT32')) return 'vfat'
+  if (
+    head[510] === 0x55 &&
+    head[511] === 0xaa &&
+    (/^FAT(12|16)?/.test(head.toString('latin1', 54, 59)) || head.toString('latin1', 82, 87) === 'FAT32')
+  )
+    return 'vfat'
   if (head.toString('latin1', 3, 11) === 'EXFAT   ') return 'exfat'
   const iso = await dev.read(0x8001, 5).catch(() => Buffer.alloc(0))
   if (iso.toString('latin1') === 'CD001') return 'iso9660'
@@ -160,20 +227,36 @@ export async function identifyVolume(dev: BlockDevice): Promise<string | null> {
   return null
 }
 
-const READERS: Record<string, (dev: BlockDevice) => Promise<ReadableFs>> = { ext: (d) => Ext4.open(d), xfs: (d) => Xfs.open(d), btrfs: (d) => Btrfs.open(d) }
-const FS_NAMES: Record<string, string> = { ext: 'ext', xfs: 'XFS', btrfs: 'btrfs', ntfs: 'NTFS', zfs: 'ZFS', exfat: 'exFAT', iso9660: 'ISO 9660' }
+const READERS: Record<string, (dev: BlockDevice) => Promise<ReadableFs>> = {
+  ext: (d) => Ext4.open(d),
+  xfs: (d) => Xfs.open(d),
+  btrfs: (d) => Btrfs.open(d),
+}
+const FS_NAMES: Record<string, string> = {
+  ext: 'ext',
+  xfs: 'XFS',
+  btrfs: 'btrfs',
+  ntfs: 'NTFS',
+  zfs: 'ZFS',
+  exfat: 'exFAT',
+  iso9660: 'ISO 9660',
+}
 /** Volumes that hold no files to check: swap, an EFI or boot FAT partition, nothing at all. */
 const NOTHING_TO_READ = new Set(['swap', 'vfat', 'empty'])
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
 
 /** Inspect a guest disk; with a pipeline, also walk every guest file through the entry pass. */
-export async function inspectGuest(dev: BlockDevice, opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal }): Promise<GuestScan> {
+export async function inspectGuest(
+  dev: BlockDevice,
+  opts: { location: string; profile: string; pipeline?: EntryPipeline; signal?: AbortSignal },
+): Promise<GuestScan> {
   const findings: Finding[] = []
   const parts: Partition[] = await readPartitions(dev)
   const info: GuestInfo = { os: null, partitions: [], volumes: [], read: [], unread: [] }
   const pvs: PhysicalVolume[] = []
-  const f = (rule: string, at: string, message: string, details?: Record<string, unknown>) => findings.push(makeFinding(rule, at, message, { profile: opts.profile, details }))
+  const f = (rule: string, at: string, message: string, details?: Record<string, unknown>) =>
+    findings.push(makeFinding(rule, at, message, { profile: opts.profile, details }))
 
   /** Read (or name) what one volume holds; returns its filesystem. */
   const volume = async (vdev: BlockDevice, at: string, what: string): Promise<string | null> => {
@@ -193,19 +276,32 @@ export async function inspectGuest(dev: BlockDevice, opts: { location: string; p
         info.unread!.push({ location: at, reason: `damaged ${FS_NAMES[filesystem!]} filesystem` })
       }
     } else if (filesystem === 'luks') {
-      f('image.encrypted-volume', at, `${capital(what)} is a LUKS-encrypted volume: its files cannot be checked, and a buyer cannot unlock it.`)
+      f(
+        'image.encrypted-volume',
+        at,
+        `${capital(what)} is a LUKS-encrypted volume: its files cannot be checked, and a buyer cannot unlock it.`,
+      )
       info.unread!.push({ location: at, reason: 'LUKS-encrypted' })
     } else if (filesystem === 'lvm2') {
       const pv = await readPhysicalVolume(vdev).catch((err: unknown) => {
         if (!(err instanceof GuestFsError)) throw err
-        f('image.volume-unread', at, `${capital(what)} is an LVM2 physical volume whose label is damaged: ${err.message}.`)
+        f(
+          'image.volume-unread',
+          at,
+          `${capital(what)} is an LVM2 physical volume whose label is damaged: ${err.message}.`,
+        )
         info.unread!.push({ location: at, reason: 'damaged LVM2 label' })
         return null
       })
       if (pv) pvs.push(pv)
     } else if (!filesystem || !NOTHING_TO_READ.has(filesystem)) {
-      const name = filesystem ? FS_NAMES[filesystem] ?? filesystem : 'an unknown format'
-      f('image.volume-unread', at, `${capital(what)} holds ${filesystem ? `a ${name} filesystem` : 'data of an unknown format'}, which Preflight does not read: its files were not checked for malware, components or image hygiene.`, { filesystem })
+      const name = filesystem ? (FS_NAMES[filesystem] ?? filesystem) : 'an unknown format'
+      f(
+        'image.volume-unread',
+        at,
+        `${capital(what)} holds ${filesystem ? `a ${name} filesystem` : 'data of an unknown format'}, which Preflight does not read: its files were not checked for malware, components or image hygiene.`,
+        { filesystem },
+      )
       info.unread!.push({ location: at, reason: filesystem ? `${name} not read` : 'unknown format' })
     }
     return filesystem
@@ -231,14 +327,20 @@ export async function inspectGuest(dev: BlockDevice, opts: { location: string; p
       let filesystem: string | null = null
       if (lv.dev) filesystem = await volume(lv.dev, at, `logical volume ${lv.vg}/${lv.name}`)
       else {
-        f('image.volume-unread', at, `Logical volume ${lv.vg}/${lv.name} was not read: ${lv.unreadable}.`, { types: lv.types })
+        f('image.volume-unread', at, `Logical volume ${lv.vg}/${lv.name} was not read: ${lv.unreadable}.`, {
+          types: lv.types,
+        })
         info.unread!.push({ location: at, reason: lv.unreadable ?? 'not readable' })
       }
       info.volumes!.push({ vg: lv.vg, name: lv.name, size: lv.size, types: lv.types, filesystem })
     }
   }
   if (!info.read!.length && !info.unread!.length)
-    f('image.volume-unread', opts.location, `No filesystem was found on the disk${parts[0]?.scheme === 'none' ? ' (it has no partition table)' : ''}: no OS, hygiene, malware or component check could look inside it.`)
+    f(
+      'image.volume-unread',
+      opts.location,
+      `No filesystem was found on the disk${parts[0]?.scheme === 'none' ? ' (it has no partition table)' : ''}: no OS, hygiene, malware or component check could look inside it.`,
+    )
   return { info, findings }
 }
 
@@ -260,7 +362,15 @@ async function walkGuest(fs: ReadableFs, at: string, pipeline: EntryPipeline, si
       const path = dir.path ? `${dir.path}/${e.name}` : e.name
       const ino = await fs.inode(e.ino).catch(() => null)
       if (!ino) continue
-      const entry: WalkEntry = { path, location: `${at}!${path}`, type: 'other', size: ino.size, mode: ino.mode & 0o7777, depth: 0, container: 'guest' }
+      const entry: WalkEntry = {
+        path,
+        location: `${at}!${path}`,
+        type: 'other',
+        size: ino.size,
+        mode: ino.mode & 0o7777,
+        depth: 0,
+        container: 'guest',
+      }
       if (isDir(ino)) {
         if (seen.has(e.ino)) continue
         seen.add(e.ino)
@@ -269,7 +379,11 @@ async function walkGuest(fs: ReadableFs, at: string, pipeline: EntryPipeline, si
       } else if (isFile(ino)) {
         await pipeline.feed(c, { ...entry, type: 'file' }, fs.readFile(ino, MAX_GUEST_FILE))
       } else if (isSymlink(ino)) {
-        await pipeline.feed(c, { ...entry, type: 'symlink', linkTarget: (await fs.readAll(ino, 4096)).toString('utf8') }, null)
+        await pipeline.feed(
+          c,
+          { ...entry, type: 'symlink', linkTarget: (await fs.readAll(ino, 4096)).toString('utf8') },
+          null,
+        )
       }
     }
   }

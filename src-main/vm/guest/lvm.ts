@@ -46,7 +46,8 @@ export async function readPhysicalVolume(dev: BlockDevice): Promise<PhysicalVolu
     const label = head.subarray(s * SECTOR, (s + 1) * SECTOR)
     if (label.toString('latin1', 0, 8) !== LABEL_ID || label.toString('latin1', 24, 32) !== LABEL_TYPE) continue
     const pvOff = label.readUInt32LE(20)
-    if (pvOff < 32 || pvOff + 32 + 8 + 16 > SECTOR) throw new LvmError('the PV label points its header outside the sector')
+    if (pvOff < 32 || pvOff + 32 + 8 + 16 > SECTOR)
+      throw new LvmError('the PV label points its header outside the sector')
     const pv = label.subarray(pvOff)
     const uuid = pv.toString('latin1', 0, 32)
     // data areas, then metadata areas: {offset, size} pairs (u64 LE), each list ending with a zero pair
@@ -72,9 +73,14 @@ export async function readPhysicalVolume(dev: BlockDevice): Promise<PhysicalVolu
   return null
 }
 
-async function readMetadataArea(dev: BlockDevice, start: number, size: number): Promise<{ seqno: number; text: string } | null> {
+async function readMetadataArea(
+  dev: BlockDevice,
+  start: number,
+  size: number,
+): Promise<{ seqno: number; text: string } | null> {
   // an area that is not inside the PV is not one lvm2 wrote: ignored, as a PV without metadata areas
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start + size > dev.size || size < SECTOR * 2) return null
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start + size > dev.size || size < SECTOR * 2)
+    return null
   const hdr = await dev.read(start, SECTOR)
   if (hdr.length < SECTOR || hdr.toString('latin1', 4, 20) !== MDA_MAGIC) return null
   // the first raw location is the committed metadata: {offset from the area's start, size, checksum, flags}
@@ -82,7 +88,8 @@ async function readMetadataArea(dev: BlockDevice, start: number, size: number): 
   const length = Number(hdr.readBigUInt64LE(48))
   if (!length) return null
   // the text lies in the ring after the header sector: it can wrap once, never be longer than the ring
-  if (length > MAX_METADATA || offset < SECTOR || offset >= size || length > size - SECTOR) throw new LvmError(`the LVM metadata area at ${start} describes text out of range`)
+  if (length > MAX_METADATA || offset < SECTOR || offset >= size || length > size - SECTOR)
+    throw new LvmError(`the LVM metadata area at ${start} describes text out of range`)
   const first = Math.min(length, size - offset)
   const parts = [await dev.read(start + offset, first)]
   // the area is a ring after its header sector: text that reaches its end continues after the header
@@ -124,7 +131,8 @@ export function parseLvmConfig(text: string): ConfigNode {
       const at = lexer.lastIndex
       const m = lexer.exec(text)
       if (!m) return null
-      if (m[6] !== undefined) throw new LvmError(`the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${at})`)
+      if (m[6] !== undefined)
+        throw new LvmError(`the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${at})`)
       if (m[1] !== undefined) return { s: m[1].replace(/\\(.)/g, '$1') }
       if (m[2] !== undefined) return { n: Number(m[2]) }
       if (m[3] !== undefined) return { id: m[3] }
@@ -182,7 +190,8 @@ export function parseLvmConfig(text: string): ConfigNode {
 
 const isNode = (v: ConfigValue | undefined): v is ConfigNode => !!v && typeof v === 'object' && !Array.isArray(v)
 const num = (v: ConfigValue | undefined, what: string): number => {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new LvmError(`the LVM metadata has no valid ${what}`)
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new LvmError(`the LVM metadata has no valid ${what}`)
   return v
 }
 
@@ -225,7 +234,8 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
       const types: string[] = []
       let unreadable: string | null = null
       const segNames = Object.keys(lv).filter((k) => /^segment\d+$/.test(k) && isNode(lv[k]))
-      if (segNames.length > MAX_SEGMENTS) throw new LvmError(`logical volume ${vgName}/${lvName} has more than ${MAX_SEGMENTS} segments`)
+      if (segNames.length > MAX_SEGMENTS)
+        throw new LvmError(`logical volume ${vgName}/${lvName} has more than ${MAX_SEGMENTS} segments`)
       for (const key of segNames) {
         const seg = lv[key] as ConfigNode
         const type = typeof seg.type === 'string' ? seg.type : 'unknown'
@@ -238,9 +248,11 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
         const length = num(seg.extent_count, 'extent_count') * extentBytes
         const list = Array.isArray(seg.stripes) ? seg.stripes : []
         const count = typeof seg.stripe_count === 'number' ? seg.stripe_count : list.length / 2
-        if (!count || list.length !== count * 2) throw new LvmError(`logical volume ${vgName}/${lvName} has a damaged stripe list`)
+        if (!count || list.length !== count * 2)
+          throw new LvmError(`logical volume ${vgName}/${lvName} has a damaged stripe list`)
         const stripeSize = count > 1 ? num(seg.stripe_size, 'stripe_size') * SECTOR : length
-        if (!stripeSize || length % count !== 0) throw new LvmError(`logical volume ${vgName}/${lvName} has an invalid stripe size`)
+        if (!stripeSize || length % count !== 0)
+          throw new LvmError(`logical volume ${vgName}/${lvName} has an invalid stripe size`)
         const stripes: Stripe[] = []
         for (let s = 0; s < count; s++) {
           const pvName = list[s * 2]
@@ -253,14 +265,22 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
             continue
           }
           const base = num(pvNode.pe_start, 'pe_start') * SECTOR + firstExtent * extentBytes
-          if (base + length / count > pv.dev.size) throw new LvmError(`logical volume ${vgName}/${lvName} reaches past the end of ${String(pvName)}`)
+          if (base + length / count > pv.dev.size)
+            throw new LvmError(`logical volume ${vgName}/${lvName} reaches past the end of ${String(pvName)}`)
           stripes.push({ dev: pv.dev, base })
         }
         if (stripes.length === count) segs.push({ start, length, stripes, stripeSize })
       }
       segs.sort((a, b) => a.start - b.start)
       const size = segs.reduce((n, s) => Math.max(n, s.start + s.length), 0)
-      out.push({ vg: vgName, name: lvName, size, types: [...new Set(types)], dev: unreadable ? null : lvDevice(segs, size), unreadable })
+      out.push({
+        vg: vgName,
+        name: lvName,
+        size,
+        types: [...new Set(types)],
+        dev: unreadable ? null : lvDevice(segs, size),
+        unreadable,
+      })
     }
   }
   return out
@@ -277,14 +297,18 @@ function lvDevice(segs: Segment[], size: number): BlockDevice {
     const chunk = Math.floor(rel / seg.stripeSize)
     const within = rel % seg.stripeSize
     const stripe = seg.stripes[chunk % n]
-    return { dev: stripe.dev, at: stripe.base + Math.floor(chunk / n) * seg.stripeSize + within, run: seg.stripeSize - within }
+    return {
+      dev: stripe.dev,
+      at: stripe.base + Math.floor(chunk / n) * seg.stripeSize + within,
+      run: seg.stripeSize - within,
+    }
   }
   return {
     size,
     async read(offset, length) {
       const end = Math.min(size, offset + length)
       const parts: Buffer[] = []
-      for (let pos = Math.max(0, offset); pos < end; ) {
+      for (let pos = Math.max(0, offset); pos < end;) {
         const where = locate(pos)
         const n = Math.min(end - pos, where ? where.run : (segs.find((s) => s.start > pos)?.start ?? end) - pos)
         parts.push(where ? await where.dev.read(where.at, n) : Buffer.alloc(n))

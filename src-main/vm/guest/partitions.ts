@@ -19,7 +19,8 @@ function guid(b: Buffer): string {
 
 export async function readPartitions(dev: BlockDevice): Promise<Partition[]> {
   const mbr = await dev.read(0, 512)
-  if (mbr.length < 512 || mbr[510] !== 0x55 || mbr[511] !== 0xaa) return [{ index: 0, type: 'none', start: 0, size: dev.size, scheme: 'none' }]
+  if (mbr.length < 512 || mbr[510] !== 0x55 || mbr[511] !== 0xaa)
+    return [{ index: 0, type: 'none', start: 0, size: dev.size, scheme: 'none' }]
   const entries = [0, 1, 2, 3].map((i) => {
     const e = mbr.subarray(446 + i * 16, 462 + i * 16)
     return { type: e[4], lba: e.readUInt32LE(8), sectors: e.readUInt32LE(12) }
@@ -39,7 +40,13 @@ export async function readPartitions(dev: BlockDevice): Promise<Partition[]> {
           const first = Number(e.readBigUInt64LE(32))
           const last = Number(e.readBigUInt64LE(40))
           if (last < first || first * 512 >= dev.size) continue
-          out.push({ index: i + 1, type: guid(e.subarray(0, 16)), start: first * 512, size: Math.min(last - first + 1, dev.size / 512 - first) * 512, scheme: 'gpt' })
+          out.push({
+            index: i + 1,
+            type: guid(e.subarray(0, 16)),
+            start: first * 512,
+            size: Math.min(last - first + 1, dev.size / 512 - first) * 512,
+            scheme: 'gpt',
+          })
         }
         return out
       }
@@ -48,7 +55,14 @@ export async function readPartitions(dev: BlockDevice): Promise<Partition[]> {
   const out: Partition[] = []
   entries.forEach((e, i) => {
     if (!e.type || !e.sectors || e.type === 0x05 || e.type === 0x0f || e.type === 0x85) return
-    if (e.lba * 512 < dev.size) out.push({ index: i + 1, type: e.type.toString(16).padStart(2, '0'), start: e.lba * 512, size: Math.min(e.sectors * 512, dev.size - e.lba * 512), scheme: 'mbr' })
+    if (e.lba * 512 < dev.size)
+      out.push({
+        index: i + 1,
+        type: e.type.toString(16).padStart(2, '0'),
+        start: e.lba * 512,
+        size: Math.min(e.sectors * 512, dev.size - e.lba * 512),
+        scheme: 'mbr',
+      })
   })
   // logical partitions: a chain of EBRs inside the extended partition
   const ext = entries.find((e) => e.type === 0x05 || e.type === 0x0f || e.type === 0x85)
@@ -62,7 +76,14 @@ export async function readPartitions(dev: BlockDevice): Promise<Partition[]> {
       const t = b[446 + 4]
       const rel = b.readUInt32LE(446 + 8)
       const sectors = b.readUInt32LE(446 + 12)
-      if (t && sectors) out.push({ index: n, type: t.toString(16).padStart(2, '0'), start: (ebr + rel) * 512, size: sectors * 512, scheme: 'mbr' })
+      if (t && sectors)
+        out.push({
+          index: n,
+          type: t.toString(16).padStart(2, '0'),
+          start: (ebr + rel) * 512,
+          size: sectors * 512,
+          scheme: 'mbr',
+        })
       const next = b.readUInt32LE(446 + 16 + 8)
       ebr = next ? ext.lba + next : 0
     }

@@ -63,7 +63,10 @@ export class Xfs implements GuestFs {
   private readonly nrext64: boolean
   private readonly dataBlocks: number
 
-  private constructor(private readonly dev: BlockDevice, sb: Buffer) {
+  private constructor(
+    private readonly dev: BlockDevice,
+    sb: Buffer,
+  ) {
     this.blockSize = sb.readUInt32BE(4)
     this.dataBlocks = Number(sb.readBigUInt64BE(8))
     this.rootIno = Number(sb.readBigUInt64BE(56))
@@ -80,12 +83,22 @@ export class Xfs implements GuestFs {
     this.hasFtype = this.crc ? (incompat & INCOMPAT_FTYPE) !== 0 : (sb.readUInt32BE(200) & V4_FEATURES2_FTYPE) !== 0
     this.nrext64 = (incompat & INCOMPAT_NREXT64) !== 0
     if (version !== 4 && version !== 5) throw new XfsError(`superblock version ${version} is not XFS v4 or v5`)
-    if (this.blockSize < 512 || this.blockSize > 65536 || 1 << blockLog !== this.blockSize) throw new XfsError(`block size ${this.blockSize} is out of range`)
-    if (this.inodeSize < 256 || this.inodeSize > 2048 || this.inodeSize > this.blockSize || this.blockSize / this.inodeSize !== 1 << this.inodesPerBlockLog)
+    if (this.blockSize < 512 || this.blockSize > 65536 || 1 << blockLog !== this.blockSize)
+      throw new XfsError(`block size ${this.blockSize} is out of range`)
+    if (
+      this.inodeSize < 256 ||
+      this.inodeSize > 2048 ||
+      this.inodeSize > this.blockSize ||
+      this.blockSize / this.inodeSize !== 1 << this.inodesPerBlockLog
+    )
       throw new XfsError(`inode size ${this.inodeSize} is out of range`)
-    if (!this.agBlocks || !this.agCount || this.agBlockLog > 31 || this.agBlocks > 2 ** this.agBlockLog) throw new XfsError('allocation group geometry is out of range')
+    if (!this.agBlocks || !this.agCount || this.agBlockLog > 31 || this.agBlocks > 2 ** this.agBlockLog)
+      throw new XfsError('allocation group geometry is out of range')
     if (this.dirBlockSize > 65536) throw new XfsError(`directory block size ${this.dirBlockSize} is out of range`)
-    if (this.dataBlocks * this.blockSize > dev.size + this.blockSize * 16) throw new XfsError(`the filesystem claims ${this.dataBlocks} blocks, more than the ${dev.size}-byte partition holds`)
+    if (this.dataBlocks * this.blockSize > dev.size + this.blockSize * 16)
+      throw new XfsError(
+        `the filesystem claims ${this.dataBlocks} blocks, more than the ${dev.size}-byte partition holds`,
+      )
   }
 
   static async open(dev: BlockDevice): Promise<Xfs> {
@@ -119,13 +132,18 @@ export class Xfs implements GuestFs {
     const ag = Math.floor(ino / 2 ** (this.agBlockLog + perBlockLog))
     const agBlock = Math.floor(ino / 2 ** perBlockLog) % 2 ** this.agBlockLog
     const index = ino % 2 ** perBlockLog
-    if (!Number.isSafeInteger(ino) || ino <= 0 || ag >= this.agCount || agBlock >= this.agBlocks) throw new XfsError(`inode ${ino} is invalid`)
-    const raw = await this.dev.read((ag * this.agBlocks + agBlock) * this.blockSize + index * this.inodeSize, this.inodeSize)
+    if (!Number.isSafeInteger(ino) || ino <= 0 || ag >= this.agCount || agBlock >= this.agBlocks)
+      throw new XfsError(`inode ${ino} is invalid`)
+    const raw = await this.dev.read(
+      (ag * this.agBlocks + agBlock) * this.blockSize + index * this.inodeSize,
+      this.inodeSize,
+    )
     if (raw.length < this.inodeSize) throw new XfsError(`inode ${ino} lies outside the device`)
     if (raw.readUInt16BE(0) !== INODE_MAGIC) throw new XfsError(`inode ${ino} has a bad magic number`)
     const version = raw[4]
     if (version < 1 || version > 3) throw new XfsError(`inode ${ino} has version ${version}`)
-    if (version === 3 && Number(raw.readBigUInt64BE(152)) !== ino) throw new XfsError(`inode ${ino} records number ${raw.readBigUInt64BE(152)}`)
+    if (version === 3 && Number(raw.readBigUInt64BE(152)) !== ino)
+      throw new XfsError(`inode ${ino} records number ${raw.readBigUInt64BE(152)}`)
     const literal = version === 3 ? 176 : 100
     const forkOff = raw[82]
     const forkEnd = forkOff ? literal + forkOff * 8 : this.inodeSize
@@ -167,32 +185,43 @@ export class Xfs implements GuestFs {
       const level = ino.fork.readUInt16BE(0)
       const count = ino.fork.readUInt16BE(2)
       const max = Math.floor((ino.fork.length - 4) / 16)
-      if (level < 1 || level > MAX_BTREE_LEVELS || count > max) throw new XfsError(`inode ${ino.ino} has a damaged extent B+tree root`)
+      if (level < 1 || level > MAX_BTREE_LEVELS || count > max)
+        throw new XfsError(`inode ${ino.ino} has a damaged extent B+tree root`)
       const seen = new Set<number>()
-      for (let i = 0; i < count; i++) await this.btreeBlock(Number(ino.fork.readBigUInt64BE(4 + max * 8 + i * 8)), level - 1, ino.ino, out, seen)
+      for (let i = 0; i < count; i++)
+        await this.btreeBlock(Number(ino.fork.readBigUInt64BE(4 + max * 8 + i * 8)), level - 1, ino.ino, out, seen)
     } else throw new XfsError(`inode ${ino.ino} has data fork format ${ino.format}`)
     out.sort((a, b) => a.offset - b.offset)
     return out
   }
 
-  private async btreeBlock(fsblock: number, level: number, owner: number, out: Extent[], seen: Set<number>): Promise<void> {
+  private async btreeBlock(
+    fsblock: number,
+    level: number,
+    owner: number,
+    out: Extent[],
+    seen: Set<number>,
+  ): Promise<void> {
     if (seen.has(fsblock)) throw new XfsError(`the extent B+tree of inode ${owner} loops at block ${fsblock}`)
     seen.add(fsblock)
     const b = await this.blocks(fsblock, 1)
     const magic = b.readUInt32BE(0)
     const header = magic === BMAP_CRC_MAGIC ? 72 : magic === BMAP_MAGIC ? 24 : 0
     if (!header) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree has a bad magic number`)
-    if (b.readUInt16BE(4) !== level) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree is at the wrong level`)
+    if (b.readUInt16BE(4) !== level)
+      throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree is at the wrong level`)
     const count = b.readUInt16BE(6)
     if (level === 0) {
-      if (count > (this.blockSize - header) / 16) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree holds too many records`)
+      if (count > (this.blockSize - header) / 16)
+        throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree holds too many records`)
       if (out.length + count > MAX_EXTENTS) throw new XfsError(`inode ${owner} has more than ${MAX_EXTENTS} extents`)
       for (let i = 0; i < count; i++) out.push(Xfs.record(b, header + i * 16))
       return
     }
     const max = Math.floor((this.blockSize - header) / 16)
     if (count > max) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree holds too many keys`)
-    for (let i = 0; i < count; i++) await this.btreeBlock(Number(b.readBigUInt64BE(header + max * 8 + i * 8)), level - 1, owner, out, seen)
+    for (let i = 0; i < count; i++)
+      await this.btreeBlock(Number(b.readBigUInt64BE(header + max * 8 + i * 8)), level - 1, owner, out, seen)
   }
 
   /** Read a file's content in chunks (holes and unwritten extents read as zeros), at most `limit` bytes. */
@@ -222,8 +251,12 @@ export class Xfs implements GuestFs {
         else {
           const data = (await this.blocks(e.block + i, count)).subarray(0, count * this.blockSize)
           if (symlinkHeader) {
-            if (data.readUInt32BE(0) !== SYMLINK_CRC_MAGIC) throw new XfsError(`symlink inode ${ino.ino} has a damaged remote block`)
-            const part = data.subarray(symlinkHeader, symlinkHeader + Math.min(total - pos, this.blockSize - symlinkHeader))
+            if (data.readUInt32BE(0) !== SYMLINK_CRC_MAGIC)
+              throw new XfsError(`symlink inode ${ino.ino} has a damaged remote block`)
+            const part = data.subarray(
+              symlinkHeader,
+              symlinkHeader + Math.min(total - pos, this.blockSize - symlinkHeader),
+            )
             yield part
             pos += part.length
             continue
@@ -254,7 +287,8 @@ export class Xfs implements GuestFs {
       const perDirBlock = this.dirBlockSize / this.blockSize
       for (let i = 0; i + perDirBlock <= e.count; i += perDirBlock) {
         bytes += this.dirBlockSize
-        if (bytes > MAX_DIR_BYTES) throw new XfsError(`directory inode ${dir.ino} is larger than ${MAX_DIR_BYTES} bytes`)
+        if (bytes > MAX_DIR_BYTES)
+          throw new XfsError(`directory inode ${dir.ino} is larger than ${MAX_DIR_BYTES} bytes`)
         this.dataBlockEntries(await this.blocks(e.block + i, perDirBlock), dir.ino, out)
       }
     }
@@ -275,8 +309,13 @@ export class Xfs implements GuestFs {
       const nameAt = off + 3
       const ftypeAt = nameAt + nameLen
       const inoAt = ftypeAt + (this.hasFtype ? 1 : 0)
-      if (!nameLen || inoAt + inoLen > f.length) throw new XfsError(`directory inode ${dir.ino} is damaged (short form entry ${i})`)
-      out.push({ name: f.subarray(nameAt, nameAt + nameLen).toString('utf8'), ino: readIno(inoAt), type: this.hasFtype ? fileType(f[ftypeAt]) : 'other' })
+      if (!nameLen || inoAt + inoLen > f.length)
+        throw new XfsError(`directory inode ${dir.ino} is damaged (short form entry ${i})`)
+      out.push({
+        name: f.subarray(nameAt, nameAt + nameLen).toString('utf8'),
+        ino: readIno(inoAt),
+        type: this.hasFtype ? fileType(f[ftypeAt]) : 'other',
+      })
       off = inoAt + inoLen
     }
     return out
@@ -292,7 +331,7 @@ export class Xfs implements GuestFs {
       end = b.length - 8 - leafCount * 8
       if (end < 0) throw new XfsError(`a directory block of inode ${owner} has a damaged tail`)
     }
-    for (let off = this.crc ? 64 : 16; off + 8 <= end; ) {
+    for (let off = this.crc ? 64 : 16; off + 8 <= end;) {
       if (b.readUInt16BE(off) === 0xffff) {
         const len = b.readUInt16BE(off + 2)
         if (len < 8 || len % 8) throw new XfsError(`a directory block of inode ${owner} has a damaged free entry`)
@@ -304,7 +343,8 @@ export class Xfs implements GuestFs {
       const size = Math.ceil((8 + 1 + nameLen + (this.hasFtype ? 1 : 0) + 2) / 8) * 8
       if (!nameLen || off + size > end) throw new XfsError(`a directory block of inode ${owner} has a damaged entry`)
       const name = b.subarray(off + 9, off + 9 + nameLen).toString('utf8')
-      if (name !== '.' && name !== '..') out.push({ name, ino, type: this.hasFtype ? fileType(b[off + 9 + nameLen]) : 'other' })
+      if (name !== '.' && name !== '..')
+        out.push({ name, ino, type: this.hasFtype ? fileType(b[off + 9 + nameLen]) : 'other' })
       off += size
     }
   }

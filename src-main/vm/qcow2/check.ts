@@ -66,18 +66,21 @@ function visitL2(l2: Buffer, w: L2Walk): void {
     const zeroBits = extendedL2 ? l2.readUInt32BE(at + 8) : 0
     if (isCompressed(l2, at)) {
       if (top & 0x80) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with the COPIED flag set`)
-      if (allocBits || zeroBits) problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with a subcluster bitmap`)
+      if (allocBits || zeroBits)
+        problem(`${what} L2 entry ${at / entryBytes} is a compressed cluster with a subcluster bitmap`)
       const { offset: off, sectors } = compressedEntry(l2, at, w.compressedBits)
       w.ref(off, Math.min(sectors * 512 - (off & 511), Math.max(1, w.fileSize - off)), what, 'compressed cluster')
       continue
     }
-    if (top & 0x3f || l2[at + 6] & 0x01 || l2[at + 7] & 0xfe) problem(`${what} L2 entry ${at / entryBytes} has reserved bits set`)
+    if (top & 0x3f || l2[at + 6] & 0x01 || l2[at + 7] & 0xfe)
+      problem(`${what} L2 entry ${at / entryBytes} has reserved bits set`)
     const off = entryOffset(l2, at)
     if (!off) {
       if (allocBits) problem(`${what} L2 entry ${at / entryBytes} is unallocated but its subcluster bitmap marks data`)
       continue
     }
-    if (allocBits & zeroBits) problem(`${what} L2 entry ${at / entryBytes} has subclusters marked both allocated and zero`)
+    if (allocBits & zeroBits)
+      problem(`${what} L2 entry ${at / entryBytes} has subclusters marked both allocated and zero`)
     if (off % cs) {
       problem(`${what} L2 entry ${at / entryBytes} points to an unaligned cluster (${off})`)
       continue
@@ -97,16 +100,27 @@ function decodeRefcounts(block: Buffer, bits: number, counts: Float64Array, firs
     for (let k = 0; k < n; k++) {
       const bitPos = k * bits
       counts[first + k] =
-        bits === 64 ? Number(block.readBigUInt64BE(k * 8))
-        : bits >= 8 ? block.readUIntBE(k * (bits / 8), bits / 8)
-        : (block[Math.floor(bitPos / 8)] >> (bitPos % 8)) & ((1 << bits) - 1)
+        bits === 64
+          ? Number(block.readBigUInt64BE(k * 8))
+          : bits >= 8
+            ? block.readUIntBE(k * (bits / 8), bits / 8)
+            : (block[Math.floor(bitPos / 8)] >> (bitPos % 8)) & ((1 << bits) - 1)
     }
 }
 
-export async function checkQcow2(path: string, opts: { signal?: AbortSignal; info?: Qcow2Info } = {}): Promise<Qcow2Check> {
+export async function checkQcow2(
+  path: string,
+  opts: { signal?: AbortSignal; info?: Qcow2Info } = {},
+): Promise<Qcow2Check> {
   const info = opts.info ?? (await readQcow2(path))
   const hostClusters = Math.ceil(info.fileSize / info.header.clusterSize)
-  if (hostClusters > MAX_CLUSTERS) return { corruptions: 0, leaks: 0, messages: [`${hostClusters} host clusters: too many to check here`], skipped: true }
+  if (hostClusters > MAX_CLUSTERS)
+    return {
+      corruptions: 0,
+      leaks: 0,
+      messages: [`${hostClusters} host clusters: too many to check here`],
+      skipped: true,
+    }
   const checker = new Qcow2Checker(path, info, opts.signal)
   try {
     return await checker.run()
@@ -136,7 +150,11 @@ class Qcow2Checker {
   private readonly l2Buffer: Buffer
   private readonly l2Words: Uint32Array
 
-  constructor(path: string, private readonly info: Qcow2Info, private readonly signal?: AbortSignal) {
+  constructor(
+    path: string,
+    private readonly info: Qcow2Info,
+    private readonly signal?: AbortSignal,
+  ) {
     this.h = info.header
     this.cs = this.h.clusterSize
     this.fileSize = info.fileSize
@@ -207,7 +225,19 @@ class Qcow2Checker {
     if (!this.ref(l1Offset, l1Size * 8, what, 'L1 table')) return
     const l1 = (await this.read(l1Offset, l1Size * 8))!
     const extendedL2 = this.info.facts.extendedL2
-    const walk: L2Walk = { words: this.l2Words, entryBytes: extendedL2 ? 16 : 8, extendedL2, compressedBits: 62 - (h.clusterBits - 8), fileSize: this.fileSize, cs, ref: this.ref, problem: this.problem, what, copied: active ? this.copiedRefs : null, plain: active ? this.plainRefs : null }
+    const walk: L2Walk = {
+      words: this.l2Words,
+      entryBytes: extendedL2 ? 16 : 8,
+      extendedL2,
+      compressedBits: 62 - (h.clusterBits - 8),
+      fileSize: this.fileSize,
+      cs,
+      ref: this.ref,
+      problem: this.problem,
+      what,
+      copied: active ? this.copiedRefs : null,
+      plain: active ? this.plainRefs : null,
+    }
     for (let i = 0; i < l1Size; i++) {
       throwIfCancelled(this.signal)
       const hi = l1.readUInt32BE(i * 8)
@@ -272,11 +302,16 @@ class Qcow2Checker {
       const nameLen = hdr.readUInt16BE(14)
       const extra = hdr.readUInt32BE(36)
       // version 3 snapshots carry at least the large VM state size and the disk size as extra data
-      if (h.version >= 3 && extra < 16) this.problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
+      if (h.version >= 3 && extra < 16)
+        this.problem(`snapshot table entry ${s} is incomplete (${extra} bytes of extra data, version 3 needs 16)`)
       // qemu reads at most 1 KiB of extra data per snapshot and refuses the table beyond that
-      if (extra > 1024) this.problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
+      if (extra > 1024)
+        this.problem(`snapshot table entry ${s} has ${extra} bytes of extra data (qemu accepts at most 1024)`)
       if (l1Off % cs) this.problem(`snapshot ${s + 1}'s L1 table is not cluster aligned (${l1Off})`)
-      else if (l1Size * 8 > QCOW_MAX_L1_BYTES) this.problem(`snapshot ${s + 1}'s L1 table has ${l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
+      else if (l1Size * 8 > QCOW_MAX_L1_BYTES)
+        this.problem(
+          `snapshot ${s + 1}'s L1 table has ${l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`,
+        )
       else await this.walkL1(l1Off, l1Size, `snapshot ${s + 1}`, false)
       at += 40 + extra + idLen + nameLen
       at = Math.ceil(at / 8) * 8
@@ -291,14 +326,21 @@ class Qcow2Checker {
   private compare(): void {
     const { refs, counts, plainRefs, copiedRefs, hostClusters } = this
     for (let c = 0; c < hostClusters; c++) {
-      if (refs[c] > counts[c]) this.problem(`cluster ${c} is referenced ${refs[c]} time(s) but its refcount is ${counts[c]}`)
+      if (refs[c] > counts[c])
+        this.problem(`cluster ${c} is referenced ${refs[c]} time(s) but its refcount is ${counts[c]}`)
       else if (refs[c] < counts[c]) this.result.leaks++
       const wrongFlag = counts[c] === 1 ? plainRefs[c] : copiedRefs[c]
-      for (let k = 0; k < wrongFlag; k++) this.problem(`data cluster ${c} has refcount ${counts[c]} but an L2 entry ${counts[c] === 1 ? 'without' : 'with'} the COPIED flag`)
+      for (let k = 0; k < wrongFlag; k++)
+        this.problem(
+          `data cluster ${c} has refcount ${counts[c]} but an L2 entry ${counts[c] === 1 ? 'without' : 'with'} the COPIED flag`,
+        )
     }
     for (const t of this.activeL2) {
       const rc = t.cluster < hostClusters ? counts[t.cluster] : 0
-      if ((rc === 1) !== t.copied) this.problem(`active L1 entry ${t.index}: its L2 table has refcount ${rc} but the entry ${t.copied ? 'has' : 'lacks'} the COPIED flag`)
+      if ((rc === 1) !== t.copied)
+        this.problem(
+          `active L1 entry ${t.index}: its L2 table has refcount ${rc} but the entry ${t.copied ? 'has' : 'lacks'} the COPIED flag`,
+        )
     }
   }
 }

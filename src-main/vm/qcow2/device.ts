@@ -12,7 +12,11 @@ import { readQcow2, type Qcow2Info } from './header'
 export async function openQcow2Device(path: string): Promise<BlockDevice> {
   const info = await readQcow2(path)
   if (info.encryption) throw new PreflightError('unreadable', 'The image is encrypted: its guest data cannot be read.')
-  if (info.dataFile !== null) throw new PreflightError('unreadable', 'The image keeps its data in an external file: its guest data cannot be read here.')
+  if (info.dataFile !== null)
+    throw new PreflightError(
+      'unreadable',
+      'The image keeps its data in an external file: its guest data cannot be read here.',
+    )
   const fh = await open(path, 'r')
   try {
     const device = new Qcow2Device(fh, info)
@@ -35,7 +39,10 @@ class Qcow2Device implements BlockDevice {
   private l1: Buffer = Buffer.alloc(0)
   private readonly l2Cache = new Map<number, Buffer>()
 
-  constructor(private readonly fh: FileHandle, private readonly info: Qcow2Info) {
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly info: Qcow2Info,
+  ) {
     this.h = info.header
     this.size = this.h.virtualSize
     this.cs = this.h.clusterSize
@@ -61,7 +68,7 @@ class Qcow2Device implements BlockDevice {
     const end = Math.min(this.size, offset + length, offset + out.length)
     // runs of clusters that are contiguous in the file are read with one call, straight into `out`
     const run = { host: -1, out: 0, len: 0 }
-    for (let pos = offset; pos < end; ) {
+    for (let pos = offset; pos < end;) {
       const vcluster = Math.floor(pos / cs)
       const within = pos % cs
       const n = Math.min(cs - within, end - pos)
@@ -90,7 +97,7 @@ class Qcow2Device implements BlockDevice {
     const { cs } = this
     const end = Math.min(this.size, offset + length)
     const ranges: Array<[number, number]> = []
-    for (let pos = Math.max(0, offset); pos < end; ) {
+    for (let pos = Math.max(0, offset); pos < end;) {
       const vcluster = Math.floor(pos / cs)
       const next = Math.min(end, (vcluster + 1) * cs)
       if (await this.holdsData(vcluster)) {
@@ -109,7 +116,11 @@ class Qcow2Device implements BlockDevice {
 
   /** Bounds-checked metadata or cluster read. */
   private async readAt(offset: number, length: number): Promise<Buffer> {
-    if (offset < 0 || offset + length > this.fileSize) throw new PreflightError('unreadable', `qcow2 metadata points outside the file (offset ${offset}, ${length} bytes)`)
+    if (offset < 0 || offset + length > this.fileSize)
+      throw new PreflightError(
+        'unreadable',
+        `qcow2 metadata points outside the file (offset ${offset}, ${length} bytes)`,
+      )
     const buf = Buffer.alloc(length)
     await this.fh.read(buf, 0, length, offset)
     return buf
@@ -118,7 +129,11 @@ class Qcow2Device implements BlockDevice {
   /** A run of host-contiguous plain clusters, read straight into `out` (a short file reads as zeros past its end). */
   private async flushRun(out: Buffer, run: { host: number; out: number; len: number }): Promise<void> {
     if (run.len === 0) return
-    if (run.host + run.len > this.fileSize) throw new PreflightError('unreadable', `qcow2 metadata points outside the file (offset ${run.host}, ${run.len} bytes)`)
+    if (run.host + run.len > this.fileSize)
+      throw new PreflightError(
+        'unreadable',
+        `qcow2 metadata points outside the file (offset ${run.host}, ${run.len} bytes)`,
+      )
     let done = 0
     while (done < run.len) {
       const { bytesRead } = await this.fh.read(out, run.out + done, run.len - done, run.host + done)
@@ -165,7 +180,10 @@ class Qcow2Device implements BlockDevice {
       const { offset: hostOffset, sectors } = compressedEntry(table, at, this.compressedSizeBits)
       const len = Math.min(sectors * 512 - (hostOffset & 511), this.fileSize - hostOffset)
       const raw = await this.readAt(hostOffset, len)
-      const out = this.info.facts.compressionType === 'zstd' ? Buffer.from(zstdDecompress(raw)) : inflateRawSync(raw, { finishFlush: 2 })
+      const out =
+        this.info.facts.compressionType === 'zstd'
+          ? Buffer.from(zstdDecompress(raw))
+          : inflateRawSync(raw, { finishFlush: 2 })
       const c = Buffer.alloc(this.cs)
       out.copy(c, 0, 0, Math.min(this.cs, out.length))
       return c

@@ -90,7 +90,8 @@ const QCOW_MAX_REFTABLE_BYTES = 8 * 1024 * 1024
 const MAX_HEADER_AREA = 2 * 1024 * 1024
 
 function readAt(fd: number, offset: number, length: number, fileSize: number, what: string): Buffer {
-  if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > fileSize) throw new Qcow2Invalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
+  if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > fileSize)
+    throw new Qcow2Invalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
   const buf = Buffer.alloc(length)
   let got = 0
   while (got < length) {
@@ -118,7 +119,8 @@ export async function readQcow2(path: string): Promise<Qcow2Info> {
 }
 
 function parse(fd: number, fileSize: number): Qcow2Info {
-  if (fileSize < 72) throw new Qcow2Invalid(`header too short: the file has ${fileSize} bytes, a qcow2 header needs at least 72`)
+  if (fileSize < 72)
+    throw new Qcow2Invalid(`header too short: the file has ${fileSize} bytes, a qcow2 header needs at least 72`)
   const base = readAt(fd, 0, Math.min(fileSize, 112), fileSize, 'header')
   if (base.readUInt32BE(0) !== QCOW2_MAGIC) throw new Qcow2Invalid('bad magic: not a qcow2 file')
   const version = base.readUInt32BE(4)
@@ -148,26 +150,31 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     compressionType: 'zlib',
   }
   if (version === 3) {
-    if (base.length < 104) throw new Qcow2Invalid(`header too short: version 3 needs 104 bytes, the file has ${fileSize}`)
+    if (base.length < 104)
+      throw new Qcow2Invalid(`header too short: version 3 needs 104 bytes, the file has ${fileSize}`)
     h.incompatibleFeatures = base.readBigUInt64BE(72)
     h.compatibleFeatures = base.readBigUInt64BE(80)
     h.autoclearFeatures = base.readBigUInt64BE(88)
     h.refcountOrder = base.readUInt32BE(96)
     h.headerLength = base.readUInt32BE(100)
     if (h.headerLength < 104) throw new Qcow2Invalid(`header_length ${h.headerLength} is below 104`)
-    if (h.headerLength > clusterSize || h.headerLength > fileSize) throw new Qcow2Invalid(`header_length ${h.headerLength} exceeds the cluster or the file`)
+    if (h.headerLength > clusterSize || h.headerLength > fileSize)
+      throw new Qcow2Invalid(`header_length ${h.headerLength} exceeds the cluster or the file`)
     if (h.refcountOrder > 6) throw new Qcow2Invalid(`refcount_order ${h.refcountOrder} is above 6`)
     // as qemu validates it: the compression type byte (when the header is long enough to hold it) is zlib (0)
     // or zstd (1), and the incompatible bit is set exactly when it is not zlib
     const flagged = (h.incompatibleFeatures & INCOMPAT_COMPRESSION) !== 0n
-    if (flagged && h.headerLength < 105) throw new Qcow2Invalid('compression type bit set but the header has no compression type field')
+    if (flagged && h.headerLength < 105)
+      throw new Qcow2Invalid('compression type bit set but the header has no compression type field')
     const ct = h.headerLength >= 105 ? base[104] : 0
     if (ct > 1) throw new Qcow2Invalid(`unknown compression type ${ct}`)
-    if (flagged && ct === 0) throw new Qcow2Invalid('the compression type incompatible bit is set for zlib, which must not set it')
+    if (flagged && ct === 0)
+      throw new Qcow2Invalid('the compression type incompatible bit is set for zlib, which must not set it')
     if (!flagged && ct !== 0) throw new Qcow2Invalid('the compression type is zstd but its incompatible bit is not set')
     h.compressionType = ct === 1 ? 'zstd' : 'zlib'
     const unknown = h.incompatibleFeatures & ~INCOMPAT_KNOWN
-    if (unknown) throw new Qcow2Invalid(`unknown incompatible feature bits 0x${unknown.toString(16)}: qemu refuses to open it`)
+    if (unknown)
+      throw new Qcow2Invalid(`unknown incompatible feature bits 0x${unknown.toString(16)}: qemu refuses to open it`)
   }
   if (h.cryptMethod > 2) throw new Qcow2Invalid(`unknown encryption method ${h.cryptMethod}`)
   // Alignment and size problems qemu refuses at open time throw; tables past the end of the file are
@@ -175,21 +182,53 @@ function parse(fd: number, fileSize: number): Qcow2Info {
   const problems: string[] = []
   const l1Bytes = h.l1Size * 8
   // qemu's own caps on table sizes: it refuses larger ones at open, and they bound what a reader allocates
-  if (l1Bytes > QCOW_MAX_L1_BYTES) throw new Qcow2Invalid(`the L1 table has ${h.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
-  if (h.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_BYTES) throw new Qcow2Invalid(`the refcount table has ${h.refcountTableClusters} clusters, more than qemu accepts (${QCOW_MAX_REFTABLE_BYTES} bytes)`)
-  if (h.l1Size > 0 && h.l1TableOffset % clusterSize !== 0) throw new Qcow2Invalid(`L1 table offset ${h.l1TableOffset} is not cluster-aligned`)
-  if (h.l1Size > 0 && h.l1TableOffset + l1Bytes > fileSize) problems.push(`the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`)
-  const neededL1 = Math.ceil(h.virtualSize / (clusterSize * (clusterSize / ((h.incompatibleFeatures & INCOMPAT_EXTL2) ? 16 : 8))))
-  if (h.l1Size < neededL1) throw new Qcow2Invalid(`L1 table has ${h.l1Size} entries, ${neededL1} are needed for the virtual size`)
-  if (h.refcountTableOffset % clusterSize !== 0 || h.refcountTableClusters === 0) throw new Qcow2Invalid(`refcount table offset ${h.refcountTableOffset} is not cluster-aligned or the table is empty`)
-  if (h.refcountTableOffset + h.refcountTableClusters * clusterSize > fileSize) problems.push(`the refcount table (offset ${h.refcountTableOffset}, ${h.refcountTableClusters} clusters) lies outside the file (${fileSize} bytes)`)
-  if (h.nbSnapshots > 0 && h.snapshotsOffset % clusterSize !== 0) throw new Qcow2Invalid(`snapshot table offset ${h.snapshotsOffset} is not cluster-aligned`)
-  if (h.nbSnapshots > 0 && h.snapshotsOffset >= fileSize) problems.push(`the snapshot table (offset ${h.snapshotsOffset}) lies outside the file`)
+  if (l1Bytes > QCOW_MAX_L1_BYTES)
+    throw new Qcow2Invalid(`the L1 table has ${h.l1Size} entries, more than qemu accepts (${QCOW_MAX_L1_BYTES / 8})`)
+  if (h.refcountTableClusters * clusterSize > QCOW_MAX_REFTABLE_BYTES)
+    throw new Qcow2Invalid(
+      `the refcount table has ${h.refcountTableClusters} clusters, more than qemu accepts (${QCOW_MAX_REFTABLE_BYTES} bytes)`,
+    )
+  if (h.l1Size > 0 && h.l1TableOffset % clusterSize !== 0)
+    throw new Qcow2Invalid(`L1 table offset ${h.l1TableOffset} is not cluster-aligned`)
+  if (h.l1Size > 0 && h.l1TableOffset + l1Bytes > fileSize)
+    problems.push(
+      `the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`,
+    )
+  const neededL1 = Math.ceil(
+    h.virtualSize / (clusterSize * (clusterSize / (h.incompatibleFeatures & INCOMPAT_EXTL2 ? 16 : 8))),
+  )
+  if (h.l1Size < neededL1)
+    throw new Qcow2Invalid(`L1 table has ${h.l1Size} entries, ${neededL1} are needed for the virtual size`)
+  if (h.refcountTableOffset % clusterSize !== 0 || h.refcountTableClusters === 0)
+    throw new Qcow2Invalid(
+      `refcount table offset ${h.refcountTableOffset} is not cluster-aligned or the table is empty`,
+    )
+  if (h.refcountTableOffset + h.refcountTableClusters * clusterSize > fileSize)
+    problems.push(
+      `the refcount table (offset ${h.refcountTableOffset}, ${h.refcountTableClusters} clusters) lies outside the file (${fileSize} bytes)`,
+    )
+  if (h.nbSnapshots > 0 && h.snapshotsOffset % clusterSize !== 0)
+    throw new Qcow2Invalid(`snapshot table offset ${h.snapshotsOffset} is not cluster-aligned`)
+  if (h.nbSnapshots > 0 && h.snapshotsOffset >= fileSize)
+    problems.push(`the snapshot table (offset ${h.snapshotsOffset}) lies outside the file`)
 
-  const info: Qcow2Info = { header: h, fileSize, backingFile: null, backingFormat: null, dataFile: null, encryption: h.cryptMethod === 1 ? 'aes' : h.cryptMethod === 2 ? 'luks' : null, bitmaps: 0, featureNames: [], problems, facts: undefined as unknown as Qcow2Facts }
+  const info: Qcow2Info = {
+    header: h,
+    fileSize,
+    backingFile: null,
+    backingFormat: null,
+    dataFile: null,
+    encryption: h.cryptMethod === 1 ? 'aes' : h.cryptMethod === 2 ? 'luks' : null,
+    bitmaps: 0,
+    featureNames: [],
+    problems,
+    facts: undefined as unknown as Qcow2Facts,
+  }
   if (h.backingFileOffset) {
     if (h.backingFileSize > 1023) throw new Qcow2Invalid(`backing file name length ${h.backingFileSize} is above 1023`)
-    info.backingFile = (readAt(fd, h.backingFileOffset, h.backingFileSize, fileSize, 'backing file name')).toString('utf8')
+    info.backingFile = readAt(fd, h.backingFileOffset, h.backingFileSize, fileSize, 'backing file name').toString(
+      'utf8',
+    )
   }
   // Header extensions: between the header and the first cluster (or the backing file name).
   let at = h.headerLength
@@ -199,7 +238,8 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     const type = eh.readUInt32BE(0)
     const len = eh.readUInt32BE(4)
     if (type === EXT_END) break
-    if (at + 8 + len > limit) throw new Qcow2Invalid(`header extension 0x${type.toString(16)} (${len} bytes) runs past the header area`)
+    if (at + 8 + len > limit)
+      throw new Qcow2Invalid(`header extension 0x${type.toString(16)} (${len} bytes) runs past the header area`)
     const data = readAt(fd, at + 8, len, fileSize, 'header extension data')
     if (type === EXT_BACKING_FORMAT) info.backingFormat = data.toString('utf8')
     else if (type === EXT_DATA_FILE) info.dataFile = data.toString('utf8')
@@ -211,15 +251,24 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     } else if (type === EXT_FEATURE_NAMES) {
       for (let i = 0; i + 48 <= len; i += 48) {
         const t = data[i]
-        info.featureNames.push({ type: t === 0 ? 'incompatible' : t === 1 ? 'compatible' : 'autoclear', bit: data[i + 1], name: data.subarray(i + 2, i + 48).toString('utf8').replace(/\0+$/, '') })
+        info.featureNames.push({
+          type: t === 0 ? 'incompatible' : t === 1 ? 'compatible' : 'autoclear',
+          bit: data[i + 1],
+          name: data
+            .subarray(i + 2, i + 48)
+            .toString('utf8')
+            .replace(/\0+$/, ''),
+        })
       }
     }
     at += 8 + Math.ceil(len / 8) * 8
   }
-  if ((h.incompatibleFeatures & INCOMPAT_DATA_FILE) && !info.dataFile) info.dataFile = ''
+  if (h.incompatibleFeatures & INCOMPAT_DATA_FILE && !info.dataFile) info.dataFile = ''
   // autoclear bit 1, "raw external data", only means something with an external data file
   if (h.autoclearFeatures & AUTOCLEAR_DATA_FILE_RAW && !(h.incompatibleFeatures & INCOMPAT_DATA_FILE))
-    throw new Qcow2Invalid('the raw external data bit is set but the image has no external data file: qemu refuses to open it')
+    throw new Qcow2Invalid(
+      'the raw external data bit is set but the image has no external data file: qemu refuses to open it',
+    )
   info.facts = {
     version: h.version,
     virtualSize: h.virtualSize,

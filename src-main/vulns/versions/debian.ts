@@ -46,7 +46,9 @@ function split(v: string): { epoch: number; upstream: string; revision: string }
     s = s.slice(colon + 1)
   }
   const dash = s.lastIndexOf('-')
-  return dash >= 0 ? { epoch, upstream: s.slice(0, dash), revision: s.slice(dash + 1) } : { epoch, upstream: s, revision: '' }
+  return dash >= 0
+    ? { epoch, upstream: s.slice(0, dash), revision: s.slice(dash + 1) }
+    : { epoch, upstream: s, revision: '' }
 }
 
 export function compareDebian(a: string, b: string): number {

@@ -70,7 +70,8 @@ function parseApk(version: string): Apk {
 }
 function cmpApkNumber(a: ApkNumber, b: ApkNumber): number {
   // after the first component a leading zero makes it a fraction: compare as text
-  if (a.index !== 0 && b.index !== 0 && (a.original.startsWith('0') || b.original.startsWith('0'))) return cmpStr(a.original, b.original)
+  if (a.index !== 0 && b.index !== 0 && (a.original.startsWith('0') || b.original.startsWith('0')))
+    return cmpStr(a.original, b.original)
   return cmpBig(a.value, b.value)
 }
 export function compareAlpine(a: string, b: string): number {
@@ -183,7 +184,12 @@ export function compareMaven(a: string, b: string): number {
 
 // ---- RubyGems (Gem::Version#<=>)
 function gemSegments(v: string): Array<bigint | string> {
-  const segs: Array<bigint | string> = (v.trim().replace(/-/g, '.pre.').match(/[0-9]+|[a-z]+/gi) ?? []).map((s) => (/^\d+$/.test(s) ? BigInt(s) : s))
+  const segs: Array<bigint | string> = (
+    v
+      .trim()
+      .replace(/-/g, '.pre.')
+      .match(/[0-9]+|[a-z]+/gi) ?? []
+  ).map((s) => (/^\d+$/.test(s) ? BigInt(s) : s))
   // canonical: drop zeros before the first string segment and at the end
   const firstStr = segs.findIndex((s) => typeof s === 'string')
   const head = firstStr < 0 ? segs : segs.slice(0, firstStr)
@@ -229,7 +235,10 @@ function comparePackagistParts(a: string[], b: string[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const p = asBigInt(a[i])
     const q = asBigInt(b[i])
-    const c = p !== null && q !== null ? cmpBig(p, q) : Math.sign(packagistWeight(p !== null ? '#' : a[i]) - packagistWeight(q !== null ? '#' : b[i]))
+    const c =
+      p !== null && q !== null
+        ? cmpBig(p, q)
+        : Math.sign(packagistWeight(p !== null ? '#' : a[i]) - packagistWeight(q !== null ? '#' : b[i]))
     if (c) return c
   }
   // the longer version continues with a number (newer), or with a special form weighed against a number

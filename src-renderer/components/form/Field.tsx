@@ -50,7 +50,12 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
   const hintId = `${id}-hint`
   const describedBy = [errs.length ? errId : '', spec.hint ? hintId : ''].filter(Boolean).join(' ') || undefined
   const set = (v: unknown) => onChange(setPath(values, path, v))
-  const common = { id, 'aria-invalid': errs.length > 0 ? true : undefined, 'aria-describedby': describedBy, 'data-field': path }
+  const common = {
+    id,
+    'aria-invalid': errs.length > 0 ? true : undefined,
+    'aria-describedby': describedBy,
+    'data-field': path,
+  }
   const label = `${spec.label[lang]}${spec.required ? ' *' : ''}`
 
   let control: JSX.Element
@@ -71,13 +76,19 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
       break
     case 'select':
       control = (
-        <select {...common} value={value === undefined ? '' : String(value)} onChange={(e) => {
-          const opt = spec.options!.find((o) => String(o.value) === e.target.value)
-          set(opt ? opt.value : undefined)
-        }}>
+        <select
+          {...common}
+          value={value === undefined ? '' : String(value)}
+          onChange={(e) => {
+            const opt = spec.options!.find((o) => String(o.value) === e.target.value)
+            set(opt ? opt.value : undefined)
+          }}
+        >
           <option value="">—</option>
           {spec.options!.map((o) => (
-            <option key={String(o.value)} value={String(o.value)}>{o.label?.[lang] ?? String(o.value)}</option>
+            <option key={String(o.value)} value={String(o.value)}>
+              {o.label?.[lang] ?? String(o.value)}
+            </option>
           ))}
         </select>
       )
@@ -86,16 +97,30 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
       return (
         <div className="field field-check">
           <label htmlFor={id}>
-            <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} /> {label}
+            <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} />{' '}
+            {label}
           </label>
-          {spec.hint && <span id={hintId} className="muted">{spec.hint[lang]}</span>}
-          {errs.length > 0 && <span id={errId} className="field-error" role="alert">{errs.join(' ')}</span>}
+          {spec.hint && (
+            <span id={hintId} className="muted">
+              {spec.hint[lang]}
+            </span>
+          )}
+          {errs.length > 0 && (
+            <span id={errId} className="field-error" role="alert">
+              {errs.join(' ')}
+            </span>
+          )}
         </div>
       )
     case 'multiselect': {
       const selected = new Set((value as Array<string | number>) ?? [])
       return (
-        <fieldset className="field" aria-describedby={describedBy} data-field={path} aria-invalid={errs.length > 0 ? true : undefined}>
+        <fieldset
+          className="field"
+          aria-describedby={describedBy}
+          data-field={path}
+          aria-invalid={errs.length > 0 ? true : undefined}
+        >
           <legend>{label}</legend>
           <div className="checks">
             {spec.options!.map((o) => (
@@ -114,8 +139,16 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
               </label>
             ))}
           </div>
-          {spec.hint && <span id={hintId} className="muted">{spec.hint[lang]}</span>}
-          {errs.length > 0 && <span id={errId} className="field-error" role="alert">{errs.join(' ')}</span>}
+          {spec.hint && (
+            <span id={hintId} className="muted">
+              {spec.hint[lang]}
+            </span>
+          )}
+          {errs.length > 0 && (
+            <span id={errId} className="field-error" role="alert">
+              {errs.join(' ')}
+            </span>
+          )}
         </fieldset>
       )
     }
@@ -127,16 +160,44 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
           <legend>{label}</legend>
           {entries.map(([k, v], i) => (
             <div className="row" key={i}>
-              <input aria-label={`${spec.label[lang]} ${i + 1} ${KEY[lang]}`} value={k} onChange={(e) => write(entries.map((x, j) => (j === i ? [e.target.value, x[1]] : x)))} />
-              <input aria-label={`${spec.label[lang]} ${i + 1} ${VALUE[lang]}`} value={v} onChange={(e) => write(entries.map((x, j) => (j === i ? [x[0], e.target.value] : x)))} />
-              <button type="button" className="btn btn-secondary" onClick={() => write(entries.filter((_, j) => j !== i))}>{REMOVE[lang]}</button>
+              <input
+                aria-label={`${spec.label[lang]} ${i + 1} ${KEY[lang]}`}
+                value={k}
+                onChange={(e) => write(entries.map((x, j) => (j === i ? [e.target.value, x[1]] : x)))}
+              />
+              <input
+                aria-label={`${spec.label[lang]} ${i + 1} ${VALUE[lang]}`}
+                value={v}
+                onChange={(e) => write(entries.map((x, j) => (j === i ? [x[0], e.target.value] : x)))}
+              />
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={() => write(entries.filter((_, j) => j !== i))}
+              >
+                {REMOVE[lang]}
+              </button>
             </div>
           ))}
           <div>
-            <button type="button" className="btn btn-secondary" onClick={() => write([...entries, [`key${entries.length + 1}`, '']])}>{spec.addLabel?.[lang] ?? ADD[lang]}</button>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => write([...entries, [`key${entries.length + 1}`, '']])}
+            >
+              {spec.addLabel?.[lang] ?? ADD[lang]}
+            </button>
           </div>
-          {spec.hint && <span id={hintId} className="muted">{spec.hint[lang]}</span>}
-          {errs.length > 0 && <span id={errId} className="field-error" role="alert">{errs.join(' ')}</span>}
+          {spec.hint && (
+            <span id={hintId} className="muted">
+              {spec.hint[lang]}
+            </span>
+          )}
+          {errs.length > 0 && (
+            <span id={errId} className="field-error" role="alert">
+              {errs.join(' ')}
+            </span>
+          )}
         </fieldset>
       )
     }
@@ -148,18 +209,46 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
           {items.map((_, i) => (
             <div className="list-item card" key={i}>
               {spec.item!.map((f) => (
-                <Field key={f.path} spec={{ ...f, label: { en: `${f.label.en} (${i + 1})`, 'zh-CN': `${f.label['zh-CN']}（${i + 1}）` } }} values={values} errors={errors} onChange={onChange} prefix={`${path}.${i}`} />
+                <Field
+                  key={f.path}
+                  spec={{ ...f, label: { en: `${f.label.en} (${i + 1})`, 'zh-CN': `${f.label['zh-CN']}（${i + 1}）` } }}
+                  values={values}
+                  errors={errors}
+                  onChange={onChange}
+                  prefix={`${path}.${i}`}
+                />
               ))}
               <div>
-                <button type="button" className="btn btn-secondary" onClick={() => set(items.filter((_, j) => j !== i))}>{REMOVE[lang]} {i + 1}</button>
+                <button
+                  type="button"
+                  className="btn btn-secondary"
+                  onClick={() => set(items.filter((_, j) => j !== i))}
+                >
+                  {REMOVE[lang]} {i + 1}
+                </button>
               </div>
             </div>
           ))}
           <div>
-            <button type="button" className="btn btn-secondary" onClick={() => set([...items, {}])} data-testid={`add-${path}`}>{spec.addLabel?.[lang] ?? ADD[lang]}</button>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => set([...items, {}])}
+              data-testid={`add-${path}`}
+            >
+              {spec.addLabel?.[lang] ?? ADD[lang]}
+            </button>
           </div>
-          {spec.hint && <span id={hintId} className="muted">{spec.hint[lang]}</span>}
-          {errs.length > 0 && <span id={errId} className="field-error" role="alert">{errs.join(' ')}</span>}
+          {spec.hint && (
+            <span id={hintId} className="muted">
+              {spec.hint[lang]}
+            </span>
+          )}
+          {errs.length > 0 && (
+            <span id={errId} className="field-error" role="alert">
+              {errs.join(' ')}
+            </span>
+          )}
         </fieldset>
       )
     }
@@ -173,8 +262,16 @@ export function Field({ spec, values, errors, onChange, prefix = '' }: Props) {
         {spec.unit && <span className="muted"> ({spec.unit})</span>}
       </label>
       {control}
-      {spec.hint && <span id={hintId} className="muted">{spec.hint[lang]}</span>}
-      {errs.length > 0 && <span id={errId} className="field-error" role="alert">{errs.join(' ')}</span>}
+      {spec.hint && (
+        <span id={hintId} className="muted">
+          {spec.hint[lang]}
+        </span>
+      )}
+      {errs.length > 0 && (
+        <span id={errId} className="field-error" role="alert">
+          {errs.join(' ')}
+        </span>
+      )}
     </div>
   )
 }

@@ -8,29 +8,91 @@ import { defineMessages, useLang, useT } from '../../i18n'
 
 export const historyMessages = defineMessages({
   en: {
-    at: 'Time', kind: 'Operation', subject: 'Subject', result: 'Result', actor: 'By', link: 'Report or output', none: 'No operations recorded yet.',
+    at: 'Time',
+    kind: 'Operation',
+    subject: 'Subject',
+    result: 'Result',
+    actor: 'By',
+    link: 'Report or output',
+    none: 'No operations recorded yet.',
     failed: 'The history could not be read',
-    'kind.scan': 'Scan', 'kind.repack': 'Repack', 'kind.convert': 'Convert', 'kind.waiver': 'Waiver change', 'kind.draft-revision': 'Draft revision',
-    'kind.export': 'Export', 'kind.upload': 'Upload', 'kind.submit': 'Submit', 'kind.sync': 'Sync', 'kind.compare': 'Compare',
-    'result.pass': 'Pass', 'result.fail': 'Fail', 'result.done': 'Done', 'result.error': 'Error', 'result.cancelled': 'Cancelled',
-    'word.create': 'created', 'word.save': 'saved', 'word.duplicate': 'duplicated', 'word.restore': 'restored revision', 'word.import': 'imported',
-    'word.draft': 'draft', 'word.manifest': 'release manifest', 'word.report': 'report', 'word.history': 'work history', 'word.add': 'added', 'word.remove': 'removed',
-    blockers: '{n} blocker(s)', agreement: '{pct}% agreement',
+    'kind.scan': 'Scan',
+    'kind.repack': 'Repack',
+    'kind.convert': 'Convert',
+    'kind.waiver': 'Waiver change',
+    'kind.draft-revision': 'Draft revision',
+    'kind.export': 'Export',
+    'kind.upload': 'Upload',
+    'kind.submit': 'Submit',
+    'kind.sync': 'Sync',
+    'kind.compare': 'Compare',
+    'result.pass': 'Pass',
+    'result.fail': 'Fail',
+    'result.done': 'Done',
+    'result.error': 'Error',
+    'result.cancelled': 'Cancelled',
+    'word.create': 'created',
+    'word.save': 'saved',
+    'word.duplicate': 'duplicated',
+    'word.restore': 'restored revision',
+    'word.import': 'imported',
+    'word.draft': 'draft',
+    'word.manifest': 'release manifest',
+    'word.report': 'report',
+    'word.history': 'work history',
+    'word.add': 'added',
+    'word.remove': 'removed',
+    blockers: '{n} blocker(s)',
+    agreement: '{pct}% agreement',
   },
   'zh-CN': {
-    at: '时间', kind: '操作', subject: '对象', result: '结果', actor: '操作人', link: '报告或输出', none: '尚无操作记录。',
+    at: '时间',
+    kind: '操作',
+    subject: '对象',
+    result: '结果',
+    actor: '操作人',
+    link: '报告或输出',
+    none: '尚无操作记录。',
     failed: '无法读取操作记录',
-    'kind.scan': '扫描', 'kind.repack': '重新打包', 'kind.convert': '转换', 'kind.waiver': '豁免变更', 'kind.draft-revision': '草稿修订',
-    'kind.export': '导出', 'kind.upload': '上传', 'kind.submit': '提交', 'kind.sync': '同步', 'kind.compare': '对比',
-    'result.pass': '通过', 'result.fail': '未通过', 'result.done': '完成', 'result.error': '出错', 'result.cancelled': '已取消',
-    'word.create': '已创建', 'word.save': '已保存', 'word.duplicate': '已复制', 'word.restore': '已恢复修订', 'word.import': '已导入',
-    'word.draft': '草稿', 'word.manifest': '发布清单', 'word.report': '报告', 'word.history': '操作记录', 'word.add': '已添加', 'word.remove': '已删除',
-    blockers: '{n} 个阻断项', agreement: '一致率 {pct}%',
+    'kind.scan': '扫描',
+    'kind.repack': '重新打包',
+    'kind.convert': '转换',
+    'kind.waiver': '豁免变更',
+    'kind.draft-revision': '草稿修订',
+    'kind.export': '导出',
+    'kind.upload': '上传',
+    'kind.submit': '提交',
+    'kind.sync': '同步',
+    'kind.compare': '对比',
+    'result.pass': '通过',
+    'result.fail': '未通过',
+    'result.done': '完成',
+    'result.error': '出错',
+    'result.cancelled': '已取消',
+    'word.create': '已创建',
+    'word.save': '已保存',
+    'word.duplicate': '已复制',
+    'word.restore': '已恢复修订',
+    'word.import': '已导入',
+    'word.draft': '草稿',
+    'word.manifest': '发布清单',
+    'word.report': '报告',
+    'word.history': '操作记录',
+    'word.add': '已添加',
+    'word.remove': '已删除',
+    blockers: '{n} 个阻断项',
+    agreement: '一致率 {pct}%',
   },
 })
 
 type HistoryKey = keyof (typeof historyMessages)['en']
-const RESULT_CLASS: Record<string, string> = { pass: 'sev-info', done: 'sev-info', fail: 'sev-blocker', error: 'sev-blocker', cancelled: 'sev-warning' }
+const RESULT_CLASS: Record<string, string> = {
+  pass: 'sev-info',
+  done: 'sev-info',
+  fail: 'sev-blocker',
+  error: 'sev-blocker',
+  cancelled: 'sev-warning',
+}
 
 /** A short line of what an event's details say (the error, a scan's blockers, an export's format, …), in the UI's language. */
 function detailLine(e: HistoryEventDto, t: (k: HistoryKey, v?: Record<string, string | number>) => string): string {
@@ -60,15 +122,29 @@ export function HistoryTable({ events, testId = 'history-table' }: { events: His
   return (
     <table data-testid={testId}>
       <thead>
-        <tr><th scope="col">{t('at')}</th><th scope="col">{t('kind')}</th><th scope="col">{t('subject')}</th><th scope="col">{t('result')}</th><th scope="col">{t('actor')}</th><th scope="col">{t('link')}</th></tr>
+        <tr>
+          <th scope="col">{t('at')}</th>
+          <th scope="col">{t('kind')}</th>
+          <th scope="col">{t('subject')}</th>
+          <th scope="col">{t('result')}</th>
+          <th scope="col">{t('actor')}</th>
+          <th scope="col">{t('link')}</th>
+        </tr>
       </thead>
       <tbody>
         {events.map((e) => (
           <tr key={e.id} data-kind={e.kind} data-result={e.result}>
-            <td><time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time></td>
+            <td>
+              <time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time>
+            </td>
             <td>{t(`kind.${e.kind}` as HistoryKey)}</td>
-            <td><span title={e.subject}>{e.subjectName}</span>{detailLine(e, t) && <div className="muted">{detailLine(e, t)}</div>}</td>
-            <td><span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span></td>
+            <td>
+              <span title={e.subject}>{e.subjectName}</span>
+              {detailLine(e, t) && <div className="muted">{detailLine(e, t)}</div>}
+            </td>
+            <td>
+              <span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span>
+            </td>
             <td>{e.actor}</td>
             <td className="mono">{e.link ?? '—'}</td>
           </tr>
@@ -85,11 +161,19 @@ export function HistoryPanel({ subject, reload = 0, testId }: { subject: string;
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
     let live = true
-    api.invoke('history.list', { subject, limit: 500 }).then((r) => live && setEvents(r.events), (err: Error) => live && setError(err.message))
+    api.invoke('history.list', { subject, limit: 500 }).then(
+      (r) => live && setEvents(r.events),
+      (err: Error) => live && setError(err.message),
+    )
     return () => {
       live = false
     }
   }, [subject, reload])
-  if (error) return <div className="error" role="alert">{t('failed')}: {error}</div>
+  if (error)
+    return (
+      <div className="error" role="alert">
+        {t('failed')}: {error}
+      </div>
+    )
   return events ? <HistoryTable events={events} testId={testId} /> : null
 }

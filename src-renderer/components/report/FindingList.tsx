@@ -7,18 +7,51 @@ import { defineMessages, useLang, useT } from '../../i18n'
 import { useNav } from '../../stores/nav'
 
 /** Fix advice that is an action in the app: the screen that does it (and what it is handed). */
-const FIX_ACTIONS: Record<string, { label: 'importVulnDb' | 'openDatabases' | 'repack'; screen: string; withPackage?: boolean }> = {
+const FIX_ACTIONS: Record<
+  string,
+  { label: 'importVulnDb' | 'openDatabases' | 'repack'; screen: string; withPackage?: boolean }
+> = {
   'vulndb.missing': { label: 'importVulnDb', screen: 'databases' },
   'malware.database-unverified': { label: 'openDatabases', screen: 'databases' },
   'oci.not-oci': { label: 'repack', screen: 'containers', withPackage: true },
 }
 
 const messages = defineMessages({
-  en: { blocker: 'Blockers', warning: 'Warnings', info: 'Information', fix: 'Fix', none: 'No findings.', waived: 'waived', original: "The scanner's own words (English)", importVulnDb: 'Import a vulnerability database', openDatabases: 'Open Databases', repack: 'Repack as OCI' },
-  'zh-CN': { blocker: '阻断项', warning: '警告', info: '信息', fix: '修复', none: '没有检查结果。', waived: '已豁免', original: '扫描器原文（英文）', importVulnDb: '导入漏洞库', openDatabases: '打开数据库', repack: '重新打包为 OCI' },
+  en: {
+    blocker: 'Blockers',
+    warning: 'Warnings',
+    info: 'Information',
+    fix: 'Fix',
+    none: 'No findings.',
+    waived: 'waived',
+    original: "The scanner's own words (English)",
+    importVulnDb: 'Import a vulnerability database',
+    openDatabases: 'Open Databases',
+    repack: 'Repack as OCI',
+  },
+  'zh-CN': {
+    blocker: '阻断项',
+    warning: '警告',
+    info: '信息',
+    fix: '修复',
+    none: '没有检查结果。',
+    waived: '已豁免',
+    original: '扫描器原文（英文）',
+    importVulnDb: '导入漏洞库',
+    openDatabases: '打开数据库',
+    repack: '重新打包为 OCI',
+  },
 })
 
-export function FindingList({ findings, actions, packagePath }: { findings: FindingDto[]; actions?: (f: FindingDto) => import('react').ReactNode; packagePath?: string }) {
+export function FindingList({
+  findings,
+  actions,
+  packagePath,
+}: {
+  findings: FindingDto[]
+  actions?: (f: FindingDto) => import('react').ReactNode
+  packagePath?: string
+}) {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
@@ -26,7 +59,12 @@ export function FindingList({ findings, actions, packagePath }: { findings: Find
     const a = FIX_ACTIONS[f.rule]
     if (!a || (a.withPackage && !packagePath)) return null
     return (
-      <button type="button" className="btn btn-secondary" data-testid={`fix-${f.rule}`} onClick={() => go(a.screen, a.withPackage ? { paths: [packagePath] } : {})}>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        data-testid={`fix-${f.rule}`}
+        onClick={() => go(a.screen, a.withPackage ? { paths: [packagePath] } : {})}
+      >
         {t(a.label)}
       </button>
     )
@@ -39,7 +77,10 @@ export function FindingList({ findings, actions, packagePath }: { findings: Find
         if (!group.length) return null
         return (
           <section key={sev} aria-label={t(sev)}>
-            <h3 className={`sev-${sev}`}>{t(sev)} ({group.filter((f) => !f.waived).length}{group.some((f) => f.waived) ? `, ${group.filter((f) => f.waived).length} ${t('waived')}` : ''})</h3>
+            <h3 className={`sev-${sev}`}>
+              {t(sev)} ({group.filter((f) => !f.waived).length}
+              {group.some((f) => f.waived) ? `, ${group.filter((f) => f.waived).length} ${t('waived')}` : ''})
+            </h3>
             <ul className="finding-list">
               {group.map((f, i) => {
                 let text: { title: string; fix: string } | null
@@ -56,10 +97,25 @@ export function FindingList({ findings, actions, packagePath }: { findings: Find
                       {f.waived && <span className="badge">{t('waived')}</span>}
                     </div>
                     <div className="mono finding-loc">{f.location}</div>
-                    {lang === 'en' || !text ? <div>{f.message}</div> : <details className="finding-original"><summary>{t('original')}</summary><div lang="en">{f.message}</div></details>}
-                    {text && sev !== 'info' && <div className="muted">{t('fix')}: {text.fix}</div>}
+                    {lang === 'en' || !text ? (
+                      <div>{f.message}</div>
+                    ) : (
+                      <details className="finding-original">
+                        <summary>{t('original')}</summary>
+                        <div lang="en">{f.message}</div>
+                      </details>
+                    )}
+                    {text && sev !== 'info' && (
+                      <div className="muted">
+                        {t('fix')}: {text.fix}
+                      </div>
+                    )}
                     {fixAction(f)}
-                    {f.waived && f.waiverReason && <div className="muted">{t('waived')}: {f.waiverReason}</div>}
+                    {f.waived && f.waiverReason && (
+                      <div className="muted">
+                        {t('waived')}: {f.waiverReason}
+                      </div>
+                    )}
                     {actions && <div>{actions(f)}</div>}
                   </li>
                 )

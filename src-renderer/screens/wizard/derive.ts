@@ -42,7 +42,8 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
   let v = values
   const put = (path: string, value: unknown) => {
     const cur = getPath(v, path)
-    if (value !== undefined && value !== null && (cur === undefined || cur === '' || cur === null)) v = setPath(v, path, value)
+    if (value !== undefined && value !== null && (cur === undefined || cur === '' || cur === null))
+      v = setPath(v, path, value)
   }
   const pkg = v.package as (PackageFactsDto & { virtualSize?: number }) | undefined
   const virtualSize = facts?.qcow2?.virtualSize ?? facts?.virtualSize ?? pkg?.virtualSize
@@ -52,11 +53,16 @@ export function prefill(profile: string, values: Values, facts: ReportFacts | un
     if (profile === 'koogallery-image') put('attrs.minDiskGB', Math.max(40, gb))
     if (profile === 'scp-image') put('attrs.minDiskGB', gb)
   }
-  if (profile === 'koogallery-image' && pkg && ['qcow2', 'vhd', 'raw', 'iso'].includes(pkg.kind)) put('attrs.diskFormat', pkg.kind)
+  if (profile === 'koogallery-image' && pkg && ['qcow2', 'vhd', 'raw', 'iso'].includes(pkg.kind))
+    put('attrs.diskFormat', pkg.kind)
   // the OS the scan found is a fact of the package (release validation compares the seller's OS fields with it): set on every scan
   if (facts?.guest) {
     const found = facts.guest.os
-    v = setPath(v, 'package.guestOs', found?.id ? { id: found.id, versionId: found.versionId ?? '', name: found.name ?? found.id } : null)
+    v = setPath(
+      v,
+      'package.guestOs',
+      found?.id ? { id: found.id, versionId: found.versionId ?? '', name: found.name ?? found.id } : null,
+    )
   }
   const os = facts?.guest?.os
   if (os) {

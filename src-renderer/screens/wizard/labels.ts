@@ -11,8 +11,20 @@ const T = (en: string, zh: string): Text => ({ en, 'zh-CN': zh })
 
 /** The upload destination fields of the review step (not part of any profile's field steps). */
 export const UPLOAD_FIELDS: FieldSpec[] = [
-  { path: 'upload.target', kind: 'text', label: T('Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)', '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）') },
-  { path: 'upload.endpoint', kind: 'text', label: T('Object storage endpoint (optional)', '对象存储终端节点（可选）'), when: (v) => isShown('upload.endpoint', v) },
+  {
+    path: 'upload.target',
+    kind: 'text',
+    label: T(
+      'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
+      '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
+    ),
+  },
+  {
+    path: 'upload.endpoint',
+    kind: 'text',
+    label: T('Object storage endpoint (optional)', '对象存储终端节点（可选）'),
+    when: (v) => isShown('upload.endpoint', v),
+  },
 ]
 
 /** The package facts a draft keeps, as the history names them (the rest of package.* is not shown). */
@@ -37,7 +49,14 @@ export interface FieldPlace {
 export function placeOf(profile: string, path: string): FieldPlace | null {
   const steps = STEPS[profile as ProfileId]
   if (!steps) return null
-  if (PACKAGE_FIELDS[path]) return { spec: { path, kind: 'text', label: PACKAGE_FIELDS[path] }, stepIndex: steps.findIndex((s) => s.kind === 'package'), stepId: 'package', fieldPath: path, label: PACKAGE_FIELDS[path] }
+  if (PACKAGE_FIELDS[path])
+    return {
+      spec: { path, kind: 'text', label: PACKAGE_FIELDS[path] },
+      stepIndex: steps.findIndex((s) => s.kind === 'package'),
+      stepId: 'package',
+      fieldPath: path,
+      label: PACKAGE_FIELDS[path],
+    }
   const reviewIndex = steps.findIndex((s) => s.kind === 'review')
   const candidates: Array<{ spec: FieldSpec; stepIndex: number; stepId: string }> = []
   steps.forEach((s, i) => s.fields?.forEach((spec) => candidates.push({ spec, stepIndex: i, stepId: s.id })))
@@ -49,10 +68,24 @@ export function placeOf(profile: string, path: string): FieldPlace | null {
     if (spec.kind === 'list' && /^\d+$/.test(rest[0])) {
       const n = Number(rest[0]) + 1
       const item = rest.length > 1 ? spec.item?.find((f) => f.path === rest[1]) : undefined
-      if (item) return { spec: item, stepIndex, stepId, fieldPath: `${spec.path}.${rest[0]}.${item.path}`, label: numbered(item.label, n) }
+      if (item)
+        return {
+          spec: item,
+          stepIndex,
+          stepId,
+          fieldPath: `${spec.path}.${rest[0]}.${item.path}`,
+          label: numbered(item.label, n),
+        }
       return { spec, stepIndex, stepId, fieldPath: spec.path, label: numbered(spec.label, n) }
     }
-    if (spec.kind === 'tags') return { spec, stepIndex, stepId, fieldPath: spec.path, label: T(`${spec.label.en}: ${rest.join('.')}`, `${spec.label['zh-CN']}：${rest.join('.')}`) }
+    if (spec.kind === 'tags')
+      return {
+        spec,
+        stepIndex,
+        stepId,
+        fieldPath: spec.path,
+        label: T(`${spec.label.en}: ${rest.join('.')}`, `${spec.label['zh-CN']}：${rest.join('.')}`),
+      }
     return { spec, stepIndex, stepId, fieldPath: spec.path, label: spec.label }
   }
   return null
@@ -70,20 +103,40 @@ export function shownValue(spec: FieldSpec | undefined, value: unknown, lang: La
   if (value === undefined || value === null || value === '') return '—'
   const option = (v: unknown) => spec?.options?.find((o) => o.value === v)?.label?.[lang] ?? String(v)
   if (typeof value === 'boolean') return YES_NO[lang][value ? 0 : 1]
-  if (Array.isArray(value)) return value.length === 0 ? EMPTY[lang] : value.map((v) => (v !== null && typeof v === 'object' ? shownValue(undefined, v, lang) : option(v))).join(', ')
+  if (Array.isArray(value))
+    return value.length === 0
+      ? EMPTY[lang]
+      : value.map((v) => (v !== null && typeof v === 'object' ? shownValue(undefined, v, lang) : option(v))).join(', ')
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
-    return entries.length === 0 ? EMPTY[lang] : entries.map(([k, v]) => `${k}: ${shownValue(undefined, v, lang)}`).join(', ')
+    return entries.length === 0
+      ? EMPTY[lang]
+      : entries.map(([k, v]) => `${k}: ${shownValue(undefined, v, lang)}`).join(', ')
   }
   return typeof value === 'number' && spec?.unit ? `${value.toLocaleString(lang)} ${spec.unit}` : option(value)
 }
 
 /** Every filled field of the draft, in the wizard's order, as [path, label, shown value] rows. */
-export function reviewRows(profile: string, values: Record<string, unknown>, lang: Lang): Array<{ path: string; label: string; value: string }> {
+export function reviewRows(
+  profile: string,
+  values: Record<string, unknown>,
+  lang: Lang,
+): Array<{ path: string; label: string; value: string }> {
   const steps = STEPS[profile as ProfileId] ?? []
   const rows: Array<{ path: string; label: string; value: string }> = []
-  const get = (path: string) => path.split('.').reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), values)
-  const blank = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0)
+  const get = (path: string) =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined),
+        values,
+      )
+  const blank = (v: unknown) =>
+    v === undefined ||
+    v === null ||
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && v !== null && Object.keys(v).length === 0)
   const add = (spec: FieldSpec, path: string, label: Text) => {
     if (spec.when && !spec.when(values)) return
     const value = get(path)

@@ -19,16 +19,51 @@ const T = (en: string, zh: string): Text => ({ en, 'zh-CN': zh })
 const opts = (...values: Array<string | number>) => values.map((value) => ({ value }))
 
 export const PROFILES: Array<{ id: ProfileId; title: Text; summary: Text }> = [
-  { id: 'koogallery-app', title: T('KooGallery application asset', 'KooGallery 应用资产'), summary: T('A software package (.zip, .tar, .tar.gz) up to 20 GB.', '软件包（.zip、.tar、.tar.gz），最大 20 GB。') },
-  { id: 'koogallery-container', title: T('KooGallery container package', 'KooGallery 容器包'), summary: T('One OCI image tar per image, bundled in one package.', '每个镜像一个 OCI 镜像 tar，打包为一个软件包。') },
-  { id: 'koogallery-image', title: T('KooGallery image asset and product', 'KooGallery 镜像资产与商品'), summary: T('A VM image (qcow2, vmdk, vhd, ...) up to 128 GB, with its product release.', '虚拟机镜像（qcow2、vmdk、vhd 等），最大 128 GB，并发布商品。') },
-  { id: 'scp-image', title: T('Samsung Cloud Platform image', 'Samsung Cloud Platform 镜像'), summary: T('A .qcow2 image in object storage for Virtual Server.', '存放在对象存储中的 .qcow2 镜像。') },
-  { id: 'swr-image', title: T('SWR container image', 'SWR 容器镜像'), summary: T('A container image pushed to an SWR-style registry.', '推送到 SWR 类镜像仓库的容器镜像。') },
+  {
+    id: 'koogallery-app',
+    title: T('KooGallery application asset', 'KooGallery 应用资产'),
+    summary: T('A software package (.zip, .tar, .tar.gz) up to 20 GB.', '软件包（.zip、.tar、.tar.gz），最大 20 GB。'),
+  },
+  {
+    id: 'koogallery-container',
+    title: T('KooGallery container package', 'KooGallery 容器包'),
+    summary: T('One OCI image tar per image, bundled in one package.', '每个镜像一个 OCI 镜像 tar，打包为一个软件包。'),
+  },
+  {
+    id: 'koogallery-image',
+    title: T('KooGallery image asset and product', 'KooGallery 镜像资产与商品'),
+    summary: T(
+      'A VM image (qcow2, vmdk, vhd, ...) up to 128 GB, with its product release.',
+      '虚拟机镜像（qcow2、vmdk、vhd 等），最大 128 GB，并发布商品。',
+    ),
+  },
+  {
+    id: 'scp-image',
+    title: T('Samsung Cloud Platform image', 'Samsung Cloud Platform 镜像'),
+    summary: T('A .qcow2 image in object storage for Virtual Server.', '存放在对象存储中的 .qcow2 镜像。'),
+  },
+  {
+    id: 'swr-image',
+    title: T('SWR container image', 'SWR 容器镜像'),
+    summary: T('A container image pushed to an SWR-style registry.', '推送到 SWR 类镜像仓库的容器镜像。'),
+  },
 ]
 
 const versionList: FieldSpec = {
-  path: 'versions', kind: 'list', label: T('Versions', '版本'), required: true, addLabel: T('Add version', '添加版本'),
-  item: [{ path: 'name', kind: 'text', label: T('Version name', '版本名称'), hint: T('V1.0 form', '格式如 V1.0'), required: true }],
+  path: 'versions',
+  kind: 'list',
+  label: T('Versions', '版本'),
+  required: true,
+  addLabel: T('Add version', '添加版本'),
+  item: [
+    {
+      path: 'name',
+      kind: 'text',
+      label: T('Version name', '版本名称'),
+      hint: T('V1.0 form', '格式如 V1.0'),
+      required: true,
+    },
+  ],
 }
 
 const assetFields = (type: 'Application' | 'Image'): FieldSpec[] => [
@@ -39,16 +74,71 @@ const assetFields = (type: 'Application' | 'Image'): FieldSpec[] => [
 ]
 
 const imageAttrFields: FieldSpec[] = [
-  { path: 'attrs.name', kind: 'text', label: T('Image name', '镜像名称'), required: true, hint: T('1–128 characters: letters, digits, -, ., _, space, CJK', '1–128 个字符：字母、数字、-、.、_、空格、中文') },
-  { path: 'attrs.description', kind: 'textarea', label: T('Description', '描述'), hint: T('At most 1024 characters, no <, > or line breaks', '最多 1024 个字符，不含 <、> 或换行') },
-  { path: 'attrs.osType', kind: 'select', label: T('OS type', '操作系统类型'), options: opts('Linux', 'Windows', 'Other'), required: true },
+  {
+    path: 'attrs.name',
+    kind: 'text',
+    label: T('Image name', '镜像名称'),
+    required: true,
+    hint: T('1–128 characters: letters, digits, -, ., _, space, CJK', '1–128 个字符：字母、数字、-、.、_、空格、中文'),
+  },
+  {
+    path: 'attrs.description',
+    kind: 'textarea',
+    label: T('Description', '描述'),
+    hint: T('At most 1024 characters, no <, > or line breaks', '最多 1024 个字符，不含 <、> 或换行'),
+  },
+  {
+    path: 'attrs.osType',
+    kind: 'select',
+    label: T('OS type', '操作系统类型'),
+    options: opts('Linux', 'Windows', 'Other'),
+    required: true,
+  },
   { path: 'attrs.osVersion', kind: 'text', label: T('OS version', '操作系统版本'), required: true },
-  { path: 'attrs.architecture', kind: 'select', label: T('Architecture', '架构'), options: opts('x86', 'arm'), required: true, hint: T('arm images boot with UEFI', 'arm 镜像使用 UEFI 启动') },
-  { path: 'attrs.virtualEnvType', kind: 'select', label: T('Virtualization type', '虚拟化类型'), options: opts('FusionCompute', 'Ironic', 'DataImage', 'IsoImage'), required: true },
-  { path: 'attrs.diskFormat', kind: 'select', label: T('Disk format', '磁盘格式'), options: opts('qcow2', 'vhd', 'zvhd', 'raw', 'iso'), required: true },
-  { path: 'attrs.minDiskGB', kind: 'number', label: T('Minimum disk', '最小磁盘'), unit: 'GB', required: true, hint: T('System images: 40–1024 GB, at least the virtual size', '系统镜像：40–1024 GB，且不小于虚拟大小') },
-  { path: 'attrs.minRamMB', kind: 'number', label: T('Minimum RAM', '最小内存'), unit: 'MB', hint: T('0 = no limit', '0 表示不限') },
-  { path: 'attrs.maxRamMB', kind: 'number', label: T('Maximum RAM', '最大内存'), unit: 'MB', hint: T('0 = no limit', '0 表示不限') },
+  {
+    path: 'attrs.architecture',
+    kind: 'select',
+    label: T('Architecture', '架构'),
+    options: opts('x86', 'arm'),
+    required: true,
+    hint: T('arm images boot with UEFI', 'arm 镜像使用 UEFI 启动'),
+  },
+  {
+    path: 'attrs.virtualEnvType',
+    kind: 'select',
+    label: T('Virtualization type', '虚拟化类型'),
+    options: opts('FusionCompute', 'Ironic', 'DataImage', 'IsoImage'),
+    required: true,
+  },
+  {
+    path: 'attrs.diskFormat',
+    kind: 'select',
+    label: T('Disk format', '磁盘格式'),
+    options: opts('qcow2', 'vhd', 'zvhd', 'raw', 'iso'),
+    required: true,
+  },
+  {
+    path: 'attrs.minDiskGB',
+    kind: 'number',
+    label: T('Minimum disk', '最小磁盘'),
+    unit: 'GB',
+    required: true,
+    hint: T('System images: 40–1024 GB, at least the virtual size', '系统镜像：40–1024 GB，且不小于虚拟大小'),
+  },
+  {
+    path: 'attrs.minRamMB',
+    kind: 'number',
+    label: T('Minimum RAM', '最小内存'),
+    unit: 'MB',
+    hint: T('0 = no limit', '0 表示不限'),
+  },
+  {
+    path: 'attrs.maxRamMB',
+    kind: 'number',
+    label: T('Maximum RAM', '最大内存'),
+    unit: 'MB',
+    hint: T('0 = no limit', '0 表示不限'),
+  },
 ]
 
 /** A field shown only while its condition (src-preload/release-fields.ts) holds. */
@@ -73,45 +163,163 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
     { id: 'profile', kind: 'profile', title: T('Asset type', '资产类型') },
     { id: 'package', kind: 'package', title: T('Image file', '镜像文件') },
     { id: 'prescan', kind: 'prescan', title: T('Pre-scan', '预扫描') },
-    { id: 'asset', kind: 'fields', title: T('Asset and image attributes', '资产与镜像属性'), fields: [...assetFields('Image'), ...imageAttrFields] },
     {
-      id: 'product', kind: 'fields', title: T('Product and pricing', '商品与定价'), fields: [
-        { path: 'product.name', kind: 'text', label: T('Product name', '商品名称'), required: true, hint: T('No "Huawei Cloud", price, version or phone number', '不得包含“Huawei Cloud”、价格、版本或电话号码') },
-        { path: 'product.salesType', kind: 'select', label: T('Sales type', '销售类型'), options: opts('Standard', 'Joint operation'), required: true },
-        { path: 'product.pricingMode', kind: 'select', label: T('Pricing mode', '定价模式'), options: [{ value: 'free', label: T('Free image', '免费镜像') }, { value: 'paid', label: T('Paid', '付费') }], required: true },
-        { path: 'product.template', kind: 'select', label: T('Pricing template', '定价模板'), options: [{ value: 'simple', label: T('Simple (fixed price)', '简单（固定价格）') }, { value: 'vcpu', label: T('By vCPU', '按 vCPU') }], required: true },
-        { path: 'product.billing', kind: 'multiselect', label: T('Billing modes', '计费模式'), options: [{ value: 'pay-per-use', label: T('Pay-per-use', '按需') }, { value: 'monthly', label: T('Monthly', '包月') }, { value: 'yearly', label: T('Yearly', '包年') }], when: shownWhen('product.billing') },
-        { path: 'product.price', kind: 'number', label: T('Price', '价格'), unit: 'USD', step: 0.01, when: shownWhen('product.price') },
+      id: 'asset',
+      kind: 'fields',
+      title: T('Asset and image attributes', '资产与镜像属性'),
+      fields: [...assetFields('Image'), ...imageAttrFields],
+    },
+    {
+      id: 'product',
+      kind: 'fields',
+      title: T('Product and pricing', '商品与定价'),
+      fields: [
         {
-          path: 'product.tiers', kind: 'list', label: T('vCPU tiers', 'vCPU 档位'), addLabel: T('Add tier', '添加档位'),
+          path: 'product.name',
+          kind: 'text',
+          label: T('Product name', '商品名称'),
+          required: true,
+          hint: T('No "Huawei Cloud", price, version or phone number', '不得包含“Huawei Cloud”、价格、版本或电话号码'),
+        },
+        {
+          path: 'product.salesType',
+          kind: 'select',
+          label: T('Sales type', '销售类型'),
+          options: opts('Standard', 'Joint operation'),
+          required: true,
+        },
+        {
+          path: 'product.pricingMode',
+          kind: 'select',
+          label: T('Pricing mode', '定价模式'),
+          options: [
+            { value: 'free', label: T('Free image', '免费镜像') },
+            { value: 'paid', label: T('Paid', '付费') },
+          ],
+          required: true,
+        },
+        {
+          path: 'product.template',
+          kind: 'select',
+          label: T('Pricing template', '定价模板'),
+          options: [
+            { value: 'simple', label: T('Simple (fixed price)', '简单（固定价格）') },
+            { value: 'vcpu', label: T('By vCPU', '按 vCPU') },
+          ],
+          required: true,
+        },
+        {
+          path: 'product.billing',
+          kind: 'multiselect',
+          label: T('Billing modes', '计费模式'),
+          options: [
+            { value: 'pay-per-use', label: T('Pay-per-use', '按需') },
+            { value: 'monthly', label: T('Monthly', '包月') },
+            { value: 'yearly', label: T('Yearly', '包年') },
+          ],
+          when: shownWhen('product.billing'),
+        },
+        {
+          path: 'product.price',
+          kind: 'number',
+          label: T('Price', '价格'),
+          unit: 'USD',
+          step: 0.01,
+          when: shownWhen('product.price'),
+        },
+        {
+          path: 'product.tiers',
+          kind: 'list',
+          label: T('vCPU tiers', 'vCPU 档位'),
+          addLabel: T('Add tier', '添加档位'),
           when: shownWhen('product.tiers'),
           item: [
             { path: 'vcpus', kind: 'number', label: T('vCPUs', 'vCPU 数'), required: true },
-            { path: 'price', kind: 'number', label: T('Price per hour', '每小时价格'), unit: 'USD', step: 0.01, required: true },
+            {
+              path: 'price',
+              kind: 'number',
+              label: T('Price per hour', '每小时价格'),
+              unit: 'USD',
+              step: 0.01,
+              required: true,
+            },
           ],
         },
         {
-          path: 'product.specifications', kind: 'list', label: T('Specifications', '规格'), addLabel: T('Add specification', '添加规格'), required: true,
+          path: 'product.specifications',
+          kind: 'list',
+          label: T('Specifications', '规格'),
+          addLabel: T('Add specification', '添加规格'),
+          required: true,
           item: [
             { path: 'imageVersion', kind: 'text', label: T('Image asset version', '镜像资产版本'), required: true },
-            { path: 'regions', kind: 'text', label: T('Regions (comma separated)', '区域（逗号分隔）'), required: true },
+            {
+              path: 'regions',
+              kind: 'text',
+              label: T('Regions (comma separated)', '区域（逗号分隔）'),
+              required: true,
+            },
           ],
         },
-        { path: 'product.version', kind: 'text', label: T('Listing version', '上架版本'), hint: T('V1.0 form', '格式如 V1.0'), required: true },
+        {
+          path: 'product.version',
+          kind: 'text',
+          label: T('Listing version', '上架版本'),
+          hint: T('V1.0 form', '格式如 V1.0'),
+          required: true,
+        },
         { path: 'product.serviceEmail', kind: 'text', label: T('Customer-service email', '客服邮箱'), required: true },
-        { path: 'product.logoPath', kind: 'text', label: T('Logo file (PNG 120×120 px, ≤ 5 MB)', 'Logo 文件（PNG 120×120 像素，≤ 5 MB）') },
+        {
+          path: 'product.logoPath',
+          kind: 'text',
+          label: T('Logo file (PNG 120×120 px, ≤ 5 MB)', 'Logo 文件（PNG 120×120 像素，≤ 5 MB）'),
+        },
       ],
     },
     {
-      id: 'regions', kind: 'fields', title: T('Regions and access', '区域与访问'), fields: [
-        { path: 'image.regions', kind: 'text', label: T('Image replication regions (comma separated)', '镜像复制区域（逗号分隔）'), required: true },
-        { path: 'image.iamAgency', kind: 'text', label: T('IAM agency (needs IMS Administrator)', 'IAM 委托（需 IMS Administrator 权限）'), required: true },
+      id: 'regions',
+      kind: 'fields',
+      title: T('Regions and access', '区域与访问'),
+      fields: [
         {
-          path: 'image.securityGroup', kind: 'list', label: T('Recommended security group (inbound)', '推荐安全组（入方向）'), addLabel: T('Add rule', '添加规则'),
+          path: 'image.regions',
+          kind: 'text',
+          label: T('Image replication regions (comma separated)', '镜像复制区域（逗号分隔）'),
+          required: true,
+        },
+        {
+          path: 'image.iamAgency',
+          kind: 'text',
+          label: T('IAM agency (needs IMS Administrator)', 'IAM 委托（需 IMS Administrator 权限）'),
+          required: true,
+        },
+        {
+          path: 'image.securityGroup',
+          kind: 'list',
+          label: T('Recommended security group (inbound)', '推荐安全组（入方向）'),
+          addLabel: T('Add rule', '添加规则'),
           item: [
-            { path: 'protocol', kind: 'select', label: T('Protocol', '协议'), options: opts('TCP', 'UDP', 'ICMP'), required: true },
-            { path: 'portRange', kind: 'text', label: T('Port range', '端口范围'), hint: T('e.g. 22 or 8000-8080', '如 22 或 8000-8080'), required: true },
-            { path: 'source', kind: 'text', label: T('Source', '源地址'), hint: T('CIDR, e.g. 0.0.0.0/0', 'CIDR，如 0.0.0.0/0'), required: true },
+            {
+              path: 'protocol',
+              kind: 'select',
+              label: T('Protocol', '协议'),
+              options: opts('TCP', 'UDP', 'ICMP'),
+              required: true,
+            },
+            {
+              path: 'portRange',
+              kind: 'text',
+              label: T('Port range', '端口范围'),
+              hint: T('e.g. 22 or 8000-8080', '如 22 或 8000-8080'),
+              required: true,
+            },
+            {
+              path: 'source',
+              kind: 'text',
+              label: T('Source', '源地址'),
+              hint: T('CIDR, e.g. 0.0.0.0/0', 'CIDR，如 0.0.0.0/0'),
+              required: true,
+            },
           ],
         },
       ],
@@ -123,19 +331,66 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
     { id: 'package', kind: 'package', title: T('Image file', '镜像文件') },
     { id: 'prescan', kind: 'prescan', title: T('Pre-scan', '预扫描') },
     {
-      id: 'image', kind: 'fields', title: T('Image information', '镜像信息'), fields: [
-        { path: 'attrs.name', kind: 'text', label: T('Image name', '镜像名称'), required: true, hint: T('1–255 characters: letters, digits, spaces, -, _', '1–255 个字符：字母、数字、空格、-、_') },
-        { path: 'attrs.osType', kind: 'select', label: T('OS type', '操作系统类型'), options: opts('Alma Linux', 'CentOS', 'Oracle Linux', 'RHEL', 'Rocky Linux', 'Ubuntu', 'SLES'), required: true },
-        { path: 'attrs.minDiskGB', kind: 'number', label: T('Minimum disk', '最小磁盘'), unit: 'GB', hint: T('0–12,288 GB, at least the virtual size', '0–12,288 GB，且不小于虚拟大小') },
-        { path: 'attrs.minRamGB', kind: 'number', label: T('Minimum RAM', '最小内存'), unit: 'GB', hint: T('0–2,097,151 GB (the API documents MB)', '0–2,097,151 GB（API 文档以 MB 计）') },
+      id: 'image',
+      kind: 'fields',
+      title: T('Image information', '镜像信息'),
+      fields: [
+        {
+          path: 'attrs.name',
+          kind: 'text',
+          label: T('Image name', '镜像名称'),
+          required: true,
+          hint: T('1–255 characters: letters, digits, spaces, -, _', '1–255 个字符：字母、数字、空格、-、_'),
+        },
+        {
+          path: 'attrs.osType',
+          kind: 'select',
+          label: T('OS type', '操作系统类型'),
+          options: opts('Alma Linux', 'CentOS', 'Oracle Linux', 'RHEL', 'Rocky Linux', 'Ubuntu', 'SLES'),
+          required: true,
+        },
+        {
+          path: 'attrs.minDiskGB',
+          kind: 'number',
+          label: T('Minimum disk', '最小磁盘'),
+          unit: 'GB',
+          hint: T('0–12,288 GB, at least the virtual size', '0–12,288 GB，且不小于虚拟大小'),
+        },
+        {
+          path: 'attrs.minRamGB',
+          kind: 'number',
+          label: T('Minimum RAM', '最小内存'),
+          unit: 'GB',
+          hint: T('0–2,097,151 GB (the API documents MB)', '0–2,097,151 GB（API 文档以 MB 计）'),
+        },
       ],
     },
     {
-      id: 'sharing', kind: 'fields', title: T('Sharing and tags', '共享与标签'), fields: [
-        { path: 'attrs.visibility', kind: 'select', label: T('Visibility', '可见性'), options: opts('Private', 'Shared'), required: true },
+      id: 'sharing',
+      kind: 'fields',
+      title: T('Sharing and tags', '共享与标签'),
+      fields: [
+        {
+          path: 'attrs.visibility',
+          kind: 'select',
+          label: T('Visibility', '可见性'),
+          options: opts('Private', 'Shared'),
+          required: true,
+        },
         { path: 'attrs.protected', kind: 'checkbox', label: T('Protected', '受保护') },
-        { path: 'attrs.shareWith', kind: 'text', label: T('Share with accounts (comma separated)', '共享给账号（逗号分隔）'), when: shownWhen('attrs.shareWith') },
-        { path: 'attrs.tags', kind: 'tags', label: T('Tags', '标签'), hint: T('At most 50; key 1–128, value 0–256 characters', '最多 50 个；键 1–128 个字符，值 0–256 个字符'), addLabel: T('Add tag', '添加标签') },
+        {
+          path: 'attrs.shareWith',
+          kind: 'text',
+          label: T('Share with accounts (comma separated)', '共享给账号（逗号分隔）'),
+          when: shownWhen('attrs.shareWith'),
+        },
+        {
+          path: 'attrs.tags',
+          kind: 'tags',
+          label: T('Tags', '标签'),
+          hint: T('At most 50; key 1–128, value 0–256 characters', '最多 50 个；键 1–128 个字符，值 0–256 个字符'),
+          addLabel: T('Add tag', '添加标签'),
+        },
       ],
     },
     { id: 'review', kind: 'review', title: T('Review and hand-off', '检查与交付') },
@@ -145,18 +400,45 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
     { id: 'package', kind: 'package', title: T('Image tar', '镜像 tar') },
     { id: 'prescan', kind: 'prescan', title: T('Pre-scan', '预扫描') },
     {
-      id: 'repository', kind: 'fields', title: T('Repository', '仓库'), fields: [
-        { path: 'attrs.organization', kind: 'text', label: T('Organization', '组织'), required: true, hint: T('1–64: lowercase letters, digits, _, __, -', '1–64：小写字母、数字、_、__、-') },
+      id: 'repository',
+      kind: 'fields',
+      title: T('Repository', '仓库'),
+      fields: [
+        {
+          path: 'attrs.organization',
+          kind: 'text',
+          label: T('Organization', '组织'),
+          required: true,
+          hint: T('1–64: lowercase letters, digits, _, __, -', '1–64：小写字母、数字、_、__、-'),
+        },
         { path: 'attrs.repository', kind: 'text', label: T('Repository', '仓库'), required: true },
         { path: 'attrs.tag', kind: 'text', label: T('Tag', '标签'), required: true },
-        { path: 'swr.registry', kind: 'text', label: T('Registry address', '镜像仓库地址'), hint: T('e.g. swr.example.com or 127.0.0.1:5000', '如 swr.example.com 或 127.0.0.1:5000'), required: true },
-        { path: 'swr.sharing', kind: 'select', label: T('Sharing type', '共享类型'), options: opts('Private', 'Public'), required: true },
+        {
+          path: 'swr.registry',
+          kind: 'text',
+          label: T('Registry address', '镜像仓库地址'),
+          hint: T('e.g. swr.example.com or 127.0.0.1:5000', '如 swr.example.com 或 127.0.0.1:5000'),
+          required: true,
+        },
+        {
+          path: 'swr.sharing',
+          kind: 'select',
+          label: T('Sharing type', '共享类型'),
+          options: opts('Private', 'Public'),
+          required: true,
+        },
       ],
     },
     {
-      id: 'sync', kind: 'fields', title: T('Sync and permissions', '同步与权限'), fields: [
+      id: 'sync',
+      kind: 'fields',
+      title: T('Sync and permissions', '同步与权限'),
+      fields: [
         {
-          path: 'swr.sync', kind: 'list', label: T('Automatic sync to other regions', '自动同步到其他区域'), addLabel: T('Add sync rule', '添加同步规则'),
+          path: 'swr.sync',
+          kind: 'list',
+          label: T('Automatic sync to other regions', '自动同步到其他区域'),
+          addLabel: T('Add sync rule', '添加同步规则'),
           item: [
             { path: 'region', kind: 'text', label: T('Target region', '目标区域'), required: true },
             { path: 'organization', kind: 'text', label: T('Target organization', '目标组织'), required: true },
@@ -164,10 +446,19 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
           ],
         },
         {
-          path: 'swr.permissions', kind: 'list', label: T('Permissions', '权限'), addLabel: T('Add user', '添加用户'),
+          path: 'swr.permissions',
+          kind: 'list',
+          label: T('Permissions', '权限'),
+          addLabel: T('Add user', '添加用户'),
           item: [
             { path: 'user', kind: 'text', label: T('User', '用户'), required: true },
-            { path: 'level', kind: 'select', label: T('Permission', '权限'), options: opts('Read', 'Write', 'Manage'), required: true },
+            {
+              path: 'level',
+              kind: 'select',
+              label: T('Permission', '权限'),
+              options: opts('Read', 'Write', 'Manage'),
+              required: true,
+            },
           ],
         },
       ],

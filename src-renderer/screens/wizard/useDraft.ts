@@ -65,20 +65,26 @@ export function useDraft(initialId: string | null): DraftEditor {
     validateTimer.current = setTimeout(() => {
       // only the answer to the latest values counts: an earlier request answered late must not bring back old findings
       const n = ++validations.current
-      api.invoke('drafts.validate', { profile: profile as ProfileId, values: v }).then((r) => {
-        if (n === validations.current) setFindings(r.findings)
-      }, () => {})
+      api.invoke('drafts.validate', { profile: profile as ProfileId, values: v }).then(
+        (r) => {
+          if (n === validations.current) setFindings(r.findings)
+        },
+        () => {},
+      )
     }, 150)
   }, [])
 
-  const load = useCallback(async (id: string) => {
-    const d = await api.invoke('drafts.get', { id })
-    setDraft(d)
-    setLocal(d.values)
-    setRevision(d.revision)
-    setSaving('saved')
-    validate(d.profile, d.values)
-  }, [validate])
+  const load = useCallback(
+    async (id: string) => {
+      const d = await api.invoke('drafts.get', { id })
+      setDraft(d)
+      setLocal(d.values)
+      setRevision(d.revision)
+      setSaving('saved')
+      validate(d.profile, d.values)
+    },
+    [validate],
+  )
 
   useEffect(() => {
     if (initialId) void load(initialId)
@@ -99,34 +105,53 @@ export function useDraft(initialId: string | null): DraftEditor {
     timer.current = setTimeout(() => void save(), AUTOSAVE_MS)
   }, [save])
 
-  const setValues = useCallback((v: Values) => {
-    setLocal(v)
-    if (!draft) return
-    pending.current = { id: draft.id, values: v, title: pending.current?.title }
-    schedule()
-    validate(draft.profile, v)
-  }, [draft, schedule, validate])
+  const setValues = useCallback(
+    (v: Values) => {
+      setLocal(v)
+      if (!draft) return
+      pending.current = { id: draft.id, values: v, title: pending.current?.title }
+      schedule()
+      validate(draft.profile, v)
+    },
+    [draft, schedule, validate],
+  )
 
-  const setTitle = useCallback((title: string) => {
-    if (!draft) return
-    setDraft({ ...draft, title })
-    // a cleared title is not saved: the draft keeps its last one
-    pending.current = { id: draft.id, values: pending.current?.values ?? values, title: title.trim() ? title : undefined }
-    schedule()
-  }, [draft, schedule, values])
+  const setTitle = useCallback(
+    (title: string) => {
+      if (!draft) return
+      setDraft({ ...draft, title })
+      // a cleared title is not saved: the draft keeps its last one
+      pending.current = {
+        id: draft.id,
+        values: pending.current?.values ?? values,
+        title: title.trim() ? title : undefined,
+      }
+      schedule()
+    },
+    [draft, schedule, values],
+  )
 
-  const patch = useCallback(async (change: Partial<DraftDto> & { values?: Values }) => {
-    if (!draft) return
-    await save()
-    const r = await api.invoke('drafts.save', { id: draft.id, values: change.values ?? values, title: change.title, waivers: change.waivers, lastReport: change.lastReport })
-    setRevision(r.revision)
-    setDraft({ ...draft, ...change, title: r.title, values: change.values ?? values, revision: r.revision })
-    if (change.values) {
-      setLocal(change.values)
-      validate(draft.profile, change.values)
-    }
-    setSaving('saved')
-  }, [draft, save, validate, values])
+  const patch = useCallback(
+    async (change: Partial<DraftDto> & { values?: Values }) => {
+      if (!draft) return
+      await save()
+      const r = await api.invoke('drafts.save', {
+        id: draft.id,
+        values: change.values ?? values,
+        title: change.title,
+        waivers: change.waivers,
+        lastReport: change.lastReport,
+      })
+      setRevision(r.revision)
+      setDraft({ ...draft, ...change, title: r.title, values: change.values ?? values, revision: r.revision })
+      if (change.values) {
+        setLocal(change.values)
+        validate(draft.profile, change.values)
+      }
+      setSaving('saved')
+    },
+    [draft, save, validate, values],
+  )
 
   const errors: FieldErrors = {}
   for (const f of findings) {

@@ -19,30 +19,85 @@ async function importErrors(filePath: string, code: string): Promise<string[]> {
 
 describe('floors (eslint.config.mjs)', () => {
   it('refuses an import that runs back up a floor, from any depth of a room', async () => {
-    expect(await importErrors('src-main/walk/x.ts', "import { scanPackage } from '../inspect/scan'\nexport const a = scanPackage\n")).toEqual([expect.stringContaining('walk is on floor 3')])
-    expect(await importErrors('src-main/vm/guest/x.ts', "import { repack } from '../../repack/repack'\nexport const a = repack\n")).toEqual([expect.stringContaining('vm is on floor 4')])
-    expect(await importErrors('src-main/reports/x.ts', "import type { Profile } from '../rules/profiles'\nexport type A = Profile\n")).toHaveLength(1)
-    expect(await importErrors('src-main/paths.ts', "import { createHandlers } from './services/handlers'\nexport const a = createHandlers\n")).toHaveLength(1)
-    expect(await importErrors('src-renderer/screens/x.tsx', "import { ruleText } from '../../src-main/reports/model'\nexport const a = ruleText\n")).toEqual([expect.stringContaining('never import src-main')])
-    expect(await importErrors('src-preload/x.ts', "import { x } from '../src-main/walk/sniff'\nexport const a = x\n")).toHaveLength(1)
+    expect(
+      await importErrors(
+        'src-main/walk/x.ts',
+        "import { scanPackage } from '../inspect/scan'\nexport const a = scanPackage\n",
+      ),
+    ).toEqual([expect.stringContaining('walk is on floor 3')])
+    expect(
+      await importErrors(
+        'src-main/vm/guest/x.ts',
+        "import { repack } from '../../repack/repack'\nexport const a = repack\n",
+      ),
+    ).toEqual([expect.stringContaining('vm is on floor 4')])
+    expect(
+      await importErrors(
+        'src-main/reports/x.ts',
+        "import type { Profile } from '../rules/profiles'\nexport type A = Profile\n",
+      ),
+    ).toHaveLength(1)
+    expect(
+      await importErrors(
+        'src-main/paths.ts',
+        "import { createHandlers } from './services/handlers'\nexport const a = createHandlers\n",
+      ),
+    ).toHaveLength(1)
+    expect(
+      await importErrors(
+        'src-renderer/screens/x.tsx',
+        "import { ruleText } from '../../src-main/reports/model'\nexport const a = ruleText\n",
+      ),
+    ).toEqual([expect.stringContaining('never import src-main')])
+    expect(
+      await importErrors('src-preload/x.ts', "import { x } from '../src-main/walk/sniff'\nexport const a = x\n"),
+    ).toHaveLength(1)
   })
 
   it('allows imports down and on the same floor, and electron only in the shell', async () => {
-    expect(await importErrors('src-main/inspect/x.ts', "import { sniff } from '../walk/sniff'\nimport { VulnDb } from '../vulns/osv'\nexport const a = [sniff, VulnDb]\n")).toEqual([])
-    expect(await importErrors('src-main/sbom/x.ts', "import { VulnDb } from '../vulns/osv'\nexport const a = VulnDb\n")).toEqual([])
-    expect(await importErrors('src-main/walk/x.ts', "import { app } from 'electron'\nexport const a = app\n")).toEqual([expect.stringContaining('Electron shell')])
-    expect(await importErrors('src-main/shell/x.ts', "import { app } from 'electron'\nimport { createHandlers } from '../services/handlers'\nexport const a = [app, createHandlers]\n")).toEqual([])
+    expect(
+      await importErrors(
+        'src-main/inspect/x.ts',
+        "import { sniff } from '../walk/sniff'\nimport { VulnDb } from '../vulns/osv'\nexport const a = [sniff, VulnDb]\n",
+      ),
+    ).toEqual([])
+    expect(
+      await importErrors('src-main/sbom/x.ts', "import { VulnDb } from '../vulns/osv'\nexport const a = VulnDb\n"),
+    ).toEqual([])
+    expect(await importErrors('src-main/walk/x.ts', "import { app } from 'electron'\nexport const a = app\n")).toEqual([
+      expect.stringContaining('Electron shell'),
+    ])
+    expect(
+      await importErrors(
+        'src-main/shell/x.ts',
+        "import { app } from 'electron'\nimport { createHandlers } from '../services/handlers'\nexport const a = [app, createHandlers]\n",
+      ),
+    ).toEqual([])
   })
 
   it('puts every room of src-main on a floor', async () => {
     const { FLOORS } = (await import(join(root, 'eslint.config.mjs'))) as { FLOORS: string[][] }
-    const rooms = readdirSync(join(root, 'src-main'), { withFileTypes: true }).map((d) => (d.isDirectory() ? d.name : d.name.replace(/\.ts$/, '')))
+    const rooms = readdirSync(join(root, 'src-main'), { withFileTypes: true }).map((d) =>
+      d.isDirectory() ? d.name : d.name.replace(/\.ts$/, ''),
+    )
     expect(rooms.filter((r) => !FLOORS.flat().includes(r))).toEqual([])
   })
 })
 
 describe('import cycles (.dependency-cruiser.cjs)', () => {
-  const depcruise = (...args: string[]) => execFileSync(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err', ...args], { cwd: root, encoding: 'utf8', stdio: 'pipe' })
+  const depcruise = (...args: string[]) =>
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+        '--config',
+        join(root, '.dependency-cruiser.cjs'),
+        '--output-type',
+        'err',
+        ...args,
+      ],
+      { cwd: root, encoding: 'utf8', stdio: 'pipe' },
+    )
 
   it('finds none in src-main, src-preload and src-renderer', () => {
     expect(depcruise('src-main', 'src-preload', 'src-renderer')).toContain('no dependency violations found')

@@ -23,7 +23,7 @@ function pngSize(file: string): { width: number; height: number } {
 }
 
 describe('electron-builder configuration', () => {
-  it('validates against electron-builder\'s own schema and sets the security fuses', () => {
+  it("validates against electron-builder's own schema and sets the security fuses", () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8'))
     const ajv = new Ajv({ strict: false, allErrors: true })
     const validate = ajv.compile(schema)
@@ -46,14 +46,19 @@ describe('electron-builder configuration', () => {
 describe('resources for the installers', () => {
   it('has the build resources folder and every icon the configuration names', () => {
     expect(statSync(join(ROOT, builder.directories.buildResources)).isDirectory()).toBe(true)
-    for (const icon of [builder.linux.icon, builder.mac.icon, builder.win.icon]) expect(existsSync(join(ROOT, icon)), icon).toBe(true)
+    for (const icon of [builder.linux.icon, builder.mac.icon, builder.win.icon])
+      expect(existsSync(join(ROOT, icon)), icon).toBe(true)
     expect(pngSize(join(ROOT, builder.directories.buildResources, 'icon.png'))).toEqual({ width: 1024, height: 1024 })
   })
 
   it('renders the icons from the current icon.svg', () => {
     const svg = readFileSync(join(ROOT, 'resources', 'icon.svg'))
-    const recorded = JSON.parse(readFileSync(join(ROOT, 'resources', 'build', 'icons.json'), 'utf8')) as { sha256: string }
-    expect(recorded.sha256, 'icon.svg changed: run `npm run icons`').toBe(createHash('sha256').update(svg).digest('hex'))
+    const recorded = JSON.parse(readFileSync(join(ROOT, 'resources', 'build', 'icons.json'), 'utf8')) as {
+      sha256: string
+    }
+    expect(recorded.sha256, 'icon.svg changed: run `npm run icons`').toBe(
+      createHash('sha256').update(svg).digest('hex'),
+    )
     expect(readFileSync(join(ROOT, 'src-renderer', 'public', 'favicon.svg')).equals(svg)).toBe(true)
   })
 
@@ -80,6 +85,8 @@ describe('resources for the installers', () => {
 
   it('has the favicon browser mode serves', () => {
     expect(pngSize(join(ROOT, 'src-renderer', 'public', 'favicon.png'))).toEqual({ width: 64, height: 64 })
-    expect(readFileSync(join(ROOT, 'src-renderer', 'index.html'), 'utf8')).toMatch(/<link rel="icon" type="image\/svg\+xml" href="\.\/favicon\.svg"/)
+    expect(readFileSync(join(ROOT, 'src-renderer', 'index.html'), 'utf8')).toMatch(
+      /<link rel="icon" type="image\/svg\+xml" href="\.\/favicon\.svg"/,
+    )
   })
 })

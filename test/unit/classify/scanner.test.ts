@@ -53,11 +53,19 @@ describe('content classification', () => {
     writeFileSync(join(d, 'src/rootfs.img'), sq)
     execFileSync('tar', ['-czf', join(d, 'app.tar.gz'), '-C', join(d, 'src'), '.'])
     const r = await scanPackage(join(d, 'app.tar.gz'))
-    expect(r.findings.filter((f) => f.rule === 'content.architecture-unsupported').map((f) => `${f.location} ${f.severity}`)).toEqual(['app.tar.gz!bin/app-riscv warning'])
-    const facts = r.facts.classify as { languages: Record<string, number>; architectures: Record<string, number>; images: Array<{ kind: string }> }
+    expect(
+      r.findings.filter((f) => f.rule === 'content.architecture-unsupported').map((f) => `${f.location} ${f.severity}`),
+    ).toEqual(['app.tar.gz!bin/app-riscv warning'])
+    const facts = r.facts.classify as {
+      languages: Record<string, number>
+      architectures: Record<string, number>
+      images: Array<{ kind: string }>
+    }
     expect(facts.languages).toEqual({ Go: 1, Python: 1 })
     expect(facts.architectures).toEqual({ x64: 2, 'RISC-V': 1 })
     expect(facts.images.map((i) => i.kind)).toEqual(['SquashFS'])
-    expect(r.findings.find((f) => f.rule === 'content.summary')?.message).toMatch(/Languages: (Go, Python|Python, Go)\. Binaries: x64, RISC-V/)
+    expect(r.findings.find((f) => f.rule === 'content.summary')?.message).toMatch(
+      /Languages: (Go, Python|Python, Go)\. Binaries: x64, RISC-V/,
+    )
   })
 })

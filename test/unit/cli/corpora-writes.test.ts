@@ -68,21 +68,29 @@ describe('scanning the corpora', () => {
     const exits: number[] = []
     for (let i = 0; i < corpora.length; i += 60) {
       const batch = corpora.slice(i, i + 60)
-      const r = spawnSync(process.execPath, [BIN, 'scan', ...batch, '--format', 'json', '--output', join(outputs, `batch-${i}.json`), '--quiet'], {
-        encoding: 'utf8',
-        cwd: outputs,
-        env: { ...process.env, TMPDIR: ownTmp, PREFLIGHT_HOME: home, HOME: join(run, 'user-home') },
-        maxBuffer: 64 << 20,
-      })
+      const r = spawnSync(
+        process.execPath,
+        [BIN, 'scan', ...batch, '--format', 'json', '--output', join(outputs, `batch-${i}.json`), '--quiet'],
+        {
+          encoding: 'utf8',
+          cwd: outputs,
+          env: { ...process.env, TMPDIR: ownTmp, PREFLIGHT_HOME: home, HOME: join(run, 'user-home') },
+          maxBuffer: 64 << 20,
+        },
+      )
       exits.push(r.status ?? -1)
       if (r.status === 2) {
         // one file Preflight could not do its job on stops a batch: scan that batch's files one by one
         for (const f of batch) {
-          const one = spawnSync(process.execPath, [BIN, 'scan', f, '--format', 'json', '--output', join(outputs, `one-${exits.length}.json`), '--quiet'], {
-            encoding: 'utf8',
-            cwd: outputs,
-            env: { ...process.env, TMPDIR: ownTmp, PREFLIGHT_HOME: home, HOME: join(run, 'user-home') },
-          })
+          const one = spawnSync(
+            process.execPath,
+            [BIN, 'scan', f, '--format', 'json', '--output', join(outputs, `one-${exits.length}.json`), '--quiet'],
+            {
+              encoding: 'utf8',
+              cwd: outputs,
+              env: { ...process.env, TMPDIR: ownTmp, PREFLIGHT_HOME: home, HOME: join(run, 'user-home') },
+            },
+          )
           exits.push(one.status ?? -1)
           expect(one.stderr.trim().split('\n').length, f).toBeLessThanOrEqual(1)
         }

@@ -10,9 +10,15 @@ describe('preflight drafts', () => {
   it('list, show, export and import round trip', () => {
     const home = mkdtempSync(join(process.env.TMPDIR!, 'dh-'))
     const db = openHomeDatabase(home)
-    const d = new DraftStore(db).create('swr-image', 'Web image', { attrs: { organization: 'acme', repository: 'web', tag: 'v1' } })
+    const d = new DraftStore(db).create('swr-image', 'Web image', {
+      attrs: { organization: 'acme', repository: 'web', tag: 'v1' },
+    })
     db.close()
-    const run = (...a: string[]) => spawnSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'drafts', ...a], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: home } })
+    const run = (...a: string[]) =>
+      spawnSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'drafts', ...a], {
+        encoding: 'utf8',
+        env: { ...process.env, PREFLIGHT_HOME: home },
+      })
     expect(run('list').stdout).toContain('Web image')
     const shown = JSON.parse(run('show', d.id.slice(0, 8)).stdout)
     expect(shown).toMatchObject({ id: d.id, profile: 'swr-image' })

@@ -8,7 +8,10 @@ import pkg from '../../../package.json'
 
 const BIN = resolve(__dirname, '../../../bin/preflight.cjs')
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: join(process.env.TMPDIR!, 'cli-home'), ...env } })
+  spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PREFLIGHT_HOME: join(process.env.TMPDIR!, 'cli-home'), ...env },
+  })
 
 describe('preflight CLI', () => {
   it('prints its version and help', () => {
@@ -29,7 +32,10 @@ describe('preflight CLI', () => {
     execFileSync('tar', ['-cf', tar, '-C', dir, 'a.txt'])
     const tgz = join(dir, 'app.tar.gz')
     writeFileSync(tgz, gzipSync(readFileSync(tar)))
-    for (const [file, kind] of [[tar, 'tar'], [tgz, 'tar.gz']] as const) {
+    for (const [file, kind] of [
+      [tar, 'tar'],
+      [tgz, 'tar.gz'],
+    ] as const) {
       const r = run(['inspect', file, '--format', 'json'])
       expect(r.status, r.stderr).toBe(0)
       const out = JSON.parse(r.stdout)

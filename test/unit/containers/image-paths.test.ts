@@ -34,7 +34,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'image-paths-'))
   mkdirSync(join(dir, 'outside'))
   secret = join(dir, 'outside', 'secret.json')
-  writeFileSync(secret, JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, note: SECRET }))
+  writeFileSync(
+    secret,
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, note: SECRET }),
+  )
   server = createServer((req, res) => {
     requests++
     res.writeHead(500).end()
@@ -59,7 +62,10 @@ function linking(): string {
   mkdirSync(src, { recursive: true })
   symlinkSync(secret, join(src, 'config.json'))
   symlinkSync(secret, join(src, 'layer.tar'))
-  writeFileSync(join(src, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['evil:2'], Layers: ['layer.tar'] }]))
+  writeFileSync(
+    join(src, 'manifest.json'),
+    JSON.stringify([{ Config: 'config.json', RepoTags: ['evil:2'], Layers: ['layer.tar'] }]),
+  )
   return tarOf(`link-${made}.tar`, src)
 }
 
@@ -76,7 +82,12 @@ function ociLinking(): string {
 
 function run(job: string): TargetRun {
   return {
-    job: { id: 'j1', filePath: job, target: `docker://127.0.0.1:${port}/evil/app:1`, options: { insecure: true } } as never,
+    job: {
+      id: 'j1',
+      filePath: job,
+      target: `docker://127.0.0.1:${port}/evil/app:1`,
+      options: { insecure: true },
+    } as never,
     store: { parts: () => [], startMultipart: () => undefined, partDone: () => undefined } as never,
     signal: new AbortController().signal,
     limiter: {} as never,
@@ -113,7 +124,10 @@ describe('paths named in image metadata', () => {
   ])('repack --no-scan refuses a docker-archive with %s and writes no bundle', (_what, make, message) => {
     const input = make()
     const out = join(dir, `bundle-${_what.replace(/\W/g, '')}.tar`)
-    const r = spawnSync(process.execPath, [BIN, 'repack', input, '--output', out, '--no-scan', '--quiet'], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') } })
+    const r = spawnSync(process.execPath, [BIN, 'repack', input, '--output', out, '--no-scan', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') },
+    })
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(message)
     expect(existsSync(out)).toBe(false)
@@ -143,7 +157,11 @@ describe('registry logins', () => {
     await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r))
     const tokenPort = (tokens.address() as AddressInfo).port
     const registry = createServer((_req, res) => {
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${realmHost}:${tokenPort}/token",service="registry"` }).end()
+      res
+        .writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${realmHost}:${tokenPort}/token",service="registry"`,
+        })
+        .end()
     })
     await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r))
     const regPort = (registry.address() as AddressInfo).port
@@ -152,7 +170,10 @@ describe('registry logins', () => {
     const r = run(image)
     r.job = { ...r.job, target: `docker://127.0.0.1:${regPort}/team/app:1` } as never
     r.credentials = { s3: async () => undefined, registry: async () => ({ username: 'seller', password: 's3cret' }) }
-    const error = await registryTarget.run(r).then(() => 'pushed', (e: Error) => e.message)
+    const error = await registryTarget.run(r).then(
+      () => 'pushed',
+      (e: Error) => e.message,
+    )
     await new Promise<void>((res) => registry.close(() => tokens.close(() => res())))
     return { error, tokenAuth }
   }
@@ -162,6 +183,8 @@ describe('registry logins', () => {
     expect(same.tokenAuth).toEqual([`Basic ${Buffer.from('seller:s3cret').toString('base64')}`])
     const other = await push('localhost')
     expect(other.tokenAuth).toEqual([null])
-    expect(other.error).toMatch(/sends logins to http:\/\/localhost:\d+, another host than the registry: Preflight does not send your password there/)
+    expect(other.error).toMatch(
+      /sends logins to http:\/\/localhost:\d+, another host than the registry: Preflight does not send your password there/,
+    )
   })
 })

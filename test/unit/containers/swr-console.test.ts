@@ -11,8 +11,12 @@ import { umociImage } from '../../fixtures/umoci-image'
 describe('the SWR console size limit', () => {
   it('counts the decompressed size where it is known, else the stored size', () => {
     expect(SWR_CONSOLE_LIMIT).toBe(2 * 1024 ** 3)
-    expect(swrConsoleSize({ compressedSize: 900 * 1024 ** 2, uncompressedSize: 2.5 * 1024 ** 3 })).toBeGreaterThan(SWR_CONSOLE_LIMIT)
-    expect(swrConsoleSize({ compressedSize: 2.2 * 1024 ** 3, uncompressedSize: null })).toBeGreaterThan(SWR_CONSOLE_LIMIT)
+    expect(swrConsoleSize({ compressedSize: 900 * 1024 ** 2, uncompressedSize: 2.5 * 1024 ** 3 })).toBeGreaterThan(
+      SWR_CONSOLE_LIMIT,
+    )
+    expect(swrConsoleSize({ compressedSize: 2.2 * 1024 ** 3, uncompressedSize: null })).toBeGreaterThan(
+      SWR_CONSOLE_LIMIT,
+    )
     expect(swrConsoleSize({ compressedSize: 10, uncompressedSize: 20 })).toBe(20)
   })
 

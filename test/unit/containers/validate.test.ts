@@ -1,7 +1,18 @@
 // Container image validation in the entry pass, against the public corpora (go-containerregistry,
 // containers/image) and images built here with umoci and converted with skopeo.
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  statSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
@@ -9,7 +20,10 @@ import { corpus } from '../../corpora'
 
 let dir: string
 const rules = async (path: string, profile: string) =>
-  (await scanPackage(path, { profile })).findings.filter((f) => f.rule.startsWith('oci.') || f.rule.startsWith('swr.')).map((f) => f.rule).sort()
+  (await scanPackage(path, { profile })).findings
+    .filter((f) => f.rule.startsWith('oci.') || f.rule.startsWith('swr.'))
+    .map((f) => f.rule)
+    .sort()
 
 /** Tar a layout folder as an OCI archive (members at the root). */
 function tarDir(src: string, out: string): string {
@@ -37,29 +51,51 @@ describe('corpora', () => {
   it('go-containerregistry layouts: valid ones pass, a layout with its blobs missing does not', async () => {
     const root = corpus('go-containerregistry/pkg/v1/layout/testdata')
     for (const name of ['test_index', 'test_index_one_image', 'test_index_media_type', 'test_gc_index'])
-      expect(await rules(tarDir(join(root, name), join(dir, `${name}.tar`)), 'swr-image'), name).toEqual(name === 'test_index_one_image' || name === 'test_index' ? ['swr.console-oci'] : expect.not.arrayContaining(['oci.missing-blob', 'oci.digest-mismatch', 'oci.invalid-layout']))
-    expect(await rules(tarDir(join(root, 'test_gc_image_unknown_mediatype'), join(dir, 'gc_unknown.tar')), 'swr-image')).toContain('oci.missing-blob')
+      expect(await rules(tarDir(join(root, name), join(dir, `${name}.tar`)), 'swr-image'), name).toEqual(
+        name === 'test_index_one_image' || name === 'test_index'
+          ? ['swr.console-oci']
+          : expect.not.arrayContaining(['oci.missing-blob', 'oci.digest-mismatch', 'oci.invalid-layout']),
+      )
+    expect(
+      await rules(tarDir(join(root, 'test_gc_image_unknown_mediatype'), join(dir, 'gc_unknown.tar')), 'swr-image'),
+    ).toContain('oci.missing-blob')
   })
 
   it('go-containerregistry docker-archives: valid ones are not-oci only; null manifest is invalid; Docker 25 hybrid is OCI', async () => {
     const root = corpus('go-containerregistry/pkg/v1/tarball/testdata')
-    for (const name of ['test_image_1.tar', 'test_image_2.tar', 'test_load_manifest.tar', 'test_bundle.tar', 'test_link.tar'])
+    for (const name of [
+      'test_image_1.tar',
+      'test_image_2.tar',
+      'test_load_manifest.tar',
+      'test_bundle.tar',
+      'test_link.tar',
+    ])
       expect(await rules(join(root, name), 'koogallery-container'), name).toEqual(['oci.not-oci'])
     expect(await rules(join(root, 'null_manifest.tar'), 'koogallery-container')).toContain('oci.invalid-layout')
     expect(await rules(join(root, 'hello-world-v25.tar'), 'koogallery-container')).toEqual([])
-    expect(await rules(corpus('containers-image/docker/archive/fixtures/almostempty.tar'), 'swr-image')).toEqual(['oci.not-oci'])
-    const swr = (await scanPackage(corpus('containers-image/docker/archive/fixtures/almostempty.tar'), { profile: 'swr-image' })).findings.find((f) => f.rule === 'oci.not-oci')!
+    expect(await rules(corpus('containers-image/docker/archive/fixtures/almostempty.tar'), 'swr-image')).toEqual([
+      'oci.not-oci',
+    ])
+    const swr = (
+      await scanPackage(corpus('containers-image/docker/archive/fixtures/almostempty.tar'), { profile: 'swr-image' })
+    ).findings.find((f) => f.rule === 'oci.not-oci')!
     expect(swr.severity).toBe('info')
   })
 
   it('for SWR, a tar in which no image is found (manifest.json not a list; plain files) holds no container image', async () => {
-    for (const [name, files] of [['object-manifest', { 'manifest.json': '{}' }], ['plain', { 'readme.txt': 'hello\n' }]] as const) {
+    for (const [name, files] of [
+      ['object-manifest', { 'manifest.json': '{}' }],
+      ['plain', { 'readme.txt': 'hello\n' }],
+    ] as const) {
       const src = join(dir, `swr-${name}`)
       mkdirSync(src)
       for (const [f, text] of Object.entries(files)) writeFileSync(join(src, f), text)
       const r = await scanPackage(tarDir(src, join(dir, `swr-${name}.tar`)), { profile: 'swr-image' })
       expect(r.verdict, name).toBe('fail')
-      expect(r.findings.filter((f) => f.rule.startsWith('oci.')).map((f) => [f.rule, f.location, f.message.split(':')[0]]), name).toEqual([['oci.invalid-layout', `swr-${name}.tar`, 'The package holds no container image']])
+      expect(
+        r.findings.filter((f) => f.rule.startsWith('oci.')).map((f) => [f.rule, f.location, f.message.split(':')[0]]),
+        name,
+      ).toEqual([['oci.invalid-layout', `swr-${name}.tar`, 'The package holds no container image']])
     }
   })
 
@@ -67,9 +103,14 @@ describe('corpora', () => {
     const root = corpus('containers-image')
     const onlyIndex = join(dir, 'only-index')
     cpSync(join(root, 'oci/layout/fixtures/two_images_manifest'), onlyIndex, { recursive: true })
-    expect(await rules(tarDir(onlyIndex, join(dir, 'only-index.tar')), 'swr-image')).toEqual(expect.arrayContaining(['oci.invalid-layout', 'oci.missing-blob']))
+    expect(await rules(tarDir(onlyIndex, join(dir, 'only-index.tar')), 'swr-image')).toEqual(
+      expect.arrayContaining(['oci.invalid-layout', 'oci.missing-blob']),
+    )
     // a layout whose manifest blob is replaced by a fixture manifest (non-JSON, invalid media type)
-    for (const [fixture, rule] of [['non-json.manifest.json', 'oci.invalid-layout'], ['ociv1.invalid.mediatype.manifest.json', 'oci.invalid-layout']] as const) {
+    for (const [fixture, rule] of [
+      ['non-json.manifest.json', 'oci.invalid-layout'],
+      ['ociv1.invalid.mediatype.manifest.json', 'oci.invalid-layout'],
+    ] as const) {
       const layout = umociImage(`fx-${fixture}`)
       const idx = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
       const bytes = readFileSync(join(root, 'manifest/fixtures', fixture))
@@ -95,7 +136,9 @@ describe('images built with umoci and skopeo', () => {
     expect(await rules(dockerTar, 'koogallery-container')).toEqual(['oci.not-oci'])
     // flip one byte inside the layer blob
     const idx = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
-    const manifest = JSON.parse(readFileSync(join(layout, 'blobs/sha256', idx.manifests[0].digest.split(':')[1]), 'utf8'))
+    const manifest = JSON.parse(
+      readFileSync(join(layout, 'blobs/sha256', idx.manifests[0].digest.split(':')[1]), 'utf8'),
+    )
     const layer = join(layout, 'blobs/sha256', manifest.layers[0].digest.split(':')[1])
     const broken = join(dir, 'broken-layout')
     cpSync(layout, broken, { recursive: true })
@@ -106,18 +149,35 @@ describe('images built with umoci and skopeo', () => {
     b[0] = readFileSync(layer)[pos] ^ 0xff
     writeSync(fd, b, 0, 1, pos)
     closeSync(fd)
-    expect(await rules(tarDir(broken, join(dir, 'broken.tar')), 'koogallery-container')).toContain('oci.digest-mismatch')
+    expect(await rules(tarDir(broken, join(dir, 'broken.tar')), 'koogallery-container')).toContain(
+      'oci.digest-mismatch',
+    )
     // a layout whose index names no image (an unknown media type; an empty list) loads nothing: not a pass
     const idxPath = join(broken, 'index.json')
-    writeFileSync(idxPath, JSON.stringify({ ...idx, manifests: [{ ...idx.manifests[0], mediaType: 'application/vnd.example.thing.v1+json' }] }))
+    writeFileSync(
+      idxPath,
+      JSON.stringify({
+        ...idx,
+        manifests: [{ ...idx.manifests[0], mediaType: 'application/vnd.example.thing.v1+json' }],
+      }),
+    )
     const none = await scanPackage(tarDir(broken, join(dir, 'no-image.tar')), { profile: 'koogallery-container' })
     expect(none.findings.filter((x) => x.rule === 'oci.invalid-layout').map((x) => [x.location, x.message])).toEqual([
-      ['no-image.tar!index.json', 'The layout holds no container image: it lists a descriptor of media type application/vnd.example.thing.v1+json, neither an image manifest nor an index. A container package needs image manifests (application/vnd.oci.image.manifest.v1+json).'],
+      [
+        'no-image.tar!index.json',
+        'The layout holds no container image: it lists a descriptor of media type application/vnd.example.thing.v1+json, neither an image manifest nor an index. A container package needs image manifests (application/vnd.oci.image.manifest.v1+json).',
+      ],
     ])
     writeFileSync(idxPath, JSON.stringify({ ...idx, manifests: [] }))
-    expect((await scanPackage(tarDir(broken, join(dir, 'empty-index.tar')), { profile: 'koogallery-container' })).findings.find((x) => x.rule === 'oci.invalid-layout')?.message).toMatch(/holds no container image: its manifest list is empty/)
+    expect(
+      (
+        await scanPackage(tarDir(broken, join(dir, 'empty-index.tar')), { profile: 'koogallery-container' })
+      ).findings.find((x) => x.rule === 'oci.invalid-layout')?.message,
+    ).toMatch(/holds no container image: its manifest list is empty/)
     const riscv = umociImage('riscv', 'riscv64')
-    expect(await rules(tarDir(riscv, join(dir, 'riscv.tar')), 'koogallery-container')).toEqual(['oci.platform-unsupported'])
+    expect(await rules(tarDir(riscv, join(dir, 'riscv.tar')), 'koogallery-container')).toEqual([
+      'oci.platform-unsupported',
+    ])
   })
 
   it('a bundle of image tars is picked as a container package; a stray file is refused; malware is found inside layers', async () => {
@@ -150,13 +210,28 @@ describe('images built with umoci and skopeo', () => {
     writeFileSync(join(content, 'eicar.com'), 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')
     execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(content, 'eicar.com'), '/opt/eicar.com'])
     const zst = join(dir, 'z-zstd.tar')
-    execFileSync('skopeo', ['copy', '-q', '--dest-compress-format', 'zstd', `oci:${layout}:latest`, `oci-archive:${zst}:latest`])
+    execFileSync('skopeo', [
+      'copy',
+      '-q',
+      '--dest-compress-format',
+      'zstd',
+      `oci:${layout}:latest`,
+      `oci-archive:${zst}:latest`,
+    ])
     const r = await scanPackage(zst, { profile: 'koogallery-container' })
-    const images = (r.facts.containers as { images: Array<{ layerSizes: Array<{ digest: string; uncompressed: number | null }> }> }).images
-    const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${zst}`], { encoding: 'utf8' }))
-    expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toContain('application/vnd.oci.image.layer.v1.tar+zstd')
+    const images = (
+      r.facts.containers as { images: Array<{ layerSizes: Array<{ digest: string; uncompressed: number | null }> }> }
+    ).images
+    const manifest = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${zst}`], { encoding: 'utf8' }),
+    )
+    expect(manifest.layers.map((l: { mediaType: string }) => l.mediaType)).toContain(
+      'application/vnd.oci.image.layer.v1.tar+zstd',
+    )
     expect(images[0].layerSizes.every((l) => typeof l.uncompressed === 'number' && l.uncompressed > 0)).toBe(true)
     expect(r.findings.map((f) => f.rule)).not.toContain('archive.nested-unscanned')
-    expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location)).toEqual([expect.stringMatching(/^z-zstd\.tar!blobs\/sha256\/[a-f0-9]{64}!opt\/eicar\.com$/)])
+    expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location)).toEqual([
+      expect.stringMatching(/^z-zstd\.tar!blobs\/sha256\/[a-f0-9]{64}!opt\/eicar\.com$/),
+    ])
   })
 })

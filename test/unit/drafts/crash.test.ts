@@ -9,7 +9,11 @@ import { openDatabase } from '../../../src-main/store/db'
 
 function runAndKill(file: string, id: string, afterMs: number): Promise<number> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../fixtures/draft-writer.ts'), file, id], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(__dirname, '../../fixtures/draft-writer.ts'), file, id],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let last = -1
     let buf = ''
     let timer: NodeJS.Timeout | null = null
@@ -25,7 +29,9 @@ function runAndKill(file: string, id: string, afterMs: number): Promise<number> 
       }
       if (!timer && last >= 0) timer = setTimeout(() => child.kill('SIGKILL'), afterMs)
     })
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? res(last) : rej(new Error(`writer exited without being killed: ${err}`))))
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? res(last) : rej(new Error(`writer exited without being killed: ${err}`)),
+    )
   })
 }
 
@@ -43,8 +49,15 @@ describe('draft crash safety', () => {
       const d = new DraftStore(db).get(id)
       const counter = d.values.counter as number
       // the kill may land after a commit and before its line was printed: never before the last printed one
-      expect(counter === lastCommitted || counter === lastCommitted + 1, `round ${round}: head ${counter}, last committed ${lastCommitted}`).toBe(true)
-      expect(d.values).toEqual({ counter, notes: `revision ${counter} `.repeat(200), asset: { name: `App ${counter}` } })
+      expect(
+        counter === lastCommitted || counter === lastCommitted + 1,
+        `round ${round}: head ${counter}, last committed ${lastCommitted}`,
+      ).toBe(true)
+      expect(d.values).toEqual({
+        counter,
+        notes: `revision ${counter} `.repeat(200),
+        asset: { name: `App ${counter}` },
+      })
       expect(d.revision).toBe(counter + 1)
       db.close()
     }

@@ -49,7 +49,11 @@ describe('drafts', () => {
 
   it('export → import reproduces the draft exactly, with its history', async () => {
     const d = store.create('koogallery-image', 'Image', { attrs: { name: 'x' }, versions: [{ name: 'V1.0' }] })
-    store.save(d.id, { values: { attrs: { name: 'y' }, versions: [{ name: 'V1.1' }] }, waivers: [{ rule: 'qcow2.dirty', reason: 'known' }], lastReport: { verdict: 'pass' } })
+    store.save(d.id, {
+      values: { attrs: { name: 'y' }, versions: [{ name: 'V1.1' }] },
+      waivers: [{ rule: 'qcow2.dirty', reason: 'known' }],
+      lastReport: { verdict: 'pass' },
+    })
     const file = join(process.env.TMPDIR!, `draft-${d.id}.json`)
     await store.exportTo(d.id, file)
     const original = store.get(d.id)
@@ -76,11 +80,16 @@ describe('drafts', () => {
     for (let i = 0; i < 9; i++) store.recordRequest(d.id)
     expect(service.validate('koogallery-image', {}).some((f) => f.rule === 'release.daily-requests')).toBe(false)
     expect(store.recordRequest(d.id)).toBe(10)
-    expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')?.severity).toBe('info')
+    expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')?.severity).toBe(
+      'info',
+    )
   })
 
   it('writes the manifest with the destination to paste into the console', async () => {
-    const d = store.create('swr-image', 'Web', { attrs: { organization: 'acme', repository: 'web', tag: '1.2' }, swr: { registry: 'swr.example.com' } })
+    const d = store.create('swr-image', 'Web', {
+      attrs: { organization: 'acme', repository: 'web', tag: '1.2' },
+      swr: { registry: 'swr.example.com' },
+    })
     const json = JSON.parse((await service.writeManifest(d.id, 'json')).content)
     expect(json.destination).toEqual({ kind: 'registry', address: 'swr.example.com/acme/web:1.2' })
     const out = join(process.env.TMPDIR!, 'manifest.html')
@@ -103,7 +112,9 @@ describe('submit', () => {
     const db = openDatabase(':memory:')
     const service = new DraftService(db)
     const empty = service.store.create('koogallery-image', 'Empty', {})
-    expect(() => service.submit(empty.id)).toThrow(/not ready to submit: the package is not scanned; \d+ field problems/)
+    expect(() => service.submit(empty.id)).toThrow(
+      /not ready to submit: the package is not scanned; \d+ field problems/,
+    )
     const unscanned = service.store.create('koogallery-image', 'Unscanned', goodImage)
     expect(() => service.submit(unscanned.id)).toThrow(/not ready to submit: the package is not scanned\. Fix/)
     const failing = service.store.create('koogallery-image', 'Failing', goodImage)
@@ -112,7 +123,10 @@ describe('submit', () => {
     expect(service.store.requestsOn()).toBe(0)
     // a passing scan of another package than the one the draft now holds is no scan of it
     const swapped = service.store.create('koogallery-image', 'Swapped', goodImage)
-    service.store.save(swapped.id, { values: { ...goodImage, package: { name: 'b.qcow2', sha256: 'b'.repeat(64) } }, lastReport: { verdict: 'pass', package: { sha256: 'a'.repeat(64) } } })
+    service.store.save(swapped.id, {
+      values: { ...goodImage, package: { name: 'b.qcow2', sha256: 'b'.repeat(64) } },
+      lastReport: { verdict: 'pass', package: { sha256: 'a'.repeat(64) } },
+    })
     expect(() => service.submit(swapped.id)).toThrow(/not ready to submit: the package is not scanned\. Fix/)
     expect(service.manifest(service.store.get(swapped.id)).package.verdict).toBeNull()
     const ready = service.store.create('koogallery-image', 'Ready', goodImage)
@@ -127,7 +141,9 @@ describe('submit', () => {
 describe('manifest', () => {
   it('names a browser-mode drop by its file, not its staging folder', async () => {
     const service = new DraftService(openDatabase(':memory:'))
-    const d = service.store.create('koogallery-app', 'Shop', { package: { path: `/home/u/.config/Preflight/staged/${'a'.repeat(64)}/shop.zip`, name: 'shop.zip' } })
+    const d = service.store.create('koogallery-app', 'Shop', {
+      package: { path: `/home/u/.config/Preflight/staged/${'a'.repeat(64)}/shop.zip`, name: 'shop.zip' },
+    })
     const html = (await service.writeManifest(d.id, 'html')).content
     expect(html).toContain('shop.zip (dropped in the browser)')
     expect(html).not.toContain('staged/')

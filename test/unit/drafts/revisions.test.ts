@@ -72,12 +72,23 @@ describe('revisions from the editor', () => {
       tick(REVISION_BURST_MS * 2)
       expect(service.save(d.id, { values: { wizard: { step }, attrs: { name: 'a' } } }).revision).toBe(1)
     }
-    service.save(d.id, { values: { wizard: { step: 3 }, attrs: { name: 'a' } }, lastReport: { verdict: 'pass' }, waivers: [{ rule: 'x', reason: 'y' }] })
+    service.save(d.id, {
+      values: { wizard: { step: 3 }, attrs: { name: 'a' } },
+      lastReport: { verdict: 'pass' },
+      waivers: [{ rule: 'x', reason: 'y' }],
+    })
     const head = service.store.get(d.id)
     expect(head.values.wizard).toEqual({ step: 3 })
     expect(head.lastReport).toEqual({ verdict: 'pass' })
     expect(head.revision).toBe(1)
-    expect(service.store.revisions(d.id)).toEqual([{ revision: 1, savedAt: expect.any(String), changedPaths: ['attrs.name'], changes: [{ path: 'attrs.name', before: undefined, after: 'a' }] }])
+    expect(service.store.revisions(d.id)).toEqual([
+      {
+        revision: 1,
+        savedAt: expect.any(String),
+        changedPaths: ['attrs.name'],
+        changes: [{ path: 'attrs.name', before: undefined, after: 'a' }],
+      },
+    ])
     // a real change after the step moves is measured from the revision before, without the wizard's step
     tick(1000)
     service.save(d.id, { values: { wizard: { step: 4 }, attrs: { name: 'b' } } })
@@ -90,8 +101,12 @@ describe('revisions from the editor', () => {
     tick(REVISION_BURST_MS * 2)
     service.save(d.id, { values: { product: { pricingMode: 'paid', billing: [] } } })
     const [emptied, added] = service.store.revisions(d.id)
-    expect(added.changes).toEqual([{ path: 'product.billing', before: ['monthly'], after: ['pay-per-use', 'monthly', 'yearly'] }])
-    expect(emptied.changes).toEqual([{ path: 'product.billing', before: ['pay-per-use', 'monthly', 'yearly'], after: [] }])
+    expect(added.changes).toEqual([
+      { path: 'product.billing', before: ['monthly'], after: ['pay-per-use', 'monthly', 'yearly'] },
+    ])
+    expect(emptied.changes).toEqual([
+      { path: 'product.billing', before: ['pay-per-use', 'monthly', 'yearly'], after: [] },
+    ])
   })
 
   it('a restore stays a revision of its own', () => {
@@ -117,7 +132,11 @@ describe('titles', () => {
     tick(1000)
     service.save(d.id, { values: service.store.get(d.id).values, title: 'Web server 2026' })
     const revs = service.store.revisions(d.id)
-    expect(revs[0]).toMatchObject({ revision: 3, changes: [], retitled: { before: 'web-server.qcow2 · Samsung Cloud Platform image', after: 'Web server 2026' } })
+    expect(revs[0]).toMatchObject({
+      revision: 3,
+      changes: [],
+      retitled: { before: 'web-server.qcow2 · Samsung Cloud Platform image', after: 'Web server 2026' },
+    })
     // a named draft keeps its name when the package changes
     tick(REVISION_BURST_MS * 2)
     service.save(d.id, { values: { package: { name: 'other.qcow2', sha256: 'b'.repeat(64) } } })
@@ -148,34 +167,62 @@ describe('the drafts list', () => {
 })
 
 describe('values a later choice hides', () => {
-  const paidSimple = { ...goodImage, product: { ...goodImage.product, template: 'simple', price: 9.5, tiers: undefined } }
+  const paidSimple = {
+    ...goodImage,
+    product: { ...goodImage.product, template: 'simple', price: 9.5, tiers: undefined },
+  }
 
   it('are dropped from the saved draft when the choice hides them', () => {
     const d = service.store.create('koogallery-image', 'P', paidSimple)
-    const vcpu = { ...paidSimple, product: { ...paidSimple.product, template: 'vcpu', tiers: [{ vcpus: 2, price: 0.1 }] } }
+    const vcpu = {
+      ...paidSimple,
+      product: { ...paidSimple.product, template: 'vcpu', tiers: [{ vcpus: 2, price: 0.1 }] },
+    }
     service.save(d.id, { values: vcpu })
     const saved = service.store.get(d.id).values as typeof vcpu
     expect(saved.product).not.toHaveProperty('price')
     expect(saved.product.tiers).toEqual([{ vcpus: 2, price: 0.1 }])
     // free: no billing and no price
-    service.save(d.id, { values: { ...vcpu, product: { ...vcpu.product, pricingMode: 'free', template: 'simple', price: 3, tiers: [{ vcpus: 2, price: 1 }] } } })
+    service.save(d.id, {
+      values: {
+        ...vcpu,
+        product: {
+          ...vcpu.product,
+          pricingMode: 'free',
+          template: 'simple',
+          price: 3,
+          tiers: [{ vcpus: 2, price: 1 }],
+        },
+      },
+    })
     const free = service.store.get(d.id).values as Record<string, any>
-    expect(Object.keys(free.product).sort()).toEqual(['name', 'pricingMode', 'salesType', 'specifications', 'serviceEmail', 'template', 'version'].sort())
+    expect(Object.keys(free.product).sort()).toEqual(
+      ['name', 'pricingMode', 'salesType', 'specifications', 'serviceEmail', 'template', 'version'].sort(),
+    )
   })
 
   it('are dropped from the manifest and its validation, for every condition the wizard has', () => {
-    const values = { attrs: { name: 'img', osType: 'Ubuntu', visibility: 'Private', shareWith: 'acct-1' }, upload: { target: 'file:///srv/out/', endpoint: 'https://obs.example.com' } }
+    const values = {
+      attrs: { name: 'img', osType: 'Ubuntu', visibility: 'Private', shareWith: 'acct-1' },
+      upload: { target: 'file:///srv/out/', endpoint: 'https://obs.example.com' },
+    }
     expect(hiddenPaths(values).sort()).toEqual(['attrs.shareWith', 'upload.endpoint'])
     const d = service.store.create('scp-image', 'S', values)
     const m = service.manifest(service.store.get(d.id))
     expect(m.fields.map((f) => f.path)).toEqual(['attrs.name', 'attrs.osType', 'attrs.visibility', 'upload.target'])
     expect(m.findings.filter((f) => f.location === 'attrs.shareWith')).toEqual([])
-    const priced = service.store.create('koogallery-image', 'K', { ...goodImage, product: { ...goodImage.product, price: 12 } })
+    const priced = service.store.create('koogallery-image', 'K', {
+      ...goodImage,
+      product: { ...goodImage.product, price: 12 },
+    })
     expect(service.manifest(service.store.get(priced.id)).fields.map((f) => f.path)).not.toContain('product.price')
   })
 
   it('dropHidden leaves shown values and the caller’s object alone', () => {
-    const shared = { attrs: { visibility: 'Shared', shareWith: 'a-1' }, upload: { target: 's3://bucket/key', endpoint: 'https://e' } }
+    const shared = {
+      attrs: { visibility: 'Shared', shareWith: 'a-1' },
+      upload: { target: 's3://bucket/key', endpoint: 'https://e' },
+    }
     expect(dropHidden(shared)).toBe(shared)
     const priv = { attrs: { visibility: 'Private', shareWith: 'a-1' } }
     expect(dropHidden(priv)).toEqual({ attrs: { visibility: 'Private' } })

@@ -12,6 +12,11 @@ describe('fuzz options', () => {
     })
     await expect(fc.assert(slow, fuzzOptions(100, 1, 200))).rejects.toThrow(/interrupted/i)
     // and a run that completes passes
-    await expect(fc.assert(fc.asyncProperty(fc.integer(), async () => true), fuzzOptions(20, 1, 5_000))).resolves.toBeUndefined()
+    await expect(
+      fc.assert(
+        fc.asyncProperty(fc.integer(), async () => true),
+        fuzzOptions(20, 1, 5_000),
+      ),
+    ).resolves.toBeUndefined()
   })
 })

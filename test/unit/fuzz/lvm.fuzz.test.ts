@@ -6,7 +6,17 @@
 // the text cut short). The regions are found here from the raw bytes, not with Preflight's reader. Every scan must
 // return a report with catalogue rules only, within a time limit per scan, and the process's peak memory must
 // stay within a bound the reader's limits (16 MiB of metadata text, bounded reads) allow.
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -41,7 +51,10 @@ beforeAll(() => {
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true })
   writeFileSync(join(root, 'usr/lib/os-release'), 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\n')
   symlinkSync('../usr/lib/os-release', join(root, 'etc/os-release'))
-  writeFileSync(join(root, 'var/lib/dpkg/status'), 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b8\nSource: bash (5.2.15-2)\n')
+  writeFileSync(
+    join(root, 'var/lib/dpkg/status'),
+    'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b8\nSource: bash (5.2.15-2)\n',
+  )
   const data = join(dir, 'data')
   mkdirSync(join(data, 'app'), { recursive: true })
   for (let i = 0; i < 20; i++) writeFileSync(join(data, 'app', `part-${i}.bin`), Buffer.alloc(30_000 + i, i))
@@ -49,7 +62,15 @@ beforeAll(() => {
   const dataFs = join(dir, 'data.ext4')
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', root, rootFs, '8M'], { stdio: 'ignore' })
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', data, dataFs, '8M'], { stdio: 'ignore' })
-  disk = makeLvmDisk(join(dir, 'disk.img'), 'vgfuzz', [{ name: 'root', image: rootFs, sizeMiB: 8 }, { name: 'data', image: dataFs, sizeMiB: 8, stripes: 2 }], [24, 16])
+  disk = makeLvmDisk(
+    join(dir, 'disk.img'),
+    'vgfuzz',
+    [
+      { name: 'root', image: rootFs, sizeMiB: 8 },
+      { name: 'data', image: dataFs, sizeMiB: 8, stripes: 2 },
+    ],
+    [24, 16],
+  )
   // find the PVs from the raw bytes: MBR entries, the LABELONE sector, the PV header's first metadata area
   const fd = openSync(disk, 'r')
   try {
@@ -80,9 +101,29 @@ beforeAll(() => {
 /** One change to the disk: bytes at an offset. */
 type Patch = { at: number; bytes: Buffer }
 
-const NUMBERS = fc.oneof(fc.constantFrom(0, 1, 2, 7, 511, 512, 8192, 2 ** 31, 2 ** 32 + 1, 2 ** 40, 2 ** 53, Number.MAX_SAFE_INTEGER), fc.nat())
-const NUMBER_TEXT = fc.oneof(NUMBERS.map(String), fc.constantFrom('-1', '99999999999999999999999', '1e9', '0x10', '"7"'))
-const SEGMENT_TYPES = fc.constantFrom('striped', 'linear', 'thin', 'thin-pool', 'raid1', 'raid5', 'mirror', 'snapshot', 'cache', 'error', 'zero', '', 'striped\\"')
+const NUMBERS = fc.oneof(
+  fc.constantFrom(0, 1, 2, 7, 511, 512, 8192, 2 ** 31, 2 ** 32 + 1, 2 ** 40, 2 ** 53, Number.MAX_SAFE_INTEGER),
+  fc.nat(),
+)
+const NUMBER_TEXT = fc.oneof(
+  NUMBERS.map(String),
+  fc.constantFrom('-1', '99999999999999999999999', '1e9', '0x10', '"7"'),
+)
+const SEGMENT_TYPES = fc.constantFrom(
+  'striped',
+  'linear',
+  'thin',
+  'thin-pool',
+  'raid1',
+  'raid5',
+  'mirror',
+  'snapshot',
+  'cache',
+  'error',
+  'zero',
+  '',
+  'striped\\"',
+)
 
 /** A mutation of the metadata text (as lvm2 wrote it), kept as text. */
 function textMutation(text: string): fc.Arbitrary<string> {
@@ -108,18 +149,40 @@ function textMutation(text: string): fc.Arbitrary<string> {
     fc.tuple(fc.nat(types.length - 1), SEGMENT_TYPES).map(([i, type]) => replace(types[i], type, 1)),
     // a segment removed, or duplicated under another number (overlapping extents, many segments)
     fc.nat(segments.length - 1).map((i) => replace(segments[i], '')),
-    fc.tuple(fc.nat(segments.length - 1), fc.integer({ min: 1, max: 400 }), fc.nat(5000)).map(([i, copies, n]) =>
-      replace(segments[i], segments[i][0] + Array.from({ length: copies }, (_, k) => `\n${segments[i][0].replace(/^segment\d+/, `segment${n + k + 2}`)}`).join(''))),
+    fc
+      .tuple(fc.nat(segments.length - 1), fc.integer({ min: 1, max: 400 }), fc.nat(5000))
+      .map(([i, copies, n]) =>
+        replace(
+          segments[i],
+          segments[i][0] +
+            Array.from(
+              { length: copies },
+              (_, k) => `\n${segments[i][0].replace(/^segment\d+/, `segment${n + k + 2}`)}`,
+            ).join(''),
+        ),
+      ),
     // a stripe list emptied or made uneven
-    fc.constantFrom('stripes = [\n]', 'stripes = [\n"pv0"\n]', 'stripes = [\n"pv0", 0,\n"pv9", 1\n]', 'stripes = "pv0"').map((by) => text.replace(/stripes = \[[^\]]*\]/, by)),
+    fc
+      .constantFrom('stripes = [\n]', 'stripes = [\n"pv0"\n]', 'stripes = [\n"pv0", 0,\n"pv9", 1\n]', 'stripes = "pv0"')
+      .map((by) => text.replace(/stripes = \[[^\]]*\]/, by)),
     // deep nesting and long tokens
-    fc.tuple(fc.nat(text.length), fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[', 'a {', '{', '"', '#', '=')).map(([at, n, s]) => text.slice(0, at) + s.repeat(n) + text.slice(at)),
+    fc
+      .tuple(fc.nat(text.length), fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[', 'a {', '{', '"', '#', '='))
+      .map(([at, n, s]) => text.slice(0, at) + s.repeat(n) + text.slice(at)),
     // bytes flipped anywhere in the text, the text cut short
-    fc.array(fc.tuple(fc.nat(text.length - 1), fc.constantFrom('{', '}', '[', ']', '"', '=', ',', '\0', '\n', '9', 'x', '\\', '#', '\u00ff')), { minLength: 1, maxLength: 8 }).map((edits) => {
-      const chars = [...text]
-      for (const [at, c] of edits) chars[Math.min(at, chars.length - 1)] = c
-      return chars.join('')
-    }),
+    fc
+      .array(
+        fc.tuple(
+          fc.nat(text.length - 1),
+          fc.constantFrom('{', '}', '[', ']', '"', '=', ',', '\0', '\n', '9', 'x', '\\', '#', '\u00ff'),
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .map((edits) => {
+        const chars = [...text]
+        for (const [at, c] of edits) chars[Math.min(at, chars.length - 1)] = c
+        return chars.join('')
+      }),
     fc.nat(text.length).map((n) => text.slice(0, n)),
   )
 }
@@ -145,11 +208,17 @@ function structureMutation(): fc.Arbitrary<Patch[]> {
     pv: fc.nat(pvs.length - 1),
     which: fc.constantFrom('label', 'mdaHeader'),
   })
-  const u64 = fc.oneof(NUMBERS.map((n) => BigInt(n)), fc.constantFrom(2n ** 63n, 2n ** 64n - 1n, 2n ** 64n - 512n))
+  const u64 = fc.oneof(
+    NUMBERS.map((n) => BigInt(n)),
+    fc.constantFrom(2n ** 63n, 2n ** 64n - 1n, 2n ** 64n - 512n),
+  )
   return fc.oneof(
     // single bytes anywhere in the 512-byte sector
-    fc.tuple(region, fc.array(fc.tuple(fc.nat(511), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })).map(([r, edits]) =>
-      edits.map(([at, v]) => ({ at: pvs[r.pv][r.which as 'label' | 'mdaHeader'] + at, bytes: Buffer.from([v]) }))),
+    fc
+      .tuple(region, fc.array(fc.tuple(fc.nat(511), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }))
+      .map(([r, edits]) =>
+        edits.map(([at, v]) => ({ at: pvs[r.pv][r.which as 'label' | 'mdaHeader'] + at, bytes: Buffer.from([v]) })),
+      ),
     // a 64-bit field (PV header area offsets and sizes; raw location offset, size, checksum) set to an edge value
     fc.tuple(region, fc.nat(63), u64).map(([r, slot, v]) => {
       const b = Buffer.alloc(8)
@@ -167,9 +236,17 @@ function structureMutation(): fc.Arbitrary<Patch[]> {
 
 function mutation(): fc.Arbitrary<Patch[]> {
   return fc.oneof(
-    { weight: 3, arbitrary: fc.tuple(textMutation(pristineText), fc.boolean()).map(([t, both]) => textPatches(t, both)) },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(textMutation(pristineText), fc.boolean()).map(([t, both]) => textPatches(t, both)),
+    },
     { weight: 2, arbitrary: structureMutation() },
-    { weight: 1, arbitrary: fc.tuple(textMutation(pristineText), structureMutation()).map(([t, s]) => [...textPatches(t, false), ...s]) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(textMutation(pristineText), structureMutation())
+        .map(([t, s]) => [...textPatches(t, false), ...s]),
+    },
   )
 }
 
@@ -199,7 +276,10 @@ async function scanWithin(ms: number) {
 describe('fuzz: mutated LVM2 volumes', () => {
   it('the pristine disk reads both logical volumes', async () => {
     const r = await scanPackage(disk, { profile: 'koogallery-image' })
-    const guest = r.facts.guest as { os: { id: string } | null; volumes: Array<{ name: string; filesystem: string | null }> }
+    const guest = r.facts.guest as {
+      os: { id: string } | null
+      volumes: Array<{ name: string; filesystem: string | null }>
+    }
     expect(guest.os?.id).toBe('debian')
     expect(guest.volumes.map((v) => `${v.name}:${v.filesystem}`).sort()).toEqual(['data:ext', 'root:ext'])
     expect(r.components.map((c) => `${c.name}@${c.version}`)).toEqual(['bash@5.2.15-2+b8'])
@@ -231,7 +311,9 @@ describe('fuzz: mutated LVM2 volumes', () => {
     )
     expect(readFileSync(disk).equals(pristine)).toBe(true)
     const grown = process.resourceUsage().maxRSS * 1024 - before
-    console.log(`LVM: ${n} mutated disks scanned; ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join('; ')}; peak RSS grew ${Math.round(grown / 1024 / 1024)} MiB`)
+    console.log(
+      `LVM: ${n} mutated disks scanned; ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join('; ')}; peak RSS grew ${Math.round(grown / 1024 / 1024)} MiB`,
+    )
     expect(n).toBeGreaterThanOrEqual(RUNS)
     // damage was found and named, and some mutations still left volumes readable: the mutations reach the reader
     expect([...outcomes.keys()].some((k) => k.includes('LVM damage named'))).toBe(true)

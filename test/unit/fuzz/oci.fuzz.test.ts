@@ -38,13 +38,16 @@ beforeAll(() => {
   const configHex = JSON.parse(String(docs.manifest)).config.digest.split(':')[1]
   docs.config = readFileSync(join(layout, 'blobs/sha256', configHex))
   others.set('oci-layout', readFileSync(join(layout, 'oci-layout')))
-  for (const hex of readdirSync(join(layout, 'blobs/sha256'))) if (hex !== manifestHex && hex !== configHex) others.set(`blobs/sha256/${hex}`, readFileSync(join(layout, 'blobs/sha256', hex)))
+  for (const hex of readdirSync(join(layout, 'blobs/sha256')))
+    if (hex !== manifestHex && hex !== configHex)
+      others.set(`blobs/sha256/${hex}`, readFileSync(join(layout, 'blobs/sha256', hex)))
   const archive = join(dir, 'docker.tar')
   execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${archive}:shop:1.0`])
   const unpacked = join(dir, 'docker')
   mkdirSync(unpacked)
   execFileSync('tar', ['-xf', archive, '-C', unpacked])
-  for (const path of readdirSync(unpacked, { recursive: true }) as string[]) if (statSync(join(unpacked, path)).isFile()) docker.members.set(path, readFileSync(join(unpacked, path)))
+  for (const path of readdirSync(unpacked, { recursive: true }) as string[])
+    if (statSync(join(unpacked, path)).isFile()) docker.members.set(path, readFileSync(join(unpacked, path)))
   docker.config = JSON.parse(String(docker.members.get('manifest.json')))[0].Config
 })
 
@@ -54,7 +57,9 @@ function mutateJson(doc: unknown, pick: number[], value: unknown, remove: boolea
   const keys = Object.keys(doc)
   if (keys.length === 0) return value
   const key = keys[pick[0] % keys.length]
-  const copy: Record<string, unknown> = Array.isArray(doc) ? ([...doc] as unknown as Record<string, unknown>) : { ...(doc as Record<string, unknown>) }
+  const copy: Record<string, unknown> = Array.isArray(doc)
+    ? ([...doc] as unknown as Record<string, unknown>)
+    : { ...(doc as Record<string, unknown>) }
   if (pick.length === 1 && remove) {
     if (Array.isArray(copy)) (copy as unknown as unknown[]).splice(Number(key), 1)
     else delete copy[key]
@@ -65,8 +70,16 @@ function mutateJson(doc: unknown, pick: number[], value: unknown, remove: boolea
 const mutation = fc.record({
   doc: fc.constantFrom<Doc>('index', 'manifest', 'config'),
   kind: fc.oneof(
-    fc.record({ type: fc.constant('json' as const), pick: fc.array(fc.nat(), { minLength: 0, maxLength: 5 }), value: fc.jsonValue({ maxDepth: 2 }), remove: fc.boolean() }),
-    fc.record({ type: fc.constant('bytes' as const), edits: fc.array(fc.record({ at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }) }),
+    fc.record({
+      type: fc.constant('json' as const),
+      pick: fc.array(fc.nat(), { minLength: 0, maxLength: 5 }),
+      value: fc.jsonValue({ maxDepth: 2 }),
+      remove: fc.boolean(),
+    }),
+    fc.record({
+      type: fc.constant('bytes' as const),
+      edits: fc.array(fc.record({ at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+    }),
     fc.record({ type: fc.constant('cut' as const), at: fc.nat() }),
   ),
   /** Re-address a changed manifest or config (new digest, descriptors above updated), as a tool would. */
@@ -78,7 +91,10 @@ const mutation = fc.record({
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never
 
 function mutate(bytes: Buffer, kind: Mutation['kind']): Buffer {
-  if (kind.type === 'json') return Buffer.from(JSON.stringify(mutateJson(JSON.parse(String(bytes)), kind.pick, kind.value, kind.remove)) ?? 'null')
+  if (kind.type === 'json')
+    return Buffer.from(
+      JSON.stringify(mutateJson(JSON.parse(String(bytes)), kind.pick, kind.value, kind.remove)) ?? 'null',
+    )
   if (kind.type === 'cut') return bytes.subarray(0, kind.at % (bytes.length + 1))
   const b = Buffer.from(bytes)
   for (const e of kind.edits) b[e.at % b.length] = e.v
@@ -126,7 +142,13 @@ function tarOf(files: Array<[string, Buffer]>, damage: { member: number; at: num
  * Scans `runs` mutated image tars for `profile`: a report every time, catalogue rules only, a pass lists the
  * image, no image means a blocker. Returns how many were scanned and the blocker rules seen.
  */
-async function fuzzImages<M>(arbitrary: fc.Arbitrary<M>, tarFor: (m: M) => Buffer, file: string, profile: string, runs: number): Promise<{ n: number; seen: Set<string> }> {
+async function fuzzImages<M>(
+  arbitrary: fc.Arbitrary<M>,
+  tarFor: (m: M) => Buffer,
+  file: string,
+  profile: string,
+  runs: number,
+): Promise<{ n: number; seen: Set<string> }> {
   let n = 0
   const seen = new Set<string>()
   await fc.assert(
@@ -150,14 +172,31 @@ async function fuzzImages<M>(arbitrary: fc.Arbitrary<M>, tarFor: (m: M) => Buffe
 describe('fuzz: OCI image documents and tar headers', () => {
   it('the unmutated image passes (the fuzz starts from a valid image)', async () => {
     const file = join(dir, 'seed.tar')
-    writeFileSync(file, tarOf([...others, ['index.json', docs.index], [`blobs/sha256/${sha(docs.manifest)}`, docs.manifest], [`blobs/sha256/${sha(docs.config)}`, docs.config]], null))
+    writeFileSync(
+      file,
+      tarOf(
+        [
+          ...others,
+          ['index.json', docs.index],
+          [`blobs/sha256/${sha(docs.manifest)}`, docs.manifest],
+          [`blobs/sha256/${sha(docs.config)}`, docs.config],
+        ],
+        null,
+      ),
+    )
     const r = await scanPackage(file, { profile: 'koogallery-container' })
     expect(r.findings.filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing')).toEqual([])
     expect((r.facts.containers as { images: unknown[] }).images).toHaveLength(1)
   })
 
   it('mutated documents and headers: a report every time, catalogue rules only, no silent loss of the image', async () => {
-    const { n, seen } = await fuzzImages(mutation, (m) => tarOf(members(m), m.header), join(dir, 'case.tar'), 'koogallery-container', RUNS)
+    const { n, seen } = await fuzzImages(
+      mutation,
+      (m) => tarOf(members(m), m.header),
+      join(dir, 'case.tar'),
+      'koogallery-container',
+      RUNS,
+    )
     console.log(`OCI documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
     expect(n).toBeGreaterThan(Math.min(200, RUNS / 2))
     // the mutations reach past the digest check into the layout, schema and platform rules
@@ -197,7 +236,13 @@ describe('fuzz: docker-archive manifest.json, config and tar headers', () => {
     const seed = await scanPackage(file, { profile: 'swr-image' })
     expect(seed.findings.filter((f) => f.severity === 'blocker')).toEqual([])
     expect((seed.facts.containers as { images: unknown[] }).images).toHaveLength(1)
-    const { n, seen } = await fuzzImages(dockerMutation, (m) => tarOf(dockerMembers(m), m.header), file, 'swr-image', Math.round(RUNS / 2))
+    const { n, seen } = await fuzzImages(
+      dockerMutation,
+      (m) => tarOf(dockerMembers(m), m.header),
+      file,
+      'swr-image',
+      Math.round(RUNS / 2),
+    )
     console.log(`docker-archive documents: ${n} mutated images scanned; blockers seen: ${[...seen].sort().join(', ')}`)
     expect(n).toBeGreaterThan(Math.min(100, RUNS / 4))
   }, 180_000)

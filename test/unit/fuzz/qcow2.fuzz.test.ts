@@ -29,7 +29,11 @@ beforeAll(() => {
   const p = join(dir, 'seed.qcow2')
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `cluster_size=${CLUSTER}`, p, '64M'])
   // 4 KiB clusters: an L2 table maps 2 MiB, so these writes use four L2 tables
-  execFileSync('qemu-io', ['-c', 'write -P 0x11 0 64k', '-c', 'write -P 0x22 3M 16k', '-c', 'write -P 0x33 20M 8k', p], { stdio: 'ignore' })
+  execFileSync(
+    'qemu-io',
+    ['-c', 'write -P 0x11 0 64k', '-c', 'write -P 0x22 3M 16k', '-c', 'write -P 0x33 20M 8k', p],
+    { stdio: 'ignore' },
+  )
   execFileSync('qemu-img', ['snapshot', '-c', 's1', p])
   execFileSync('qemu-io', ['-c', 'write -P 0x44 40M 4k', '-c', 'write -P 0x55 0 4k', p], { stdio: 'ignore' })
   seed = readFileSync(p)
@@ -38,8 +42,10 @@ beforeAll(() => {
   const rt = u64(seed, 48)
   const rtClusters = seed.readUInt32BE(56)
   regions.push(['header', 0, 104], ['L1 table', l1, l1Size * 8], ['refcount table', rt, rtClusters * CLUSTER])
-  for (let i = 0; i < l1Size; i++) if (u64(seed, l1 + i * 8)) regions.push([`L2 table ${i}`, u64(seed, l1 + i * 8), CLUSTER])
-  for (let i = 0; i < (rtClusters * CLUSTER) / 8; i++) if (u64(seed, rt + i * 8)) regions.push([`refcount block ${i}`, u64(seed, rt + i * 8), CLUSTER])
+  for (let i = 0; i < l1Size; i++)
+    if (u64(seed, l1 + i * 8)) regions.push([`L2 table ${i}`, u64(seed, l1 + i * 8), CLUSTER])
+  for (let i = 0; i < (rtClusters * CLUSTER) / 8; i++)
+    if (u64(seed, rt + i * 8)) regions.push([`refcount block ${i}`, u64(seed, rt + i * 8), CLUSTER])
   const snapshots = u64(seed, 64)
   if (seed.readUInt32BE(60)) regions.push(['snapshot table', snapshots, 64])
 })
@@ -59,8 +65,18 @@ function mutate(m: typeof mutation extends fc.Arbitrary<infer M> ? M : never): {
   const entry = offset + Math.floor((m.at % length) / 8) * 8
   if (m.how === 'byte') b[offset + (m.at % length)] = m.value
   else if (m.how === 'zero-entry') b.fill(0, entry, entry + 8)
-  else if (m.how === 'copy-entry') seed.copy(b, entry, offset + Math.floor((m.other % length) / 8) * 8, offset + Math.floor((m.other % length) / 8) * 8 + 8)
-  else if (m.how === 'past-eof') b.writeBigUInt64BE((b.readBigUInt64BE(entry) & 0xff00000000000001n) | BigInt(seed.length + CLUSTER * (1 + (m.other % 64))), entry)
+  else if (m.how === 'copy-entry')
+    seed.copy(
+      b,
+      entry,
+      offset + Math.floor((m.other % length) / 8) * 8,
+      offset + Math.floor((m.other % length) / 8) * 8 + 8,
+    )
+  else if (m.how === 'past-eof')
+    b.writeBigUInt64BE(
+      (b.readBigUInt64BE(entry) & 0xff00000000000001n) | BigInt(seed.length + CLUSTER * (1 + (m.other % 64))),
+      entry,
+    )
   else b.writeBigUInt64BE(b.readBigUInt64BE(entry) ^ (1n << BigInt(m.bit)), entry)
   return { bytes: b, what: `${m.how} in ${name} at ${m.how === 'byte' ? offset + (m.at % length) : entry}` }
 }
@@ -94,7 +110,9 @@ describe('fuzz: qcow2 metadata against qemu-img check', () => {
         const r = await scanPackage(file, { profile: 'koogallery-image' })
         n++
         for (const f of r.findings) expect(hasRule(f.rule), f.rule).toBe(true)
-        const blockers = r.findings.filter((f) => f.severity === 'blocker' && (f.rule.startsWith('qcow2.') || f.rule.startsWith('image.'))).map((f) => f.rule)
+        const blockers = r.findings
+          .filter((f) => f.severity === 'blocker' && (f.rule.startsWith('qcow2.') || f.rule.startsWith('image.')))
+          .map((f) => f.rule)
         const theirs = qemuCorruptions(file)
         const key = `${theirs === null ? 'qemu cannot open/check' : theirs ? 'qemu: corrupt' : 'qemu: clean'} → ${[...new Set(blockers)].sort().join('+') || 'no blocker'}`
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
@@ -103,12 +121,18 @@ describe('fuzz: qcow2 metadata against qemu-img check', () => {
         // incompatible bits are set beside it)
         const markedCorrupt = (bytes.readUInt32BE(76) & 2) !== 0
         if (markedCorrupt) expect(blockers.length, `${what}: the header marks the image corrupt`).toBeGreaterThan(0)
-        else if (theirs === null || theirs > 0) expect(blockers.length, `${what}: qemu-img check says ${theirs === null ? 'it cannot check the image' : `${theirs} corruptions`}`).toBeGreaterThan(0)
+        else if (theirs === null || theirs > 0)
+          expect(
+            blockers.length,
+            `${what}: qemu-img check says ${theirs === null ? 'it cannot check the image' : `${theirs} corruptions`}`,
+          ).toBeGreaterThan(0)
         else expect(blockers, `${what}: qemu-img check finds it clean`).not.toContain('qcow2.corrupt')
       }),
       fuzzOptions(RUNS, 20261202),
     )
-    console.log(`qcow2 metadata: ${n} mutated images; outcomes: ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join('; ')}`)
+    console.log(
+      `qcow2 metadata: ${n} mutated images; outcomes: ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join('; ')}`,
+    )
     expect(n).toBeGreaterThan(Math.min(100, RUNS / 2))
   }, 180_000)
 })

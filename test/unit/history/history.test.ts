@@ -24,14 +24,37 @@ describe('history store', () => {
   it('is append-only, filters, and reads back its CSV', () => {
     const db = openDatabase(':memory:')
     const store = new HistoryStore(db)
-    store.record({ kind: 'scan', subject: 'a'.repeat(64), subjectName: 'app.zip', result: 'pass', link: '/out/report.json', details: { profile: 'koogallery-app' } }, 'alice')
-    store.record({ kind: 'upload', subject: 'job-1', subjectName: 'app, "v2".zip → s3://b/k', result: 'error', details: { error: 'line one\nline two' } }, 'bob')
+    store.record(
+      {
+        kind: 'scan',
+        subject: 'a'.repeat(64),
+        subjectName: 'app.zip',
+        result: 'pass',
+        link: '/out/report.json',
+        details: { profile: 'koogallery-app' },
+      },
+      'alice',
+    )
+    store.record(
+      {
+        kind: 'upload',
+        subject: 'job-1',
+        subjectName: 'app, "v2".zip → s3://b/k',
+        result: 'error',
+        details: { error: 'line one\nline two' },
+      },
+      'bob',
+    )
     db.prepare("INSERT INTO settings (key, value) VALUES ('history.actor', ?)").run(JSON.stringify('Release Team'))
     store.record({ kind: 'submit', subject: 'draft-1', result: 'done' })
     expect(() => db.prepare("UPDATE history_events SET result = 'pass'").run()).toThrow(/append-only/)
     expect(() => db.prepare('DELETE FROM history_events').run()).toThrow(/append-only/)
     const all = store.list()
-    expect(all.map((e) => `${e.kind}:${e.result}:${e.actor}`)).toEqual(['submit:done:Release Team', 'upload:error:bob', 'scan:pass:alice'])
+    expect(all.map((e) => `${e.kind}:${e.result}:${e.actor}`)).toEqual([
+      'submit:done:Release Team',
+      'upload:error:bob',
+      'scan:pass:alice',
+    ])
     expect(store.list({ kinds: ['scan', 'submit'], results: ['pass'] }).map((e) => e.subjectName)).toEqual(['app.zip'])
     expect(store.list({ subject: 'job-1' })).toHaveLength(1)
     expect(store.list({ since: '2999-01-01T00:00:00Z' })).toEqual([])
@@ -43,18 +66,31 @@ describe('history store', () => {
 describe('history of CLI operations', () => {
   const dir = mkdtempSync(join(process.env.TMPDIR!, 'history-'))
   const home = join(dir, 'home')
-  const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, PREFLIGHT_HOME: home } })
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, PREFLIGHT_HOME: home },
+    })
   const events = (): HistoryEvent[] => JSON.parse(run(['history', '--format', 'json']).stdout).events
 
   it('records exactly one event per operation, and history --format csv round-trips', () => {
     writeFileSync(join(dir, 'readme.txt'), 'hello')
     execFileSync('zip', ['-q', join(dir, 'app.zip'), 'readme.txt'], { cwd: dir })
     const steps: Array<[string[], string, string]> = [
-      [['scan', 'app.zip', '--profile', 'koogallery-app', '--format', 'json', '--output', 'report.json'], 'scan', 'pass'],
+      [
+        ['scan', 'app.zip', '--profile', 'koogallery-app', '--format', 'json', '--output', 'report.json'],
+        'scan',
+        'pass',
+      ],
       [['scan', 'missing.zip', '--format', 'json'], 'scan', 'error'],
       [['convert', 'disk.raw', '--output', 'disk.qcow2', '--quiet'], 'convert', 'done'],
       [['repack', 'image.tar', '--output', 'bundle.tar', '--no-scan', '--quiet'], 'repack', 'done'],
-      [['compare', 'report.json', '--package', 'report.json', '--format', 'json', '--output', 'compare.json'], 'compare', 'done'],
+      [
+        ['compare', 'report.json', '--package', 'report.json', '--format', 'json', '--output', 'compare.json'],
+        'compare',
+        'done',
+      ],
       [['compare', 'nope.csv', '--package', 'report.json'], 'compare', 'error'],
       [['upload', 'app.zip', '--to', `file://${join(dir, 'out')}/`], 'upload', 'done'],
       [['drafts', 'import', 'draft.json'], 'draft-revision', 'done'],
@@ -62,7 +98,24 @@ describe('history of CLI operations', () => {
     ]
     mkdirSync(join(dir, 'out'))
     const at = '2026-12-01T08:00:00.000Z'
-    writeFileSync(join(dir, 'draft.json'), JSON.stringify({ schema: 'preflight.draft/1', draft: { id: 'd-1', title: 'Shop', profile: 'koogallery-app', values: {}, waivers: [], lastReport: null, revision: 1, createdAt: at, updatedAt: at }, revisions: [] }))
+    writeFileSync(
+      join(dir, 'draft.json'),
+      JSON.stringify({
+        schema: 'preflight.draft/1',
+        draft: {
+          id: 'd-1',
+          title: 'Shop',
+          profile: 'koogallery-app',
+          values: {},
+          waivers: [],
+          lastReport: null,
+          revision: 1,
+          createdAt: at,
+          updatedAt: at,
+        },
+        revisions: [],
+      }),
+    )
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', join(dir, 'disk.raw'), '16M'])
     const layout = umociImage(join(dir, 'oci'), 'app', { 'hello.txt': 'hi' })
     execFileSync('tar', ['-cf', join(dir, 'image.tar'), '-C', layout, '.'])
@@ -77,8 +130,15 @@ describe('history of CLI operations', () => {
     const scan = events().find((e) => e.kind === 'scan' && e.result === 'pass')!
     expect(scan.subject).toMatch(/^[0-9a-f]{64}$/)
     expect(scan.link).toBe(join(dir, 'report.json'))
-    expect(scan.details).toMatchObject({ profile: 'koogallery-app', blockers: 0, databases: { osv: { lastImport: null, advisories: 0 }, signatures: [] } })
-    expect(events().find((e) => e.kind === 'upload')).toMatchObject({ subjectName: `app.zip → file://${join(dir, 'out')}/`, details: { sha256: scan.subject } })
+    expect(scan.details).toMatchObject({
+      profile: 'koogallery-app',
+      blockers: 0,
+      databases: { osv: { lastImport: null, advisories: 0 }, signatures: [] },
+    })
+    expect(events().find((e) => e.kind === 'upload')).toMatchObject({
+      subjectName: `app.zip → file://${join(dir, 'out')}/`,
+      details: { sha256: scan.subject },
+    })
     const csv = run(['history', '--format', 'csv'])
     expect(csv.status).toBe(0)
     expect(parseHistoryCsv(csv.stdout)).toEqual(events())
@@ -88,9 +148,16 @@ describe('history of CLI operations', () => {
 
   it('a scan killed mid-way leaves no event and an intact database', async () => {
     const big = join(dir, 'big.tar')
-    execFileSync('sh', ['-c', `truncate -s 800M '${join(dir, 'zeros.bin')}' && tar -cf '${big}' -C '${dir}' zeros.bin && rm '${join(dir, 'zeros.bin')}'`])
+    execFileSync('sh', [
+      '-c',
+      `truncate -s 800M '${join(dir, 'zeros.bin')}' && tar -cf '${big}' -C '${dir}' zeros.bin && rm '${join(dir, 'zeros.bin')}'`,
+    ])
     const before = events().length
-    const child = spawn(process.execPath, [BIN, 'scan', big, '--format', 'json', '--output', join(dir, 'big.json')], { cwd: dir, env: { ...process.env, PREFLIGHT_HOME: home }, stdio: 'ignore' })
+    const child = spawn(process.execPath, [BIN, 'scan', big, '--format', 'json', '--output', join(dir, 'big.json')], {
+      cwd: dir,
+      env: { ...process.env, PREFLIGHT_HOME: home },
+      stdio: 'ignore',
+    })
     // killed as soon as it has the package open (seen in /proc), long before it could read 800 MB
     const opened = () => {
       try {

@@ -25,7 +25,11 @@ describe('RecentScans', () => {
     const { path, before, report } = await scanned('same.txt', 'hello')
     expect(await recent.record(report, before)).toBe(true)
     const again = await recent.open(path)
-    expect(again).toMatchObject({ status: 'unchanged', verified: false, scan: { path, sha256: report.package.sha256, verdict: report.verdict, profile: report.profile } })
+    expect(again).toMatchObject({
+      status: 'unchanged',
+      verified: false,
+      scan: { path, sha256: report.package.sha256, verdict: report.verdict, profile: report.profile },
+    })
     expect(again.status === 'unchanged' && again.report).toEqual(report)
     expect((await recent.open(path, { verify: true })).status).toBe('unchanged')
     expect(recent.list().map((s) => s.path)).toEqual([path])
@@ -76,7 +80,11 @@ describe('RecentScans', () => {
       const s = await scanned(`${n}.txt`, n)
       await recent.record(s.report, s.before)
     }
-    expect(recent.list().map((s) => `${s.name}:${s.profile}`)).toEqual(['d.txt:koogallery-app', 'c.txt:koogallery-app', 'two.tar:swr-image'])
+    expect(recent.list().map((s) => `${s.name}:${s.profile}`)).toEqual([
+      'd.txt:koogallery-app',
+      'c.txt:koogallery-app',
+      'two.tar:swr-image',
+    ])
   })
 
   it('refuses a stored report it cannot read with a clear error', async () => {
@@ -92,17 +100,22 @@ describe('RecentScans', () => {
 describe('scan.start through the service host', () => {
   const home = mkdtempSync(join(process.env.TMPDIR!, 'home-'))
   const events: Array<{ event: string; payload: unknown }> = []
-  const host = createServiceHost({ home, mode: 'browser', onEvent: (event, payload) => events.push({ event, payload }) })
-  afterAll(() => host.close())
-  const finished = (taskId: string) => new Promise<Events['task.finished']>((resolve) => {
-    const timer = setInterval(() => {
-      const e = events.find((x) => x.event === 'task.finished' && (x.payload as { taskId: string }).taskId === taskId)
-      if (e) {
-        clearInterval(timer)
-        resolve(e.payload as Events['task.finished'])
-      }
-    }, 5)
+  const host = createServiceHost({
+    home,
+    mode: 'browser',
+    onEvent: (event, payload) => events.push({ event, payload }),
   })
+  afterAll(() => host.close())
+  const finished = (taskId: string) =>
+    new Promise<Events['task.finished']>((resolve) => {
+      const timer = setInterval(() => {
+        const e = events.find((x) => x.event === 'task.finished' && (x.payload as { taskId: string }).taskId === taskId)
+        if (e) {
+          clearInterval(timer)
+          resolve(e.payload as Events['task.finished'])
+        }
+      }, 5)
+    })
 
   it('keeps the scan in Recent scans and gives it back from recent.open; a scan with typed attributes is not kept', async () => {
     const file = join(home, 'release-1_0.zip')
@@ -116,7 +129,13 @@ describe('scan.start through the service host', () => {
     expect(open.ok && open.result).toMatchObject({ status: 'unchanged', report: { package: { path: file } } })
     const withAttrs = await host.dispatch('scan.start', { path: file, profile: 'scp-image', attrs: { name: 'x' } })
     await finished((withAttrs as { ok: true; result: { taskId: string } }).result.taskId)
-    expect(await host.dispatch('recent.open', { path: file, profile: 'scp-image' })).toEqual({ ok: true, result: { status: 'none' } })
-    expect(await host.dispatch('recent.open', { path: '' })).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
+    expect(await host.dispatch('recent.open', { path: file, profile: 'scp-image' })).toEqual({
+      ok: true,
+      result: { status: 'none' },
+    })
+    expect(await host.dispatch('recent.open', { path: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    })
   })
 })

@@ -22,7 +22,8 @@ function image(name: string): { layout: string; dockerTar: string } {
   execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${dockerTar}:${name}:1.0`])
   return { layout, dockerTar }
 }
-const tree = (root: string): string[] => (readdirSync(root, { recursive: true }) as string[]).filter((p) => !p.startsWith('.')).sort()
+const tree = (root: string): string[] =>
+  (readdirSync(root, { recursive: true }) as string[]).filter((p) => !p.startsWith('.')).sort()
 
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'repack-'))
@@ -38,15 +39,23 @@ describe('repack', () => {
     const out = join(dir, 'out')
     mkdirSync(out)
     execFileSync('tar', ['-xzf', r.output, '-C', out])
-    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${join(out, 'web-1_0.tar')}`], { encoding: 'utf8' }))
+    const inspect = JSON.parse(
+      execFileSync('skopeo', ['inspect', `oci-archive:${join(out, 'web-1_0.tar')}`], { encoding: 'utf8' }),
+    )
     expect(inspect.Layers.length).toBe(1)
     // umoci unpack of the converted image gives the same tree as the source image
     const lay = join(dir, 'converted-layout')
     mkdirSync(lay)
     execFileSync('tar', ['-xf', join(out, 'web-1_0.tar'), '-C', lay])
-    const tag = JSON.parse(readFileSync(join(lay, 'index.json'), 'utf8')).manifests[0].annotations['org.opencontainers.image.ref.name']
-    execFileSync('umoci', ['unpack', '--rootless', '--image', `${lay}:${tag}`, join(dir, 'unpacked-new')], { stdio: 'ignore' })
-    execFileSync('umoci', ['unpack', '--rootless', '--image', `${a.layout}:latest`, join(dir, 'unpacked-src')], { stdio: 'ignore' })
+    const tag = JSON.parse(readFileSync(join(lay, 'index.json'), 'utf8')).manifests[0].annotations[
+      'org.opencontainers.image.ref.name'
+    ]
+    execFileSync('umoci', ['unpack', '--rootless', '--image', `${lay}:${tag}`, join(dir, 'unpacked-new')], {
+      stdio: 'ignore',
+    })
+    execFileSync('umoci', ['unpack', '--rootless', '--image', `${a.layout}:latest`, join(dir, 'unpacked-src')], {
+      stdio: 'ignore',
+    })
     expect(tree(join(dir, 'unpacked-new/rootfs'))).toEqual(tree(join(dir, 'unpacked-src/rootfs')))
     expect(readFileSync(join(dir, 'unpacked-new/rootfs/srv/index.html'), 'utf8')).toBe('<h1>web</h1>\n')
     expect((await scanPackage(r.output)).profile).toBe('koogallery-container')
@@ -65,9 +74,20 @@ describe('repack', () => {
     mkdirSync(inner)
     execFileSync('tar', ['-xf', swr.output, '-C', inner])
     const member = readdirSync(inner)[0]
-    expect(JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${join(inner, member)}`], { encoding: 'utf8' })).Layers.length).toBe(1)
-    expect((await scanPackage(join(inner, member), { profile: 'swr-image' })).findings.filter((f) => (f.rule.startsWith('oci.') || f.rule === 'swr.console-oci') && f.severity !== 'info')).toEqual([])
-    const cli = execFileSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', a.dockerTar, '--output', join(dir, 'cli.tar')], { encoding: 'utf8' })
+    expect(
+      JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${join(inner, member)}`], { encoding: 'utf8' }))
+        .Layers.length,
+    ).toBe(1)
+    expect(
+      (await scanPackage(join(inner, member), { profile: 'swr-image' })).findings.filter(
+        (f) => (f.rule.startsWith('oci.') || f.rule === 'swr.console-oci') && f.severity !== 'info',
+      ),
+    ).toEqual([])
+    const cli = execFileSync(
+      process.execPath,
+      [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', a.dockerTar, '--output', join(dir, 'cli.tar')],
+      { encoding: 'utf8' },
+    )
     expect(cli).toMatch(/shop-1_0\.tar +\(converted from docker-archive\)/)
     expect(cli).toMatch(/cli\.tar +pass/)
   })
@@ -91,14 +111,33 @@ describe('repack', () => {
     const bytes = readFileSync(bundle)
     bytes[512 + 3000] ^= 1
     writeFileSync(join(dir, 'flipped.tar'), bytes)
-    await expect(verifyBundle(join(dir, 'flipped.tar'), '.tar', members, { output: bundle })).rejects.toThrow(/does not read back as written \(nos-oci\.tar differs from .* near byte 0\)/)
-    await expect(verifyBundle(bundle, '.tar', [...members, { ...members[0], name: 'two.tar' }], { output: bundle })).rejects.toThrow(/1 member\(s\) missing/)
-    await expect(verifyBundle(bundle, '.tar', [], { output: bundle })).rejects.toThrow(/entry 1 is nos-oci\.tar .* expected no more entries/)
+    await expect(verifyBundle(join(dir, 'flipped.tar'), '.tar', members, { output: bundle })).rejects.toThrow(
+      /does not read back as written \(nos-oci\.tar differs from .* near byte 0\)/,
+    )
+    await expect(
+      verifyBundle(bundle, '.tar', [...members, { ...members[0], name: 'two.tar' }], { output: bundle }),
+    ).rejects.toThrow(/1 member\(s\) missing/)
+    await expect(verifyBundle(bundle, '.tar', [], { output: bundle })).rejects.toThrow(
+      /entry 1 is nos-oci\.tar .* expected no more entries/,
+    )
     // a damaged .tar.gz is a failure, not an unhandled stream error
     const gz = execFileSync('gzip', ['-c', bundle])
     writeFileSync(join(dir, 'cut.tar.gz'), gz.subarray(0, Math.floor(gz.length / 2)))
-    await expect(verifyBundle(join(dir, 'cut.tar.gz'), '.tar.gz', members, { output: bundle })).rejects.toThrow(/does not read back as written/)
-    const cli = execFileSync(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), 'repack', ociTar, '--output', join(dir, 'cli-nos.tar'), '--no-scan'], { encoding: 'utf8' })
+    await expect(verifyBundle(join(dir, 'cut.tar.gz'), '.tar.gz', members, { output: bundle })).rejects.toThrow(
+      /does not read back as written/,
+    )
+    const cli = execFileSync(
+      process.execPath,
+      [
+        resolve(__dirname, '../../../bin/preflight.cjs'),
+        'repack',
+        ociTar,
+        '--output',
+        join(dir, 'cli-nos.tar'),
+        '--no-scan',
+      ],
+      { encoding: 'utf8' },
+    )
     expect(cli).toMatch(/cli-nos\.tar +verified \(not scanned: run preflight scan /)
   })
 })

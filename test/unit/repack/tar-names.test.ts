@@ -17,8 +17,18 @@ it('lists the root names of GNU, pax and ustar tars; compressed or cut tars are 
   for (const fmt of ['gnu', 'pax', 'ustar']) {
     const out = join(dir, `${fmt}.tar`)
     // ustar cannot hold the long names: only the short members
-    execFileSync('tar', ['--format', fmt, '-cf', out, '-C', src, ...(fmt === 'ustar' ? ['./oci-layout', './index.json'] : ['.'])])
-    expect(await tarRootNames(out), fmt).toEqual(new Set(fmt === 'ustar' ? ['oci-layout', 'index.json'] : ['blobs', 'oci-layout', 'index.json']))
+    execFileSync('tar', [
+      '--format',
+      fmt,
+      '-cf',
+      out,
+      '-C',
+      src,
+      ...(fmt === 'ustar' ? ['./oci-layout', './index.json'] : ['.']),
+    ])
+    expect(await tarRootNames(out), fmt).toEqual(
+      new Set(fmt === 'ustar' ? ['oci-layout', 'index.json'] : ['blobs', 'oci-layout', 'index.json']),
+    )
   }
   execFileSync('gzip', ['-k', join(dir, 'pax.tar')])
   expect(await tarRootNames(join(dir, 'pax.tar.gz'))).toBeNull()

@@ -19,11 +19,26 @@ let pkg: string
 let report: Report
 
 const MARKETPLACE = [
-  { title: '病毒文件 Virus: EICAR-Test-File', severity: '高危', location: 'shop.tar.gz/app/eicar.com', message: '检测到病毒' },
+  {
+    title: '病毒文件 Virus: EICAR-Test-File',
+    severity: '高危',
+    location: 'shop.tar.gz/app/eicar.com',
+    message: '检测到病毒',
+  },
   { title: 'malware.detected', severity: 'error', location: 'app/tools/eicar.exe', message: 'malware found' },
-  { title: 'Symlink path traversal', severity: 'high', location: 'shop.tar.gz!app/link', message: 'link escapes the package' },
+  {
+    title: 'Symlink path traversal',
+    severity: 'high',
+    location: 'shop.tar.gz!app/link',
+    message: 'link escapes the package',
+  },
   { title: 'Hard-coded password', severity: 'medium', location: 'app/config.ini', message: 'a password in plain text' },
-  { title: 'CVE-2023-0286 in openssl', severity: 'high', location: 'app/lib/libssl.so.3', message: 'X.400 address type confusion' },
+  {
+    title: 'CVE-2023-0286 in openssl',
+    severity: 'high',
+    location: 'app/lib/libssl.so.3',
+    message: 'X.400 address type confusion',
+  },
 ]
 
 async function xlsx(out: string, sha256: string): Promise<string> {
@@ -32,7 +47,10 @@ async function xlsx(out: string, sha256: string): Promise<string> {
   ws.addRow(['序号', '风险项', '级别', '文件路径', '描述'])
   MARKETPLACE.forEach((f, i) => ws.addRow([i + 1, f.title, f.severity, f.location, f.message]))
   const info = wb.addWorksheet('Package')
-  info.addRows([['File', 'shop.tar.gz'], ['SHA-256', sha256]])
+  info.addRows([
+    ['File', 'shop.tar.gz'],
+    ['SHA-256', sha256],
+  ])
   await wb.xlsx.writeFile(out)
   return out
 }
@@ -44,13 +62,19 @@ function sarif(out: string): string {
     message: { text: `${f.title}: ${f.message}` },
     locations: [{ physicalLocation: { artifactLocation: { uri: f.location.replace(/!/g, '/') } } }],
   }))
-  writeFileSync(out, JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'marketplace' } }, results }] }))
+  writeFileSync(
+    out,
+    JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'marketplace' } }, results }] }),
+  )
   return out
 }
 
 function csv(out: string): string {
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`
-  writeFileSync(out, `Risk item,Severity,File location,Description\r\n${MARKETPLACE.map((f) => [f.title, f.severity, f.location, f.message].map(q).join(',')).join('\r\n')}\r\n`)
+  writeFileSync(
+    out,
+    `Risk item,Severity,File location,Description\r\n${MARKETPLACE.map((f) => [f.title, f.severity, f.location, f.message].map(q).join(',')).join('\r\n')}\r\n`,
+  )
   return out
 }
 
@@ -70,8 +94,15 @@ beforeAll(async () => {
 })
 
 function expectDiff(c: Comparison): void {
-  expect(c.both.map((p) => `${p.preflight.rule} ${p.by}`).sort()).toEqual(['archive.link-escape kind', 'malware.detected kind', 'malware.detected rule'])
-  expect(c.onlyMarketplace.map((f) => `${f.location} ${f.gap}`)).toEqual(['app/config.ini rule', 'app/lib/libssl.so.3 database'])
+  expect(c.both.map((p) => `${p.preflight.rule} ${p.by}`).sort()).toEqual([
+    'archive.link-escape kind',
+    'malware.detected kind',
+    'malware.detected rule',
+  ])
+  expect(c.onlyMarketplace.map((f) => `${f.location} ${f.gap}`)).toEqual([
+    'app/config.ini rule',
+    'app/lib/libssl.so.3 database',
+  ])
   expect(c.onlyMarketplace[1].suggestion).toMatch(/CVE-2023-0286.*preflight vulndb import/)
   expect(c.onlyPreflight.map((f) => f.rule)).toEqual(['vulndb.missing'])
   expect(c.agreement).toBeCloseTo(3 / 6)
@@ -79,20 +110,37 @@ function expectDiff(c: Comparison): void {
 
 describe('compare with the marketplace report', () => {
   it('Preflight has the findings the test expects of it', () => {
-    expect(report.findings.filter((f) => f.severity !== 'info').map((f) => f.rule).sort()).toEqual(['archive.link-escape', 'malware.detected', 'malware.detected', 'vulndb.missing'])
+    expect(
+      report.findings
+        .filter((f) => f.severity !== 'info')
+        .map((f) => f.rule)
+        .sort(),
+    ).toEqual(['archive.link-escape', 'malware.detected', 'malware.detected', 'vulndb.missing'])
   })
 
-  it.each(['xlsx', 'sarif', 'csv'])('pairs a %s report: 3 in common, 2 only in the marketplace, 1 only in Preflight', async (format) => {
-    const file = format === 'xlsx' ? await xlsx(join(dir, 'market.xlsx'), report.package.sha256) : format === 'sarif' ? sarif(join(dir, 'market.sarif')) : csv(join(dir, 'market.csv'))
-    const imported = await importReport(file)
-    expect(imported.findings).toHaveLength(5)
-    const read = new Set((report.facts.entries as Array<{ path: string }>).map((e) => e.path.toLowerCase()))
-    expectDiff(compareReports(report, imported, read))
-  })
+  it.each(['xlsx', 'sarif', 'csv'])(
+    'pairs a %s report: 3 in common, 2 only in the marketplace, 1 only in Preflight',
+    async (format) => {
+      const file =
+        format === 'xlsx'
+          ? await xlsx(join(dir, 'market.xlsx'), report.package.sha256)
+          : format === 'sarif'
+            ? sarif(join(dir, 'market.sarif'))
+            : csv(join(dir, 'market.csv'))
+      const imported = await importReport(file)
+      expect(imported.findings).toHaveLength(5)
+      const read = new Set((report.facts.entries as Array<{ path: string }>).map((e) => e.path.toLowerCase()))
+      expectDiff(compareReports(report, imported, read))
+    },
+  )
 
   it('preflight compare writes the same diff as JSON and as HTML', async () => {
     const market = await xlsx(join(dir, 'cli.xlsx'), report.package.sha256)
-    const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'compare', market, '--package', pkg, '--profile', 'koogallery-app', ...args], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') } })
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'compare', market, '--package', pkg, '--profile', 'koogallery-app', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') },
+      })
     const json = run(['--format', 'json'])
     expect(json.status, json.stderr).toBe(0)
     expectDiff(JSON.parse(json.stdout) as Comparison)
@@ -108,8 +156,19 @@ describe('compare with the marketplace report', () => {
 
   it('refuses the report of another package, and a file that is no report', async () => {
     const other = await xlsx(join(dir, 'other.xlsx'), 'a'.repeat(64))
-    expect(() => compareReports(report, { format: 'xlsx', source: 'other.xlsx', packageName: 'shop.tar.gz', sha256: 'a'.repeat(64), findings: [] })).toThrow(/sha256 a{64}, not shop\.tar\.gz/)
-    const r = spawnSync(process.execPath, [BIN, 'compare', other, '--package', pkg], { encoding: 'utf8', env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') } })
+    expect(() =>
+      compareReports(report, {
+        format: 'xlsx',
+        source: 'other.xlsx',
+        packageName: 'shop.tar.gz',
+        sha256: 'a'.repeat(64),
+        findings: [],
+      }),
+    ).toThrow(/sha256 a{64}, not shop\.tar\.gz/)
+    const r = spawnSync(process.execPath, [BIN, 'compare', other, '--package', pkg], {
+      encoding: 'utf8',
+      env: { ...process.env, PREFLIGHT_HOME: join(dir, 'home') },
+    })
     expect(r.status).toBe(2)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     writeFileSync(join(dir, 'notes.txt'), 'nothing here')

@@ -24,7 +24,10 @@ beforeAll(async () => {
   execFileSync('tar', ['-cf', join(dir, 'clean.tar'), '-C', dir, 'readme.txt'])
   execFileSync('tar', ['-cf', join(dir, 'waived.tar'), '-C', dir, 'readme.txt', 'eicar.com'])
   clean = await scanPackage(join(dir, 'clean.tar'), { profile: 'koogallery-app' })
-  waived = await scanPackage(join(dir, 'waived.tar'), { profile: 'koogallery-app', postProcess: [(f) => applyWaivers(f, [{ rule: 'malware.detected', reason: 'our test file' }])] })
+  waived = await scanPackage(join(dir, 'waived.tar'), {
+    profile: 'koogallery-app',
+    postProcess: [(f) => applyWaivers(f, [{ rule: 'malware.detected', reason: 'our test file' }])],
+  })
 })
 
 describe('the verdict line', () => {
@@ -33,7 +36,13 @@ describe('the verdict line', () => {
     expect(clean.checks.vulnerabilities.state).toBe('not-run')
     expect(verdictLine(clean)).toBe('PASS, 1 check not run')
     expect(verdictLine(clean, 'zh-CN')).toBe('通过，1 项检查未运行')
-    expect(verdictLine({ verdict: 'fail', findings: [{ severity: 'blocker' }, { severity: 'blocker' }], checks: { malware: { state: 'partial' } } })).toBe('FAIL: 2 blockers, 1 check partial')
+    expect(
+      verdictLine({
+        verdict: 'fail',
+        findings: [{ severity: 'blocker' }, { severity: 'blocker' }],
+        checks: { malware: { state: 'partial' } },
+      }),
+    ).toBe('FAIL: 2 blockers, 1 check partial')
     expect(verdictLine({ verdict: 'pass', findings: [], checks: { malware: { state: 'run' } } })).toBe('PASS')
   })
 
@@ -50,8 +59,14 @@ describe('the verdict line', () => {
       }
       return Buffer.from(out as Uint8Array).toString('utf8')
     }
-    for (const format of Object.keys(REPORT_WRITERS)) expect(await text(format), format).toContain('PASS, 1 check not run')
-    expect(JSON.parse(await text('json')).summary).toEqual({ verdictLine: 'PASS, 1 check not run', counts: findingCounts(clean.findings), checksNotRun: ['vulnerabilities'], checksPartial: [] })
+    for (const format of Object.keys(REPORT_WRITERS))
+      expect(await text(format), format).toContain('PASS, 1 check not run')
+    expect(JSON.parse(await text('json')).summary).toEqual({
+      verdictLine: 'PASS, 1 check not run',
+      counts: findingCounts(clean.findings),
+      checksNotRun: ['vulnerabilities'],
+      checksPartial: [],
+    })
   })
 
   it('counts a waived blocker once, as waived', async () => {

@@ -27,8 +27,20 @@ beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'rep-'))
   writeFileSync(join(dir, 'eicar.com'), EICAR)
   writeFileSync(join(dir, 'note, "quoted".txt'), 'x')
-  execFileSync('tar', ['-cf', join(dir, 'app.tar'), '-C', dir, 'eicar.com', 'note, "quoted".txt', '--transform', 's,^note,../note,'])
-  const waivers = parseWaivers(`waivers:\n  - rule: malware.detected\n    location: "app.tar!*.com"\n    reason: "EICAR is our test fixture"\n  - rule: archive.path-traversal\n    reason: expired\n    expires: 2001-01-01\n`, 'w.yaml')
+  execFileSync('tar', [
+    '-cf',
+    join(dir, 'app.tar'),
+    '-C',
+    dir,
+    'eicar.com',
+    'note, "quoted".txt',
+    '--transform',
+    's,^note,../note,',
+  ])
+  const waivers = parseWaivers(
+    `waivers:\n  - rule: malware.detected\n    location: "app.tar!*.com"\n    reason: "EICAR is our test fixture"\n  - rule: archive.path-traversal\n    reason: expired\n    expires: 2001-01-01\n`,
+    'w.yaml',
+  )
   report = await scanPackage(join(dir, 'app.tar'), { postProcess: [(f) => applyWaivers(f, waivers)] })
 })
 
@@ -47,7 +59,9 @@ describe('waivers', () => {
 
 describe('report writers', () => {
   it('registers every format of the CLI surface', () => {
-    expect(Object.keys(REPORT_WRITERS).sort()).toEqual(expect.arrayContaining(['csv', 'html', 'json', 'sarif', 'table', 'xlsx']))
+    expect(Object.keys(REPORT_WRITERS).sort()).toEqual(
+      expect.arrayContaining(['csv', 'html', 'json', 'sarif', 'table', 'xlsx']),
+    )
   })
 
   it('SARIF 2.1.0: rules, levels, logical locations and suppressions', () => {
@@ -62,7 +76,11 @@ describe('report writers', () => {
       expect(r.locations[0].logicalLocations[0].fullyQualifiedName).toBeTruthy()
     }
     const mw = run.results.find((r: { ruleId: string }) => r.ruleId === 'malware.detected')
-    expect(mw.suppressions[0]).toEqual({ kind: 'external', status: 'accepted', justification: 'EICAR is our test fixture' })
+    expect(mw.suppressions[0]).toEqual({
+      kind: 'external',
+      status: 'accepted',
+      justification: 'EICAR is our test fixture',
+    })
   })
 
   it('SARIF validates against the official SARIF 2.1.0 JSON schema (as shipped by @microsoft/jest-sarif)', () => {
@@ -89,7 +107,9 @@ describe('report writers', () => {
     expect(ws.getRow(1).getCell(6).value).toBe('False-positive conclusion')
     expect(ws.getRow(1).getCell(8).value).toBe('Evidence')
     expect(ws.rowCount).toBe(report.findings.length + 1)
-    const row = [...Array(ws.rowCount).keys()].map((i) => ws.getRow(i + 1)).find((r) => String(r.getCell(2).value).startsWith('malware.detected'))!
+    const row = [...Array(ws.rowCount).keys()]
+      .map((i) => ws.getRow(i + 1))
+      .find((r) => String(r.getCell(2).value).startsWith('malware.detected'))!
     expect(row.getCell(4).value).toBe('app.tar!eicar.com')
     expect(row.getCell(6).value).toBe('False positive')
     expect(row.getCell(7).value).toBe('EICAR is our test fixture')
@@ -106,14 +126,20 @@ describe('report writers', () => {
     const out = join(dir, 'export')
     execFileSync('mkdir', ['-p', out])
     for (const format of ['json', 'html', 'sarif', 'csv', 'xlsx'] as const) {
-      const r = await exportReport(report, format, join(out, `r.${format}`), { waivers: [{ rule: 'profile.auto-picked', reason: 'we pick later' }] })
+      const r = await exportReport(report, format, join(out, `r.${format}`), {
+        waivers: [{ rule: 'profile.auto-picked', reason: 'we pick later' }],
+      })
       expect(r.bytes).toBeGreaterThan(100)
     }
     expect(readdirSync(out).sort()).toEqual(['r.csv', 'r.html', 'r.json', 'r.sarif', 'r.xlsx'])
     expect(readFileSync(join(out, 'r.xlsx')).subarray(0, 2).toString()).toBe('PK')
     const json = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'))
-    expect(json.findings.find((f: { rule: string }) => f.rule === 'profile.auto-picked').waiverReason).toBe('we pick later')
-    await expect(exportReport(report, 'csv', join(out, 'missing-dir', 'r.csv'))).rejects.toMatchObject({ code: 'not-found' })
+    expect(json.findings.find((f: { rule: string }) => f.rule === 'profile.auto-picked').waiverReason).toBe(
+      'we pick later',
+    )
+    await expect(exportReport(report, 'csv', join(out, 'missing-dir', 'r.csv'))).rejects.toMatchObject({
+      code: 'not-found',
+    })
     expect(readdirSync(out)).toHaveLength(5)
   })
 })

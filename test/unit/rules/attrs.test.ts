@@ -6,6 +6,8 @@ describe('validateAttrs', () => {
   it('asks for no key that was left out, and for a key given blank with what to do', () => {
     expect(validateAttrs('scp-image', { minDiskGB: 1 })).toEqual([])
     const blank = validateAttrs('scp-image', { name: '', minDiskGB: 1 })
-    expect(blank.map((f) => `${f.rule}@${f.location}: ${f.message}`)).toEqual(['release.field-invalid@attrs.name: Image name is required: enter or choose a value.'])
+    expect(blank.map((f) => `${f.rule}@${f.location}: ${f.message}`)).toEqual([
+      'release.field-invalid@attrs.name: Image name is required: enter or choose a value.',
+    ])
   })
 })

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { forbiddenNameReason, validateRelease } from '../../../src-main/rules/release'
 import { goodImage } from '../../fixtures/releases'
 
-const rules = (profile: string, values: Record<string, unknown>, opts = {}) => validateRelease(profile, values, opts).map((f) => `${f.rule}@${f.location}`)
+const rules = (profile: string, values: Record<string, unknown>, opts = {}) =>
+  validateRelease(profile, values, opts).map((f) => `${f.rule}@${f.location}`)
 
 describe('validateRelease', () => {
   it('accepts a complete KooGallery image release', () => {
@@ -28,12 +29,18 @@ describe('validateRelease', () => {
   })
 
   it('checks min disk against the virtual size', () => {
-    expect(rules('koogallery-image', goodImage, { virtualSize: 50 * 1024 ** 3 + 1 })).toEqual(['image.min-disk-too-small@attrs.minDiskGB'])
+    expect(rules('koogallery-image', goodImage, { virtualSize: 50 * 1024 ** 3 + 1 })).toEqual([
+      'image.min-disk-too-small@attrs.minDiskGB',
+    ])
   })
 
   it('SWR names and SCP sharing', () => {
-    expect(rules('swr-image', { attrs: { organization: 'Acme', repository: 'web', tag: 'v1' }, swr: { registry: 'r' } })).toEqual(['swr.name-invalid@attrs.organization'])
-    expect(rules('scp-image', { attrs: { name: 'img', osType: 'Ubuntu', visibility: 'Private', shareWith: 'acct-1' } })).toEqual(['image.attribute-invalid@attrs.shareWith'])
+    expect(
+      rules('swr-image', { attrs: { organization: 'Acme', repository: 'web', tag: 'v1' }, swr: { registry: 'r' } }),
+    ).toEqual(['swr.name-invalid@attrs.organization'])
+    expect(
+      rules('scp-image', { attrs: { name: 'img', osType: 'Ubuntu', visibility: 'Private', shareWith: 'acct-1' } }),
+    ).toEqual(['image.attribute-invalid@attrs.shareWith'])
   })
 
   it('forbidden product names', () => {

@@ -7,7 +7,13 @@ import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
-import { CargoAuditableReader, goBinary, GoBuildInfoReader, goComponents, goStdlibVersion } from '../../../src-main/sbom/binaries'
+import {
+  CargoAuditableReader,
+  goBinary,
+  GoBuildInfoReader,
+  goComponents,
+  goStdlibVersion,
+} from '../../../src-main/sbom/binaries'
 import { buildGoBinary, GO_MODULES, goVersion } from '../../fixtures/sbom-binaries'
 
 type Reader = { write(c: Buffer): void; end(): Array<{ ecosystem: string; name: string; version: string }> }
@@ -54,39 +60,70 @@ describe('Go build info', () => {
     // in the hook: a cold Go build cache compiles the standard library for each GOOS first
     const dir = mkdtempSync(join(process.env.TMPDIR!, 'gobin-'))
     for (const goos of ['linux', 'windows']) bins[goos] = buildGoBinary(dir, goos)
-    expected = [`Go:stdlib@${goStdlibVersion(goVersion())}`, `Go:golang.org/x/net@${GO_MODULES.net}`, `Go:golang.org/x/text@${GO_MODULES.textReplacement}`]
+    expected = [
+      `Go:stdlib@${goStdlibVersion(goVersion())}`,
+      `Go:golang.org/x/net@${GO_MODULES.net}`,
+      `Go:golang.org/x/text@${GO_MODULES.textReplacement}`,
+    ]
   })
 
-  it.each([['linux', 'ELF'], ['windows', 'PE']])('a real %s binary built here: the Go version, every dep and the replacement, as `go version -m` lists them', (goos, format) => {
-    const bin = bins[goos]
-    const bytes = readFileSync(bin)
-    expect(goBinary.matches('bin/app', bytes.subarray(0, 4096))).toBe(true)
-    // the oracle: go's own reader of the same file
-    const listed = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' })
-    expect(listed).toContain(`=>\tgolang.org/x/text\t${GO_MODULES.textReplacement}`)
-    for (const chunk of [1 << 20, 65536, 4099]) expect(feed(new GoBuildInfoReader(), bytes, chunk), `${format} in ${chunk}-byte chunks`).toEqual(expected)
-  })
+  it.each([
+    ['linux', 'ELF'],
+    ['windows', 'PE'],
+  ])(
+    'a real %s binary built here: the Go version, every dep and the replacement, as `go version -m` lists them',
+    (goos, format) => {
+      const bin = bins[goos]
+      const bytes = readFileSync(bin)
+      expect(goBinary.matches('bin/app', bytes.subarray(0, 4096))).toBe(true)
+      // the oracle: go's own reader of the same file
+      const listed = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' })
+      expect(listed).toContain(`=>\tgolang.org/x/text\t${GO_MODULES.textReplacement}`)
+      for (const chunk of [1 << 20, 65536, 4099])
+        expect(feed(new GoBuildInfoReader(), bytes, chunk), `${format} in ${chunk}-byte chunks`).toEqual(expected)
+    },
+  )
 
   it('finds the blob across every chunk boundary, skipping unaligned and implausible copies of the magic', () => {
     const mod = 'path\texample.com/tool\nmod\texample.com/tool\tv1.2.3\th1:x=\ndep\tgithub.com/a/b\tv0.1.0\th1:y=\n'
     const decoy = Buffer.concat([Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from([0x41, 0x42])]) // aligned, pointer size 0x41: not a blob
-    const bytes = Buffer.concat([ELF_HEAD, Buffer.from('xyz\xff Go buildinf:\x08\x02', 'latin1'), Buffer.alloc(13), decoy, Buffer.alloc(32), pad16(goBlob('go1.21.3', mod)), Buffer.alloc(100)])
+    const bytes = Buffer.concat([
+      ELF_HEAD,
+      Buffer.from('xyz\xff Go buildinf:\x08\x02', 'latin1'),
+      Buffer.alloc(13),
+      decoy,
+      Buffer.alloc(32),
+      pad16(goBlob('go1.21.3', mod)),
+      Buffer.alloc(100),
+    ])
     expect(bytes.indexOf(goBlob('go1.21.3', mod)) % 16).toBe(0)
     const want = ['Go:stdlib@1.21.3', 'Go:example.com/tool@v1.2.3', 'Go:github.com/a/b@v0.1.0']
-    for (let chunk = 1; chunk <= 48; chunk++) expect(feed(new GoBuildInfoReader(), bytes, chunk), `chunk ${chunk}`).toEqual(want)
+    for (let chunk = 1; chunk <= 48; chunk++)
+      expect(feed(new GoBuildInfoReader(), bytes, chunk), `chunk ${chunk}`).toEqual(want)
   })
 
   it('module lines: (devel) main modules and local-directory replacements are not components; Go versions as OSV writes them', () => {
-    const mod = 'path\tx\nmod\tx\t(devel)\t\ndep\tgithub.com/local/lib\tv1.0.0\t\n=>\t../lib\t\t\ndep\tgithub.com/r/s\tv1.0.0\th1:a=\n=>\tgithub.com/fork/s\tv1.0.1\th1:b=\nbuild\t-compiler=gc\n'
-    expect(goComponents('go1.22.0 X:boringcrypto', mod).map((c) => `${c.name}@${c.version}`)).toEqual(['stdlib@1.22.0', 'github.com/fork/s@v1.0.1'])
-    expect(['go1.21', 'go1.21rc2', 'go1.20.14', 'devel go1.23-abc'].map(goStdlibVersion)).toEqual(['1.21.0', '1.21.0-rc.2', '1.20.14', null])
+    const mod =
+      'path\tx\nmod\tx\t(devel)\t\ndep\tgithub.com/local/lib\tv1.0.0\t\n=>\t../lib\t\t\ndep\tgithub.com/r/s\tv1.0.0\th1:a=\n=>\tgithub.com/fork/s\tv1.0.1\th1:b=\nbuild\t-compiler=gc\n'
+    expect(goComponents('go1.22.0 X:boringcrypto', mod).map((c) => `${c.name}@${c.version}`)).toEqual([
+      'stdlib@1.22.0',
+      'github.com/fork/s@v1.0.1',
+    ])
+    expect(['go1.21', 'go1.21rc2', 'go1.20.14', 'devel go1.23-abc'].map(goStdlibVersion)).toEqual([
+      '1.21.0',
+      '1.21.0-rc.2',
+      '1.20.14',
+      null,
+    ])
   })
 
   it('the pre-1.18 pointer format and a truncated blob are errors; an executable without build info has no components', () => {
     const old = Buffer.concat([ELF_HEAD, goBlob('go1.16', 'x', { flags: 0 }).subarray(0, 32), Buffer.alloc(64)])
     expect(() => feed(new GoBuildInfoReader(), old, 4096)).toThrow(/pre-Go 1\.18 pointer format/)
     const blob = goBlob('go1.21.3', 'mod\tx\tv1.0.0\t\n')
-    expect(() => feed(new GoBuildInfoReader(), Buffer.concat([ELF_HEAD, blob.subarray(0, blob.length - 20)]), 4096)).toThrow(/truncated/)
+    expect(() =>
+      feed(new GoBuildInfoReader(), Buffer.concat([ELF_HEAD, blob.subarray(0, blob.length - 20)]), 4096),
+    ).toThrow(/truncated/)
     expect(feed(new GoBuildInfoReader(), Buffer.concat([ELF_HEAD, Buffer.alloc(100000, 0x90)]), 4096)).toEqual([])
   })
 })
@@ -136,13 +173,22 @@ describe('cargo-auditable', () => {
 
   it('the .dep-v0 section of an ELF file: crates.io and registry packages, in any chunking', () => {
     expect(elf.subarray(elf.readUInt32LE(40)).length).toBe(3 * 64) // section headers come last, after the data
-    for (const chunk of [1 << 20, 1000, 97, 7]) expect(feed(new CargoAuditableReader(), elf, chunk), `chunk ${chunk}`).toEqual(['crates.io:smallvec@1.6.0', 'crates.io:internal-crate@2.0.0', 'crates.io:cc@1.0.79'])
+    for (const chunk of [1 << 20, 1000, 97, 7])
+      expect(feed(new CargoAuditableReader(), elf, chunk), `chunk ${chunk}`).toEqual([
+        'crates.io:smallvec@1.6.0',
+        'crates.io:internal-crate@2.0.0',
+        'crates.io:cc@1.0.79',
+      ])
   })
 
   it('a damaged dependency list is an error; other zlib data and plain executables have no components', () => {
     const payload = deflateSync(Buffer.from(JSON.stringify(deps)))
-    expect(() => feed(new CargoAuditableReader(), elfWithSection('.dep-v0', payload.subarray(0, payload.length - 30)), 4096)).toThrow(/cannot be inflated/)
-    expect(feed(new CargoAuditableReader(), elfWithSection('.zdebug', deflateSync(Buffer.from('{"other": 1}'))), 4096)).toEqual([])
+    expect(() =>
+      feed(new CargoAuditableReader(), elfWithSection('.dep-v0', payload.subarray(0, payload.length - 30)), 4096),
+    ).toThrow(/cannot be inflated/)
+    expect(
+      feed(new CargoAuditableReader(), elfWithSection('.zdebug', deflateSync(Buffer.from('{"other": 1}'))), 4096),
+    ).toEqual([])
     expect(feed(new CargoAuditableReader(), Buffer.concat([ELF_HEAD, Buffer.alloc(50000, 0x78)]), 4096)).toEqual([])
   })
 })
@@ -152,7 +198,19 @@ describe('executables in a package', () => {
     const dir = mkdtempSync(join(process.env.TMPDIR!, 'binpkg-'))
     const src = join(dir, 'src')
     mkdirSync(join(src, 'bin'), { recursive: true })
-    writeFileSync(join(src, 'bin/tool'), Buffer.concat([ELF_HEAD, pad16(goBlob('go1.21.3', 'mod\texample.com/tool\tv1.2.3\t\n')), elfWithSection('.dep-v0', deflateSync(Buffer.from(JSON.stringify({ packages: [{ name: 'smallvec', version: '1.6.0', source: 'crates.io' }] }))))]))
+    writeFileSync(
+      join(src, 'bin/tool'),
+      Buffer.concat([
+        ELF_HEAD,
+        pad16(goBlob('go1.21.3', 'mod\texample.com/tool\tv1.2.3\t\n')),
+        elfWithSection(
+          '.dep-v0',
+          deflateSync(
+            Buffer.from(JSON.stringify({ packages: [{ name: 'smallvec', version: '1.6.0', source: 'crates.io' }] })),
+          ),
+        ),
+      ]),
+    )
     writeFileSync(join(src, 'bin/old'), Buffer.concat([ELF_HEAD, goBlob('go1.16', 'x', { flags: 0 }).subarray(0, 32)]))
     execFileSync('tar', ['-czf', join(dir, 'p.tar.gz'), '-C', src, 'bin'])
     const r = await scanPackage(join(dir, 'p.tar.gz'))

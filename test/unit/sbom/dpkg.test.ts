@@ -13,7 +13,8 @@ import { DETECTORS } from '../../../src-main/sbom/detectors'
 import { openDatabase } from '../../../src-main/store/db'
 import { VulnDb } from '../../../src-main/vulns/osv'
 
-const DEBIAN_12 = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
+const DEBIAN_12 =
+  'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
 
 /** Paragraphs as Debian 12 installs them, where source and binary versions differ. */
 const STATUS = [
@@ -48,11 +49,41 @@ describe('dpkg status components', () => {
 
   it('the binary version, epoch included, is the version and the purl version; the source is a qualifier', () => {
     expect(parse(STATUS).map((c) => [c.name, c.version, c.sourceName, c.sourceVersion, c.purl])).toEqual([
-      ['bsdutils', '1:2.38.1-5+deb12u3', 'util-linux', '2.38.1-5+deb12u3', 'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3'],
-      ['dmsetup', '2:1.02.185-2', 'lvm2', '2.03.16-2', 'pkg:deb/debian/dmsetup@2:1.02.185-2?arch=amd64&upstream=lvm2%402.03.16-2'],
-      ['bash', '5.2.15-2+b8', 'bash', '5.2.15-2', 'pkg:deb/debian/bash@5.2.15-2%2Bb8?arch=amd64&upstream=bash%405.2.15-2'],
-      ['libcap2', '1:2.66-4+deb12u2+b2', 'libcap2', '1:2.66-4+deb12u2', 'pkg:deb/debian/libcap2@1:2.66-4%2Bdeb12u2%2Bb2?arch=amd64&upstream=libcap2%401:2.66-4%2Bdeb12u2'],
-      ['zlib1g', '1:1.2.13.dfsg-1', 'zlib', undefined, 'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&upstream=zlib'],
+      [
+        'bsdutils',
+        '1:2.38.1-5+deb12u3',
+        'util-linux',
+        '2.38.1-5+deb12u3',
+        'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3',
+      ],
+      [
+        'dmsetup',
+        '2:1.02.185-2',
+        'lvm2',
+        '2.03.16-2',
+        'pkg:deb/debian/dmsetup@2:1.02.185-2?arch=amd64&upstream=lvm2%402.03.16-2',
+      ],
+      [
+        'bash',
+        '5.2.15-2+b8',
+        'bash',
+        '5.2.15-2',
+        'pkg:deb/debian/bash@5.2.15-2%2Bb8?arch=amd64&upstream=bash%405.2.15-2',
+      ],
+      [
+        'libcap2',
+        '1:2.66-4+deb12u2+b2',
+        'libcap2',
+        '1:2.66-4+deb12u2',
+        'pkg:deb/debian/libcap2@1:2.66-4%2Bdeb12u2%2Bb2?arch=amd64&upstream=libcap2%401:2.66-4%2Bdeb12u2',
+      ],
+      [
+        'zlib1g',
+        '1:1.2.13.dfsg-1',
+        'zlib',
+        undefined,
+        'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&upstream=zlib',
+      ],
       ['adduser', '3.134', 'adduser', undefined, 'pkg:deb/debian/adduser@3.134?arch=all'],
     ])
   })
@@ -64,18 +95,36 @@ describe('dpkg status components', () => {
     mkdirSync(admin)
     copyFileSync('/var/lib/dpkg/status', join(admin, 'status'))
     // dpkg's own reading of the same file: binary version and source package of every installed package
-    const installed = execFileSync('dpkg-query', ['--admindir', admin, '-W', '-f', '${Status}\\t${Package}\\t${Version}\\t${source:Package}\\t${source:Version}\\n'], { encoding: 'utf8' })
-      .split('\n').filter((l) => /^\S+ \S+ installed\t/.test(l)).map((l) => l.split('\t').slice(1))
+    const installed = execFileSync(
+      'dpkg-query',
+      [
+        '--admindir',
+        admin,
+        '-W',
+        '-f',
+        '${Status}\\t${Package}\\t${Version}\\t${source:Package}\\t${source:Version}\\n',
+      ],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter((l) => /^\S+ \S+ installed\t/.test(l))
+      .map((l) => l.split('\t').slice(1))
     expect(installed.length).toBeGreaterThan(20)
-    const report = JSON.parse(jsonReport(await scanPackage(imageTar(dir, join(admin, 'status')), { db: openDatabase(':memory:') }))) as { components: Component[] }
+    const report = JSON.parse(
+      jsonReport(await scanPackage(imageTar(dir, join(admin, 'status')), { db: openDatabase(':memory:') })),
+    ) as { components: Component[] }
     const dpkg = report.components.filter((c) => c.location.endsWith('var/lib/dpkg/status'))
-    expect(dpkg.map((c) => [c.name, c.version, c.sourceName, c.sourceVersion ?? c.version]).sort()).toEqual(installed.sort())
+    expect(dpkg.map((c) => [c.name, c.version, c.sourceName, c.sourceVersion ?? c.version]).sort()).toEqual(
+      installed.sort(),
+    )
     for (const c of dpkg) {
       expect(purlVersion(c.purl!), c.purl).toBe(c.version)
       expect(c.ecosystem).toBe('Debian:12')
     }
     // the case the JSON used to get wrong: a binary with an epoch whose source has none (or a binNMU)
-    expect(dpkg.some((c) => c.version.includes(':') && c.sourceVersion !== undefined)).toBe(installed.some(([, v, , , sv]) => v.includes(':') && v !== sv))
+    expect(dpkg.some((c) => c.version.includes(':') && c.sourceVersion !== undefined)).toBe(
+      installed.some(([, v, , , sv]) => v.includes(':') && v !== sv),
+    )
   })
 
   it('advisories are matched on the source version: an epoch or a binNMU of the binary never hides one', async () => {
@@ -84,10 +133,21 @@ describe('dpkg status components', () => {
     const db = openDatabase(':memory:')
     const osv = join(dir, 'osv')
     mkdirSync(osv)
-    const advisory = (id: string, name: string, fixed: string) => writeFileSync(join(osv, `${id}.json`), JSON.stringify({
-      id, modified: '2026-01-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-      affected: [{ package: { ecosystem: 'Debian:12', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
-    }))
+    const advisory = (id: string, name: string, fixed: string) =>
+      writeFileSync(
+        join(osv, `${id}.json`),
+        JSON.stringify({
+          id,
+          modified: '2026-01-01T00:00:00Z',
+          severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+          affected: [
+            {
+              package: { ecosystem: 'Debian:12', name },
+              ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+            },
+          ],
+        }),
+      )
     advisory('DEBIAN-CVE-2026-0001', 'util-linux', '2.38.1-5+deb12u4') // bsdutils 1:… would compare above it by its epoch alone
     advisory('DEBIAN-CVE-2026-0002', 'lvm2', '2.03.16-3') // dmsetup 2:1.02.185-2 likewise
     advisory('DEBIAN-CVE-2026-0003', 'bash', '5.2.15-3') // binNMU 5.2.15-2+b8 of source 5.2.15-2
@@ -101,6 +161,8 @@ describe('dpkg status components', () => {
       'bsdutils 1:2.38.1-5+deb12u3 DEBIAN-CVE-2026-0001',
       'dmsetup 2:1.02.185-2 DEBIAN-CVE-2026-0002',
     ])
-    expect(vulns.find((f) => f.details!.component === 'dmsetup')!.message).toMatch(/^dmsetup 2:1\.02\.185-2 \(source lvm2 2\.03\.16-2\) \(Debian:12\) is affected by DEBIAN-CVE-2026-0002/)
+    expect(vulns.find((f) => f.details!.component === 'dmsetup')!.message).toMatch(
+      /^dmsetup 2:1\.02\.185-2 \(source lvm2 2\.03\.16-2\) \(Debian:12\) is affected by DEBIAN-CVE-2026-0002/,
+    )
   })
 })

@@ -115,7 +115,10 @@ const listed = (file: string) => {
   const bytes = readFileSync(file)
   const sink = createRpmdbDetector().open('x')
   for (let i = 0; i < bytes.length; i += 5000) sink.write(bytes.subarray(i, i + 5000))
-  return sink.end().map((c) => `${c.name}@${c.version}`).sort()
+  return sink
+    .end()
+    .map((c) => `${c.name}@${c.version}`)
+    .sort()
 }
 
 beforeAll(() => {
@@ -130,12 +133,15 @@ describe('Berkeley DB Packages', () => {
     { pageSize: 4096, bigEndian: false },
     { pageSize: 512, bigEndian: false },
     { pageSize: 4096, bigEndian: true },
-  ])('reads every header blob (page size $pageSize, big-endian $bigEndian) and lists what rpm -qa lists', ({ pageSize, bigEndian }) => {
-    const file = berkeley(join(dir, `Packages-${pageSize}-${bigEndian}`), { pageSize, bigEndian })
-    const got = values(file, berkeleyHashValues).filter((v) => v.length > 4)
-    expect(got.map((b) => b.toString('hex')).sort()).toEqual(blobs.map((b) => b.toString('hex')).sort())
-    expect(listed(file)).toEqual(WANT)
-  })
+  ])(
+    'reads every header blob (page size $pageSize, big-endian $bigEndian) and lists what rpm -qa lists',
+    ({ pageSize, bigEndian }) => {
+      const file = berkeley(join(dir, `Packages-${pageSize}-${bigEndian}`), { pageSize, bigEndian })
+      const got = values(file, berkeleyHashValues).filter((v) => v.length > 4)
+      expect(got.map((b) => b.toString('hex')).sort()).toEqual(blobs.map((b) => b.toString('hex')).sort())
+      expect(listed(file)).toEqual(WANT)
+    },
+  )
 
   it('refuses damaged files with an error naming the damage', () => {
     const file = berkeley(join(dir, 'Packages-bad'), { pageSize: 512 })
@@ -170,7 +176,10 @@ describe('in a guest', () => {
     const root = join(dir, 'centos')
     mkdirSync(join(root, 'etc'), { recursive: true })
     mkdirSync(join(root, 'var/lib/rpm'), { recursive: true })
-    writeFileSync(join(root, 'etc/os-release'), 'NAME="CentOS Linux"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\n')
+    writeFileSync(
+      join(root, 'etc/os-release'),
+      'NAME="CentOS Linux"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\n',
+    )
     berkeley(join(root, 'var/lib/rpm/Packages'), { pageSize: 4096 })
     const fs = join(dir, 'centos.ext4')
     execFileSync('mkfs.ext4', ['-q', '-F', '-d', root, fs, '16M'], { stdio: 'ignore' })

@@ -15,9 +15,11 @@ writeFileSync(pkg, data)
 function start(mode: 'electron' | 'browser') {
   const finished = new Map<string, Events['task.finished']>()
   const host = createServiceHost({
-    home: mkdtempSync(join(dir, 'home-')), mode,
+    home: mkdtempSync(join(dir, 'home-')),
+    mode,
     onEvent: (event, payload) => {
-      if (event === 'task.finished') finished.set((payload as Events['task.finished']).taskId, payload as Events['task.finished'])
+      if (event === 'task.finished')
+        finished.set((payload as Events['task.finished']).taskId, payload as Events['task.finished'])
     },
   })
   const done = async (taskId: string) => {
@@ -34,7 +36,13 @@ describe('file:// upload targets sent by a client', () => {
       const usb = join(dir, 'browser-usb')
       host.grantFolder(usb) // not even a grant opens folders to a browser page
       const wire = await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/` })
-      expect(wire).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Browser mode does not write to folders.*preflight upload/) } })
+      expect(wire).toMatchObject({
+        ok: false,
+        error: {
+          code: 'forbidden',
+          message: expect.stringMatching(/Browser mode does not write to folders.*preflight upload/),
+        },
+      })
       await new Promise((r) => setTimeout(r, 100))
       expect(existsSync(usb)).toBe(false)
     } finally {
@@ -47,25 +55,38 @@ describe('file:// upload targets sent by a client', () => {
     try {
       const usb = join(dir, 'usb')
       const typed = await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/` })
-      expect(typed).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/was not chosen with "Choose folder…"/) } })
+      expect(typed).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden', message: expect.stringMatching(/was not chosen with "Choose folder…"/) },
+      })
       expect(existsSync(usb)).toBe(false)
 
       host.grantFolder(usb)
       // a file name inside the chosen folder is not the client's to pick
-      expect(await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/.bashrc` })).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
+      expect(await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/.bashrc` })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-input' },
+      })
       const ok = await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/` })
       expect(ok.ok).toBe(true)
       const finished = await done((ok as { result: { taskId: string } }).result.taskId)
       expect(finished).toMatchObject({ ok: true, result: { state: 'done' } })
       expect(readdirSync(usb)).toEqual(['release.bin'])
-      expect(createHash('sha256').update(readFileSync(join(usb, 'release.bin'))).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(usb, 'release.bin')))
+          .digest('hex'),
+      ).toBe(createHash('sha256').update(data).digest('hex'))
 
       // the grant was used: the same folder again needs the dialog again
       const again = await host.dispatch('queue.enqueue', { path: pkg, target: `file://${usb}/`, overwrite: true })
       expect(again).toMatchObject({ ok: false, error: { code: 'forbidden' } })
       // a folder next to the chosen one is not chosen
       host.grantFolder(usb)
-      expect(await host.dispatch('queue.enqueue', { path: pkg, target: `file://${dir}/` })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+      expect(await host.dispatch('queue.enqueue', { path: pkg, target: `file://${dir}/` })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      })
     } finally {
       await host.close()
     }

@@ -46,7 +46,8 @@ async function task<T = any>(channel: string, input: unknown): Promise<T> {
   return done.result as T
 }
 
-const history = async (filter: object = {}): Promise<HistoryEventDto[]> => (await call<{ events: HistoryEventDto[] }>('history.list', filter)).events
+const history = async (filter: object = {}): Promise<HistoryEventDto[]> =>
+  (await call<{ events: HistoryEventDto[] }>('history.list', filter)).events
 
 /** Run one operation and expect exactly one new event, of this kind and result; returns it. */
 async function one(kind: string, result: string, op: () => Promise<unknown>): Promise<HistoryEventDto> {
@@ -77,23 +78,61 @@ describe('work history of the services', () => {
     expect(await history()).toEqual([])
 
     // scans: a package (its sha256 as the subject, the databases used), and a file that is not there
-    const scan = await one('scan', 'fail', async () => (report = await task('scan.start', { path: pkg, profile: 'koogallery-app' })))
-    expect(scan).toMatchObject({ subject: report.package.sha256, subjectName: 'shop.tar.gz', details: { profile: 'koogallery-app', blockers: 3, databases: { osv: { lastImport: null, advisories: 0 }, signatures: [] } } })
+    const scan = await one(
+      'scan',
+      'fail',
+      async () => (report = await task('scan.start', { path: pkg, profile: 'koogallery-app' })),
+    )
+    expect(scan).toMatchObject({
+      subject: report.package.sha256,
+      subjectName: 'shop.tar.gz',
+      details: {
+        profile: 'koogallery-app',
+        blockers: 3,
+        databases: { osv: { lastImport: null, advisories: 0 }, signatures: [] },
+      },
+    })
     const missing = await one('scan', 'error', () => task('scan.start', { path: join(dir, 'missing.zip') }))
-    expect(missing).toMatchObject({ subject: join(dir, 'missing.zip'), details: { error: expect.stringMatching(/missing\.zip/) } })
+    expect(missing).toMatchObject({
+      subject: join(dir, 'missing.zip'),
+      details: { error: expect.stringMatching(/missing\.zip/) },
+    })
 
     // the package view: waive (a waiver change), export the report
-    const waiver = { rule: 'archive.link-escape', location: 'shop.tar.gz!app/link', reason: 'the link is never followed' }
-    const waived = await one('waiver', 'done', () => call('settings.set', { key: `waivers:${report.package.sha256}`, value: [waiver] }))
-    expect(waived).toMatchObject({ subject: report.package.sha256, subjectName: 'shop.tar.gz', details: { waivers: 1, before: 0 } })
+    const waiver = {
+      rule: 'archive.link-escape',
+      location: 'shop.tar.gz!app/link',
+      reason: 'the link is never followed',
+    }
+    const waived = await one('waiver', 'done', () =>
+      call('settings.set', { key: `waivers:${report.package.sha256}`, value: [waiver] }),
+    )
+    expect(waived).toMatchObject({
+      subject: report.package.sha256,
+      subjectName: 'shop.tar.gz',
+      details: { waivers: 1, before: 0 },
+    })
     await one('export', 'done', () => call('report.render', { report, format: 'html', waivers: [waiver] }))
     await one('compare', 'done', () => call('compare.import', { path: marketReport, report }))
 
     // drafts: each new revision is one event, a save that changes nothing is none
     const draft = await call('drafts.create', { profile: 'koogallery-image', title: 'Nginx' })
     const created = (await history())[0]
-    expect(created).toMatchObject({ kind: 'draft-revision', subject: draft.id, subjectName: 'Nginx', details: { action: 'create', revision: 1 } })
-    const values = { ...goodImage, package: { name: 'shop.tar.gz', sha256: report.package.sha256, size: report.package.size, kind: report.package.kind } }
+    expect(created).toMatchObject({
+      kind: 'draft-revision',
+      subject: draft.id,
+      subjectName: 'Nginx',
+      details: { action: 'create', revision: 1 },
+    })
+    const values = {
+      ...goodImage,
+      package: {
+        name: 'shop.tar.gz',
+        sha256: report.package.sha256,
+        size: report.package.size,
+        kind: report.package.kind,
+      },
+    }
     await one('draft-revision', 'done', () => call('drafts.save', { id: draft.id, values }))
     const before = (await history()).length
     await call('drafts.save', { id: draft.id, values })
@@ -105,7 +144,13 @@ describe('work history of the services', () => {
     expect((await history())[0]).toMatchObject({ kind: 'export', subject: draft.id, details: { what: 'draft' } })
     writeFileSync(join(dir, 'draft.json'), exported.content)
     await one('draft-revision', 'done', () => call('drafts.import', { path: join(dir, 'draft.json') }))
-    const draftWaiver = await one('waiver', 'done', () => call('waivers.edit', { target: { draft: draft.id }, op: 'add', waiver: { rule: 'vulndb.missing', reason: 'no database offline' } }))
+    const draftWaiver = await one('waiver', 'done', () =>
+      call('waivers.edit', {
+        target: { draft: draft.id },
+        op: 'add',
+        waiver: { rule: 'vulndb.missing', reason: 'no database offline' },
+      }),
+    )
     expect(draftWaiver).toMatchObject({ subject: draft.id, details: { op: 'add', rule: 'vulndb.missing', waivers: 1 } })
 
     // submit: refused while the package fails, then accepted; the manifest export is one event
@@ -122,8 +167,14 @@ describe('work history of the services', () => {
     // repack, convert, upload (to a folder chosen in the dialog)
     const layout = umociImage(join(dir, 'oci'), 'app', { 'hello.txt': 'hi' })
     execFileSync('tar', ['-cf', join(dir, 'image.tar'), '-C', layout, '.'])
-    const repacked = await one('repack', 'pass', () => task('containers.repack', { inputs: [join(dir, 'image.tar')], name: 'bundle.tar' }))
-    expect(repacked).toMatchObject({ subjectName: 'bundle.tar', link: join(home, 'bundles', 'bundle.tar'), subject: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    const repacked = await one('repack', 'pass', () =>
+      task('containers.repack', { inputs: [join(dir, 'image.tar')], name: 'bundle.tar' }),
+    )
+    expect(repacked).toMatchObject({
+      subjectName: 'bundle.tar',
+      link: join(home, 'bundles', 'bundle.tar'),
+      subject: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', join(dir, 'disk.raw'), '16M'])
     const converted = await one('convert', 'done', () => task('vm.convert', { path: join(dir, 'disk.raw') }))
     expect(existsSync(converted.link!)).toBe(true)
@@ -131,20 +182,33 @@ describe('work history of the services', () => {
     mkdirSync(out)
     host.grantFolder(out)
     const upload = await one('upload', 'done', () => task('queue.enqueue', { path: pkg, target: `file://${out}/` }))
-    expect(upload).toMatchObject({ subjectName: `shop.tar.gz → file://${out}/`, details: { sha256: report.package.sha256 } })
+    expect(upload).toMatchObject({
+      subjectName: `shop.tar.gz → file://${out}/`,
+      details: { sha256: report.package.sha256 },
+    })
     expect(existsSync(join(out, 'shop.tar.gz'))).toBe(true)
     await one('convert', 'error', () => task('vm.convert', { path: join(dir, 'no-such.raw') }))
     host.grantFolder(out)
-    const unqueued = await one('upload', 'error', () => task('queue.enqueue', { path: join(dir, 'no-such.zip'), target: `file://${out}/` }))
-    expect(unqueued).toMatchObject({ subject: join(dir, 'no-such.zip'), details: { error: expect.stringMatching(/No such file/) } })
+    const unqueued = await one('upload', 'error', () =>
+      task('queue.enqueue', { path: join(dir, 'no-such.zip'), target: `file://${out}/` }),
+    )
+    expect(unqueued).toMatchObject({
+      subject: join(dir, 'no-such.zip'),
+      details: { error: expect.stringMatching(/No such file/) },
+    })
 
     // back to the OS account
     await call('settings.set', { key: 'history.actor', value: null })
-    expect(await call('history.list', { limit: 1 })).toMatchObject({ actor: userInfo().username, account: userInfo().username })
+    expect(await call('history.list', { limit: 1 })).toMatchObject({
+      actor: userInfo().username,
+      account: userInfo().username,
+    })
     await call('settings.set', { key: 'history.actor', value: 'Release Team' })
 
     // every kind of operation left its event
-    expect(new Set((await history()).map((e) => e.kind))).toEqual(new Set(['scan', 'waiver', 'export', 'compare', 'draft-revision', 'submit', 'repack', 'convert', 'upload']))
+    expect(new Set((await history()).map((e) => e.kind))).toEqual(
+      new Set(['scan', 'waiver', 'export', 'compare', 'draft-revision', 'submit', 'repack', 'convert', 'upload']),
+    )
   }, 120_000)
 
   it('filters, and exports CSV that reads back as the listed events (the export itself is one event)', async () => {
@@ -154,7 +218,9 @@ describe('work history of the services', () => {
     expect(await history({ kinds: ['scan', 'upload'], results: ['done'] })).toHaveLength(1)
     expect(await history({ since: '2999-01-01' })).toEqual([])
     expect(await history({ until: '2000-01-01' })).toEqual([])
-    const about = all.filter((e) => e.subject === report.package.sha256 || (e.kind === 'upload' && e.details.sha256 === report.package.sha256))
+    const about = all.filter(
+      (e) => e.subject === report.package.sha256 || (e.kind === 'upload' && e.details.sha256 === report.package.sha256),
+    )
     expect(about.map((e) => e.kind)).toEqual(['upload', 'compare', 'export', 'waiver', 'scan'])
     expect(await history({ subject: report.package.sha256 })).toEqual(about)
     const csv = await call<{ content: string; count: number; extension: string }>('history.export', { format: 'csv' })
@@ -162,33 +228,63 @@ describe('work history of the services', () => {
     expect(parseHistoryCsv(csv.content)).toEqual(all)
     expect(await history()).toHaveLength(all.length + 1)
     const json = await call<{ content: string }>('history.export', { format: 'json', kinds: ['submit'] })
-    expect(JSON.parse(json.content)).toMatchObject({ schema: 'preflight.history/1', events: [{ result: 'done' }, { result: 'fail' }] })
+    expect(JSON.parse(json.content)).toMatchObject({
+      schema: 'preflight.history/1',
+      events: [{ result: 'done' }, { result: 'fail' }],
+    })
     const bad = await host.dispatch('history.list', { kinds: ['nope'] })
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/kinds/) } })
-    expect(await host.dispatch('history.list', { since: 'yesterday-ish' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/"since" is not accepted \(must be a date.*correct it and try again/) } })
+    expect(await host.dispatch('history.list', { since: 'yesterday-ish' })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/"since" is not accepted \(must be a date.*correct it and try again/) },
+    })
   })
 
   it("puts the package's history in the release manifest: what was scanned, with which databases, when, by whom", async () => {
-    const draft = (await call<{ drafts: Array<{ id: string; title: string }> }>('drafts.list', {})).drafts.find((d) => d.title === 'Nginx')!
+    const draft = (await call<{ drafts: Array<{ id: string; title: string }> }>('drafts.list', {})).drafts.find(
+      (d) => d.title === 'Nginx',
+    )!
     const m = JSON.parse((await call<{ content: string }>('drafts.manifest', { id: draft.id, format: 'json' })).content)
     const own = (await history({ subject: report.package.sha256 })).reverse()
     expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(own.map((e) => e.kind))
     // its uploads too (their subject is the job, their details name the package)
     expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(['scan', 'waiver', 'export', 'compare', 'upload'])
-    expect(m.history[0]).toMatchObject({ kind: 'scan', result: 'fail', actor: 'Release Team', at: own[0].at, databases: { osv: { lastImport: null }, signatures: [] }, details: { profile: 'koogallery-app' } })
+    expect(m.history[0]).toMatchObject({
+      kind: 'scan',
+      result: 'fail',
+      actor: 'Release Team',
+      at: own[0].at,
+      databases: { osv: { lastImport: null }, signatures: [] },
+      details: { profile: 'koogallery-app' },
+    })
     const html = (await call<{ content: string }>('drafts.manifest', { id: draft.id, format: 'html' })).content
     expect(html).toMatch(/<h2>Package history<\/h2>/)
-    expect(html).toMatch(/<td>scan<\/td><td>fail<\/td><td>Release Team<\/td><td>no OSV database; built-in signatures only<\/td>/)
+    expect(html).toMatch(
+      /<td>scan<\/td><td>fail<\/td><td>Release Team<\/td><td>no OSV database; built-in signatures only<\/td>/,
+    )
   })
 
   it('compares a marketplace report: 3 in common, 2 only in the marketplace, 1 only in Preflight; another package is refused', async () => {
     const c = await call('compare.import', { path: marketReport, report })
     expect([c.both.length, c.onlyMarketplace.length, c.onlyPreflight.length]).toEqual([3, 2, 1])
     expect(c.agreement).toBeCloseTo(0.5)
-    writeFileSync(join(dir, 'other.json'), JSON.stringify({ schema: 'preflight.report/1', package: { name: 'shop.tar.gz', sha256: 'a'.repeat(64) }, findings: [] }))
+    writeFileSync(
+      join(dir, 'other.json'),
+      JSON.stringify({
+        schema: 'preflight.report/1',
+        package: { name: 'shop.tar.gz', sha256: 'a'.repeat(64) },
+        findings: [],
+      }),
+    )
     const refused = await host.dispatch('compare.import', { path: join(dir, 'other.json'), report })
-    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/sha256 a{64}, not shop\.tar\.gz/) } })
-    expect(await host.dispatch('compare.import', { path: join(dir, 'nope.csv'), report })).toMatchObject({ ok: false, error: { code: 'not-found' } })
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringMatching(/sha256 a{64}, not shop\.tar\.gz/) },
+    })
+    expect(await host.dispatch('compare.import', { path: join(dir, 'nope.csv'), report })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    })
     expect((await history())[0]).toMatchObject({ kind: 'compare', result: 'error', subject: report.package.sha256 })
   })
 })

@@ -45,8 +45,14 @@ describe('service host', () => {
     const { taskId } = (wire as { ok: true; result: { taskId: string } }).result
     const done = await finished(taskId)
     expect(done.ok).toBe(true)
-    expect(done.ok && done.result).toMatchObject({ sha256: createHash('sha256').update(data).digest('hex'), size: data.length, kind: 'unknown' })
-    expect(events.some((e) => e.event === 'task.progress' && (e.payload as { taskId: string }).taskId === taskId)).toBe(true)
+    expect(done.ok && done.result).toMatchObject({
+      sha256: createHash('sha256').update(data).digest('hex'),
+      size: data.length,
+      kind: 'unknown',
+    })
+    expect(events.some((e) => e.event === 'task.progress' && (e.payload as { taskId: string }).taskId === taskId)).toBe(
+      true,
+    )
   })
 
   it('reports a missing file as error data', async () => {

@@ -32,24 +32,47 @@ describe('settings', () => {
       const wire = await host.dispatch('settings.set', { key, value })
       expect(wire, `${key} ${JSON.stringify(value)}`).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
     }
-    expect(await host.dispatch('settings.get', { key: 'anything' })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/There is no setting "anything"/) } })
+    expect(await host.dispatch('settings.get', { key: 'anything' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringMatching(/There is no setting "anything"/) },
+    })
   })
 
   it('stores valid values and reads them back', async () => {
     const engine = { engine: 'clamscan', database: '/var/lib/clamav', maxFileSizeMiB: 64 }
     expect(await host.dispatch('settings.set', { key: 'malware.engine', value: engine })).toMatchObject({ ok: true })
-    expect(await host.dispatch('settings.get', { key: 'malware.engine' })).toEqual({ ok: true, result: { value: engine } })
+    expect(await host.dispatch('settings.get', { key: 'malware.engine' })).toEqual({
+      ok: true,
+      result: { value: engine },
+    })
     const waivers = [{ rule: 'malware.detected', location: 'app/eicar.com', reason: 'test file' }]
-    expect(await host.dispatch('settings.set', { key: `waivers:${'b'.repeat(64)}`, value: waivers })).toMatchObject({ ok: true })
-    expect(await host.dispatch('settings.set', { key: 'history.actor', value: 'Release team' })).toMatchObject({ ok: true })
+    expect(await host.dispatch('settings.set', { key: `waivers:${'b'.repeat(64)}`, value: waivers })).toMatchObject({
+      ok: true,
+    })
+    expect(await host.dispatch('settings.set', { key: 'history.actor', value: 'Release team' })).toMatchObject({
+      ok: true,
+    })
   })
 
   it('reads unset keys as their defaults', async () => {
-    const fresh = createServiceHost({ home: mkdtempSync(join(process.env.TMPDIR!, 'settings-')), mode: 'browser', onEvent: () => undefined })
+    const fresh = createServiceHost({
+      home: mkdtempSync(join(process.env.TMPDIR!, 'settings-')),
+      mode: 'browser',
+      onEvent: () => undefined,
+    })
     try {
-      expect(await fresh.dispatch('settings.get', { key: 'malware.engine' })).toEqual({ ok: true, result: { value: { engine: 'off' } } })
-      expect(await fresh.dispatch('settings.get', { key: `waivers:${'c'.repeat(64)}` })).toEqual({ ok: true, result: { value: [] } })
-      expect(await fresh.dispatch('settings.get', { key: 'upload.bandwidth' })).toEqual({ ok: true, result: { value: 0 } })
+      expect(await fresh.dispatch('settings.get', { key: 'malware.engine' })).toEqual({
+        ok: true,
+        result: { value: { engine: 'off' } },
+      })
+      expect(await fresh.dispatch('settings.get', { key: `waivers:${'c'.repeat(64)}` })).toEqual({
+        ok: true,
+        result: { value: [] },
+      })
+      expect(await fresh.dispatch('settings.get', { key: 'upload.bandwidth' })).toEqual({
+        ok: true,
+        result: { value: 0 },
+      })
     } finally {
       await fresh.close()
     }
@@ -67,7 +90,11 @@ describe('settings', () => {
     // a value stored by an older version, with free-form arguments
     const legacyHome = join(dir, 'home')
     const db = openHomeDatabase(legacyHome)
-    setSetting(db, 'malware.engine', { engine: 'clamscan', database: '/var/lib/clamav', extraArgs: ['--remove=yes', '--move=/tmp', '--log=/etc/x'] })
+    setSetting(db, 'malware.engine', {
+      engine: 'clamscan',
+      database: '/var/lib/clamav',
+      extraArgs: ['--remove=yes', '--move=/tmp', '--log=/etc/x'],
+    })
     const engine = engineFromSettings(db)
     db.close()
     expect(engine).toEqual({ engine: 'clamscan', database: '/var/lib/clamav', maxFileSizeMiB: undefined })
@@ -80,11 +107,24 @@ describe('settings', () => {
     }
     const args = readFileSync(argv, 'utf8').trim().split('\n')
     expect(args.filter((a) => /^--(remove|move|log|copy)/.test(a))).toEqual([])
-    expect(args).toEqual(['--no-summary', '--infected', '--stdout', '--alert-exceeds-max=yes', '--scan-archive=yes', '--database', '/var/lib/clamav', '--', pkg])
+    expect(args).toEqual([
+      '--no-summary',
+      '--infected',
+      '--stdout',
+      '--alert-exceeds-max=yes',
+      '--scan-archive=yes',
+      '--database',
+      '/var/lib/clamav',
+      '--',
+      pkg,
+    ])
     // and the Settings screen reads it back without them
     const legacy = createServiceHost({ home: legacyHome, mode: 'browser', onEvent: () => undefined })
     try {
-      expect(await legacy.dispatch('settings.get', { key: 'malware.engine' })).toEqual({ ok: true, result: { value: { engine: 'clamscan', database: '/var/lib/clamav' } } })
+      expect(await legacy.dispatch('settings.get', { key: 'malware.engine' })).toEqual({
+        ok: true,
+        result: { value: { engine: 'clamscan', database: '/var/lib/clamav' } },
+      })
     } finally {
       await legacy.close()
     }

@@ -16,13 +16,24 @@ describe('services worker', () => {
       const file = join(home, 'f.bin')
       const data = Buffer.alloc(5 * 1024 * 1024, 1)
       writeFileSync(file, data)
-      const started = (await host.dispatch('inspect.identify', { path: file })) as { ok: true; result: { taskId: string } }
+      const started = (await host.dispatch('inspect.identify', { path: file })) as {
+        ok: true
+        result: { taskId: string }
+      }
       const taskId = started.result.taskId
-      await expect.poll(() => events.find((e) => e.event === 'task.finished' && e.payload.taskId === taskId), { timeout: 20_000 }).toBeTruthy()
+      await expect
+        .poll(() => events.find((e) => e.event === 'task.finished' && e.payload.taskId === taskId), { timeout: 20_000 })
+        .toBeTruthy()
       const done = events.find((e) => e.event === 'task.finished' && e.payload.taskId === taskId)!.payload
       expect(done.result.sha256).toBe(createHash('sha256').update(data).digest('hex'))
-      expect(await host.dispatch('task.cancel', { taskId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ ok: true, result: { cancelled: false } })
-      expect(await host.dispatch('task.cancel', { taskId: 'nope' })).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
+      expect(await host.dispatch('task.cancel', { taskId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({
+        ok: true,
+        result: { cancelled: false },
+      })
+      expect(await host.dispatch('task.cancel', { taskId: 'nope' })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-input' },
+      })
     } finally {
       await host.close()
     }

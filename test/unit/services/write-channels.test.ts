@@ -22,7 +22,11 @@ describe('channels that used to write where a client said', () => {
       ['report.export', { report: { schema: 'preflight.report/1' }, format: 'json', path: target('r.json') }, 'r.json'],
       ['drafts.export', { id, path: target('d.json') }, 'd.json'],
       ['drafts.manifest', { id, format: 'html', path: target('m.html') }, 'm.html'],
-      ['waivers.edit', { target: { file: target('w.yaml') }, op: 'add', waiver: { rule: 'malware.detected', reason: 'x' } }, 'w.yaml'],
+      [
+        'waivers.edit',
+        { target: { file: target('w.yaml') }, op: 'add', waiver: { rule: 'malware.detected', reason: 'x' } },
+        'w.yaml',
+      ],
       ['history.export', { format: 'csv', path: target('h.csv') }, 'h.csv'],
       ['history.export', { format: 'json', output: target('h.json') }, 'h.json'],
     ]
@@ -34,7 +38,11 @@ describe('channels that used to write where a client said', () => {
   })
 
   it('still give the content to save', async () => {
-    const created = (await host.dispatch('drafts.create', { profile: 'koogallery-app', title: 'content', values: {} })) as { result: { id: string } }
+    const created = (await host.dispatch('drafts.create', {
+      profile: 'koogallery-app',
+      title: 'content',
+      values: {},
+    })) as { result: { id: string } }
     const exported = await host.dispatch('drafts.export', { id: created.result.id })
     expect(exported).toMatchObject({ ok: true, result: { path: null } })
     expect(JSON.parse((exported as { result: { content: string } }).result.content)).toBeTruthy()
@@ -50,7 +58,9 @@ describe('channels that used to write where a client said', () => {
       const wire = await host.dispatch('report.render', { report, format })
       expect(wire, format).toMatchObject({ ok: true })
     }
-    const cdx = (await host.dispatch('report.render', { report, format: 'cyclonedx' })) as { result: { content: string; extension: string } }
+    const cdx = (await host.dispatch('report.render', { report, format: 'cyclonedx' })) as {
+      result: { content: string; extension: string }
+    }
     expect(JSON.parse(cdx.result.content).bomFormat).toBe('CycloneDX')
     expect(cdx.result.extension).toBe('cdx.json')
   })

@@ -10,7 +10,8 @@ const state = vi.hoisted(() => ({
   permission: null as null | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
   dispatched: [] as Array<{ channel: string; input: unknown }>,
   granted: [] as string[],
-  willDownload: null as null | ((e: { preventDefault(): void }, item: { getURL(): string }, contents: { getURL(): string }) => void),
+  willDownload: null as
+    null | ((e: { preventDefault(): void }, item: { getURL(): string }, contents: { getURL(): string }) => void),
   cipher: undefined as any,
 }))
 
@@ -26,18 +27,33 @@ vi.mock('electron', () => {
       const self = this // eslint-disable-line @typescript-eslint/no-this-alias
       this.webContents = {
         mainFrame: { url: '' },
-        setWindowOpenHandler(h: any) { self.openHandler = h },
-        on(ev: string, h: any) { if (ev === 'will-navigate') self.navigate = h },
+        setWindowOpenHandler(h: any) {
+          self.openHandler = h
+        },
+        on(ev: string, h: any) {
+          if (ev === 'will-navigate') self.navigate = h
+        },
         send: vi.fn(),
       }
       state.windows.push(this)
     }
     once() {}
     show() {}
-    loadFile(f: string) { this.loaded = f; this.webContents.mainFrame.url = `file://${f}`; return Promise.resolve() }
-    loadURL(u: string) { this.loaded = u; return Promise.resolve() }
-    static getAllWindows() { return state.windows }
-    static fromWebContents(wc: any) { return state.windows.find((w) => w.webContents === wc) ?? null }
+    loadFile(f: string) {
+      this.loaded = f
+      this.webContents.mainFrame.url = `file://${f}`
+      return Promise.resolve()
+    }
+    loadURL(u: string) {
+      this.loaded = u
+      return Promise.resolve()
+    }
+    static getAllWindows() {
+      return state.windows
+    }
+    static fromWebContents(wc: any) {
+      return state.windows.find((w) => w.webContents === wc) ?? null
+    }
   }
   return {
     app: { whenReady: () => Promise.resolve(), on: vi.fn(), getPath: () => process.env.TMPDIR, quit: vi.fn() },
@@ -47,7 +63,9 @@ vi.mock('electron', () => {
     session: {
       defaultSession: {
         setPermissionRequestHandler: (h: any) => (state.permission = h),
-        on: (ev: string, h: any) => { if (ev === 'will-download') state.willDownload = h },
+        on: (ev: string, h: any) => {
+          if (ev === 'will-download') state.willDownload = h
+        },
         webRequest: { onBeforeRequest: (h: any) => (state.beforeRequest = h) },
       },
     },
@@ -62,14 +80,17 @@ vi.mock('electron', () => {
 })
 
 vi.mock('../../../src-main/services/worker-client', () => ({
-  startServiceWorker: (_init: unknown, _onEvent: unknown, cipher: unknown) => (state.cipher = cipher, {
-    dispatch: async (channel: string, input: unknown) => {
-      state.dispatched.push({ channel, input })
-      return { ok: true, result: { echoed: channel } }
-    },
-    grantFolder: (path: string) => state.granted.push(path),
-    close: async () => {},
-  }),
+  startServiceWorker: (_init: unknown, _onEvent: unknown, cipher: unknown) => (
+    (state.cipher = cipher),
+    {
+      dispatch: async (channel: string, input: unknown) => {
+        state.dispatched.push({ channel, input })
+        return { ok: true, result: { echoed: channel } }
+      },
+      grantFolder: (path: string) => state.granted.push(path),
+      close: async () => {},
+    }
+  ),
 }))
 
 beforeAll(async () => {
@@ -80,7 +101,12 @@ beforeAll(async () => {
 describe('Electron shell', () => {
   it('creates the window with context isolation, sandbox and no node integration', () => {
     const win = state.windows[0]
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    })
     expect(win.options.webPreferences.preload).toMatch(/preload[\\/]index\.cjs$/)
     expect(win.loaded).toMatch(/renderer[\\/]index\.html$/)
   })
@@ -126,7 +152,10 @@ describe('Electron shell', () => {
   it('answers the native open dialog in the shell', async () => {
     const win = state.windows[0]
     const handler = state.handlers.get('preflight:dialog.openPackage')!
-    expect(await handler({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, {})).toEqual({ ok: true, result: { path: '/picked/pkg.zip' } })
+    expect(await handler({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, {})).toEqual({
+      ok: true,
+      result: { path: '/picked/pkg.zip' },
+    })
   })
 
   it('grants the services a folder only when the user chose it in the folder dialog', async () => {
@@ -134,14 +163,21 @@ describe('Electron shell', () => {
     const win = state.windows[0]
     const handler = state.handlers.get('preflight:dialog.chooseFolder')!
     const trusted = { sender: win.webContents, senderFrame: win.webContents.mainFrame }
-    vi.mocked(electron.dialog.showOpenDialog).mockResolvedValueOnce({ canceled: false, filePaths: ['/media/usb'] } as never)
+    vi.mocked(electron.dialog.showOpenDialog).mockResolvedValueOnce({
+      canceled: false,
+      filePaths: ['/media/usb'],
+    } as never)
     expect(await handler(trusted, {})).toEqual({ ok: true, result: { path: '/media/usb' } })
-    expect((vi.mocked(electron.dialog.showOpenDialog).mock.lastCall as unknown[])[1]).toMatchObject({ properties: expect.arrayContaining(['openDirectory']) })
+    expect((vi.mocked(electron.dialog.showOpenDialog).mock.lastCall as unknown[])[1]).toMatchObject({
+      properties: expect.arrayContaining(['openDirectory']),
+    })
     expect(state.granted).toEqual(['/media/usb'])
     vi.mocked(electron.dialog.showOpenDialog).mockResolvedValueOnce({ canceled: true, filePaths: [] } as never)
     expect(await handler(trusted, {})).toEqual({ ok: true, result: { path: null } })
     // not our frame: no dialog, no grant
-    expect(await handler({ sender: win.webContents, senderFrame: { url: 'https://evil.example/' } }, {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await handler({ sender: win.webContents, senderFrame: { url: 'https://evil.example/' } }, {})).toMatchObject(
+      { ok: false, error: { code: 'forbidden' } },
+    )
     expect(state.granted).toEqual(['/media/usb'])
   })
 

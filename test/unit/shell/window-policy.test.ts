@@ -29,7 +29,9 @@ describe('window policy', () => {
     expect(isAppUrl(built, `${page}.evil.html`)).toBe(false)
     expect(isAppUrl(built, 'https://example.com/')).toBe(false)
     expect(isAllowedRequest(built, 'https://example.com/x.js')).toBe(false)
-    expect(isAllowedRequest(built, pathToFileURL('/opt/Preflight/resources/app.asar/out/renderer/assets/a.js').href)).toBe(true)
+    expect(
+      isAllowedRequest(built, pathToFileURL('/opt/Preflight/resources/app.asar/out/renderer/assets/a.js').href),
+    ).toBe(true)
     const dev = rendererSource({ ELECTRON_RENDERER_URL: 'http://localhost:5173' }, false, index)
     expect(isAppUrl(dev, 'http://localhost:5173/')).toBe(true)
     expect(isAppUrl(dev, 'http://localhost:51730/')).toBe(false)

@@ -10,7 +10,11 @@ import { TaskRunner } from '../../../src-main/tasks/runner'
 
 const dir = mkdtempSync(join(process.env.TMPDIR!, 'runner-'))
 const events: Array<{ event: string; payload: { taskId: string }; at: number }> = []
-const host = createServiceHost({ home: join(dir, 'home'), mode: 'browser', onEvent: (event, payload) => events.push({ event, payload: payload as { taskId: string }, at: performance.now() }) })
+const host = createServiceHost({
+  home: join(dir, 'home'),
+  mode: 'browser',
+  onEvent: (event, payload) => events.push({ event, payload: payload as { taskId: string }, at: performance.now() }),
+})
 afterAll(async () => {
   await host.close()
   rmSync(dir, { recursive: true, force: true })
@@ -30,14 +34,18 @@ it('a cancelled scan reports cancelling at once and finishes cancelled within 1 
   expect(await host.dispatch('task.cancel', { taskId })).toEqual({ ok: true, result: { cancelled: true } })
   const mine = () => events.filter((e) => e.payload.taskId === taskId)
   // the cancelling record is sent synchronously with the cancel
-  const cancelling = mine().find((e) => e.event === 'task.progress' && (e.payload as unknown as Events['task.progress']).record.cancelling)
+  const cancelling = mine().find(
+    (e) => e.event === 'task.progress' && (e.payload as unknown as Events['task.progress']).record.cancelling,
+  )
   expect(cancelling, 'no cancelling record').toBeDefined()
-  while (!mine().some((e) => e.event === 'task.finished') && performance.now() - asked < 10_000) await new Promise((r) => setTimeout(r, 5))
+  while (!mine().some((e) => e.event === 'task.finished') && performance.now() - asked < 10_000)
+    await new Promise((r) => setTimeout(r, 5))
   const fin = mine().find((e) => e.event === 'task.finished')!
   expect(fin.payload).toMatchObject({ ok: false, error: { code: 'cancelled' } })
   expect(fin.at - asked).toBeLessThan(1000)
   // every record after the cancel is marked cancelling
-  for (const e of mine().filter((x) => x.event === 'task.progress' && x.at >= cancelling!.at)) expect((e.payload as unknown as Events['task.progress']).record.cancelling).toBe(true)
+  for (const e of mine().filter((x) => x.event === 'task.progress' && x.at >= cancelling!.at))
+    expect((e.payload as unknown as Events['task.progress']).record.cancelling).toBe(true)
 }, 30_000)
 
 it('cancel of an unknown or finished task changes nothing', async () => {

@@ -24,11 +24,18 @@ let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'crash-up-'))
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+  s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dir, 's3'),
+    configureBuckets: [{ name: 'releases' }],
+  })
   const { port } = await s3.run()
   // counts the body bytes of every UploadPart request reaching the server, complete or cut off
   proxy = await startProxy(port, (req) => {
-    if (req.method === 'PUT' && /partNumber=/.test(req.url ?? '')) req.on('data', (c: Buffer) => (partBytes += c.length))
+    if (req.method === 'PUT' && /partNumber=/.test(req.url ?? ''))
+      req.on('data', (c: Buffer) => (partBytes += c.length))
     return false
   })
   endpoint = proxy.endpoint
@@ -40,7 +47,10 @@ afterAll(async () => {
 
 function cli(args: string[], killAfterProgressMs: number | null): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), ...args], { env: { ...process.env, ...env, PREFLIGHT_HOME: join(dir, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [resolve(__dirname, '../../../bin/preflight.cjs'), ...args], {
+      env: { ...process.env, ...env, PREFLIGHT_HOME: join(dir, 'home') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let armed = false
     child.stderr.on('data', (d) => {
       if (killAfterProgressMs !== null && !armed && /uploading/.test(String(d))) {
@@ -66,7 +76,22 @@ describe('upload crash safety', () => {
     // 32 MiB/s: 8 s of sending, more than five kills at most 1.2 s after sending starts can use up
     const common = ['--limit', String(32 * 1024)]
     let kills = 0
-    let r = await cli(['upload', file, '--to', 's3://releases/release-1_0.bin', '--endpoint', endpoint, '--part-size', '8', '--concurrency', String(CONCURRENCY), ...common], 200 + Math.random() * 1000)
+    let r = await cli(
+      [
+        'upload',
+        file,
+        '--to',
+        's3://releases/release-1_0.bin',
+        '--endpoint',
+        endpoint,
+        '--part-size',
+        '8',
+        '--concurrency',
+        String(CONCURRENCY),
+        ...common,
+      ],
+      200 + Math.random() * 1000,
+    )
     if (r.killed) kills++
     for (let i = 0; kills < 5 && i < 12; i++) {
       r = await cli(['queue', 'run', ...common], 200 + Math.random() * 1000)

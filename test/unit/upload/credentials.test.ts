@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startProxy, type TestProxy } from './proxy'
 import { createServiceHost } from '../../../src-main/services/host'
 import { openDatabase } from '../../../src-main/store/db'
-import { cliCredentials, CredentialVault, parseSharedCredentials, vaultCredentials, type SecretCipher } from '../../../src-main/upload/credentials'
+import {
+  cliCredentials,
+  CredentialVault,
+  parseSharedCredentials,
+  vaultCredentials,
+  type SecretCipher,
+} from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
 
@@ -58,11 +64,24 @@ describe('credential vault', () => {
   it('seals keys per connection; nothing secret in clear on disk; masked hints; remove', async () => {
     const home = mkdtempSync(join(dir, 'home-'))
     const vault = new CredentialVault(join(home, 'credentials.json'), testCipher())
-    const saved = await vault.save('https://OBS.cn-north-4.myhuaweicloud.com/', { accessKeyId: KEY_ID, secretAccessKey: SECRET, sessionToken: 'tok-123456' })
-    expect(saved).toMatchObject({ connection: 'https://obs.cn-north-4.myhuaweicloud.com', accessKeyHint: 'AKIA••••••••••••MPLE', hasSessionToken: true, persisted: true })
+    const saved = await vault.save('https://OBS.cn-north-4.myhuaweicloud.com/', {
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      sessionToken: 'tok-123456',
+    })
+    expect(saved).toMatchObject({
+      connection: 'https://obs.cn-north-4.myhuaweicloud.com',
+      accessKeyHint: 'AKIA••••••••••••MPLE',
+      hasSessionToken: true,
+      persisted: true,
+    })
     await vault.save(undefined, { accessKeyId: 'AKIAOTHER0000000', secretAccessKey: 'other-secret' })
     expect((await vault.list()).map((c) => c.connection)).toEqual(['aws', 'https://obs.cn-north-4.myhuaweicloud.com'])
-    expect(await vault.get('https://obs.cn-north-4.myhuaweicloud.com')).toEqual({ accessKeyId: KEY_ID, secretAccessKey: SECRET, sessionToken: 'tok-123456' })
+    expect(await vault.get('https://obs.cn-north-4.myhuaweicloud.com')).toEqual({
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      sessionToken: 'tok-123456',
+    })
     const disk = allBytes(home).toString('latin1')
     for (const s of [SECRET, KEY_ID, 'tok-123456', 'other-secret']) expect(disk).not.toContain(s)
     expect(statSync(join(home, 'credentials.json')).mode & 0o077).toBe(0)
@@ -75,7 +94,9 @@ describe('credential vault', () => {
     const home = mkdtempSync(join(dir, 'home-'))
     const vault = new CredentialVault(join(home, 'credentials.json'), null)
     expect(vault.persistent).toBe(false)
-    expect(await vault.save(undefined, { accessKeyId: KEY_ID, secretAccessKey: SECRET })).toMatchObject({ persisted: false })
+    expect(await vault.save(undefined, { accessKeyId: KEY_ID, secretAccessKey: SECRET })).toMatchObject({
+      persisted: false,
+    })
     expect(await vault.get(undefined)).toMatchObject({ secretAccessKey: SECRET })
     expect(readdirSync(home)).toEqual([])
   })
@@ -84,25 +105,48 @@ describe('credential vault', () => {
     const home = mkdtempSync(join(dir, 'home-'))
     const file = join(home, 'credentials.json')
     await new CredentialVault(file, testCipher()).save(undefined, { accessKeyId: KEY_ID, secretAccessKey: SECRET })
-    await expect(new CredentialVault(file, testCipher()).get(undefined)).rejects.toThrow(/cannot be opened on this machine.*enter them again/)
+    await expect(new CredentialVault(file, testCipher()).get(undefined)).rejects.toThrow(
+      /cannot be opened on this machine.*enter them again/,
+    )
     writeFileSync(file, '{"version": 7}')
-    await expect(new CredentialVault(file, testCipher()).list()).rejects.toThrow(/not a Preflight credentials file.*remove it/)
-    await expect(new CredentialVault(file, null).save('ftp://x', { accessKeyId: 'a', secretAccessKey: 'b' })).rejects.toThrow(/http:\/\/ or https:\/\//)
-    await expect(new CredentialVault(file, null).save(undefined, { accessKeyId: ' ', secretAccessKey: 'b' })).rejects.toThrow(/Both the access key id and the secret/)
+    await expect(new CredentialVault(file, testCipher()).list()).rejects.toThrow(
+      /not a Preflight credentials file.*remove it/,
+    )
+    await expect(
+      new CredentialVault(file, null).save('ftp://x', { accessKeyId: 'a', secretAccessKey: 'b' }),
+    ).rejects.toThrow(/http:\/\/ or https:\/\//)
+    await expect(
+      new CredentialVault(file, null).save(undefined, { accessKeyId: ' ', secretAccessKey: 'b' }),
+    ).rejects.toThrow(/Both the access key id and the secret/)
   })
 
   it('the CLI reads an AWS shared-credentials file (profile by flag or AWS_PROFILE) and says what is wrong with one', async () => {
-    const text = '# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n\n[profile obs]\naws_access_key_id=AKIAOBS\naws_secret_access_key=s2\naws_session_token = t2\n'
+    const text =
+      '# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n\n[profile obs]\naws_access_key_id=AKIAOBS\naws_secret_access_key=s2\naws_session_token = t2\n'
     expect(parseSharedCredentials(text, 'default', 'f')).toEqual({ accessKeyId: 'AKIADEFAULT', secretAccessKey: 's1' })
-    expect(parseSharedCredentials(text, 'obs', 'f')).toEqual({ accessKeyId: 'AKIAOBS', secretAccessKey: 's2', sessionToken: 't2' })
-    expect(() => parseSharedCredentials(text, 'prod', 'creds.ini')).toThrow('creds.ini has no [prod] profile (it has: default, obs)')
-    expect(() => parseSharedCredentials('[a]\nnonsense\n', 'a', 'creds.ini')).toThrow('creds.ini:2: not a "[profile]" header or "key = value" line.')
-    expect(() => parseSharedCredentials('[a]\naws_access_key_id = x\n', 'a', 'creds.ini')).toThrow(/needs aws_access_key_id and aws_secret_access_key/)
+    expect(parseSharedCredentials(text, 'obs', 'f')).toEqual({
+      accessKeyId: 'AKIAOBS',
+      secretAccessKey: 's2',
+      sessionToken: 't2',
+    })
+    expect(() => parseSharedCredentials(text, 'prod', 'creds.ini')).toThrow(
+      'creds.ini has no [prod] profile (it has: default, obs)',
+    )
+    expect(() => parseSharedCredentials('[a]\nnonsense\n', 'a', 'creds.ini')).toThrow(
+      'creds.ini:2: not a "[profile]" header or "key = value" line.',
+    )
+    expect(() => parseSharedCredentials('[a]\naws_access_key_id = x\n', 'a', 'creds.ini')).toThrow(
+      /needs aws_access_key_id and aws_secret_access_key/,
+    )
     const path = join(dir, 'credentials')
     writeFileSync(path, text)
     expect(await cliCredentials({ AWS_PROFILE: 'obs' }, path).s3({} as never)).toMatchObject({ accessKeyId: 'AKIAOBS' })
-    expect(await cliCredentials({ AWS_SHARED_CREDENTIALS_FILE: path }, undefined, 'default').s3({} as never)).toMatchObject({ accessKeyId: 'AKIADEFAULT' })
-    await expect(cliCredentials({}, join(dir, 'missing')).s3({} as never)).rejects.toThrow(/Cannot read the credentials file .*missing: ENOENT/)
+    expect(
+      await cliCredentials({ AWS_SHARED_CREDENTIALS_FILE: path }, undefined, 'default').s3({} as never),
+    ).toMatchObject({ accessKeyId: 'AKIADEFAULT' })
+    await expect(cliCredentials({}, join(dir, 'missing')).s3({} as never)).rejects.toThrow(
+      /Cannot read the credentials file .*missing: ENOENT/,
+    )
   })
 })
 
@@ -117,7 +161,13 @@ describe('credentials and network in the middle of an upload', () => {
   const expireAfterParts = 3
 
   beforeAll(async () => {
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(dir, 's3'),
+      configureBuckets: [{ name: 'releases' }],
+    })
     s3Port = (await s3.run()).port
     proxy = await startProxy(s3Port, (req, res) => {
       const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
@@ -125,7 +175,9 @@ describe('credentials and network in the middle of an upload', () => {
       // once expired, only requests carrying the new session token get through
       if (expired && req.headers['x-amz-security-token'] !== 'token-new') {
         req.resume()
-        res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>')
+        res
+          .writeHead(403, { 'content-type': 'application/xml' })
+          .end('<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>')
         return true
       }
       if (isPart) req.on('data', (c: Buffer) => (partBytes += c.length))
@@ -139,7 +191,10 @@ describe('credentials and network in the middle of an upload', () => {
   })
 
   async function objectSha(key: string): Promise<string> {
-    const c = s3Client({ options: { endpoint: `http://127.0.0.1:${s3Port}` } } as never, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' })
+    const c = s3Client({ options: { endpoint: `http://127.0.0.1:${s3Port}` } } as never, {
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    })
     const obj = await c.send(new GetObjectCommand({ Bucket: 'releases', Key: key }))
     const h = createHash('sha256')
     for await (const chunk of obj.Body as AsyncIterable<Buffer>) h.update(chunk)
@@ -168,9 +223,17 @@ describe('credentials and network in the middle of an upload', () => {
         if (!w.ok) throw new Error(w.error.message)
         return w.result as any
       }
-      await call('credentials.save', { endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'old-secret-value-123', sessionToken: 'token-old' })
+      await call('credentials.save', {
+        endpoint,
+        accessKeyId: 'S3RVER',
+        secretAccessKey: 'old-secret-value-123',
+        sessionToken: 'token-old',
+      })
       await call('queue.enqueue', { path, target: 's3://releases/release.bin', endpoint, concurrency: 1 })
-      const parked = await until(() => call('queue.list', {}), (r) => r.jobs[0]?.state === 'needs-credentials')
+      const parked = await until(
+        () => call('queue.list', {}),
+        (r) => r.jobs[0]?.state === 'needs-credentials',
+      )
       const job = parked.jobs[0]
       expect(job.state, job.error).toBe('needs-credentials')
       expect(job.error).toMatch(/ExpiredToken|expired/i)
@@ -178,9 +241,17 @@ describe('credentials and network in the middle of an upload', () => {
       expect(job.bytesDone).toBe(expireAfterParts * 8 * MiB)
       const sentBefore = partBytes
 
-      const saved = await call('credentials.save', { endpoint, accessKeyId: 'S3RVER', secretAccessKey: SECRET, sessionToken: 'token-new' })
+      const saved = await call('credentials.save', {
+        endpoint,
+        accessKeyId: 'S3RVER',
+        secretAccessKey: SECRET,
+        sessionToken: 'token-new',
+      })
       expect(saved).toMatchObject({ resumed: 1, connection: { connection: endpoint, persisted: true } })
-      const done = await until(() => call('queue.list', {}), (r) => r.jobs[0]?.state === 'done')
+      const done = await until(
+        () => call('queue.list', {}),
+        (r) => r.jobs[0]?.state === 'done',
+      )
       expect(done.jobs[0].state, done.jobs[0].error).toBe('done')
       expect(partBytes - sentBefore).toBe(data.length - expireAfterParts * 8 * MiB)
       expect(await objectSha('release.bin')).toBe(createHash('sha256').update(data).digest('hex'))
@@ -200,7 +271,12 @@ describe('credentials and network in the middle of an upload', () => {
     const port = (probe.address() as AddressInfo).port
     await new Promise((r) => probe.close(r))
     const offline = `http://127.0.0.1:${port}`
-    const q = new UploadQueue(openDatabase(':memory:'), { credentials: vaultCredentials(new CredentialVault(join(dir, 'unused.json'), null), { s3: async () => ({ accessKeyId: 'S3RVER', secretAccessKey: SECRET }) }), retry: { attempts: 2, baseMs: 10, maxMs: 20 } })
+    const q = new UploadQueue(openDatabase(':memory:'), {
+      credentials: vaultCredentials(new CredentialVault(join(dir, 'unused.json'), null), {
+        s3: async () => ({ accessKeyId: 'S3RVER', secretAccessKey: SECRET }),
+      }),
+      retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+    })
     const data = randomBytes(6 * MiB)
     const path = join(dir, 'later.bin')
     writeFileSync(path, data)
@@ -208,7 +284,8 @@ describe('credentials and network in the middle of an upload', () => {
     expect((await q.run(job.id)).state).toBe('waiting-network')
     let probes = 0
     q.watchNetwork({
-      firstMs: 20, maxMs: 80,
+      firstMs: 20,
+      maxMs: 80,
       probe: async (j) => {
         probes++
         const { probeServer } = await import('../../../src-main/upload/queue')
@@ -221,7 +298,10 @@ describe('credentials and network in the middle of an upload', () => {
     // the server comes back on that port (a forwarder to s3rver)
     const back = await startProxy(s3Port, undefined, port)
     try {
-      const end = await until(async () => q.store.get(job.id), (j) => j.state === 'done' || j.state === 'failed')
+      const end = await until(
+        async () => q.store.get(job.id),
+        (j) => j.state === 'done' || j.state === 'failed',
+      )
       expect(end.state, end.error ?? '').toBe('done')
       expect(await objectSha('later.bin')).toBe(createHash('sha256').update(data).digest('hex'))
     } finally {

@@ -24,7 +24,13 @@ const injected: Record<string, number> = {}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'faults-'))
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+  s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dir, 's3'),
+    configureBuckets: [{ name: 'releases' }],
+  })
   const { port } = await s3.run()
   let parts = 0
   proxy = await startProxy(port, (req, res) => {
@@ -33,12 +39,16 @@ beforeAll(async () => {
     if (fault) injected[fault] = (injected[fault] ?? 0) + 1
     if (fault === '500') {
       req.resume()
-      res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>injected</Message></Error>')
+      res
+        .writeHead(500, { 'content-type': 'application/xml' })
+        .end('<Error><Code>InternalError</Code><Message>injected</Message></Error>')
       return true
     }
     if (fault === '503') {
       req.resume()
-      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>')
+      res
+        .writeHead(503, { 'content-type': 'application/xml' })
+        .end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>')
       return true
     }
     if (fault === 'drop') {
@@ -68,8 +78,15 @@ describe('uploads under injected faults', () => {
     const data = randomBytes(36 * 1024 * 1024)
     const file = join(dir, 'pkg.bin')
     writeFileSync(file, data)
-    const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials(env), retry: { attempts: 8, baseMs: 20, maxMs: 200 } })
-    const job = await q.enqueue({ file, target: 's3://releases/pkg.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 2, requestTimeoutMs: 1500 } })
+    const q = new UploadQueue(openDatabase(':memory:'), {
+      credentials: envCredentials(env),
+      retry: { attempts: 8, baseMs: 20, maxMs: 200 },
+    })
+    const job = await q.enqueue({
+      file,
+      target: 's3://releases/pkg.bin',
+      options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 2, requestTimeoutMs: 1500 },
+    })
     const done = await q.run(job.id)
     expect(done.state, done.error ?? '').toBe('done')
     expect(injected).toEqual({ 500: 2, 503: 2, drop: 1, stall: 1 })
@@ -89,7 +106,9 @@ describe('uploads under injected faults', () => {
     const r = await q.run(job.id)
     expect(r.state).toBe('failed')
     expect(r.error).toMatch(/bucket/i)
-    const q2 = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }) })
+    const q2 = new UploadQueue(openDatabase(':memory:'), {
+      credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }),
+    })
     const job2 = await q2.enqueue({ file, target: 's3://releases/x.bin', options: { endpoint } })
     const r2 = await q2.run(job2.id)
     expect(r2.state).toBe('needs-credentials')

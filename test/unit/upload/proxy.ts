@@ -11,13 +11,20 @@ export interface TestProxy {
 
 export type ProxyHook = (req: IncomingMessage, res: ServerResponse) => boolean
 
-export async function startProxy(targetPort: number, hook: ProxyHook = () => false, listenPort = 0): Promise<TestProxy> {
+export async function startProxy(
+  targetPort: number,
+  hook: ProxyHook = () => false,
+  listenPort = 0,
+): Promise<TestProxy> {
   const server = createServer((req, res) => {
     if (hook(req, res)) return
-    const up = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers)
-      r.pipe(res)
-    })
+    const up = request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers)
+        r.pipe(res)
+      },
+    )
     up.on('error', () => res.destroy())
     req.on('aborted', () => up.destroy())
     req.pipe(up)

@@ -24,7 +24,13 @@ let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'upload-'))
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: 'releases' }] })
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(dir, 's3'),
+    configureBuckets: [{ name: 'releases' }],
+  })
   const addr = await server.run()
   endpoint = `http://127.0.0.1:${addr.port}`
 })
@@ -53,11 +59,17 @@ describe('upload queue', () => {
     const db = openDatabase(join(dir, 'q1.sqlite'))
     const q = new UploadQueue(db, { credentials: envCredentials(env) })
     const f = file('pkg-a.bin', 21 * 1024 * 1024)
-    const job = await q.enqueue({ file: f.path, target: 's3://releases/a/pkg-a.bin', options: { endpoint, partSize: 5 * 1024 * 1024 } })
+    const job = await q.enqueue({
+      file: f.path,
+      target: 's3://releases/a/pkg-a.bin',
+      options: { endpoint, partSize: 5 * 1024 * 1024 },
+    })
     const done = await q.run(job.id)
     expect(done.state, done.error ?? '').toBe('done')
     // s3rver's ETags are the whole object's MD5, not the multipart form: no ETag claim, only the read-back
-    expect(done.result).toBe(`${endpoint}/releases/a/pkg-a.bin (verified: size 22,020,096 bytes; 3 sampled ranges read back)`)
+    expect(done.result).toBe(
+      `${endpoint}/releases/a/pkg-a.bin (verified: size 22,020,096 bytes; 3 sampled ranges read back)`,
+    )
     expect(q.store.parts(job.id).length).toBe(5)
     expect(await remoteSha('a/pkg-a.bin')).toBe(f.sha)
     db.close()
@@ -81,28 +93,49 @@ describe('upload queue', () => {
       },
     })
     const f = file('pkg-b.bin', 26 * 1024 * 1024)
-    const job = await q.enqueue({ file: f.path, target: 's3://releases/pkg-b.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 1 } })
+    const job = await q.enqueue({
+      file: f.path,
+      target: 's3://releases/pkg-b.bin',
+      options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 1 },
+    })
     expect((await q.run(job.id)).state).toBe('paused')
-    const doneBefore = q.store.parts(job.id).filter((p) => p.state === 'done').map((p) => p.partNumber)
+    const doneBefore = q.store
+      .parts(job.id)
+      .filter((p) => p.state === 'done')
+      .map((p) => p.partNumber)
     expect(doneBefore.length).toBeGreaterThan(0)
     expect(doneBefore.length).toBeLessThan(6)
-    const etagsBefore = new Map(q.store.parts(job.id).filter((p) => p.state === 'done').map((p) => [p.partNumber, p.etag]))
+    const etagsBefore = new Map(
+      q.store
+        .parts(job.id)
+        .filter((p) => p.state === 'done')
+        .map((p) => [p.partNumber, p.etag]),
+    )
     // a new process: a new queue over the same database
     q = new UploadQueue(db, { credentials: envCredentials(env) })
     q.resume(job.id)
     const done = await q.run(job.id)
     expect(done.state, done.error ?? '').toBe('done')
-    for (const p of q.store.parts(job.id)) if (etagsBefore.has(p.partNumber)) expect(p.etag).toBe(etagsBefore.get(p.partNumber))
+    for (const p of q.store.parts(job.id))
+      if (etagsBefore.has(p.partNumber)) expect(p.etag).toBe(etagsBefore.get(p.partNumber))
     expect(await remoteSha('pkg-b.bin')).toBe(f.sha)
   })
 
   it('an S3 upload under a limit moves steadily and never reads faster than the limit', async () => {
     const db = openDatabase(':memory:')
     const records: Array<{ bytesDone: number; bytesPerSecond: number }> = []
-    const q = new UploadQueue(db, { credentials: envCredentials(env), limiter: new BandwidthLimiter(8 * 1024 * 1024), onEvent: (e) => e.type === 'progress' && records.push(e.record) })
+    const q = new UploadQueue(db, {
+      credentials: envCredentials(env),
+      limiter: new BandwidthLimiter(8 * 1024 * 1024),
+      onEvent: (e) => e.type === 'progress' && records.push(e.record),
+    })
     await new Promise((r) => setTimeout(r, 300)) // the limit was set a while before the upload
     const f = file('pkg-limited.bin', 12 * 1024 * 1024)
-    const job = await q.enqueue({ file: f.path, target: 's3://releases/limited.bin', options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 4 } })
+    const job = await q.enqueue({
+      file: f.path,
+      target: 's3://releases/limited.bin',
+      options: { endpoint, partSize: 5 * 1024 * 1024, concurrency: 4 },
+    })
     const started = performance.now()
     expect((await q.run(job.id)).state).toBe('done')
     expect(performance.now() - started).toBeGreaterThan(1400) // 12 MiB at 8 MiB/s: 1.5 s at the least
@@ -138,7 +171,11 @@ describe('upload queue', () => {
     const job = await q.enqueue({ file: f.path, target: `file://${out}/` })
     const done = await q.run(job.id)
     expect(done.state).toBe('done')
-    expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(out, 'pkg-e.bin')))
+        .digest('hex'),
+    ).toBe(f.sha)
     expect(readdirSync(out)).toEqual(['pkg-e.bin'])
     // the same name again: an existing file is not replaced unless the job allows it
     writeFileSync(join(out, 'pkg-e.bin'), 'the seller kept this')
@@ -146,9 +183,15 @@ describe('upload queue', () => {
     expect(again.state).toBe('failed')
     expect(again.error).toMatch(/pkg-e\.bin already exists: .*--overwrite/)
     expect(readFileSync(join(out, 'pkg-e.bin'), 'utf8')).toBe('the seller kept this')
-    const replaced = await q.run((await q.enqueue({ file: f.path, target: `file://${out}/`, options: { overwrite: true } })).id)
+    const replaced = await q.run(
+      (await q.enqueue({ file: f.path, target: `file://${out}/`, options: { overwrite: true } })).id,
+    )
     expect(replaced.state).toBe('done')
-    expect(createHash('sha256').update(readFileSync(join(out, 'pkg-e.bin'))).digest('hex')).toBe(f.sha)
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(out, 'pkg-e.bin')))
+        .digest('hex'),
+    ).toBe(f.sha)
     // a file of that name appearing while the copy runs is not replaced either
     const late = join(out, 'late.bin')
     let written = false
@@ -191,12 +234,18 @@ describe('upload queue', () => {
     expect([done.state, failed.state, cancelled.state]).toEqual(['done', 'failed', 'cancelled'])
     const removed = q.clearFinished()
     expect(new Set(removed)).toEqual(new Set([done.id, failed.id, cancelled.id, withParts.id]))
-    expect(q.list().map((j) => [j.id, j.state])).toEqual([[paused.id, 'paused'], [queued.id, 'queued'], [runningJob.id, 'running']])
+    expect(q.list().map((j) => [j.id, j.state])).toEqual([
+      [paused.id, 'paused'],
+      [queued.id, 'queued'],
+      [runningJob.id, 'running'],
+    ])
     expect(db.prepare('SELECT count(*) AS n FROM upload_parts WHERE job_id = ?').get(withParts.id)).toEqual({ n: 0 })
     expect(q.clearFinished()).toEqual([])
     // a cleared job asked for again: a sentence that says where it went
     expect(() => q.pause(done.id)).toThrow(/^No upload .+: it may have been cleared from the queue; list the queue/)
-    await expect(q.run(runningJob.id)).rejects.toThrow(/is already running: wait for it to finish, or pause it first\.$/)
+    await expect(q.run(runningJob.id)).rejects.toThrow(
+      /is already running: wait for it to finish, or pause it first\.$/,
+    )
     q.pause(runningJob.id)
     expect((await running).state).toBe('paused')
     db.close()
@@ -209,8 +258,13 @@ describe('upload queue', () => {
     // asynchronously: the S3 server runs in this process and must keep answering
     const run = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((res) =>
-        execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env, PREFLIGHT_HOME: home } }, (err, stdout, stderr) =>
-          res({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })))
+        execFile(
+          process.execPath,
+          [bin, ...args],
+          { encoding: 'utf8', env: { ...process.env, ...env, PREFLIGHT_HOME: home } },
+          (err, stdout, stderr) => res({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      )
     const up = await run('upload', f.path, '--to', 's3://releases/cli.bin', '--endpoint', endpoint)
     expect(up.status, up.stderr).toBe(0)
     expect(up.stdout).toMatch(/done/)
@@ -219,7 +273,9 @@ describe('upload queue', () => {
     expect(JSON.parse(list.stdout)[0]).toMatchObject({ state: 'done', fileSha256: f.sha })
     expect((await run('queue', 'pause')).status).toBe(2)
     // the secret is nowhere: not in the database (WAL included), not in any output
-    const files = readdirSync(home, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+    const files = readdirSync(home, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
     expect(files.length).toBeGreaterThan(0)
     for (const p of files) expect(readFileSync(p).includes(Buffer.from(SECRET)), p).toBe(false)
     expect(`${up.stdout}${up.stderr}${list.stdout}`).not.toContain(SECRET)

@@ -38,13 +38,16 @@ describe('streamChunks', () => {
     const piece = Buffer.alloc(64 * 1024, 7)
     const size = 64 * MiB
     let pulled = 0
-    const body = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (pulled >= size) return c.close()
-        c.enqueue(new Uint8Array(piece))
-        pulled += piece.length
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          if (pulled >= size) return c.close()
+          c.enqueue(new Uint8Array(piece))
+          pulled += piece.length
+        },
       },
-    }, { highWaterMark: 0 })
+      { highWaterMark: 0 },
+    )
     const src = streamChunks(body, { digest: 'sha256:' + '0'.repeat(64), size }, 'src')
     const first = await src.read(0, 8 * MiB)
     expect(first.length).toBe(8 * MiB)
@@ -58,14 +61,24 @@ describe('streamChunks', () => {
     const data = randomBytes(5000)
     const other = streamChunks(stream(data), { digest: digest(randomBytes(5000)), size: 5000 }, 'registry-a/acme/web')
     await other.read(0, 5000)
-    await expect(other.finish()).rejects.toThrow(/registry-a\/acme\/web sent bytes whose sha256 is sha256:[0-9a-f]{64} for blob sha256:[0-9a-f]{64}: nothing was committed/)
+    await expect(other.finish()).rejects.toThrow(
+      /registry-a\/acme\/web sent bytes whose sha256 is sha256:[0-9a-f]{64} for blob sha256:[0-9a-f]{64}: nothing was committed/,
+    )
     const short = streamChunks(stream(data.subarray(0, 3000)), { digest: digest(data), size: 5000 }, 'src')
     await expect(short.read(0, 5000)).rejects.toThrow(/ended blob sha256:[0-9a-f]+ at 3000 of its 5000 bytes/)
-    const long = streamChunks(stream(Buffer.concat([data, Buffer.from('tail')])), { digest: digest(data), size: 5000 }, 'src')
-    await expect(long.read(0, 5000).then(() => long.finish())).rejects.toThrow(/(sent more than the 5000 bytes|with a size other than the 5000 bytes)/)
+    const long = streamChunks(
+      stream(Buffer.concat([data, Buffer.from('tail')])),
+      { digest: digest(data), size: 5000 },
+      'src',
+    )
+    await expect(long.read(0, 5000).then(() => long.finish())).rejects.toThrow(
+      /(sent more than the 5000 bytes|with a size other than the 5000 bytes)/,
+    )
     const empty = streamChunks(null, { digest: digest(Buffer.alloc(0)), size: 0 }, 'src')
     await expect(empty.finish()).resolves.toBeUndefined()
-    expect(() => streamChunks(null, { digest: 'sha512:abc', size: 0 }, 'src')).toThrow(/only sha256 digests can be verified/)
+    expect(() => streamChunks(null, { digest: 'sha512:abc', size: 0 }, 'src')).toThrow(
+      /only sha256 digests can be verified/,
+    )
   })
 
   it('a source that goes silent is a lost connection', async () => {

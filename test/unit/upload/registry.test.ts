@@ -40,22 +40,38 @@ function image(name: string): { oci: string; docker: string } {
 }
 
 const inspect = (ref: string) =>
-  new Promise<{ Layers: string[] }>((res, rej) => execFile('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }, (e, out) => (e ? rej(e) : res(JSON.parse(out)))))
+  new Promise<{ Layers: string[] }>((res, rej) =>
+    execFile('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }, (e, out) =>
+      e ? rej(e) : res(JSON.parse(out)),
+    ),
+  )
 
 describe('registry push', () => {
   it('pushes OCI and docker-archive images that skopeo reads back; a repeat push skips existing blobs', async () => {
     const { oci, docker } = image('web')
     const q = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({}) })
-    const j1 = await q.enqueue({ file: oci, target: `docker://127.0.0.1:${port}/acme/web:1.0`, options: { insecure: true } })
+    const j1 = await q.enqueue({
+      file: oci,
+      target: `docker://127.0.0.1:${port}/acme/web:1.0`,
+      options: { insecure: true },
+    })
     const d1 = await q.run(j1.id)
     expect(d1.state, d1.error ?? '').toBe('done')
     expect(d1.result).toBe(`127.0.0.1:${port}/acme/web:1.0`)
     expect((await inspect(`127.0.0.1:${port}/acme/web:1.0`)).Layers.length).toBe(1)
-    const j2 = await q.enqueue({ file: docker, target: `docker://127.0.0.1:${port}/acme/web-docker:2.0`, options: { insecure: true } })
+    const j2 = await q.enqueue({
+      file: docker,
+      target: `docker://127.0.0.1:${port}/acme/web-docker:2.0`,
+      options: { insecure: true },
+    })
     const d2 = await q.run(j2.id)
     expect(d2.state, d2.error ?? '').toBe('done')
     expect((await inspect(`127.0.0.1:${port}/acme/web-docker:2.0`)).Layers.length).toBe(1)
-    const j3 = await q.enqueue({ file: oci, target: `docker://127.0.0.1:${port}/acme/web:1.1`, options: { insecure: true } })
+    const j3 = await q.enqueue({
+      file: oci,
+      target: `docker://127.0.0.1:${port}/acme/web:1.1`,
+      options: { insecure: true },
+    })
     expect((await q.run(j3.id)).state).toBe('done')
     expect((await inspect(`127.0.0.1:${port}/acme/web:1.1`)).Layers.length).toBe(1)
   }, 120_000)
@@ -68,13 +84,19 @@ describe('registry push', () => {
       const url = new URL(req.url ?? '/', 'http://x')
       if (url.pathname === '/token') {
         scopes.push(`${url.searchParams.get('service')} ${url.searchParams.get('scope')}`)
-        const ok = req.headers.authorization === `Basic ${Buffer.from('seller@cn-north-4:login-key').toString('base64')}`
-        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? JSON.stringify({ token }) : '{"errors":[{"code":"UNAUTHORIZED"}]}')
+        const ok =
+          req.headers.authorization === `Basic ${Buffer.from('seller@cn-north-4:login-key').toString('base64')}`
+        res
+          .writeHead(ok ? 200 : 401, { 'content-type': 'application/json' })
+          .end(ok ? JSON.stringify({ token }) : '{"errors":[{"code":"UNAUTHORIZED"}]}')
         return true
       }
       if (req.headers.authorization !== `Bearer ${token}`) {
         req.resume()
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${(front.server.address() as { port: number }).port}/token",service="test-registry",scope="repository:acme/auth:pull,push"`, 'content-type': 'application/json' })
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://127.0.0.1:${(front.server.address() as { port: number }).port}/token",service="test-registry",scope="repository:acme/auth:pull,push"`,
+          'content-type': 'application/json',
+        })
         res.end('{"errors":[{"code":"UNAUTHORIZED"}]}')
         return true
       }
@@ -100,8 +122,19 @@ describe('registry push', () => {
       // the CLI's sources: docker's config.json after `docker login`
       const dockerConfig = join(dir, 'docker')
       mkdirSync(dockerConfig)
-      writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [`127.0.0.1:${(front.server.address() as { port: number }).port}`]: { auth: Buffer.from('seller@cn-north-4:login-key').toString('base64') } } }))
-      const q2 = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ DOCKER_CONFIG: dockerConfig }) })
+      writeFileSync(
+        join(dockerConfig, 'config.json'),
+        JSON.stringify({
+          auths: {
+            [`127.0.0.1:${(front.server.address() as { port: number }).port}`]: {
+              auth: Buffer.from('seller@cn-north-4:login-key').toString('base64'),
+            },
+          },
+        }),
+      )
+      const q2 = new UploadQueue(openDatabase(':memory:'), {
+        credentials: envCredentials({ DOCKER_CONFIG: dockerConfig }),
+      })
       const j2 = await q2.enqueue({ file: oci, target: target.replace(':1.0', ':1.1'), options: { insecure: true } })
       const d2 = await q2.run(j2.id)
       expect(d2.state, d2.error ?? '').toBe('done')

@@ -48,8 +48,10 @@ async function countedRegistry(dir: string): Promise<Counted> {
     const counts = c.counts
     if (req.method === 'POST' && url.pathname.endsWith('/blobs/uploads/'))
       res.on('finish', () => (res.statusCode === 201 ? counts.mounts++ : res.statusCode === 202 && counts.sessions++))
-    if ((req.method === 'PATCH' || req.method === 'PUT') && url.pathname.includes('/blobs/uploads/')) req.on('data', (d: Buffer) => (counts.blobBytes += d.length))
-    if (req.method === 'PUT' && url.searchParams.has('digest')) res.on('finish', () => res.statusCode === 201 && counts.commits.push(url.searchParams.get('digest')!))
+    if ((req.method === 'PATCH' || req.method === 'PUT') && url.pathname.includes('/blobs/uploads/'))
+      req.on('data', (d: Buffer) => (counts.blobBytes += d.length))
+    if (req.method === 'PUT' && url.searchParams.has('digest'))
+      res.on('finish', () => res.statusCode === 201 && counts.commits.push(url.searchParams.get('digest')!))
     c.onRequest?.(req.method ?? '', url)
     return false
   })
@@ -90,15 +92,26 @@ function image(name: string, layers: Array<string | Buffer>): string {
 }
 
 const skopeo = (args: string[]) =>
-  new Promise<string>((res, rej) => execFile('skopeo', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (e, out, err) => (e ? rej(new Error(`skopeo ${args.join(' ')}: ${err}`)) : res(out))))
+  new Promise<string>((res, rej) =>
+    execFile('skopeo', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (e, out, err) =>
+      e ? rej(new Error(`skopeo ${args.join(' ')}: ${err}`)) : res(out),
+    ),
+  )
 /** The digest of the manifest (or index) a reference names, as skopeo reads it. */
-const digestOf = async (ref: string) => `sha256:${createHash('sha256').update(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`])).digest('hex')}`
-const layersOf = async (ref: string) => (JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${ref}`])) as { Layers: string[] }).Layers
+const digestOf = async (ref: string) =>
+  `sha256:${createHash('sha256')
+    .update(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]))
+    .digest('hex')}`
+const layersOf = async (ref: string) =>
+  (JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${ref}`])) as { Layers: string[] }).Layers
 
 function newQueue(autoSync?: () => AutoSyncRule[]) {
   const db = openDatabase(':memory:')
   const history = new HistoryStore(db)
-  return { queue: new UploadQueue(db, { credentials: envCredentials({}), history: history.sink('release-bot'), autoSync }), history }
+  return {
+    queue: new UploadQueue(db, { credentials: envCredentials({}), history: history.sink('release-bot'), autoSync }),
+    history,
+  }
 }
 
 async function push(queue: UploadQueue, tar: string, ref: string): Promise<void> {
@@ -108,7 +121,12 @@ async function push(queue: UploadQueue, tar: string, ref: string): Promise<void>
 }
 
 async function sync(queue: UploadQueue, source: string, target: string, overwrite = false) {
-  const job = queue.enqueueSync({ source: `docker://${source}`, target: `docker://${target}`, overwrite, insecure: true })
+  const job = queue.enqueueSync({
+    source: `docker://${source}`,
+    target: `docker://${target}`,
+    overwrite,
+    insecure: true,
+  })
   return queue.run(job.id)
 }
 
@@ -159,10 +177,18 @@ describe('image sync', () => {
       expect(e.details.durationMs).toEqual(expect.any(Number))
     }
     expect(records.map((e) => [e.details.tag, e.details.target])).toEqual([
-      ['1.0', `docker://${b.host}/org1/web:1.0`], ['1.0', `docker://${a.host}/org2/web:1.0`], ['1.0', `docker://${b.host}/org1/web:1.0`], ['stable', `docker://${b.host}/org1/web:stable`],
+      ['1.0', `docker://${b.host}/org1/web:1.0`],
+      ['1.0', `docker://${a.host}/org2/web:1.0`],
+      ['1.0', `docker://${b.host}/org1/web:1.0`],
+      ['stable', `docker://${b.host}/org1/web:stable`],
     ])
     // exported like the rest of the history
-    expect(parseHistoryCsv(historyCsv(records)).map((e) => e.details.status)).toEqual(['copied', 'copied', 'identical', 'copied'])
+    expect(parseHistoryCsv(historyCsv(records)).map((e) => e.details.status)).toEqual([
+      'copied',
+      'copied',
+      'identical',
+      'copied',
+    ])
   }, 120_000)
 
   it('a changed image: kept and reported with overwrite off, replaced with it on', async () => {
@@ -201,24 +227,53 @@ describe('image sync', () => {
     await push(queue, image('multi-arm64', ['arm64\n'.repeat(20_000)]), `${a.host}/acme/multi:arm64`)
     const child = async (tag: string, architecture: string) => {
       const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${a.host}/acme/multi:${tag}`])
-      return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`, size: Buffer.byteLength(raw), platform: { architecture, os: 'linux' } }
+      return {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+        size: Buffer.byteLength(raw),
+        platform: { architecture, os: 'linux' },
+      }
     }
-    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [await child('amd64', 'amd64'), await child('arm64', 'arm64')] })
-    const put = await fetch(`http://${a.host}/v2/acme/multi/manifests/1.0`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: index })
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [await child('amd64', 'amd64'), await child('arm64', 'arm64')],
+    })
+    const put = await fetch(`http://${a.host}/v2/acme/multi/manifests/1.0`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+      body: index,
+    })
     expect(put.status).toBe(201)
     b.reset()
 
     const done = await sync(queue, `${a.host}/acme/multi:1.0`, `${b.host}/org1/multi`)
     expect(done.state, done.error ?? '').toBe('done')
     expect(queue.syncOutcomes.get(done.id)).toMatchObject({ manifests: 3, blobs: { total: 4, sent: 4 } })
-    expect(await digestOf(`${b.host}/org1/multi:1.0`)).toBe(`sha256:${createHash('sha256').update(index).digest('hex')}`)
+    expect(await digestOf(`${b.host}/org1/multi:1.0`)).toBe(
+      `sha256:${createHash('sha256').update(index).digest('hex')}`,
+    )
     const out = join(dir, 'multi-copy')
-    await skopeo(['copy', '-q', '--all', '--src-tls-verify=false', `docker://${b.host}/org1/multi:1.0`, `oci:${out}:1.0`])
+    await skopeo([
+      'copy',
+      '-q',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${b.host}/org1/multi:1.0`,
+      `oci:${out}:1.0`,
+    ])
     expect(await layersOf(`${b.host}/org1/multi:1.0`)).toHaveLength(1)
   }, 120_000)
 
   it('a push to a repository with sync targets syncs them too (automatic)', async () => {
-    const rules: AutoSyncRule[] = [{ repository: `${a.host}/acme/auto`, targets: [`docker://${b.host}/org1/auto`, `docker://${a.host}/org3/auto`], overwrite: true, insecure: true }]
+    const rules: AutoSyncRule[] = [
+      {
+        repository: `${a.host}/acme/auto`,
+        targets: [`docker://${b.host}/org1/auto`, `docker://${a.host}/org3/auto`],
+        overwrite: true,
+        insecure: true,
+      },
+    ]
     const { queue, history } = newQueue(() => rules)
     await push(queue, image('auto-v1', ['auto one\n'.repeat(10_000)]), `${a.host}/acme/auto:3.0`)
     const v1 = await digestOf(`${a.host}/acme/auto:3.0`)
@@ -231,16 +286,29 @@ describe('image sync', () => {
     expect(await digestOf(`${b.host}/org1/auto:3.0`)).toBe(v2)
     const records = history.list({ kinds: ['sync'] })
     expect(records).toHaveLength(4)
-    expect(records.map((e) => [e.details.type, e.details.status])).toEqual([['automatic', 'overwritten'], ['automatic', 'overwritten'], ['automatic', 'copied'], ['automatic', 'copied']])
+    expect(records.map((e) => [e.details.type, e.details.status])).toEqual([
+      ['automatic', 'overwritten'],
+      ['automatic', 'overwritten'],
+      ['automatic', 'copied'],
+      ['automatic', 'copied'],
+    ])
     expect(queue.list().filter((j) => j.options.syncType === 'automatic')).toHaveLength(4)
   }, 120_000)
 
   it('refuses bad references and a target that is its own source, naming what to do', () => {
     const { queue } = newQueue()
-    expect(() => queue.enqueueSync({ source: 's3://bucket/key', target: `docker://${b.host}/org/x` })).toThrow(/not a docker:\/\/ reference/)
-    expect(() => queue.enqueueSync({ source: `docker://${a.host}/acme/web@sha256:abc`, target: `docker://${b.host}/org/x` })).toThrow(/names a digest: sync by tag/)
-    expect(() => queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${b.host}/Org/X` })).toThrow(/repository name the distribution spec refuses/)
-    expect(() => queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${a.host}/acme/web` })).toThrow(/is its own source/)
+    expect(() => queue.enqueueSync({ source: 's3://bucket/key', target: `docker://${b.host}/org/x` })).toThrow(
+      /not a docker:\/\/ reference/,
+    )
+    expect(() =>
+      queue.enqueueSync({ source: `docker://${a.host}/acme/web@sha256:abc`, target: `docker://${b.host}/org/x` }),
+    ).toThrow(/names a digest: sync by tag/)
+    expect(() =>
+      queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${b.host}/Org/X` }),
+    ).toThrow(/repository name the distribution spec refuses/)
+    expect(() =>
+      queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${a.host}/acme/web` }),
+    ).toThrow(/is its own source/)
     expect(queue.list()).toHaveLength(0)
   })
 
@@ -250,21 +318,33 @@ describe('image sync', () => {
     // a front to the source registry that flips one byte of every blob it serves
     const front = await startProxy(a.registry.port, (req, res) => {
       if (req.method !== 'GET' || !req.url?.includes('/blobs/sha256:')) return false
-      fetch(`http://127.0.0.1:${a.registry.port}${req.url}`).then(async (r) => {
-        const body = Buffer.from(await r.arrayBuffer())
-        body[body.length >> 1] ^= 0xff
-        res.writeHead(r.status, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body)
-      }, () => res.destroy())
+      fetch(`http://127.0.0.1:${a.registry.port}${req.url}`).then(
+        async (r) => {
+          const body = Buffer.from(await r.arrayBuffer())
+          body[body.length >> 1] ^= 0xff
+          res
+            .writeHead(r.status, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) })
+            .end(body)
+        },
+        () => res.destroy(),
+      )
       return true
     })
     try {
       b.reset()
       const job = await sync(queue, `${front.endpoint.replace('http://', '')}/acme/tamper:1.0`, `${b.host}/org1/tamper`)
       expect(job.state).toBe('failed')
-      expect(job.error).toMatch(/sent bytes whose sha256 is sha256:[0-9a-f]{64} for blob sha256:[0-9a-f]{64}: nothing was committed/)
+      expect(job.error).toMatch(
+        /sent bytes whose sha256 is sha256:[0-9a-f]{64} for blob sha256:[0-9a-f]{64}: nothing was committed/,
+      )
       expect(b.counts.commits).toEqual([])
-      expect(await fetch(`http://${b.host}/v2/org1/tamper/manifests/1.0`, { method: 'HEAD' }).then((r) => r.status)).toBe(404)
-      expect(history.list({ kinds: ['sync'] })[0].details).toMatchObject({ status: 'error', error: expect.stringMatching(/nothing was committed/) })
+      expect(
+        await fetch(`http://${b.host}/v2/org1/tamper/manifests/1.0`, { method: 'HEAD' }).then((r) => r.status),
+      ).toBe(404)
+      expect(history.list({ kinds: ['sync'] })[0].details).toMatchObject({
+        status: 'error',
+        error: expect.stringMatching(/nothing was committed/),
+      })
     } finally {
       await front.close()
     }
@@ -286,7 +366,11 @@ describe('image sync', () => {
       if (req.headers.authorization !== `Bearer ${token}`) {
         req.resume()
         const repo = /^\/v2\/(.+?)\/(?:manifests|blobs)\//.exec(url.pathname)?.[1] ?? ''
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="${front.endpoint}/token",service="test",scope="repository:${repo}:pull,push"` }).end()
+        res
+          .writeHead(401, {
+            'www-authenticate': `Bearer realm="${front.endpoint}/token",service="test",scope="repository:${repo}:pull,push"`,
+          })
+          .end()
         return true
       }
       return false
@@ -297,7 +381,12 @@ describe('image sync', () => {
       const waiting = await sync(anonymous, `${host}/acme/tok:1.0`, `${host}/org9/tok`)
       expect(waiting.state).toBe('needs-credentials')
       expect(waiting.error).toMatch(/wants a login and none is saved/)
-      const queue = new UploadQueue(openDatabase(':memory:'), { credentials: envCredentials({ PREFLIGHT_REGISTRY_USERNAME: 'seller', PREFLIGHT_REGISTRY_PASSWORD: 'login-key' }) })
+      const queue = new UploadQueue(openDatabase(':memory:'), {
+        credentials: envCredentials({
+          PREFLIGHT_REGISTRY_USERNAME: 'seller',
+          PREFLIGHT_REGISTRY_PASSWORD: 'login-key',
+        }),
+      })
       const done = await sync(queue, `${host}/acme/tok:1.0`, `${host}/org9/tok`)
       expect(done.state, done.error ?? '').toBe('done')
       expect(queue.syncOutcomes.get(done.id)!.blobs).toMatchObject({ mounted: 2, sent: 0 })
@@ -310,11 +399,16 @@ describe('image sync', () => {
 
   it('a registry that cannot be reached: the job waits for the network, naming the registry and why', async () => {
     const db = openDatabase(':memory:')
-    const queue = new UploadQueue(db, { credentials: envCredentials({}), retry: { attempts: 2, baseMs: 10, maxMs: 20 } })
+    const queue = new UploadQueue(db, {
+      credentials: envCredentials({}),
+      retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+    })
     const closed = await freePort()
     const job = await sync(queue, `127.0.0.1:${closed}/acme/web:1.0`, `${b.host}/org1/web`)
     expect(job.state).toBe('waiting-network')
-    expect(job.error).toBe(`Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`)
+    expect(job.error).toBe(
+      `Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
+    )
   })
 
   it('the source tag missing: the job fails saying so and the record says error', async () => {
@@ -329,9 +423,15 @@ describe('image sync', () => {
 describe('preflight sync (CLI)', () => {
   const cliPath = resolve(__dirname, '../../../bin/preflight.cjs')
   const home = () => join(dir, 'cli-home')
-  function cli(args: string[], onStart?: (kill: () => void) => void): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
+  function cli(
+    args: string[],
+    onStart?: (kill: () => void) => void,
+  ): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
     return new Promise((res) => {
-      const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, PREFLIGHT_HOME: home() }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(process.execPath, [cliPath, ...args], {
+        env: { ...process.env, PREFLIGHT_HOME: home() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d) => (stdout += d))
@@ -352,15 +452,18 @@ describe('preflight sync (CLI)', () => {
     // killed once two blobs are committed and a third is being sent
     const committedBeforeKill = new Set<string>()
     let killed = false
-    const run = cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure', '--limit', String(24 * 1024)], (kill) => {
-      b.onRequest = (method) => {
-        if (!killed && method === 'PATCH' && b.counts.commits.length >= 2) {
-          killed = true
-          for (const d of b.counts.commits) committedBeforeKill.add(d)
-          kill()
+    const run = cli(
+      ['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure', '--limit', String(24 * 1024)],
+      (kill) => {
+        b.onRequest = (method) => {
+          if (!killed && method === 'PATCH' && b.counts.commits.length >= 2) {
+            killed = true
+            for (const d of b.counts.commits) committedBeforeKill.add(d)
+            kill()
+          }
         }
-      }
-    })
+      },
+    )
     const first = await run
     b.onRequest = undefined
     expect(first.killed, first.stderr).toBe(true)
@@ -376,9 +479,22 @@ describe('preflight sync (CLI)', () => {
 
     // two targets, one of them identical already: json, exit 0
     b.reset()
-    const two = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--to', `docker://${a.host}/org5/big`, '--insecure', '--format', 'json'])
+    const two = await cli([
+      'sync',
+      `docker://${src}`,
+      '--to',
+      `docker://${b.host}/org1/big`,
+      '--to',
+      `docker://${a.host}/org5/big`,
+      '--insecure',
+      '--format',
+      'json',
+    ])
     expect(two.code, two.stderr).toBe(0)
-    const report = JSON.parse(two.stdout) as { schema: string; jobs: Array<{ target: string; state: string; status: string; type: string }> }
+    const report = JSON.parse(two.stdout) as {
+      schema: string
+      jobs: Array<{ target: string; state: string; status: string; type: string }>
+    }
     expect(report.schema).toBe('preflight.sync/1')
     expect(report.jobs.map((j) => [j.target, j.state, j.status, j.type])).toEqual([
       [`docker://${b.host}/org1/big:1.0`, 'done', 'identical', 'manual'],
@@ -392,18 +508,41 @@ describe('preflight sync (CLI)', () => {
     const kept = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure'])
     expect(kept.code).toBe(1)
     expect(kept.stdout).toMatch(/kept: .*--overwrite/)
-    const over = await cli(['sync', `docker://${src}`, '--to', `docker://${b.host}/org1/big`, '--insecure', '--overwrite', '--auto'])
+    const over = await cli([
+      'sync',
+      `docker://${src}`,
+      '--to',
+      `docker://${b.host}/org1/big`,
+      '--insecure',
+      '--overwrite',
+      '--auto',
+    ])
     expect(over.code, over.stderr).toBe(0)
     expect(over.stdout).toContain(`Pushes to ${a.host}/acme/big are synced to docker://${b.host}/org1/big from now on`)
     expect(await digestOf(`${b.host}/org1/big:1.0`)).toBe(await digestOf(src))
     // --auto saved the target: the next push of the repository (a new tag) is synced by itself
-    const pushedAgain = await cli(['upload', image('big-v3', ['third\n']), '--to', `docker://${a.host}/acme/big:1.1`, '--insecure'])
+    const pushedAgain = await cli([
+      'upload',
+      image('big-v3', ['third\n']),
+      '--to',
+      `docker://${a.host}/acme/big:1.1`,
+      '--insecure',
+    ])
     expect(pushedAgain.code, pushedAgain.stderr).toBe(0)
     expect(await digestOf(`${b.host}/org1/big:1.1`)).toBe(await digestOf(`${a.host}/acme/big:1.1`))
 
     const hist = await cli(['history', '--kind', 'sync', '--format', 'json'])
-    const events = (JSON.parse(hist.stdout) as { events: Array<{ result: string; details: { status: string; type: string } }> }).events
-    expect(events.map((e) => [e.details.status, e.details.type])).toEqual([['copied', 'automatic'], ['overwritten', 'manual'], ['kept', 'manual'], ['copied', 'manual'], ['identical', 'manual'], ['copied', 'manual']])
+    const events = (
+      JSON.parse(hist.stdout) as { events: Array<{ result: string; details: { status: string; type: string } }> }
+    ).events
+    expect(events.map((e) => [e.details.status, e.details.type])).toEqual([
+      ['copied', 'automatic'],
+      ['overwritten', 'manual'],
+      ['kept', 'manual'],
+      ['copied', 'manual'],
+      ['identical', 'manual'],
+      ['copied', 'manual'],
+    ])
 
     const bad = await cli(['sync', `docker://${src}`, '--insecure'])
     expect(bad.code).toBe(2)

@@ -52,8 +52,12 @@ describe('convert read-back', () => {
     const raw = join(d, 'disk.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '16M'])
     // batch 0: a data run at 1 MiB; batch 1 (4 MiB..8 MiB): a 256 KiB run at 6 MiB, guest clusters 96–99
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x21 1M 64k', '-c', 'write -P 0x22 6M 256k', raw], { stdio: 'ignore' })
-    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(/does not read back as the source \(guest cluster 97\)/)
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x21 1M 64k', '-c', 'write -P 0x22 6M 256k', raw], {
+      stdio: 'ignore',
+    })
+    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(
+      /does not read back as the source \(guest cluster 97\)/,
+    )
     expect(existsSync(join(d, 'out.qcow2'))).toBe(false)
     expect(readdirSync(d)).toEqual(['disk.raw'])
   })
@@ -67,9 +71,20 @@ describe('convert read-back', () => {
     // 130 batches of 4 MiB with 64 KiB of data at the start of each: more batches than the 64 samples read
     // through the qcow2 reader at the end, which leave out batch 1's
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '520M'])
-    execFileSync('qemu-io', ['-f', 'raw', ...Array.from({ length: 130 }, (_, b) => ['-c', `write -P ${(b % 250) + 1} ${b * 4}M 64k`]).flat(), raw], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      [
+        '-f',
+        'raw',
+        ...Array.from({ length: 130 }, (_, b) => ['-c', `write -P ${(b % 250) + 1} ${b * 4}M 64k`]).flat(),
+        raw,
+      ],
+      { stdio: 'ignore' },
+    )
     // the changed byte is the first of batch 1's data, guest cluster 64, the batch's sampled cluster
-    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(/does not read back as the source \(guest cluster 64\)/)
+    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(
+      /does not read back as the source \(guest cluster 64\)/,
+    )
     expect(readdirSync(d)).toEqual(['disk.raw'])
   })
 })

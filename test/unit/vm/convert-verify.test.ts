@@ -14,7 +14,8 @@ vi.mock('../../../src-main/vm/qcow2/device', async (importOriginal) => {
       const dev = await orig.openQcow2Device(path)
       // both ways of reading guest data (a new buffer, or into the caller's) return the flipped byte
       const flip = (b: Buffer, offset: number, n: number) => {
-        if (offset <= 5 * 1024 * 1024 + 100 && offset + n > 5 * 1024 * 1024 + 100) b[5 * 1024 * 1024 + 100 - offset] ^= 1
+        if (offset <= 5 * 1024 * 1024 + 100 && offset + n > 5 * 1024 * 1024 + 100)
+          b[5 * 1024 * 1024 + 100 - offset] ^= 1
       }
       return {
         size: dev.size,
@@ -42,7 +43,9 @@ describe('convert verification', () => {
     const raw = join(d, 'disk.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '16M'])
     execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x22 5M 64k', raw], { stdio: 'ignore' })
-    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(/does not read back as the source \(guest cluster 80\)/)
+    await expect(convertToQcow2(raw, join(d, 'out.qcow2'))).rejects.toThrow(
+      /does not read back as the source \(guest cluster 80\)/,
+    )
     expect(existsSync(join(d, 'out.qcow2'))).toBe(false)
     expect(readdirSync(d)).toEqual(['disk.raw'])
   })

@@ -11,7 +11,11 @@ describe('convert to qcow2', () => {
     const d = mkdtempSync(join(process.env.TMPDIR!, 'conv-'))
     const raw = join(d, 'disk.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '40M'])
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x11 0 1M', '-c', 'write -P 0x22 5M 64k', '-c', 'write -P 0x33 39M 300k', raw], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      ['-f', 'raw', '-c', 'write -P 0x11 0 1M', '-c', 'write -P 0x22 5M 64k', '-c', 'write -P 0x33 39M 300k', raw],
+      { stdio: 'ignore' },
+    )
     for (const compress of [false, true]) {
       const out = join(d, `disk-${compress ? 'c' : 'p'}.qcow2`)
       const r = await convertToQcow2(raw, out, { compress })
@@ -34,7 +38,21 @@ describe('convert to qcow2', () => {
     const raw = join(d, 'odd.raw')
     const size = 9 * 1024 * 1024 + 1536
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, String(size)])
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x44 3M 2M', '-c', 'write -P 0x55 6323200 512', '-c', `write -P 0x66 ${size - 1536} 1536`, raw], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      [
+        '-f',
+        'raw',
+        '-c',
+        'write -P 0x44 3M 2M',
+        '-c',
+        'write -P 0x55 6323200 512',
+        '-c',
+        `write -P 0x66 ${size - 1536} 1536`,
+        raw,
+      ],
+      { stdio: 'ignore' },
+    )
     for (const compress of [false, true]) {
       const out = join(d, `odd-${compress ? 'c' : 'p'}.qcow2`)
       const r = await convertToQcow2(raw, out, { compress })
@@ -54,7 +72,21 @@ describe('convert to qcow2', () => {
     const d = mkdtempSync(join(process.env.TMPDIR!, 'conv-'))
     const raw = join(d, 'big.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '64G'])
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x71 1M 64k', '-c', 'write -P 0x72 40G 128k', '-c', `write -P 0x73 ${64 * 1024 ** 3 - 65536} 64k`, raw], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      [
+        '-f',
+        'raw',
+        '-c',
+        'write -P 0x71 1M 64k',
+        '-c',
+        'write -P 0x72 40G 128k',
+        '-c',
+        `write -P 0x73 ${64 * 1024 ** 3 - 65536} 64k`,
+        raw,
+      ],
+      { stdio: 'ignore' },
+    )
     const out = join(d, 'big.qcow2')
     const r = await convertToQcow2(raw, out)
     expect(r.dataClusters).toBe(4)
@@ -64,7 +96,9 @@ describe('convert to qcow2', () => {
     // the same data with its zeros written: every byte is read, and the result is the same
     const dense = join(d, 'dense.raw')
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', dense, '8M'])
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0 0 8M', '-c', 'write -P 0x74 3M 64k', dense], { stdio: 'ignore' })
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0 0 8M', '-c', 'write -P 0x74 3M 64k', dense], {
+      stdio: 'ignore',
+    })
     const r2 = await convertToQcow2(dense, join(d, 'dense.qcow2'))
     expect(r2.bytesRead).toBe(8 * 1024 * 1024)
     expect(r2.dataClusters).toBe(1)
@@ -76,11 +110,16 @@ describe('convert to qcow2', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '64G'])
     const writes = ['write -P 0x41 1M 64k', 'write -P 0x42 30G 192k', 'write -P 0x43 40G 64k']
     execFileSync('qemu-io', ['-f', 'raw', ...writes.flatMap((w) => ['-c', w]), raw], { stdio: 'ignore' })
-    for (const [name, opts] of [['plain', 'compat=1.1'], ['extl2', 'compat=1.1,extended_l2=on,cluster_size=128k']]) {
+    for (const [name, opts] of [
+      ['plain', 'compat=1.1'],
+      ['extl2', 'compat=1.1,extended_l2=on,cluster_size=128k'],
+    ]) {
       const q = join(d, `${name}.qcow2`)
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', opts, q, '64G'])
       // the same data, and a zero-flagged stretch that reads as zeros
-      execFileSync('qemu-io', ['-f', 'qcow2', ...[...writes, 'write -z 50G 1M'].flatMap((w) => ['-c', w]), q], { stdio: 'ignore' })
+      execFileSync('qemu-io', ['-f', 'qcow2', ...[...writes, 'write -z 50G 1M'].flatMap((w) => ['-c', w]), q], {
+        stdio: 'ignore',
+      })
       const out = join(d, `${name}-compact.qcow2`)
       const r = await convertToQcow2(q, out)
       expect(r.dataClusters).toBe(5)

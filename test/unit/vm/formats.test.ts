@@ -8,7 +8,17 @@
 // reads them, convert to a clean identical qcow2, and report the allocated size qemu's map gives; differencing
 // VHDX, VHDX with a non-empty log and QED with a backing file are refused with the qemu-img command to use.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { inspectPackage } from '../../../src-main/inspect/inspect'
@@ -22,7 +32,11 @@ const qemu = (...args: string[]) => execFileSync('qemu-img', args, { stdio: ['ig
 const QEMU_FORMAT: Record<string, string> = { vhd: 'vpc' }
 
 function qemuInfo(path: string, format: string) {
-  return JSON.parse(execFileSync('qemu-img', ['info', '--output=json', '-U', '-f', QEMU_FORMAT[format] ?? format, path], { encoding: 'utf8' }))
+  return JSON.parse(
+    execFileSync('qemu-img', ['info', '--output=json', '-U', '-f', QEMU_FORMAT[format] ?? format, path], {
+      encoding: 'utf8',
+    }),
+  )
 }
 
 function patch(path: string, offset: number, bytes: Buffer): void {
@@ -54,7 +68,8 @@ const ODD = String(99 * 1024 * 1024 + 7 * 512)
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'fmt-'))
   for (const [name, args] of created) qemu('create', '-q', ...args, img(name), SIZE)
-  for (const [name, args] of created) if (!name.includes('flat') && !name.includes('split')) qemu('create', '-q', ...args, img(`odd-${name}`), ODD)
+  for (const [name, args] of created)
+    if (!name.includes('flat') && !name.includes('split')) qemu('create', '-q', ...args, img(`odd-${name}`), ODD)
 })
 
 describe('image formats: facts agree with qemu-img info', () => {
@@ -66,13 +81,21 @@ describe('image formats: facts agree with qemu-img info', () => {
         const r = await inspectPackage(img(file))
         const image = r.image as ImageFacts
         expect(r.kind).toBe(format === 'raw' ? 'unknown' : format)
-        expect({ format: QEMU_FORMAT[image.format] ?? image.format, virtualSize: image.virtualSize }).toEqual({ format: q.format, virtualSize: q['virtual-size'] })
+        expect({ format: QEMU_FORMAT[image.format] ?? image.format, virtualSize: image.virtualSize }).toEqual({
+          format: q.format,
+          virtualSize: q['virtual-size'],
+        })
         expect(image.subformat).toBe(subformat)
-        if (q['format-specific']?.type === 'vmdk') expect(image.subformat).toBe(q['format-specific'].data['create-type'])
-        if (image.clusterSize !== null && q['cluster-size'] !== undefined && format !== 'vhdx') expect(image.clusterSize).toBe(q['cluster-size'])
+        if (q['format-specific']?.type === 'vmdk')
+          expect(image.subformat).toBe(q['format-specific'].data['create-type'])
+        if (image.clusterSize !== null && q['cluster-size'] !== undefined && format !== 'vhdx')
+          expect(image.clusterSize).toBe(q['cluster-size'])
         expect(image.parent).toBeNull()
         // (qemu-img writes a fixed vhdx's blocks as ZERO blocks until they are written: nothing is allocated yet)
-        if (['vmdk', 'vhd', 'vdi', 'vhdx', 'qed'].includes(format) && !file.includes('flat') && !file.includes('split')) expect(image.allocatedSize).toBe((subformat === 'fixed' && format !== 'vhdx') || subformat === 'static' ? image.virtualSize : 0)
+        if (['vmdk', 'vhd', 'vdi', 'vhdx', 'qed'].includes(format) && !file.includes('flat') && !file.includes('split'))
+          expect(image.allocatedSize).toBe(
+            (subformat === 'fixed' && format !== 'vhdx') || subformat === 'static' ? image.virtualSize : 0,
+          )
       })
     }
   }
@@ -80,10 +103,24 @@ describe('image formats: facts agree with qemu-img info', () => {
   it('allocated size counts written blocks (vmdk grains, vhd blocks, vdi blocks, vhdx blocks, qed clusters)', async () => {
     const raw = img('alloc.raw')
     qemu('create', '-q', '-f', 'raw', raw, '64M')
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x5a 0 3M', '-c', 'write -P 0x11 40M 4k', raw], { stdio: 'ignore' })
+    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x5a 0 3M', '-c', 'write -P 0x11 40M 4k', raw], {
+      stdio: 'ignore',
+    })
     // vhdx (default 8 MiB blocks for 64M): blocks 0 and 5; qed (64 KiB clusters): 48 + 1
-    const expected: Record<string, number> = { vmdk: 3 * 1024 * 1024 + 65536, vpc: 3 * 2 * 1024 * 1024, vdi: 4 * 1024 * 1024, vhdx: 2 * 8 * 1024 * 1024, qed: 49 * 65536 }
-    for (const [fmt, ours] of [['vmdk', 'vmdk'], ['vpc', 'vhd'], ['vdi', 'vdi'], ['vhdx', 'vhdx'], ['qed', 'qed']] as const) {
+    const expected: Record<string, number> = {
+      vmdk: 3 * 1024 * 1024 + 65536,
+      vpc: 3 * 2 * 1024 * 1024,
+      vdi: 4 * 1024 * 1024,
+      vhdx: 2 * 8 * 1024 * 1024,
+      qed: 49 * 65536,
+    }
+    for (const [fmt, ours] of [
+      ['vmdk', 'vmdk'],
+      ['vpc', 'vhd'],
+      ['vdi', 'vdi'],
+      ['vhdx', 'vhdx'],
+      ['qed', 'qed'],
+    ] as const) {
       const out = img(`alloc.${ours}`)
       qemu('convert', '-O', fmt, raw, out)
       const { facts } = await readImage(out, ours)
@@ -96,16 +133,30 @@ describe('image formats: scan rules', () => {
   it('scp-image refuses every format but qcow2; koogallery-image accepts them', async () => {
     for (const name of ['sparse.vmdk', 'dynamic.vhd', 'dynamic.vhdx', 'dynamic.vdi', 'disk.qed']) {
       const scp = await scanPackage(img(name), { profile: 'scp-image', scanners: [] })
-      expect(scp.findings.map((f) => f.rule), name).toContain('image.format-unsupported')
-      expect((scp.facts as { image?: ImageFacts }).image?.virtualSize).toBe(qemuInfo(img(name), name.split('.')[1])['virtual-size'])
+      expect(
+        scp.findings.map((f) => f.rule),
+        name,
+      ).toContain('image.format-unsupported')
+      expect((scp.facts as { image?: ImageFacts }).image?.virtualSize).toBe(
+        qemuInfo(img(name), name.split('.')[1])['virtual-size'],
+      )
       const kg = await scanPackage(img(name), { profile: 'koogallery-image', scanners: [] })
-      expect(kg.findings.map((f) => f.rule), name).not.toContain('image.format-unsupported')
-      expect(kg.findings.map((f) => f.rule), name).not.toContain('image.invalid')
+      expect(
+        kg.findings.map((f) => f.rule),
+        name,
+      ).not.toContain('image.format-unsupported')
+      expect(
+        kg.findings.map((f) => f.rule),
+        name,
+      ).not.toContain('image.invalid')
     }
   })
 
   it('a vmdk descriptor file with separate extents is image.external-extents, naming them; a sparse vmdk is not', async () => {
-    for (const [name, extent] of [['flat.vmdk', 'flat-flat.vmdk'], ['split.vmdk', 'split-s001.vmdk']]) {
+    for (const [name, extent] of [
+      ['flat.vmdk', 'flat-flat.vmdk'],
+      ['split.vmdk', 'split-s001.vmdk'],
+    ]) {
       const r = await scanPackage(img(name), { profile: 'koogallery-image', scanners: [] })
       const f = r.findings.find((x) => x.rule === 'image.external-extents')
       expect(f?.message, name).toContain(extent)
@@ -117,7 +168,11 @@ describe('image formats: scan rules', () => {
   })
 
   it('a minimum disk below the virtual size of a vmdk is image.min-disk-too-small', async () => {
-    const r = await scanPackage(img('sparse.vmdk'), { profile: 'koogallery-image', scanners: [], attrs: { minDiskGB: 0 } })
+    const r = await scanPackage(img('sparse.vmdk'), {
+      profile: 'koogallery-image',
+      scanners: [],
+      attrs: { minDiskGB: 0 },
+    })
     expect(r.findings.map((f) => f.rule)).toContain('image.min-disk-too-small')
   })
 
@@ -126,7 +181,10 @@ describe('image formats: scan rules', () => {
     qemu('create', '-q', '-f', 'qed', '-b', img('disk.qed'), '-F', 'qed', img('child.qed'))
     for (const name of ['child.vmdk', 'child.qed']) {
       const r = await scanPackage(img(name), { profile: 'koogallery-image', scanners: [] })
-      expect(r.findings.map((f) => f.rule), name).toContain('image.backing-file')
+      expect(
+        r.findings.map((f) => f.rule),
+        name,
+      ).toContain('image.backing-file')
     }
     await expect(convertToQcow2(img('child.vmdk'), img('child.qcow2'))).rejects.toThrow(/parent.*qemu-img convert/)
   })
@@ -137,17 +195,29 @@ describe('image formats: scan rules', () => {
     ['vmdk grain directory past the end', 'sparse.vmdk', (p) => patch(p, 56, Buffer.from([0, 0, 0, 0x10, 0, 0, 0, 0]))],
     ['vmdk 4096 GTEs per table', 'sparse.vmdk', (p) => patch(p, 44, Buffer.from([0, 0x10, 0, 0]))],
     ['vmdk truncated', 'sparse.vmdk', (p) => writeFileSync(p, readFileSync(p).subarray(0, 100))],
-    ['vhd block table past the end', 'dynamic.vhd', (p) => patch(p, 512 + 16, Buffer.from([0, 0, 0, 0, 0x10, 0, 0, 0]))],
+    [
+      'vhd block table past the end',
+      'dynamic.vhd',
+      (p) => patch(p, 512 + 16, Buffer.from([0, 0, 0, 0, 0x10, 0, 0, 0])),
+    ],
     ['vhd unknown disk type', 'dynamic.vhd', (p) => patch(p, 60, Buffer.from([0, 0, 0, 9]))],
     ['vhd no cxsparse', 'dynamic.vhd', (p) => patch(p, 512, Buffer.from('xxxxxxxx'))],
     ['vhd bad block size', 'dynamic.vhd', (p) => patch(p, 512 + 32, Buffer.from([0, 0, 0x30, 0]))],
-    ['vhdx no region table', 'dynamic.vhdx', (p) => (patch(p, 192 * 1024, Buffer.from('xxxx')), patch(p, 256 * 1024, Buffer.from('xxxx')))],
-    ['vhdx huge virtual size', 'dynamic.vhdx', (p) => {
-      const b = readFileSync(p)
-      const at = b.indexOf(Buffer.from('2442a52f1bcd7648b2115dbed83bf4b8', 'hex'))
-      const metaStart = b.indexOf(Buffer.from('metadata'))
-      patch(p, metaStart + b.readUInt32LE(at + 16), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x40]))
-    }],
+    [
+      'vhdx no region table',
+      'dynamic.vhdx',
+      (p) => (patch(p, 192 * 1024, Buffer.from('xxxx')), patch(p, 256 * 1024, Buffer.from('xxxx'))),
+    ],
+    [
+      'vhdx huge virtual size',
+      'dynamic.vhdx',
+      (p) => {
+        const b = readFileSync(p)
+        const at = b.indexOf(Buffer.from('2442a52f1bcd7648b2115dbed83bf4b8', 'hex'))
+        const metaStart = b.indexOf(Buffer.from('metadata'))
+        patch(p, metaStart + b.readUInt32LE(at + 16), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0x40]))
+      },
+    ],
     ['vdi bad version', 'dynamic.vdi', (p) => patch(p, 0x44, Buffer.from([2, 0, 2, 0]))],
     ['vdi disk larger than its map', 'dynamic.vdi', (p) => patch(p, 0x170, Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]))],
     ['vdi block map past the end', 'dynamic.vdi', (p) => patch(p, 0x154, Buffer.from([0, 0, 0, 0x70]))],
@@ -162,7 +232,8 @@ describe('image formats: scan rules', () => {
       const r = await scanPackage(p, { profile: 'koogallery-image', scanners: [] })
       expect(r.findings.map((f) => f.rule)).toContain('image.invalid')
       const i = await inspectPackage(p)
-      if (i.kind === from.split('.')[1]) expect(i.image === null || (i.imageProblems as string[] | undefined)?.length).toBeTruthy()
+      if (i.kind === from.split('.')[1])
+        expect(i.image === null || (i.imageProblems as string[] | undefined)?.length).toBeTruthy()
       if (what.includes('truncated')) return
       await expect(convertToQcow2(p, `${p}.qcow2`)).rejects.toThrow(/not a usable|outside|out of range/)
     })
@@ -174,7 +245,25 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
   beforeAll(() => {
     raw = img('source.raw')
     qemu('create', '-q', '-f', 'raw', raw, '40M')
-    execFileSync('qemu-io', ['-f', 'raw', '-c', 'write -P 0x11 0 1M', '-c', 'write -P 0x22 5M 64k', '-c', 'write -P 0x33 17M 3k', '-c', 'write -P 0x44 39M 300k', '-c', 'write -P 0x55 40894k 2k', raw], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      [
+        '-f',
+        'raw',
+        '-c',
+        'write -P 0x11 0 1M',
+        '-c',
+        'write -P 0x22 5M 64k',
+        '-c',
+        'write -P 0x33 17M 3k',
+        '-c',
+        'write -P 0x44 39M 300k',
+        '-c',
+        'write -P 0x55 40894k 2k',
+        raw,
+      ],
+      { stdio: 'ignore' },
+    )
   })
   const variants: Array<[string, string[]]> = [
     ['monolithicSparse.vmdk', ['-O', 'vmdk']],
@@ -198,7 +287,16 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
       expect(r.virtualSize).toBe(qemuInfo(src, name.endsWith('.vhd') ? 'vhd' : name.split('.')[1])['virtual-size'])
       // compare with the raw source (a vhd's CHS size may add zeros at the end: compare allows that) and the intermediate
       execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', raw, out])
-      execFileSync('qemu-img', ['compare', '-q', '-f', name.endsWith('.vhd') ? 'vpc' : name.split('.')[1], '-F', 'qcow2', src, out])
+      execFileSync('qemu-img', [
+        'compare',
+        '-q',
+        '-f',
+        name.endsWith('.vhd') ? 'vpc' : name.split('.')[1],
+        '-F',
+        'qcow2',
+        src,
+        out,
+      ])
       const check = JSON.parse(execFileSync('qemu-img', ['check', '--output=json', out], { encoding: 'utf8' }))
       expect(check).toMatchObject({ 'check-errors': 0 })
       expect(check.corruptions ?? 0).toBe(0)
@@ -223,7 +321,9 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     const bad = img('gd-at-end-bad.vmdk')
     writeFileSync(bad, readFileSync(src).subarray(0, statSync(src).size - 1024))
     appendFileSync(bad, Buffer.alloc(1024))
-    expect((await scanPackage(bad, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.invalid')
+    expect(
+      (await scanPackage(bad, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule),
+    ).toContain('image.invalid')
   })
 
   it('a grain table entry pointing past the end of the file is an error, not a crash', async () => {
@@ -242,13 +342,19 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     const extent = /"([^"]+)"/.exec(text.split('# Extent description')[1])![1]
     const moved = img('moved.vmdk')
     writeFileSync(moved, text.replace(`"${extent}"`, '"missing-flat.vmdk"'))
-    await expect(convertToQcow2(moved, img('x5.qcow2'))).rejects.toThrow(/descriptor file \(monolithicFlat\) whose extent file "missing-flat.vmdk" is not next to it.*qemu-img convert/)
+    await expect(convertToQcow2(moved, img('x5.qcow2'))).rejects.toThrow(
+      /descriptor file \(monolithicFlat\) whose extent file "missing-flat.vmdk" is not next to it.*qemu-img convert/,
+    )
     for (const outside of [`../${extent}`, '/etc/passwd']) {
       writeFileSync(moved, text.replace(`"${extent}"`, `"${outside}"`))
-      await expect(convertToQcow2(moved, img('x6.qcow2'))).rejects.toThrow(/not a usable vmdk image: the extent file ".*" is not in the descriptor's folder/)
+      await expect(convertToQcow2(moved, img('x6.qcow2'))).rejects.toThrow(
+        /not a usable vmdk image: the extent file ".*" is not in the descriptor's folder/,
+      )
     }
     writeFileSync(moved, text.replace(`"${extent}"`, `"${extent}" 2`))
-    await expect(convertToQcow2(moved, img('x7.qcow2'))).rejects.toThrow(/not a usable vmdk image: the flat extent .* is shorter than its/)
+    await expect(convertToQcow2(moved, img('x7.qcow2'))).rejects.toThrow(
+      /not a usable vmdk image: the flat extent .* is shorter than its/,
+    )
     // a ZERO extent reads as zeros
     writeFileSync(moved, text.replace(/RW (\d+) FLAT "[^"]+" 0/, 'RW $1 ZERO'))
     const zeros = await convertToQcow2(moved, img('x8.qcow2'))
@@ -261,8 +367,12 @@ describe('convert vmdk, vhd and vdi to compact qcow2', () => {
     writeFileSync(img('diff.vhd'), readFileSync(img('dynamic.vhd')))
     patch(img('diff.vhd'), 60, Buffer.from([0, 0, 0, 4]))
     patch(img('diff.vhd'), statSync(img('diff.vhd')).size - 512 + 60, Buffer.from([0, 0, 0, 4]))
-    expect((await scanPackage(img('diff.vhd'), { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.backing-file')
-    await expect(convertToQcow2(img('diff.vhd'), img('x4.qcow2'))).rejects.toThrow(/differencing disk.*qemu-img convert/)
+    expect(
+      (await scanPackage(img('diff.vhd'), { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule),
+    ).toContain('image.backing-file')
+    await expect(convertToQcow2(img('diff.vhd'), img('x4.qcow2'))).rejects.toThrow(
+      /differencing disk.*qemu-img convert/,
+    )
   })
 })
 
@@ -289,7 +399,9 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
 
   /** Sum of the `"data": true` extents of `qemu-img map`. */
   function mappedData(path: string, format: string): number {
-    const map = JSON.parse(execFileSync('qemu-img', ['map', '--output=json', '-f', format, path], { encoding: 'utf8' })) as Array<{ length: number; data: boolean }>
+    const map = JSON.parse(
+      execFileSync('qemu-img', ['map', '--output=json', '-f', format, path], { encoding: 'utf8' }),
+    ) as Array<{ length: number; data: boolean }>
     return map.filter((e) => e.data).reduce((s, e) => s + e.length, 0)
   }
 
@@ -325,7 +437,14 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
       else if (name === 'fixed-present.vhdx') expect(facts.allocatedSize).toBe(size)
       else {
         const bs = facts.clusterSize!
-        const blocks = new Set(writes.flatMap(([, off, len]) => Array.from({ length: Math.floor((off + len - 1) / bs) - Math.floor(off / bs) + 1 }, (_, k) => Math.floor(off / bs) + k)))
+        const blocks = new Set(
+          writes.flatMap(([, off, len]) =>
+            Array.from(
+              { length: Math.floor((off + len - 1) / bs) - Math.floor(off / bs) + 1 },
+              (_, k) => Math.floor(off / bs) + k,
+            ),
+          ),
+        )
         expect(facts.allocatedSize).toBe([...blocks].reduce((sum, b) => sum + Math.min(bs, size - b * bs), 0))
       }
       expect(facts.parent).toBeNull()
@@ -348,7 +467,19 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
     // 1 MiB blocks, 512-byte sectors: chunk ratio 4096, so block 4096 is BAT entry 4097 (qemu 7.2 makes 512-byte sectors only)
     const src = img('chunks.vhdx')
     qemu('create', '-q', '-f', 'vhdx', '-o', 'block_size=1M', src, '10G')
-    execFileSync('qemu-io', ['-f', 'vhdx', '-c', `write -P 0x21 ${4095 * MiB - 512} ${2 * MiB}`, '-c', `write -P 0x22 ${9 * 1024 * MiB} 64k`, src], { stdio: 'ignore' })
+    execFileSync(
+      'qemu-io',
+      [
+        '-f',
+        'vhdx',
+        '-c',
+        `write -P 0x21 ${4095 * MiB - 512} ${2 * MiB}`,
+        '-c',
+        `write -P 0x22 ${9 * 1024 * MiB} 64k`,
+        src,
+      ],
+      { stdio: 'ignore' },
+    )
     const raw = img('chunks.raw')
     qemu('convert', '-f', 'vhdx', '-O', 'raw', src, raw)
     const fd = openSync(raw, 'r')
@@ -369,7 +500,9 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
   it('refuses a qed with a backing file, and a vhdx with a parent or a non-empty log, naming the qemu-img command', async () => {
     qemu('create', '-q', '-f', 'qed', img('base2.qed'), '8M')
     qemu('create', '-q', '-f', 'qed', '-b', img('base2.qed'), '-F', 'qed', img('child2.qed'))
-    await expect(convertToQcow2(img('child2.qed'), img('y1.qcow2'))).rejects.toThrow(/QED image has a backing file.*qemu-img convert -O qcow2/)
+    await expect(convertToQcow2(img('child2.qed'), img('y1.qcow2'))).rejects.toThrow(
+      /QED image has a backing file.*qemu-img convert -O qcow2/,
+    )
     await expect(openImageDevice(img('child2.qed'), 'qed')).rejects.toThrow(/backing file/)
 
     // qemu-img cannot create a differencing vhdx: set the has-parent flag in the file parameters item
@@ -381,14 +514,18 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
     const flagsAt = metaStart + b.readUInt32LE(entry + 16) + 4
     patch(parent, flagsAt, Buffer.from([b[flagsAt] | 2]))
     expect((await readImage(parent, 'vhdx')).facts.subformat).toBe('differencing')
-    await expect(convertToQcow2(parent, img('y2.qcow2'))).rejects.toThrow(/VHDX is a differencing disk.*qemu-img convert -O qcow2/)
+    await expect(convertToQcow2(parent, img('y2.qcow2'))).rejects.toThrow(
+      /VHDX is a differencing disk.*qemu-img convert -O qcow2/,
+    )
 
     // a log GUID in both headers: the log must be replayed first
     const log = img('log.vhdx')
     writeFileSync(log, readFileSync(img('dynamic.vhdx')))
     for (const at of [64 * 1024, 128 * 1024]) patch(log, at + 48, Buffer.alloc(16, 0x5a))
     expect((await readImage(log, 'vhdx')).problems.join()).toMatch(/log is not empty/)
-    await expect(convertToQcow2(log, img('y3.qcow2'))).rejects.toThrow(/VHDX has a non-empty log.*qemu-img check -r all.*qemu-img convert -O qcow2/)
+    await expect(convertToQcow2(log, img('y3.qcow2'))).rejects.toThrow(
+      /VHDX has a non-empty log.*qemu-img check -r all.*qemu-img convert -O qcow2/,
+    )
   })
 
   it('a vhdx BAT entry or a qed L2 entry pointing past the end of the file is an error, not a crash', async () => {
@@ -405,10 +542,14 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
     expect(bat).toBeGreaterThan(0)
     expect(b[bat] & 7).toBe(6) // block 0 is fully present
     const entry = Buffer.alloc(8)
-    entry.writeBigUInt64LE((1n << 20n << 20n) | 6n) // 1 TiB
+    entry.writeBigUInt64LE(((1n << 20n) << 20n) | 6n) // 1 TiB
     patch(vhdx, bat, entry)
-    await expect(convertToQcow2(vhdx, img('bad-bat.qcow2'))).rejects.toThrow(/not a usable vhdx image: payload block 0 .* lies outside the file/)
-    expect((await scanPackage(vhdx, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.invalid')
+    await expect(convertToQcow2(vhdx, img('bad-bat.qcow2'))).rejects.toThrow(
+      /not a usable vhdx image: payload block 0 .* lies outside the file/,
+    )
+    expect(
+      (await scanPackage(vhdx, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule),
+    ).toContain('image.invalid')
 
     const qed = img('bad-l2.qed')
     qemu('create', '-q', '-f', 'qed', qed, '8M')
@@ -419,8 +560,12 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
     const far = Buffer.alloc(8)
     far.writeBigUInt64LE(1n << 40n)
     patch(qed, l2, far)
-    await expect(convertToQcow2(qed, img('bad-l2.qcow2'))).rejects.toThrow(/not a usable qed image: cluster 0 .* lies outside the file/)
-    expect((await scanPackage(qed, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule)).toContain('image.invalid')
+    await expect(convertToQcow2(qed, img('bad-l2.qcow2'))).rejects.toThrow(
+      /not a usable qed image: cluster 0 .* lies outside the file/,
+    )
+    expect(
+      (await scanPackage(qed, { profile: 'koogallery-image', scanners: [] })).findings.map((f) => f.rule),
+    ).toContain('image.invalid')
     // an L1 entry that is not cluster-aligned
     const l1 = img('bad-l1.qed')
     writeFileSync(l1, q)

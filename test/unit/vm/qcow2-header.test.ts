@@ -43,7 +43,10 @@ function patch(path: string, offset: number, bytes: number[]): void {
 
 const variants: Array<[string, () => void]> = [
   ['compat010.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'compat=0.10', img('compat010.qcow2'), '64M')],
-  ['compat11.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'compat=1.1,lazy_refcounts=on', img('compat11.qcow2'), '64M')],
+  [
+    'compat11.qcow2',
+    () => qemu('create', '-q', '-f', 'qcow2', '-o', 'compat=1.1,lazy_refcounts=on', img('compat11.qcow2'), '64M'),
+  ],
   ['c512.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=512', img('c512.qcow2'), '8M')],
   ['c2m.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=2M', img('c2m.qcow2'), '64M')],
   ['rc1.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'refcount_bits=1', img('rc1.qcow2'), '16M')],
@@ -51,31 +54,73 @@ const variants: Array<[string, () => void]> = [
   ['zstd.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'compression_type=zstd', img('zstd.qcow2'), '16M')],
   ['extl2.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', 'extended_l2=on', img('extl2.qcow2'), '16M')],
   ['big.qcow2', () => qemu('create', '-q', '-f', 'qcow2', img('big.qcow2'), '16T')],
-  ['backed.qcow2', () => {
-    qemu('create', '-q', '-f', 'qcow2', img('base.qcow2'), '16M')
-    qemu('create', '-q', '-f', 'qcow2', '-b', img('base.qcow2'), '-F', 'qcow2', img('backed.qcow2'))
-  }],
-  ['missing-backing.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-u', '-b', img('gone.qcow2'), '-F', 'qcow2', img('missing-backing.qcow2'), '16M')],
-  ['datafile.qcow2', () => qemu('create', '-q', '-f', 'qcow2', '-o', `data_file=${img('datafile.raw')}`, img('datafile.qcow2'), '16M')],
-  ['luks.qcow2', () => {
-    // qemu-img times its PBKDF benchmark; on a loaded machine it can fail to measure ("Unable to get accurate CPU usage"): try again
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return qemu('create', '-q', '--object', 'secret,id=sec0,data=s3cret', '-f', 'qcow2', '-o', 'encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=200', img('luks.qcow2'), '16M')
-      } catch (err) {
-        if (attempt >= 5 || !/accurate CPU usage/.test(String((err as { stderr?: unknown }).stderr))) throw err
+  [
+    'backed.qcow2',
+    () => {
+      qemu('create', '-q', '-f', 'qcow2', img('base.qcow2'), '16M')
+      qemu('create', '-q', '-f', 'qcow2', '-b', img('base.qcow2'), '-F', 'qcow2', img('backed.qcow2'))
+    },
+  ],
+  [
+    'missing-backing.qcow2',
+    () =>
+      qemu(
+        'create',
+        '-q',
+        '-f',
+        'qcow2',
+        '-u',
+        '-b',
+        img('gone.qcow2'),
+        '-F',
+        'qcow2',
+        img('missing-backing.qcow2'),
+        '16M',
+      ),
+  ],
+  [
+    'datafile.qcow2',
+    () => qemu('create', '-q', '-f', 'qcow2', '-o', `data_file=${img('datafile.raw')}`, img('datafile.qcow2'), '16M'),
+  ],
+  [
+    'luks.qcow2',
+    () => {
+      // qemu-img times its PBKDF benchmark; on a loaded machine it can fail to measure ("Unable to get accurate CPU usage"): try again
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return qemu(
+            'create',
+            '-q',
+            '--object',
+            'secret,id=sec0,data=s3cret',
+            '-f',
+            'qcow2',
+            '-o',
+            'encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=200',
+            img('luks.qcow2'),
+            '16M',
+          )
+        } catch (err) {
+          if (attempt >= 5 || !/accurate CPU usage/.test(String((err as { stderr?: unknown }).stderr))) throw err
+        }
       }
-    }
-  }],
-  ['snap.qcow2', () => {
-    qemu('create', '-q', '-f', 'qcow2', img('snap.qcow2'), '16M')
-    qemu('snapshot', '-c', 'before', img('snap.qcow2'))
-    qemu('snapshot', '-c', 'after', img('snap.qcow2'))
-  }],
-  ['bitmap.qcow2', () => {
-    qemu('create', '-q', '-f', 'qcow2', img('bitmap.qcow2'), '16M')
-    qemu('bitmap', '--add', img('bitmap.qcow2'), 'b0')
-  }],
+    },
+  ],
+  [
+    'snap.qcow2',
+    () => {
+      qemu('create', '-q', '-f', 'qcow2', img('snap.qcow2'), '16M')
+      qemu('snapshot', '-c', 'before', img('snap.qcow2'))
+      qemu('snapshot', '-c', 'after', img('snap.qcow2'))
+    },
+  ],
+  [
+    'bitmap.qcow2',
+    () => {
+      qemu('create', '-q', '-f', 'qcow2', img('bitmap.qcow2'), '16M')
+      qemu('bitmap', '--add', img('bitmap.qcow2'), 'b0')
+    },
+  ],
 ]
 
 beforeAll(() => {
@@ -98,7 +143,13 @@ describe('qcow2 header vs qemu-img info', () => {
   })
 
   it('inspect --format json carries the qcow2 object', async () => {
-    const out = JSON.parse(execFileSync(process.execPath, [join(__dirname, '../../../bin/preflight.cjs'), 'inspect', img('snap.qcow2'), '--format', 'json'], { encoding: 'utf8' }))
+    const out = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [join(__dirname, '../../../bin/preflight.cjs'), 'inspect', img('snap.qcow2'), '--format', 'json'],
+        { encoding: 'utf8' },
+      ),
+    )
     expect(out.kind).toBe('qcow2')
     expect(out.qcow2).toEqual(qemuInfo(img('snap.qcow2')))
   })
@@ -106,7 +157,10 @@ describe('qcow2 header vs qemu-img info', () => {
 
 describe('qcow2 rules', () => {
   const rulesOf = async (path: string, profile = 'koogallery-image', attrs?: Record<string, unknown>) =>
-    (await scanPackage(path, { profile, attrs })).findings.filter((f) => f.severity !== 'info').map((f) => f.rule).sort()
+    (await scanPackage(path, { profile, attrs })).findings
+      .filter((f) => f.severity !== 'info')
+      .map((f) => f.rule)
+      .sort()
 
   it('a clean image passes; backing, data file, encryption, snapshots are found', async () => {
     // a blank disk: nothing inside could be checked, which is said (a warning, not a blocker)
@@ -141,17 +195,41 @@ describe('qcow2 rules', () => {
       edit(p)
       const rules = await rulesOf(p)
       expect(rules, name).toContain(rule)
-      if (/bit|too-large/.test(name) && rule === 'qcow2.invalid') expect(spawnSync('qemu-img', ['check', p], { encoding: 'utf8' }).stderr, name).toMatch(/Could not open/)
+      if (/bit|too-large/.test(name) && rule === 'qcow2.invalid')
+        expect(spawnSync('qemu-img', ['check', p], { encoding: 'utf8' }).stderr, name).toMatch(/Could not open/)
     }
   })
 
   it('SCP takes qcow2 only; min disk below the virtual size; replacement must keep attributes', async () => {
     qemu('create', '-q', '-f', 'vmdk', img('disk.vmdk'), '16M')
     expect(await rulesOf(img('disk.vmdk'), 'scp-image')).toContain('image.format-unsupported')
-    expect(await rulesOf(img('compat11.qcow2'), 'scp-image', { name: 'web', osType: 'Ubuntu', minDiskGB: 1, visibility: 'Private' })).toEqual(['image.volume-unread'])
-    expect(await rulesOf(img('big.qcow2'), 'scp-image', { name: 'web', osType: 'Ubuntu', minDiskGB: 100, visibility: 'Private' })).toEqual(['image.min-disk-too-small', 'image.volume-unread'])
-    expect(await rulesOf(img('compat11.qcow2'), 'koogallery-image', { osType: 'Linux', architecture: 'arm', replaces: { osType: 'Linux', architecture: 'x86' } })).toEqual(['image.version-mismatch', 'image.volume-unread'])
-    expect(await rulesOf(img('compat11.qcow2'), 'koogallery-image', { colour: 'blue' })).toEqual(['image.volume-unread', 'release.field-invalid'])
+    expect(
+      await rulesOf(img('compat11.qcow2'), 'scp-image', {
+        name: 'web',
+        osType: 'Ubuntu',
+        minDiskGB: 1,
+        visibility: 'Private',
+      }),
+    ).toEqual(['image.volume-unread'])
+    expect(
+      await rulesOf(img('big.qcow2'), 'scp-image', {
+        name: 'web',
+        osType: 'Ubuntu',
+        minDiskGB: 100,
+        visibility: 'Private',
+      }),
+    ).toEqual(['image.min-disk-too-small', 'image.volume-unread'])
+    expect(
+      await rulesOf(img('compat11.qcow2'), 'koogallery-image', {
+        osType: 'Linux',
+        architecture: 'arm',
+        replaces: { osType: 'Linux', architecture: 'x86' },
+      }),
+    ).toEqual(['image.version-mismatch', 'image.volume-unread'])
+    expect(await rulesOf(img('compat11.qcow2'), 'koogallery-image', { colour: 'blue' })).toEqual([
+      'image.volume-unread',
+      'release.field-invalid',
+    ])
   })
 
   it('public qcow2 samples: facts equal the recorded qemu-img info; header-only files are qcow2.invalid', async () => {
@@ -172,10 +250,19 @@ describe('qcow2 rules', () => {
 })
 
 describe('qcow2 consistency check vs qemu-img check', () => {
-  const rulesOf = async (path: string) => (await scanPackage(path, { profile: 'koogallery-image' })).findings.filter((f) => f.severity !== 'info').map((f) => f.rule).sort()
+  const rulesOf = async (path: string) =>
+    (await scanPackage(path, { profile: 'koogallery-image' })).findings
+      .filter((f) => f.severity !== 'info')
+      .map((f) => f.rule)
+      .sort()
   const qcheck = (p: string) => {
     try {
-      return JSON.parse(execFileSync('qemu-img', ['check', '--output=json', p], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+      return JSON.parse(
+        execFileSync('qemu-img', ['check', '--output=json', p], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      )
     } catch (err) {
       return JSON.parse(String((err as { stdout?: string }).stdout))
     }
@@ -190,7 +277,10 @@ describe('qcow2 consistency check vs qemu-img check', () => {
     for (const name of ['check.qcow2', 'compat11.qcow2', 'rc1.qcow2', 'snap.qcow2', 'c512.qcow2']) {
       const ours = await checkQcow2(img(name))
       const theirs = qcheck(img(name))
-      expect({ corruptions: ours.corruptions, leaks: ours.leaks }, name).toEqual({ corruptions: theirs.corruptions ?? 0, leaks: theirs.leaks ?? 0 })
+      expect({ corruptions: ours.corruptions, leaks: ours.leaks }, name).toEqual({
+        corruptions: theirs.corruptions ?? 0,
+        leaks: theirs.leaks ?? 0,
+      })
     }
     expect(await rulesOf(p)).toEqual(['image.volume-unread', 'qcow2.internal-snapshots'])
     // zero the refcount of the first data cluster: referenced but not counted
@@ -229,14 +319,35 @@ describe('qcow2 consistency check vs qemu-img check', () => {
     const xor = (at: number, bit: bigint) => (b: Buffer) => b.writeBigUInt64BE(b.readBigUInt64BE(at) ^ bit, at)
     const cases: Array<[string, (b: Buffer) => void, RegExp]> = [
       ['L2 entry with a reserved bit', xor(l2, 1n << 57n), /active L2 entry 0 has reserved bits set/],
-      ['L2 entry without COPIED at refcount 1', xor(l2, 1n << 63n), /data cluster \d+ has refcount 1 but an L2 entry without the COPIED flag/],
+      [
+        'L2 entry without COPIED at refcount 1',
+        xor(l2, 1n << 63n),
+        /data cluster \d+ has refcount 1 but an L2 entry without the COPIED flag/,
+      ],
       ['L1 entry with a reserved bit', xor(l1 + 8 * 4, 1n << 60n), /active L1 entry 4 has reserved bits set/],
-      ['L1 entry with COPIED at refcount 2 (shared with the snapshot)', xor(l1, 1n << 63n), /active L1 entry 0: its L2 table has refcount 2 but the entry has the COPIED flag/],
-      ['L1 entry with flags but no table', (b) => b.writeBigUInt64BE(1n << 63n, l1 + 8 * 7), /active L1 entry 7 has flags set but no L2 table offset/],
-      ['refcount table entry with a reserved bit', xor(info.header.refcountTableOffset, 1n << 3n), /refcount table entry 0 has reserved bits set/],
-      ['snapshot entry without its version 3 extra data', (b) => b.writeUInt32BE(0, info.header.snapshotsOffset + 36), /snapshot table entry 0 is incomplete/],
+      [
+        'L1 entry with COPIED at refcount 2 (shared with the snapshot)',
+        xor(l1, 1n << 63n),
+        /active L1 entry 0: its L2 table has refcount 2 but the entry has the COPIED flag/,
+      ],
+      [
+        'L1 entry with flags but no table',
+        (b) => b.writeBigUInt64BE(1n << 63n, l1 + 8 * 7),
+        /active L1 entry 7 has flags set but no L2 table offset/,
+      ],
+      [
+        'refcount table entry with a reserved bit',
+        xor(info.header.refcountTableOffset, 1n << 3n),
+        /refcount table entry 0 has reserved bits set/,
+      ],
+      [
+        'snapshot entry without its version 3 extra data',
+        (b) => b.writeUInt32BE(0, info.header.snapshotsOffset + 36),
+        /snapshot table entry 0 is incomplete/,
+      ],
     ]
-    const qcheck = (p: string) => JSON.parse(spawnSync('qemu-img', ['check', '--output=json', p], { encoding: 'utf8' }).stdout)
+    const qcheck = (p: string) =>
+      JSON.parse(spawnSync('qemu-img', ['check', '--output=json', p], { encoding: 'utf8' }).stdout)
     for (const [name, edit, message] of cases) {
       const p = img('flags-case.qcow2')
       const b = Buffer.from(bytes)
@@ -253,14 +364,18 @@ describe('qcow2 consistency check vs qemu-img check', () => {
     l1b.writeUInt32BE(0x500000, info.header.snapshotsOffset + 8)
     writeFileSync(bigL1, l1b)
     expect(qcheck(bigL1).corruptions).toBeGreaterThan(0)
-    expect((await checkQcow2(bigL1)).messages.join('\n')).toMatch(/snapshot 1's L1 table has 5242880 entries, more than qemu accepts \(4194304\)/)
+    expect((await checkQcow2(bigL1)).messages.join('\n')).toMatch(
+      /snapshot 1's L1 table has 5242880 entries, more than qemu accepts \(4194304\)/,
+    )
     // more snapshot extra data than qemu reads: qemu-img check cannot check the image at all
     const tooMuch = img('flags-extra.qcow2')
     const b = Buffer.from(bytes)
     b.writeUInt32BE(1048, info.header.snapshotsOffset + 36)
     writeFileSync(tooMuch, b)
     expect(spawnSync('qemu-img', ['check', tooMuch], { encoding: 'utf8' }).stderr).toMatch(/Too much extra metadata/)
-    expect((await checkQcow2(tooMuch)).messages.join('\n')).toMatch(/snapshot table entry 0 has 1048 bytes of extra data \(qemu accepts at most 1024\)/)
+    expect((await checkQcow2(tooMuch)).messages.join('\n')).toMatch(
+      /snapshot table entry 0 has 1048 bytes of extra data \(qemu accepts at most 1024\)/,
+    )
     expect((await checkQcow2(base)).corruptions).toBe(0)
   })
 })

@@ -15,11 +15,17 @@ function sparseFile(size: number, writes: Array<[number, number]>): { path: stri
   return { path, fd }
 }
 
-const covered = (ranges: Array<[number, number]>, at: number, len: number) => ranges.some(([s, e]) => s <= at && at + len <= e)
+const covered = (ranges: Array<[number, number]>, at: number, len: number) =>
+  ranges.some(([s, e]) => s <= at && at + len <= e)
 
 describe('dataRanges', () => {
   it('finds the written stretches of a sparse file and leaves its holes out', () => {
-    const writes: Array<[number, number]> = [[0, 4096], [5 * MiB, MiB], [40 * MiB + 8192, 4096], [63 * MiB, MiB]]
+    const writes: Array<[number, number]> = [
+      [0, 4096],
+      [5 * MiB, MiB],
+      [40 * MiB + 8192, 4096],
+      [63 * MiB, MiB],
+    ]
     const { fd } = sparseFile(64 * MiB, writes)
     try {
       const ranges = dataRanges(fd, 0, 64 * MiB)

@@ -67,11 +67,13 @@ it('a 1 GiB entry in a .tar.zst stops within 1 s of Cancel', async () => {
   const h = new Header({ path: 'disk.bin', size: GiB, type: 'File', mode: 0o644, mtime: new Date(0) })
   h.encode()
   await pipeline(
-    Readable.from((function* () {
-      yield h.block!
-      for (let i = 0; i < GiB / MiB; i++) yield block
-      yield Buffer.alloc(1024)
-    })()),
+    Readable.from(
+      (function* () {
+        yield h.block!
+        for (let i = 0; i < GiB / MiB; i++) yield block
+        yield Buffer.alloc(1024)
+      })(),
+    ),
     zstd.stdin,
   )
   await once(zstd, 'close')
@@ -109,7 +111,14 @@ it('a 1 GiB file inside the guest filesystem of a disk image stops within 1 s of
       return { write() {}, end: () => undefined }
     },
   })
-  const err = await scanPackage(join(dir, 'guest.raw'), { signal: ac.signal, profile: 'koogallery-image', scanners: [scanner] }).then(() => null, (e: unknown) => e)
+  const err = await scanPackage(join(dir, 'guest.raw'), {
+    signal: ac.signal,
+    profile: 'koogallery-image',
+    scanners: [scanner],
+  }).then(
+    () => null,
+    (e: unknown) => e,
+  )
   const took = performance.now() - abortedAt
   expect(abortedAt, 'the guest file was not read').toBeGreaterThan(0)
   expect(err).toMatchObject({ code: 'cancelled' })

@@ -9,17 +9,32 @@ import { scanPackage } from '../../../src-main/inspect/scan'
 
 const work = () => mkdtempSync(join(process.env.TMPDIR!, 'craft-'))
 const blockersAndWarnings = async (p: string, profile = 'koogallery-app') =>
-  (await scanPackage(p, { profile })).findings.filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing' && f.rule !== 'malware.engine-limited').map((f) => `${f.rule}@${f.location}`).sort()
+  (await scanPackage(p, { profile })).findings
+    .filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing' && f.rule !== 'malware.engine-limited')
+    .map((f) => `${f.rule}@${f.location}`)
+    .sort()
 
 /** A tar built header by header (types and modes tar(1) would refuse to create from a plain user's files). */
-function rawTar(entries: Array<{ path: string; type?: string; mode?: number; data?: string; linkpath?: string }>): Buffer {
+function rawTar(
+  entries: Array<{ path: string; type?: string; mode?: number; data?: string; linkpath?: string }>,
+): Buffer {
   const blocks: Buffer[] = []
   for (const e of entries) {
     const data = Buffer.from(e.data ?? '')
-    const h = new Header({ path: e.path, type: (e.type ?? 'File') as never, mode: e.mode ?? 0o644, size: e.type && e.type !== 'File' ? 0 : data.length, mtime: new Date(0), linkpath: e.linkpath, uid: 0, gid: 0 })
+    const h = new Header({
+      path: e.path,
+      type: (e.type ?? 'File') as never,
+      mode: e.mode ?? 0o644,
+      size: e.type && e.type !== 'File' ? 0 : data.length,
+      mtime: new Date(0),
+      linkpath: e.linkpath,
+      uid: 0,
+      gid: 0,
+    })
     h.encode()
     blocks.push(h.block!)
-    if (data.length && (!e.type || e.type === 'File')) blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512))
+    if (data.length && (!e.type || e.type === 'File'))
+      blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512))
   }
   blocks.push(Buffer.alloc(1024))
   return Buffer.concat(blocks)
@@ -28,14 +43,17 @@ function rawTar(entries: Array<{ path: string; type?: string; mode?: number; dat
 describe('crafted packages', () => {
   it('device node, FIFO, setuid file, duplicate entry, hardlink escape', async () => {
     const d = work()
-    writeFileSync(join(d, 'odd.tar'), rawTar([
-      { path: 'dev/null', type: 'CharacterDevice' },
-      { path: 'run/pipe', type: 'FIFO' },
-      { path: 'bin/su', mode: 0o4755, data: 'x' },
-      { path: 'a.txt', data: 'one' },
-      { path: './a.txt', data: 'two' },
-      { path: 'h', type: 'Link', linkpath: '../../etc/shadow' },
-    ]))
+    writeFileSync(
+      join(d, 'odd.tar'),
+      rawTar([
+        { path: 'dev/null', type: 'CharacterDevice' },
+        { path: 'run/pipe', type: 'FIFO' },
+        { path: 'bin/su', mode: 0o4755, data: 'x' },
+        { path: 'a.txt', data: 'one' },
+        { path: './a.txt', data: 'two' },
+        { path: 'h', type: 'Link', linkpath: '../../etc/shadow' },
+      ]),
+    )
     expect(await blockersAndWarnings(join(d, 'odd.tar'))).toEqual([
       'archive.duplicate-entry@odd.tar!a.txt',
       'archive.link-escape@odd.tar!h',
@@ -47,7 +65,16 @@ describe('crafted packages', () => {
 
   it('absolute and .. paths in tar and zip; Windows forms; a root directory entry "/" is harmless', async () => {
     const d = work()
-    writeFileSync(join(d, 't.tar'), rawTar([{ path: '/', type: 'Directory' }, { path: '/etc/cron.d/x', data: 'x' }, { path: 'a/../../b', data: 'y' }, { path: 'C:\\win\\x', data: 'z' }, { path: '..\\evil', data: 'w' }]))
+    writeFileSync(
+      join(d, 't.tar'),
+      rawTar([
+        { path: '/', type: 'Directory' },
+        { path: '/etc/cron.d/x', data: 'x' },
+        { path: 'a/../../b', data: 'y' },
+        { path: 'C:\\win\\x', data: 'z' },
+        { path: '..\\evil', data: 'w' },
+      ]),
+    )
     expect(await blockersAndWarnings(join(d, 't.tar'))).toEqual([
       'archive.path-traversal@t.tar!../evil',
       'archive.path-traversal@t.tar!/etc/cron.d/x',
@@ -68,7 +95,10 @@ describe('crafted packages', () => {
     execFileSync('zip', ['-q', join(d, 'real.zip'), 'f.txt'], { cwd: d })
     writeFileSync(join(d, 'fake.tar.gz'), readFileSync(join(d, 'real.zip')))
     expect(await blockersAndWarnings(join(d, 'fake.tar.gz'))).toEqual(['package.extension-mismatch@fake.tar.gz'])
-    writeFileSync(join(d, 'seven.zip'), Buffer.concat([Buffer.from("7z\xbc\xaf\x27\x1c\x00\x04", 'latin1'), Buffer.alloc(100)]))
+    writeFileSync(
+      join(d, 'seven.zip'),
+      Buffer.concat([Buffer.from('7z\xbc\xaf\x27\x1c\x00\x04', 'latin1'), Buffer.alloc(100)]),
+    )
     expect(await blockersAndWarnings(join(d, 'seven.zip'))).toEqual(['package.extension-mismatch@seven.zip'])
     writeFileSync(join(d, 'my app v1.0.tar'), rawTar([{ path: 'a', data: 'a' }]))
     const r = await scanPackage(join(d, 'my app v1.0.tar'))
@@ -80,7 +110,9 @@ describe('crafted packages', () => {
   it('overlapping-entry zip bomb and a high-ratio entry', async () => {
     const d = work()
     // two central directory entries pointing at the same local file: the overlapping-file construction
-    execFileSync('zip', ['-q', join(d, 'one.zip'), 'x.txt'], { cwd: (writeFileSync(join(d, 'x.txt'), 'x'.repeat(1000)), d) })
+    execFileSync('zip', ['-q', join(d, 'one.zip'), 'x.txt'], {
+      cwd: (writeFileSync(join(d, 'x.txt'), 'x'.repeat(1000)), d),
+    })
     const z = readFileSync(join(d, 'one.zip'))
     const eocd = z.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'))
     const cdOff = z.readUInt32LE(eocd + 16)
@@ -111,16 +143,27 @@ describe('crafted packages', () => {
     execFileSync('zstd', ['-q', join(d, 'eicar.txt'), '-o', join(d, 'pkg/eicar.txt.zst')])
     execFileSync('tar', ['-cf', join(d, 'zst.tar'), '-C', join(d, 'pkg'), 'inner.tar.zst', 'eicar.txt.zst'])
     const r = await scanPackage(join(d, 'zst.tar'), { profile: 'koogallery-app' })
-    expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location).sort()).toEqual(['zst.tar!eicar.txt.zst!eicar.txt', 'zst.tar!inner.tar.zst!app/eicar.com'])
+    expect(
+      r.findings
+        .filter((f) => f.rule === 'malware.detected')
+        .map((f) => f.location)
+        .sort(),
+    ).toEqual(['zst.tar!eicar.txt.zst!eicar.txt', 'zst.tar!inner.tar.zst!app/eicar.com'])
     expect(r.findings.map((f) => f.rule)).not.toContain('archive.nested-unscanned')
     expect(r.findings.map((f) => f.rule)).not.toContain('archive.corrupt')
     // 30 MiB of zeros in a few hundred bytes: a decompression bomb, as for gzip
     writeFileSync(join(d, 'zeros.bin'), Buffer.alloc(30 * 1024 * 1024))
     execFileSync('zstd', ['-q', '-19', join(d, 'zeros.bin'), '-o', join(d, 'pkg/zeros.bin.zst')])
     // a frame asking for a 2 GiB window (never allocated)
-    writeFileSync(join(d, 'pkg/window.zst'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63]))
+    writeFileSync(
+      join(d, 'pkg/window.zst'),
+      Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63]),
+    )
     execFileSync('tar', ['-cf', join(d, 'hostile.tar'), '-C', join(d, 'pkg'), 'zeros.bin.zst', 'window.zst'])
-    expect(await blockersAndWarnings(join(d, 'hostile.tar'))).toEqual(['archive.bomb@hostile.tar!zeros.bin.zst', 'archive.nested-unscanned@hostile.tar!window.zst'])
+    expect(await blockersAndWarnings(join(d, 'hostile.tar'))).toEqual([
+      'archive.bomb@hostile.tar!zeros.bin.zst',
+      'archive.nested-unscanned@hostile.tar!window.zst',
+    ])
     // stored (incompressible) content with a flipped byte still decompresses: the frame's checksum catches it
     writeFileSync(join(d, 'random.bin'), randomBytes(200_000))
     execFileSync('zstd', ['-q', join(d, 'random.bin'), '-o', join(d, 'damaged.bin.zst')])
@@ -129,7 +172,9 @@ describe('crafted packages', () => {
     mkdirSync(join(d, 'dmg'))
     writeFileSync(join(d, 'dmg/damaged.bin.zst'), damaged)
     execFileSync('tar', ['-cf', join(d, 'damaged.tar'), '-C', join(d, 'dmg'), 'damaged.bin.zst'])
-    const corrupt = (await scanPackage(join(d, 'damaged.tar'), { profile: 'koogallery-app' })).findings.filter((f) => f.rule === 'archive.corrupt')
+    const corrupt = (await scanPackage(join(d, 'damaged.tar'), { profile: 'koogallery-app' })).findings.filter(
+      (f) => f.rule === 'archive.corrupt',
+    )
     expect(corrupt.map((f) => f.location)).toEqual(['damaged.tar!damaged.bin.zst'])
     expect(corrupt[0].message).toMatch(/zstd data is damaged: zstd frame 1 decompresses to content whose checksum is/)
   })
@@ -142,7 +187,10 @@ describe('crafted packages', () => {
     execFileSync('tar', ['-cf', join(d, 'app.tar'), '-C', join(d, 'in'), 'eicar.com'])
     execFileSync('zstd', ['-q', join(d, 'app.tar'), '-o', join(d, 'app.tar.zst')])
     execFileSync('zstd', ['-q', join(d, 'in/eicar.com'), '-o', join(d, 'eicar.com.zst')])
-    for (const [pkg, found] of [['app.tar.zst', 'app.tar.zst!eicar.com'], ['eicar.com.zst', 'eicar.com.zst!eicar.com']]) {
+    for (const [pkg, found] of [
+      ['app.tar.zst', 'app.tar.zst!eicar.com'],
+      ['eicar.com.zst', 'eicar.com.zst!eicar.com'],
+    ]) {
       const r = await scanPackage(join(d, pkg), { profile: 'koogallery-app' })
       expect(r.findings.filter((f) => f.rule === 'malware.detected').map((f) => f.location)).toEqual([found])
       expect(r.findings.map((f) => f.rule)).toContain('package.format-unsupported')
@@ -158,6 +206,8 @@ describe('crafted packages', () => {
     ftruncateSync(fd, 2.1 * 1000 ** 3)
     closeSync(fd)
     const r = await scanPackage(p, { profile: 'swr-image' })
-    expect(r.findings.filter((f) => f.rule === 'package.too-large').map((f) => `${f.location} ${f.message}`)).toEqual(['huge.bin 2.10 GB is over the 2 GB limit of SWR container image.'])
+    expect(r.findings.filter((f) => f.rule === 'package.too-large').map((f) => `${f.location} ${f.message}`)).toEqual([
+      'huge.bin 2.10 GB is over the 2 GB limit of SWR container image.',
+    ])
   }, 120_000)
 })

@@ -21,10 +21,21 @@ it('every scanner naming a digest gets it at end(), computed over the whole cont
     wants: (e) => e.type === 'file',
     open: (e) => ({ write() {}, end: (d) => void seen[id].push([e.path, d]) }),
   })
-  await scanPackage(join(dir, 'p.tar.gz'), { scanners: [scanner('a', ['sha256']), scanner('b', ['sha256', 'md5']), scanner('c')] })
+  await scanPackage(join(dir, 'p.tar.gz'), {
+    scanners: [scanner('a', ['sha256']), scanner('b', ['sha256', 'md5']), scanner('c')],
+  })
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
   const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex')
-  expect(seen.a).toEqual([['big.bin', { sha256: sha(big) }], ['empty.txt', { sha256: sha(Buffer.alloc(0)) }]])
-  expect(seen.b).toEqual([['big.bin', { sha256: sha(big), md5: md5(big) }], ['empty.txt', { sha256: sha(Buffer.alloc(0)), md5: md5(Buffer.alloc(0)) }]])
-  expect(seen.c).toEqual([['big.bin', undefined], ['empty.txt', undefined]])
+  expect(seen.a).toEqual([
+    ['big.bin', { sha256: sha(big) }],
+    ['empty.txt', { sha256: sha(Buffer.alloc(0)) }],
+  ])
+  expect(seen.b).toEqual([
+    ['big.bin', { sha256: sha(big), md5: md5(big) }],
+    ['empty.txt', { sha256: sha(Buffer.alloc(0)), md5: md5(Buffer.alloc(0)) }],
+  ])
+  expect(seen.c).toEqual([
+    ['big.bin', undefined],
+    ['empty.txt', undefined],
+  ])
 })

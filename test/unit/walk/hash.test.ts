@@ -6,7 +6,7 @@ import { expect, it } from 'vitest'
 import { sha256FileInWorker } from '../../../src-main/walk/hash'
 import { scanPackage } from '../../../src-main/inspect/scan'
 
-it('a package over 64 MiB: the report sha256 is sha256sum\'s, and all bytes are counted', async () => {
+it("a package over 64 MiB: the report sha256 is sha256sum's, and all bytes are counted", async () => {
   const dir = mkdtempSync(join(process.env.TMPDIR!, 'hw-'))
   writeFileSync(join(dir, 'zeros.bin'), '')
   truncateSync(join(dir, 'zeros.bin'), 70 * 1024 * 1024)
@@ -16,7 +16,9 @@ it('a package over 64 MiB: the report sha256 is sha256sum\'s, and all bytes are 
   const r = await scanPackage(join(dir, 'big.tar'), { profile: 'koogallery-app' })
   expect(r.package.sha256).toBe(expected)
   expect(r.stats.bytesRead).toBe(r.package.size)
-  expect((await sha256FileInWorker(join(dir, 'a.txt'))).hex).toBe(execFileSync('sha256sum', [join(dir, 'a.txt')], { encoding: 'utf8' }).split(' ')[0])
+  expect((await sha256FileInWorker(join(dir, 'a.txt'))).hex).toBe(
+    execFileSync('sha256sum', [join(dir, 'a.txt')], { encoding: 'utf8' }).split(' ')[0],
+  )
   await expect(sha256FileInWorker(join(dir, 'missing'))).rejects.toThrow(/Cannot read/)
   const ac = new AbortController()
   const p = sha256FileInWorker(join(dir, 'big.tar'), ac.signal)

@@ -43,8 +43,15 @@ describe('read-ahead stream', () => {
       const file = join(dir, `f${size}`)
       const bytes = randomBytes(size)
       writeFileSync(file, bytes)
-      for (const [chunk, depth] of [[4096, 1], [4096, 4], [65536, 3], [1 << 20, 2]])
-        expect((await collect(file, chunk, depth)).equals(bytes), `${size} bytes, chunk ${chunk}, depth ${depth}`).toBe(true)
+      for (const [chunk, depth] of [
+        [4096, 1],
+        [4096, 4],
+        [65536, 3],
+        [1 << 20, 2],
+      ])
+        expect((await collect(file, chunk, depth)).equals(bytes), `${size} bytes, chunk ${chunk}, depth ${depth}`).toBe(
+          true,
+        )
     }
   })
 

@@ -22,7 +22,7 @@ describe('sniff', () => {
     ['vmdk', pad('KDMV')],
     ['vhdx', pad('vhdxfile')],
     ['vdi', pad([0x7f, 0x10, 0xda, 0xbe], 0x40)],
-    ['7z', pad("7z\xbc\xaf\x27\x1c")],
+    ['7z', pad('7z\xbc\xaf\x27\x1c')],
     ['rar', pad('Rar!\x1a\x07\x01\x00')],
     ['xz', pad([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0])],
     ['zstd', pad([0x28, 0xb5, 0x2f, 0xfd])],
@@ -46,6 +46,7 @@ describe('sniff', () => {
     expect(kindFromBytes(gzipSync(tar), undefined)).toBe('tar.gz')
     expect(kindFromBytes(gzipSync(Buffer.from('plain text')), undefined)).toBe('gzip')
     const zips = readdirSync(join(corpora, 'adm-zip/test/assets')).filter((f) => f.endsWith('.zip'))
-    for (const z of zips) expect(sniff(readFileSync(join(corpora, 'adm-zip/test/assets', z)).subarray(0, 65536)), z).toBe('zip')
+    for (const z of zips)
+      expect(sniff(readFileSync(join(corpora, 'adm-zip/test/assets', z)).subarray(0, 65536)), z).toBe('zip')
   })
 })

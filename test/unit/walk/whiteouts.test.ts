@@ -11,7 +11,8 @@ import { openDatabase, type Db } from '../../../src-main/store/db'
 import { VulnDb } from '../../../src-main/vulns/osv'
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
-const LOCK = (v: string) => JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'web' }, 'node_modules/lodash': { version: v } } })
+const LOCK = (v: string) =>
+  JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'web' }, 'node_modules/lodash': { version: v } } })
 
 let dir: string
 let db: Db
@@ -20,8 +21,20 @@ beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'wh-'))
   const osv = join(dir, 'osv')
   mkdirSync(osv)
-  writeFileSync(join(osv, 'GHSA-lodash-1.json'), JSON.stringify({ id: 'GHSA-lodash-1', modified: '2026-01-01T00:00:00Z', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' }],
-    affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }] }))
+  writeFileSync(
+    join(osv, 'GHSA-lodash-1.json'),
+    JSON.stringify({
+      id: 'GHSA-lodash-1',
+      modified: '2026-01-01T00:00:00Z',
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' }],
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'lodash' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }],
+        },
+      ],
+    }),
+  )
   db = openDatabase(':memory:')
   await new VulnDb(db).importPath(osv)
 })
@@ -75,7 +88,16 @@ describe('LayerTree', () => {
     t.add('etc/passwd', 'file')
     t.add('srv', 'symlink')
     t.add('usr/', 'directory')
-    for (const p of ['app/package-lock.json', 'lib/node_modules/a/package.json', 'opt/x', 'opt/deep/y', 'etc/passwd', 'srv/www/index.js', '/app/package-lock.json', 'usr'])
+    for (const p of [
+      'app/package-lock.json',
+      'lib/node_modules/a/package.json',
+      'opt/x',
+      'opt/deep/y',
+      'etc/passwd',
+      'srv/www/index.js',
+      '/app/package-lock.json',
+      'usr',
+    ])
       expect(t.hides(p), p).toBe(true)
     for (const p of ['app/other.json', 'lib/node_modules2/x', 'opt', 'etc/group', 'usr/bin/node'])
       expect(t.hides(p), p).toBe(false)
@@ -110,13 +132,22 @@ describe('whiteouts applied to image layers', () => {
     expect(s.deleted[0].location).toMatch(/^deleted\.tar!blobs\/sha256\/[a-f0-9]{64}!opt\/eicar\.com$/)
     expect(s.deleted[0].message).toMatch(/Layer 1 of deleted\.tar .*eicar.*layer 2 deletes it/i)
     expect(s.r.findings.filter((f) => f.location.includes('.wh.'))).toEqual([])
-    expect(s.r.facts.containers).toMatchObject({ whiteouts: { droppedFindings: 1, downgradedMalware: 1, droppedComponents: 1 } })
+    expect(s.r.facts.containers).toMatchObject({
+      whiteouts: { droppedFindings: 1, downgradedMalware: 1, droppedComponents: 1 },
+    })
     expect(s.r.findings.filter((f) => f.severity === 'blocker').map((f) => f.rule)).toEqual([])
     expect(s.r.verdict).toBe('pass')
   })
 
   it('an opaque directory hides only its own lower content; a replaced lockfile counts in its new version', async () => {
-    const s = await scan(image('opaque', { 'opt/.wh..wh..opq': '', 'opt/readme.txt': 'new\n', 'app/package-lock.json': LOCK('4.17.21'), 'srv/.wh.x': EICAR }))
+    const s = await scan(
+      image('opaque', {
+        'opt/.wh..wh..opq': '',
+        'opt/readme.txt': 'new\n',
+        'app/package-lock.json': LOCK('4.17.21'),
+        'srv/.wh.x': EICAR,
+      }),
+    )
     // a marker carrying data is read like any file (runtimes never extract it, a layer scanner does)
     expect(s.malware).toEqual([expect.stringMatching(/!srv\/\.wh\.x$/)])
     expect(s.deleted).toHaveLength(1)
@@ -154,7 +185,11 @@ describe('whiteouts applied to image layers', () => {
     }
     const c = put(cfg)
     const m = put({ ...base, config: { ...base.config, ...c }, layers: base.layers.slice(0, 1) })
-    idx.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'dirty' } })
+    idx.manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...m,
+      annotations: { 'org.opencontainers.image.ref.name': 'dirty' },
+    })
     writeFileSync(join(layout, 'index.json'), JSON.stringify(idx))
     const out = join(dir, 'shared2.tar')
     execFileSync('tar', ['-cf', out, '-C', layout, '.'])
@@ -169,12 +204,20 @@ describe('layer sizes', () => {
     const path = image('sizes', { 'srv/big.txt': 'y'.repeat(100_000) })
     const layout = join(dir, 'sizes-layout')
     const idx = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
-    const manifest = JSON.parse(readFileSync(join(layout, 'blobs/sha256', idx.manifests[0].digest.split(':')[1]), 'utf8')) as { layers: Array<{ digest: string; size: number }> }
-    const expected = manifest.layers.map((l) => {
-      const blob = join(layout, 'blobs/sha256', l.digest.split(':')[1])
-      expect(statSync(blob).size).toBe(l.size)
-      return { digest: l.digest, compressed: l.size, uncompressed: execFileSync('sh', ['-c', `gzip -dc '${blob}' | wc -c`], { encoding: 'utf8' }).trim() }
-    }).map((l) => ({ ...l, uncompressed: Number(l.uncompressed) }))
+    const manifest = JSON.parse(
+      readFileSync(join(layout, 'blobs/sha256', idx.manifests[0].digest.split(':')[1]), 'utf8'),
+    ) as { layers: Array<{ digest: string; size: number }> }
+    const expected = manifest.layers
+      .map((l) => {
+        const blob = join(layout, 'blobs/sha256', l.digest.split(':')[1])
+        expect(statSync(blob).size).toBe(l.size)
+        return {
+          digest: l.digest,
+          compressed: l.size,
+          uncompressed: execFileSync('sh', ['-c', `gzip -dc '${blob}' | wc -c`], { encoding: 'utf8' }).trim(),
+        }
+      })
+      .map((l) => ({ ...l, uncompressed: Number(l.uncompressed) }))
     expect(expected).toHaveLength(2)
     expect(expected[1].uncompressed).toBeGreaterThan(100_000)
     type Img = { layers: number; compressedSize: number; uncompressedSize: number | null; layerSizes: typeof expected }

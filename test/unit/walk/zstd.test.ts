@@ -8,7 +8,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createZstdDecompress, MAX_WINDOW, WINDOW_BUDGET, ZstdChecksumError, ZstdWindowError } from '../../../src-main/walk/zstd'
+import {
+  createZstdDecompress,
+  MAX_WINDOW,
+  WINDOW_BUDGET,
+  ZstdChecksumError,
+  ZstdWindowError,
+} from '../../../src-main/walk/zstd'
 
 async function decompress(bytes: Buffer, chunk: number): Promise<Buffer> {
   const parts: Buffer[] = []
@@ -52,7 +58,9 @@ describe('zstd stream decompression', () => {
     const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
     await expect(decompress(frame, 4096)).rejects.toBeInstanceOf(ZstdWindowError)
     // a single-segment frame whose content size (the window) claims 1 GiB
-    const single = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x00, 0x00, 0x00, 0x40, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63])
+    const single = Buffer.from([
+      0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x00, 0x00, 0x00, 0x40, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63,
+    ])
     await expect(decompress(single, 3)).rejects.toThrow(/1024 MiB window/)
     expect(MAX_WINDOW).toBe(128 * 1024 * 1024)
   })
@@ -94,7 +102,9 @@ describe('zstd stream decompression', () => {
     await expect(decompress(randomBytes(1000), 100)).rejects.toThrow(/not a zstd frame/)
     await expect(decompress(packed.subarray(0, packed.length - 100), 4096)).rejects.toThrow(/unexpected EOF/)
     // a block of the reserved type 3
-    await expect(decompress(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x07, 0x00, 0x00]), 4096)).rejects.toThrow(/reserved type/)
+    await expect(decompress(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x07, 0x00, 0x00]), 4096)).rejects.toThrow(
+      /reserved type/,
+    )
   })
 
   it("damage that still decompresses fails on the frame's checksum, at any chunking, naming the frame", async () => {
@@ -104,7 +114,10 @@ describe('zstd stream decompression', () => {
     const packed = readFileSync(join(dir, 'random.zst'))
     const flipped = Buffer.from(packed)
     flipped[1000] ^= 0x20
-    for (const chunk of [7, 4096, 1 << 20]) await expect(decompress(flipped, chunk), `${chunk}-byte chunks`).rejects.toThrow(/^zstd frame 1 decompresses to content whose checksum is [0-9a-f]{8}, not the [0-9a-f]{8} the frame carries$/)
+    for (const chunk of [7, 4096, 1 << 20])
+      await expect(decompress(flipped, chunk), `${chunk}-byte chunks`).rejects.toThrow(
+        /^zstd frame 1 decompresses to content whose checksum is [0-9a-f]{8}, not the [0-9a-f]{8} the frame carries$/,
+      )
     // the checksum itself damaged; in the second of two frames
     const badSum = Buffer.from(packed)
     badSum[badSum.length - 1] ^= 1

@@ -74,10 +74,20 @@ describe('staged drops', () => {
     // a leftover of an upload cut off long ago is cleaned at start
     mkdirSync(join(staging, '.incoming-old'), { recursive: true })
     utimesSync(join(staging, '.incoming-old'), new Date(0), new Date(0))
-    const s = await startWebServer({ rendererDir: join(dir, 'renderer'), stagingDir: staging, stagingLimits: { files: 3, bytes: 1024 ** 3 }, inUse: () => inUse, host: () => ({ dispatch: async () => ({ ok: true }), close: async () => undefined }) as never })
+    const s = await startWebServer({
+      rendererDir: join(dir, 'renderer'),
+      stagingDir: staging,
+      stagingLimits: { files: 3, bytes: 1024 ** 3 },
+      inUse: () => inUse,
+      host: () => ({ dispatch: async () => ({ ok: true }), close: async () => undefined }) as never,
+    })
     try {
       const stage = async (name: string, body: string) => {
-        const r = await fetch(`${s.origin}/stage?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'x-preflight-token': s.token } })
+        const r = await fetch(`${s.origin}/stage?name=${encodeURIComponent(name)}`, {
+          method: 'POST',
+          body,
+          headers: { 'x-preflight-token': s.token },
+        })
         expect(r.status).toBe(200)
         return ((await r.json()) as { path: string }).path
       }

@@ -59,13 +59,20 @@ class FakeS3 {
     const url = new URL(req.url!, 'http://x')
     const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'))
     const q = url.searchParams
-    const xml = (s: string, status = 200) => res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>${s}`)
+    const xml = (s: string, status = 200) =>
+      res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>${s}`)
     const md5 = (b: Buffer) => createHash('md5').update(b).digest()
     if (req.method === 'POST' && q.has('uploads')) {
       const id = randomBytes(8).toString('hex')
-      const meta = Object.fromEntries(Object.entries(req.headers).filter(([h]) => h.startsWith('x-amz-meta-')).map(([h, v]) => [h, String(v)]))
+      const meta = Object.fromEntries(
+        Object.entries(req.headers)
+          .filter(([h]) => h.startsWith('x-amz-meta-'))
+          .map(([h, v]) => [h, String(v)]),
+      )
       this.uploads.set(id, { key, meta, parts: new Map() })
-      return xml(`<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`)
+      return xml(
+        `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      )
     }
     const up = q.get('uploadId') ? this.uploads.get(q.get('uploadId')!) : undefined
     if (q.get('uploadId') && !up) return xml('<Error><Code>NoSuchUpload</Code></Error>', 404)
@@ -73,7 +80,8 @@ class FakeS3 {
       const n = Number(q.get('partNumber'))
       this.uploadPartCalls.push(n)
       this.opts.onPart?.(n)
-      if (req.headers['content-md5'] !== md5(body).toString('base64')) return xml('<Error><Code>BadDigest</Code></Error>', 400)
+      if (req.headers['content-md5'] !== md5(body).toString('base64'))
+        return xml('<Error><Code>BadDigest</Code></Error>', 400)
       const stored = Buffer.from(body)
       if (this.opts.corruptPart === n) stored[7] ^= 0xff
       up.parts.set(n, stored)
@@ -86,17 +94,28 @@ class FakeS3 {
       const all = [...up.parts.keys()].sort((a, b) => a - b).filter((n) => n > marker)
       const page = all.slice(0, max)
       const truncated = all.length > max
-      const parts = page.map((n) => `<Part><PartNumber>${n}</PartNumber><ETag>"${md5(up.parts.get(n)!).toString('hex')}"</ETag><Size>${up.parts.get(n)!.length}</Size></Part>`).join('')
-      return xml(`<ListPartsResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${q.get('uploadId')}</UploadId><PartNumberMarker>${marker}</PartNumberMarker>${truncated ? `<NextPartNumberMarker>${page[page.length - 1]}</NextPartNumberMarker>` : ''}<MaxParts>${max}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts}</ListPartsResult>`)
+      const parts = page
+        .map(
+          (n) =>
+            `<Part><PartNumber>${n}</PartNumber><ETag>"${md5(up.parts.get(n)!).toString('hex')}"</ETag><Size>${up.parts.get(n)!.length}</Size></Part>`,
+        )
+        .join('')
+      return xml(
+        `<ListPartsResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${q.get('uploadId')}</UploadId><PartNumberMarker>${marker}</PartNumberMarker>${truncated ? `<NextPartNumberMarker>${page[page.length - 1]}</NextPartNumberMarker>` : ''}<MaxParts>${max}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts}</ListPartsResult>`,
+      )
     }
     if (req.method === 'POST' && up) {
       const numbers = [...body.toString().matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]))
       const parts = numbers.map((n) => up.parts.get(n)!)
       const data = Buffer.concat(parts)
-      const etag = this.opts.plainEtag ? md5(data).toString('hex') : multipartEtag(parts.map((p) => md5(p).toString('base64')))
+      const etag = this.opts.plainEtag
+        ? md5(data).toString('hex')
+        : multipartEtag(parts.map((p) => md5(p).toString('base64')))
       this.objects.set(key, { data, etag, meta: up.meta })
       this.uploads.delete(q.get('uploadId')!)
-      return xml(`<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><ETag>"${etag}"</ETag></CompleteMultipartUploadResult>`)
+      return xml(
+        `<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><ETag>"${etag}"</ETag></CompleteMultipartUploadResult>`,
+      )
     }
     if (req.method === 'DELETE' && up) {
       this.uploads.delete(q.get('uploadId')!)
@@ -104,12 +123,15 @@ class FakeS3 {
     }
     const obj = this.objects.get(key)
     if (!obj) return res.writeHead(404).end()
-    if (req.method === 'HEAD') return res.writeHead(200, { 'content-length': obj.data.length, etag: `"${obj.etag}"`, ...obj.meta }).end()
+    if (req.method === 'HEAD')
+      return res.writeHead(200, { 'content-length': obj.data.length, etag: `"${obj.etag}"`, ...obj.meta }).end()
     if (req.method === 'GET') {
       const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
       if (!m) return res.writeHead(200, { 'content-length': obj.data.length }).end(obj.data)
       const slice = obj.data.subarray(Number(m[1]), Number(m[2]) + 1)
-      return res.writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${m[1]}-${m[2]}/${obj.data.length}` }).end(slice)
+      return res
+        .writeHead(206, { 'content-length': slice.length, 'content-range': `bytes ${m[1]}-${m[2]}/${obj.data.length}` })
+        .end(slice)
     }
     res.writeHead(405).end()
   }
@@ -142,7 +164,11 @@ async function fake(opts: FakeOptions): Promise<FakeS3> {
 async function pausedJob(s: FakeS3, pauseAt: number, key: string) {
   const db = openDatabase(':memory:')
   let q = new UploadQueue(db, { credentials: envCredentials(env), retry: { attempts: 1, baseMs: 1, maxMs: 1 } })
-  const job = await q.enqueue({ file, target: `s3://releases/${key}`, options: { endpoint: s.endpoint, partSize: PART, concurrency: 1 } })
+  const job = await q.enqueue({
+    file,
+    target: `s3://releases/${key}`,
+    options: { endpoint: s.endpoint, partSize: PART, concurrency: 1 },
+  })
   s.opts.onPart = (n) => {
     if (n === pauseAt) q.pause(job.id)
   }
@@ -155,7 +181,10 @@ async function pausedJob(s: FakeS3, pauseAt: number, key: string) {
 it('a resume sends only the parts the server lacks, past the first ListParts page; the result says how the object was verified', async () => {
   const s = await fake({ pageSize: 3 })
   const { q, job } = await pausedJob(s, 8, 'a.bin')
-  const done = q.store.parts(job.id).filter((p) => p.state === 'done').map((p) => p.partNumber)
+  const done = q.store
+    .parts(job.id)
+    .filter((p) => p.state === 'done')
+    .map((p) => p.partNumber)
   expect(done).toEqual([1, 2, 3, 4, 5, 6, 7])
   q.resume(job.id)
   const r = await q.run(job.id)
@@ -164,7 +193,9 @@ it('a resume sends only the parts the server lacks, past the first ListParts pag
   // part 8, which reached the server as the job was paused)
   expect(s.uploadPartCalls.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
   expect(s.listPartsCalls).toBe(3)
-  expect(r.result).toBe(`${s.endpoint}/releases/a.bin (verified: size 47,187,154 bytes; ETag of 10 parts matches; 3 sampled ranges read back)`)
+  expect(r.result).toBe(
+    `${s.endpoint}/releases/a.bin (verified: size 47,187,154 bytes; ETag of 10 parts matches; 3 sampled ranges read back)`,
+  )
 })
 
 it('parts the checkpoint lost are taken from the server where their ETag is the MD5 of the local bytes', async () => {
@@ -172,7 +203,12 @@ it('parts the checkpoint lost are taken from the server where their ETag is the 
   const { q, job } = await pausedJob(s, 6, 'b.bin')
   // as if the process died before recording any part: the checkpoint knows the upload id only
   const j = q.store.get(job.id)
-  q.store.startMultipart(job.id, j.uploadId!, j.partSize!, q.store.parts(job.id).map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size })))
+  q.store.startMultipart(
+    job.id,
+    j.uploadId!,
+    j.partSize!,
+    q.store.parts(job.id).map((p) => ({ partNumber: p.partNumber, offset: p.offset, size: p.size })),
+  )
   q.resume(job.id)
   const r = await q.run(job.id)
   expect(r.state, r.error ?? '').toBe('done')
@@ -184,14 +220,24 @@ it('a server that stores other bytes than it was sent fails the job: by the ETag
   const s = await fake({ pageSize: 1000, corruptPart: 2 })
   const db = openDatabase(':memory:')
   const q = new UploadQueue(db, { credentials: envCredentials(env), retry: { attempts: 1, baseMs: 1, maxMs: 1 } })
-  const job = await q.enqueue({ file, target: 's3://releases/c.bin', options: { endpoint: s.endpoint, partSize: PART } })
+  const job = await q.enqueue({
+    file,
+    target: 's3://releases/c.bin',
+    options: { endpoint: s.endpoint, partSize: PART },
+  })
   const r = await q.run(job.id)
   expect(r.state).toBe('failed')
-  expect(r.error).toMatch(/^Verification failed: the object's ETag [0-9a-f]{32}-10 is not the ETag of the file's 10 parts/)
+  expect(r.error).toMatch(
+    /^Verification failed: the object's ETag [0-9a-f]{32}-10 is not the ETag of the file's 10 parts/,
+  )
 
   // the stored bytes differ at byte 7 of part 1, and the ETag is a plain MD5: the read-back of the start finds it
   const plain = await fake({ pageSize: 1000, corruptPart: 1, plainEtag: true })
-  const job2 = await q.enqueue({ file, target: 's3://releases/d.bin', options: { endpoint: plain.endpoint, partSize: PART } })
+  const job2 = await q.enqueue({
+    file,
+    target: 's3://releases/d.bin',
+    options: { endpoint: plain.endpoint, partSize: PART },
+  })
   const r2 = await q.run(job2.id)
   expect(r2.state).toBe('failed')
   expect(r2.error).toMatch(/^Verification failed: bytes 0–65,535 read back from the object differ from the file's/)

@@ -5,7 +5,17 @@
 // original bytes; lzo is named as unreadable. Damaged superblocks and tree nodes are BtrfsErrors, never a hang.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync, closeSync, copyFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  copyFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -112,7 +122,8 @@ describe('btrfs', () => {
     // tree nodes: 16 KiB blocks carrying the filesystem's id where a node header has it
     const fsid = pristine.subarray(0x10020, 0x10030)
     const nodes: number[] = []
-    for (let off = 0; off + 16384 <= pristine.length; off += 4096) if (pristine.subarray(off + 0x20, off + 0x30).equals(fsid) && off !== 0x10000) nodes.push(off)
+    for (let off = 0; off + 16384 <= pristine.length; off += 4096)
+      if (pristine.subarray(off + 0x20, off + 0x30).equals(fsid) && off !== 0x10000) nodes.push(off)
     expect(nodes.length).toBeGreaterThan(4)
     let seed = 11
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
@@ -155,7 +166,11 @@ describe('btrfs', () => {
       ['devices', (b) => b.writeBigUInt64LE(2n, 0x10088), /spans 2 devices/],
       ['chunk array', (b) => b.writeUInt32LE(4000, 0x100a0), /system chunk array/],
       // the root tree's root node moved: the node found there records another address
-      ['root tree', (b) => b.writeBigUInt64LE(b.readBigUInt64LE(0x10050) + 16384n, 0x10050), /records address|in no chunk|level/],
+      [
+        'root tree',
+        (b) => b.writeBigUInt64LE(b.readBigUInt64LE(0x10050) + 16384n, 0x10050),
+        /records address|in no chunk|level/,
+      ],
     ]
     for (const [what, mutate, message] of cases) {
       const b = readFileSync(image)

@@ -32,7 +32,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'guestfs-'))
   root = join(dir, 'root')
   writeTree(root, {
-    'usr/lib/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
+    'usr/lib/os-release':
+      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
     'etc/shadow': 'root:$6$salt$abcdefghijklmnop:19000:0:99999:7:::\ndebian:!:19000::::::\n',
     'etc/ssh/sshd_config': 'PasswordAuthentication yes\n',
     'etc/ssh/ssh_host_ed25519_key': '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n',
@@ -45,17 +46,34 @@ beforeAll(() => {
   // a real dpkg database: this machine's (Debian 12), hundreds of packages, epochs, binNMUs, binaries versioned apart from their source
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true })
   copyFileSync('/var/lib/dpkg/status', join(root, 'var/lib/dpkg/status'))
-  installed = execFileSync('dpkg-query', ['--admindir', join(root, 'var/lib/dpkg'), '-W', '-f', '${Status}\t${Package}\t${Version}\n'], { encoding: 'utf8' })
-    .split('\n').filter((l) => /^\S+ \S+ installed\t/.test(l)).map((l) => l.split('\t').slice(1).join('@')).sort()
+  installed = execFileSync(
+    'dpkg-query',
+    ['--admindir', join(root, 'var/lib/dpkg'), '-W', '-f', '${Status}\t${Package}\t${Version}\n'],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((l) => /^\S+ \S+ installed\t/.test(l))
+    .map((l) => l.split('\t').slice(1).join('@'))
+    .sort()
 })
 
 function summary(r: Report) {
   const guest = r.facts.guest as { os: { id: string; versionId: string; arch: string } | null }
   return {
     os: guest.os && { id: guest.os.id, versionId: guest.os.versionId, arch: guest.os.arch },
-    findings: [...new Set(r.findings.filter((f) => /^(hygiene|malware|image)\./.test(f.rule)).map((f) => `${f.rule} ${f.location.split('!').slice(-1)[0]}`))].sort(),
+    findings: [
+      ...new Set(
+        r.findings
+          .filter((f) => /^(hygiene|malware|image)\./.test(f.rule))
+          .map((f) => `${f.rule} ${f.location.split('!').slice(-1)[0]}`),
+      ),
+    ].sort(),
     components: r.components.map((c) => `${c.ecosystem}:${c.name}@${c.version} ${c.purl}`).sort(),
-    checks: Object.fromEntries(Object.entries(r.checks).filter(([k]) => k === 'malware').map(([k, v]) => [k, v.state])),
+    checks: Object.fromEntries(
+      Object.entries(r.checks)
+        .filter(([k]) => k === 'malware')
+        .map(([k, v]) => [k, v.state]),
+    ),
   }
 }
 
@@ -82,10 +100,22 @@ describe('the same guest on every filesystem Preflight reads', () => {
       }
     const expected = results['ext4.qcow2']
     expect(expected.os).toEqual({ id: 'debian', versionId: '12', arch: 'x86_64' })
-    expect(expected.findings.map((f) => f.split(' ')[0])).toEqual(expect.arrayContaining(['hygiene.preset-password', 'hygiene.authorized-keys', 'hygiene.ssh-host-keys', 'hygiene.shell-history', 'hygiene.ssh-password-auth', 'malware.detected']))
+    expect(expected.findings.map((f) => f.split(' ')[0])).toEqual(
+      expect.arrayContaining([
+        'hygiene.preset-password',
+        'hygiene.authorized-keys',
+        'hygiene.ssh-host-keys',
+        'hygiene.shell-history',
+        'hygiene.ssh-password-auth',
+        'malware.detected',
+      ]),
+    )
     // every installed package, at its own version (epoch included), which its purl names too
     expect(expected.components.map((c) => c.replace(/^Debian:12:| .*$/g, ''))).toEqual(installed)
-    for (const c of expected.components) expect(decodeURIComponent(/ pkg:deb\/debian\/[^@]+@([^?]+)/.exec(c)![1]), c).toBe(/^Debian:12:[^@]+@(\S+)/.exec(c)![1])
+    for (const c of expected.components)
+      expect(decodeURIComponent(/ pkg:deb\/debian\/[^@]+@([^?]+)/.exec(c)![1]), c).toBe(
+        /^Debian:12:[^@]+@(\S+)/.exec(c)![1],
+      )
     expect(installed.length).toBeGreaterThan(20)
     for (const [name, got] of Object.entries(results)) expect(got, name).toEqual(expected)
     expect(Object.keys(results)).toHaveLength(8)
@@ -103,7 +133,11 @@ describe('volumes Preflight does not read are said', () => {
     ntfs.write('NTFS    ', 3, 'latin1')
     ntfs[510] = 0x55
     ntfs[511] = 0xaa
-    const raw = partitionedDisk(join(dir, 'mixed.raw'), [{ file: ext4, type: 0x83 }, { bytes: luks, type: 0x83 }, { bytes: ntfs, type: 0x07 }])
+    const raw = partitionedDisk(join(dir, 'mixed.raw'), [
+      { file: ext4, type: 0x83 },
+      { bytes: luks, type: 0x83 },
+      { bytes: ntfs, type: 0x07 },
+    ])
     const r = await scanPackage(convertDisk(raw, 'qcow2', join(dir, 'mixed.qcow2')), { profile: 'koogallery-image' })
     const rules = r.findings.map((f) => `${f.rule} ${f.location}`)
     expect(rules).toContain('image.encrypted-volume mixed.qcow2!p2')
@@ -112,14 +146,18 @@ describe('volumes Preflight does not read are said', () => {
     expect(r.checks.malware.state).toBe('partial')
     expect(r.checks.malware.note).toMatch(/2 guest volume\(s\) not read/)
     expect(r.verdict).toBe('fail')
-    expect((r.facts.guest as { partitions: Array<{ filesystem: string }> }).partitions.map((p) => p.filesystem)).toEqual(['ext', 'luks', 'ntfs'])
+    expect(
+      (r.facts.guest as { partitions: Array<{ filesystem: string }> }).partitions.map((p) => p.filesystem),
+    ).toEqual(['ext', 'luks', 'ntfs'])
   })
 
   it('a disk with no filesystem at all is image.volume-unread and its checks are not run', async () => {
     const raw = join(dir, 'blank.raw')
     execFileSync('truncate', ['-s', '16M', raw])
     const r = await scanPackage(convertDisk(raw, 'qcow2', join(dir, 'blank.qcow2')), { profile: 'koogallery-image' })
-    expect(r.findings.find((f) => f.rule === 'image.volume-unread')?.message).toMatch(/No filesystem was found on the disk \(it has no partition table\)/)
+    expect(r.findings.find((f) => f.rule === 'image.volume-unread')?.message).toMatch(
+      /No filesystem was found on the disk \(it has no partition table\)/,
+    )
     expect(r.checks.malware.state).toBe('not-run')
     expect(r.findings.some((f) => f.rule === 'scan.not-run')).toBe(true)
     expect(verdictLine(r)).toMatch(/^PASS, [2-9] checks not run$/)

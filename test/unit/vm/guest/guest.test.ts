@@ -16,17 +16,35 @@ const MiB = 1024 * 1024
 
 function rootfs(name: string, dirty: boolean): string {
   const root = join(dir, `${name}-root`)
-  for (const d of ['etc/ssh', 'root/.ssh', 'home/alice/.ssh', 'var/lib/dpkg', 'usr/bin', 'bin', 'etc/cloud', 'opt/app']) mkdirSync(join(root, d), { recursive: true })
-  writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.3 LTS"\n')
-  writeFileSync(join(root, 'etc/shadow'), dirty ? 'root:$6$salt$abcdefghijklmnop:19000:0:99999:7:::\nalice:!:19000::::::\n' : 'root:*:19000:0:99999:7:::\nalice:!:19000::::::\n')
-  writeFileSync(join(root, 'etc/ssh/sshd_config'), dirty ? 'PermitRootLogin yes\nPasswordAuthentication yes\n' : 'PasswordAuthentication no\n')
+  for (const d of ['etc/ssh', 'root/.ssh', 'home/alice/.ssh', 'var/lib/dpkg', 'usr/bin', 'bin', 'etc/cloud', 'opt/app'])
+    mkdirSync(join(root, d), { recursive: true })
+  writeFileSync(
+    join(root, 'etc/os-release'),
+    'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.3 LTS"\n',
+  )
+  writeFileSync(
+    join(root, 'etc/shadow'),
+    dirty
+      ? 'root:$6$salt$abcdefghijklmnop:19000:0:99999:7:::\nalice:!:19000::::::\n'
+      : 'root:*:19000:0:99999:7:::\nalice:!:19000::::::\n',
+  )
+  writeFileSync(
+    join(root, 'etc/ssh/sshd_config'),
+    dirty ? 'PermitRootLogin yes\nPasswordAuthentication yes\n' : 'PasswordAuthentication no\n',
+  )
   if (dirty) {
     writeFileSync(join(root, 'etc/ssh/ssh_host_ed25519_key'), '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n')
     writeFileSync(join(root, 'home/alice/.ssh/authorized_keys'), 'ssh-ed25519 AAAAC3Nz alice@laptop\n')
     writeFileSync(join(root, 'root/.bash_history'), 'ls\nrm -rf /tmp/x\n')
-    writeFileSync(join(root, 'opt/app/eicar.com'), 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')
+    writeFileSync(
+      join(root, 'opt/app/eicar.com'),
+      'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*',
+    )
   } else writeFileSync(join(root, 'etc/cloud/cloud.cfg'), 'users: [default]\n')
-  writeFileSync(join(root, 'var/lib/dpkg/status'), 'Package: bash\nStatus: install ok installed\nVersion: 5.1-6ubuntu1\n\n')
+  writeFileSync(
+    join(root, 'var/lib/dpkg/status'),
+    'Package: bash\nStatus: install ok installed\nVersion: 5.1-6ubuntu1\n\n',
+  )
   // an ELF header so the architecture is detected (x86_64)
   const elf = Buffer.alloc(64)
   elf.writeUInt32BE(0x7f454c46, 0)
@@ -80,7 +98,11 @@ beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'guest-'))
 })
 
-const rules = (r: Awaited<ReturnType<typeof scanPackage>>) => r.findings.filter((f) => f.rule.startsWith('hygiene.') || f.rule === 'malware.detected').map((f) => `${f.rule} ${f.location}`).sort()
+const rules = (r: Awaited<ReturnType<typeof scanPackage>>) =>
+  r.findings
+    .filter((f) => f.rule.startsWith('hygiene.') || f.rule === 'malware.detected')
+    .map((f) => `${f.rule} ${f.location}`)
+    .sort()
 
 describe('guest inspection', () => {
   it('a dirty Ubuntu guest (MBR, qcow2 compressed): OS, every hygiene rule, malware and packages inside', async () => {
@@ -88,7 +110,12 @@ describe('guest inspection', () => {
     const q = join(dir, 'dirty.qcow2')
     execFileSync('qemu-img', ['convert', '-q', '-c', '-O', 'qcow2', raw, q])
     const r = await scanPackage(q, { profile: 'koogallery-image' })
-    expect((r.facts.guest as { os: unknown }).os).toEqual({ id: 'ubuntu', versionId: '22.04', name: 'Ubuntu 22.04.3 LTS', arch: 'x86_64' })
+    expect((r.facts.guest as { os: unknown }).os).toEqual({
+      id: 'ubuntu',
+      versionId: '22.04',
+      name: 'Ubuntu 22.04.3 LTS',
+      arch: 'x86_64',
+    })
     expect(rules(r)).toEqual([
       'hygiene.authorized-keys dirty.qcow2!p1!home/alice/.ssh/authorized_keys',
       'hygiene.cloud-init-missing dirty.qcow2!p1!etc/cloud',
@@ -100,20 +127,37 @@ describe('guest inspection', () => {
       'malware.detected dirty.qcow2!p1!opt/app/eicar.com',
     ])
     // an Ubuntu 22.04 guest's dpkg packages are Ubuntu's, of its release (they were 'Debian' before)
-    expect(r.components).toContainEqual(expect.objectContaining({ ecosystem: 'Ubuntu:22.04', name: 'bash', location: 'dirty.qcow2!p1!var/lib/dpkg/status' }))
+    expect(r.components).toContainEqual(
+      expect.objectContaining({
+        ecosystem: 'Ubuntu:22.04',
+        name: 'bash',
+        location: 'dirty.qcow2!p1!var/lib/dpkg/status',
+      }),
+    )
     expect(r.verdict).toBe('fail')
   })
 
   it('the guest is read the same from vmdk, vhd, vhdx, vdi and qed images', async () => {
     const raw = disk(rootfs('formats', true), 'mbr', join(dir, 'formats.raw'))
-    const expected = rules(await scanPackage(raw, { profile: 'koogallery-image' })).map((l) => l.replace('formats.raw!', ''))
+    const expected = rules(await scanPackage(raw, { profile: 'koogallery-image' })).map((l) =>
+      l.replace('formats.raw!', ''),
+    )
     expect(expected).toContain('malware.detected p1!opt/app/eicar.com')
-    for (const [ext, format] of [['vmdk', 'vmdk'], ['vhd', 'vpc'], ['vhdx', 'vhdx'], ['vdi', 'vdi'], ['qed', 'qed']]) {
+    for (const [ext, format] of [
+      ['vmdk', 'vmdk'],
+      ['vhd', 'vpc'],
+      ['vhdx', 'vhdx'],
+      ['vdi', 'vdi'],
+      ['qed', 'qed'],
+    ]) {
       const img = join(dir, `formats.${ext}`)
       execFileSync('qemu-img', ['convert', '-q', '-O', format, raw, img])
       const r = await scanPackage(img, { profile: 'koogallery-image' })
       expect((r.facts.guest as { os: { id: string } }).os.id, ext).toBe('ubuntu')
-      expect(rules(r).map((l) => l.replace(`formats.${ext}!`, '')), ext).toEqual(expected)
+      expect(
+        rules(r).map((l) => l.replace(`formats.${ext}!`, '')),
+        ext,
+      ).toEqual(expected)
     }
   })
 
@@ -124,10 +168,17 @@ describe('guest inspection', () => {
     for (const p of [raw, q]) {
       const r = await scanPackage(p, { profile: 'koogallery-image' })
       expect(rules(r), p).toEqual([])
-      expect((r.facts.guest as { partitions: Array<{ index: number; filesystem: string }> }).partitions).toEqual([expect.objectContaining({ index: 1, filesystem: 'ext' })])
+      expect((r.facts.guest as { partitions: Array<{ index: number; filesystem: string }> }).partitions).toEqual([
+        expect.objectContaining({ index: 1, filesystem: 'ext' }),
+      ])
     }
-    const scp = await scanPackage(q, { profile: 'scp-image', attrs: { name: 'clean', osType: 'RHEL', visibility: 'Private', minDiskGB: 1 } })
-    expect(scp.findings.filter((f) => f.rule === 'image.os-mismatch').map((f) => `${f.location}: ${f.message}`)).toEqual([expect.stringMatching(/^attrs\.osType: .*RHEL.*Ubuntu 22\.04/)])
+    const scp = await scanPackage(q, {
+      profile: 'scp-image',
+      attrs: { name: 'clean', osType: 'RHEL', visibility: 'Private', minDiskGB: 1 },
+    })
+    expect(
+      scp.findings.filter((f) => f.rule === 'image.os-mismatch').map((f) => `${f.location}: ${f.message}`),
+    ).toEqual([expect.stringMatching(/^attrs\.osType: .*RHEL.*Ubuntu 22\.04/)])
   })
 
   it('qcow2 guest data equals qemu-img convert -O raw; directory listings equal debugfs', async () => {
@@ -137,12 +188,19 @@ describe('guest inspection', () => {
     execFileSync('qemu-img', ['convert', '-q', '-c', '-O', 'qcow2', raw, q])
     const dq = await openQcow2Device(q)
     const dr = await openRawDevice(raw)
-    for (const off of [0, 512, MiB, MiB + 4096 * 7, 5 * MiB + 123]) expect((await dq.read(off, 70_000)).equals(await dr.read(off, 70_000)), `offset ${off}`).toBe(true)
+    for (const off of [0, 512, MiB, MiB + 4096 * 7, 5 * MiB + 123])
+      expect((await dq.read(off, 70_000)).equals(await dr.read(off, 70_000)), `offset ${off}`).toBe(true)
     const fs = await Ext4.open(sliceDevice(dq, MiB, statSync(fsImg).size))
     for (const path of ['/etc', '/usr/bin', '/home/alice/.ssh']) {
       const ours = (await fs.readdir((await fs.lookup(path))!)).map((e) => e.name).sort()
-      const theirs = execFileSync('debugfs', ['-R', `ls -p ${path}`, fsImg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-        .split('\n').map((l) => l.split('/')[5]).filter((n) => n && n !== '.' && n !== '..').sort()
+      const theirs = execFileSync('debugfs', ['-R', `ls -p ${path}`, fsImg], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .map((l) => l.split('/')[5])
+        .filter((n) => n && n !== '.' && n !== '..')
+        .sort()
       expect(ours, path).toEqual(theirs)
     }
     await dq.close()

@@ -4,12 +4,27 @@
 // as the filesystems that were written (every file equal to its source). Thin volumes and a missing PV are named,
 // damaged metadata is an LvmError.
 import { execFileSync } from 'node:child_process'
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openRawDevice, sliceDevice, type BlockDevice } from '../../../../src-main/vm/block'
 import { Ext4 } from '../../../../src-main/vm/guest/ext4'
-import { logicalVolumes, LvmError, parseLvmConfig, readPhysicalVolume, type PhysicalVolume } from '../../../../src-main/vm/guest/lvm'
+import {
+  logicalVolumes,
+  LvmError,
+  parseLvmConfig,
+  readPhysicalVolume,
+  type PhysicalVolume,
+} from '../../../../src-main/vm/guest/lvm'
 import { readPartitions } from '../../../../src-main/vm/guest/partitions'
 import { Xfs } from '../../../../src-main/vm/guest/xfs'
 import { folderTree, guestTree } from '../../../fixtures/fs-tree'
@@ -34,10 +49,15 @@ beforeAll(() => {
   const xfs = makeXfs(rootTree, join(dir, 'root.xfs'))
   const ext4 = join(dir, 'data.ext4')
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', dataTree, ext4, '16M'], { stdio: 'ignore' })
-  disk = makeLvmDisk(join(dir, 'disk.img'), 'vgtest', [
-    { name: 'root', image: xfs, sizeMiB: 320 },
-    { name: 'data', image: ext4, sizeMiB: 16, stripes: 2 },
-  ], [340, 40])
+  disk = makeLvmDisk(
+    join(dir, 'disk.img'),
+    'vgtest',
+    [
+      { name: 'root', image: xfs, sizeMiB: 320 },
+      { name: 'data', image: ext4, sizeMiB: 16, stripes: 2 },
+    ],
+    [340, 40],
+  )
 }, 120_000)
 
 async function volumes(dev: BlockDevice) {
@@ -55,7 +75,10 @@ describe('LVM2 physical volumes in a disk image', () => {
     try {
       const { pvs, lvs } = await volumes(dev)
       expect(pvs).toHaveLength(2)
-      expect(lvs.map((l) => `${l.vg}/${l.name}:${l.size}`).sort()).toEqual([`vgtest/data:${16 * 1024 * 1024}`, `vgtest/root:${320 * 1024 * 1024}`])
+      expect(lvs.map((l) => `${l.vg}/${l.name}:${l.size}`).sort()).toEqual([
+        `vgtest/data:${16 * 1024 * 1024}`,
+        `vgtest/root:${320 * 1024 * 1024}`,
+      ])
       const root = lvs.find((l) => l.name === 'root')!
       expect(await Xfs.probe(root.dev!)).toBe(true)
       expect(await guestTree(await Xfs.open(root.dev!))).toEqual(folderTree(rootTree))
@@ -76,10 +99,20 @@ describe('LVM2 physical volumes in a disk image', () => {
       const text = pvs[0].metadata!
       const thin = text.replace(/(data \{[\s\S]*?type = )"striped"/, '$1"thin"')
       expect(thin).not.toBe(text)
-      const lvs = logicalVolumes([{ ...pvs[0], metadata: thin.replace(/seqno = (\d+)/, (_, n) => `seqno = ${Number(n) + 1}`) }, pvs[1]])
-      expect(lvs.find((l) => l.name === 'data')).toMatchObject({ dev: null, types: ['thin'], unreadable: expect.stringMatching(/thin segment cannot be read/) })
+      const lvs = logicalVolumes([
+        { ...pvs[0], metadata: thin.replace(/seqno = (\d+)/, (_, n) => `seqno = ${Number(n) + 1}`) },
+        pvs[1],
+      ])
+      expect(lvs.find((l) => l.name === 'data')).toMatchObject({
+        dev: null,
+        types: ['thin'],
+        unreadable: expect.stringMatching(/thin segment cannot be read/),
+      })
       const alone = logicalVolumes([pvs[0]])
-      expect(alone.find((l) => l.name === 'data')).toMatchObject({ dev: null, unreadable: expect.stringMatching(/pv1 .* is not on this disk/) })
+      expect(alone.find((l) => l.name === 'data')).toMatchObject({
+        dev: null,
+        unreadable: expect.stringMatching(/pv1 .* is not on this disk/),
+      })
       expect(alone.find((l) => l.name === 'root')!.dev).not.toBeNull()
     } finally {
       await dev.close()
@@ -87,8 +120,11 @@ describe('LVM2 physical volumes in a disk image', () => {
   })
 
   it('refuses damaged metadata text with an LvmError', () => {
-    for (const bad of ['vg { a = ', 'vg { a = [1, 2 }', '}', 'vg { x = = }', `${'a { '.repeat(20)}${'}'.repeat(20)}`]) expect(() => parseLvmConfig(bad), bad).toThrow(LvmError)
-    expect(parseLvmConfig('vg {\n# comment\nid = "x-y"\nextent_size = 8192\nstripes = [\n"pv0", 0\n]\n}\n')).toEqual({ vg: { id: 'x-y', extent_size: 8192, stripes: ['pv0', 0] } })
+    for (const bad of ['vg { a = ', 'vg { a = [1, 2 }', '}', 'vg { x = = }', `${'a { '.repeat(20)}${'}'.repeat(20)}`])
+      expect(() => parseLvmConfig(bad), bad).toThrow(LvmError)
+    expect(parseLvmConfig('vg {\n# comment\nid = "x-y"\nextent_size = 8192\nstripes = [\n"pv0", 0\n]\n}\n')).toEqual({
+      vg: { id: 'x-y', extent_size: 8192, stripes: ['pv0', 0] },
+    })
   })
 
   it('bounds the metadata text: nesting of arrays, the number of values, a text longer than its ring', async () => {
@@ -119,7 +155,9 @@ describe('LVM2 physical volumes in a disk image', () => {
     const bad = await openRawDevice(damaged)
     try {
       const part = (await readPartitions(bad))[0]
-      await expect(readPhysicalVolume(sliceDevice(bad, part.start, part.size))).rejects.toThrow(/describes text out of range/)
+      await expect(readPhysicalVolume(sliceDevice(bad, part.start, part.size))).rejects.toThrow(
+        /describes text out of range/,
+      )
     } finally {
       await bad.close()
     }

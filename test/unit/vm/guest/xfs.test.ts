@@ -4,7 +4,16 @@
 // big directory's names equal xfs_db's own listing, and damaged metadata is an XfsError, never a hang or a crash.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -19,8 +28,12 @@ let root: string
 beforeAll(() => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'xfs-'))
   root = join(dir, 'root')
-  for (const d of ['etc/ssh', 'root', 'small', 'medium', 'many', 'usr/lib']) mkdirSync(join(root, d), { recursive: true })
-  writeFileSync(join(root, 'etc/os-release'), 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n')
+  for (const d of ['etc/ssh', 'root', 'small', 'medium', 'many', 'usr/lib'])
+    mkdirSync(join(root, d), { recursive: true })
+  writeFileSync(
+    join(root, 'etc/os-release'),
+    'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n',
+  )
   writeFileSync(join(root, 'etc/redhat-release'), 'Rocky Linux release 9.3 (Blue Onyx)\n')
   writeFileSync(join(root, 'etc/ssh/sshd_config'), 'PasswordAuthentication yes\n')
   writeFileSync(join(root, 'root/.bash_history'), 'ls\n')
@@ -113,17 +126,21 @@ describe('damaged XFS', () => {
     const pristine = readFileSync(image)
     // the metadata mkfs wrote from the protofile sits near the start of AG 0; mutate within the first 2 MiB
     let seed = 7
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const mutated = join(dir, 'fuzz-m.img')
     await copyFile(image, mutated)
     // mutate bytes of the blocks mkfs wrote (not the zeros between them): superblock copies, free-space and inode
     // B+trees, inode chunks, directory and file blocks
     const written: number[] = []
-    for (let off = 0; off < 2 * 1024 * 1024; off += 4096) if (pristine.subarray(off, off + 4096).some((x) => x !== 0)) written.push(off)
+    for (let off = 0; off < 2 * 1024 * 1024; off += 4096)
+      if (pristine.subarray(off, off + 4096).some((x) => x !== 0)) written.push(off)
     let errors = 0
     for (let round = 0; round < 120; round++) {
       const b = Buffer.from(pristine.subarray(0, 2 * 1024 * 1024))
-      for (let k = 0; k < 6; k++) b[Math.max(512, written[Math.floor(rand() * written.length)] + Math.floor(rand() * 4096))] = Math.floor(rand() * 256)
+      for (let k = 0; k < 6; k++)
+        b[Math.max(512, written[Math.floor(rand() * written.length)] + Math.floor(rand() * 4096))] = Math.floor(
+          rand() * 256,
+        )
       const fd = openSync(mutated, 'r+')
       writeSync(fd, b, 0, b.length, 0)
       closeSync(fd)

@@ -10,11 +10,36 @@ import { umociImage } from '../../../../fixtures/umoci-image'
 
 describe('parseImageRef', () => {
   it('splits registry, organization, repository and tag as docker does', () => {
-    expect(parseImageRef('swr.cn-north-4.myhuaweicloud.com/acme/web-app:2.0')).toEqual({ registry: 'swr.cn-north-4.myhuaweicloud.com', organization: 'acme', repository: 'web-app', tag: '2.0' })
-    expect(parseImageRef('acme/web:1')).toEqual({ registry: undefined, organization: 'acme', repository: 'web', tag: '1' })
-    expect(parseImageRef('localhost:5000/web:1')).toEqual({ registry: 'localhost:5000', organization: undefined, repository: 'web', tag: '1' })
-    expect(parseImageRef('web:1.0')).toEqual({ registry: undefined, organization: undefined, repository: 'web', tag: '1.0' })
-    expect(parseImageRef('web@sha256:0123')).toEqual({ registry: undefined, organization: undefined, repository: 'web', tag: undefined })
+    expect(parseImageRef('swr.cn-north-4.myhuaweicloud.com/acme/web-app:2.0')).toEqual({
+      registry: 'swr.cn-north-4.myhuaweicloud.com',
+      organization: 'acme',
+      repository: 'web-app',
+      tag: '2.0',
+    })
+    expect(parseImageRef('acme/web:1')).toEqual({
+      registry: undefined,
+      organization: 'acme',
+      repository: 'web',
+      tag: '1',
+    })
+    expect(parseImageRef('localhost:5000/web:1')).toEqual({
+      registry: 'localhost:5000',
+      organization: undefined,
+      repository: 'web',
+      tag: '1',
+    })
+    expect(parseImageRef('web:1.0')).toEqual({
+      registry: undefined,
+      organization: undefined,
+      repository: 'web',
+      tag: '1.0',
+    })
+    expect(parseImageRef('web@sha256:0123')).toEqual({
+      registry: undefined,
+      organization: undefined,
+      repository: 'web',
+      tag: undefined,
+    })
   })
 
   it('answers null for an OCI ref name that is only a tag, and for nothing', () => {
@@ -27,7 +52,12 @@ describe('prefill from a scanned image tar', () => {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'derive-'))
   const layout = umociImage(join(dir, 'layout'), '/srv', { 'index.html': 'hi' })
   const tar = join(dir, 'web.tar')
-  execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${tar}:swr.example.com/acme/web-app:2.0`])
+  execFileSync('skopeo', [
+    'copy',
+    '-q',
+    `oci:${layout}:latest`,
+    `docker-archive:${tar}:swr.example.com/acme/web-app:2.0`,
+  ])
 
   it('fills repository, organization and tag from the report facts', async () => {
     const report = await scanPackage(tar, { profile: 'swr-image' })
