@@ -1,8 +1,8 @@
 // End-to-end harness: starts the real `preflight ui` (browser mode, the real services in their worker) as a
 // child process with its own PREFLIGHT_HOME, and drives it in Debian's Chromium through playwright-core.
 // Screenshots of each step go to test-output/e2e/<suite>/ (git-ignored).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
@@ -163,4 +163,25 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
   return (await axeViolations(page))
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+/**
+ * A package with one blocker: `name` (a .tar.gz in a new folder) holds inner.tar, whose one entry climbs out
+ * (../evil.txt: archive.path-traversal at `${name}!inner.tar!../evil.txt`). Returns its path.
+ */
+export function traversalPackage(name: string): string {
+  const d = tmp('traversal-')
+  mkdirSync(join(d, 'src'))
+  writeFileSync(join(d, 'src/evil.txt'), 'x')
+  execFileSync('tar', [
+    '-cf',
+    join(d, 'inner.tar'),
+    '-C',
+    join(d, 'src'),
+    '--transform',
+    's,^evil,../evil,',
+    'evil.txt',
+  ])
+  execFileSync('tar', ['-czf', join(d, name), '-C', d, 'inner.tar'])
+  return join(d, name)
 }

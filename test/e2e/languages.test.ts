@@ -1,31 +1,15 @@
 // Every screen in both languages and both themes: a screenshot of each (test-output/e2e/languages/), axe clean in
 // each, and in zh-CN no Latin-script word a user reads (visible text, labels, placeholders, titles) outside an
 // allow-list of what stays Latin in a Chinese UI: rule ids, file names, units, product and format names.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
+import { dropFiles, openBrowser, seriousAxeViolations, startUi, traversalPackage, type UiServer } from './harness'
 
 let ui: UiServer
 let pkg: string
 beforeAll(async () => {
   ui = await startUi()
-  const d = tmp('lang-')
-  mkdirSync(join(d, 'src'))
-  writeFileSync(join(d, 'src/evil.txt'), 'x')
-  execFileSync('tar', [
-    '-cf',
-    join(d, 'inner.tar'),
-    '-C',
-    join(d, 'src'),
-    '--transform',
-    's,^evil,../evil,',
-    'evil.txt',
-  ])
-  pkg = join(d, 'release-1_0.tar.gz')
-  execFileSync('tar', ['-czf', pkg, '-C', d, 'inner.tar'])
+  pkg = traversalPackage('release-1_0.tar.gz')
 })
 afterAll(async () => {
   await ui?.stop()

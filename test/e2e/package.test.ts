@@ -1,10 +1,8 @@
 // Home → Package view: a hostile archive dropped in the real UI is pre-scanned by the real services and the
 // blocker is shown with its rule id, location and fix.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
+import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, traversalPackage, type UiServer } from './harness'
 
 let ui: UiServer
 beforeAll(async () => {
@@ -16,22 +14,10 @@ afterAll(async () => {
 
 describe('package view', () => {
   it('shows a traversal blocker inside a nested archive', async () => {
-    const d = tmp('pkg-')
-    mkdirSync(join(d, 'src'))
-    writeFileSync(join(d, 'src/evil.txt'), 'x')
-    execFileSync('tar', [
-      '-cf',
-      join(d, 'inner.tar'),
-      '-C',
-      join(d, 'src'),
-      '--transform',
-      's,^evil,../evil,',
-      'evil.txt',
-    ])
-    execFileSync('tar', ['-czf', join(d, 'release-1_0.tar.gz'), '-C', d, 'inner.tar'])
+    const pkg = traversalPackage('release-1_0.tar.gz')
     const b = await openBrowser('package', ui.url)
     try {
-      await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'release-1_0.tar.gz')])
+      await dropFiles(b.page, '[data-testid=dropzone]', [pkg])
       await b.page.getByTestId('verdict').waitFor({ timeout: 60_000 })
       await b.shot('report')
       expect(await b.page.getByTestId('verdict').textContent()).toMatch(/FAIL/)
@@ -61,21 +47,10 @@ describe('package view', () => {
 describe('report tools', () => {
   it('waive with reason turns the verdict to pass; the HTML export opens in Chromium with no network request', async () => {
     const d = tmp('waive-')
-    mkdirSync(join(d, 'src'))
-    writeFileSync(join(d, 'src/evil.txt'), 'x')
-    execFileSync('tar', [
-      '-cf',
-      join(d, 'inner.tar'),
-      '-C',
-      join(d, 'src'),
-      '--transform',
-      's,^evil,../evil,',
-      'evil.txt',
-    ])
-    execFileSync('tar', ['-czf', join(d, 'waive-me.tar.gz'), '-C', d, 'inner.tar'])
+    const pkg = traversalPackage('waive-me.tar.gz')
     const b = await openBrowser('report-tools', ui.url)
     try {
-      await dropFiles(b.page, '[data-testid=dropzone]', [join(d, 'waive-me.tar.gz')])
+      await dropFiles(b.page, '[data-testid=dropzone]', [pkg])
       await b.page.getByTestId('severity-chart').waitFor({ timeout: 60_000 })
       await b.page.getByTestId('waive-archive.path-traversal').click()
       await b.page.getByTestId('waive-reason').fill('The installer never extracts inner.tar')
