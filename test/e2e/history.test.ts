@@ -37,7 +37,6 @@ describe('work history and compare', () => {
 
       await b.page.getByTestId('nav-home').click()
       await dropFiles(b.page, '[data-testid=dropzone]', [pkg])
-      await b.page.getByTestId('scan-package').click()
       await b.page.getByTestId('verdict').waitFor({ timeout: 60_000 })
       await b.page.getByTestId('compare-import').waitFor()
       await b.page.getByTestId('compare-file').setInputFiles(report)
