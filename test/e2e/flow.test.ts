@@ -94,6 +94,7 @@ describe('dropping packages', () => {
       await b.shot('bundle-offered')
       // a zone for one file refuses several, saying so
       await p.getByTestId('nav-queue').click()
+      await p.getByTestId('queue-new').click()
       await dropFiles(p, '[data-testid=queue-dropzone]', [web, app])
       await p
         .getByTestId('queue-dropzone')

@@ -42,6 +42,7 @@ describe('image sync from the queue screen', () => {
     const page = await openBrowser('queue-sync', ui.url)
     try {
       await page.page.getByTestId('nav-queue').click()
+      await page.page.getByTestId('queue-new').click()
       await dropFiles(page.page, '[data-testid=queue-dropzone]', [tar])
       await page.page.getByTestId('queue-file').waitFor()
       await page.page.getByTestId('queue-target').fill(`docker://${source}`)
@@ -85,7 +86,10 @@ describe('image sync from the queue screen', () => {
         },
       ])
 
-      // the next push of the repository is synced to both targets by itself
+      // the next push of the repository is synced to both targets by itself (a new upload: the panel again, the file again)
+      await page.page.getByTestId('queue-new').click()
+      await dropFiles(page.page, '[data-testid=queue-dropzone]', [tar])
+      await page.page.getByTestId('queue-file').waitFor()
       await page.page.getByTestId('queue-target').fill(`docker://127.0.0.1:${a.port}/acme/web:4.3`)
       await page.page.getByTestId('queue-start').click()
       await page.page.waitForFunction(
