@@ -3,49 +3,28 @@
 // with 3 findings Preflight also has (paired by kind of problem, by rule id, by kind), 2 it does not (a rule gap at
 // a file Preflight read, a CVE: a database gap), and Preflight's one of its own (vulndb.missing): exactly that
 // diff, in JSON and in HTML, through `preflight compare`; a report of another package is refused.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { MARKETPLACE_FINDINGS, marketplaceCase } from '../../fixtures/marketplace-report'
 import { scanPackage } from '../../../src-main/inspect/scan'
 import { compareReports, importReport, type Comparison } from '../../../src-main/reports/compare'
 import type { Report } from '../../../src-main/reports/model'
 
 const BIN = resolve(__dirname, '../../../bin/preflight.cjs')
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 let dir: string
 let pkg: string
 let report: Report
-
-const MARKETPLACE = [
-  {
-    title: '病毒文件 Virus: EICAR-Test-File',
-    severity: '高危',
-    location: 'shop.tar.gz/app/eicar.com',
-    message: '检测到病毒',
-  },
-  { title: 'malware.detected', severity: 'error', location: 'app/tools/eicar.exe', message: 'malware found' },
-  {
-    title: 'Symlink path traversal',
-    severity: 'high',
-    location: 'shop.tar.gz!app/link',
-    message: 'link escapes the package',
-  },
-  { title: 'Hard-coded password', severity: 'medium', location: 'app/config.ini', message: 'a password in plain text' },
-  {
-    title: 'CVE-2023-0286 in openssl',
-    severity: 'high',
-    location: 'app/lib/libssl.so.3',
-    message: 'X.400 address type confusion',
-  },
-]
+/** The marketplace's report as CSV, written by the fixture with the package. */
+let csvReport: string
 
 async function xlsx(out: string, sha256: string): Promise<string> {
   const wb = new ExcelJS.Workbook()
   const ws = wb.addWorksheet('扫描报告')
   ws.addRow(['序号', '风险项', '级别', '文件路径', '描述'])
-  MARKETPLACE.forEach((f, i) => ws.addRow([i + 1, f.title, f.severity, f.location, f.message]))
+  MARKETPLACE_FINDINGS.forEach((f, i) => ws.addRow([i + 1, f.title, f.severity, f.location, f.message]))
   const info = wb.addWorksheet('Package')
   info.addRows([
     ['File', 'shop.tar.gz'],
@@ -56,7 +35,7 @@ async function xlsx(out: string, sha256: string): Promise<string> {
 }
 
 function sarif(out: string): string {
-  const results = MARKETPLACE.map((f) => ({
+  const results = MARKETPLACE_FINDINGS.map((f) => ({
     ...(f.title === 'malware.detected' ? { ruleId: 'malware.detected' } : {}),
     level: 'error',
     message: { text: `${f.title}: ${f.message}` },
@@ -69,27 +48,11 @@ function sarif(out: string): string {
   return out
 }
 
-function csv(out: string): string {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`
-  writeFileSync(
-    out,
-    `Risk item,Severity,File location,Description\r\n${MARKETPLACE.map((f) => [f.title, f.severity, f.location, f.message].map(q).join(',')).join('\r\n')}\r\n`,
-  )
-  return out
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'compare-'))
-  const src = join(dir, 'src')
-  mkdirSync(join(src, 'app/tools'), { recursive: true })
-  mkdirSync(join(src, 'app/lib'), { recursive: true })
-  writeFileSync(join(src, 'app/eicar.com'), EICAR)
-  writeFileSync(join(src, 'app/tools/eicar.exe'), EICAR)
-  writeFileSync(join(src, 'app/config.ini'), 'password=hunter2\n')
-  writeFileSync(join(src, 'app/lib/libssl.so.3'), Buffer.alloc(2048, 1))
-  symlinkSync('../../../etc/passwd', join(src, 'app/link'))
-  pkg = join(dir, 'shop.tar.gz')
-  execFileSync('tar', ['-czf', pkg, '-C', src, 'app'])
+  const made = marketplaceCase(dir)
+  pkg = made.pkg
+  csvReport = made.report
   report = await scanPackage(pkg, { profile: 'koogallery-app' })
 })
 
@@ -126,7 +89,7 @@ describe('compare with the marketplace report', () => {
           ? await xlsx(join(dir, 'market.xlsx'), report.package.sha256)
           : format === 'sarif'
             ? sarif(join(dir, 'market.sarif'))
-            : csv(join(dir, 'market.csv'))
+            : csvReport
       const imported = await importReport(file)
       expect(imported.findings).toHaveLength(5)
       const read = new Set((report.facts.entries as Array<{ path: string }>).map((e) => e.path.toLowerCase()))
