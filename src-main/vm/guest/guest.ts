@@ -4,6 +4,7 @@
 // login), and a walk of the guest's files through the same entry pass as packages (malware, components). What
 // was not read is reported (image.volume-unread, image.encrypted-volume) and listed in `unread`.
 import { makeFinding, type Finding } from '../../reports/model'
+import { osReleaseFromReleaseFile, parseOsRelease } from '../../vulns/ecosystems'
 import { throwIfCancelled } from '../../tasks/cancel'
 import type { EntryPipeline } from '../../walk/pipeline'
 import type { WalkEntry } from '../../walk/types'
@@ -43,15 +44,6 @@ const ELF_ARCH: Record<number, string> = {
   21: 'ppc64',
   243: 'riscv64',
   22: 's390x',
-}
-
-function parseOsRelease(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
-    if (m) out[m[1]] = m[2].replace(/^["']|["']$/g, '')
-  }
-  return out
 }
 
 type ReadableFs = GuestFs & { lookup(path: string): Promise<Inode | null> }
@@ -159,12 +151,13 @@ export async function detectOs(fs: ReadableFs): Promise<GuestOs | null> {
     }
   }
   if (!text) {
-    // older guests (CentOS 6, SLES 11): the distribution's own release file
-    for (const [file, id] of RELEASE_FILES) {
-      const line = (await readText(fs, file, 4096))?.split('\n')[0]?.trim()
-      if (!line) continue
-      const versionId = /\b(\d+(?:\.\d+)?)\b/.exec(line)?.[1] ?? ''
-      return { id: typeof id === 'function' ? id(line) : id, versionId, name: line, arch }
+    // older guests (CentOS 6, SLES 11): the distribution's own release file, read as the vulnerability match reads it
+    for (const file of RELEASE_FILES) {
+      const release = await readText(fs, file, 4096)
+      const said = release && osReleaseFromReleaseFile(file, release)
+      if (!said) continue
+      const r = parseOsRelease(said)
+      return { id: r.ID, versionId: r.VERSION_ID ?? '', name: release.split('\n')[0].trim(), arch }
     }
     return arch ? { id: 'unknown', versionId: '', name: 'unknown Linux', arch } : null
   }
@@ -172,27 +165,16 @@ export async function detectOs(fs: ReadableFs): Promise<GuestOs | null> {
   return { id: r.ID ?? 'linux', versionId: r.VERSION_ID ?? '', name: r.PRETTY_NAME ?? r.NAME ?? r.ID ?? 'Linux', arch }
 }
 
-const RELEASE_FILES: Array<[string, string | ((line: string) => string)]> = [
-  ['/etc/oracle-release', 'ol'],
-  ['/etc/almalinux-release', 'almalinux'],
-  ['/etc/rocky-release', 'rocky'],
-  ['/etc/centos-release', 'centos'],
-  [
-    '/etc/redhat-release',
-    (l) =>
-      /centos/i.test(l)
-        ? 'centos'
-        : /rocky/i.test(l)
-          ? 'rocky'
-          : /alma/i.test(l)
-            ? 'almalinux'
-            : /oracle/i.test(l)
-              ? 'ol'
-              : /fedora/i.test(l)
-                ? 'fedora'
-                : 'rhel',
-  ],
-  ['/etc/SuSE-release', (l) => (/opensuse/i.test(l) ? 'opensuse' : 'sles')],
+/** Release files in the order they are trusted (a distribution's own before the Red Hat family's shared one). */
+const RELEASE_FILES = [
+  '/etc/oracle-release',
+  '/etc/almalinux-release',
+  '/etc/rocky-release',
+  '/etc/centos-release',
+  '/etc/redhat-release',
+  '/etc/SuSE-release',
+  '/etc/alpine-release',
+  '/etc/debian_version',
 ]
 
 export interface GuestScan {
