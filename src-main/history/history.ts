@@ -5,22 +5,14 @@
 // this module owns the table, the queries and the JSON/CSV forms (CSV read back for imports and round trips).
 import { userInfo } from 'node:os'
 import { cell, parseCsv } from '../reports/csv'
+import { HISTORY_KIND_NAMES, HISTORY_RESULT_NAMES } from '../../src-preload/contract'
 import type { Db } from '../store/db'
 
-export const HISTORY_KINDS = [
-  'scan',
-  'repack',
-  'convert',
-  'waiver',
-  'draft-revision',
-  'export',
-  'upload',
-  'submit',
-  'sync',
-  'compare',
-] as const
-export type HistoryKind = (typeof HISTORY_KINDS)[number]
-export type HistoryResult = 'pass' | 'fail' | 'done' | 'error' | 'cancelled'
+/** The kinds and results of the contract (one list: the History screen filters by them, the table stores them). */
+export const HISTORY_KINDS = HISTORY_KIND_NAMES
+export const HISTORY_RESULTS = HISTORY_RESULT_NAMES
+export type HistoryKind = (typeof HISTORY_KIND_NAMES)[number]
+export type HistoryResult = (typeof HISTORY_RESULT_NAMES)[number]
 
 export interface HistoryEventInput {
   kind: HistoryKind

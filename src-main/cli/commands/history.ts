@@ -5,11 +5,18 @@ import { rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultHome, ensureHome } from '../../home'
-import { HISTORY_KINDS, historyCsv, HistoryStore, type HistoryKind, type HistoryResult } from '../../history/history'
+import {
+  HISTORY_KINDS,
+  HISTORY_RESULTS,
+  historyCsv,
+  HistoryStore,
+  type HistoryKind,
+  type HistoryResult,
+} from '../../history/history'
 import { openHomeDatabase } from '../../store/db'
 import { usageError, type CliCommand } from '../io'
 
-const RESULTS: HistoryResult[] = ['pass', 'fail', 'done', 'error', 'cancelled']
+const RESULTS: readonly HistoryResult[] = HISTORY_RESULTS
 
 function dateArg(v: string | undefined, name: string): string | undefined {
   if (v === undefined) return undefined
