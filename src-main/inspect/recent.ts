@@ -5,25 +5,17 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
 import type { Report } from '../reports/model'
+import type { RecentOpenDto, RecentScanDto } from '../../src-preload/contract'
 import type { Db } from '../store/db'
 import { sha256FileInWorker } from '../walk/hash'
 
-export interface RecentScan {
-  path: string
-  name: string
-  profile: string
-  sha256: string
-  size: number
-  mtimeMs: number
-  verdict: 'pass' | 'fail'
-  scannedAt: string
-}
+/** One Recent scans row, as the contract carries it. */
+export type RecentScan = RecentScanDto
 
 /** What reopening a file found: its stored report (unchanged), a file that changed since, or no scan of it. */
 export type RecentOpen =
   | { status: 'unchanged'; scan: RecentScan; report: Report; verified: boolean }
-  | { status: 'changed'; scan: RecentScan; why: 'size' | 'mtime' | 'sha256' | 'missing' }
-  | { status: 'none' }
+  | Exclude<RecentOpenDto, { status: 'unchanged' }>
 
 /** How many scans are kept; the oldest go first. */
 export const RECENT_SCANS_KEPT = 200
