@@ -76,7 +76,9 @@ export interface AppInfo {
 export interface FindingDto {
   rule: string
   severity: 'blocker' | 'warning' | 'info'
+  /** English; `messageZh` is the same in Simplified Chinese (text.ts). */
   message: string
+  messageZh?: string
   location: string
   details?: Record<string, unknown>
   waived?: boolean
@@ -134,7 +136,7 @@ export interface ComparisonDto {
   package: { name: string; sha256: string }
   marketplace: { format: string; source: string; packageName: string | null; sha256: string | null }
   both: Array<{
-    preflight: Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message'>
+    preflight: Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message' | 'messageZh'>
     marketplace: { rule: string | null; title: string; severity: string; location: string; message: string }
     by: 'rule' | 'cve' | 'kind'
   }>
@@ -147,7 +149,7 @@ export interface ComparisonDto {
     suggestion: string
     gap: 'rule' | 'database' | 'not-read' | 'waiver'
   }>
-  onlyPreflight: Array<Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message'>>
+  onlyPreflight: Array<Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message' | 'messageZh'>>
   agreement: number
 }
 

@@ -1,5 +1,6 @@
 // Errors that cross process boundaries (IPC, browser-mode WebSocket, worker threads) as plain data and are
 // rebuilt on the other side. No electron, no Node: imported by main, preload and renderer alike.
+import { worded, type Bilingual } from './text'
 
 export type ErrorCode =
   | 'invalid-input' // payload failed its zod schema, bad CLI arguments
@@ -13,7 +14,10 @@ export type ErrorCode =
 
 export interface ErrorData {
   code: ErrorCode
+  /** In English (CLI, logs). */
   message: string
+  /** The same sentence in Simplified Chinese, where its maker wrote one (text.ts). */
+  messageZh?: string
   rule?: string
   details?: unknown
 }
@@ -22,24 +26,34 @@ export class PreflightError extends Error {
   readonly code: ErrorCode
   readonly rule?: string
   readonly details?: unknown
+  readonly messageZh?: string
 
-  constructor(code: ErrorCode, message: string, opts: { rule?: string; details?: unknown; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+  /** `message` is English, or both languages (bi(en, zh) from text.ts) for errors a user of the app can meet. */
+  constructor(
+    code: ErrorCode,
+    message: string | Bilingual,
+    opts: { rule?: string; details?: unknown; cause?: unknown } = {},
+  ) {
+    const w = worded(message)
+    super(w.message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'PreflightError'
     this.code = code
+    this.messageZh = w.messageZh
     this.rule = opts.rule
     this.details = opts.details
   }
 
   toData(): ErrorData {
     const d: ErrorData = { code: this.code, message: this.message }
+    if (this.messageZh) d.messageZh = this.messageZh
     if (this.rule) d.rule = this.rule
     if (this.details !== undefined) d.details = this.details
     return d
   }
 
   static fromData(d: ErrorData): PreflightError {
-    return new PreflightError(d.code, d.message, { rule: d.rule, details: d.details })
+    const message = d.messageZh ? { en: d.message, zh: d.messageZh } : d.message
+    return new PreflightError(d.code, message, { rule: d.rule, details: d.details })
   }
 }
 
@@ -48,10 +62,18 @@ export function toErrorData(err: unknown): ErrorData {
   if (err instanceof PreflightError) return err.toData()
   const e = err as { code?: string; message?: string; path?: string }
   if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR'))
-    return { code: 'not-found', message: `No such file: ${e.path ?? ''}`.trim() }
+    return {
+      code: 'not-found',
+      message: `No such file: ${e.path ?? ''}`.trim(),
+      messageZh: `文件不存在：${e.path ?? ''}`.trim(),
+    }
   if (e && (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM'))
-    return { code: 'unreadable', message: `Cannot read ${e.path ?? 'file'}: ${e.code}` }
+    return {
+      code: 'unreadable',
+      message: `Cannot read ${e.path ?? 'file'}: ${e.code}`,
+      messageZh: `无法读取${e.path ?? '文件'}：${e.code}`,
+    }
   if (e && (e as { name?: string }).name === 'AbortError')
-    return { code: 'cancelled', message: 'Cancelled by the user.' }
+    return { code: 'cancelled', message: 'Cancelled by the user.', messageZh: '已由用户取消。' }
   return { code: 'internal', message: e?.message ? String(e.message) : String(err) }
 }

@@ -3,6 +3,7 @@
 import { ruleText } from '../../src-preload/catalogue'
 import { verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
+import { textIn } from '../../src-preload/text'
 
 /** One CSV field: quoted when it holds a quote, a comma or a line break. */
 export const cell = (v: unknown): string => {
@@ -50,7 +51,7 @@ export function csvReport(report: Report, opts: WriterOptions = {}): string {
       f.severity,
       f.rule,
       f.location,
-      f.message,
+      textIn(f, opts.lang),
       ruleText(f.rule, opts.lang).fix,
       f.waived ? 'yes' : 'no',
       f.waiverReason ?? '',

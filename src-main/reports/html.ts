@@ -3,6 +3,7 @@
 import { ruleText, type Lang } from '../../src-preload/catalogue'
 import { findingCounts, verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
+import { textIn } from '../../src-preload/text'
 
 const esc = (s: unknown) =>
   String(s ?? '').replace(
@@ -65,7 +66,7 @@ export function htmlReport(report: Report, opts: WriterOptions = {}): string {
   const rows = report.findings
     .map(
       (f) =>
-        `<tr class="${f.severity}${f.waived ? ' waived' : ''}"><td>${esc(f.severity)}${f.waived ? ` (${t.waived})` : ''}</td><td><code>${esc(f.rule)}</code><br>${esc(ruleText(f.rule, lang).title)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}${f.waived && f.waiverReason ? `<br><em>${esc(f.waiverReason)}</em>` : ''}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`,
+        `<tr class="${f.severity}${f.waived ? ' waived' : ''}"><td>${esc(f.severity)}${f.waived ? ` (${t.waived})` : ''}</td><td><code>${esc(f.rule)}</code><br>${esc(ruleText(f.rule, lang).title)}</td><td class="mono">${esc(f.location)}</td><td>${esc(textIn(f, lang))}${f.waived && f.waiverReason ? `<br><em>${esc(f.waiverReason)}</em>` : ''}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`,
     )
     .join('\n')
   const comps = report.components

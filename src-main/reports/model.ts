@@ -1,13 +1,17 @@
 // The report model: findings, components and package facts. Every writer (json, table, html, xlsx, sarif,
 // csv, cyclonedx) and the UI render this one model; scanners only ever create Findings through makeFinding.
 import { getRule, severityFor, type Severity } from '../../src-preload/catalogue'
+import { worded, type Bilingual } from '../../src-preload/text'
 
 export type { Severity }
 
 export interface Finding {
   rule: string
   severity: Severity
+  /** The finding in English (reports, CLI). */
   message: string
+  /** The same finding in Simplified Chinese (src-preload/text.ts). */
+  messageZh?: string
   /** Nesting chain joined with `!`, e.g. `outer.tar.gz!inner.zip!path/in/archive`. */
   location: string
   details?: Record<string, unknown>
@@ -79,11 +83,11 @@ export interface Report {
 export function makeFinding(
   rule: string,
   location: string,
-  message: string,
+  message: string | Bilingual,
   opts: { profile?: string; details?: Record<string, unknown> } = {},
 ): Finding {
   getRule(rule) // throws on unknown ids: a finding always cites a catalogued rule
-  const f: Finding = { rule, severity: severityFor(rule, opts.profile), message, location }
+  const f: Finding = { rule, severity: severityFor(rule, opts.profile), ...worded(message), location }
   if (opts.details) f.details = opts.details
   return f
 }

@@ -3,6 +3,7 @@
 import { ruleText } from '../../src-preload/catalogue'
 import { findingCounts, uncheckedChecks, verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
+import { textIn } from '../../src-preload/text'
 
 const COLORS = {
   blocker: '\x1b[31m',
@@ -44,7 +45,7 @@ export function tableReport(report: Report, opts: WriterOptions = {}): string {
     for (const f of group) {
       const text = ruleText(f.rule, opts.lang)
       lines.push(`  ${c(sev, f.rule)}${f.waived ? c('dim', ' [waived]') : ''}  ${f.location}`)
-      lines.push(`    ${f.message}`)
+      lines.push(`    ${textIn(f, opts.lang)}`)
       if (sev !== 'info') lines.push(c('dim', `    fix: ${text.fix}`))
       if (f.waived && f.waiverReason) lines.push(c('dim', `    waived: ${f.waiverReason}`))
     }

@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs'
 import { ruleText } from '../../src-preload/catalogue'
 import { verdictLine } from '../../src-preload/verdict'
 import type { Report, WriterOptions } from './model'
+import { textIn } from '../../src-preload/text'
 
 export const XLSX_HEADERS = [
   'No.',
@@ -40,7 +41,7 @@ export async function xlsxReport(report: Report, opts: WriterOptions = {}): Prom
       `${f.rule} — ${text.title}`,
       f.severity,
       f.location,
-      `${f.message} Fix: ${text.fix}`,
+      `${textIn(f, opts.lang)} Fix: ${text.fix}`,
       f.waived ? 'False positive' : '',
       f.waived ? (f.waiverReason ?? '') : '',
       f.waived

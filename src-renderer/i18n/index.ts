@@ -2,6 +2,7 @@
 // with useT, so screens never edit a shared dictionary; the language is a zustand store saved in settings.
 import { useMemo } from 'react'
 import { create } from 'zustand'
+import { textIn, type Worded } from '../../src-preload/text'
 
 export type Lang = 'en' | 'zh-CN'
 
@@ -76,4 +77,10 @@ export function formatsFor(lang: Lang): Formats {
 export function useFormat(): Formats {
   const lang = useLang((s) => s.lang)
   return useMemo(() => formatsFor(lang), [lang])
+}
+
+/** A finding's or an error's sentence in the chosen language (both travel as data: src-preload/text.ts). */
+export function useText(): (w: Worded | null | undefined) => string {
+  const lang = useLang((s) => s.lang)
+  return (w) => (w ? textIn(w, lang) : '')
 }

@@ -1,8 +1,9 @@
 // Findings grouped blocker → warning → info, each with rule id, location, message and the fix hint from the
-// rule catalogue in the current language. Scanners write their one-line messages in English; in Chinese the rule's
-// title and fix say what is wrong and what to do, and the scanner's sentence is one click away (marked lang="en").
+// rule catalogue in the current language. Scanners write their one-line messages in both languages (text.ts); one
+// that has only English is marked lang="en".
 import type { FindingDto } from '../../../src-preload/contract'
 import { ruleText } from '../../../src-preload/catalogue'
+import { textIn } from '../../../src-preload/text'
 import { defineMessages, useLang, useT } from '../../i18n'
 import { useNav } from '../../stores/nav'
 
@@ -24,7 +25,6 @@ const messages = defineMessages({
     fix: 'Fix',
     none: 'No findings.',
     waived: 'waived',
-    original: "The scanner's own words (English)",
     importVulnDb: 'Import a vulnerability database',
     openDatabases: 'Open Databases',
     repack: 'Repack as OCI',
@@ -36,7 +36,6 @@ const messages = defineMessages({
     fix: '修复',
     none: '没有检查结果。',
     waived: '已豁免',
-    original: '扫描器原文（英文）',
     importVulnDb: '导入漏洞库',
     openDatabases: '打开数据库',
     repack: '重新打包为 OCI',
@@ -97,14 +96,7 @@ export function FindingList({
                       {f.waived && <span className="badge">{t('waived')}</span>}
                     </div>
                     <div className="mono finding-loc">{f.location}</div>
-                    {lang === 'en' || !text ? (
-                      <div>{f.message}</div>
-                    ) : (
-                      <details className="finding-original">
-                        <summary>{t('original')}</summary>
-                        <div lang="en">{f.message}</div>
-                      </details>
-                    )}
+                    <div lang={lang !== 'en' && !f.messageZh ? 'en' : undefined}>{textIn(f, lang)}</div>
                     {text && sev !== 'info' && (
                       <div className="muted">
                         {t('fix')}: {text.fix}
