@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { basename } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { Db } from '../store/db'
 import { isProfileId, PROFILES } from '../rules/profiles'
 import { diffValues, type Change } from './diff'
@@ -156,7 +158,14 @@ export class DraftStore {
 
   private row(id: string): DraftRow {
     const r = this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined
-    if (!r) throw new PreflightError('not-found', `No draft with id ${id}`)
+    if (!r)
+      throw new PreflightError(
+        'not-found',
+        bi(
+          `No draft with id ${id}: it may have been deleted. Open Drafts to see the drafts on this machine.`,
+          `没有 ID 为 ${id} 的草稿：它可能已被删除。请打开“草稿”查看本机上的草稿。`,
+        ),
+      )
     return r
   }
 
@@ -339,7 +348,14 @@ export class DraftStore {
     const r = this.db
       .prepare('SELECT values_json FROM draft_revisions WHERE draft_id = ? AND revision = ?')
       .get(id, revision) as { values_json: string } | undefined
-    if (!r) throw new PreflightError('not-found', `Draft ${id} has no revision ${revision}`)
+    if (!r)
+      throw new PreflightError(
+        'not-found',
+        bi(
+          `Draft ${id} has no revision ${revision}: choose one of the revisions its history lists.`,
+          `草稿 ${id} 没有修订 ${revision}：请从其修订历史中选择一个修订。`,
+        ),
+      )
     return JSON.parse(r.values_json) as Values
   }
 
@@ -378,16 +394,46 @@ export class DraftStore {
 
   /** Import an exported draft. It keeps its id unless a draft with that id exists, then it gets a new one. */
   async importFrom(path: string): Promise<Draft> {
-    let parsed: z.infer<typeof exportFile>
+    const name = basename(path)
+    let text: string
     try {
-      parsed = exportFile.parse(JSON.parse(await readFile(path, 'utf8')))
+      text = await readFile(path, 'utf8')
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') throw new PreflightError('not-found', `No such file: ${path}`)
+      if ((err as { code?: string }).code === 'ENOENT')
+        throw new PreflightError('not-found', bi(`No such file: ${path}`, `文件不存在：${path}`))
+      throw err
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
       throw new PreflightError(
         'invalid-input',
-        `${path} is not a Preflight draft export (${EXPORT_SCHEMA}): ${(err as Error).message.split('\n')[0]}`,
+        bi(
+          `${name} is not a Preflight draft export (${EXPORT_SCHEMA}): it is not JSON.`,
+          `${name} 不是 Preflight 草稿导出文件（${EXPORT_SCHEMA}）：它不是 JSON 文件。`,
+        ),
       )
     }
+    const checked = exportFile.safeParse(json)
+    if (!checked.success) {
+      const schema = (json as { schema?: unknown } | null)?.schema
+      const why =
+        schema !== EXPORT_SCHEMA
+          ? bi(
+              typeof schema === 'string' ? `it is a ${schema} document` : 'it names no Preflight schema',
+              typeof schema === 'string' ? `它是 ${schema} 文档` : '它未注明 Preflight 格式',
+            )
+          : bi('its draft or revisions are incomplete or damaged', '其中的草稿或修订不完整或已损坏')
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          `${name} is not a Preflight draft export (${EXPORT_SCHEMA}): ${why.en}.`,
+          `${name} 不是 Preflight 草稿导出文件（${EXPORT_SCHEMA}）：${why.zh}。`,
+        ),
+      )
+    }
+    const parsed = checked.data
     const d = parsed.draft
     const exists = this.db.prepare('SELECT 1 FROM drafts WHERE id = ?').get(d.id)
     const id = exists ? randomUUID() : d.id

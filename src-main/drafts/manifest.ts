@@ -5,6 +5,7 @@
 import type { HistoryEvent } from '../history/history'
 import type { Finding } from '../reports/model'
 import { ruleText } from '../../src-preload/catalogue'
+import { fieldLabel } from '../../src-preload/release-labels'
 import type { Draft } from './drafts'
 
 export const MANIFEST_SCHEMA = 'preflight.release-manifest/1'
@@ -23,12 +24,20 @@ export interface ReleaseManifest {
     verdict: 'pass' | 'fail' | null
   }
   destination: { kind: 'object-storage' | 'registry' | 'folder' | 'none'; address: string | null }
-  fields: Array<{ path: string; value: unknown }>
+  /** Every filled field by its wizard label (English and Chinese; the value path where no field shows it), with its value path as the secondary key. */
+  fields: ManifestField[]
   findings: Finding[]
   ready: boolean
   requestsToday: number
   /** The package's work history (events whose subject is its sha256), oldest first. */
   history: ManifestHistoryEntry[]
+}
+
+export interface ManifestField {
+  label: string
+  labelZh: string
+  path: string
+  value: unknown
 }
 
 export interface ManifestHistoryEntry {
@@ -44,10 +53,18 @@ export interface ManifestHistoryEntry {
 
 type Values = Record<string, unknown>
 
-function flatten(v: unknown, prefix: string, out: Array<{ path: string; value: unknown }>): void {
+function flatten(v: unknown, prefix: string, out: ManifestField[]): void {
   if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))) {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, out)
-  } else if (v !== undefined && v !== '') out.push({ path: prefix, value: v })
+  } else if (v !== undefined && v !== '') {
+    const label = fieldLabel(prefix)
+    out.push({ label: label?.en ?? prefix, labelZh: label?.['zh-CN'] ?? prefix, path: prefix, value: v })
+  }
+}
+
+/** A value path as the manifest names it: its field's label, or the path where no field shows it. */
+export function labelOfPath(path: string): string {
+  return fieldLabel(path)?.en ?? path
 }
 
 /** Where the package will be: the object URL to paste into the console, or the registry pull address. */
@@ -178,12 +195,12 @@ th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}t
 <tr><th>SHA-256</th><td class="mono">${esc(m.package.sha256 ?? '—')}</td></tr><tr><th>Pre-scan verdict</th><td>${esc(m.package.verdict ?? 'not scanned')}</td></tr>
 <tr><th>Destination</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
 <h2>Fields</h2><table><tr><th>Field</th><th>Value</th></tr>
-${m.fields.map((f) => `<tr><td class="mono">${esc(f.path)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
+${m.fields.map((f) => `<tr><td data-path="${esc(f.path)}">${esc(f.label)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
 <h2>Findings</h2>${
     m.findings.length === 0
       ? '<p>None.</p>'
       : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
-${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td class="mono">${esc(f.location)}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`
+${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td data-path="${esc(f.location)}">${esc(labelOfPath(f.location))}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`
   }
 <h2>Package history</h2>${
     m.history.length === 0

@@ -6,6 +6,8 @@
 import { rename, writeFile } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
 import { dropHidden } from '../../src-preload/release-fields'
+import { fieldLabel } from '../../src-preload/release-labels'
+import { bi } from '../../src-preload/text'
 import type { EventSink, HistoryEvent, HistoryEventInput } from '../history/history'
 import { makeFinding, sortFindings, type Finding } from '../reports/model'
 import { editWaivers as editWaiverList, type Waiver } from '../reports/waivers'
@@ -140,7 +142,10 @@ export class DraftService {
         makeFinding(
           'release.daily-requests',
           'release',
-          `${today} release requests today: review may take longer than 3 working days.`,
+          bi(
+            `${today} release requests today: review may take longer than 3 working days.`,
+            `今天已有 ${today} 个发布申请：审核可能超过 3 个工作日。`,
+          ),
           { profile },
         ),
       )
@@ -194,16 +199,25 @@ export class DraftService {
       const blockers = manifest.findings.filter((f) => f.severity === 'blocker' && !f.waived)
       const pkg =
         manifest.package.verdict === null
-          ? 'the package is not scanned'
+          ? bi('the package is not scanned', '软件包尚未扫描')
           : manifest.package.verdict === 'fail'
-            ? 'the package does not pass its pre-scan'
-            : ''
+            ? bi('the package does not pass its pre-scan', '软件包未通过预扫描')
+            : null
+      const places = [...new Set(blockers.map((f) => f.location))].slice(0, 5)
+      const names = (lang: 'en' | 'zh-CN', sep: string) => places.map((p) => fieldLabel(p)?.[lang] ?? p).join(sep)
       const fields = blockers.length
-        ? `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${[...new Set(blockers.map((f) => f.location))].slice(0, 5).join(', ')})`
-        : ''
+        ? bi(
+            `${blockers.length} field problem${blockers.length === 1 ? '' : 's'} (${names('en', ', ')})`,
+            `${blockers.length} 个字段问题（${names('zh-CN', '、')}）`,
+          )
+        : null
+      const reasons = [pkg, fields].filter((r) => r !== null)
       throw new PreflightError(
         'conflict',
-        `The release is not ready to submit: ${[pkg, fields].filter(Boolean).join('; ')}. Fix them in the wizard, then submit.`,
+        bi(
+          `The release is not ready to submit: ${reasons.map((r) => r.en).join('; ')}. Fix them in the wizard, then submit.`,
+          `发布尚不能提交：${reasons.map((r) => r.zh).join('；')}。请在向导中修复后再提交。`,
+        ),
       )
     }
     const requestsToday = this.store.recordRequest(id)

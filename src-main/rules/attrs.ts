@@ -2,7 +2,8 @@
 // their checks — the same validateRelease the wizard uses, plus unknown keys and the replacement check
 // (image.version-mismatch against `replaces`). Findings are located at `attrs.<key>`.
 import { makeFinding, type Finding } from '../reports/model'
-import { validateRelease, VERSION_FORM } from './release'
+import { bi } from '../../src-preload/text'
+import { validateRelease, versionFormMessage, VERSION_FORM } from './release'
 
 export const ATTR_KEYS: Record<string, string[]> = {
   'scp-image': ['name', 'osType', 'minDiskGB', 'minRamGB', 'visibility', 'protected', 'tags', 'shareWith'],
@@ -49,20 +50,28 @@ export function validateAttrs(
         makeFinding(
           'release.field-invalid',
           `attrs.${key}`,
-          `Unknown attribute "${key}" for ${profile} (allowed: ${allowed.join(', ')}).`,
+          bi(
+            `Unknown attribute "${key}" for ${profile} (allowed: ${allowed.join(', ')}).`,
+            `${profile} 没有属性“${key}”（可用的属性：${allowed.join('、')}）。`,
+          ),
           { profile },
         ),
       )
   if (profile === 'koogallery-app' || profile === 'koogallery-container') {
     if (attrs.version !== undefined && !VERSION_FORM.test(String(attrs.version)))
       out.push(
-        makeFinding('release.version-format', 'attrs.version', `Version "${attrs.version}" is not of the form V1.0.`, {
+        makeFinding('release.version-format', 'attrs.version', versionFormMessage(String(attrs.version)), {
           profile,
         }),
       )
     if (attrs.assetName !== undefined && (typeof attrs.assetName !== 'string' || !attrs.assetName.trim()))
       out.push(
-        makeFinding('release.field-invalid', 'attrs.assetName', 'Asset name must be a non-empty string.', { profile }),
+        makeFinding(
+          'release.field-invalid',
+          'attrs.assetName',
+          bi('Asset name must be a non-empty string.', '资产名称须为非空字符串。'),
+          { profile },
+        ),
       )
     return out
   }
@@ -88,7 +97,10 @@ export function validateAttrs(
         makeFinding(
           'release.field-invalid',
           'attrs.replaces',
-          '"replaces" must be an object with the original version\'s attributes.',
+          bi(
+            '"replaces" must be an object with the original version\'s attributes.',
+            '“replaces”须为包含原版本属性的对象。',
+          ),
           { profile },
         ),
       )
@@ -101,7 +113,10 @@ export function validateAttrs(
             makeFinding(
               'image.version-mismatch',
               `attrs.${key}`,
-              `${key} is "${now}" but the original version has "${was}": a replacement must keep it.`,
+              bi(
+                `${key} is "${now}" but the original version has "${was}": a replacement must keep it.`,
+                `${key} 为“${now}”，而原版本为“${was}”：替换镜像须保持一致。`,
+              ),
               { profile },
             ),
           )

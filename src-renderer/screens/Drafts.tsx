@@ -1,14 +1,15 @@
-// Drafts: every release draft on this machine — search, continue, duplicate, delete, import/export, each draft's
+// Drafts: every release draft on this machine — search, continue, rename, duplicate, delete, import/export, each draft's
 // own readiness (its release findings left to fix, apart from the package's scan verdict), its revision history
 // (one entry per meaningful change, each field by its label with its value before → after, and restore) and its work
 // history (components/history). Dates are shown with Intl in the chosen language.
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DraftRevisionDto, DraftSummaryDto } from '../../src-preload/contract'
+import type { Worded } from '../../src-preload/text'
 import { api } from '../api'
 import { HistoryPanel } from '../components/history/HistoryTable'
 import { Tabs } from '../components/Tabs'
 import { download } from '../download'
-import { defineMessages, useFormat, useLang, useT } from '../i18n'
+import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { placeOf, shownValue } from './wizard/labels'
 import { PROFILES } from './wizard/spec'
@@ -25,6 +26,15 @@ const messages = defineMessages({
     duplicate: 'Duplicate',
     delete: 'Delete',
     export: 'Export',
+    rename: 'Rename',
+    renameOf: 'Rename “{title}”',
+    newTitle: 'New title of “{title}”',
+    saveTitle: 'Save title',
+    cancel: 'Cancel',
+    renameHint: 'Enter saves, Escape cancels.',
+    titleEmpty: 'Enter a title: a draft needs a name (or press Escape to keep “{title}”).',
+    titleLong: 'A title is at most {max} characters: shorten it ({n} now).',
+    renamed: 'Renamed “{before}” to “{after}”.',
     confirmDelete: 'Delete “{title}”? This cannot be undone.',
     history: 'History',
     hideHistory: 'Hide history',
@@ -67,6 +77,15 @@ const messages = defineMessages({
     duplicate: '复制',
     delete: '删除',
     export: '导出',
+    rename: '重命名',
+    renameOf: '重命名“{title}”',
+    newTitle: '“{title}”的新标题',
+    saveTitle: '保存标题',
+    cancel: '取消',
+    renameHint: '按 Enter 保存，按 Esc 取消。',
+    titleEmpty: '请输入标题：草稿需要一个名称（按 Esc 可保留“{title}”）。',
+    titleLong: '标题最多 {max} 个字符：请缩短（当前 {n} 个）。',
+    renamed: '已将“{before}”重命名为“{after}”。',
     confirmDelete: '删除“{title}”？此操作无法撤销。',
     history: '历史',
     hideHistory: '隐藏历史',
@@ -99,8 +118,12 @@ const messages = defineMessages({
   },
 })
 
+/** The longest title a draft can have (the contract's drafts.save). */
+const TITLE_MAX = 200
+
 export function Drafts() {
   const t = useT(messages)
+  const text = useText()
   const go = useNav((s) => s.go)
   const [query, setQuery] = useState('')
   const [drafts, setDrafts] = useState<DraftSummaryDto[] | null>(null)
@@ -123,9 +146,17 @@ export function Drafts() {
         await fn()
         await refresh()
       } catch (err) {
-        setError(t(failed, { error: (err as Error).message }))
+        setError(t(failed, { error: text(err as Worded) }))
       }
     }
+
+  /** A new title, saved through the draft's save path (a revision of the title, recorded as any other change). */
+  async function rename(d: DraftSummaryDto, title: string): Promise<void> {
+    const draft = await api.invoke('drafts.get', { id: d.id })
+    const r = await api.invoke('drafts.save', { id: d.id, values: draft.values, title })
+    setNotice(t('renamed', { before: d.title, after: r.title }))
+    await refresh()
+  }
 
   async function importFile(file: File | undefined) {
     if (!file) return
@@ -187,6 +218,7 @@ export function Drafts() {
                 t={t}
                 open={history === d.id}
                 onOpen={() => go('wizard', { draftId: d.id })}
+                onRename={(title) => rename(d, title)}
                 onToggle={() => setHistory(history === d.id ? null : d.id)}
                 onDuplicate={act(() => api.invoke('drafts.duplicate', { id: d.id }))}
                 onDelete={act(async () => {
@@ -220,6 +252,7 @@ function DraftRow(props: {
   t: T
   open: boolean
   onOpen(): void
+  onRename(title: string): Promise<void>
   onToggle(): void
   onDuplicate(): void
   onDelete(): void
@@ -230,10 +263,23 @@ function DraftRow(props: {
   const { d, t } = props
   const lang = useLang((s) => s.lang)
   const profile = PROFILES.find((p) => p.id === d.profile)
+  const [renaming, setRenaming] = useState(false)
+  const renameButton = useRef<HTMLButtonElement>(null)
+  const stopRenaming = () => {
+    setRenaming(false)
+    // back to the control that opened the editor (enabled again on the next render)
+    requestAnimationFrame(() => renameButton.current?.focus())
+  }
   return (
     <>
       <tr data-testid={`draft-${d.id}`}>
-        <td data-testid="draft-title">{d.title}</td>
+        {renaming ? (
+          <td>
+            <TitleEditor d={d} t={t} onSave={props.onRename} onClose={stopRenaming} />
+          </td>
+        ) : (
+          <td data-testid="draft-title">{d.title}</td>
+        )}
         <td>{profile ? profile.title[lang] : <code>{d.profile}</code>}</td>
         <td>
           <time dateTime={d.updatedAt}>{fmt.date(d.updatedAt)}</time>
@@ -255,6 +301,17 @@ function DraftRow(props: {
         <td className="actions">
           <button type="button" className="btn" onClick={props.onOpen} aria-label={`${t('open')}: ${d.title}`}>
             {t('open')}
+          </button>
+          <button
+            ref={renameButton}
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => setRenaming(true)}
+            disabled={renaming}
+            aria-label={t('renameOf', { title: d.title })}
+            data-testid="draft-rename"
+          >
+            {t('rename')}
           </button>
           <button type="button" className="btn btn-secondary" onClick={props.onToggle} aria-expanded={props.open}>
             {props.open ? t('hideHistory') : t('history')}
@@ -294,6 +351,88 @@ function DraftRow(props: {
         </tr>
       )}
     </>
+  )
+}
+
+/** The title being renamed in place: Enter (or Save) saves it, Escape (or Cancel) leaves it as it was. */
+function TitleEditor({
+  d,
+  t,
+  onSave,
+  onClose,
+}: {
+  d: DraftSummaryDto
+  t: T
+  onSave(title: string): Promise<void>
+  onClose(): void
+}) {
+  const text = useText()
+  const [value, setValue] = useState(d.title)
+  const [problem, setProblem] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const input = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    input.current?.focus()
+    input.current?.select()
+  }, [])
+  async function save() {
+    const title = value.trim()
+    if (!title) return setProblem(t('titleEmpty', { title: d.title }))
+    if (title.length > TITLE_MAX) return setProblem(t('titleLong', { max: TITLE_MAX, n: title.length }))
+    if (title === d.title) return onClose()
+    setBusy(true)
+    try {
+      await onSave(title)
+      onClose()
+    } catch (err) {
+      setProblem(t('actionFailed', { error: text(err as Worded) }))
+      setBusy(false)
+    }
+  }
+  const hint = `rename-hint-${d.id}`
+  const error = `rename-error-${d.id}`
+  return (
+    <div className="stack" data-testid="draft-title-editor">
+      <input
+        ref={input}
+        type="text"
+        value={value}
+        disabled={busy}
+        aria-label={t('newTitle', { title: d.title })}
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? `${error} ${hint}` : hint}
+        onChange={(e) => {
+          setValue(e.target.value)
+          setProblem(null)
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault()
+            void save()
+          } else if (e.key === 'Escape') {
+            e.preventDefault()
+            onClose()
+          }
+        }}
+        data-testid="draft-title-input"
+      />
+      <span id={hint} className="muted">
+        {t('renameHint')}
+      </span>
+      {problem && (
+        <div id={error} className="error" role="alert" data-testid="draft-title-error">
+          {problem}
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" className="btn" onClick={() => void save()} disabled={busy}>
+          {t('saveTitle')}
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={onClose} disabled={busy}>
+          {t('cancel')}
+        </button>
+      </div>
+    </div>
   )
 }
 
@@ -347,12 +486,13 @@ function History({
   onRestored(n: number): void
 }) {
   const fmt = useFormat()
+  const text = useText()
   const [revs, setRevs] = useState<DraftRevisionDto[]>([])
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
     api.invoke('drafts.revisions', { id }).then(
       (r) => setRevs(r.revisions),
-      (err) => setError(t('actionFailed', { error: (err as Error).message })),
+      (err) => setError(t('actionFailed', { error: text(err as Worded) })),
     )
   }, [id])
   const oldest = revs.at(-1)?.revision
@@ -378,7 +518,7 @@ function History({
                   onRestored(r.revision)
                   setRevs((await api.invoke('drafts.revisions', { id })).revisions)
                 } catch (err) {
-                  setError(t('actionFailed', { error: (err as Error).message }))
+                  setError(t('actionFailed', { error: text(err as Worded) }))
                 }
               }}
             >

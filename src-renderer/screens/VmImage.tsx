@@ -13,7 +13,7 @@ import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
 import { PackageWork } from '../components/history/PackageWork'
 import { verdictLine } from '../../src-preload/verdict'
-import { defineMessages, useFormat, useLang, useT } from '../i18n'
+import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 import { prefill } from './wizard/derive'
@@ -23,6 +23,8 @@ const messages = defineMessages({
   en: {
     title: 'VM image',
     profile: 'Prepare for',
+    koogalleryImage: 'KooGallery image asset',
+    scpImage: 'Samsung Cloud Platform image',
     scanning: 'Reading the image',
     pass: 'PASS — no blocker for this marketplace.',
     fail: 'FAIL — {n} blocker(s).',
@@ -60,6 +62,8 @@ const messages = defineMessages({
   'zh-CN': {
     title: '虚拟机镜像',
     profile: '发布到',
+    koogalleryImage: 'KooGallery 镜像资产',
+    scpImage: 'Samsung Cloud Platform 镜像',
     scanning: '正在读取镜像',
     pass: '通过 — 对该市场没有阻断项。',
     fail: '未通过 — {n} 个阻断项。',
@@ -114,6 +118,7 @@ interface Q {
 export function VmImage() {
   const lang = useLang((s) => s.lang)
   const t = useT(messages)
+  const text = useText()
   const fmt = useFormat()
   const { path } = useNav((s) => s.params) as { path?: string }
   const go = useNav((s) => s.go)
@@ -177,7 +182,7 @@ export function VmImage() {
   const q = report?.facts.qcow2
   const attrFields = STEPS[profile].flatMap((s) => s.fields ?? []).filter((f) => f.path.startsWith('attrs.'))
   const errors: Record<string, string[]> = {}
-  for (const f of findings) (errors[f.location] ??= []).push(f.message)
+  for (const f of findings) (errors[f.location] ??= []).push(text(f))
 
   return (
     <section className="screen" aria-labelledby="vm-title">
@@ -185,8 +190,8 @@ export function VmImage() {
       <label className="row">
         {t('profile')}
         <select value={profile} onChange={(e) => setProfile(e.target.value as ImageProfile)} data-testid="vm-profile">
-          <option value="koogallery-image">KooGallery image asset</option>
-          <option value="scp-image">Samsung Cloud Platform image</option>
+          <option value="koogallery-image">{t('koogalleryImage')}</option>
+          <option value="scp-image">{t('scpImage')}</option>
         </select>
       </label>
       {task?.status === 'running' && (

@@ -2,7 +2,8 @@
 // profile until then), each draft's own readiness in the list (its release findings: ready / N to fix, apart from
 // the package's scan verdict), and a revision history with one entry per meaningful change — a burst of typing in
 // one field is one revision, moving between the wizard's steps is none — showing field labels and before → after
-// values. In English and Simplified Chinese, dates with Intl in the chosen language, axe clean.
+// values. In English and Simplified Chinese, dates with Intl in the chosen language, axe clean. In zh-CN a field's
+// validation error is shown in Chinese next to it, and a draft renamed from the list keeps its title after a reload.
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -135,6 +136,88 @@ describe('drafts', () => {
       expect(zhTexts.join('\n')).toMatch(/标题：web-server\.qcow2 · Samsung Cloud Platform image → Web server release/)
       await b.shot('drafts-history-zh')
       expect(await seriousAxeViolations(p)).toEqual([])
+    } finally {
+      await b.close()
+    }
+  })
+  it('zh-CN: a field made invalid shows its Chinese error next to it; a draft renamed from the list stays renamed', async () => {
+    const b = await openBrowser('drafts-rename', ui.url, { width: 1024, height: 700 })
+    const p = b.page
+    const savedZh = () =>
+      p
+        .getByTestId('save-status')
+        .filter({ hasText: /已保存/ })
+        .waitFor()
+    try {
+      await p.getByTestId('language').selectOption('zh-CN')
+      await p.getByTestId('nav-wizard').click()
+      await p.getByTestId('profile-swr-image').click()
+      await p.getByTestId('step-package').waitFor()
+      await p.getByTestId('step-repository').click()
+      const org = p.locator('[data-field="attrs.organization"]')
+      await org.fill('Acme')
+      // the error is the field's own (aria-describedby), in Chinese
+      const describedBy = p.locator('[data-field="attrs.organization"][aria-invalid="true"]')
+      await describedBy.waitFor()
+      const errorId = (await describedBy.getAttribute('aria-describedby'))!.split(' ')[0]
+      await expect
+        .poll(() => p.locator(`[id="${errorId}"]`).textContent())
+        .toBe(
+          'SWR 不接受组织“Acme”：请输入 1–64 个小写字母、数字和单个分隔符（_、__ 或 -），以小写字母开头，以字母或数字结尾，如 acme-tools。',
+        )
+      await savedZh()
+      // the review's table names the same problem in Chinese, with a translated severity
+      await p.getByTestId('step-review').click()
+      const finding = p.getByTestId('review-findings').locator('tr').filter({ hasText: 'swr.name-invalid' })
+      await finding.waitFor()
+      expect(await finding.locator('td').first().textContent()).toBe('阻断 swr.name-invalid')
+      expect(await finding.getByTestId('finding-message').textContent()).toMatch(/^SWR 不接受组织“Acme”：/)
+      await b.shot('wizard-error-zh')
+
+      await p.getByTestId('nav-drafts').click()
+      // the row by its draft id: while its title is edited, its text no longer holds the title
+      const rowId = await p
+        .locator('tr[data-testid^="draft-"]')
+        .filter({ hasText: 'SWR container image draft' })
+        .getAttribute('data-testid')
+      const row = p.getByTestId(rowId!)
+      await row.getByTestId('draft-rename').click()
+      const input = row.getByTestId('draft-title-input')
+      // an empty title is refused with a sentence saying what to do; Escape keeps the old one
+      await input.fill('  ')
+      await input.press('Enter')
+      expect(await row.getByTestId('draft-title-error').textContent()).toBe(
+        '请输入标题：草稿需要一个名称（按 Esc 可保留“SWR container image draft”）。',
+      )
+      expect(await input.getAttribute('aria-invalid')).toBe('true')
+      expect(await seriousAxeViolations(p)).toEqual([])
+      await input.press('Escape')
+      await expect.poll(() => row.getByTestId('draft-title').textContent()).toBe('SWR container image draft')
+      expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('draft-rename')
+
+      await row.getByTestId('draft-rename').click()
+      await row.getByTestId('draft-title-input').fill('Web 应用发布')
+      await row.getByTestId('draft-title-input').press('Enter')
+      await p
+        .getByRole('status')
+        .filter({ hasText: '已将“SWR container image draft”重命名为“Web 应用发布”。' })
+        .waitFor()
+      const renamed = p.locator('tr[data-testid^="draft-"]').filter({ hasText: 'Web 应用发布' })
+      await renamed.waitFor()
+      await b.shot('drafts-renamed-zh')
+
+      // persisted: after a reload the list, the wizard and the draft's history have the new title
+      await p.reload()
+      await p.getByTestId('nav-drafts').click()
+      const again = p.locator('tr[data-testid^="draft-"]').filter({ hasText: 'Web 应用发布' })
+      expect(await again.getByTestId('draft-title').textContent()).toBe('Web 应用发布')
+      await again.getByRole('button', { name: '历史' }).click()
+      await p.getByTestId('draft-history').waitFor()
+      await expect
+        .poll(() => p.getByTestId('draft-history').locator('> li').first().innerText())
+        .toMatch(/标题：SWR container image draft → Web 应用发布$/)
+      await again.getByRole('button', { name: /^继续/ }).click()
+      await expect.poll(() => p.locator('#wizard-title').textContent()).toMatch(/ — Web 应用发布$/)
     } finally {
       await b.close()
     }

@@ -12,10 +12,11 @@ import { DropZone } from '../../components/DropZone'
 import { Field, type FieldErrors } from '../../components/form/Field'
 import { getPath, setPath, type Values } from '../../components/form/paths'
 import { ProgressBar } from '../../components/ProgressBar'
-import { defineMessages, useLang, useT } from '../../i18n'
+import { defineMessages, useLang, useT, useText } from '../../i18n'
 import { useNav } from '../../stores/nav'
 import { cancelTask, startTask, useTask } from '../../stores/tasks'
 import { dropHidden } from '../../../src-preload/release-fields'
+import type { Worded } from '../../../src-preload/text'
 import { hasScreen } from '../registry'
 import { prefill } from './derive'
 import { placeOf, reviewRows, UPLOAD_FIELDS } from './labels'
@@ -50,6 +51,9 @@ const messages = defineMessages({
     rule: 'Rule',
     location: 'Location',
     message: 'Message',
+    blocker: 'Blocker',
+    warning: 'Warning',
+    info: 'Info',
     review: 'Everything the console will ask for',
     destination: 'Upload destination',
     exportJson: 'Export manifest (JSON)',
@@ -106,6 +110,9 @@ const messages = defineMessages({
     rule: '规则',
     location: '位置',
     message: '说明',
+    blocker: '阻断',
+    warning: '警告',
+    info: '信息',
     review: '控制台需要填写的全部内容',
     destination: '上传目标',
     exportJson: '导出清单（JSON）',
@@ -180,6 +187,7 @@ function countErrors(step: StepSpec, errors: FieldErrors): number {
 
 export function Wizard() {
   const t = useT(messages)
+  const text = useText()
   const lang = useLang((s) => s.lang)
   const params = useNav((s) => s.params) as { draftId?: string }
   const [draftId, setDraftId] = useState<string | null>(params.draftId ?? null)
@@ -257,7 +265,7 @@ export function Wizard() {
       : ed.saving === 'pending'
         ? t('pending')
         : ed.saving === 'error'
-          ? t('saveFailed', { error: ed.saveError ?? '' })
+          ? t('saveFailed', { error: text(ed.saveError) })
           : ed.draft
             ? t('saved', { rev: ed.revision })
             : ''
@@ -528,6 +536,7 @@ function PrescanStep({
 }
 
 function FindingTable({ t, findings }: { t: T; findings: FindingDto[] }) {
+  const text = useText()
   if (findings.length === 0) return <p className="muted">{t('none')}</p>
   return (
     <table>
@@ -543,10 +552,10 @@ function FindingTable({ t, findings }: { t: T; findings: FindingDto[] }) {
         {findings.map((f, i) => (
           <tr key={i}>
             <td>
-              <span className={`sev-${f.severity}`}>{f.severity}</span> <code>{f.rule}</code>
+              <span className={`sev-${f.severity}`}>{t(f.severity)}</span> <code>{f.rule}</code>
             </td>
             <td className="mono">{f.location}</td>
-            <td>{f.message}</td>
+            <td>{text(f)}</td>
           </tr>
         ))}
       </tbody>
@@ -567,6 +576,7 @@ function ReleaseFindingTable({
   onOpenField: (path: string) => void
 }) {
   const lang = useLang((s) => s.lang)
+  const text = useText()
   if (findings.length === 0) return <p className="muted">{t('none')}</p>
   return (
     <table data-testid="review-findings">
@@ -585,7 +595,7 @@ function ReleaseFindingTable({
           return (
             <tr key={i}>
               <td>
-                <span className={`sev-${f.severity}`}>{f.severity}</span> <code>{f.rule}</code>
+                <span className={`sev-${f.severity}`}>{t(f.severity)}</span> <code>{f.rule}</code>
               </td>
               <td>
                 {label && place.stepIndex >= 0 ? (
@@ -603,7 +613,7 @@ function ReleaseFindingTable({
                   <span className="mono">{label ?? f.location}</span>
                 )}
               </td>
-              <td>{f.message}</td>
+              <td data-testid="finding-message">{text(f)}</td>
             </tr>
           )
         })}
@@ -632,7 +642,8 @@ function ReviewStep({
   const lang = useLang((s) => s.lang)
   const [submitted, setSubmitted] = useState<number | null>(null)
   const [queued, setQueued] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const text = useText()
+  const [error, setError] = useState<Worded | null>(null)
   // the last scan counts only when it was of the package the draft holds now (as for the manifest and submit)
   const lastScan = draft.lastReport as (ReportLike & { package?: { sha256?: string } }) | null
   const held = (values.package as PackageFactsDto | undefined)?.sha256
@@ -670,7 +681,7 @@ function ReviewStep({
         setQueued(true)
       }
     } catch (err) {
-      setError(t('submitError', { error: (err as Error).message }))
+      setError(err as Worded)
     }
   }
   const rows = reviewRows(draft.profile, values, lang)
@@ -765,7 +776,7 @@ function ReviewStep({
       )}
       {error && (
         <div className="error" role="alert">
-          {error}
+          {t('submitError', { error: text(error) })}
         </div>
       )}
     </div>

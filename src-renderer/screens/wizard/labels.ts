@@ -5,6 +5,7 @@
 import type { FieldSpec, Text } from '../../components/form/Field'
 import type { Lang } from '../../i18n'
 import { isShown } from '../../../src-preload/release-fields'
+import { labelOf } from '../../../src-preload/release-labels'
 import { STEPS, type ProfileId } from './spec'
 
 const T = (en: string, zh: string): Text => ({ en, 'zh-CN': zh })
@@ -14,24 +15,21 @@ export const UPLOAD_FIELDS: FieldSpec[] = [
   {
     path: 'upload.target',
     kind: 'text',
-    label: T(
-      'Upload target (s3://bucket/key, docker://registry/repo:tag or file:///folder/)',
-      '上传目标（s3://桶/对象键、docker://仓库/镜像:标签 或 file:///文件夹/）',
-    ),
+    label: labelOf('upload.target'),
   },
   {
     path: 'upload.endpoint',
     kind: 'text',
-    label: T('Object storage endpoint (optional)', '对象存储终端节点（可选）'),
+    label: labelOf('upload.endpoint'),
     when: (v) => isShown('upload.endpoint', v),
   },
 ]
 
 /** The package facts a draft keeps, as the history names them (the rest of package.* is not shown). */
 const PACKAGE_FIELDS: Record<string, Text> = {
-  'package.name': T('Package file', '软件包文件'),
-  'package.kind': T('Package type', '软件包类型'),
-  'package.guestOs.name': T('Guest OS found by the scan', '扫描发现的客户机操作系统'),
+  'package.name': labelOf('package.name'),
+  'package.kind': labelOf('package.kind'),
+  'package.guestOs.name': labelOf('package.guestOs.name'),
 }
 
 export interface FieldPlace {

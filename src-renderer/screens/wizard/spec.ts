@@ -3,6 +3,7 @@
 import type { FieldSpec, Text } from '../../components/form/Field'
 import type { Values } from '../../components/form/paths'
 import { isShown } from '../../../src-preload/release-fields'
+import { labelOf } from '../../../src-preload/release-labels'
 
 export type ProfileId = 'koogallery-app' | 'koogallery-container' | 'koogallery-image' | 'scp-image' | 'swr-image'
 
@@ -52,14 +53,14 @@ export const PROFILES: Array<{ id: ProfileId; title: Text; summary: Text }> = [
 const versionList: FieldSpec = {
   path: 'versions',
   kind: 'list',
-  label: T('Versions', '版本'),
+  label: labelOf('versions'),
   required: true,
   addLabel: T('Add version', '添加版本'),
   item: [
     {
       path: 'name',
       kind: 'text',
-      label: T('Version name', '版本名称'),
+      label: labelOf('versions.name'),
       hint: T('V1.0 form', '格式如 V1.0'),
       required: true,
     },
@@ -67,9 +68,9 @@ const versionList: FieldSpec = {
 }
 
 const assetFields = (type: 'Application' | 'Image'): FieldSpec[] => [
-  { path: 'asset.name', kind: 'text', label: T('Asset name', '资产名称'), required: true },
-  { path: 'asset.type', kind: 'select', label: T('Asset type', '资产类型'), options: opts(type), required: true },
-  { path: 'asset.category', kind: 'text', label: T('Category', '类别'), required: true },
+  { path: 'asset.name', kind: 'text', label: labelOf('asset.name'), required: true },
+  { path: 'asset.type', kind: 'select', label: labelOf('asset.type'), options: opts(type), required: true },
+  { path: 'asset.category', kind: 'text', label: labelOf('asset.category'), required: true },
   versionList,
 ]
 
@@ -77,28 +78,28 @@ const imageAttrFields: FieldSpec[] = [
   {
     path: 'attrs.name',
     kind: 'text',
-    label: T('Image name', '镜像名称'),
+    label: labelOf('attrs.name'),
     required: true,
     hint: T('1–128 characters: letters, digits, -, ., _, space, CJK', '1–128 个字符：字母、数字、-、.、_、空格、中文'),
   },
   {
     path: 'attrs.description',
     kind: 'textarea',
-    label: T('Description', '描述'),
+    label: labelOf('attrs.description'),
     hint: T('At most 1024 characters, no <, > or line breaks', '最多 1024 个字符，不含 <、> 或换行'),
   },
   {
     path: 'attrs.osType',
     kind: 'select',
-    label: T('OS type', '操作系统类型'),
+    label: labelOf('attrs.osType'),
     options: opts('Linux', 'Windows', 'Other'),
     required: true,
   },
-  { path: 'attrs.osVersion', kind: 'text', label: T('OS version', '操作系统版本'), required: true },
+  { path: 'attrs.osVersion', kind: 'text', label: labelOf('attrs.osVersion'), required: true },
   {
     path: 'attrs.architecture',
     kind: 'select',
-    label: T('Architecture', '架构'),
+    label: labelOf('attrs.architecture'),
     options: opts('x86', 'arm'),
     required: true,
     hint: T('arm images boot with UEFI', 'arm 镜像使用 UEFI 启动'),
@@ -106,21 +107,21 @@ const imageAttrFields: FieldSpec[] = [
   {
     path: 'attrs.virtualEnvType',
     kind: 'select',
-    label: T('Virtualization type', '虚拟化类型'),
+    label: labelOf('attrs.virtualEnvType'),
     options: opts('FusionCompute', 'Ironic', 'DataImage', 'IsoImage'),
     required: true,
   },
   {
     path: 'attrs.diskFormat',
     kind: 'select',
-    label: T('Disk format', '磁盘格式'),
+    label: labelOf('attrs.diskFormat'),
     options: opts('qcow2', 'vhd', 'zvhd', 'raw', 'iso'),
     required: true,
   },
   {
     path: 'attrs.minDiskGB',
     kind: 'number',
-    label: T('Minimum disk', '最小磁盘'),
+    label: labelOf('attrs.minDiskGB'),
     unit: 'GB',
     required: true,
     hint: T('System images: 40–1024 GB, at least the virtual size', '系统镜像：40–1024 GB，且不小于虚拟大小'),
@@ -128,14 +129,14 @@ const imageAttrFields: FieldSpec[] = [
   {
     path: 'attrs.minRamMB',
     kind: 'number',
-    label: T('Minimum RAM', '最小内存'),
+    label: labelOf('attrs.minRamMB'),
     unit: 'MB',
     hint: T('0 = no limit', '0 表示不限'),
   },
   {
     path: 'attrs.maxRamMB',
     kind: 'number',
-    label: T('Maximum RAM', '最大内存'),
+    label: labelOf('attrs.maxRamMB'),
     unit: 'MB',
     hint: T('0 = no limit', '0 表示不限'),
   },
@@ -177,21 +178,21 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.name',
           kind: 'text',
-          label: T('Product name', '商品名称'),
+          label: labelOf('product.name'),
           required: true,
           hint: T('No "Huawei Cloud", price, version or phone number', '不得包含“Huawei Cloud”、价格、版本或电话号码'),
         },
         {
           path: 'product.salesType',
           kind: 'select',
-          label: T('Sales type', '销售类型'),
+          label: labelOf('product.salesType'),
           options: opts('Standard', 'Joint operation'),
           required: true,
         },
         {
           path: 'product.pricingMode',
           kind: 'select',
-          label: T('Pricing mode', '定价模式'),
+          label: labelOf('product.pricingMode'),
           options: [
             { value: 'free', label: T('Free image', '免费镜像') },
             { value: 'paid', label: T('Paid', '付费') },
@@ -201,7 +202,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.template',
           kind: 'select',
-          label: T('Pricing template', '定价模板'),
+          label: labelOf('product.template'),
           options: [
             { value: 'simple', label: T('Simple (fixed price)', '简单（固定价格）') },
             { value: 'vcpu', label: T('By vCPU', '按 vCPU') },
@@ -211,7 +212,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.billing',
           kind: 'multiselect',
-          label: T('Billing modes', '计费模式'),
+          label: labelOf('product.billing'),
           options: [
             { value: 'pay-per-use', label: T('Pay-per-use', '按需') },
             { value: 'monthly', label: T('Monthly', '包月') },
@@ -222,7 +223,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.price',
           kind: 'number',
-          label: T('Price', '价格'),
+          label: labelOf('product.price'),
           unit: 'USD',
           step: 0.01,
           when: shownWhen('product.price'),
@@ -230,15 +231,15 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.tiers',
           kind: 'list',
-          label: T('vCPU tiers', 'vCPU 档位'),
+          label: labelOf('product.tiers'),
           addLabel: T('Add tier', '添加档位'),
           when: shownWhen('product.tiers'),
           item: [
-            { path: 'vcpus', kind: 'number', label: T('vCPUs', 'vCPU 数'), required: true },
+            { path: 'vcpus', kind: 'number', label: labelOf('product.tiers.vcpus'), required: true },
             {
               path: 'price',
               kind: 'number',
-              label: T('Price per hour', '每小时价格'),
+              label: labelOf('product.tiers.price'),
               unit: 'USD',
               step: 0.01,
               required: true,
@@ -248,15 +249,20 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.specifications',
           kind: 'list',
-          label: T('Specifications', '规格'),
+          label: labelOf('product.specifications'),
           addLabel: T('Add specification', '添加规格'),
           required: true,
           item: [
-            { path: 'imageVersion', kind: 'text', label: T('Image asset version', '镜像资产版本'), required: true },
+            {
+              path: 'imageVersion',
+              kind: 'text',
+              label: labelOf('product.specifications.imageVersion'),
+              required: true,
+            },
             {
               path: 'regions',
               kind: 'text',
-              label: T('Regions (comma separated)', '区域（逗号分隔）'),
+              label: labelOf('product.specifications.regions'),
               required: true,
             },
           ],
@@ -264,15 +270,15 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'product.version',
           kind: 'text',
-          label: T('Listing version', '上架版本'),
+          label: labelOf('product.version'),
           hint: T('V1.0 form', '格式如 V1.0'),
           required: true,
         },
-        { path: 'product.serviceEmail', kind: 'text', label: T('Customer-service email', '客服邮箱'), required: true },
+        { path: 'product.serviceEmail', kind: 'text', label: labelOf('product.serviceEmail'), required: true },
         {
           path: 'product.logoPath',
           kind: 'text',
-          label: T('Logo file (PNG 120×120 px, ≤ 5 MB)', 'Logo 文件（PNG 120×120 像素，≤ 5 MB）'),
+          label: labelOf('product.logoPath'),
         },
       ],
     },
@@ -284,39 +290,39 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'image.regions',
           kind: 'text',
-          label: T('Image replication regions (comma separated)', '镜像复制区域（逗号分隔）'),
+          label: labelOf('image.regions'),
           required: true,
         },
         {
           path: 'image.iamAgency',
           kind: 'text',
-          label: T('IAM agency (needs IMS Administrator)', 'IAM 委托（需 IMS Administrator 权限）'),
+          label: labelOf('image.iamAgency'),
           required: true,
         },
         {
           path: 'image.securityGroup',
           kind: 'list',
-          label: T('Recommended security group (inbound)', '推荐安全组（入方向）'),
+          label: labelOf('image.securityGroup'),
           addLabel: T('Add rule', '添加规则'),
           item: [
             {
               path: 'protocol',
               kind: 'select',
-              label: T('Protocol', '协议'),
+              label: labelOf('image.securityGroup.protocol'),
               options: opts('TCP', 'UDP', 'ICMP'),
               required: true,
             },
             {
               path: 'portRange',
               kind: 'text',
-              label: T('Port range', '端口范围'),
+              label: labelOf('image.securityGroup.portRange'),
               hint: T('e.g. 22 or 8000-8080', '如 22 或 8000-8080'),
               required: true,
             },
             {
               path: 'source',
               kind: 'text',
-              label: T('Source', '源地址'),
+              label: labelOf('image.securityGroup.source'),
               hint: T('CIDR, e.g. 0.0.0.0/0', 'CIDR，如 0.0.0.0/0'),
               required: true,
             },
@@ -338,28 +344,28 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'attrs.name',
           kind: 'text',
-          label: T('Image name', '镜像名称'),
+          label: labelOf('attrs.name'),
           required: true,
           hint: T('1–255 characters: letters, digits, spaces, -, _', '1–255 个字符：字母、数字、空格、-、_'),
         },
         {
           path: 'attrs.osType',
           kind: 'select',
-          label: T('OS type', '操作系统类型'),
+          label: labelOf('attrs.osType'),
           options: opts('Alma Linux', 'CentOS', 'Oracle Linux', 'RHEL', 'Rocky Linux', 'Ubuntu', 'SLES'),
           required: true,
         },
         {
           path: 'attrs.minDiskGB',
           kind: 'number',
-          label: T('Minimum disk', '最小磁盘'),
+          label: labelOf('attrs.minDiskGB'),
           unit: 'GB',
           hint: T('0–12,288 GB, at least the virtual size', '0–12,288 GB，且不小于虚拟大小'),
         },
         {
           path: 'attrs.minRamGB',
           kind: 'number',
-          label: T('Minimum RAM', '最小内存'),
+          label: labelOf('attrs.minRamGB'),
           unit: 'GB',
           hint: T('0–2,097,151 GB (the API documents MB)', '0–2,097,151 GB（API 文档以 MB 计）'),
         },
@@ -373,21 +379,21 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'attrs.visibility',
           kind: 'select',
-          label: T('Visibility', '可见性'),
+          label: labelOf('attrs.visibility'),
           options: opts('Private', 'Shared'),
           required: true,
         },
-        { path: 'attrs.protected', kind: 'checkbox', label: T('Protected', '受保护') },
+        { path: 'attrs.protected', kind: 'checkbox', label: labelOf('attrs.protected') },
         {
           path: 'attrs.shareWith',
           kind: 'text',
-          label: T('Share with accounts (comma separated)', '共享给账号（逗号分隔）'),
+          label: labelOf('attrs.shareWith'),
           when: shownWhen('attrs.shareWith'),
         },
         {
           path: 'attrs.tags',
           kind: 'tags',
-          label: T('Tags', '标签'),
+          label: labelOf('attrs.tags'),
           hint: T('At most 50; key 1–128, value 0–256 characters', '最多 50 个；键 1–128 个字符，值 0–256 个字符'),
           addLabel: T('Add tag', '添加标签'),
         },
@@ -407,23 +413,23 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'attrs.organization',
           kind: 'text',
-          label: T('Organization', '组织'),
+          label: labelOf('attrs.organization'),
           required: true,
           hint: T('1–64: lowercase letters, digits, _, __, -', '1–64：小写字母、数字、_、__、-'),
         },
-        { path: 'attrs.repository', kind: 'text', label: T('Repository', '仓库'), required: true },
-        { path: 'attrs.tag', kind: 'text', label: T('Tag', '标签'), required: true },
+        { path: 'attrs.repository', kind: 'text', label: labelOf('attrs.repository'), required: true },
+        { path: 'attrs.tag', kind: 'text', label: labelOf('attrs.tag'), required: true },
         {
           path: 'swr.registry',
           kind: 'text',
-          label: T('Registry address', '镜像仓库地址'),
+          label: labelOf('swr.registry'),
           hint: T('e.g. swr.example.com or 127.0.0.1:5000', '如 swr.example.com 或 127.0.0.1:5000'),
           required: true,
         },
         {
           path: 'swr.sharing',
           kind: 'select',
-          label: T('Sharing type', '共享类型'),
+          label: labelOf('swr.sharing'),
           options: opts('Private', 'Public'),
           required: true,
         },
@@ -437,25 +443,25 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
         {
           path: 'swr.sync',
           kind: 'list',
-          label: T('Automatic sync to other regions', '自动同步到其他区域'),
+          label: labelOf('swr.sync'),
           addLabel: T('Add sync rule', '添加同步规则'),
           item: [
-            { path: 'region', kind: 'text', label: T('Target region', '目标区域'), required: true },
-            { path: 'organization', kind: 'text', label: T('Target organization', '目标组织'), required: true },
-            { path: 'overwrite', kind: 'checkbox', label: T('Overwrite existing image', '覆盖已有镜像') },
+            { path: 'region', kind: 'text', label: labelOf('swr.sync.region'), required: true },
+            { path: 'organization', kind: 'text', label: labelOf('swr.sync.organization'), required: true },
+            { path: 'overwrite', kind: 'checkbox', label: labelOf('swr.sync.overwrite') },
           ],
         },
         {
           path: 'swr.permissions',
           kind: 'list',
-          label: T('Permissions', '权限'),
+          label: labelOf('swr.permissions'),
           addLabel: T('Add user', '添加用户'),
           item: [
-            { path: 'user', kind: 'text', label: T('User', '用户'), required: true },
+            { path: 'user', kind: 'text', label: labelOf('swr.permissions.user'), required: true },
             {
               path: 'level',
               kind: 'select',
-              label: T('Permission', '权限'),
+              label: labelOf('swr.permissions.level'),
               options: opts('Read', 'Write', 'Manage'),
               required: true,
             },

@@ -4,9 +4,11 @@
 // until the seller names the draft).
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DraftDto, FindingDto } from '../../../src-preload/contract'
+import type { Worded } from '../../../src-preload/text'
 import { api } from '../../api'
 import type { FieldErrors } from '../../components/form/Field'
 import type { Values } from '../../components/form/paths'
+import { useText } from '../../i18n'
 import type { ProfileId } from './spec'
 
 export const AUTOSAVE_MS = 400
@@ -17,7 +19,8 @@ export interface DraftEditor {
   findings: FindingDto[]
   errors: FieldErrors
   saving: 'idle' | 'pending' | 'saving' | 'saved' | 'error'
-  saveError: string | null
+  /** Why the last save failed (its sentence in both languages, as the error carried it). */
+  saveError: Worded | null
   revision: number
   setValues(v: Values): void
   setTitle(title: string): void
@@ -31,7 +34,7 @@ export function useDraft(initialId: string | null): DraftEditor {
   const [values, setLocal] = useState<Values>({})
   const [findings, setFindings] = useState<FindingDto[]>([])
   const [saving, setSaving] = useState<DraftEditor['saving']>('idle')
-  const [saveError, setSaveError] = useState<string | null>(null)
+  const [saveError, setSaveError] = useState<Worded | null>(null)
   const [revision, setRevision] = useState(0)
   const pending = useRef<{ id: string; values: Values; title?: string } | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
@@ -55,7 +58,7 @@ export function useDraft(initialId: string | null): DraftEditor {
     } catch (err) {
       pending.current = pending.current ?? p
       setSaving('error')
-      setSaveError((err as Error).message)
+      setSaveError(err as Worded)
     }
   }, [])
 
@@ -153,10 +156,12 @@ export function useDraft(initialId: string | null): DraftEditor {
     [draft, save, validate, values],
   )
 
+  // each field's errors in the chosen language (a finding carries both)
+  const text = useText()
   const errors: FieldErrors = {}
   for (const f of findings) {
     if (f.severity === 'info') continue
-    ;(errors[f.location] ??= []).push(f.message)
+    ;(errors[f.location] ??= []).push(text(f))
   }
   return { draft, values, findings, errors, saving, saveError, revision, setValues, setTitle, patch, flush: save, load }
 }

@@ -72,7 +72,24 @@ describe('drafts', () => {
     const file = join(process.env.TMPDIR!, 'not-a-draft.json')
     writeFileSync(file, '{"hello": 1}')
     await expect(store.importFrom(file)).rejects.toThrow(/not a Preflight draft export/)
+    await expect(store.importFrom(file)).rejects.toMatchObject({
+      message: 'not-a-draft.json is not a Preflight draft export (preflight.draft/1): it names no Preflight schema.',
+      messageZh: 'not-a-draft.json 不是 Preflight 草稿导出文件（preflight.draft/1）：它未注明 Preflight 格式。',
+    })
+    writeFileSync(file, '{"schema": "preflight.draft/1", "draft": {}')
+    await expect(store.importFrom(file)).rejects.toMatchObject({
+      message: 'not-a-draft.json is not a Preflight draft export (preflight.draft/1): it is not JSON.',
+      messageZh: expect.stringMatching(/它不是 JSON 文件。$/),
+    })
+    writeFileSync(file, '{"schema": "preflight.draft/1", "draft": {}, "revisions": []}')
+    await expect(store.importFrom(file)).rejects.toMatchObject({
+      message: expect.stringMatching(/: its draft or revisions are incomplete or damaged\.$/),
+      messageZh: expect.stringMatching(/其中的草稿或修订不完整或已损坏。$/),
+    })
     await expect(store.importFrom(join(process.env.TMPDIR!, 'missing.json'))).rejects.toThrow(/No such file/)
+    expect(() => store.get('no-such-id')).toThrow(
+      expect.objectContaining({ messageZh: expect.stringMatching(/^没有 ID 为 no-such-id 的草稿/) }),
+    )
   })
 
   it('counts release requests per day and warns from the tenth', () => {
@@ -80,9 +97,11 @@ describe('drafts', () => {
     for (let i = 0; i < 9; i++) store.recordRequest(d.id)
     expect(service.validate('koogallery-image', {}).some((f) => f.rule === 'release.daily-requests')).toBe(false)
     expect(store.recordRequest(d.id)).toBe(10)
-    expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')?.severity).toBe(
-      'info',
-    )
+    expect(service.validate('koogallery-image', {}).find((f) => f.rule === 'release.daily-requests')).toMatchObject({
+      severity: 'info',
+      message: '10 release requests today: review may take longer than 3 working days.',
+      messageZh: '今天已有 10 个发布申请：审核可能超过 3 个工作日。',
+    })
   })
 
   it('writes the manifest with the destination to paste into the console', async () => {
@@ -99,6 +118,48 @@ describe('drafts', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!swr)/)
   })
 
+  it('lists the manifest fields by their wizard labels, the value path kept as the second key', async () => {
+    const d = store.create('koogallery-image', 'Nginx', {
+      ...goodImage,
+      product: {
+        ...goodImage.product,
+        tiers: [
+          { vcpus: 2, price: 0.1 },
+          { vcpus: 4, price: 0.2 },
+        ],
+      },
+      attrs: { ...goodImage.attrs, extra: 'x' },
+      wizard: { step: 3 },
+    })
+    const json = JSON.parse((await service.writeManifest(d.id, 'json')).content) as {
+      fields: Array<{ label: string; labelZh: string; path: string; value: unknown }>
+    }
+    const byPath = new Map(json.fields.map((f) => [f.path, f]))
+    expect(byPath.get('versions.0.name')).toEqual({
+      label: 'Version name (1)',
+      labelZh: '版本名称（1）',
+      path: 'versions.0.name',
+      value: 'V1.0',
+    })
+    expect(byPath.get('product.tiers.1.vcpus')).toMatchObject({ label: 'vCPUs (2)', labelZh: 'vCPU 数（2）', value: 4 })
+    expect(byPath.get('attrs.minDiskGB')).toMatchObject({ label: 'Minimum disk', labelZh: '最小磁盘', value: 40 })
+    expect(byPath.get('product.billing')).toMatchObject({ label: 'Billing modes', value: ['monthly'] })
+    expect(byPath.get('image.securityGroup.0.portRange')).toMatchObject({
+      label: 'Port range (1)',
+      labelZh: '端口范围（1）',
+    })
+    // a value no field shows keeps its path as its name
+    expect(byPath.get('attrs.extra')).toMatchObject({ label: 'attrs.extra', labelZh: 'attrs.extra' })
+    // every field the wizard shows has its label: only the unknown value goes by its path
+    expect(json.fields.filter((f) => f.label === f.path).map((f) => f.path)).toEqual(['attrs.extra'])
+    expect(json.fields.some((f) => f.path.startsWith('wizard'))).toBe(false)
+
+    const html = (await service.writeManifest(d.id, 'html')).content
+    expect(html).toContain('<td data-path="versions.0.name">Version name (1)</td><td>V1.0</td>')
+    expect(html).toContain('<td data-path="attrs.osType">OS type</td><td>Linux</td>')
+    expect(html).not.toMatch(/<td class="mono">versions\.0\.name<\/td>/)
+  })
+
   it('diffValues reports leaf paths', () => {
     expect(diffValues({ a: [1, 2], b: { c: 1 } }, { a: [1], b: { c: 2 } })).toEqual([
       { path: 'a.1', before: 2, after: undefined },
@@ -113,7 +174,14 @@ describe('submit', () => {
     const service = new DraftService(db)
     const empty = service.store.create('koogallery-image', 'Empty', {})
     expect(() => service.submit(empty.id)).toThrow(
-      /not ready to submit: the package is not scanned; \d+ field problems/,
+      /not ready to submit: the package is not scanned; \d+ field problems \(Category, Asset name, Architecture, /,
+    )
+    expect(() => service.submit(empty.id)).toThrow(
+      expect.objectContaining({
+        messageZh: expect.stringMatching(
+          /^发布尚不能提交：软件包尚未扫描；\d+ 个字段问题（类别、资产名称、架构、.*）。请在向导中修复后再提交。$/,
+        ),
+      }),
     )
     const unscanned = service.store.create('koogallery-image', 'Unscanned', goodImage)
     expect(() => service.submit(unscanned.id)).toThrow(/not ready to submit: the package is not scanned\. Fix/)

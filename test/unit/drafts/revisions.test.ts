@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defaultTitle } from '../../../src-main/drafts/drafts'
 import { DraftService, REVISION_BURST_MS } from '../../../src-main/drafts/service'
+import type { HistoryEventInput } from '../../../src-main/history/history'
 import { openDatabase } from '../../../src-main/store/db'
 import { dropHidden, hiddenPaths } from '../../../src-preload/release-fields'
 import { goodImage } from '../../fixtures/releases'
@@ -141,6 +142,31 @@ describe('titles', () => {
     tick(REVISION_BURST_MS * 2)
     service.save(d.id, { values: { package: { name: 'other.qcow2', sha256: 'b'.repeat(64) } } })
     expect(service.store.get(d.id).title).toBe('Web server 2026')
+  })
+
+  it('a rename from the Drafts list (its values saved with a new title) is one revision, recorded once', () => {
+    const events: HistoryEventInput[] = []
+    const recorded = new DraftService(openDatabase(':memory:'), { sink: (e) => void events.push(e) })
+    const d = recorded.store.create('swr-image', undefined, { attrs: { organization: 'acme' } })
+    tick(REVISION_BURST_MS * 2)
+    const { values } = recorded.store.get(d.id)
+    expect(recorded.save(d.id, { values, title: 'Web app release' })).toMatchObject({
+      revision: 2,
+      title: 'Web app release',
+    })
+    expect(recorded.store.get(d.id)).toMatchObject({ title: 'Web app release', values })
+    expect(recorded.store.revisions(d.id)[0]).toMatchObject({
+      revision: 2,
+      changes: [],
+      retitled: { before: 'SWR container image draft', after: 'Web app release' },
+    })
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: 'draft-revision',
+        subjectName: 'Web app release',
+        details: { action: 'save', revision: 2 },
+      }),
+    ])
   })
 
   it('an old automatic title follows the package too', () => {
