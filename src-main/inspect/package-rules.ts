@@ -77,7 +77,7 @@ export function packageFindings(profile: ProfileId, name: string, kind: PackageK
       'package.format-unsupported',
       bi(
         `"${ext || '(no extension)'}" is not accepted for ${info.title}.${hint.en}`,
-        `${info.titleZh}不接受“${ext || '（无扩展名）'}”。${hint.zh}`,
+        `${info.titleZh}不接受${ext ? `“${ext}”` : '无扩展名的文件'}。${hint.zh}`,
       ),
     )
   }

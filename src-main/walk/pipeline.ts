@@ -37,7 +37,7 @@ const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz'
 const TYPE_WORDS: Partial<Record<string, Bilingual>> = {
   'char-device': bi('char device', '字符设备'),
   'block-device': bi('block device', '块设备'),
-  fifo: bi('fifo', 'FIFO（命名管道）'),
+  fifo: bi('fifo', '命名管道（FIFO）'),
   socket: bi('socket', '套接字'),
 }
 
@@ -303,6 +303,7 @@ export class EntryPipeline implements ContainerWalker {
       if (nested) await nested.write(chunk)
     }
     let failure: Error | null = null
+    let cut = false
     try {
       await push(first)
       let yielded = performance.now()
@@ -322,10 +323,14 @@ export class EntryPipeline implements ContainerWalker {
             'archive.bomb',
             entry.location,
             bi(
-              `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes)}, 10× the profile's size limit.`,
-              `软件包解压后超过 ${fmtBytes(this.limits.maxExpandedBytes)}，即该配置文件大小上限的 10 倍。`,
+              `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes).en}, 10× the profile's size limit.`,
+              `软件包解压后超过 ${fmtBytes(this.limits.maxExpandedBytes).zh}，即该配置文件大小上限的 10 倍。`,
             ),
           )
+          // the rest of the entry is drained unread, as a stopped walk drains every later entry: a streaming
+          // container (a tar) waits for its entry to be consumed before it reaches its end
+          cut = true
+          for (let rest = await it.next(); !rest.done; rest = await it.next()) throwIfCancelled(this.opts.signal)
           break
         }
       }
@@ -358,7 +363,8 @@ export class EntryPipeline implements ContainerWalker {
         await s.sink.end(s.digests?.length ? Object.fromEntries(s.digests.map((k) => [k, digests[k]])) : undefined),
         s.id,
       )
-    if (nested) await nested.end(bytes)
+    if (cut) await nested?.abort()
+    else if (nested) await nested.end(bytes)
   }
 
   /** Decide from the head whether the entry is an archive we recurse into; returns its byte consumer. */
@@ -523,8 +529,8 @@ class ZipSpool implements NestedConsumer {
         'archive.nested-unscanned',
         this.entry.location,
         bi(
-          `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes)}: its entries were not checked.`,
-          `嵌套 zip“${this.entry.path}”大于 ${fmtBytes(this.p.limits.maxSpoolBytes)}，其中的条目未经检查。`,
+          `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes).en}: its entries were not checked.`,
+          `嵌套 zip“${this.entry.path}”大于 ${fmtBytes(this.p.limits.maxSpoolBytes).zh}，其中的条目未经检查。`,
         ),
         { format: 'zip' },
       )
@@ -603,6 +609,9 @@ function mergeFacts(prev: unknown, next: Record<string, unknown>): Record<string
   return out
 }
 
-export function fmtBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`
+/** A size as a sentence says it: `1.5 GB`, `20.0 MB`, `512 bytes` (`512 字节`). */
+export function fmtBytes(n: number): Bilingual {
+  if (n >= 1e9) return bi(`${(n / 1e9).toFixed(1)} GB`, `${(n / 1e9).toFixed(1)} GB`)
+  if (n >= 1e6) return bi(`${(n / 1e6).toFixed(1)} MB`, `${(n / 1e6).toFixed(1)} MB`)
+  return bi(`${n} bytes`, `${n} 字节`)
 }
