@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { PreflightError } from '../../../src-preload/errors'
 import { createClassifyScanner } from '../../../src-main/classify/scanner'
 import { parseCvdHeader, verifyCvd } from '../../../src-main/malware/cvd'
-import { parseEngineOutput } from '../../../src-main/malware/engine'
+import { parseEngineOutput, runEngine } from '../../../src-main/malware/engine'
 import { createMalwareScanner } from '../../../src-main/malware/scanner'
 import { SignatureStore } from '../../../src-main/malware/signatures'
 import { packageFindings } from '../../../src-main/inspect/package-rules'
@@ -289,7 +289,17 @@ const FIXTURES: Fixture[] = [
       })
       sink.write(Buffer.from(EICAR))
       const end = await sink.end({})
-      return [...out, ...((end && end.findings) || [])]
+      // an engine that is not installed, and clamscan refusing a database that does not exist
+      const d = work()
+      writeFileSync(join(d, 'app.tar'), rawTar([{ path: 'a.txt', data: 'a' }]))
+      const missing = await runEngine(join(d, 'app.tar'), 'app.tar', { engine: 'clamdscan', profile: 'koogallery-app' })
+      const refused = await runEngine(join(d, 'app.tar'), 'app.tar', {
+        engine: 'clamscan',
+        database: join(d, 'none.cvd'),
+        profile: 'koogallery-app',
+      })
+      expect(refused.map((f) => f.rule)).toEqual(['malware.engine-limited'])
+      return [...out, ...((end && end.findings) || []), ...missing, ...refused]
     },
   ],
 ]
