@@ -2,6 +2,7 @@
 // machine, Mach-O cputype, fat binaries), source and manifest files by language, and filesystem or firmware
 // images by magic. Facts for the summary; binaries for architectures the marketplace does not list get
 // content.architecture-unsupported, and one content.summary info finding sums it up.
+import { bi } from '../../src-preload/text'
 import { makeFinding } from '../reports/model'
 import { normalisePath } from '../walk/paths'
 import { binaryArch } from '../walk/sniff'
@@ -77,18 +78,25 @@ export function createClassifyScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'content.architecture-unsupported',
             u.location,
-            `${u.format} binary for ${u.arch}: the marketplace lists x86/x64, Arm/Arm64, MIPS and PowerPC.`,
+            bi(
+              `${u.format} binary for ${u.arch}: the marketplace lists x86/x64, Arm/Arm64, MIPS and PowerPC.`,
+              `${u.arch} 架构的 ${u.format} 二进制文件：云商店只支持 x86/x64、Arm/Arm64、MIPS 和 PowerPC。`,
+            ),
             { profile: ctx.profile, details: { architecture: u.arch } },
           ),
         )
       const langs = [...languages.entries()].sort((a, b) => b[1] - a[1]).map(([l]) => l)
       const archs = [...architectures.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a)
+      const imageKinds = [...new Set(images.map((i) => i.kind))]
       if (langs.length || archs.length || images.length)
         findings.push(
           makeFinding(
             'content.summary',
             ctx.packageName,
-            `Languages: ${langs.join(', ') || 'none found'}. Binaries: ${archs.join(', ') || 'none'}. Filesystem/firmware images: ${[...new Set(images.map((i) => i.kind))].join(', ') || 'none'}.`,
+            bi(
+              `Languages: ${langs.join(', ') || 'none found'}. Binaries: ${archs.join(', ') || 'none'}. Filesystem/firmware images: ${imageKinds.join(', ') || 'none'}.`,
+              `编程语言：${langs.join('、') || '未发现'}。二进制文件：${archs.join('、') || '无'}。文件系统/固件镜像：${imageKinds.join('、') || '无'}。`,
+            ),
             { profile: ctx.profile },
           ),
         )

@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { PackageFacts } from '../reports/model'
 import { sha256File, type HashOptions } from '../walk/hash'
 import { kindFromBytes, readHeadTail } from '../walk/sniff'
@@ -14,10 +15,16 @@ export async function identifyFile(path: string, opts: IdentifyOptions = {}): Pr
   const st = await stat(abs).catch((err) => {
     throw new PreflightError(
       err.code === 'ENOENT' ? 'not-found' : 'unreadable',
-      `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`,
+      err.code === 'ENOENT'
+        ? bi(`No such file: ${abs}`, `文件不存在：${abs}`)
+        : bi(`Cannot read: ${abs}`, `无法读取：${abs}。请确认你有读取该文件的权限。`),
     )
   })
-  if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
+  if (!st.isFile())
+    throw new PreflightError(
+      'unreadable',
+      bi(`Not a regular file: ${abs}`, `不是普通文件：${abs}。请选择一个软件包文件。`),
+    )
   const { head, tail } = await readHeadTail(abs)
   const kind = kindFromBytes(head, tail)
   const sha256 = await sha256File(abs, st.size, opts)

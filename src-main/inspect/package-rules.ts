@@ -1,4 +1,5 @@
 // The package.* rules: judged from the file's name, extension, magic bytes and size, before any entry is read.
+import { bi, type Bilingual } from '../../src-preload/text'
 import { makeFinding, type Finding, type PackageKind } from '../reports/model'
 import { GB, PROFILES, type ProfileId } from '../rules/profiles'
 
@@ -53,7 +54,7 @@ export function suggestName(name: string): string {
 
 export function packageFindings(profile: ProfileId, name: string, kind: PackageKind, size: number): Finding[] {
   const out: Finding[] = []
-  const f = (rule: string, message: string, details?: Record<string, unknown>) =>
+  const f = (rule: string, message: Bilingual, details?: Record<string, unknown>) =>
     out.push(makeFinding(rule, name, message, { profile, details }))
   const info = PROFILES[profile]
   const ext = claimedExtension(name)
@@ -61,32 +62,61 @@ export function packageFindings(profile: ProfileId, name: string, kind: PackageK
   if (profile.startsWith('koogallery-') && (!base || !/^[A-Za-z0-9_()-]+$/.test(base)))
     f(
       'package.name-invalid',
-      `"${name}": only letters, digits, -, _, ( and ) are allowed before the extension. Suggested: ${suggestName(name)}`,
+      bi(
+        `"${name}": only letters, digits, -, _, ( and ) are allowed before the extension. Suggested: ${suggestName(name)}`,
+        `“${name}”：扩展名之前只能使用字母、数字、-、_、( 和 )。建议改为：${suggestName(name)}`,
+      ),
       { suggestion: suggestName(name) },
     )
   if (!info.accepts.includes(ext)) {
-    const hint = ext === '.tgz' ? ' Rename it to .tar.gz.' : ` Accepted: ${info.accepts.join(', ')}.`
-    f('package.format-unsupported', `"${ext || '(no extension)'}" is not accepted for ${info.title}.${hint}`)
+    const hint =
+      ext === '.tgz'
+        ? bi(' Rename it to .tar.gz.', '请改名为 .tar.gz。')
+        : bi(` Accepted: ${info.accepts.join(', ')}.`, `可接受的格式：${info.accepts.join('、')}。`)
+    f(
+      'package.format-unsupported',
+      bi(
+        `"${ext || '(no extension)'}" is not accepted for ${info.title}.${hint.en}`,
+        `${info.titleZh}不接受${ext ? `“${ext}”` : '无扩展名的文件'}。${hint.zh}`,
+      ),
+    )
   }
   const promised = EXT_KIND[ext]
   if (promised && kind !== 'unknown' && !promised.includes(kind) && !(kind === 'tar' && ext === '.tar'))
     f(
       'package.extension-mismatch',
-      `The name says ${ext} but the content is ${kind}. Rename it to match its content or repack it.`,
+      bi(
+        `The name says ${ext} but the content is ${kind}. Rename it to match its content or repack it.`,
+        `文件名表明是 ${ext}，但内容是 ${kind}。请按内容重命名，或重新打包。`,
+      ),
       { content: kind },
     )
   if (promised && kind === 'unknown' && size > 0 && !['.iso', '.raw', '.img'].includes(ext))
-    f('package.extension-mismatch', `The name says ${ext} but the content is not a recognisable ${ext} file.`, {
-      content: kind,
-    })
+    f(
+      'package.extension-mismatch',
+      bi(
+        `The name says ${ext} but the content is not a recognisable ${ext} file.`,
+        `文件名表明是 ${ext}，但内容无法识别为 ${ext} 文件。`,
+      ),
+      { content: kind },
+    )
   const limit = kind === 'raw' && profile === 'koogallery-image' ? 1000 * GB : info.sizeLimit
   if (limit !== null && size > limit)
-    f('package.too-large', `${(size / GB).toFixed(2)} GB is over the ${limit / GB} GB limit of ${info.title}.`)
+    f(
+      'package.too-large',
+      bi(
+        `${(size / GB).toFixed(2)} GB is over the ${limit / GB} GB limit of ${info.title}.`,
+        `${(size / GB).toFixed(2)} GB 超过了 ${info.titleZh}的 ${limit / GB} GB 上限。`,
+      ),
+    )
   if (profile.startsWith('koogallery-') && size > GB)
     f(
       'package.obs-required',
-      `${(size / GB).toFixed(2)} GB: upload it to an OBS bucket first (KooGallery: CN North-Beijing4) and give the console its URL.`,
+      bi(
+        `${(size / GB).toFixed(2)} GB: upload it to an OBS bucket first (KooGallery: CN North-Beijing4) and give the console its URL.`,
+        `${(size / GB).toFixed(2)} GB：请先上传到 OBS 桶（KooGallery：华北-北京四），再在控制台填写其 URL。`,
+      ),
     )
-  if (size === 0) f('package.empty', 'The file is empty (0 bytes).')
+  if (size === 0) f('package.empty', bi('The file is empty (0 bytes).', '文件为空（0 字节）。'))
   return out
 }

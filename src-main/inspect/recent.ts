@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { Report } from '../reports/model'
 import type { RecentOpenDto, RecentScanDto } from '../../src-preload/contract'
 import type { Db } from '../store/db'
@@ -134,7 +135,11 @@ export class RecentScans {
     } catch (err) {
       throw new PreflightError(
         'unreadable',
-        `The stored report of ${abs} in recent_scans cannot be read (${(err as Error).message}): scan the file again.`,
+        bi(
+          `The stored report of ${abs} cannot be read (it is damaged): scan the file again.`,
+          `${abs} 已保存的报告已损坏，无法读取，请重新扫描该文件。`,
+        ),
+        { cause: err },
       )
     }
     return { status: 'unchanged', scan, report, verified: opts.verify === true }

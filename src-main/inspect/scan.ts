@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import { makeFinding, sortFindings, verdictOf, type Finding, type PackageKind, type Report } from '../reports/model'
 import { isProfileId, PROFILES, type ProfileId } from '../rules/profiles'
 import { throwIfCancelled } from '../tasks/cancel'
@@ -88,7 +89,10 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
       makeFinding(
         'profile.auto-picked',
         name,
-        `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`,
+        bi(
+          `No profile given: picked ${profile} (${PROFILES[profile].title}) from the content.`,
+          `未指定配置文件：已根据内容选用 ${profile}（${PROFILES[profile].titleZh}）。`,
+        ),
         { profile },
       ),
     )
@@ -126,14 +130,23 @@ async function identifyForScan(
   const st = await stat(abs).catch((err) => {
     throw new PreflightError(
       err.code === 'ENOENT' ? 'not-found' : 'unreadable',
-      `${err.code === 'ENOENT' ? 'No such file' : 'Cannot read'}: ${abs}`,
+      err.code === 'ENOENT'
+        ? bi(`No such file: ${abs}`, `文件不存在：${abs}`)
+        : bi(`Cannot read: ${abs}`, `无法读取：${abs}。请确认你有读取该文件的权限。`),
     )
   })
-  if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${abs}`)
+  if (!st.isFile())
+    throw new PreflightError(
+      'unreadable',
+      bi(`Not a regular file: ${abs}`, `不是普通文件：${abs}。请选择一个软件包文件。`),
+    )
   if (profile !== undefined && !isProfileId(profile))
     throw new PreflightError(
       'invalid-input',
-      `Unknown profile "${profile}" (one of: ${Object.keys(PROFILES).join(', ')})`,
+      bi(
+        `Unknown profile "${profile}" (one of: ${Object.keys(PROFILES).join(', ')})`,
+        `未知的配置文件“${profile}”（可选：${Object.keys(PROFILES).join('、')}）`,
+      ),
     )
   const name = basename(abs)
   const { head, tail } = await readHeadTail(abs)
@@ -311,10 +324,15 @@ function judgeChecks(
     )
     for (const f of limited)
       findings.push(
-        makeFinding('malware.engine-limited', f.location, `Not scanned for malware: ${f.message}`, {
-          profile,
-          details: { cause: f.rule },
-        }),
+        makeFinding(
+          'malware.engine-limited',
+          f.location,
+          bi(`Not scanned for malware: ${f.message}`, `未做恶意软件扫描：${f.messageZh ?? f.message}`),
+          {
+            profile,
+            details: { cause: f.rule },
+          },
+        ),
       )
     if (limited.length) checks.malware = { state: 'partial', note: `${limited.length} part(s) could not be read` }
   }
@@ -334,7 +352,10 @@ function judgeChecks(
         makeFinding(
           'scan.not-run',
           name,
-          `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`,
+          bi(
+            `${check === 'malware' ? 'Malware' : 'Vulnerability'} check was not run: the result says nothing about ${check}.`,
+            `未运行${check === 'malware' ? '恶意软件' : '漏洞'}检查：本结果不说明软件包有无${check === 'malware' ? '恶意软件' : '漏洞'}。`,
+          ),
           { profile, details: { check } },
         ),
       )

@@ -18,7 +18,9 @@ import { Parser, x as extract, type ReadEntry } from 'tar'
 import yauzl from 'yauzl'
 import yazl from 'yazl'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { sha256File } from '../walk/hash'
+import { damage } from '../walk/reasons'
 import { claimedExtension, suggestName } from '../inspect/package-rules'
 import { scanPackage } from '../inspect/scan'
 import type { Report } from '../reports/model'
@@ -65,12 +67,19 @@ export async function repack(
 ): Promise<RepackResult & { report: Report }>
 export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult>
 export async function repack(inputs: string[], opts: RepackOptions): Promise<RepackResult> {
-  if (!inputs.length) throw new PreflightError('invalid-input', 'repack needs at least one image tar')
+  if (!inputs.length)
+    throw new PreflightError(
+      'invalid-input',
+      bi('repack needs at least one image tar', '重新打包至少需要一个镜像 tar 文件，请先添加镜像。'),
+    )
   const ext = claimedExtension(basename(opts.output))
   if (!['.tar', '.tar.gz', '.zip'].includes(ext))
     throw new PreflightError(
       'invalid-input',
-      `--output must end in .tar, .tar.gz or .zip (got "${ext || 'no extension'}")`,
+      bi(
+        `--output must end in .tar, .tar.gz or .zip (got "${ext || 'no extension'}")`,
+        `输出文件名须以 .tar、.tar.gz 或 .zip 结尾（当前为“${ext || '无扩展名'}”）。`,
+      ),
     )
   const compliant = suggestName(basename(opts.output))
   const output = join(dirname(opts.output), compliant)
@@ -84,7 +93,7 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
     for (const input of inputs) {
       throwIfCancelled(opts.signal)
       const st = await stat(input).catch(() => {
-        throw new PreflightError('not-found', `No such file: ${input}`)
+        throw new PreflightError('not-found', bi(`No such file: ${input}`, `文件不存在：${input}`))
       })
       // an image already in the wanted form is kept byte for byte: its headers tell, no need to unpack it
       const names = await tarRootNames(input)
@@ -116,7 +125,10 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
       if (!isOci && !isDocker)
         throw new PreflightError(
           'invalid-input',
-          `${input} is neither an OCI layout nor a docker-archive (no oci-layout/index.json or manifest.json)`,
+          bi(
+            `${input} is neither an OCI layout nor a docker-archive (no oci-layout/index.json or manifest.json)`,
+            `${input} 既不是 OCI 布局，也不是 docker-archive（没有 oci-layout/index.json 或 manifest.json）。请用 docker save 或 skopeo 导出镜像后再添加。`,
+          ),
         )
       if ((format === 'oci' && isOci) || (format === 'docker-archive' && isDocker && !isOci)) {
         // already in the wanted form: kept byte for byte
@@ -132,7 +144,13 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
           ),
         )
         if (!manifest.success)
-          throw new PreflightError('invalid-input', `${input}: manifest.json is not a valid docker-archive manifest`)
+          throw new PreflightError(
+            'invalid-input',
+            bi(
+              `${input}: manifest.json is not a valid docker-archive manifest`,
+              `${input}：manifest.json 不是有效的 docker-archive 清单。请重新导出该镜像。`,
+            ),
+          )
         for (const [i, m] of manifest.data.entries()) {
           const tags = m.RepoTags ?? []
           const member = `${safeMember(tags[0]?.replace(/:/g, '-') ?? `${basename(input).replace(/\.tar$/i, '')}${manifest.data.length > 1 ? `-${i + 1}` : ''}`)}.tar`
@@ -179,10 +197,16 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
     if (broken.length)
       throw new PreflightError(
         'conflict',
-        `The repacked bundle did not verify: ${broken
-          .slice(0, 3)
-          .map((f) => `${f.rule} at ${f.location}`)
-          .join('; ')}`,
+        bi(
+          `The repacked bundle did not verify: ${broken
+            .slice(0, 3)
+            .map((f) => `${f.rule} at ${f.location}`)
+            .join('; ')}`,
+          `重新打包的捆绑包未通过校验：${broken
+            .slice(0, 3)
+            .map((f) => `${f.location} 处的 ${f.rule}`)
+            .join('；')}`,
+        ),
       )
     await rename(partial, output)
     report.package = { ...report.package, path: output, name: basename(output) }
@@ -448,15 +472,24 @@ export async function verifyBundle(
   const total = members.reduce((n, m) => n + m.size, 0)
   let done = 0
   let index = 0
-  const fail = (why: string) =>
-    new PreflightError('internal', `The written bundle does not read back as written (${why}): nothing was kept.`)
+  const fail = (why: Bilingual) =>
+    new PreflightError(
+      'internal',
+      bi(
+        `The written bundle does not read back as written (${why.en}): nothing was kept.`,
+        `写入的捆绑包读回时与写入的内容不一致（${why.zh}），未保留任何文件。请检查磁盘空间和磁盘状态后重试。`,
+      ),
+    )
   let scratch = Buffer.allocUnsafe(4 * 1024 * 1024)
   /** The member the next entry must be (same name and size), or a failure. */
   const nextMember = (name: string, size: number, isFile = true) => {
     const m = members[index++]
     if (!m || m.name !== name || m.size !== size || !isFile)
       throw fail(
-        `entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`,
+        bi(
+          `entry ${index} is ${name} (${size} bytes), expected ${m ? `${m.name} (${m.size} bytes)` : 'no more entries'}`,
+          `第 ${index} 个条目是 ${name}（${size} 字节），应为${m ? ` ${m.name}（${m.size} 字节）` : '不再有条目'}`,
+        ),
       )
     return m
   }
@@ -475,11 +508,14 @@ export async function verifyBundle(
         if (scratch.length < chunk.length) scratch = Buffer.allocUnsafe(chunk.length)
         const { bytesRead } = await fh.read(scratch, 0, chunk.length, pos)
         if (bytesRead !== chunk.length || !scratch.subarray(0, bytesRead).equals(chunk))
-          throw fail(`${name} differs from ${m.path} near byte ${pos}`)
+          throw fail(
+            bi(`${name} differs from ${m.path} near byte ${pos}`, `${name} 在第 ${pos} 字节附近与 ${m.path} 不同`),
+          )
         pos += chunk.length
         progress(chunk.length)
       }
-      if (pos !== m.size) throw fail(`${name} has ${pos} bytes, expected ${m.size}`)
+      if (pos !== m.size)
+        throw fail(bi(`${name} has ${pos} bytes, expected ${m.size}`, `${name} 有 ${pos} 字节，应为 ${m.size} 字节`))
     } finally {
       await fh.close()
     }
@@ -487,11 +523,17 @@ export async function verifyBundle(
   if (ext === '.tar') {
     // a plain tar: its headers walked, then each member's bytes compared in place with its source
     const found = await tarMembers(out)
-    if (!found) throw fail('its tar headers do not read back')
+    if (!found) throw fail(bi('its tar headers do not read back', '其 tar 文件头无法读回'))
     for (const f of found) {
       const m = nextMember(f.name, f.size, f.type === '0')
       const differsAt = await compareRange(out, f.dataOffset, m.path, m.size, progress)
-      if (differsAt >= 0) throw fail(`${m.name} differs from ${m.path} near byte ${differsAt}`)
+      if (differsAt >= 0)
+        throw fail(
+          bi(
+            `${m.name} differs from ${m.path} near byte ${differsAt}`,
+            `${m.name} 在第 ${differsAt} 字节附近与 ${m.path} 不同`,
+          ),
+        )
     }
   } else if (ext === '.zip') {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
@@ -538,7 +580,7 @@ export async function verifyBundle(
     parser.on(
       'warn',
       (_code: string, message: string | Error) =>
-        (failure ??= fail(typeof message === 'string' ? message : message.message)),
+        (failure ??= fail(damage(typeof message === 'string' ? new Error(message) : message))),
     )
     const source = createReadAheadStream(out)
     source.pipe(parser)
@@ -547,14 +589,15 @@ export async function verifyBundle(
       once(parser, 'close'),
       once(source, 'error').then(([err]) => Promise.reject(err)),
     ]).catch((err: Error) => {
-      failure ??= fail(err.message)
+      failure ??= fail(damage(err))
       // the entry being compared will get no more bytes: end it so that its comparison finishes
       ;(current as ReadEntry | null)?.end()
     })
     await chain
     if (failure) throw failure
   }
-  if (index !== members.length) throw fail(`${members.length - index} member(s) missing`)
+  if (index !== members.length)
+    throw fail(bi(`${members.length - index} member(s) missing`, `缺少 ${members.length - index} 个成员`))
 }
 
 /**

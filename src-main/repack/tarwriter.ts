@@ -4,6 +4,8 @@ import { once } from 'node:events'
 import { open } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { Header, Pax } from 'tar'
+import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 
 const COPY_CHUNK = 4 * 1024 * 1024
 
@@ -73,7 +75,14 @@ export class TarWriter {
     } finally {
       await fh.close()
     }
-    if (n !== size) throw new Error(`${file} changed while it was being written (${n} of ${size} bytes)`)
+    if (n !== size)
+      throw new PreflightError(
+        'conflict',
+        bi(
+          `${file} changed while it was being written (${n} of ${size} bytes)`,
+          `${file} 在写入过程中发生了变化（已写入 ${n} 字节，共 ${size} 字节）。请在它不再变化后重试。`,
+        ),
+      )
     await this.pad(size)
   }
 

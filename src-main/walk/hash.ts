@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 
@@ -38,15 +39,25 @@ export function sha256FileInWorker(path: string, signal?: AbortSignal): Promise<
     signal?.addEventListener('abort', abort, { once: true })
     let result: { hex: string; size: number } | null = null
     w.once('message', (m: { hex: string; size: number }) => (result = m))
-    w.once('error', (err) => reject(new PreflightError('unreadable', `Cannot read ${path}: ${err.message}`)))
+    w.once('error', (err) =>
+      reject(
+        new PreflightError(
+          'unreadable',
+          bi(`Cannot read ${path}: ${err.message}`, `无法读取 ${path}，请确认该文件存在且有读取权限。`),
+        ),
+      ),
+    )
     w.once('exit', () => {
       signal?.removeEventListener('abort', abort)
       if (result) resolve(result)
       else
         reject(
           signal?.aborted
-            ? new PreflightError('cancelled', 'Cancelled by the user.')
-            : new PreflightError('unreadable', `Cannot hash ${path}`),
+            ? new PreflightError('cancelled', bi('Cancelled by the user.', '已由用户取消。'))
+            : new PreflightError(
+                'unreadable',
+                bi(`Cannot hash ${path}`, `无法计算 ${path} 的哈希值，请确认该文件可以读取。`),
+              ),
         )
     })
   })

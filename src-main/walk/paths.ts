@@ -1,13 +1,17 @@
 // Archive member paths: normalising for display and duplicate detection, and the two safety questions —
 // does this path leave the archive root, and does this link point outside it.
 import { posix } from 'node:path'
+import { bi, type Bilingual } from '../../src-preload/text'
 
 /** Why a raw member path is unsafe (absolute, drive letter, UNC, or a `..` component), or null. */
-export function traversalReason(raw: string): string | null {
+export function traversalReason(raw: string): Bilingual | null {
   if (raw.startsWith('/') || raw.startsWith('\\'))
-    return raw.startsWith('//') || raw.startsWith('\\\\') ? 'a UNC or network path' : 'an absolute path'
-  if (/^[A-Za-z]:/.test(raw)) return 'a drive-letter path'
-  if (raw.split(/[\\/]/).includes('..')) return 'a `..` component that climbs out of the archive'
+    return raw.startsWith('//') || raw.startsWith('\\\\')
+      ? bi('a UNC or network path', '是 UNC 或网络路径')
+      : bi('an absolute path', '是绝对路径')
+  if (/^[A-Za-z]:/.test(raw)) return bi('a drive-letter path', '是带盘符的路径')
+  if (raw.split(/[\\/]/).includes('..'))
+    return bi('a `..` component that climbs out of the archive', '含有跳出归档的 `..` 部分')
   return null
 }
 

@@ -9,9 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
+import { damage } from './reasons'
 import { kindFromBytes } from './sniff'
 import type { WalkLimits } from './limits'
 import { BombError, takeHead, walkTarStream } from './tar'
@@ -30,6 +32,14 @@ import type {
 
 /** Formats we recognise inside a package but cannot open. */
 const UNOPENABLE: Record<string, string> = { '7z': '7-Zip', rar: 'RAR', xz: 'xz', bzip2: 'bzip2' }
+
+/** An entry type as the sentence names it. */
+const TYPE_WORDS: Partial<Record<string, Bilingual>> = {
+  'char-device': bi('char device', '字符设备'),
+  'block-device': bi('block device', '块设备'),
+  fifo: bi('fifo', '命名管道（FIFO）'),
+  socket: bi('socket', '套接字'),
+}
 
 /** Container formats (besides 7z, rar, xz, bzip2) whose members scanners like ClamAV read and we cannot. */
 export function otherContainer(head: Buffer): string | null {
@@ -91,7 +101,7 @@ export class EntryPipeline implements ContainerWalker {
   }
 
   /** Record a finding once per (rule, location). */
-  report(rule: string, location: string, message: string, details?: Record<string, unknown>): void {
+  report(rule: string, location: string, message: string | Bilingual, details?: Record<string, unknown>): void {
     const key = `${rule}\0${location}`
     if (this.reported.has(key)) return
     this.reported.add(key)
@@ -99,7 +109,7 @@ export class EntryPipeline implements ContainerWalker {
   }
 
   /** A global limit was hit: report it and stop feeding anything else. */
-  stop(rule: string, location: string, message: string): void {
+  stop(rule: string, location: string, message: string | Bilingual): void {
     this.report(rule, location, message)
     this.stopped = true
   }
@@ -124,7 +134,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.path-traversal',
         loc,
-        `Entry path "${rawPath}" is ${why}; extracting it would write outside the target folder.`,
+        bi(
+          `Entry path "${rawPath}" is ${why.en}; extracting it would write outside the target folder.`,
+          `条目路径“${rawPath}”${why.zh}，解压时会写到目标文件夹之外。`,
+        ),
       )
     const norm = normalisePath(rawPath)
     if (entry.depth === 0 && c.kind !== 'layer')
@@ -135,7 +148,10 @@ export class EntryPipeline implements ContainerWalker {
         this.report(
           'archive.duplicate-entry',
           loc,
-          `"${norm}" appears more than once; extractors disagree on which copy wins.`,
+          bi(
+            `"${norm}" appears more than once; extractors disagree on which copy wins.`,
+            `“${norm}”出现了不止一次，不同的解压工具保留的副本可能不同。`,
+          ),
         )
       c.seen.add(norm)
     }
@@ -145,12 +161,19 @@ export class EntryPipeline implements ContainerWalker {
       entry.type === 'fifo' ||
       entry.type === 'socket'
     )
-      this.report('archive.special-file', loc, `"${norm}" is a ${entry.type.replace('-', ' ')} entry.`)
+      this.report(
+        'archive.special-file',
+        loc,
+        bi(`"${norm}" is a ${TYPE_WORDS[entry.type]!.en} entry.`, `“${norm}”是${TYPE_WORDS[entry.type]!.zh}条目。`),
+      )
     if (entry.type === 'file' && entry.mode !== null && (entry.mode & 0o6000) !== 0)
       this.report(
         'archive.setuid',
         loc,
-        `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`,
+        bi(
+          `"${norm}" has the ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} bit set (mode ${(entry.mode & 0o7777).toString(8)}).`,
+          `“${norm}”设置了 ${entry.mode & 0o4000 ? 'setuid' : 'setgid'} 位（权限 ${(entry.mode & 0o7777).toString(8)}）。`,
+        ),
       )
     // a container image layer or a guest filesystem is a root filesystem: absolute and climbing links resolve
     // inside it (chroot semantics), so links cannot escape it
@@ -160,7 +183,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.link-escape',
         loc,
-        `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`,
+        bi(
+          `"${norm}" would be written through the symlink "${via.link}", which points outside the archive.`,
+          `“${norm}”会经由指向归档之外的符号链接“${via.link}”写出。`,
+        ),
       )
     if (entry.type === 'symlink' && entry.linkTarget !== undefined) {
       // resolved through the links extracted before it (chains like cur -> ".", par -> "cur/..")
@@ -179,7 +205,10 @@ export class EntryPipeline implements ContainerWalker {
         this.report(
           'archive.link-escape',
           loc,
-          `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+          bi(
+            `Symlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+            `符号链接“${norm}”指向归档之外的“${entry.linkTarget}”。`,
+          ),
         )
     }
     if (
@@ -191,7 +220,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.link-escape',
         loc,
-        `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+        bi(
+          `Hardlink "${norm}" points to "${entry.linkTarget}", outside the archive.`,
+          `硬链接“${norm}”指向归档之外的“${entry.linkTarget}”。`,
+        ),
       )
     return !why || entry.type === 'file'
   }
@@ -213,7 +245,10 @@ export class EntryPipeline implements ContainerWalker {
       this.stop(
         'archive.bomb',
         c.location,
-        `More than ${this.limits.maxEntries.toLocaleString('en')} entries: treated as a decompression bomb.`,
+        bi(
+          `More than ${this.limits.maxEntries.toLocaleString('en')} entries: treated as a decompression bomb.`,
+          `条目超过 ${this.limits.maxEntries.toLocaleString('en')} 个，按解压炸弹处理。`,
+        ),
       )
       return drain(content)
     }
@@ -240,7 +275,12 @@ export class EntryPipeline implements ContainerWalker {
     try {
       start = await takeHead(it, this.limits.headBytes)
     } catch (err) {
-      this.report('archive.corrupt', entry.location, `Cannot read "${entry.path}": ${(err as Error).message}`)
+      const why = damage(err)
+      this.report(
+        'archive.corrupt',
+        entry.location,
+        bi(`Cannot read "${entry.path}": ${why.en}`, `无法读取“${entry.path}”：${why.zh}`),
+      )
       return
     }
     const { parts: headParts, ended: done } = start
@@ -263,6 +303,7 @@ export class EntryPipeline implements ContainerWalker {
       if (nested) await nested.write(chunk)
     }
     let failure: Error | null = null
+    let cut = false
     try {
       await push(first)
       let yielded = performance.now()
@@ -281,8 +322,15 @@ export class EntryPipeline implements ContainerWalker {
           this.stop(
             'archive.bomb',
             entry.location,
-            `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes)}, 10× the profile's size limit.`,
+            bi(
+              `The package expands to more than ${fmtBytes(this.limits.maxExpandedBytes).en}, 10× the profile's size limit.`,
+              `软件包解压后超过 ${fmtBytes(this.limits.maxExpandedBytes).zh}，即该配置文件大小上限的 10 倍。`,
+            ),
           )
+          // the rest of the entry is drained unread, as a stopped walk drains every later entry: a streaming
+          // container (a tar) waits for its entry to be consumed before it reaches its end
+          cut = true
+          for (let rest = await it.next(); !rest.done; rest = await it.next()) throwIfCancelled(this.opts.signal)
           break
         }
       }
@@ -296,8 +344,14 @@ export class EntryPipeline implements ContainerWalker {
     }
     if (failure) {
       // a stream cut off as a decompression bomb is already reported (archive.bomb at its archive)
-      if (!(failure instanceof BombError))
-        this.report('archive.corrupt', entry.location, `"${entry.path}" cannot be read to its end: ${failure.message}`)
+      if (!(failure instanceof BombError)) {
+        const why = damage(failure)
+        this.report(
+          'archive.corrupt',
+          entry.location,
+          bi(`"${entry.path}" cannot be read to its end: ${why.en}`, `“${entry.path}”无法完整读取：${why.zh}`),
+        )
+      }
       for (const s of sinks) this.merge(s.sink.abort?.(failure), s.id)
       await nested?.abort()
       return
@@ -309,7 +363,8 @@ export class EntryPipeline implements ContainerWalker {
         await s.sink.end(s.digests?.length ? Object.fromEntries(s.digests.map((k) => [k, digests[k]])) : undefined),
         s.id,
       )
-    if (nested) await nested.end(bytes)
+    if (cut) await nested?.abort()
+    else if (nested) await nested.end(bytes)
   }
 
   /** Decide from the head whether the entry is an archive we recurse into; returns its byte consumer. */
@@ -320,7 +375,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.nested-unscanned',
         entry.location,
-        `"${entry.path}" is a ${other} container, which Preflight cannot open: its content was not checked.`,
+        bi(
+          `"${entry.path}" is a ${other} container, which Preflight cannot open: its content was not checked.`,
+          `“${entry.path}”是 Preflight 无法打开的 ${other} 容器，其内容未经检查。`,
+        ),
         { format: other },
       )
       return null
@@ -329,7 +387,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.nested-unscanned',
         entry.location,
-        `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`,
+        bi(
+          `"${entry.path}" is a ${UNOPENABLE[kind]} archive, which Preflight cannot open: its content was not checked.`,
+          `“${entry.path}”是 Preflight 无法打开的 ${UNOPENABLE[kind]} 归档，其内容未经检查。`,
+        ),
         { format: kind },
       )
       return null
@@ -339,7 +400,10 @@ export class EntryPipeline implements ContainerWalker {
       this.report(
         'archive.bomb',
         entry.location,
-        `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`,
+        bi(
+          `Archives nested deeper than ${this.limits.maxDepth} levels: treated as a decompression bomb.`,
+          `归档嵌套超过 ${this.limits.maxDepth} 层，按解压炸弹处理。`,
+        ),
       )
       return null
     }
@@ -416,10 +480,11 @@ class StreamNested implements NestedConsumer {
       )
       .catch((err) => {
         if ((err as { code?: string }).code === 'cancelled') throw err
+        const why = damage(err)
         p.report(
           'archive.corrupt',
           entry.location,
-          `Nested archive "${entry.path}" cannot be read: ${(err as Error).message}`,
+          bi(`Nested archive "${entry.path}" cannot be read: ${why.en}`, `无法读取嵌套归档“${entry.path}”：${why.zh}`),
         )
       })
     // a cancel rejects the nested walk on its own; the reader sees it at its next write, end or abort
@@ -463,7 +528,10 @@ class ZipSpool implements NestedConsumer {
       this.p.report(
         'archive.nested-unscanned',
         this.entry.location,
-        `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes)}: its entries were not checked.`,
+        bi(
+          `Nested zip "${this.entry.path}" is larger than ${fmtBytes(this.p.limits.maxSpoolBytes).en}: its entries were not checked.`,
+          `嵌套 zip“${this.entry.path}”大于 ${fmtBytes(this.p.limits.maxSpoolBytes).zh}，其中的条目未经检查。`,
+        ),
         { format: 'zip' },
       )
       return
@@ -541,6 +609,9 @@ function mergeFacts(prev: unknown, next: Record<string, unknown>): Record<string
   return out
 }
 
-export function fmtBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`
+/** A size as a sentence says it: `1.5 GB`, `20.0 MB`, `512 bytes` (`512 字节`). */
+export function fmtBytes(n: number): Bilingual {
+  if (n >= 1e9) return bi(`${(n / 1e9).toFixed(1)} GB`, `${(n / 1e9).toFixed(1)} GB`)
+  if (n >= 1e6) return bi(`${(n / 1e6).toFixed(1)} MB`, `${(n / 1e6).toFixed(1)} MB`)
+  return bi(`${n} bytes`, `${n} 字节`)
 }

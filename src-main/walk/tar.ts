@@ -8,6 +8,8 @@ import { Readable, Transform } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
+import { damage } from './reasons'
 import { isWhiteout } from './whiteouts'
 import { displayPath } from './paths'
 import { looksLikeTar } from './sniff'
@@ -115,7 +117,10 @@ async function walk(
         p.report(
           'archive.bomb',
           location,
-          `Expands more than ${p.limits.maxRatio}:1 (${expanded.toLocaleString('en')} bytes from ${compressed.toLocaleString('en')}): treated as a decompression bomb.`,
+          bi(
+            `Expands more than ${p.limits.maxRatio}:1 (${expanded.toLocaleString('en')} bytes from ${compressed.toLocaleString('en')}): treated as a decompression bomb.`,
+            `解压比超过 ${p.limits.maxRatio}:1（由 ${compressed.toLocaleString('en')} 字节解压出 ${expanded.toLocaleString('en')} 字节），按解压炸弹处理。`,
+          ),
         )
         bombed = true
         outCount.destroy(new BombError())
@@ -135,7 +140,10 @@ async function walk(
     p.report(
       'archive.nested-unscanned',
       location,
-      `The zstd data cannot be decompressed within bounded memory (${err.message}): what follows was not checked.`,
+      bi(
+        `The zstd data cannot be decompressed within bounded memory (${err.message}): what follows was not checked.`,
+        `zstd 数据无法在有限内存内解压（${damage(err).zh}），其后的内容未经检查。`,
+      ),
       { format: 'zstd' },
     )
   let single = kind === 'gzip'
@@ -169,19 +177,25 @@ async function walk(
       if (!(err instanceof BombError)) throw err
     }
     if (decodeError instanceof ZstdWindowError) reportWindow(decodeError)
-    else if (decodeError && !bombed)
-      p.report('archive.corrupt', location, `${compression} data is damaged: ${(decodeError as Error).message}`)
+    else if (decodeError && !bombed) {
+      const why = damage(decodeError)
+      p.report(
+        'archive.corrupt',
+        location,
+        bi(`${compression} data is damaged: ${why.en}`, `${compression} 数据已损坏：${why.zh}`),
+      )
+    }
     return c
   }
 
   const parser = new Parser({ strict: false })
   let sawEntry = false
   let sawNonZero = false
-  const problems: string[] = []
+  const problems: Bilingual[] = []
   parser.on('warn', (code: string, message: string | Error) => {
     const text = typeof message === 'string' ? message : message.message
     if (code === 'TAR_BAD_ARCHIVE' && /Unrecognized archive format/.test(text) && !sawNonZero) return
-    problems.push(text)
+    problems.push(damage(typeof message === 'string' ? new Error(message) : message))
   })
   let chain: Promise<void> = Promise.resolve()
   let failure: unknown = null
@@ -218,12 +232,12 @@ async function walk(
     if (!sawNonZero && chunk.some((b) => b !== 0)) sawNonZero = true
   })
   tarInput.on('error', (e) => {
-    if (!(e instanceof BombError)) problems.push(e.message)
+    if (!(e instanceof BombError)) problems.push(damage(e))
     feedInput.end()
   })
   tarInput.pipe(feedInput).pipe(parser)
   const signal = p.opts.signal
-  const onAbort = () => fail(new PreflightError('cancelled', 'Cancelled by the user.'))
+  const onAbort = () => fail(new PreflightError('cancelled', bi('Cancelled by the user.', '已由用户取消。')))
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
     if (signal?.aborted) onAbort()
@@ -243,15 +257,24 @@ async function walk(
     p.noteContainer(c, null)
     return c
   }
-  if (decodeError) problems.push(`${compression} data is damaged: ${(decodeError as Error).message}`)
-  if (problems.length && !bombed)
+  if (decodeError) {
+    const why = damage(decodeError)
+    problems.push(bi(`${compression} data is damaged: ${why.en}`, `${compression} 数据已损坏：${why.zh}`))
+  }
+  if (problems.length && !bombed) {
+    const name = kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'
+    const first = [...new Map(problems.map((w) => [w.en, w])).values()].slice(0, 3)
     p.report(
       'archive.corrupt',
       location,
-      `${kind === 'tar.gz' ? 'tar.gz' : kind === 'zstd' ? 'tar.zst' : 'tar'} is damaged: ${[...new Set(problems)].slice(0, 3).join('; ')}`,
+      bi(
+        `${name} is damaged: ${first.map((w) => w.en).join('; ')}`,
+        `${name} 已损坏：${first.map((w) => w.zh).join('；')}`,
+      ),
     )
+  }
   if (!sawEntry && depth === 0 && problems.length === 0)
-    p.report('package.empty', location, 'The archive has no entries.')
+    p.report('package.empty', location, bi('The archive has no entries.', '归档中没有任何条目。'))
   // the expanded size: every byte after decompression, the tar's own headers and padding included (not the blocks added above)
   p.noteContainer(c, problems.length === 0 && !bombed && !p.isStopped ? tarBytes : null)
   return c

@@ -1,6 +1,7 @@
 // The seam every scanner stands on. The entry pass (walk/) reads each byte of a package once and feeds
 // every interested scanner from the same chunks; archives, image layers and guest filesystems are all
 // turned into WalkEntries for the same pass, so adding a scanner never adds a read.
+import type { Bilingual } from '../../src-preload/text'
 import type { Component, Finding } from '../reports/model'
 import type { WalkLimits } from './limits'
 
@@ -127,8 +128,8 @@ export interface ContainerWalker {
   readonly limits: WalkLimits
   readonly opts: { signal?: AbortSignal }
   readonly isStopped: boolean
-  report(rule: string, location: string, message: string, details?: Record<string, unknown>): void
-  stop(rule: string, location: string, message: string): void
+  report(rule: string, location: string, message: string | Bilingual, details?: Record<string, unknown>): void
+  stop(rule: string, location: string, message: string | Bilingual): void
   container(location: string, depth: number, kind: string): Container
   feed(c: Container, entry: WalkEntry, content: AsyncIterable<Buffer> | null, rawPath?: string): Promise<void>
   noteContainer(c: Container, bytes?: number | null): void

@@ -6,6 +6,8 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { Transform, type Readable } from 'node:stream'
 import { crc32 } from 'node:zlib'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { bi } from '../../src-preload/text'
+import { damage, reasonError } from './reasons'
 import { displayPath } from './paths'
 import type { Container, ContainerWalker, EntryType, WalkEntry } from './types'
 
@@ -63,8 +65,11 @@ function crcChecker(expected: number, name: string): Transform {
       cb(
         crc >>> 0 === expected >>> 0
           ? null
-          : new Error(
-              `CRC-32 mismatch for "${name}" (stored ${(expected >>> 0).toString(16)}, actual ${(crc >>> 0).toString(16)})`,
+          : reasonError(
+              bi(
+                `CRC-32 mismatch for "${name}" (stored ${(expected >>> 0).toString(16)}, actual ${(crc >>> 0).toString(16)})`,
+                `“${name}”的 CRC-32 不符（记录值 ${(expected >>> 0).toString(16)}，实际值 ${(crc >>> 0).toString(16)}）`,
+              ),
             ),
       )
     },
@@ -83,7 +88,8 @@ export async function walkZipFile(
   try {
     zip = await openZip(path)
   } catch (err) {
-    p.report('archive.corrupt', location, `zip structure is damaged: ${(err as Error).message}`)
+    const why = damage(err)
+    p.report('archive.corrupt', location, bi(`zip structure is damaged: ${why.en}`, `zip 结构已损坏：${why.zh}`))
     return c
   }
   try {
@@ -91,7 +97,10 @@ export async function walkZipFile(
       p.stop(
         'archive.bomb',
         location,
-        `The zip declares ${zip.entryCount.toLocaleString('en')} entries (more than ${p.limits.maxEntries.toLocaleString('en')}): treated as a decompression bomb.`,
+        bi(
+          `The zip declares ${zip.entryCount.toLocaleString('en')} entries (more than ${p.limits.maxEntries.toLocaleString('en')}): treated as a decompression bomb.`,
+          `该 zip 声明了 ${zip.entryCount.toLocaleString('en')} 个条目（超过 ${p.limits.maxEntries.toLocaleString('en')} 个），按解压炸弹处理。`,
+        ),
       )
       return c
     }
@@ -99,17 +108,26 @@ export async function walkZipFile(
     try {
       entries = await readEntries(zip, p.limits.maxEntries)
     } catch (err) {
-      p.report('archive.corrupt', location, `zip central directory is damaged: ${(err as Error).message}`)
+      const why = damage(err)
+      p.report(
+        'archive.corrupt',
+        location,
+        bi(`zip central directory is damaged: ${why.en}`, `zip 中央目录已损坏：${why.zh}`),
+      )
       return c
     }
-    if (entries.length === 0 && depth === 0) p.report('package.empty', location, 'The zip has no entries.')
+    if (entries.length === 0 && depth === 0)
+      p.report('package.empty', location, bi('The zip has no entries.', '该 zip 中没有任何条目。'))
     // Declared totals and overlapping entries, before anything is inflated.
     const declared = entries.reduce((n, e) => n + e.uncompressedSize, 0)
     if (declared > p.limits.maxExpandedBytes) {
       p.stop(
         'archive.bomb',
         location,
-        `The zip declares ${declared.toLocaleString('en')} bytes of content, more than 10× the profile's size limit.`,
+        bi(
+          `The zip declares ${declared.toLocaleString('en')} bytes of content, more than 10× the profile's size limit.`,
+          `该 zip 声明的内容共 ${declared.toLocaleString('en')} 字节，超过该配置文件大小上限的 10 倍。`,
+        ),
       )
       return c
     }
@@ -119,7 +137,10 @@ export async function walkZipFile(
         p.report(
           'archive.corrupt',
           location,
-          `Entry "${decodeName(e)}" claims data beyond the end of the file (${(e.relativeOffsetOfLocalHeader + e.compressedSize).toLocaleString('en')} > ${fileSize.toLocaleString('en')} bytes).`,
+          bi(
+            `Entry "${decodeName(e)}" claims data beyond the end of the file (${(e.relativeOffsetOfLocalHeader + e.compressedSize).toLocaleString('en')} > ${fileSize.toLocaleString('en')} bytes).`,
+            `条目“${decodeName(e)}”声明的数据超出了文件末尾（${(e.relativeOffsetOfLocalHeader + e.compressedSize).toLocaleString('en')} > ${fileSize.toLocaleString('en')} 字节）。`,
+          ),
         )
         return c
       }
@@ -133,7 +154,10 @@ export async function walkZipFile(
         p.stop(
           'archive.bomb',
           location,
-          `Entries "${decodeName(prev)}" and "${decodeName(byOffset[i])}" overlap in the file: an overlapping-entry zip bomb.`,
+          bi(
+            `Entries "${decodeName(prev)}" and "${decodeName(byOffset[i])}" overlap in the file: an overlapping-entry zip bomb.`,
+            `条目“${decodeName(prev)}”与“${decodeName(byOffset[i])}”在文件中相互重叠，属于条目重叠型 zip 炸弹。`,
+          ),
         )
         return c
       }
@@ -169,7 +193,10 @@ async function checkLocalHeader(p: ContainerWalker, c: Container, fh: FileHandle
     p.report(
       'archive.corrupt',
       loc,
-      `CRC-32 in the local header (${crc.toString(16)}) differs from the central directory (${(e.crc32 >>> 0).toString(16)}).`,
+      bi(
+        `CRC-32 in the local header (${crc.toString(16)}) differs from the central directory (${(e.crc32 >>> 0).toString(16)}).`,
+        `本地文件头中的 CRC-32（${crc.toString(16)}）与中央目录中的（${(e.crc32 >>> 0).toString(16)}）不一致。`,
+      ),
     )
 }
 
@@ -193,7 +220,10 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
     p.report(
       'archive.encrypted',
       entry.location,
-      `"${raw}" is encrypted${e.compressionMethod === 99 ? ' (AES)' : ' (ZipCrypto)'}: the marketplace scanner cannot read it.`,
+      bi(
+        `"${raw}" is encrypted${e.compressionMethod === 99 ? ' (AES)' : ' (ZipCrypto)'}: the marketplace scanner cannot read it.`,
+        `“${raw}”已加密（${e.compressionMethod === 99 ? 'AES' : 'ZipCrypto'}），云商店的扫描器无法读取。`,
+      ),
     )
     return p.feed(c, entry, null, raw)
   }
@@ -204,7 +234,10 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
     p.report(
       'archive.bomb',
       entry.location,
-      `"${raw}" expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (${e.uncompressedSize.toLocaleString('en')} bytes): treated as a decompression bomb.`,
+      bi(
+        `"${raw}" expands ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1 (${e.uncompressedSize.toLocaleString('en')} bytes): treated as a decompression bomb.`,
+        `“${raw}”的解压比为 ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}:1（${e.uncompressedSize.toLocaleString('en')} 字节），按解压炸弹处理。`,
+      ),
     )
     return p.feed(c, entry, null, raw)
   }
@@ -214,7 +247,12 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
       for await (const chunk of (await openStream(zip, e)).pipe(crcChecker(e.crc32, raw))) chunks.push(chunk as Buffer)
       entry.linkTarget = Buffer.concat(chunks).toString('utf8')
     } catch (err) {
-      p.report('archive.corrupt', entry.location, `Symlink "${raw}" cannot be read: ${(err as Error).message}`)
+      const why = damage(err)
+      p.report(
+        'archive.corrupt',
+        entry.location,
+        bi(`Symlink "${raw}" cannot be read: ${why.en}`, `无法读取符号链接“${raw}”：${why.zh}`),
+      )
     }
     return p.feed(c, entry, null, raw)
   }
@@ -223,7 +261,10 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
     p.report(
       'archive.nested-unscanned',
       entry.location,
-      `"${raw}" uses zip compression method ${e.compressionMethod}, which Preflight cannot read: its content was not checked.`,
+      bi(
+        `"${raw}" uses zip compression method ${e.compressionMethod}, which Preflight cannot read: its content was not checked.`,
+        `“${raw}”使用 Preflight 无法读取的 zip 压缩方法 ${e.compressionMethod}，其内容未经检查。`,
+      ),
       { format: `zip-method-${e.compressionMethod}` },
     )
     return p.feed(c, entry, null, raw)
@@ -232,7 +273,8 @@ async function feedZipEntry(p: ContainerWalker, c: Container, zip: ZipFile, e: E
   try {
     stream = await openStream(zip, e)
   } catch (err) {
-    p.report('archive.corrupt', entry.location, `"${raw}" cannot be read: ${(err as Error).message}`)
+    const why = damage(err)
+    p.report('archive.corrupt', entry.location, bi(`"${raw}" cannot be read: ${why.en}`, `无法读取“${raw}”：${why.zh}`))
     return p.feed(c, entry, null, raw)
   }
   const checked = crcChecker(e.crc32, raw)

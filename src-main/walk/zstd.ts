@@ -22,6 +22,8 @@ export const WINDOW_BUDGET = 256 * 1024 * 1024
 let windowsInUse = 0
 
 export class ZstdWindowError extends Error {
+  /** The reason in Chinese (walk/reasons.ts). */
+  readonly reasonZh: string
   /** `othersHeld`: set when the frame fits alone but not beside the windows other open streams hold. */
   constructor(
     readonly windowBytes: number,
@@ -33,15 +35,22 @@ export class ZstdWindowError extends Error {
         ? `a zstd frame needs a ${mib(windowBytes)} window while the zstd streams around it hold ${mib(othersHeld)}: more than the ${mib(WINDOW_BUDGET)} all open streams may use`
         : `a zstd frame needs a ${mib(windowBytes)} window, more than the ${mib(MAX_WINDOW)} decoders allow by default`,
     )
+    this.reasonZh =
+      othersHeld !== undefined
+        ? `一个 zstd 帧需要 ${mib(windowBytes)} 的窗口，而周围的 zstd 流已占用 ${mib(othersHeld)}，超出所有打开的流合计可用的 ${mib(WINDOW_BUDGET)}`
+        : `一个 zstd 帧需要 ${mib(windowBytes)} 的窗口，超过解码器默认允许的 ${mib(MAX_WINDOW)}`
   }
 }
 
 export class ZstdChecksumError extends Error {
+  /** The reason in Chinese (walk/reasons.ts). */
+  readonly reasonZh: string
   constructor(frame: number, expected: number, actual: number) {
     const hex = (n: number) => n.toString(16).padStart(8, '0')
     super(
       `zstd frame ${frame} decompresses to content whose checksum is ${hex(actual)}, not the ${hex(expected)} the frame carries`,
     )
+    this.reasonZh = `第 ${frame} 个 zstd 帧解压后内容的校验和为 ${hex(actual)}，与帧中记录的 ${hex(expected)} 不符`
   }
 }
 

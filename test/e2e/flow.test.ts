@@ -171,6 +171,10 @@ describe('Recent scans', () => {
       await p.getByTestId('verdict').waitFor({ timeout: 60_000 })
       expect(await p.getByTestId('report-sha256').textContent()).toBe(sha256sum(path))
       await p.getByTestId('language').selectOption('zh-CN')
+      // the reason comes from the service in both languages: in Chinese, the Chinese one
+      expect(await p.getByTestId('stored-unusable').textContent()).toMatch(
+        /无法使用已保存的报告（.*已损坏.*请重新扫描该文件。）/,
+      )
       await p.getByTestId('nav-home').click()
       await p.getByRole('heading', { name: '最近扫描' }).waitFor()
       expect(await seriousAxeViolations(p)).toEqual([])
