@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import yauzl from 'yauzl'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
@@ -128,7 +129,7 @@ export class VulnDb {
   /** Import one all.zip (a full snapshot of the ecosystems it holds) or a folder (recursively, incremental) of OSV JSON files. */
   async importPath(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter } = {}): Promise<ImportResult> {
     const st = await stat(path).catch(() => {
-      throw new PreflightError('not-found', `No such file or folder: ${path}`)
+      throw new PreflightError('not-found', bi(`No such file or folder: ${path}`, `文件或文件夹不存在：${path}`))
     })
     const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0 }
     const seen = new Set<string>()
@@ -193,11 +194,19 @@ export class VulnDb {
     return new Promise((resolve, reject) => {
       yauzl.open(path, { lazyEntries: true }, (err, zip) => {
         if (err || !zip)
-          return reject(new PreflightError('invalid-input', `${path} is not an OSV all.zip: ${err?.message}`))
+          return reject(
+            new PreflightError(
+              'invalid-input',
+              bi(
+                `${path} is not an OSV all.zip: ${err?.message}`,
+                `${path} 不是 OSV all.zip（${err?.message}）。请导入从 OSV 下载的 all.zip，或存放 OSV JSON 文件的文件夹。`,
+              ),
+            ),
+          )
         zip.on('entry', (e) => {
           if (opts.signal?.aborted) {
             zip.close()
-            return reject(new PreflightError('cancelled', 'Cancelled by the user.'))
+            return reject(new PreflightError('cancelled', bi('Cancelled by the user.', '已由用户取消。')))
           }
           if (!e.fileName.endsWith('.json')) return zip.readEntry()
           zip.openReadStream(e, (e2, s) => {

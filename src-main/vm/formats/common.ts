@@ -3,6 +3,7 @@
 // per-block mapper, and on-demand pages of a table of 64-bit entries.
 import { open, type FileHandle } from 'node:fs/promises'
 import type { BlockDevice } from '../block'
+import { worded, type Bilingual } from '../../../src-preload/text'
 
 export type ImageFormat = 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'qed' | 'raw'
 
@@ -27,7 +28,15 @@ export interface ImageFacts {
 }
 
 /** A header problem that makes the file unusable in its format (rule image.invalid). */
-export class ImageInvalid extends Error {}
+/** Its message in English, and in Chinese where its maker wrote one (bi(en, zh)): findings quote both. */
+export class ImageInvalid extends Error {
+  readonly messageZh?: string
+  constructor(message: string | Bilingual) {
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
+  }
+}
 
 /** Largest virtual size we accept (qemu caps most formats well below this; 64 TiB keeps maps bounded). */
 export const MAX_VIRTUAL = 64 * 1024 ** 4

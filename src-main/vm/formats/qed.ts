@@ -21,6 +21,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const FEATURE_BACKING = 1n
 const FEATURE_NEED_CHECK = 2n
@@ -28,7 +29,7 @@ const ZERO_CLUSTER = 1
 
 export interface QedInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   clusterSize: number
   /** Bytes of one table (L1 or L2): table size × cluster size. */
   tableBytes: number
@@ -74,7 +75,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
     if (len > 1023) throw new ImageInvalid(`backing file name length ${len} is above 1023`)
     parent = (await readAt(fh, off, len, fileSize, 'backing file name')).toString('utf8')
   }
-  const problems = features & FEATURE_NEED_CHECK ? ['the need-check bit is set: the image was not closed cleanly'] : []
+  const problems =
+    features & FEATURE_NEED_CHECK
+      ? [bi('the need-check bit is set: the image was not closed cleanly', '设置了 need-check 位：镜像未正常关闭')]
+      : []
 
   const tableBytes = tableSize * clusterSize
   const headerBytes = headerClusters * clusterSize
@@ -166,7 +170,10 @@ export async function openQedDevice(path: string, name: string): Promise<BlockDe
     if (info.facts.parent !== null)
       throw new PreflightError(
         'invalid-input',
-        `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`,
+        bi(
+          `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`,
+          `该 QED 镜像有后备文件（“${info.facts.parent}”）：Preflight 不读取它。请先用 qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 合并（后备文件须放在同一位置）。`,
+        ),
       )
     const { clusterSize: cs, entries, tableBytes, headerBytes, l1 } = info
     const l2 = new TablePages(fh, fileSize, 'QED L2 table')
@@ -183,7 +190,8 @@ export async function openQedDevice(path: string, name: string): Promise<BlockDe
         try {
           checkCluster(off, i, cs, headerBytes, size, fileSize)
         } catch (err) {
-          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `QED ${err.message}`)
+          if (err instanceof ImageInvalid)
+            throw new PreflightError('unreadable', bi(`QED ${err.message}`, `QED ${err.messageZh ?? err.message}`))
           throw err
         }
         const buf = Buffer.alloc(n)

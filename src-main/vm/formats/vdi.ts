@@ -16,6 +16,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const SIGNATURE = 0xbeda107f
 const TYPES: Record<number, string> = { 1: 'dynamic', 2: 'static', 3: 'undo', 4: 'differencing' }
@@ -24,7 +25,7 @@ const DISCARDED = 0xfffffffe
 
 export interface VdiInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   imageType: number
   offsetBmap: number
   offsetData: number
@@ -68,8 +69,14 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VdiInfo> {
     throw new ImageInvalid(
       `the block map (offset ${offsetBmap}, ${blocks} entries) lies outside the file (${fileSize} bytes)`,
     )
-  const problems: string[] = []
-  if (allocated > blocks) problems.push(`${allocated} blocks are counted as allocated, the image has ${blocks}`)
+  const problems: Bilingual[] = []
+  if (allocated > blocks)
+    problems.push(
+      bi(
+        `${allocated} blocks are counted as allocated, the image has ${blocks}`,
+        `记为已分配的块有 ${allocated} 个，而镜像只有 ${blocks} 个块`,
+      ),
+    )
   const linkUuid = h.subarray(0x1a8, 0x1b8)
   const parentUuid = h.subarray(0x1b8, 0x1c8)
   const hasParent =
@@ -104,7 +111,10 @@ export async function openVdiDevice(path: string): Promise<BlockDevice> {
     if (info.facts.parent !== null)
       throw new PreflightError(
         'invalid-input',
-        `This VDI is a ${info.facts.subformat} image that depends on a parent (${info.facts.parent}): clone it to a standalone image first (VBoxManage clonemedium, or qemu-img convert with the parent next to it).`,
+        bi(
+          `This VDI is a ${info.facts.subformat} image that depends on a parent (${info.facts.parent}): clone it to a standalone image first (VBoxManage clonemedium, or qemu-img convert with the parent next to it).`,
+          `该 VDI 是依赖父镜像（${info.facts.parent}）的 ${info.facts.subformat} 镜像：请先克隆为独立镜像（VBoxManage clonemedium，或在父镜像位于同一位置时用 qemu-img convert）。`,
+        ),
       )
     const raw = await readAt(fh, info.offsetBmap, info.blocks * 4, fileSize, 'VDI block map')
     const map = new Uint32Array(info.blocks)
@@ -119,11 +129,17 @@ export async function openVdiDevice(path: string): Promise<BlockDevice> {
         if (entry >= info.blocks)
           throw new PreflightError(
             'unreadable',
-            `VDI block map entry ${i} points to block ${entry}, past the ${info.blocks} blocks of the image`,
+            bi(
+              `VDI block map entry ${i} points to block ${entry}, past the ${info.blocks} blocks of the image`,
+              `VDI 块映射项 ${i} 指向块 ${entry}，超出了镜像的 ${info.blocks} 个块`,
+            ),
           )
         const off = offsetData + entry * (bs + blockExtra) + blockExtra + within
         if (off + n > fileSize)
-          throw new PreflightError('unreadable', `VDI block ${i} (offset ${off}) lies outside the file`)
+          throw new PreflightError(
+            'unreadable',
+            bi(`VDI block ${i} (offset ${off}) lies outside the file`, `VDI 块 ${i}（偏移 ${off}）超出文件范围`),
+          )
         const buf = Buffer.alloc(n)
         await readInto(fh, buf, off)
         return buf

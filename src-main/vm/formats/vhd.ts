@@ -18,6 +18,7 @@ import {
   u64be,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const TYPES: Record<number, string> = { 2: 'fixed', 3: 'dynamic', 4: 'differencing' }
 const MAX_GEOMETRY = 65535 * 16 * 255
@@ -25,7 +26,7 @@ const UNALLOCATED = 0xffffffff
 
 export interface VhdInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   diskType: number
   /** Dynamic images: BAT offset, entries and block size. */
   batOffset: number
@@ -50,8 +51,9 @@ async function parse(fh: FileHandle, fileSize: number, withBat: boolean): Promis
     if (footer.readUInt32BE(60) !== 2)
       throw new ImageInvalid('the footer is only at the end of the file but the disk type is not fixed')
   }
-  const problems: string[] = []
-  if (checksum(footer, 64) !== footer.readUInt32BE(64)) problems.push('the VHD footer checksum is wrong')
+  const problems: Bilingual[] = []
+  if (checksum(footer, 64) !== footer.readUInt32BE(64))
+    problems.push(bi('the VHD footer checksum is wrong', 'VHD 尾部校验和错误'))
   const diskType = footer.readUInt32BE(60)
   const subformat = TYPES[diskType]
   if (!subformat) throw new ImageInvalid(`unknown VHD disk type ${diskType}`)
@@ -84,14 +86,20 @@ async function parse(fh: FileHandle, fileSize: number, withBat: boolean): Promis
   if (diskType === 2) {
     info.facts.allocatedSize = virtualSize
     if (virtualSize + 512 > fileSize)
-      problems.push(`the fixed VHD holds ${fileSize - 512} data bytes, its size says ${virtualSize}`)
+      problems.push(
+        bi(
+          `the fixed VHD holds ${fileSize - 512} data bytes, its size says ${virtualSize}`,
+          `固定大小的 VHD 含 ${fileSize - 512} 字节数据，而其大小字段为 ${virtualSize}`,
+        ),
+      )
     return info
   }
   const dataOffset = u64be(footer, 16, 'VHD data offset')
   const dyn = await readAt(fh, dataOffset, 1024, fileSize, 'VHD dynamic header')
   if (dyn.toString('latin1', 0, 8) !== 'cxsparse')
     throw new ImageInvalid('the dynamic disk header has no "cxsparse" cookie')
-  if (checksum(dyn, 36) !== dyn.readUInt32BE(36)) problems.push('the VHD dynamic header checksum is wrong')
+  if (checksum(dyn, 36) !== dyn.readUInt32BE(36))
+    problems.push(bi('the VHD dynamic header checksum is wrong', 'VHD 动态头校验和错误'))
   const batOffset = u64be(dyn, 16, 'VHD table offset')
   const batEntries = dyn.readUInt32BE(28)
   const blockSize = dyn.readUInt32BE(32)
@@ -139,7 +147,10 @@ export async function openVhdDevice(path: string): Promise<BlockDevice> {
     if (info.diskType === 4)
       throw new PreflightError(
         'invalid-input',
-        `This VHD is a differencing disk (parent "${info.facts.parent}"): merge it into its parent first (qemu-img convert -O qcow2 with the parent next to it).`,
+        bi(
+          `This VHD is a differencing disk (parent "${info.facts.parent}"): merge it into its parent first (qemu-img convert -O qcow2 with the parent next to it).`,
+          `该 VHD 是差异磁盘（父磁盘“${info.facts.parent}”）：请先将其与父磁盘合并（将父磁盘放在同一位置，用 qemu-img convert -O qcow2）。`,
+        ),
       )
     const size = info.facts.virtualSize
     if (info.diskType === 2) {
@@ -168,7 +179,10 @@ export async function openVhdDevice(path: string): Promise<BlockDevice> {
         if (sector === UNALLOCATED) return null
         const off = sector * 512 + bitmapBytes + within
         if (off + n > fileSize)
-          throw new PreflightError('unreadable', `VHD block ${i} (offset ${off}) lies outside the file`)
+          throw new PreflightError(
+            'unreadable',
+            bi(`VHD block ${i} (offset ${off}) lies outside the file`, `VHD 块 ${i}（偏移 ${off}）超出文件范围`),
+          )
         const buf = Buffer.alloc(n)
         await readInto(fh, buf, off)
         return buf

@@ -25,6 +25,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -52,7 +53,7 @@ const READS_AS_ZEROS = new Set([NOT_PRESENT, UNDEFINED, ZERO, UNMAPPED])
 
 export interface VhdxInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   /** The log GUID of the current header is not zero: the log must be replayed before the data is consistent. */
   logNotEmpty: boolean
   blockSize: number
@@ -94,7 +95,7 @@ function checkEntry(
 async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const ident = await readAt(fh, 0, Math.min(fileSize, 8), fileSize, 'VHDX identifier')
   if (ident.toString('latin1') !== 'vhdxfile') throw new ImageInvalid('no "vhdxfile" identifier')
-  const problems: string[] = []
+  const problems: Bilingual[] = []
   let best: Buffer | null = null
   for (const at of [64 * KiB, 128 * KiB]) {
     if (at + 4 * KiB > fileSize) continue
@@ -106,7 +107,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const logNotEmpty = best.subarray(48, 64).some((b) => b !== 0)
   if (logNotEmpty)
     problems.push(
-      'the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)',
+      bi(
+        'the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)',
+        'VHDX 日志不为空：镜像未正常关闭（请用 Hyper-V 打开一次，或运行 qemu-img check -r all）',
+      ),
     )
   let regions: Buffer | null = null
   for (const at of [192 * KiB, 256 * KiB]) {
@@ -227,12 +231,18 @@ export async function openVhdxDevice(path: string, name: string): Promise<BlockD
     if (info.facts.parent !== null)
       throw new PreflightError(
         'invalid-input',
-        `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`,
+        bi(
+          `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`,
+          `该 VHDX 是差异磁盘：Preflight 不读取其父磁盘。请先用 qemu-img convert -O qcow2 ${name} ${target} 合并（父磁盘须放在同一位置）。`,
+        ),
       )
     if (info.logNotEmpty)
       throw new PreflightError(
         'invalid-input',
-        `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`,
+        bi(
+          `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`,
+          `该 VHDX 的日志不为空（未正常关闭）：请先重放日志（qemu-img check -r all ${name}，或在 Hyper-V 中打开一次），再用 Preflight 或 qemu-img convert -O qcow2 ${name} ${target} 转换。`,
+        ),
       )
     const { blockSize: bs, chunkRatio, batOffset, batBytes } = info
     const bat = new TablePages(fh, fileSize, 'VHDX BAT')
@@ -246,13 +256,17 @@ export async function openVhdxDevice(path: string, name: string): Promise<BlockD
         try {
           if (!checkEntry(state, offset, i, check, fileSize)) return null
         } catch (err) {
-          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `VHDX ${err.message}`)
+          if (err instanceof ImageInvalid)
+            throw new PreflightError('unreadable', bi(`VHDX ${err.message}`, `VHDX ${err.messageZh ?? err.message}`))
           throw err
         }
         if (state === PARTIALLY_PRESENT)
           throw new PreflightError(
             'unreadable',
-            `VHDX payload block ${i} is partially present, which only a differencing disk may be`,
+            bi(
+              `VHDX payload block ${i} is partially present, which only a differencing disk may be`,
+              `VHDX 数据块 ${i} 为部分存在状态，只有差异磁盘才允许这样`,
+            ),
           )
         const buf = Buffer.alloc(n)
         await readInto(fh, buf, offset + within)

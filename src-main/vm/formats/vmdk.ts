@@ -22,6 +22,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const MAGIC = 'KDMV'
 const GD_AT_END = 0xffffffffffffffffn
@@ -39,7 +40,7 @@ export interface VmdkDescriptor {
 
 export interface VmdkInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   /** null for a text descriptor file. */
   sparse: null | {
     capacity: number
@@ -192,7 +193,7 @@ export async function readVmdk(path: string, opts: { allocation?: boolean } = {}
       let grains = 0
       for (let i = 0; i < s.gdEntries; i++) {
         const t = await table(i).catch((err) => {
-          if (err instanceof ImageInvalid) info.problems.push(err.message)
+          if (err instanceof ImageInvalid) info.problems.push(bi(err.message, err.messageZh ?? err.message))
           else throw err
           return null
         })
@@ -229,7 +230,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
     const markers = (s.flags & FLAG_MARKERS) !== 0
     let lastGrain = -1
     let lastData: Buffer | null = null
-    const wrap = (err: unknown) => (err instanceof ImageInvalid ? new PreflightError('unreadable', err.message) : err)
+    const wrap = (err: unknown) =>
+      err instanceof ImageInvalid
+        ? new PreflightError('unreadable', bi(err.message, err.messageZh ?? err.message))
+        : err
     return blockMappedDevice(
       info.facts.virtualSize,
       grainBytes,
@@ -243,7 +247,13 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
         const off = sector * 512
         if (!compressed) {
           if (off + within + n > fileSize)
-            throw new PreflightError('unreadable', `VMDK grain ${g} (offset ${off}) lies outside the file`)
+            throw new PreflightError(
+              'unreadable',
+              bi(
+                `VMDK grain ${g} (offset ${off}) lies outside the file`,
+                `VMDK 粒度块 ${g}（偏移 ${off}）超出文件范围`,
+              ),
+            )
           const buf = Buffer.alloc(n)
           await readInto(fh, buf, off + within)
           return buf
@@ -262,7 +272,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
           if (len === 0 || len > grainBytes * 2 || dataOff + len > fileSize)
             throw new PreflightError(
               'unreadable',
-              `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`,
+              bi(
+                `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`,
+                `VMDK 压缩粒度块 ${g}（偏移 ${off}，${len} 字节）超出范围`,
+              ),
             )
           const packed = Buffer.alloc(len)
           await readInto(fh, packed, dataOff)
@@ -272,7 +285,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
           } catch (err) {
             throw new PreflightError(
               'unreadable',
-              `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`,
+              bi(
+                `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`,
+                `VMDK 压缩粒度块 ${g} 无法解压，数据已损坏`,
+              ),
             )
           }
           lastGrain = g
@@ -290,7 +306,10 @@ const EXTENT_TYPES = new Set(['FLAT', 'VMFS', 'SPARSE', 'ZERO'])
 function dependsOnParent(parent: string): PreflightError {
   return new PreflightError(
     'invalid-input',
-    `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`,
+    bi(
+      `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`,
+      `该 VMDK 依赖父镜像${parent ? `（“${parent}”）` : ''}：请先用 qemu-img convert -O qcow2 转换（父镜像须放在同一位置）。`,
+    ),
   )
 }
 
@@ -302,10 +321,13 @@ function dependsOnParent(parent: string): PreflightError {
 async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
   const d = info.descriptor!
   const name = basename(path)
-  const refuse = (why: string) =>
+  const refuse = (why: Bilingual) =>
     new PreflightError(
       'invalid-input',
-      `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`,
+      bi(
+        `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why.en}: convert it with qemu-img convert -O qcow2 first.`,
+        `${name} 是 VMDK 描述符文件（${d.createType ?? '无 createType'}），${why.zh}：请先用 qemu-img convert -O qcow2 转换。`,
+      ),
     )
   if (info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
   const folder = dirname(path)
@@ -315,7 +337,8 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
     let start = 0
     for (const e of d.extents) {
       const size = e.sectors * 512
-      if (!EXTENT_TYPES.has(e.type)) throw refuse(`with a ${e.type} extent, which is not read here`)
+      if (!EXTENT_TYPES.has(e.type))
+        throw refuse(bi(`with a ${e.type} extent, which is not read here`, `含有此处不读取的 ${e.type} extent`))
       if (e.type === 'ZERO') {
         parts.push({ start, size, dev: null })
         start += size
@@ -326,7 +349,8 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
       if (isAbsolute(e.file) || !file.startsWith(folder + sep))
         throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
       const st = await stat(file).catch(() => null)
-      if (!st?.isFile()) throw refuse(`whose extent file "${e.file}" is not next to it`)
+      if (!st?.isFile())
+        throw refuse(bi(`whose extent file "${e.file}" is not next to it`, `其 extent 文件“${e.file}”不在同一文件夹中`))
       if (e.type === 'SPARSE') {
         const dev = await openVmdkFile(file, 'extent')
         parts.push({ start, size, dev })

@@ -1,7 +1,17 @@
 // What the guest code needs of a filesystem reader (ext4.ts, xfs.ts): inodes, directory listings, file
 // contents, and path resolution, which is written once here for every reader.
+import { worded, type Bilingual } from '../../../src-preload/text'
+
 /** Damage a filesystem or volume reader found on disk (every reader's own error extends it). */
-export class GuestFsError extends Error {}
+export class GuestFsError extends Error {
+  /** Its message in Chinese, where its maker wrote one (bi(en, zh)): findings quote both. */
+  readonly messageZh?: string
+  constructor(message: string | Bilingual) {
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
+  }
+}
 
 export interface Inode {
   ino: number

@@ -6,6 +6,7 @@
 // extent checked against its physical volume. Written here because no JavaScript LVM2 reader exists.
 import type { BlockDevice } from '../block'
 import { GuestFsError } from './fs'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 export class LvmError extends GuestFsError {}
 
@@ -36,7 +37,7 @@ export interface LogicalVolume {
   types: string[]
   /** A device over the LV's data, or null with the reason it cannot be read. */
   dev: BlockDevice | null
-  unreadable: string | null
+  unreadable: Bilingual | null
 }
 
 /** A PV label in one of the first four sectors, or null. */
@@ -232,7 +233,7 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
       if (!isNode(lv)) continue
       const segs: Segment[] = []
       const types: string[] = []
-      let unreadable: string | null = null
+      let unreadable: Bilingual | null = null
       const segNames = Object.keys(lv).filter((k) => /^segment\d+$/.test(k) && isNode(lv[k]))
       if (segNames.length > MAX_SEGMENTS)
         throw new LvmError(`logical volume ${vgName}/${lvName} has more than ${MAX_SEGMENTS} segments`)
@@ -241,7 +242,10 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
         const type = typeof seg.type === 'string' ? seg.type : 'unknown'
         types.push(type)
         if (type !== 'striped' && type !== 'linear') {
-          unreadable ??= `its ${type} segment cannot be read (only linear and striped volumes are)`
+          unreadable ??= bi(
+            `its ${type} segment cannot be read (only linear and striped volumes are)`,
+            `无法读取其 ${type} 段（只能读取线性卷和条带卷）`,
+          )
           continue
         }
         const start = num(seg.start_extent, 'start_extent') * extentBytes
@@ -261,7 +265,10 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
           const uuid = isNode(pvNode) && typeof pvNode.id === 'string' ? pvNode.id : null
           const pv = uuid ? byUuid.get(uuid) : undefined
           if (!pv || !isNode(pvNode)) {
-            unreadable ??= `its physical volume ${String(pvName)}${uuid ? ` (${uuid})` : ''} is not on this disk`
+            unreadable ??= bi(
+              `its physical volume ${String(pvName)}${uuid ? ` (${uuid})` : ''} is not on this disk`,
+              `其物理卷 ${String(pvName)}${uuid ? `（${uuid}）` : ''}不在此磁盘上`,
+            )
             continue
           }
           const base = num(pvNode.pe_start, 'pe_start') * SECTOR + firstExtent * extentBytes

@@ -5,6 +5,7 @@
 // The few small reads are synchronous, like the check's metadata reads: a thread-pool round trip each (open, stat,
 // header, every extension, close) cost a first inspect 2–15 ms here, the synchronous reads 1.5 ms.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { bi, worded, type Bilingual } from '../../../src-preload/text'
 
 export const QCOW2_MAGIC = 0x514649fb
 
@@ -39,7 +40,7 @@ export interface Qcow2Info {
   encryption: null | 'aes' | 'luks'
   bitmaps: number
   /** Structures that lie outside the file (rule qcow2.invalid), though the header itself is readable. */
-  problems: string[]
+  problems: Bilingual[]
   featureNames: Array<{ type: 'incompatible' | 'compatible' | 'autoclear'; bit: number; name: string }>
   /** The fields of ../shared/spec/cli.md "inspect JSON, stable fields for VM images". */
   facts: Qcow2Facts
@@ -64,7 +65,15 @@ export interface Qcow2Facts {
 }
 
 /** A header problem that makes the file unusable as qcow2 (rule qcow2.invalid). */
-export class Qcow2Invalid extends Error {}
+/** Its message in English, and in Chinese where its maker wrote one (bi(en, zh)): findings quote both. */
+export class Qcow2Invalid extends Error {
+  readonly messageZh?: string
+  constructor(message: string | Bilingual) {
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
+  }
+}
 
 const INCOMPAT_DIRTY = 1n
 const INCOMPAT_CORRUPT = 2n
@@ -179,7 +188,7 @@ function parse(fd: number, fileSize: number): Qcow2Info {
   if (h.cryptMethod > 2) throw new Qcow2Invalid(`unknown encryption method ${h.cryptMethod}`)
   // Alignment and size problems qemu refuses at open time throw; tables past the end of the file are
   // recorded as problems (qemu-img info still opens such a file, a release must not contain one).
-  const problems: string[] = []
+  const problems: Bilingual[] = []
   const l1Bytes = h.l1Size * 8
   // qemu's own caps on table sizes: it refuses larger ones at open, and they bound what a reader allocates
   if (l1Bytes > QCOW_MAX_L1_BYTES)
@@ -192,7 +201,10 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     throw new Qcow2Invalid(`L1 table offset ${h.l1TableOffset} is not cluster-aligned`)
   if (h.l1Size > 0 && h.l1TableOffset + l1Bytes > fileSize)
     problems.push(
-      `the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the L1 table (offset ${h.l1TableOffset}, ${h.l1Size} entries) lies outside the file (${fileSize} bytes)`,
+        `L1 表（偏移 ${h.l1TableOffset}，${h.l1Size} 项）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   const neededL1 = Math.ceil(
     h.virtualSize / (clusterSize * (clusterSize / (h.incompatibleFeatures & INCOMPAT_EXTL2 ? 16 : 8))),
@@ -205,12 +217,20 @@ function parse(fd: number, fileSize: number): Qcow2Info {
     )
   if (h.refcountTableOffset + h.refcountTableClusters * clusterSize > fileSize)
     problems.push(
-      `the refcount table (offset ${h.refcountTableOffset}, ${h.refcountTableClusters} clusters) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the refcount table (offset ${h.refcountTableOffset}, ${h.refcountTableClusters} clusters) lies outside the file (${fileSize} bytes)`,
+        `引用计数表（偏移 ${h.refcountTableOffset}，${h.refcountTableClusters} 个簇）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   if (h.nbSnapshots > 0 && h.snapshotsOffset % clusterSize !== 0)
     throw new Qcow2Invalid(`snapshot table offset ${h.snapshotsOffset} is not cluster-aligned`)
   if (h.nbSnapshots > 0 && h.snapshotsOffset >= fileSize)
-    problems.push(`the snapshot table (offset ${h.snapshotsOffset}) lies outside the file`)
+    problems.push(
+      bi(
+        `the snapshot table (offset ${h.snapshotsOffset}) lies outside the file`,
+        `快照表（偏移 ${h.snapshotsOffset}）超出文件范围`,
+      ),
+    )
 
   const info: Qcow2Info = {
     header: h,
