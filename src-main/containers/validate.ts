@@ -472,8 +472,11 @@ function jsonProblem(jsonError: string): Bilingual {
 /** One zod issue in Chinese, by its code (the schemas' own messages are those of schemas.ts). */
 function issueZh(i: import('zod').ZodError['issues'][number]): string {
   switch (i.code) {
-    case 'invalid_type':
-      return i.input === undefined ? '缺少该字段' : `类型应为 ${i.expected}`
+    case 'invalid_type': {
+      // zod writes what it received into its message ("expected array, received null"), not into the issue
+      const received = /received (\w+)/.exec(i.message)?.[1]
+      return received === 'undefined' ? '缺少该字段' : `类型应为 ${i.expected}${received ? `，实际为 ${received}` : ''}`
+    }
     case 'invalid_value':
       return `应为 ${i.values.map((v) => JSON.stringify(v)).join(' 或 ')}`
     case 'invalid_format':

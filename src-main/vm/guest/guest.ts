@@ -382,7 +382,7 @@ export async function inspectGuest(
       opts.location,
       bi(
         `No filesystem was found on the disk${parts[0]?.scheme === 'none' ? ' (it has no partition table)' : ''}: no OS, hygiene, malware or component check could look inside it.`,
-        `磁盘上${parts[0]?.scheme === 'none' ? '（没有分区表）' : ''}未找到文件系统：操作系统识别、卫生检查、恶意软件检查和组件检查都无法查看其中内容。`,
+        `磁盘上未找到文件系统${parts[0]?.scheme === 'none' ? '（磁盘没有分区表）' : ''}：操作系统识别、镜像卫生、恶意软件和组件检查都无法查看其中的内容。`,
       ),
     )
   return { info, findings }
