@@ -36,16 +36,25 @@ export interface VdiInfo {
 
 async function parse(fh: FileHandle, fileSize: number): Promise<VdiInfo> {
   const h = await readAt(fh, 0, Math.min(fileSize, 512), fileSize, 'VDI header')
-  if (h.length < 0x1c8) throw new ImageInvalid(`the file has ${fileSize} bytes, a VDI header needs ${0x1c8}`)
-  if (h.readUInt32LE(0x40) !== SIGNATURE) throw new ImageInvalid('bad VDI signature')
+  if (h.length < 0x1c8)
+    throw new ImageInvalid(
+      bi(
+        `the file has ${fileSize} bytes, a VDI header needs ${0x1c8}`,
+        `文件只有 ${fileSize} 字节，VDI 文件头需要 ${0x1c8} 字节`,
+      ),
+    )
+  if (h.readUInt32LE(0x40) !== SIGNATURE) throw new ImageInvalid(bi('bad VDI signature', 'VDI 签名错误'))
   const version = h.readUInt32LE(0x44)
   if (version !== 0x00010001)
     throw new ImageInvalid(
-      `unsupported VDI header version ${version >>> 16}.${version & 0xffff} (only 1.1 exists in practice)`,
+      bi(
+        `unsupported VDI header version ${version >>> 16}.${version & 0xffff} (only 1.1 exists in practice)`,
+        `不支持的 VDI 文件头版本 ${version >>> 16}.${version & 0xffff}（实际只有 1.1 版）`,
+      ),
     )
   const imageType = h.readUInt32LE(0x4c)
   const subformat = TYPES[imageType]
-  if (!subformat) throw new ImageInvalid(`unknown VDI image type ${imageType}`)
+  if (!subformat) throw new ImageInvalid(bi(`unknown VDI image type ${imageType}`, `未知的 VDI 镜像类型 ${imageType}`))
   const offsetBmap = h.readUInt32LE(0x154)
   const offsetData = h.readUInt32LE(0x158)
   const sectorSize = h.readUInt32LE(0x168)
@@ -54,20 +63,36 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VdiInfo> {
   const blockExtra = h.readUInt32LE(0x17c)
   const blocks = h.readUInt32LE(0x180)
   const allocated = h.readUInt32LE(0x184)
-  if (sectorSize !== 512) throw new ImageInvalid(`sector size ${sectorSize} is not 512`)
+  if (sectorSize !== 512)
+    throw new ImageInvalid(bi(`sector size ${sectorSize} is not 512`, `扇区大小 ${sectorSize} 不是 512`))
   if (blockSize < 512 || blockSize > 256 * 1024 * 1024 || (blockSize & (blockSize - 1)) !== 0)
-    throw new ImageInvalid(`block size ${blockSize} is not a power of two between 512 B and 256 MiB`)
+    throw new ImageInvalid(
+      bi(
+        `block size ${blockSize} is not a power of two between 512 B and 256 MiB`,
+        `块大小 ${blockSize} 不是 512 B 到 256 MiB 之间的 2 的幂`,
+      ),
+    )
   if (blockExtra > 1024 * 1024 || blockExtra % 512)
-    throw new ImageInvalid(`block extra size ${blockExtra} is out of range`)
-  if (offsetBmap % 512 || offsetData % 512) throw new ImageInvalid('the block map or data offset is not sector-aligned')
-  if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`disk size ${virtualSize} is out of range`)
+    throw new ImageInvalid(
+      bi(`block extra size ${blockExtra} is out of range`, `块附加数据大小 ${blockExtra} 超出范围`),
+    )
+  if (offsetBmap % 512 || offsetData % 512)
+    throw new ImageInvalid(bi('the block map or data offset is not sector-aligned', '块映射或数据偏移未按扇区对齐'))
+  if (virtualSize > MAX_VIRTUAL)
+    throw new ImageInvalid(bi(`disk size ${virtualSize} is out of range`, `磁盘大小 ${virtualSize} 超出范围`))
   if (virtualSize > blocks * blockSize)
     throw new ImageInvalid(
-      `disk size ${virtualSize} exceeds the ${blocks} blocks of ${blockSize} bytes the block map covers`,
+      bi(
+        `disk size ${virtualSize} exceeds the ${blocks} blocks of ${blockSize} bytes the block map covers`,
+        `磁盘大小 ${virtualSize} 超出了块映射覆盖的 ${blocks} 个 ${blockSize} 字节的块`,
+      ),
     )
   if (offsetBmap + blocks * 4 > fileSize)
     throw new ImageInvalid(
-      `the block map (offset ${offsetBmap}, ${blocks} entries) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the block map (offset ${offsetBmap}, ${blocks} entries) lies outside the file (${fileSize} bytes)`,
+        `块映射（偏移 ${offsetBmap}，${blocks} 项）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   const problems: Bilingual[] = []
   if (allocated > blocks)

@@ -82,13 +82,21 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const head = await readAt(fh, 0, Math.min(fileSize, 512), fileSize, 'VMDK header')
   if (head.toString('latin1', 0, 4) !== MAGIC) {
     if (!head.toString('latin1').startsWith('# Disk DescriptorFile'))
-      throw new ImageInvalid('neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor')
-    if (fileSize > MAX_DESCRIPTOR) throw new ImageInvalid(`a ${fileSize}-byte text descriptor is too large`)
+      throw new ImageInvalid(
+        bi(
+          'neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor',
+          '既没有“KDMV”稀疏文件头，也没有“# Disk DescriptorFile”描述符',
+        ),
+      )
+    if (fileSize > MAX_DESCRIPTOR)
+      throw new ImageInvalid(
+        bi(`a ${fileSize}-byte text descriptor is too large`, `文本描述符有 ${fileSize} 字节，过大`),
+      )
     const d = parseDescriptor((await readAt(fh, 0, fileSize, fileSize, 'VMDK descriptor')).toString('latin1'))
-    if (!d.extents.length) throw new ImageInvalid('the descriptor names no extent')
+    if (!d.extents.length) throw new ImageInvalid(bi('the descriptor names no extent', '描述符中没有列出任何 extent'))
     const virtualSize = d.extents.reduce((s, e) => s + e.sectors * 512, 0)
     if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL)
-      throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
+      throw new ImageInvalid(bi(`virtual size ${virtualSize} is out of range`, `虚拟大小 ${virtualSize} 超出范围`))
     const extentFiles = d.extents.flatMap((e) => (e.file ? [e.file] : []))
     return {
       facts: {
@@ -107,16 +115,25 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
       descriptor: d,
     }
   }
-  if (head.length < 512) throw new ImageInvalid(`the file has ${fileSize} bytes, a VMDK sparse header needs 512`)
+  if (head.length < 512)
+    throw new ImageInvalid(
+      bi(
+        `the file has ${fileSize} bytes, a VMDK sparse header needs 512`,
+        `文件只有 ${fileSize} 字节，VMDK 稀疏文件头需要 512 字节`,
+      ),
+    )
   let h = head
   const version = h.readUInt32LE(4)
-  if (version < 1 || version > 3) throw new ImageInvalid(`unsupported VMDK version ${version}`)
+  if (version < 1 || version > 3)
+    throw new ImageInvalid(bi(`unsupported VMDK version ${version}`, `不支持的 VMDK 版本 ${version}`))
   const descOffset = u64le(h, 28, 'descriptor offset')
   const descSize = u64le(h, 36, 'descriptor size')
   let descriptor: VmdkDescriptor | null = null
   if (descOffset && descSize) {
     if (descSize * 512 > MAX_DESCRIPTOR)
-      throw new ImageInvalid(`embedded descriptor of ${descSize} sectors is too large`)
+      throw new ImageInvalid(
+        bi(`embedded descriptor of ${descSize} sectors is too large`, `内嵌描述符有 ${descSize} 个扇区，过大`),
+      )
     descriptor = parseDescriptor(
       (await readAt(fh, descOffset * 512, descSize * 512, fileSize, 'embedded descriptor'))
         .toString('latin1')
@@ -125,10 +142,18 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   }
   if (h.readBigUInt64LE(56) === GD_AT_END) {
     // stream-optimized images written as a stream keep the real header in a footer: 1024 bytes before the end
-    if (fileSize < 1536) throw new ImageInvalid('the grain directory is at the end but the file has no footer')
+    if (fileSize < 1536)
+      throw new ImageInvalid(
+        bi('the grain directory is at the end but the file has no footer', '粒度目录位于文件末尾，但文件没有尾部'),
+      )
     h = await readAt(fh, fileSize - 1024, 512, fileSize, 'VMDK footer')
     if (h.toString('latin1', 0, 4) !== MAGIC || h.readBigUInt64LE(56) === GD_AT_END)
-      throw new ImageInvalid('the grain directory is at the end but the footer is missing or gives no directory')
+      throw new ImageInvalid(
+        bi(
+          'the grain directory is at the end but the footer is missing or gives no directory',
+          '粒度目录位于文件末尾，但尾部缺失或未给出目录',
+        ),
+      )
   }
   const flags = h.readUInt32LE(8)
   const capacity = u64le(h, 12, 'capacity')
@@ -137,17 +162,31 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const gdOffset = u64le(h, 56, 'grain directory offset')
   const compressAlgorithm = h.readUInt16LE(77)
   if (grainSize < 1 || grainSize > 0x200000 || (grainSize & (grainSize - 1)) !== 0)
-    throw new ImageInvalid(`grain size ${grainSize} sectors is not a power of two up to 1 GiB`)
-  if (gtes < 1 || gtes > 512) throw new ImageInvalid(`${gtes} entries per grain table is outside 1..512`)
+    throw new ImageInvalid(
+      bi(
+        `grain size ${grainSize} sectors is not a power of two up to 1 GiB`,
+        `粒度大小 ${grainSize} 个扇区不是不超过 1 GiB 的 2 的幂`,
+      ),
+    )
+  if (gtes < 1 || gtes > 512)
+    throw new ImageInvalid(
+      bi(`${gtes} entries per grain table is outside 1..512`, `每个粒度表 ${gtes} 项，不在 1..512 范围内`),
+    )
   const virtualSize = capacity * 512
-  if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`capacity ${capacity} sectors is out of range`)
+  if (virtualSize > MAX_VIRTUAL)
+    throw new ImageInvalid(bi(`capacity ${capacity} sectors is out of range`, `容量 ${capacity} 个扇区超出范围`))
   const compressed = (flags & FLAG_COMPRESSED) !== 0
   if (compressed && compressAlgorithm !== 1)
-    throw new ImageInvalid(`unknown grain compression algorithm ${compressAlgorithm}`)
+    throw new ImageInvalid(
+      bi(`unknown grain compression algorithm ${compressAlgorithm}`, `未知的粒度压缩算法 ${compressAlgorithm}`),
+    )
   const gdEntries = Math.ceil(capacity / (grainSize * gtes))
   if (gdOffset * 512 + gdEntries * 4 > fileSize)
     throw new ImageInvalid(
-      `the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`,
+        `粒度目录（扇区 ${gdOffset}，${gdEntries} 项）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   const facts: ImageFacts = {
     format: 'vmdk',
@@ -219,7 +258,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
     const info = await parse(fh, fileSize)
     const s = info.sparse
     if (!s) {
-      if (role === 'extent') throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
+      if (role === 'extent')
+        throw new ImageInvalid(
+          bi(`the extent ${basename(path)} is not a sparse extent`, `extent ${basename(path)} 不是稀疏 extent`),
+        )
       await fh.close()
       return openExtents(path, info)
     }
@@ -344,10 +386,15 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
         start += size
         continue
       }
-      if (!e.file) throw new ImageInvalid(`a ${e.type} extent names no file`)
+      if (!e.file) throw new ImageInvalid(bi(`a ${e.type} extent names no file`, `${e.type} extent 没有指明文件`))
       const file = normalize(join(folder, e.file))
       if (isAbsolute(e.file) || !file.startsWith(folder + sep))
-        throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
+        throw new ImageInvalid(
+          bi(
+            `the extent file "${e.file}" is not in the descriptor's folder`,
+            `extent 文件“${e.file}”不在描述符所在的文件夹中`,
+          ),
+        )
       const st = await stat(file).catch(() => null)
       if (!st?.isFile())
         throw refuse(bi(`whose extent file "${e.file}" is not next to it`, `其 extent 文件“${e.file}”不在同一文件夹中`))
@@ -355,12 +402,20 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
         const dev = await openVmdkFile(file, 'extent')
         parts.push({ start, size, dev })
         if (dev.size < size)
-          throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
+          throw new ImageInvalid(
+            bi(
+              `the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`,
+              `稀疏 extent“${e.file}”有 ${dev.size} 字节，而描述符写的是 ${size} 字节`,
+            ),
+          )
       } else {
         const from = e.offset * 512
         if (from + size > st.size)
           throw new ImageInvalid(
-            `the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`,
+            bi(
+              `the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`,
+              `flat extent“${e.file}”（${st.size} 字节）短于其从扇区 ${e.offset} 起的 ${size} 字节`,
+            ),
           )
         const raw = await openRawDevice(file)
         parts.push({

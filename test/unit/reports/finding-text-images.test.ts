@@ -1,8 +1,8 @@
 // Every finding the container, SBOM, vulnerability and VM-image scanners make is written in both languages: the scans
 // the tests of test/unit/containers, sbom, vulns and vm run (public corpora, images built with umoci and skopeo,
 // disks made with qemu-img and mkfs.ext4, an OSV database imported here) give findings whose messageZh is Chinese,
-// quotes the same values (quoted names, numbers, digests, versions, advisories) as the English, and holds no
-// placeholder braces. The rules the scans are expected to reach are checked too, so no case can pass by finding
+// quotes the same values (quoted names, numbers, digests, versions, advisories) as the English, holds no
+// placeholder braces and no English sentence left untranslated inside it. The rules the scans are expected to reach are checked too, so no case can pass by finding
 // nothing.
 import { execFileSync } from 'node:child_process'
 import {
@@ -56,6 +56,9 @@ function expectBilingual(findings: Finding[]): void {
     const zh = f.messageZh!
     for (const v of quotedValues(f.message)) expect(zh, `${where} — "${v}"`).toContain(v)
     expect(zh, where).not.toMatch(/\{[A-Za-z_][\w.]*\}|\$\{|\[object Object\]|undefined/)
+    // an English sentence left inside the Chinese (a detail made without its Chinese) shows as a run of English words
+    // (commands in backticks are quoted as they are typed)
+    expect(zh.replace(/`[^`]*`/g, ''), where).not.toMatch(/\b[a-z]+ [a-z]+ [a-z]+ [a-z]+\b/)
   }
 }
 
