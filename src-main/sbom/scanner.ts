@@ -5,7 +5,7 @@
 // databases (dpkg, apk, rpm) take their OSV ecosystem and release from the os-release of their root filesystem
 // (image layer set, guest volume, package). Components that could not be matched (an ecosystem without a
 // version comparator, a distribution release that is unknown) are named per ecosystem and root (sbom.unmatched).
-import { bi } from '../../src-preload/text'
+import { bi, textIn } from '../../src-preload/text'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import {
   osEcosystem,
@@ -54,14 +54,16 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   const stacks: string[][] = []
   const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
   const unreadable = (location: string, id: string, err: unknown) => {
+    // a detector's own reason comes in both languages (SbomParseError); a parser's (JSON, TOML, XML) is quoted as it is
     const why = (err as Error).message.split('\n')[0]
+    const whyZh = textIn(err as Error & { messageZh?: string }, 'zh-CN').split('\n')[0]
     findings.push(
       makeFinding(
         'sbom.unreadable',
         location,
         bi(
           `${id}: cannot be parsed (${why}); its components were not checked for vulnerabilities.`,
-          `${id}：无法解析（${why}），其组件未做漏洞检查。`,
+          `${id}：无法解析（${whyZh}），其组件未做漏洞检查。`,
         ),
         { profile: ctx.profile },
       ),

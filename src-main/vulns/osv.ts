@@ -191,6 +191,15 @@ export class VulnDb {
     take: (text: string, where: string) => void,
     opts: { signal?: AbortSignal; meter?: ProgressMeter },
   ): Promise<void> {
+    /** A zip that opened but breaks while it is read: named, with what to do next. */
+    const damaged = (err: Error) =>
+      new PreflightError(
+        'invalid-input',
+        bi(
+          `${path} is damaged: ${err.message}. Download the OSV all.zip again and import it.`,
+          `${path} 已损坏（${err.message}）。请重新下载 OSV all.zip 后再导入。`,
+        ),
+      )
     return new Promise((resolve, reject) => {
       yauzl.open(path, { lazyEntries: true }, (err, zip) => {
         if (err || !zip)
@@ -210,7 +219,7 @@ export class VulnDb {
           }
           if (!e.fileName.endsWith('.json')) return zip.readEntry()
           zip.openReadStream(e, (e2, s) => {
-            if (e2 || !s) return reject(e2)
+            if (e2 || !s) return reject(damaged(e2 ?? new Error('no data')))
             const chunks: Buffer[] = []
             s.on('data', (c: Buffer) => chunks.push(c))
             s.on('end', () => {
@@ -218,11 +227,11 @@ export class VulnDb {
               opts.meter?.update('importing', e.relativeOffsetOfLocalHeader, size)
               zip.readEntry()
             })
-            s.on('error', reject)
+            s.on('error', (err: Error) => reject(damaged(err)))
           })
         })
         zip.on('end', resolve)
-        zip.on('error', reject)
+        zip.on('error', (err: Error) => reject(damaged(err)))
         zip.readEntry()
       })
     })

@@ -207,6 +207,9 @@ describe('component and vulnerability findings', () => {
     expectBilingual(
       await scan(image('broken-lock.tar.gz', [{ 'app/package-lock.json': '{"lockfileVersion": ' }]), { db }),
     )
+    const noPackages = await scan(image('no-packages.tar.gz', [{ 'app/package-lock.json': '{"name": "app"}' }]), { db })
+    expect(noPackages.map((f) => f.message).join('\n')).toMatch(/no "packages" or "dependencies"/)
+    expectBilingual(noPackages)
     expectBilingual(await scan(image('no-db.tar.gz', [{ 'var/lib/dpkg/status': STATUS }])))
   })
 })
