@@ -6,15 +6,21 @@
 import { lstat, realpath } from 'node:fs/promises'
 import { posix, sep } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
 
 /** Why a path named in an image's metadata leaves the image (absolute, climbing, odd characters), or null. */
 export function imagePathProblem(name: string): string | null {
-  if (!name) return 'is empty'
-  if (name.includes('\0')) return 'holds a NUL byte'
-  if (name.includes('\\')) return 'holds a backslash'
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is absolute'
+  return imagePathProblemText(name)?.en ?? null
+}
+
+/** The same in both languages: "… names "x", which <en>" / "…指向“x”，该路径<zh>". */
+export function imagePathProblemText(name: string): Bilingual | null {
+  if (!name) return bi('is empty', '为空')
+  if (name.includes('\0')) return bi('holds a NUL byte', '含有 NUL 字节')
+  if (name.includes('\\')) return bi('holds a backslash', '含有反斜杠')
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return bi('is absolute', '是绝对路径')
   const normal = posix.normalize(name)
-  if (normal === '..' || normal.startsWith('../')) return 'climbs out of the image'
+  if (normal === '..' || normal.startsWith('../')) return bi('climbs out of the image', '跳出了镜像')
   return null
 }
 
@@ -24,7 +30,10 @@ export function blobPath(digest: string): string {
   if (!m)
     throw new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: the digest "${digest.slice(0, 80)}" is not a sha256 or sha512 digest: the blob it names is not read`,
+      bi(
+        `oci.invalid-layout: the digest "${digest.slice(0, 80)}" is not a sha256 or sha512 digest: the blob it names is not read`,
+        `oci.invalid-layout：摘要“${digest.slice(0, 80)}”不是 sha256 或 sha512 摘要，不会读取它指向的 blob。`,
+      ),
     )
   const [alg, hex] = digest.split(':')
   return `blobs/${alg}/${hex}`
@@ -36,11 +45,14 @@ export function blobPath(digest: string): string {
  * it is not there.
  */
 export async function resolveInImage(root: string, name: string, what: string): Promise<string> {
-  const problem = imagePathProblem(name)
+  const problem = imagePathProblemText(name)
   if (problem)
     throw new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which ${problem}: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+      bi(
+        `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which ${problem.en}: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+        `oci.invalid-layout：${what} 指向“${name.slice(0, 200)}”，该路径${problem.zh}，未读取其中任何内容。请用 docker save 或 skopeo 重新生成镜像。`,
+      ),
     )
   const rootReal = await realpath(root)
   const full = posix.join(rootReal, posix.normalize(name))
@@ -48,17 +60,26 @@ export async function resolveInImage(root: string, name: string, what: string): 
   if (!real)
     throw new PreflightError(
       'invalid-input',
-      `oci.missing-blob: ${what} names "${name.slice(0, 200)}", which is not in the image.`,
+      bi(
+        `oci.missing-blob: ${what} names "${name.slice(0, 200)}", which is not in the image.`,
+        `oci.missing-blob：${what} 指向“${name.slice(0, 200)}”，但镜像中没有它。`,
+      ),
     )
   if (real !== rootReal && !real.startsWith(rootReal + sep))
     throw new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", a link that leads out of the image: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+      bi(
+        `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", a link that leads out of the image: nothing was read from it. Rebuild the image with docker save or skopeo.`,
+        `oci.invalid-layout：${what} 指向“${name.slice(0, 200)}”，这是一个指向镜像之外的链接，未读取其中任何内容。请用 docker save 或 skopeo 重新生成镜像。`,
+      ),
     )
   if (!(await lstat(real)).isFile())
     throw new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which is not a file.`,
+      bi(
+        `oci.invalid-layout: ${what} names "${name.slice(0, 200)}", which is not a file.`,
+        `oci.invalid-layout：${what} 指向“${name.slice(0, 200)}”，但它不是文件。`,
+      ),
     )
   return real
 }
@@ -69,7 +90,16 @@ export function extractionError(input: string, err: unknown): PreflightError {
   if (/linkpath|absolute|'\.\.'|\.\. in|path contains/i.test(message))
     return new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: ${input} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`,
+      bi(
+        `oci.invalid-layout: ${input} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`,
+        `oci.invalid-layout：${input} 中有指向镜像之外的链接或路径（${message}），未解出任何内容。请用 docker save 或 skopeo 重新生成镜像。`,
+      ),
     )
-  return new PreflightError('invalid-input', `${input} is not a readable image tar: ${message}`)
+  return new PreflightError(
+    'invalid-input',
+    bi(
+      `${input} is not a readable image tar: ${message}`,
+      `${input} 不是可读取的镜像 tar（${message}）。请确认它是完整的 docker save 或 OCI 镜像 tar，或重新导出镜像。`,
+    ),
+  )
 }

@@ -7,6 +7,7 @@
 // streams by, and its expanded size when it ends; after the pass, whiteouts are applied (whiteouts.ts): what
 // an upper layer deletes is not in the image, so its components and content findings are dropped, and a
 // malware hit there becomes oci.deleted-file-malware (its bytes still ship in the layer blob).
+import { bi } from '../../src-preload/text'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import { displayPath, normalisePath, resolveLink } from '../walk/paths'
 import type { EntryScanner, ScanContext, WalkEntry } from '../walk/types'
@@ -139,16 +140,22 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
               makeFinding(
                 'oci.bundle-entry-not-image',
                 loc,
-                `"${p}" is not a container image tar: a container package holds only one .tar per image.`,
+                bi(
+                  `"${p}" is not a container image tar: a container package holds only one .tar per image.`,
+                  `“${p}”不是容器镜像 tar：容器包中每个镜像只能有一个 .tar 文件。`,
+                ),
                 { profile: ctx.profile },
               ),
             )
         }
         if (topFiles.length === 0 && !imageTars.has(ctx.packageName))
           findings.push(
-            makeFinding('oci.bundle-entry-not-image', ctx.packageName, 'The container package holds no image tar.', {
-              profile: ctx.profile,
-            }),
+            makeFinding(
+              'oci.bundle-entry-not-image',
+              ctx.packageName,
+              bi('The container package holds no image tar.', '容器包中没有镜像 tar。'),
+              { profile: ctx.profile },
+            ),
           )
       }
       // an SWR image package is an image tar (or a tar of them): one in which no image tar is found, not even
@@ -158,7 +165,10 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'oci.invalid-layout',
             ctx.packageName,
-            'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.',
+            bi(
+              'The package holds no container image: an SWR image is a docker-archive (`docker save`) or OCI image tar, with a list of images in manifest.json or an index.json at its root.',
+              '包中没有容器镜像：SWR 镜像应为 docker-archive（`docker save`）或 OCI 镜像 tar，其根目录下有列出镜像的 manifest.json 或 index.json。',
+            ),
             { profile: ctx.profile },
           ),
         )
@@ -170,7 +180,10 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
               makeFinding(
                 'swr.console-too-large',
                 i.location,
-                `The image is ${(size / 1024 ** 3).toFixed(2)} GiB${i.uncompressedSize !== null ? ' decompressed' : ''}: the SWR console takes at most 2 GB per file including the decompressed size. Push it with a client (docker push, or preflight upload --to docker://…).`,
+                bi(
+                  `The image is ${(size / 1024 ** 3).toFixed(2)} GiB${i.uncompressedSize !== null ? ' decompressed' : ''}: the SWR console takes at most 2 GB per file including the decompressed size. Push it with a client (docker push, or preflight upload --to docker://…).`,
+                  `镜像${i.uncompressedSize !== null ? '解压后' : ''}为 ${(size / 1024 ** 3).toFixed(2)} GiB：SWR 控制台每个文件（含解压后大小）最多 2 GB。请用客户端推送（docker push，或 preflight upload --to docker://…）。`,
+                ),
                 { profile: ctx.profile, details: { bytes: size } },
               ),
             )
@@ -180,7 +193,10 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'swr.console-oci',
             ctx.packageName,
-            'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.',
+            bi(
+              'This is an OCI image: the SWR console upload refuses OCI images. Push it with a client, or repack it with --format docker-archive.',
+              '这是 OCI 镜像：SWR 控制台上传不接受 OCI 镜像。请用客户端推送，或用 --format docker-archive 重新打包。',
+            ),
             { profile: ctx.profile },
           ),
         )
@@ -226,12 +242,15 @@ export function createContainerScanner(ctx: ScanContext): EntryScanner {
         else if (f.rule !== 'malware.detected') dropped++
         else {
           downgraded++
-          const signature = (f.details?.signature as string | undefined) ?? 'a malware signature'
+          const named = f.details?.signature as string | undefined
           findings.push(
             makeFinding(
               'oci.deleted-file-malware',
               f.location,
-              `Layer ${d.layer} of ${d.image} adds a file matching ${signature}; layer ${d.by} deletes it, so it is not in the image's filesystem, but its bytes still ship in the layer blob.`,
+              bi(
+                `Layer ${d.layer} of ${d.image} adds a file matching ${named ?? 'a malware signature'}; layer ${d.by} deletes it, so it is not in the image's filesystem, but its bytes still ship in the layer blob.`,
+                `${d.image} 的第 ${d.layer} 层添加了匹配${named ? `特征 ${named}` : '恶意软件特征'}的文件；第 ${d.by} 层删除了它，因此它不在镜像的文件系统中，但其字节仍随该层 blob 分发。`,
+              ),
               { profile: ctx.profile, details: { ...f.details, layer: d.layer, deletedBy: d.by } },
             ),
           )

@@ -46,7 +46,7 @@ export async function inspectPackage(
     try {
       const { facts: image, problems } = await readImage(facts.path, imageKind)
       result.image = image
-      if (problems.length) result.imageProblems = problems
+      if (problems.length) result.imageProblems = problems.map((p) => p.en)
     } catch (err) {
       if (!(err instanceof ImageInvalid)) throw err
       result.image = null

@@ -11,6 +11,8 @@ import { constants, inflateSync } from 'node:zlib'
 import type { Component } from '../reports/model'
 import { binaryArch } from '../walk/sniff'
 import type { StreamDetector } from './types'
+import { bi } from '../../src-preload/text'
+import { SbomParseError } from './types'
 
 type Parsed = Omit<Component, 'location'>
 
@@ -173,10 +175,13 @@ export class GoBuildInfoReader {
   /** Components, [] for an executable without Go build info; throws when the blob cannot be read. */
   end(): Parsed[] {
     if (this.result) return goComponents(this.result.version, this.result.modinfo)
-    if (this.collecting) throw new Error('the Go build info is truncated')
+    if (this.collecting) throw new SbomParseError(bi('the Go build info is truncated', 'Go 构建信息不完整'))
     if (this.oldFormat)
-      throw new Error(
-        'Go build info in the pre-Go 1.18 pointer format is not read; rebuild with Go 1.18 or later, or ship the go.mod beside the binary',
+      throw new SbomParseError(
+        bi(
+          'Go build info in the pre-Go 1.18 pointer format is not read; rebuild with Go 1.18 or later, or ship the go.mod beside the binary',
+          '不读取 Go 1.18 之前的指针格式构建信息；请用 Go 1.18 或更高版本重新构建，或在二进制文件旁附上 go.mod',
+        ),
       )
     return []
   }
@@ -293,12 +298,19 @@ export class CargoAuditableReader {
     try {
       json = inflateSync(Buffer.concat(this.found)).toString('utf8')
     } catch (err) {
-      throw new Error(`the cargo-auditable dependency list cannot be inflated (${(err as Error).message})`, {
-        cause: err,
-      })
+      throw new SbomParseError(
+        bi(
+          `the cargo-auditable dependency list cannot be inflated (${(err as Error).message})`,
+          'cargo-auditable 依赖列表无法解压，数据已损坏',
+        ),
+        { cause: err },
+      )
     }
     const j = JSON.parse(json) as { packages?: AuditablePackage[] }
-    if (!Array.isArray(j.packages)) throw new Error('the cargo-auditable dependency list has no "packages"')
+    if (!Array.isArray(j.packages))
+      throw new SbomParseError(
+        bi('the cargo-auditable dependency list has no "packages"', 'cargo-auditable 依赖列表中没有“packages”'),
+      )
     return j.packages
       .filter((p) => p.name && p.version && (p.source === 'crates.io' || p.source === 'registry'))
       .map((p) => ({

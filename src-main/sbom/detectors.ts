@@ -6,6 +6,8 @@ import type { Component } from '../reports/model'
 import { cargoAuditable, goBinary } from './binaries'
 import { createRpmdbDetector } from './rpmdb'
 import type { Detector, StreamDetector } from './types'
+import { bi } from '../../src-preload/text'
+import { SbomParseError } from './types'
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1)
 
@@ -39,7 +41,7 @@ const npmLock: Detector = {
         }
       }
       walk(j.dependencies)
-    } else throw new Error('no "packages" or "dependencies"')
+    } else throw new SbomParseError(bi('no "packages" or "dependencies"', '没有“packages”或“dependencies”'))
     return out
   },
 }
@@ -219,7 +221,8 @@ const pomProperties: Detector = {
         .filter((m): m is RegExpExecArray => !!m)
         .map((m) => [m[1], m[2]]),
     )
-    if (!f.groupId || !f.artifactId || !f.version) throw new Error('groupId, artifactId or version missing')
+    if (!f.groupId || !f.artifactId || !f.version)
+      throw new SbomParseError(bi('groupId, artifactId or version missing', '缺少 groupId、artifactId 或 version'))
     return [
       {
         ecosystem: 'Maven',
@@ -316,7 +319,7 @@ const distInfo: Detector = {
   parse(text) {
     const name = /^Name:\s*(.+)$/m.exec(text)?.[1]?.trim()
     const version = /^Version:\s*(.+)$/m.exec(text)?.[1]?.trim()
-    if (!name || !version) throw new Error('Name or Version missing')
+    if (!name || !version) throw new SbomParseError(bi('Name or Version missing', '缺少 Name 或 Version'))
     return [{ ecosystem: 'PyPI', name, version, purl: `pkg:pypi/${name.toLowerCase()}@${version}` }]
   },
 }
@@ -346,7 +349,10 @@ const dotnetDeps: Detector = {
       for (const framework of Object.values(j.dependencies))
         for (const [name, d] of Object.entries(framework))
           if (d.resolved && d.type !== 'Project') out.push({ ecosystem: 'NuGet', name, version: d.resolved })
-    } else throw new Error(`no "libraries" or "dependencies" in ${location}`)
+    } else
+      throw new SbomParseError(
+        bi(`no "libraries" or "dependencies" in ${location}`, `${location} 中没有“libraries”或“dependencies”`),
+      )
     return out
   },
 }

@@ -13,6 +13,8 @@ import Database from 'better-sqlite3'
 import type { Component } from '../reports/model'
 import type { StreamDetector } from './types'
 import { berkeleyHashValues, isBerkeleyHash, isNdb, ndbBlobs } from './rpmdb-legacy'
+import { bi } from '../../src-preload/text'
+import { SbomParseError } from './types'
 
 export const RPMDB_MAX = 512 * 1024 * 1024
 /** Placeholder ecosystem until the scanner knows the distribution (osEcosystem in vulns/ecosystems.ts). */
@@ -34,12 +36,17 @@ export interface RpmHeader {
 
 /** Parse one header blob as rpm stores it in the database. */
 export function parseRpmHeader(blob: Buffer): RpmHeader {
-  if (blob.length < 8) throw new Error('header blob shorter than 8 bytes')
+  if (blob.length < 8) throw new SbomParseError(bi('header blob shorter than 8 bytes', '头数据块不足 8 字节'))
   const il = blob.readUInt32BE(0)
   const dl = blob.readUInt32BE(4)
   const dataStart = 8 + il * 16
   if (il === 0 || il > 0xffff || dataStart + dl > blob.length)
-    throw new Error(`header counts out of range (${il} entries, ${dl} data bytes, blob of ${blob.length})`)
+    throw new SbomParseError(
+      bi(
+        `header counts out of range (${il} entries, ${dl} data bytes, blob of ${blob.length})`,
+        `头中的计数超出范围（${il} 项，${dl} 字节数据，数据块 ${blob.length} 字节）`,
+      ),
+    )
   const data = blob.subarray(dataStart, dataStart + dl)
   const strings = new Map<number, string>()
   const ints = new Map<number, number>()
@@ -50,20 +57,23 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
     const offset = blob.readInt32BE(e + 8)
     const count = blob.readUInt32BE(e + 12)
     if (!Object.values(TAG).includes(tag as never)) continue
-    if (offset < 0 || offset >= dl) throw new Error(`tag ${tag} points outside the data store`)
+    if (offset < 0 || offset >= dl)
+      throw new SbomParseError(bi(`tag ${tag} points outside the data store`, `标签 ${tag} 指向数据区之外`))
     if (type === TYPE_STRING || type === TYPE_I18NSTRING) {
       const end = data.indexOf(0, offset)
-      if (end < 0) throw new Error(`tag ${tag}: unterminated string`)
+      if (end < 0) throw new SbomParseError(bi(`tag ${tag}: unterminated string`, `标签 ${tag}：字符串没有结束符`))
       strings.set(tag, data.subarray(offset, end).toString('utf8'))
     } else if (type === TYPE_INT32 && count >= 1) {
-      if (offset + 4 > dl) throw new Error(`tag ${tag} points outside the data store`)
+      if (offset + 4 > dl)
+        throw new SbomParseError(bi(`tag ${tag} points outside the data store`, `标签 ${tag} 指向数据区之外`))
       ints.set(tag, data.readUInt32BE(offset))
     }
   }
   const name = strings.get(TAG.NAME)
   const version = strings.get(TAG.VERSION)
   const release = strings.get(TAG.RELEASE)
-  if (!name || !version || release === undefined) throw new Error('NAME, VERSION or RELEASE missing')
+  if (!name || !version || release === undefined)
+    throw new SbomParseError(bi('NAME, VERSION or RELEASE missing', '缺少 NAME、VERSION 或 RELEASE'))
   return {
     name,
     version,
@@ -128,7 +138,12 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
         },
         end() {
           if (size > maxBytes)
-            throw new Error(`the rpm database is larger than ${Math.round(maxBytes / 1048576)} MiB and was not read`)
+            throw new SbomParseError(
+              bi(
+                `the rpm database is larger than ${Math.round(maxBytes / 1048576)} MiB and was not read`,
+                `rpm 数据库超过 ${Math.round(maxBytes / 1048576)} MiB，未读取`,
+              ),
+            )
           try {
             // a database in WAL mode would need its -wal/-shm files beside it even read-only: the private copy is
             // switched to the rollback journal (file format bytes 18-19: 2 → 1), what rpm leaves after a checkpoint
@@ -138,7 +153,12 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
               return rpmComponents([...berkeleyHashValues(fd!, size)].filter((v) => v.length > 4)) // the 4-byte record is rpm's instance counter
             if (isNdb(head)) return rpmComponents(ndbBlobs(fd!, size))
             if (head.toString('latin1', 0, 15) !== 'SQLite format 3')
-              throw new Error('the rpm database is neither SQLite, Berkeley DB nor ndb')
+              throw new SbomParseError(
+                bi(
+                  'the rpm database is neither SQLite, Berkeley DB nor ndb',
+                  'rpm 数据库既不是 SQLite，也不是 Berkeley DB 或 ndb',
+                ),
+              )
             const fmt = Buffer.alloc(2)
             if (readSync(fd!, fmt, 0, 2, 18) === 2 && fmt[0] === 2 && fmt[1] === 2)
               writeSync(fd!, Buffer.from([1, 1]), 0, 2, 18)
@@ -153,11 +173,18 @@ export function createRpmdbDetector(maxBytes = RPMDB_MAX): StreamDetector {
               const table = db.prepare("SELECT type FROM sqlite_schema WHERE name = 'Packages'").get() as
                 { type: string } | undefined
               if (table?.type !== 'table')
-                throw new Error(`Packages is ${table ? `a ${table.type}` : 'missing'}, not rpm's table`)
+                throw new SbomParseError(
+                  bi(
+                    `Packages is ${table ? `a ${table.type}` : 'missing'}, not rpm's table`,
+                    `Packages ${table ? `是 ${table.type}` : '不存在'}，不是 rpm 的表`,
+                  ),
+                )
               if (
                 (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'trigger'").get() as { n: number }).n
               )
-                throw new Error('the database holds triggers, which rpm never writes')
+                throw new SbomParseError(
+                  bi('the database holds triggers, which rpm never writes', '数据库中有触发器，而 rpm 从不写入触发器'),
+                )
               const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as Array<{ blob: Buffer }>
               return rpmComponents(rows.map((r) => r.blob))
             } finally {

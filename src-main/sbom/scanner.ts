@@ -5,6 +5,7 @@
 // databases (dpkg, apk, rpm) take their OSV ecosystem and release from the os-release of their root filesystem
 // (image layer set, guest volume, package). Components that could not be matched (an ecosystem without a
 // version comparator, a distribution release that is unknown) are named per ecosystem and root (sbom.unmatched).
+import { bi, textIn } from '../../src-preload/text'
 import { makeFinding, type Component, type Finding } from '../reports/model'
 import {
   osEcosystem,
@@ -14,6 +15,7 @@ import {
   type OsPackageDb,
 } from '../vulns/ecosystems'
 import { VulnDb } from '../vulns/osv'
+import { scoreSourceText } from '../vulns/score-text'
 import { baseEcosystem, comparatorFor } from '../vulns/versions'
 import { normalisePath } from '../walk/paths'
 import type { EntryScanner, ScanContext } from '../walk/types'
@@ -51,15 +53,22 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
   /** Layer roots of each docker-archive image, bottom first. */
   const stacks: string[][] = []
   const osPending: Array<{ component: Component; root: string; db: OsPackageDb }> = []
-  const unreadable = (location: string, id: string, err: unknown) =>
+  const unreadable = (location: string, id: string, err: unknown) => {
+    // a detector's own reason comes in both languages (SbomParseError); a parser's (JSON, TOML, XML) is quoted as it is
+    const why = (err as Error).message.split('\n')[0]
+    const whyZh = textIn(err as Error & { messageZh?: string }, 'zh-CN').split('\n')[0]
     findings.push(
       makeFinding(
         'sbom.unreadable',
         location,
-        `${id}: cannot be parsed (${(err as Error).message.split('\n')[0]}); its components were not checked for vulnerabilities.`,
+        bi(
+          `${id}: cannot be parsed (${why}); its components were not checked for vulnerabilities.`,
+          `${id}：无法解析（${whyZh}），其组件未做漏洞检查。`,
+        ),
         { profile: ctx.profile },
       ),
     )
+  }
   return {
     id: 'sbom',
     check: 'vulnerabilities',
@@ -133,7 +142,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
               makeFinding(
                 'sbom.unreadable',
                 entry.location,
-                `${detector.id}: the file is larger than 64 MiB and was not parsed; its components were not checked.`,
+                bi(
+                  `${detector.id}: the file is larger than 64 MiB and was not parsed; its components were not checked.`,
+                  `${detector.id}：文件超过 64 MiB，未解析，其组件未做检查。`,
+                ),
                 { profile: ctx.profile },
               ),
             )
@@ -171,7 +183,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'vulndb.missing',
             ctx.packageName,
-            `No vulnerability database is imported: ${components.length} component(s) were NOT checked. Import one with \`preflight vulndb import all.zip\`.`,
+            bi(
+              `No vulnerability database is imported: ${components.length} component(s) were NOT checked. Import one with \`preflight vulndb import all.zip\`.`,
+              `尚未导入漏洞数据库：${components.length} 个组件未做检查。请用 \`preflight vulndb import all.zip\` 导入。`,
+            ),
             { profile: ctx.profile },
           ),
         )
@@ -182,7 +197,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'vulndb.stale',
             ctx.packageName,
-            `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`,
+            bi(
+              `The vulnerability database was imported ${Math.floor(status.ageDays)} days ago (more than ${STALE_DAYS}).`,
+              `漏洞数据库导入于 ${Math.floor(status.ageDays)} 天前（超过 ${STALE_DAYS} 天）。`,
+            ),
             { profile: ctx.profile, details: { ageDays: Math.floor(status.ageDays) } },
           ),
         )
@@ -212,16 +230,32 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           continue
         }
         // OS advisories are keyed by source package: a binNMU or a binary versioned apart from its source is matched on the source's version
-        const source = c.sourceVersion ? ` (source ${c.sourceName ?? c.name} ${c.sourceVersion})` : ''
+        const source = c.sourceVersion
+          ? bi(
+              ` (source ${c.sourceName ?? c.name} ${c.sourceVersion})`,
+              `（源码包 ${c.sourceName ?? c.name} ${c.sourceVersion}）`,
+            )
+          : bi('', '')
         for (const m of db.match(c.ecosystem, c.sourceName ?? c.name, c.sourceVersion ?? c.version)) {
           const ids = [m.advisory.id, ...(m.advisory.aliases ?? [])]
-          const scoreText = m.score === null ? 'no score' : `score ${m.score}${m.vector ? ` (${m.vector})` : ''}`
+          const scoreText =
+            m.score === null
+              ? bi('no score', '无评分')
+              : bi(
+                  `score ${m.score}${m.vector ? ` (${m.vector})` : ''}`,
+                  `评分 ${m.score}${m.vector ? `（${m.vector}）` : ''}`,
+                )
+          const how = scoreSourceText(m.scoreSource)
+          const fixed = [...new Set(m.fixed)]
           const rule = m.score !== null && m.score >= 7 ? 'vuln.cvss-high' : 'vuln.cvss-low'
           out.push(
             makeFinding(
               rule,
               c.location,
-              `${c.name} ${c.version}${source} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText}; ${m.scoreSource}.${m.fixed.length ? ` Fixed in ${[...new Set(m.fixed)].join(', ')}.` : ' No fixed version is published.'}`,
+              bi(
+                `${c.name} ${c.version}${source.en} (${c.ecosystem}) is affected by ${ids.join(' / ')}: ${scoreText.en}; ${how.en}.${fixed.length ? ` Fixed in ${fixed.join(', ')}.` : ' No fixed version is published.'}`,
+                `${c.name} ${c.version}${source.zh}（${c.ecosystem}）受 ${ids.join(' / ')} 影响：${scoreText.zh}；${how.zh}。${fixed.length ? `已在 ${fixed.join('、')} 中修复。` : '尚未发布修复版本。'}`,
+              ),
               {
                 profile: ctx.profile,
                 details: {
@@ -234,7 +268,7 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
                   aliases: m.advisory.aliases ?? [],
                   score: m.score,
                   vector: m.vector,
-                  fixed: [...new Set(m.fixed)],
+                  fixed,
                   summary: m.advisory.summary,
                 },
               },
@@ -247,8 +281,14 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
         notMatched += g.count
         const base = baseEcosystem(g.ecosystem)
         const why = !comparatorFor(g.ecosystem)
-          ? `Preflight cannot compare ${base} versions, so no ${base} advisory was matched`
-          : `the ${base} release is unknown (no os-release in this root filesystem names it) and ${base} advisories are per release, so none was matched`
+          ? bi(
+              `Preflight cannot compare ${base} versions, so no ${base} advisory was matched`,
+              `Preflight 无法比较 ${base} 版本，因此未匹配任何 ${base} 公告`,
+            )
+          : bi(
+              `the ${base} release is unknown (no os-release in this root filesystem names it) and ${base} advisories are per release, so none was matched`,
+              `${base} 发行版版本未知（该根文件系统中没有写明它的 os-release），而 ${base} 公告按发行版版本区分，因此未匹配任何公告`,
+            )
         const names = [...g.names]
         // at the one database or manifest they came from (an image's upper layer may delete or replace it), else at the root
         const at = g.locations.size === 1 ? [...g.locations][0] : g.root
@@ -256,7 +296,10 @@ export function createSbomScanner(ctx: ScanContext): EntryScanner {
           makeFinding(
             'sbom.unmatched',
             at,
-            `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`,
+            bi(
+              `${g.count} ${g.ecosystem} component(s) were NOT checked for vulnerabilities: ${why.en}. Components: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}.`,
+              `${g.count} 个 ${g.ecosystem} 组件未做漏洞检查：${why.zh}。组件：${names.slice(0, 5).join('、')}${names.length > 5 ? `，另有 ${names.length - 5} 个` : ''}。`,
+            ),
             {
               profile: ctx.profile,
               details: {

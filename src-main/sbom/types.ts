@@ -1,5 +1,6 @@
 // The sbom room's shared types: a detector recognises one manifest, lockfile or package database; a stream
 // detector reads binary content chunk by chunk (executables, package databases).
+import { worded, type Bilingual } from '../../src-preload/text'
 import type { Component } from '../reports/model'
 
 export interface Detector {
@@ -20,5 +21,15 @@ export interface StreamDetector {
     end(): Array<Omit<Component, 'location'>>
     /** The entry could not be read to its end: release what was held. */
     abort?(): void
+  }
+}
+
+/** Why a manifest, lockfile or package database cannot be read, in both languages (sbom.unreadable quotes it). */
+export class SbomParseError extends Error {
+  readonly messageZh?: string
+  constructor(message: string | Bilingual, opts?: { cause?: unknown }) {
+    const w = worded(message)
+    super(w.message, opts)
+    this.messageZh = w.messageZh
   }
 }

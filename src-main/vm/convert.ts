@@ -22,6 +22,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { crc32, deflateRawSync } from 'node:zlib'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { openRawDevice, type BlockDevice } from './block'
@@ -81,7 +82,10 @@ async function openSource(path: string): Promise<BlockDevice> {
     if (q.backingFile !== null)
       throw new PreflightError(
         'invalid-input',
-        `${basename(path)} depends on the backing file ${q.backingFile}: flatten it with qemu-img first`,
+        bi(
+          `${basename(path)} depends on the backing file ${q.backingFile}: flatten it with qemu-img first`,
+          `${basename(path)} 依赖后备文件 ${q.backingFile}：请先用 qemu-img 将其合并为独立镜像`,
+        ),
       )
     return openQcow2Device(path)
   }
@@ -89,12 +93,16 @@ async function openSource(path: string): Promise<BlockDevice> {
   if (isImageFormat(kind)) return openImageDevice(path, kind)
   throw new PreflightError(
     'invalid-input',
-    `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd, vhdx, vdi and qed images`,
+    bi(
+      `${basename(path)} is ${kind}: convert reads raw, qcow2, vmdk, vhd, vhdx, vdi and qed images`,
+      `${basename(path)} 是 ${kind} 文件：convert 只读取 raw、qcow2、vmdk、vhd、vhdx、vdi 和 qed 镜像`,
+    ),
   )
 }
 
 export async function convertToQcow2(input: string, output: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
-  if (!output.endsWith('.qcow2')) throw new PreflightError('invalid-input', '--output must end in .qcow2')
+  if (!output.endsWith('.qcow2'))
+    throw new PreflightError('invalid-input', bi('--output must end in .qcow2', '--output 必须以 .qcow2 结尾'))
   const src = await openSource(input)
   const layout = planLayout(src.size)
   const tables = new Qcow2Tables(layout)
@@ -127,7 +135,10 @@ export async function convertToQcow2(input: string, output: string, opts: Conver
     await rm(partial, { force: true })
     throw new PreflightError(
       'internal',
-      `The converted image does not read back as the source (${problem}): nothing was written.`,
+      bi(
+        `The converted image does not read back as the source (${problem}): nothing was written.`,
+        `转换后的镜像读回时与源镜像不一致（${problem}），未写入任何文件。`,
+      ),
     )
   }
   await rename(partial, output)
@@ -286,7 +297,10 @@ async function copyGuestData(
   if (mismatch !== null)
     throw new PreflightError(
       'internal',
-      `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`,
+      bi(
+        `The converted image does not read back as the source (guest cluster ${mismatch}): nothing was written.`,
+        `转换后的镜像读回时与源镜像不一致（guest cluster ${mismatch}），未写入任何文件。`,
+      ),
     )
   return { dataClusters, bytesRead: reader.bytesRead, samples }
 }

@@ -1,6 +1,7 @@
 // CVSS base scores computed from vectors (v2, v3.0, v3.1, v4.0) with ae-cvss-calculator; the highest score
 // of an advisory decides. GHSA's database_specific.severity is used only when no vector exists, and says so.
 import { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } from 'ae-cvss-calculator'
+import { labelSource, NO_SCORE_SOURCE, vectorSource } from './score-text'
 
 export interface Score {
   score: number | null
@@ -31,7 +32,7 @@ export function advisoryScore(osv: {
   severity?: Array<{ type: string; score: string }>
   database_specific?: { severity?: string }
 }): Score {
-  let best: Score = { score: null, vector: null, version: null, source: 'no CVSS vector or severity label' }
+  let best: Score = { score: null, vector: null, version: null, source: NO_SCORE_SOURCE }
   for (const s of osv.severity ?? []) {
     if (!/^CVSS_V[234]$/.test(s.type)) continue
     const r = baseScore(s.score)
@@ -40,7 +41,7 @@ export function advisoryScore(osv: {
         score: r.score,
         vector: s.score.trim(),
         version: r.version,
-        source: `CVSS ${r.version} base score computed from the vector`,
+        source: vectorSource(r.version!),
       }
   }
   if (best.score === null) {
@@ -50,7 +51,7 @@ export function advisoryScore(osv: {
         score: LABEL_SCORES[label],
         vector: null,
         version: 'label',
-        source: `no CVSS vector: the advisory's severity label ${label} (GHSA) was used`,
+        source: labelSource(label),
       }
   }
   return best

@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import yauzl from 'yauzl'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
@@ -128,7 +129,7 @@ export class VulnDb {
   /** Import one all.zip (a full snapshot of the ecosystems it holds) or a folder (recursively, incremental) of OSV JSON files. */
   async importPath(path: string, opts: { signal?: AbortSignal; meter?: ProgressMeter } = {}): Promise<ImportResult> {
     const st = await stat(path).catch(() => {
-      throw new PreflightError('not-found', `No such file or folder: ${path}`)
+      throw new PreflightError('not-found', bi(`No such file or folder: ${path}`, `文件或文件夹不存在：${path}`))
     })
     const result: ImportResult = { added: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0 }
     const seen = new Set<string>()
@@ -190,18 +191,35 @@ export class VulnDb {
     take: (text: string, where: string) => void,
     opts: { signal?: AbortSignal; meter?: ProgressMeter },
   ): Promise<void> {
+    /** A zip that opened but breaks while it is read: named, with what to do next. */
+    const damaged = (err: Error) =>
+      new PreflightError(
+        'invalid-input',
+        bi(
+          `${path} is damaged: ${err.message}. Download the OSV all.zip again and import it.`,
+          `${path} 已损坏（${err.message}）。请重新下载 OSV all.zip 后再导入。`,
+        ),
+      )
     return new Promise((resolve, reject) => {
       yauzl.open(path, { lazyEntries: true }, (err, zip) => {
         if (err || !zip)
-          return reject(new PreflightError('invalid-input', `${path} is not an OSV all.zip: ${err?.message}`))
+          return reject(
+            new PreflightError(
+              'invalid-input',
+              bi(
+                `${path} is not an OSV all.zip: ${err?.message}`,
+                `${path} 不是 OSV all.zip（${err?.message}）。请导入从 OSV 下载的 all.zip，或存放 OSV JSON 文件的文件夹。`,
+              ),
+            ),
+          )
         zip.on('entry', (e) => {
           if (opts.signal?.aborted) {
             zip.close()
-            return reject(new PreflightError('cancelled', 'Cancelled by the user.'))
+            return reject(new PreflightError('cancelled', bi('Cancelled by the user.', '已由用户取消。')))
           }
           if (!e.fileName.endsWith('.json')) return zip.readEntry()
           zip.openReadStream(e, (e2, s) => {
-            if (e2 || !s) return reject(e2)
+            if (e2 || !s) return reject(damaged(e2 ?? new Error('no data')))
             const chunks: Buffer[] = []
             s.on('data', (c: Buffer) => chunks.push(c))
             s.on('end', () => {
@@ -209,11 +227,11 @@ export class VulnDb {
               opts.meter?.update('importing', e.relativeOffsetOfLocalHeader, size)
               zip.readEntry()
             })
-            s.on('error', reject)
+            s.on('error', (err: Error) => reject(damaged(err)))
           })
         })
         zip.on('end', resolve)
-        zip.on('error', reject)
+        zip.on('error', (err: Error) => reject(damaged(err)))
         zip.readEntry()
       })
     })

@@ -3,6 +3,7 @@
 // per-block mapper, and on-demand pages of a table of 64-bit entries.
 import { open, type FileHandle } from 'node:fs/promises'
 import type { BlockDevice } from '../block'
+import { bi, worded, type Bilingual } from '../../../src-preload/text'
 
 export type ImageFormat = 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'qed' | 'raw'
 
@@ -27,7 +28,57 @@ export interface ImageFacts {
 }
 
 /** A header problem that makes the file unusable in its format (rule image.invalid). */
-export class ImageInvalid extends Error {}
+/** Its message in English, and in Chinese where its maker wrote one (bi(en, zh)): findings quote both. */
+export class ImageInvalid extends Error {
+  readonly messageZh?: string
+  constructor(message: string | Bilingual) {
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
+  }
+}
+
+/** The structures the readers name (readAt, u64le, TablePages), in Chinese; a format's own name stays as it is. */
+const NAMES_ZH: Array<[RegExp, string]> = [
+  [/^(VHDX|VHD|VDI|QED|VMDK) /, '$1 '],
+  [/grain directory offset$/, '粒度目录偏移'],
+  [/grain directory$/, '粒度目录'],
+  [/^grain table (\d+)$/, '粒度表 $1'],
+  [/^grain (\d+) marker$/, '粒度块 $1 的标记'],
+  [/grain size$/, '粒度大小'],
+  [/embedded descriptor$/, '内嵌描述符'],
+  [/descriptor offset$/, '描述符偏移'],
+  [/descriptor size$/, '描述符大小'],
+  [/descriptor$/, '描述符'],
+  [/metadata region offset$/, '元数据区偏移'],
+  [/BAT region offset$/, 'BAT 区偏移'],
+  [/metadata table$/, '元数据表'],
+  [/metadata item$/, '元数据项'],
+  [/region table$/, '区域表'],
+  [/dynamic header$/, '动态头'],
+  [/block table$/, '块表'],
+  [/block map$/, '块映射'],
+  [/table offset$/, '表偏移'],
+  [/data offset$/, '数据偏移'],
+  [/current size$/, '当前大小'],
+  [/virtual disk size$/, '虚拟磁盘大小'],
+  [/disk size$/, '磁盘大小'],
+  [/image size$/, '镜像大小'],
+  [/capacity$/, '容量'],
+  [/identifier$/, '标识符'],
+  [/header$/, '文件头'],
+  [/footer$/, '尾部'],
+  [/backing file name$/, '后备文件名'],
+  [/L1 table offset$/, 'L1 表偏移'],
+  [/L([12]) table$/, 'L$1 表'],
+]
+
+/** A structure's name in Chinese: "VHD footer" → "VHD 尾部", "grain table 3" → "粒度表 3"; unknown names as they are. */
+export function nameZh(what: string): string {
+  let out = what
+  for (const [from, to] of NAMES_ZH) out = out.replace(from, to)
+  return out
+}
 
 /** Largest virtual size we accept (qemu caps most formats well below this; 64 TiB keeps maps bounded). */
 export const MAX_VIRTUAL = 64 * 1024 ** 4
@@ -46,12 +97,17 @@ export async function readAt(
     length < 0 ||
     offset + length > fileSize
   )
-    throw new ImageInvalid(`${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`)
+    throw new ImageInvalid(
+      bi(
+        `${what} lies outside the file (offset ${offset}, ${length} bytes, file ${fileSize} bytes)`,
+        `${nameZh(what)}超出文件范围（偏移 ${offset}，${length} 字节，文件 ${fileSize} 字节）`,
+      ),
+    )
   const buf = Buffer.alloc(length)
   let done = 0
   while (done < length) {
     const { bytesRead } = await fh.read(buf, done, length - done, offset + done)
-    if (bytesRead === 0) throw new ImageInvalid(`${what} is truncated`)
+    if (bytesRead === 0) throw new ImageInvalid(bi(`${what} is truncated`, `${nameZh(what)}不完整（文件被截断）`))
     done += bytesRead
   }
   return buf
@@ -60,13 +116,15 @@ export async function readAt(
 /** A 64-bit little-endian field as a safe integer, or an ImageInvalid naming it. */
 export function u64le(buf: Buffer, at: number, what: string): number {
   const v = buf.readBigUInt64LE(at)
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ImageInvalid(`${what} is out of range (${v})`)
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ImageInvalid(bi(`${what} is out of range (${v})`, `${nameZh(what)}超出范围（${v}）`))
   return Number(v)
 }
 
 export function u64be(buf: Buffer, at: number, what: string): number {
   const v = buf.readBigUInt64BE(at)
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ImageInvalid(`${what} is out of range (${v})`)
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ImageInvalid(bi(`${what} is out of range (${v})`, `${nameZh(what)}超出范围（${v}）`))
   return Number(v)
 }
 
@@ -153,7 +211,13 @@ export class TablePages {
   /** The page holding entry `index` of the `bytes`-byte table at `offset`, and the entry's byte offset in it. */
   async entry(offset: number, bytes: number, index: number): Promise<[Buffer, number]> {
     const byte = index * 8
-    if (byte + 8 > bytes) throw new ImageInvalid(`${this.what} entry ${index} lies past the end of its table`)
+    if (byte + 8 > bytes)
+      throw new ImageInvalid(
+        bi(
+          `${this.what} entry ${index} lies past the end of its table`,
+          `${nameZh(this.what)}的第 ${index} 项超出了表的末尾`,
+        ),
+      )
     const start = offset + Math.floor(byte / PAGE) * PAGE
     let page = this.pages.get(start)
     if (page) {

@@ -12,6 +12,7 @@ import { openVhdDevice, readVhd } from './vhd'
 import { openVhdxDevice, readVhdx } from './vhdx'
 import { openVmdkDevice, readVmdk } from './vmdk'
 import { openQedDevice, readQed } from './qed'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 export { ImageInvalid, type ImageFacts, type ImageFormat }
 
@@ -22,7 +23,10 @@ export function isImageFormat(kind: string): kind is ImageFormat {
 }
 
 /** Header facts of a vmdk/vhd/vhdx/vdi/qed/raw image; throws ImageInvalid when the header is unusable. */
-export async function readImage(path: string, format: ImageFormat): Promise<{ facts: ImageFacts; problems: string[] }> {
+export async function readImage(
+  path: string,
+  format: ImageFormat,
+): Promise<{ facts: ImageFacts; problems: Bilingual[] }> {
   switch (format) {
     case 'vmdk':
       return readVmdk(path)
@@ -73,8 +77,15 @@ export async function openImageDevice(path: string, format: ImageFormat): Promis
     }
   } catch (err) {
     if (err instanceof ImageInvalid)
-      throw new PreflightError('invalid-input', `${name} is not a usable ${format} image: ${err.message}`)
-    if (err instanceof PreflightError) throw new PreflightError(err.code, `${name}: ${err.message}`)
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          `${name} is not a usable ${format} image: ${err.message}`,
+          `${name} 不是可用的 ${format} 镜像：${err.messageZh ?? err.message}`,
+        ),
+      )
+    if (err instanceof PreflightError)
+      throw new PreflightError(err.code, bi(`${name}: ${err.message}`, `${name}：${err.messageZh ?? err.message}`))
     throw err
   }
 }

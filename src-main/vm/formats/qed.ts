@@ -21,6 +21,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const FEATURE_BACKING = 1n
 const FEATURE_NEED_CHECK = 2n
@@ -28,7 +29,7 @@ const ZERO_CLUSTER = 1
 
 export interface QedInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   clusterSize: number
   /** Bytes of one table (L1 or L2): table size × cluster size. */
   tableBytes: number
@@ -46,35 +47,64 @@ function entryAt(buf: Buffer, at: number): number {
 }
 
 async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
-  if (fileSize < 64) throw new ImageInvalid(`the file has ${fileSize} bytes, a QED header needs 64`)
+  if (fileSize < 64)
+    throw new ImageInvalid(
+      bi(`the file has ${fileSize} bytes, a QED header needs 64`, `文件只有 ${fileSize} 字节，QED 文件头需要 64 字节`),
+    )
   const h = await readAt(fh, 0, 64, fileSize, 'QED header')
-  if (h.toString('latin1', 0, 4) !== 'QED\0') throw new ImageInvalid('bad QED magic')
+  if (h.toString('latin1', 0, 4) !== 'QED\0') throw new ImageInvalid(bi('bad QED magic', 'QED 魔数错误'))
   const clusterSize = h.readUInt32LE(4)
   const tableSize = h.readUInt32LE(8)
   const headerClusters = h.readUInt32LE(12)
   const features = h.readBigUInt64LE(16)
   const virtualSize = u64le(h, 48, 'image size')
   if (clusterSize < 4096 || clusterSize > 64 * 1024 * 1024 || (clusterSize & (clusterSize - 1)) !== 0)
-    throw new ImageInvalid(`cluster size ${clusterSize} is not a power of two between 4 KiB and 64 MiB`)
+    throw new ImageInvalid(
+      bi(
+        `cluster size ${clusterSize} is not a power of two between 4 KiB and 64 MiB`,
+        `簇大小 ${clusterSize} 不是 4 KiB 到 64 MiB 之间的 2 的幂`,
+      ),
+    )
   if (tableSize < 1 || tableSize > 16 || (tableSize & (tableSize - 1)) !== 0)
-    throw new ImageInvalid(`table size ${tableSize} is not a power of two between 1 and 16`)
+    throw new ImageInvalid(
+      bi(
+        `table size ${tableSize} is not a power of two between 1 and 16`,
+        `表大小 ${tableSize} 不是 1 到 16 之间的 2 的幂`,
+      ),
+    )
   if (virtualSize % 512 || virtualSize > MAX_VIRTUAL)
-    throw new ImageInvalid(`image size ${virtualSize} is not a multiple of 512 or is out of range`)
+    throw new ImageInvalid(
+      bi(
+        `image size ${virtualSize} is not a multiple of 512 or is out of range`,
+        `镜像大小 ${virtualSize} 不是 512 的倍数或超出范围`,
+      ),
+    )
   const entries = (tableSize * clusterSize) / 8
   if (virtualSize > entries * entries * clusterSize)
-    throw new ImageInvalid(`image size ${virtualSize} exceeds what the tables can map`)
+    throw new ImageInvalid(
+      bi(`image size ${virtualSize} exceeds what the tables can map`, `镜像大小 ${virtualSize} 超出了表能映射的范围`),
+    )
   const unknown = features & ~7n
-  if (unknown) throw new ImageInvalid(`unknown feature bits 0x${unknown.toString(16)}`)
+  if (unknown)
+    throw new ImageInvalid(
+      bi(`unknown feature bits 0x${unknown.toString(16)}`, `未知的特性位 0x${unknown.toString(16)}`),
+    )
   if (headerClusters < 1 || headerClusters * clusterSize > fileSize)
-    throw new ImageInvalid(`header size ${headerClusters} clusters is out of range`)
+    throw new ImageInvalid(
+      bi(`header size ${headerClusters} clusters is out of range`, `文件头大小 ${headerClusters} 个簇超出范围`),
+    )
   let parent: string | null = null
   if (features & FEATURE_BACKING) {
     const off = h.readUInt32LE(56)
     const len = h.readUInt32LE(60)
-    if (len > 1023) throw new ImageInvalid(`backing file name length ${len} is above 1023`)
+    if (len > 1023)
+      throw new ImageInvalid(bi(`backing file name length ${len} is above 1023`, `后备文件名长度为 ${len}，超过 1023`))
     parent = (await readAt(fh, off, len, fileSize, 'backing file name')).toString('utf8')
   }
-  const problems = features & FEATURE_NEED_CHECK ? ['the need-check bit is set: the image was not closed cleanly'] : []
+  const problems =
+    features & FEATURE_NEED_CHECK
+      ? [bi('the need-check bit is set: the image was not closed cleanly', '设置了 need-check 位：镜像未正常关闭')]
+      : []
 
   const tableBytes = tableSize * clusterSize
   const headerBytes = headerClusters * clusterSize
@@ -82,7 +112,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
   const l1Offset = u64le(h, 40, 'L1 table offset')
   if (!tableOk(l1Offset))
     throw new ImageInvalid(
-      `the L1 table (offset ${l1Offset}, ${tableBytes} bytes) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the L1 table (offset ${l1Offset}, ${tableBytes} bytes) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+        `L1 表（偏移 ${l1Offset}，${tableBytes} 字节）未按簇对齐或超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   // only the L1 entries covering the image (at most a few hundred KiB for any geometry allowed above)
   const clusters = Math.ceil(virtualSize / clusterSize)
@@ -93,7 +126,10 @@ async function parse(fh: FileHandle, fileSize: number): Promise<QedInfo> {
     const off = entryAt(l1raw, i * 8)
     if (off !== 0 && !tableOk(off))
       throw new ImageInvalid(
-        `L1 entry ${i} (L2 table at offset ${off}) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+        bi(
+          `L1 entry ${i} (L2 table at offset ${off}) is not cluster-aligned or lies outside the file (${fileSize} bytes)`,
+          `L1 表项 ${i}（L2 表位于偏移 ${off}）未按簇对齐或超出文件范围（文件 ${fileSize} 字节）`,
+        ),
       )
     l1.push(off)
   }
@@ -144,11 +180,17 @@ function checkCluster(
   const guest = Math.min(clusterSize, virtualSize - cluster * clusterSize)
   if (off % clusterSize !== 0 || off < headerBytes)
     throw new ImageInvalid(
-      `the L2 entry of cluster ${cluster} (offset ${off}) is not cluster-aligned or points into the header`,
+      bi(
+        `the L2 entry of cluster ${cluster} (offset ${off}) is not cluster-aligned or points into the header`,
+        `簇 ${cluster} 的 L2 表项（偏移 ${off}）未按簇对齐或指向文件头`,
+      ),
     )
   if (off + guest > fileSize)
     throw new ImageInvalid(
-      `cluster ${cluster} (offset ${off}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `cluster ${cluster} (offset ${off}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+        `簇 ${cluster}（偏移 ${off}，${guest} 字节）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   return guest
 }
@@ -166,7 +208,10 @@ export async function openQedDevice(path: string, name: string): Promise<BlockDe
     if (info.facts.parent !== null)
       throw new PreflightError(
         'invalid-input',
-        `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`,
+        bi(
+          `This QED image has a backing file ("${info.facts.parent}"): Preflight does not read it; merge them first with qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 (with the backing file next to it).`,
+          `该 QED 镜像有后备文件（“${info.facts.parent}”）：Preflight 不读取它。请先用 qemu-img convert -O qcow2 ${name} ${name.replace(/\.[^.]*$/, '')}.qcow2 合并（后备文件须放在同一位置）。`,
+        ),
       )
     const { clusterSize: cs, entries, tableBytes, headerBytes, l1 } = info
     const l2 = new TablePages(fh, fileSize, 'QED L2 table')
@@ -183,7 +228,8 @@ export async function openQedDevice(path: string, name: string): Promise<BlockDe
         try {
           checkCluster(off, i, cs, headerBytes, size, fileSize)
         } catch (err) {
-          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `QED ${err.message}`)
+          if (err instanceof ImageInvalid)
+            throw new PreflightError('unreadable', bi(`QED ${err.message}`, `QED ${err.messageZh ?? err.message}`))
           throw err
         }
         const buf = Buffer.alloc(n)

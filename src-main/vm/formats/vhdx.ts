@@ -25,6 +25,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -52,7 +53,7 @@ const READS_AS_ZEROS = new Set([NOT_PRESENT, UNDEFINED, ZERO, UNMAPPED])
 
 export interface VhdxInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   /** The log GUID of the current header is not zero: the log must be replayed before the data is consistent. */
   logNotEmpty: boolean
   blockSize: number
@@ -81,20 +82,35 @@ function checkEntry(
 ): number {
   if (READS_AS_ZEROS.has(state)) return 0
   if (state !== FULLY_PRESENT && state !== PARTIALLY_PRESENT)
-    throw new ImageInvalid(`BAT entry of payload block ${block} has the unknown state ${state}`)
+    throw new ImageInvalid(
+      bi(
+        `BAT entry of payload block ${block} has the unknown state ${state}`,
+        `数据块 ${block} 的 BAT 项处于未知状态 ${state}`,
+      ),
+    )
   const guest = Math.min(info.blockSize, info.virtualSize - block * info.blockSize)
-  if (offset < MiB) throw new ImageInvalid(`payload block ${block} points into the VHDX header area (offset ${offset})`)
+  if (offset < MiB)
+    throw new ImageInvalid(
+      bi(
+        `payload block ${block} points into the VHDX header area (offset ${offset})`,
+        `数据块 ${block} 指向 VHDX 文件头区域（偏移 ${offset}）`,
+      ),
+    )
   if (offset + guest > fileSize)
     throw new ImageInvalid(
-      `payload block ${block} (offset ${offset}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `payload block ${block} (offset ${offset}, ${guest} bytes) lies outside the file (${fileSize} bytes)`,
+        `数据块 ${block}（偏移 ${offset}，${guest} 字节）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   return guest
 }
 
 async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const ident = await readAt(fh, 0, Math.min(fileSize, 8), fileSize, 'VHDX identifier')
-  if (ident.toString('latin1') !== 'vhdxfile') throw new ImageInvalid('no "vhdxfile" identifier')
-  const problems: string[] = []
+  if (ident.toString('latin1') !== 'vhdxfile')
+    throw new ImageInvalid(bi('no "vhdxfile" identifier', '没有“vhdxfile”标识符'))
+  const problems: Bilingual[] = []
   let best: Buffer | null = null
   for (const at of [64 * KiB, 128 * KiB]) {
     if (at + 4 * KiB > fileSize) continue
@@ -102,11 +118,20 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
     if (h.toString('latin1', 0, 4) !== 'head') continue
     if (!best || h.readBigUInt64LE(8) > best.readBigUInt64LE(8)) best = h
   }
-  if (!best) throw new ImageInvalid('neither VHDX header (at 64 KiB and 128 KiB) has the "head" signature')
+  if (!best)
+    throw new ImageInvalid(
+      bi(
+        'neither VHDX header (at 64 KiB and 128 KiB) has the "head" signature',
+        '两个 VHDX 文件头（位于 64 KiB 和 128 KiB）都没有“head”签名',
+      ),
+    )
   const logNotEmpty = best.subarray(48, 64).some((b) => b !== 0)
   if (logNotEmpty)
     problems.push(
-      'the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)',
+      bi(
+        'the VHDX log is not empty: the image was not closed cleanly (open it once with Hyper-V or qemu-img check -r all)',
+        'VHDX 日志不为空：镜像未正常关闭（请用 Hyper-V 打开一次，或运行 qemu-img check -r all）',
+      ),
     )
   let regions: Buffer | null = null
   for (const at of [192 * KiB, 256 * KiB]) {
@@ -117,9 +142,16 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
       break
     }
   }
-  if (!regions) throw new ImageInvalid('no VHDX region table with the "regi" signature at 192 KiB or 256 KiB')
+  if (!regions)
+    throw new ImageInvalid(
+      bi(
+        'no VHDX region table with the "regi" signature at 192 KiB or 256 KiB',
+        '192 KiB 和 256 KiB 处都没有带“regi”签名的 VHDX 区域表',
+      ),
+    )
   const count = regions.readUInt32LE(8)
-  if (count > 2047) throw new ImageInvalid(`${count} region table entries (at most 2047)`)
+  if (count > 2047)
+    throw new ImageInvalid(bi(`${count} region table entries (at most 2047)`, `区域表有 ${count} 项（最多 2047 项）`))
   let meta: { offset: number; length: number } | null = null
   let batRegion: { offset: number; length: number } | null = null
   for (let i = 0; i < count; i++) {
@@ -130,15 +162,18 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
     if (id === BAT_REGION)
       batRegion = { offset: u64le(regions, e + 16, 'BAT region offset'), length: regions.readUInt32LE(e + 24) }
   }
-  if (!meta) throw new ImageInvalid('the region table has no metadata region')
-  if (!batRegion) throw new ImageInvalid('the region table has no BAT region')
+  if (!meta) throw new ImageInvalid(bi('the region table has no metadata region', '区域表中没有元数据区'))
+  if (!batRegion) throw new ImageInvalid(bi('the region table has no BAT region', '区域表中没有 BAT 区'))
   if (meta.length < 64 * KiB || meta.length > 256 * MiB)
-    throw new ImageInvalid(`metadata region length ${meta.length} is out of range`)
+    throw new ImageInvalid(
+      bi(`metadata region length ${meta.length} is out of range`, `元数据区长度 ${meta.length} 超出范围`),
+    )
   const table = await readAt(fh, meta.offset, 64 * KiB, fileSize, 'VHDX metadata table')
   if (table.toString('latin1', 0, 8) !== 'metadata')
-    throw new ImageInvalid('the metadata table has no "metadata" signature')
+    throw new ImageInvalid(bi('the metadata table has no "metadata" signature', '元数据表没有“metadata”签名'))
   const entries = table.readUInt16LE(10)
-  if (entries > 2047) throw new ImageInvalid(`${entries} metadata entries (at most 2047)`)
+  if (entries > 2047)
+    throw new ImageInvalid(bi(`${entries} metadata entries (at most 2047)`, `元数据有 ${entries} 项（最多 2047 项）`))
   const item = async (id: string, length: number): Promise<Buffer | null> => {
     for (let i = 0; i < entries; i++) {
       const e = 32 + i * 32
@@ -146,7 +181,7 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
       const off = table.readUInt32LE(e + 16)
       const len = table.readUInt32LE(e + 20)
       if (len < length || off + len > meta.length)
-        throw new ImageInvalid('a metadata item lies outside the metadata region')
+        throw new ImageInvalid(bi('a metadata item lies outside the metadata region', '有元数据项超出了元数据区'))
       return readAt(fh, meta.offset + off, length, fileSize, 'VHDX metadata item')
     }
     return null
@@ -154,17 +189,33 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const params = await item(FILE_PARAMETERS, 8)
   const sizeItem = await item(VIRTUAL_DISK_SIZE, 8)
   const sectorItem = await item(LOGICAL_SECTOR_SIZE, 4)
-  if (!params || !sizeItem) throw new ImageInvalid('the metadata has no file parameters or no virtual disk size')
-  if (!sectorItem) throw new ImageInvalid('the metadata has no logical sector size')
+  if (!params || !sizeItem)
+    throw new ImageInvalid(
+      bi('the metadata has no file parameters or no virtual disk size', '元数据中缺少文件参数或虚拟磁盘大小'),
+    )
+  if (!sectorItem) throw new ImageInvalid(bi('the metadata has no logical sector size', '元数据中缺少逻辑扇区大小'))
   const blockSize = params.readUInt32LE(0)
   const flags = params.readUInt32LE(4)
   if (blockSize < MiB || blockSize > 256 * MiB || (blockSize & (blockSize - 1)) !== 0)
-    throw new ImageInvalid(`block size ${blockSize} is not a power of two between 1 MiB and 256 MiB`)
+    throw new ImageInvalid(
+      bi(
+        `block size ${blockSize} is not a power of two between 1 MiB and 256 MiB`,
+        `块大小 ${blockSize} 不是 1 MiB 到 256 MiB 之间的 2 的幂`,
+      ),
+    )
   const sectorSize = sectorItem.readUInt32LE(0)
   if (sectorSize !== 512 && sectorSize !== 4096)
-    throw new ImageInvalid(`logical sector size ${sectorSize} is neither 512 nor 4096`)
+    throw new ImageInvalid(
+      bi(
+        `logical sector size ${sectorSize} is neither 512 nor 4096`,
+        `逻辑扇区大小 ${sectorSize} 既不是 512 也不是 4096`,
+      ),
+    )
   const virtualSize = u64le(sizeItem, 0, 'virtual disk size')
-  if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`virtual disk size ${virtualSize} is out of range`)
+  if (virtualSize > MAX_VIRTUAL)
+    throw new ImageInvalid(
+      bi(`virtual disk size ${virtualSize} is out of range`, `虚拟磁盘大小 ${virtualSize} 超出范围`),
+    )
   const hasParent = (flags & 2) !== 0 || (await item(PARENT_LOCATOR, 0)) !== null
 
   // the BAT: payload block i is entry i + floor(i / chunkRatio)
@@ -173,11 +224,17 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VhdxInfo> {
   const batBytes = payloadBlocks === 0 ? 0 : (payloadBlocks + Math.floor((payloadBlocks - 1) / chunkRatio)) * 8
   if (batBytes > batRegion.length)
     throw new ImageInvalid(
-      `the BAT region (${batRegion.length} bytes) is smaller than the ${batBytes} bytes of entries the disk needs`,
+      bi(
+        `the BAT region (${batRegion.length} bytes) is smaller than the ${batBytes} bytes of entries the disk needs`,
+        `BAT 区（${batRegion.length} 字节）小于磁盘所需的 ${batBytes} 字节表项`,
+      ),
     )
   if (batRegion.offset + batBytes > fileSize)
     throw new ImageInvalid(
-      `the BAT (offset ${batRegion.offset}, ${batBytes} bytes) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the BAT (offset ${batRegion.offset}, ${batBytes} bytes) lies outside the file (${fileSize} bytes)`,
+        `BAT（偏移 ${batRegion.offset}，${batBytes} 字节）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   const check = { blockSize, virtualSize }
   let allocated = 0
@@ -227,12 +284,18 @@ export async function openVhdxDevice(path: string, name: string): Promise<BlockD
     if (info.facts.parent !== null)
       throw new PreflightError(
         'invalid-input',
-        `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`,
+        bi(
+          `This VHDX is a differencing disk: Preflight does not read its parent; merge it first with qemu-img convert -O qcow2 ${name} ${target} (with the parent next to it).`,
+          `该 VHDX 是差异磁盘：Preflight 不读取其父磁盘。请先用 qemu-img convert -O qcow2 ${name} ${target} 合并（父磁盘须放在同一位置）。`,
+        ),
       )
     if (info.logNotEmpty)
       throw new PreflightError(
         'invalid-input',
-        `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`,
+        bi(
+          `This VHDX has a non-empty log (it was not closed cleanly): replay it first (qemu-img check -r all ${name}, or open it once in Hyper-V), then convert it with Preflight or with qemu-img convert -O qcow2 ${name} ${target}.`,
+          `该 VHDX 的日志不为空（未正常关闭）：请先重放日志（qemu-img check -r all ${name}，或在 Hyper-V 中打开一次），再用 Preflight 或 qemu-img convert -O qcow2 ${name} ${target} 转换。`,
+        ),
       )
     const { blockSize: bs, chunkRatio, batOffset, batBytes } = info
     const bat = new TablePages(fh, fileSize, 'VHDX BAT')
@@ -246,13 +309,17 @@ export async function openVhdxDevice(path: string, name: string): Promise<BlockD
         try {
           if (!checkEntry(state, offset, i, check, fileSize)) return null
         } catch (err) {
-          if (err instanceof ImageInvalid) throw new PreflightError('unreadable', `VHDX ${err.message}`)
+          if (err instanceof ImageInvalid)
+            throw new PreflightError('unreadable', bi(`VHDX ${err.message}`, `VHDX ${err.messageZh ?? err.message}`))
           throw err
         }
         if (state === PARTIALLY_PRESENT)
           throw new PreflightError(
             'unreadable',
-            `VHDX payload block ${i} is partially present, which only a differencing disk may be`,
+            bi(
+              `VHDX payload block ${i} is partially present, which only a differencing disk may be`,
+              `VHDX 数据块 ${i} 为部分存在状态，只有差异磁盘才允许这样`,
+            ),
           )
         const buf = Buffer.alloc(n)
         await readInto(fh, buf, offset + within)

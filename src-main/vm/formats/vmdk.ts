@@ -22,6 +22,7 @@ import {
   u64le,
   withImageFile,
 } from './common'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 const MAGIC = 'KDMV'
 const GD_AT_END = 0xffffffffffffffffn
@@ -39,7 +40,7 @@ export interface VmdkDescriptor {
 
 export interface VmdkInfo {
   facts: ImageFacts
-  problems: string[]
+  problems: Bilingual[]
   /** null for a text descriptor file. */
   sparse: null | {
     capacity: number
@@ -81,13 +82,21 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const head = await readAt(fh, 0, Math.min(fileSize, 512), fileSize, 'VMDK header')
   if (head.toString('latin1', 0, 4) !== MAGIC) {
     if (!head.toString('latin1').startsWith('# Disk DescriptorFile'))
-      throw new ImageInvalid('neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor')
-    if (fileSize > MAX_DESCRIPTOR) throw new ImageInvalid(`a ${fileSize}-byte text descriptor is too large`)
+      throw new ImageInvalid(
+        bi(
+          'neither a "KDMV" sparse header nor a "# Disk DescriptorFile" descriptor',
+          '既没有“KDMV”稀疏文件头，也没有“# Disk DescriptorFile”描述符',
+        ),
+      )
+    if (fileSize > MAX_DESCRIPTOR)
+      throw new ImageInvalid(
+        bi(`a ${fileSize}-byte text descriptor is too large`, `文本描述符有 ${fileSize} 字节，过大`),
+      )
     const d = parseDescriptor((await readAt(fh, 0, fileSize, fileSize, 'VMDK descriptor')).toString('latin1'))
-    if (!d.extents.length) throw new ImageInvalid('the descriptor names no extent')
+    if (!d.extents.length) throw new ImageInvalid(bi('the descriptor names no extent', '描述符中没有列出任何 extent'))
     const virtualSize = d.extents.reduce((s, e) => s + e.sectors * 512, 0)
     if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL)
-      throw new ImageInvalid(`virtual size ${virtualSize} is out of range`)
+      throw new ImageInvalid(bi(`virtual size ${virtualSize} is out of range`, `虚拟大小 ${virtualSize} 超出范围`))
     const extentFiles = d.extents.flatMap((e) => (e.file ? [e.file] : []))
     return {
       facts: {
@@ -106,16 +115,25 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
       descriptor: d,
     }
   }
-  if (head.length < 512) throw new ImageInvalid(`the file has ${fileSize} bytes, a VMDK sparse header needs 512`)
+  if (head.length < 512)
+    throw new ImageInvalid(
+      bi(
+        `the file has ${fileSize} bytes, a VMDK sparse header needs 512`,
+        `文件只有 ${fileSize} 字节，VMDK 稀疏文件头需要 512 字节`,
+      ),
+    )
   let h = head
   const version = h.readUInt32LE(4)
-  if (version < 1 || version > 3) throw new ImageInvalid(`unsupported VMDK version ${version}`)
+  if (version < 1 || version > 3)
+    throw new ImageInvalid(bi(`unsupported VMDK version ${version}`, `不支持的 VMDK 版本 ${version}`))
   const descOffset = u64le(h, 28, 'descriptor offset')
   const descSize = u64le(h, 36, 'descriptor size')
   let descriptor: VmdkDescriptor | null = null
   if (descOffset && descSize) {
     if (descSize * 512 > MAX_DESCRIPTOR)
-      throw new ImageInvalid(`embedded descriptor of ${descSize} sectors is too large`)
+      throw new ImageInvalid(
+        bi(`embedded descriptor of ${descSize} sectors is too large`, `内嵌描述符有 ${descSize} 个扇区，过大`),
+      )
     descriptor = parseDescriptor(
       (await readAt(fh, descOffset * 512, descSize * 512, fileSize, 'embedded descriptor'))
         .toString('latin1')
@@ -124,10 +142,18 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   }
   if (h.readBigUInt64LE(56) === GD_AT_END) {
     // stream-optimized images written as a stream keep the real header in a footer: 1024 bytes before the end
-    if (fileSize < 1536) throw new ImageInvalid('the grain directory is at the end but the file has no footer')
+    if (fileSize < 1536)
+      throw new ImageInvalid(
+        bi('the grain directory is at the end but the file has no footer', '粒度目录位于文件末尾，但文件没有尾部'),
+      )
     h = await readAt(fh, fileSize - 1024, 512, fileSize, 'VMDK footer')
     if (h.toString('latin1', 0, 4) !== MAGIC || h.readBigUInt64LE(56) === GD_AT_END)
-      throw new ImageInvalid('the grain directory is at the end but the footer is missing or gives no directory')
+      throw new ImageInvalid(
+        bi(
+          'the grain directory is at the end but the footer is missing or gives no directory',
+          '粒度目录位于文件末尾，但尾部缺失或未给出目录',
+        ),
+      )
   }
   const flags = h.readUInt32LE(8)
   const capacity = u64le(h, 12, 'capacity')
@@ -136,17 +162,31 @@ async function parse(fh: FileHandle, fileSize: number): Promise<VmdkInfo> {
   const gdOffset = u64le(h, 56, 'grain directory offset')
   const compressAlgorithm = h.readUInt16LE(77)
   if (grainSize < 1 || grainSize > 0x200000 || (grainSize & (grainSize - 1)) !== 0)
-    throw new ImageInvalid(`grain size ${grainSize} sectors is not a power of two up to 1 GiB`)
-  if (gtes < 1 || gtes > 512) throw new ImageInvalid(`${gtes} entries per grain table is outside 1..512`)
+    throw new ImageInvalid(
+      bi(
+        `grain size ${grainSize} sectors is not a power of two up to 1 GiB`,
+        `粒度大小 ${grainSize} 个扇区不是不超过 1 GiB 的 2 的幂`,
+      ),
+    )
+  if (gtes < 1 || gtes > 512)
+    throw new ImageInvalid(
+      bi(`${gtes} entries per grain table is outside 1..512`, `每个粒度表 ${gtes} 项，不在 1..512 范围内`),
+    )
   const virtualSize = capacity * 512
-  if (virtualSize > MAX_VIRTUAL) throw new ImageInvalid(`capacity ${capacity} sectors is out of range`)
+  if (virtualSize > MAX_VIRTUAL)
+    throw new ImageInvalid(bi(`capacity ${capacity} sectors is out of range`, `容量 ${capacity} 个扇区超出范围`))
   const compressed = (flags & FLAG_COMPRESSED) !== 0
   if (compressed && compressAlgorithm !== 1)
-    throw new ImageInvalid(`unknown grain compression algorithm ${compressAlgorithm}`)
+    throw new ImageInvalid(
+      bi(`unknown grain compression algorithm ${compressAlgorithm}`, `未知的粒度压缩算法 ${compressAlgorithm}`),
+    )
   const gdEntries = Math.ceil(capacity / (grainSize * gtes))
   if (gdOffset * 512 + gdEntries * 4 > fileSize)
     throw new ImageInvalid(
-      `the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`,
+      bi(
+        `the grain directory (sector ${gdOffset}, ${gdEntries} entries) lies outside the file (${fileSize} bytes)`,
+        `粒度目录（扇区 ${gdOffset}，${gdEntries} 项）超出文件范围（文件 ${fileSize} 字节）`,
+      ),
     )
   const facts: ImageFacts = {
     format: 'vmdk',
@@ -192,7 +232,7 @@ export async function readVmdk(path: string, opts: { allocation?: boolean } = {}
       let grains = 0
       for (let i = 0; i < s.gdEntries; i++) {
         const t = await table(i).catch((err) => {
-          if (err instanceof ImageInvalid) info.problems.push(err.message)
+          if (err instanceof ImageInvalid) info.problems.push(bi(err.message, err.messageZh ?? err.message))
           else throw err
           return null
         })
@@ -218,7 +258,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
     const info = await parse(fh, fileSize)
     const s = info.sparse
     if (!s) {
-      if (role === 'extent') throw new ImageInvalid(`the extent ${basename(path)} is not a sparse extent`)
+      if (role === 'extent')
+        throw new ImageInvalid(
+          bi(`the extent ${basename(path)} is not a sparse extent`, `extent ${basename(path)} 不是稀疏 extent`),
+        )
       await fh.close()
       return openExtents(path, info)
     }
@@ -229,7 +272,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
     const markers = (s.flags & FLAG_MARKERS) !== 0
     let lastGrain = -1
     let lastData: Buffer | null = null
-    const wrap = (err: unknown) => (err instanceof ImageInvalid ? new PreflightError('unreadable', err.message) : err)
+    const wrap = (err: unknown) =>
+      err instanceof ImageInvalid
+        ? new PreflightError('unreadable', bi(err.message, err.messageZh ?? err.message))
+        : err
     return blockMappedDevice(
       info.facts.virtualSize,
       grainBytes,
@@ -243,7 +289,13 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
         const off = sector * 512
         if (!compressed) {
           if (off + within + n > fileSize)
-            throw new PreflightError('unreadable', `VMDK grain ${g} (offset ${off}) lies outside the file`)
+            throw new PreflightError(
+              'unreadable',
+              bi(
+                `VMDK grain ${g} (offset ${off}) lies outside the file`,
+                `VMDK 粒度块 ${g}（偏移 ${off}）超出文件范围`,
+              ),
+            )
           const buf = Buffer.alloc(n)
           await readInto(fh, buf, off + within)
           return buf
@@ -262,7 +314,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
           if (len === 0 || len > grainBytes * 2 || dataOff + len > fileSize)
             throw new PreflightError(
               'unreadable',
-              `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`,
+              bi(
+                `VMDK compressed grain ${g} (offset ${off}, ${len} bytes) is out of range`,
+                `VMDK 压缩粒度块 ${g}（偏移 ${off}，${len} 字节）超出范围`,
+              ),
             )
           const packed = Buffer.alloc(len)
           await readInto(fh, packed, dataOff)
@@ -272,7 +327,10 @@ async function openVmdkFile(path: string, role: 'disk' | 'extent'): Promise<Bloc
           } catch (err) {
             throw new PreflightError(
               'unreadable',
-              `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`,
+              bi(
+                `VMDK compressed grain ${g} cannot be inflated: ${(err as Error).message}`,
+                `VMDK 压缩粒度块 ${g} 无法解压，数据已损坏`,
+              ),
             )
           }
           lastGrain = g
@@ -290,7 +348,10 @@ const EXTENT_TYPES = new Set(['FLAT', 'VMFS', 'SPARSE', 'ZERO'])
 function dependsOnParent(parent: string): PreflightError {
   return new PreflightError(
     'invalid-input',
-    `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`,
+    bi(
+      `This VMDK depends on a parent image${parent ? ` ("${parent}")` : ''}: convert it with qemu-img convert -O qcow2 (with the parent next to it) first.`,
+      `该 VMDK 依赖父镜像${parent ? `（“${parent}”）` : ''}：请先用 qemu-img convert -O qcow2 转换（父镜像须放在同一位置）。`,
+    ),
   )
 }
 
@@ -302,10 +363,13 @@ function dependsOnParent(parent: string): PreflightError {
 async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
   const d = info.descriptor!
   const name = basename(path)
-  const refuse = (why: string) =>
+  const refuse = (why: Bilingual) =>
     new PreflightError(
       'invalid-input',
-      `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why}: convert it with qemu-img convert -O qcow2 first.`,
+      bi(
+        `${name} is a VMDK descriptor file (${d.createType ?? 'no createType'}) ${why.en}: convert it with qemu-img convert -O qcow2 first.`,
+        `${name} 是 VMDK 描述符文件（${d.createType ?? '无 createType'}），${why.zh}：请先用 qemu-img convert -O qcow2 转换。`,
+      ),
     )
   if (info.facts.parent !== null) throw dependsOnParent(info.facts.parent)
   const folder = dirname(path)
@@ -315,28 +379,43 @@ async function openExtents(path: string, info: VmdkInfo): Promise<BlockDevice> {
     let start = 0
     for (const e of d.extents) {
       const size = e.sectors * 512
-      if (!EXTENT_TYPES.has(e.type)) throw refuse(`with a ${e.type} extent, which is not read here`)
+      if (!EXTENT_TYPES.has(e.type))
+        throw refuse(bi(`with a ${e.type} extent, which is not read here`, `含有此处不读取的 ${e.type} extent`))
       if (e.type === 'ZERO') {
         parts.push({ start, size, dev: null })
         start += size
         continue
       }
-      if (!e.file) throw new ImageInvalid(`a ${e.type} extent names no file`)
+      if (!e.file) throw new ImageInvalid(bi(`a ${e.type} extent names no file`, `${e.type} extent 没有指明文件`))
       const file = normalize(join(folder, e.file))
       if (isAbsolute(e.file) || !file.startsWith(folder + sep))
-        throw new ImageInvalid(`the extent file "${e.file}" is not in the descriptor's folder`)
+        throw new ImageInvalid(
+          bi(
+            `the extent file "${e.file}" is not in the descriptor's folder`,
+            `extent 文件“${e.file}”不在描述符所在的文件夹中`,
+          ),
+        )
       const st = await stat(file).catch(() => null)
-      if (!st?.isFile()) throw refuse(`whose extent file "${e.file}" is not next to it`)
+      if (!st?.isFile())
+        throw refuse(bi(`whose extent file "${e.file}" is not next to it`, `其 extent 文件“${e.file}”不在同一文件夹中`))
       if (e.type === 'SPARSE') {
         const dev = await openVmdkFile(file, 'extent')
         parts.push({ start, size, dev })
         if (dev.size < size)
-          throw new ImageInvalid(`the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`)
+          throw new ImageInvalid(
+            bi(
+              `the sparse extent "${e.file}" holds ${dev.size} bytes, the descriptor says ${size}`,
+              `稀疏 extent“${e.file}”有 ${dev.size} 字节，而描述符写的是 ${size} 字节`,
+            ),
+          )
       } else {
         const from = e.offset * 512
         if (from + size > st.size)
           throw new ImageInvalid(
-            `the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`,
+            bi(
+              `the flat extent "${e.file}" (${st.size} bytes) is shorter than its ${size} bytes from sector ${e.offset}`,
+              `flat extent“${e.file}”（${st.size} 字节）短于其从扇区 ${e.offset} 起的 ${size} 字节`,
+            ),
           )
         const raw = await openRawDevice(file)
         parts.push({

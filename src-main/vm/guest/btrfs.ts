@@ -10,6 +10,7 @@ import { inflateSync } from 'node:zlib'
 import { decompress as zstdDecompress } from 'fzstd'
 import type { BlockDevice } from '../block'
 import { GuestFsError, lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+import { bi } from '../../../src-preload/text'
 
 export class BtrfsError extends GuestFsError {}
 
@@ -101,12 +102,15 @@ export class Btrfs implements GuestFs {
     this.nodeSize = sb.readUInt32LE(0x94)
     this.sectorSize = sb.readUInt32LE(0x90)
     if (this.nodeSize < 4096 || this.nodeSize > 65536 || this.nodeSize & (this.nodeSize - 1))
-      throw new BtrfsError(`node size ${this.nodeSize} is out of range`)
+      throw new BtrfsError(bi(`node size ${this.nodeSize} is out of range`, `节点大小 ${this.nodeSize} 超出范围`))
     if (this.sectorSize < 512 || this.sectorSize > 65536 || this.sectorSize & (this.sectorSize - 1))
-      throw new BtrfsError(`sector size ${this.sectorSize} is out of range`)
+      throw new BtrfsError(bi(`sector size ${this.sectorSize} is out of range`, `扇区大小 ${this.sectorSize} 超出范围`))
     if (Number(sb.readBigUInt64LE(0x88)) !== 1)
       throw new BtrfsError(
-        `the filesystem spans ${sb.readBigUInt64LE(0x88)} devices; only single-device btrfs can be read from one disk`,
+        bi(
+          `the filesystem spans ${sb.readBigUInt64LE(0x88)} devices; only single-device btrfs can be read from one disk`,
+          `文件系统跨越 ${sb.readBigUInt64LE(0x88)} 个设备；从一块磁盘只能读取单设备 btrfs`,
+        ),
       )
     this.chunks = this.bootstrapChunks(sb)
     this.rootIno = FS_TREE * TREE_SHIFT + FIRST_INODE
@@ -120,7 +124,7 @@ export class Btrfs implements GuestFs {
   static async open(dev: BlockDevice): Promise<Btrfs> {
     const sb = await dev.read(SUPER_OFFSET, 4096)
     if (sb.length < 4096 || sb.toString('latin1', 0x40, 0x48) !== MAGIC)
-      throw new BtrfsError('no btrfs superblock (bad magic)')
+      throw new BtrfsError(bi('no btrfs superblock (bad magic)', '没有 btrfs 超级块（魔数错误）'))
     const fs = new Btrfs(dev, sb, sb.readBigUInt64LE(0xc9))
     await fs.load(sb)
     return fs
@@ -129,13 +133,15 @@ export class Btrfs implements GuestFs {
   /** The system chunks the superblock carries, enough to read the chunk tree. */
   private bootstrapChunks(sb: Buffer): Chunk[] {
     const size = sb.readUInt32LE(0xa0)
-    if (size > 2048) throw new BtrfsError('the superblock system chunk array is too large')
+    if (size > 2048)
+      throw new BtrfsError(bi('the superblock system chunk array is too large', '超级块中的系统 chunk 数组过大'))
     const arr = sb.subarray(0x32b, 0x32b + size)
     const out: Chunk[] = []
     for (let at = 0; at + 17 + 48 <= arr.length;) {
       const key = readKey(arr, at)
       const stripes = arr.readUInt16LE(at + 17 + 44)
-      if (key.type !== CHUNK_ITEM || !stripes) throw new BtrfsError('the superblock system chunk array is damaged')
+      if (key.type !== CHUNK_ITEM || !stripes)
+        throw new BtrfsError(bi('the superblock system chunk array is damaged', '超级块中的系统 chunk 数组已损坏'))
       out.push(this.chunk(key, arr.subarray(at + 17, at + 17 + 48 + stripes * 32)))
       at += 17 + 48 + stripes * 32
     }
@@ -143,12 +149,14 @@ export class Btrfs implements GuestFs {
   }
 
   private chunk(key: Key, item: Buffer): Chunk {
-    if (item.length < 48 + 32) throw new BtrfsError('a chunk item is truncated')
+    if (item.length < 48 + 32) throw new BtrfsError(bi('a chunk item is truncated', '有 chunk 项不完整'))
     const type = Number(item.readBigUInt64LE(24))
     const profile = Object.entries(BLOCK_GROUP_PROFILES).find(([, bit]) => type & bit)?.[0]
     const stripes = item.readUInt16LE(44)
     if (profile && profile !== 'DUP' && profile !== 'RAID1' && profile !== 'RAID1C3' && profile !== 'RAID1C4')
-      throw new BtrfsError(`a ${profile} chunk cannot be read from a single device`)
+      throw new BtrfsError(
+        bi(`a ${profile} chunk cannot be read from a single device`, `无法从单个设备读取 ${profile} chunk`),
+      )
     // single, DUP and mirrored chunks hold a whole copy in each stripe: take the first on this device
     for (let s = 0; s < stripes && 48 + (s + 1) * 32 <= item.length; s++) {
       if (item.readBigUInt64LE(48 + s * 32) !== this.devid) continue
@@ -161,10 +169,14 @@ export class Btrfs implements GuestFs {
         !Number.isSafeInteger(chunk.logical + chunk.length) ||
         chunk.physical + chunk.length > this.dev.size + this.sectorSize
       )
-        throw new BtrfsError(`a chunk at ${chunk.logical} lies outside the device`)
+        throw new BtrfsError(
+          bi(`a chunk at ${chunk.logical} lies outside the device`, `位于 ${chunk.logical} 的 chunk 超出设备范围`),
+        )
       return chunk
     }
-    throw new BtrfsError(`the chunk at ${key.offset} has no copy on this device`)
+    throw new BtrfsError(
+      bi(`the chunk at ${key.offset} has no copy on this device`, `位于 ${key.offset} 的 chunk 在此设备上没有副本`),
+    )
   }
 
   private async load(sb: Buffer): Promise<void> {
@@ -195,13 +207,19 @@ export class Btrfs implements GuestFs {
   private physical(logical: number, length: number): number {
     const c = this.chunks.find((x) => logical >= x.logical && logical < x.logical + x.length)
     if (!c || logical + length > c.logical + c.length)
-      throw new BtrfsError(`logical address ${logical} (+${length}) is in no chunk`)
+      throw new BtrfsError(
+        bi(
+          `logical address ${logical} (+${length}) is in no chunk`,
+          `逻辑地址 ${logical}（+${length}）不在任何 chunk 中`,
+        ),
+      )
     return c.physical + (logical - c.logical)
   }
 
   private async read(logical: number, length: number): Promise<Buffer> {
     const b = await this.dev.read(this.physical(logical, length), length)
-    if (b.length < length) throw new BtrfsError(`logical address ${logical} lies outside the device`)
+    if (b.length < length)
+      throw new BtrfsError(bi(`logical address ${logical} lies outside the device`, `逻辑地址 ${logical} 超出设备范围`))
     return b
   }
 
@@ -210,23 +228,36 @@ export class Btrfs implements GuestFs {
     if (!b) {
       b = await this.read(bytenr, this.nodeSize)
       if (Number(b.readBigUInt64LE(0x30)) !== bytenr)
-        throw new BtrfsError(`the tree node at ${bytenr} records address ${b.readBigUInt64LE(0x30)}`)
+        throw new BtrfsError(
+          bi(
+            `the tree node at ${bytenr} records address ${b.readBigUInt64LE(0x30)}`,
+            `位于 ${bytenr} 的树节点记录的地址为 ${b.readBigUInt64LE(0x30)}`,
+          ),
+        )
       if (this.cache.size >= NODE_CACHE) this.cache.delete(this.cache.keys().next().value!)
       this.cache.set(bytenr, b)
     }
-    if (b[0x64] !== level) throw new BtrfsError(`the tree node at ${bytenr} is at level ${b[0x64]}, expected ${level}`)
+    if (b[0x64] !== level)
+      throw new BtrfsError(
+        bi(
+          `the tree node at ${bytenr} is at level ${b[0x64]}, expected ${level}`,
+          `位于 ${bytenr} 的树节点层级为 ${b[0x64]}，应为 ${level}`,
+        ),
+      )
     return b
   }
 
   /** Items with keys in [min, max] (of one type if given), in key order. */
   private async search(root: { bytenr: number; level: number }, min: Key, max: Key, type?: number): Promise<Item[]> {
-    if (root.level >= MAX_LEVEL) throw new BtrfsError(`a tree is ${root.level + 1} levels high`)
+    if (root.level >= MAX_LEVEL)
+      throw new BtrfsError(bi(`a tree is ${root.level + 1} levels high`, `有一棵树高达 ${root.level + 1} 层`))
     const out: Item[] = []
     const walk = async (bytenr: number, level: number): Promise<void> => {
       const b = await this.node(bytenr, level)
       const n = b.readUInt32LE(0x60)
       if (level === 0) {
-        if (HEADER + n * LEAF_ITEM > b.length) throw new BtrfsError(`the leaf at ${bytenr} holds too many items`)
+        if (HEADER + n * LEAF_ITEM > b.length)
+          throw new BtrfsError(bi(`the leaf at ${bytenr} holds too many items`, `位于 ${bytenr} 的叶节点项过多`))
         for (let i = 0; i < n; i++) {
           const at = HEADER + i * LEAF_ITEM
           const key = readKey(b, at)
@@ -234,13 +265,18 @@ export class Btrfs implements GuestFs {
           if (cmp(key, max) > 0) return
           const off = HEADER + b.readUInt32LE(at + 17)
           const size = b.readUInt32LE(at + 21)
-          if (off + size > b.length) throw new BtrfsError(`an item of the leaf at ${bytenr} lies outside it`)
-          if (out.length >= MAX_ITEMS_PER_SEARCH) throw new BtrfsError('a tree search returns too many items')
+          if (off + size > b.length)
+            throw new BtrfsError(
+              bi(`an item of the leaf at ${bytenr} lies outside it`, `位于 ${bytenr} 的叶节点中有项超出了该节点`),
+            )
+          if (out.length >= MAX_ITEMS_PER_SEARCH)
+            throw new BtrfsError(bi('a tree search returns too many items', '树搜索返回的项过多'))
           out.push({ key, data: b.subarray(off, off + size) })
         }
         return
       }
-      if (HEADER + n * KEY_PTR > b.length) throw new BtrfsError(`the node at ${bytenr} holds too many pointers`)
+      if (HEADER + n * KEY_PTR > b.length)
+        throw new BtrfsError(bi(`the node at ${bytenr} holds too many pointers`, `位于 ${bytenr} 的节点指针过多`))
       for (let i = 0; i < n; i++) {
         const at = HEADER + i * KEY_PTR
         // child i covers keys from its key up to the next child's key
@@ -262,7 +298,8 @@ export class Btrfs implements GuestFs {
       { objectid: BigInt(id), type: ROOT_ITEM, offset: 2n ** 64n - 1n },
     )
     const item = items[items.length - 1]
-    if (!item || item.data.length < 239) throw new BtrfsError(`subvolume tree ${id} is not in the root tree`)
+    if (!item || item.data.length < 239)
+      throw new BtrfsError(bi(`subvolume tree ${id} is not in the root tree`, `子卷树 ${id} 不在根树中`))
     const root = { bytenr: Number(item.data.readBigUInt64LE(176)), level: item.data[238] }
     this.treeRoots.set(id, root)
     return root
@@ -272,10 +309,11 @@ export class Btrfs implements GuestFs {
     const tree = Math.floor(ino / TREE_SHIFT)
     const objectid = ino % TREE_SHIFT
     if (!Number.isSafeInteger(ino) || tree < FS_TREE || objectid < FIRST_INODE)
-      throw new BtrfsError(`inode ${ino} is invalid`)
+      throw new BtrfsError(bi(`inode ${ino} is invalid`, `inode ${ino} 无效`))
     const key = { objectid: BigInt(objectid), type: INODE_ITEM, offset: 0n }
     const [item] = await this.search(await this.tree(tree), key, { ...key, offset: 2n ** 64n - 1n })
-    if (!item || item.data.length < 160) throw new BtrfsError(`inode ${objectid} of tree ${tree} is missing`)
+    if (!item || item.data.length < 160)
+      throw new BtrfsError(bi(`inode ${objectid} of tree ${tree} is missing`, `树 ${tree} 中缺少 inode ${objectid}`))
     return {
       ino,
       tree,
@@ -290,7 +328,8 @@ export class Btrfs implements GuestFs {
 
   async readdir(inode: Inode): Promise<DirEntry[]> {
     const dir = inode as BtrfsInode
-    if ((dir.mode & 0o170000) !== 0o040000) throw new BtrfsError(`inode ${dir.objectid} is not a directory`)
+    if ((dir.mode & 0o170000) !== 0o040000)
+      throw new BtrfsError(bi(`inode ${dir.objectid} is not a directory`, `inode ${dir.objectid} 不是目录`))
     const id = BigInt(dir.objectid)
     const out: DirEntry[] = []
     for (const it of await this.search(
@@ -307,7 +346,10 @@ export class Btrfs implements GuestFs {
         if (e.location.type !== ROOT_ITEM && e.location.type !== INODE_ITEM) continue
         if (e.location.objectid >= BigInt(TREE_SHIFT))
           throw new BtrfsError(
-            `directory ${dir.objectid} names object ${e.location.objectid}, beyond the inode numbers Preflight reads`,
+            bi(
+              `directory ${dir.objectid} names object ${e.location.objectid}, beyond the inode numbers Preflight reads`,
+              `目录 ${dir.objectid} 指向对象 ${e.location.objectid}，超出了 Preflight 读取的 inode 编号范围`,
+            ),
           )
         out.push({
           name: e.name,
@@ -332,22 +374,33 @@ export class Btrfs implements GuestFs {
     for (const { key, data } of extents) {
       const start = Number(key.offset)
       if (start >= total) break
-      if (start < pos) throw new BtrfsError(`inode ${ino.objectid} has overlapping extents`)
+      if (start < pos)
+        throw new BtrfsError(
+          bi(`inode ${ino.objectid} has overlapping extents`, `inode ${ino.objectid} 的 extent 相互重叠`),
+        )
       if (start > pos) {
         yield* zeros(start - pos)
         pos = start
       }
-      if (data.length < 21) throw new BtrfsError(`an extent of inode ${ino.objectid} is truncated`)
+      if (data.length < 21)
+        throw new BtrfsError(
+          bi(`an extent of inode ${ino.objectid} is truncated`, `inode ${ino.objectid} 的一个 extent 不完整`),
+        )
       const ram = Number(data.readBigUInt64LE(8))
       const compression = data[16]
       const kind = data[20]
       if (data[17] || data.readUInt16LE(18))
-        throw new BtrfsError(`inode ${ino.objectid} has an encrypted or encoded extent`)
+        throw new BtrfsError(
+          bi(`inode ${ino.objectid} has an encrypted or encoded extent`, `inode ${ino.objectid} 有加密或编码的 extent`),
+        )
       let bytes: Buffer
       if (kind === 0) {
         bytes = compression ? this.decompress(data.subarray(21), compression, ram, ino.objectid) : data.subarray(21)
       } else {
-        if (data.length < 53) throw new BtrfsError(`an extent of inode ${ino.objectid} is truncated`)
+        if (data.length < 53)
+          throw new BtrfsError(
+            bi(`an extent of inode ${ino.objectid} is truncated`, `inode ${ino.objectid} 的一个 extent 不完整`),
+          )
         const diskStart = Number(data.readBigUInt64LE(21))
         const diskBytes = Number(data.readBigUInt64LE(29))
         const offset = Number(data.readBigUInt64LE(37))
@@ -359,7 +412,12 @@ export class Btrfs implements GuestFs {
         }
         if (compression) {
           if (diskBytes > MAX_EXTENT_BYTES || ram > MAX_EXTENT_BYTES)
-            throw new BtrfsError(`a compressed extent of inode ${ino.objectid} is too large`)
+            throw new BtrfsError(
+              bi(
+                `a compressed extent of inode ${ino.objectid} is too large`,
+                `inode ${ino.objectid} 的一个压缩 extent 过大`,
+              ),
+            )
           bytes = this.decompress(await this.read(diskStart, diskBytes), compression, ram, ino.objectid).subarray(
             offset,
             offset + length,
@@ -387,10 +445,18 @@ export class Btrfs implements GuestFs {
       // the frame is followed by padding to the sector size, which is not a frame
       if (method === 3) return Buffer.from(zstdDecompress(input.subarray(0, zstdFrameEnd(input))))
     } catch (err) {
-      throw new BtrfsError(`a compressed extent of inode ${owner} does not decompress: ${(err as Error).message}`)
+      throw new BtrfsError(
+        bi(
+          `a compressed extent of inode ${owner} does not decompress: ${(err as Error).message}`,
+          `inode ${owner} 的一个压缩 extent 无法解压`,
+        ),
+      )
     }
     throw new BtrfsError(
-      `inode ${owner} has ${method === 2 ? 'lzo' : `method ${method}`}-compressed extents, which Preflight cannot read`,
+      bi(
+        `inode ${owner} has ${method === 2 ? 'lzo' : `method ${method}`}-compressed extents, which Preflight cannot read`,
+        `inode ${owner} 有 ${method === 2 ? 'lzo' : `方式 ${method} `}压缩的 extent，Preflight 无法读取`,
+      ),
     )
   }
 
@@ -412,7 +478,7 @@ function dirEntries(data: Buffer): Array<{ name: string; location: Key; type: nu
     const dataLen = data.readUInt16LE(at + 25)
     const nameLen = data.readUInt16LE(at + 27)
     const end = at + 30 + nameLen + dataLen
-    if (!nameLen || end > data.length) throw new BtrfsError('a directory item is damaged')
+    if (!nameLen || end > data.length) throw new BtrfsError(bi('a directory item is damaged', '有目录项已损坏'))
     out.push({
       location: readKey(data, at),
       type: data[at + 29],

@@ -5,6 +5,7 @@
 // maintained JavaScript ext4 reader exists.
 import type { BlockDevice } from '../block'
 import { GuestFsError, lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+import { bi } from '../../../src-preload/text'
 
 export type { DirEntry, Inode }
 
@@ -49,17 +50,21 @@ export class Ext4 implements GuestFs {
       this.inodeSize < 128 ||
       this.inodeSize > this.blockSize
     )
-      throw new Ext4Error('superblock values are out of range')
+      throw new Ext4Error(bi('superblock values are out of range', '超级块中的值超出范围'))
     this.groups = Math.ceil((this.blocksCount - this.firstDataBlock) / blocksPerGroup)
     if (this.blocksCount * this.blockSize > dev.size + this.blockSize * 16)
       throw new Ext4Error(
-        `the filesystem claims ${this.blocksCount} blocks, more than the ${dev.size}-byte partition holds`,
+        bi(
+          `the filesystem claims ${this.blocksCount} blocks, more than the ${dev.size}-byte partition holds`,
+          `文件系统声称有 ${this.blocksCount} 个块，超出了 ${dev.size} 字节分区的容量`,
+        ),
       )
   }
 
   static async open(dev: BlockDevice): Promise<Ext4> {
     const sb = await dev.read(1024, 1024)
-    if (sb.length < 1024 || sb.readUInt16LE(56) !== 0xef53) throw new Ext4Error('no ext2/3/4 superblock (bad magic)')
+    if (sb.length < 1024 || sb.readUInt16LE(56) !== 0xef53)
+      throw new Ext4Error(bi('no ext2/3/4 superblock (bad magic)', '没有 ext2/3/4 超级块（魔数错误）'))
     return new Ext4(dev, sb)
   }
 
@@ -70,30 +75,31 @@ export class Ext4 implements GuestFs {
 
   private async block(n: number): Promise<Buffer> {
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.blocksCount)
-      throw new Ext4Error(`block ${n} is outside the filesystem`)
+      throw new Ext4Error(bi(`block ${n} is outside the filesystem`, `块 ${n} 超出文件系统范围`))
     return this.dev.read(n * this.blockSize, this.blockSize)
   }
 
   private async inodeTable(group: number): Promise<number> {
     const cached = this.descCache.get(group)
     if (cached !== undefined) return cached
-    if (group >= this.groups) throw new Ext4Error(`block group ${group} does not exist`)
+    if (group >= this.groups) throw new Ext4Error(bi(`block group ${group} does not exist`, `块组 ${group} 不存在`))
     const gdtBlock = this.firstDataBlock + 1
     const off = gdtBlock * this.blockSize + group * this.descSize
     const d = await this.dev.read(off, this.descSize)
-    if (d.length < 32) throw new Ext4Error('group descriptor table lies outside the device')
+    if (d.length < 32)
+      throw new Ext4Error(bi('group descriptor table lies outside the device', '组描述符表超出设备范围'))
     const table = d.readUInt32LE(8) + (this.descSize >= 64 ? d.readUInt32LE(0x28) * 2 ** 32 : 0)
     this.descCache.set(group, table)
     return table
   }
 
   async inode(ino: number): Promise<Inode> {
-    if (ino < 1) throw new Ext4Error(`inode ${ino} is invalid`)
+    if (ino < 1) throw new Ext4Error(bi(`inode ${ino} is invalid`, `inode ${ino} 无效`))
     const group = Math.floor((ino - 1) / this.inodesPerGroup)
     const index = (ino - 1) % this.inodesPerGroup
     const table = await this.inodeTable(group)
     const raw = await this.dev.read(table * this.blockSize + index * this.inodeSize, this.inodeSize)
-    if (raw.length < 128) throw new Ext4Error(`inode ${ino} lies outside the device`)
+    if (raw.length < 128) throw new Ext4Error(bi(`inode ${ino} lies outside the device`, `inode ${ino} 超出设备范围`))
     const size = raw.readUInt32LE(4) + raw.readUInt32LE(108) * 2 ** 32
     return {
       ino,
@@ -112,10 +118,10 @@ export class Ext4 implements GuestFs {
     out: Array<{ logical: number; physical: number; len: number; zero: boolean }>,
     seen: Set<number>,
   ): Promise<void> {
-    if (node.readUInt16LE(0) !== 0xf30a) throw new Ext4Error('bad extent header magic')
+    if (node.readUInt16LE(0) !== 0xf30a) throw new Ext4Error(bi('bad extent header magic', 'extent 头魔数错误'))
     const entries = node.readUInt16LE(2)
     const d = node.readUInt16LE(6)
-    if (d > 5 || d !== depth) throw new Ext4Error(`extent tree depth ${d} is invalid`)
+    if (d > 5 || d !== depth) throw new Ext4Error(bi(`extent tree depth ${d} is invalid`, `extent 树深度 ${d} 无效`))
     for (let i = 0; i < entries && 12 + (i + 1) * 12 <= node.length; i++) {
       const e = node.subarray(12 + i * 12, 24 + i * 12)
       if (d === 0) {
@@ -125,7 +131,8 @@ export class Ext4 implements GuestFs {
         out.push({ logical: e.readUInt32LE(0), physical: e.readUInt16LE(6) * 2 ** 32 + e.readUInt32LE(8), len, zero })
       } else {
         const leaf = e.readUInt32LE(4) + e.readUInt16LE(8) * 2 ** 32
-        if (seen.has(leaf)) throw new Ext4Error(`extent tree loops at block ${leaf}`)
+        if (seen.has(leaf))
+          throw new Ext4Error(bi(`extent tree loops at block ${leaf}`, `extent 树在块 ${leaf} 处形成循环`))
         seen.add(leaf)
         await this.extents(await this.block(leaf), d - 1, out, seen)
       }
@@ -194,7 +201,12 @@ export class Ext4 implements GuestFs {
         else {
           const first = r.physical + i
           if (first + count > this.blocksCount)
-            throw new Ext4Error(`blocks ${first}..${first + count - 1} are outside the filesystem`)
+            throw new Ext4Error(
+              bi(
+                `blocks ${first}..${first + count - 1} are outside the filesystem`,
+                `块 ${first}..${first + count - 1} 超出文件系统范围`,
+              ),
+            )
           yield (await this.dev.read(first * this.blockSize, count * this.blockSize)).subarray(0, n)
         }
         pos += n
@@ -210,7 +222,8 @@ export class Ext4 implements GuestFs {
   }
 
   async readdir(dir: Inode): Promise<DirEntry[]> {
-    if ((dir.mode & S_IFMT) !== S_IFDIR) throw new Ext4Error(`inode ${dir.ino} is not a directory`)
+    if ((dir.mode & S_IFMT) !== S_IFDIR)
+      throw new Ext4Error(bi(`inode ${dir.ino} is not a directory`, `inode ${dir.ino} 不是目录`))
     const data = await this.readAll(dir, 64 * 1024 * 1024)
     const out: DirEntry[] = []
     for (let off = 0; off + 8 <= data.length;) {

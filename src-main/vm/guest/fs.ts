@@ -1,7 +1,17 @@
 // What the guest code needs of a filesystem reader (ext4.ts, xfs.ts): inodes, directory listings, file
 // contents, and path resolution, which is written once here for every reader.
+import { bi, worded, type Bilingual } from '../../../src-preload/text'
+
 /** Damage a filesystem or volume reader found on disk (every reader's own error extends it). */
-export class GuestFsError extends Error {}
+export class GuestFsError extends Error {
+  /** Its message in Chinese, where its maker wrote one (bi(en, zh)): findings quote both. */
+  readonly messageZh?: string
+  constructor(message: string | Bilingual) {
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
+  }
+}
 
 export interface Inode {
   ino: number
@@ -42,7 +52,7 @@ const MAX_SYMLINK_HOPS = 40
 export async function lookupPath(
   fs: GuestFs,
   path: string,
-  tooMany: (message: string) => Error,
+  tooMany: (message: Bilingual) => Error,
 ): Promise<Inode | null> {
   let pending = path.split('/').filter(Boolean)
   let cur = await fs.inode(fs.rootIno)
@@ -63,7 +73,8 @@ export async function lookupPath(
     if (!e) return null
     const next = await fs.inode(e.ino)
     if ((next.mode & S_IFMT) === S_IFLNK) {
-      if (++hops > MAX_SYMLINK_HOPS) throw tooMany(`too many symlinks resolving ${path}`)
+      if (++hops > MAX_SYMLINK_HOPS)
+        throw tooMany(bi(`too many symlinks resolving ${path}`, `解析 ${path} 时符号链接层数过多`))
       const target = (await fs.readAll(next, 4096)).toString('utf8')
       if (target.startsWith('/')) {
         stack.length = 1

@@ -3,6 +3,7 @@
 // the image hygiene rules (preset passwords, login keys, host keys, shell history, cloud-init, sshd password
 // login), and a walk of the guest's files through the same entry pass as packages (malware, components). What
 // was not read is reported (image.volume-unread, image.encrypted-volume) and listed in `unread`.
+import { bi, textIn, type Bilingual } from '../../../src-preload/text'
 import { makeFinding, type Finding } from '../../reports/model'
 import { osReleaseFromReleaseFile, parseOsRelease } from '../../vulns/ecosystems'
 import { throwIfCancelled } from '../../tasks/cancel'
@@ -65,7 +66,7 @@ async function homes(fs: ReadableFs): Promise<string[]> {
 /** The hygiene rules over one root filesystem. */
 export async function hygiene(fs: ReadableFs, at: string, profile: string): Promise<Finding[]> {
   const out: Finding[] = []
-  const f = (rule: string, path: string, message: string) =>
+  const f = (rule: string, path: string, message: Bilingual) =>
     out.push(makeFinding(rule, `${at}!${path.replace(/^\//, '')}`, message, { profile }))
   const shadow = await readText(fs, '/etc/shadow')
   if (shadow)
@@ -75,7 +76,10 @@ export async function hygiene(fs: ReadableFs, at: string, profile: string): Prom
         f(
           'hygiene.preset-password',
           '/etc/shadow',
-          `Account "${user}" has a usable password hash: preset credentials are forbidden. Lock it (passwd -l ${user}).`,
+          bi(
+            `Account "${user}" has a usable password hash: preset credentials are forbidden. Lock it (passwd -l ${user}).`,
+            `账户“${user}”有可用的密码哈希：禁止预置凭据。请锁定该账户（passwd -l ${user}）。`,
+          ),
         )
     }
   for (const h of await homes(fs)) {
@@ -84,12 +88,22 @@ export async function hygiene(fs: ReadableFs, at: string, profile: string): Prom
       f(
         'hygiene.authorized-keys',
         `${h}/.ssh/authorized_keys`,
-        `${h}/.ssh/authorized_keys holds login keys: remove it before capturing the image.`,
+        bi(
+          `${h}/.ssh/authorized_keys holds login keys: remove it before capturing the image.`,
+          `${h}/.ssh/authorized_keys 中有登录密钥：制作镜像前请删除该文件。`,
+        ),
       )
     for (const hist of ['.bash_history', '.zsh_history', '.ash_history', '.sh_history']) {
       const text = await readText(fs, `${h}/${hist}`)
       if (text && text.trim())
-        f('hygiene.shell-history', `${h}/${hist}`, `${h}/${hist} is not empty: delete it before capturing the image.`)
+        f(
+          'hygiene.shell-history',
+          `${h}/${hist}`,
+          bi(
+            `${h}/${hist} is not empty: delete it before capturing the image.`,
+            `${h}/${hist} 不为空：制作镜像前请删除该文件。`,
+          ),
+        )
     }
   }
   const sshDir = await fs.lookup('/etc/ssh').catch(() => null)
@@ -99,7 +113,10 @@ export async function hygiene(fs: ReadableFs, at: string, profile: string): Prom
         f(
           'hygiene.ssh-host-keys',
           `/etc/ssh/${e.name}`,
-          `/etc/ssh/${e.name} is an SSH host private key: every buyer's VM would share it. Delete the host keys; they are regenerated at first boot.`,
+          bi(
+            `/etc/ssh/${e.name} is an SSH host private key: every buyer's VM would share it. Delete the host keys; they are regenerated at first boot.`,
+            `/etc/ssh/${e.name} 是 SSH 主机私钥：所有买家的虚拟机都会共用它。请删除主机密钥，首次启动时会重新生成。`,
+          ),
         )
   const hasCloudInit =
     (await fs.lookup('/etc/cloud/cloud.cfg').catch(() => null)) ||
@@ -108,7 +125,10 @@ export async function hygiene(fs: ReadableFs, at: string, profile: string): Prom
     f(
       'hygiene.cloud-init-missing',
       '/etc/cloud',
-      'cloud-init is not installed (/etc/cloud/cloud.cfg and /usr/bin/cloud-init are missing).',
+      bi(
+        'cloud-init is not installed (/etc/cloud/cloud.cfg and /usr/bin/cloud-init are missing).',
+        '未安装 cloud-init（缺少 /etc/cloud/cloud.cfg 和 /usr/bin/cloud-init）。',
+      ),
     )
   const configs: Array<[string, string | null]> = [['/etc/ssh/sshd_config', await readText(fs, '/etc/ssh/sshd_config')]]
   const dropIns = await fs.lookup('/etc/ssh/sshd_config.d').catch(() => null)
@@ -125,13 +145,19 @@ export async function hygiene(fs: ReadableFs, at: string, profile: string): Prom
         f(
           'hygiene.ssh-password-auth',
           path,
-          `${path}: "${line.trim()}" allows password logins. Set PasswordAuthentication no.`,
+          bi(
+            `${path}: "${line.trim()}" allows password logins. Set PasswordAuthentication no.`,
+            `${path}：“${line.trim()}”允许密码登录。请设置 PasswordAuthentication no。`,
+          ),
         )
       if (/^permitrootlogin$/i.test(m[1]) && /^yes$/i.test(m[2]))
         f(
           'hygiene.ssh-password-auth',
           path,
-          `${path}: "${line.trim()}" allows root password login. Set PermitRootLogin prohibit-password.`,
+          bi(
+            `${path}: "${line.trim()}" allows root password login. Set PermitRootLogin prohibit-password.`,
+            `${path}：“${line.trim()}”允许 root 用密码登录。请设置 PermitRootLogin prohibit-password。`,
+          ),
         )
     }
   }
@@ -237,11 +263,11 @@ export async function inspectGuest(
   const parts: Partition[] = await readPartitions(dev)
   const info: GuestInfo = { os: null, partitions: [], volumes: [], read: [], unread: [] }
   const pvs: PhysicalVolume[] = []
-  const f = (rule: string, at: string, message: string, details?: Record<string, unknown>) =>
+  const f = (rule: string, at: string, message: Bilingual, details?: Record<string, unknown>) =>
     findings.push(makeFinding(rule, at, message, { profile: opts.profile, details }))
 
   /** Read (or name) what one volume holds; returns its filesystem. */
-  const volume = async (vdev: BlockDevice, at: string, what: string): Promise<string | null> => {
+  const volume = async (vdev: BlockDevice, at: string, what: Bilingual): Promise<string | null> => {
     const filesystem = await identifyVolume(vdev)
     const reader = filesystem ? READERS[filesystem] : undefined
     if (reader) {
@@ -254,14 +280,24 @@ export async function inspectGuest(
         info.read!.push(at)
       } catch (err) {
         if (!(err instanceof GuestFsError)) throw err
-        f('archive.corrupt', at, `The ${FS_NAMES[filesystem!]} filesystem in ${what} is damaged: ${err.message}.`)
+        f(
+          'archive.corrupt',
+          at,
+          bi(
+            `The ${FS_NAMES[filesystem!]} filesystem in ${what.en} is damaged: ${err.message}.`,
+            `${what.zh}中的 ${FS_NAMES[filesystem!]} 文件系统已损坏：${textIn(err, 'zh-CN')}。`,
+          ),
+        )
         info.unread!.push({ location: at, reason: `damaged ${FS_NAMES[filesystem!]} filesystem` })
       }
     } else if (filesystem === 'luks') {
       f(
         'image.encrypted-volume',
         at,
-        `${capital(what)} is a LUKS-encrypted volume: its files cannot be checked, and a buyer cannot unlock it.`,
+        bi(
+          `${capital(what.en)} is a LUKS-encrypted volume: its files cannot be checked, and a buyer cannot unlock it.`,
+          `${what.zh}是 LUKS 加密卷：无法检查其中的文件，买家也无法解锁。`,
+        ),
       )
       info.unread!.push({ location: at, reason: 'LUKS-encrypted' })
     } else if (filesystem === 'lvm2') {
@@ -270,7 +306,10 @@ export async function inspectGuest(
         f(
           'image.volume-unread',
           at,
-          `${capital(what)} is an LVM2 physical volume whose label is damaged: ${err.message}.`,
+          bi(
+            `${capital(what.en)} is an LVM2 physical volume whose label is damaged: ${err.message}.`,
+            `${what.zh}是 LVM2 物理卷，其标签已损坏：${textIn(err, 'zh-CN')}。`,
+          ),
         )
         info.unread!.push({ location: at, reason: 'damaged LVM2 label' })
         return null
@@ -281,7 +320,10 @@ export async function inspectGuest(
       f(
         'image.volume-unread',
         at,
-        `${capital(what)} holds ${filesystem ? `a ${name} filesystem` : 'data of an unknown format'}, which Preflight does not read: its files were not checked for malware, components or image hygiene.`,
+        bi(
+          `${capital(what.en)} holds ${filesystem ? `a ${name} filesystem` : 'data of an unknown format'}, which Preflight does not read: its files were not checked for malware, components or image hygiene.`,
+          `${what.zh}中是${filesystem ? ` ${name} 文件系统` : '格式未知的数据'}，Preflight 不读取这种格式：其中的文件未做恶意软件、组件和镜像卫生检查。`,
+        ),
         { filesystem },
       )
       info.unread!.push({ location: at, reason: filesystem ? `${name} not read` : 'unknown format' })
@@ -291,7 +333,10 @@ export async function inspectGuest(
 
   for (const p of parts) {
     throwIfCancelled(opts.signal)
-    const what = p.scheme === 'none' ? 'the disk (no partition table)' : `partition ${p.index}`
+    const what =
+      p.scheme === 'none'
+        ? bi('the disk (no partition table)', '磁盘（无分区表）')
+        : bi(`partition ${p.index}`, `分区 ${p.index} `)
     const filesystem = await volume(sliceDevice(dev, p.start, p.size), `${opts.location}!p${p.index}`, what)
     info.partitions.push({ index: p.index, type: p.type, start: p.start, size: p.size, filesystem })
   }
@@ -301,18 +346,32 @@ export async function inspectGuest(
       lvs = logicalVolumes(pvs)
     } catch (err) {
       if (!(err instanceof GuestFsError)) throw err
-      f('image.volume-unread', opts.location, `The LVM2 metadata on the disk is damaged: ${err.message}.`)
+      f(
+        'image.volume-unread',
+        opts.location,
+        bi(
+          `The LVM2 metadata on the disk is damaged: ${err.message}.`,
+          `磁盘上的 LVM2 元数据已损坏：${textIn(err, 'zh-CN')}。`,
+        ),
+      )
       info.unread!.push({ location: opts.location, reason: 'damaged LVM2 metadata' })
     }
     for (const lv of lvs) {
       const at = `${opts.location}!${lv.vg}/${lv.name}`
       let filesystem: string | null = null
-      if (lv.dev) filesystem = await volume(lv.dev, at, `logical volume ${lv.vg}/${lv.name}`)
+      if (lv.dev)
+        filesystem = await volume(lv.dev, at, bi(`logical volume ${lv.vg}/${lv.name}`, `逻辑卷 ${lv.vg}/${lv.name} `))
       else {
-        f('image.volume-unread', at, `Logical volume ${lv.vg}/${lv.name} was not read: ${lv.unreadable}.`, {
-          types: lv.types,
-        })
-        info.unread!.push({ location: at, reason: lv.unreadable ?? 'not readable' })
+        f(
+          'image.volume-unread',
+          at,
+          bi(
+            `Logical volume ${lv.vg}/${lv.name} was not read: ${lv.unreadable?.en}.`,
+            `未读取逻辑卷 ${lv.vg}/${lv.name}：${lv.unreadable?.zh}。`,
+          ),
+          { types: lv.types },
+        )
+        info.unread!.push({ location: at, reason: lv.unreadable?.en ?? 'not readable' })
       }
       info.volumes!.push({ vg: lv.vg, name: lv.name, size: lv.size, types: lv.types, filesystem })
     }
@@ -321,7 +380,10 @@ export async function inspectGuest(
     f(
       'image.volume-unread',
       opts.location,
-      `No filesystem was found on the disk${parts[0]?.scheme === 'none' ? ' (it has no partition table)' : ''}: no OS, hygiene, malware or component check could look inside it.`,
+      bi(
+        `No filesystem was found on the disk${parts[0]?.scheme === 'none' ? ' (it has no partition table)' : ''}: no OS, hygiene, malware or component check could look inside it.`,
+        `磁盘上未找到文件系统${parts[0]?.scheme === 'none' ? '（磁盘没有分区表）' : ''}：操作系统识别、镜像卫生、恶意软件和组件检查都无法查看其中的内容。`,
+      ),
     )
   return { info, findings }
 }

@@ -6,6 +6,7 @@
 // extent checked against its physical volume. Written here because no JavaScript LVM2 reader exists.
 import type { BlockDevice } from '../block'
 import { GuestFsError } from './fs'
+import { bi, type Bilingual } from '../../../src-preload/text'
 
 export class LvmError extends GuestFsError {}
 
@@ -36,7 +37,7 @@ export interface LogicalVolume {
   types: string[]
   /** A device over the LV's data, or null with the reason it cannot be read. */
   dev: BlockDevice | null
-  unreadable: string | null
+  unreadable: Bilingual | null
 }
 
 /** A PV label in one of the first four sectors, or null. */
@@ -47,7 +48,7 @@ export async function readPhysicalVolume(dev: BlockDevice): Promise<PhysicalVolu
     if (label.toString('latin1', 0, 8) !== LABEL_ID || label.toString('latin1', 24, 32) !== LABEL_TYPE) continue
     const pvOff = label.readUInt32LE(20)
     if (pvOff < 32 || pvOff + 32 + 8 + 16 > SECTOR)
-      throw new LvmError('the PV label points its header outside the sector')
+      throw new LvmError(bi('the PV label points its header outside the sector', 'PV 标签指向的头超出了扇区'))
     const pv = label.subarray(pvOff)
     const uuid = pv.toString('latin1', 0, 32)
     // data areas, then metadata areas: {offset, size} pairs (u64 LE), each list ending with a zero pair
@@ -55,7 +56,7 @@ export async function readPhysicalVolume(dev: BlockDevice): Promise<PhysicalVolu
     const lists: Array<Array<{ offset: number; size: number }>> = [[], []]
     for (const list of lists) {
       for (;;) {
-        if (off + 16 > pv.length) throw new LvmError('the PV header runs past its sector')
+        if (off + 16 > pv.length) throw new LvmError(bi('the PV header runs past its sector', 'PV 头超出了其扇区'))
         const offset = Number(pv.readBigUInt64LE(off))
         const size = Number(pv.readBigUInt64LE(off + 8))
         off += 16
@@ -89,7 +90,12 @@ async function readMetadataArea(
   if (!length) return null
   // the text lies in the ring after the header sector: it can wrap once, never be longer than the ring
   if (length > MAX_METADATA || offset < SECTOR || offset >= size || length > size - SECTOR)
-    throw new LvmError(`the LVM metadata area at ${start} describes text out of range`)
+    throw new LvmError(
+      bi(
+        `the LVM metadata area at ${start} describes text out of range`,
+        `位于 ${start} 的 LVM 元数据区描述的文本超出范围`,
+      ),
+    )
   const first = Math.min(length, size - offset)
   const parts = [await dev.read(start + offset, first)]
   // the area is a ring after its header sector: text that reaches its end continues after the header
@@ -124,7 +130,12 @@ export function parseLvmConfig(text: string): ConfigNode {
   let ahead: Token | null | undefined
   let count = 0
   const fail = (what: string): never => {
-    throw new LvmError(`the LVM metadata text is damaged (${what} at character ${lexer.lastIndex})`)
+    throw new LvmError(
+      bi(
+        `the LVM metadata text is damaged (${what} at character ${lexer.lastIndex})`,
+        `LVM 元数据文本已损坏（第 ${lexer.lastIndex} 个字符处：${what}）`,
+      ),
+    )
   }
   const lex = (): Token | null => {
     for (;;) {
@@ -132,7 +143,12 @@ export function parseLvmConfig(text: string): ConfigNode {
       const m = lexer.exec(text)
       if (!m) return null
       if (m[6] !== undefined)
-        throw new LvmError(`the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${at})`)
+        throw new LvmError(
+          bi(
+            `the LVM metadata text is damaged (unexpected ${JSON.stringify(m[6])} at character ${at})`,
+            `LVM 元数据文本已损坏（第 ${at} 个字符处出现意外的 ${JSON.stringify(m[6])}）`,
+          ),
+        )
       if (m[1] !== undefined) return { s: m[1].replace(/\\(.)/g, '$1') }
       if (m[2] !== undefined) return { n: Number(m[2]) }
       if (m[3] !== undefined) return { id: m[3] }
@@ -191,7 +207,7 @@ export function parseLvmConfig(text: string): ConfigNode {
 const isNode = (v: ConfigValue | undefined): v is ConfigNode => !!v && typeof v === 'object' && !Array.isArray(v)
 const num = (v: ConfigValue | undefined, what: string): number => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    throw new LvmError(`the LVM metadata has no valid ${what}`)
+    throw new LvmError(bi(`the LVM metadata has no valid ${what}`, `LVM 元数据中没有有效的 ${what}`))
   return v
 }
 
@@ -225,23 +241,32 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
   const out: LogicalVolume[] = []
   for (const [vgName, { vg }] of groups) {
     const extentBytes = num(vg.extent_size, `extent_size of ${vgName}`) * SECTOR
-    if (!extentBytes) throw new LvmError(`volume group ${vgName} has an extent size of 0`)
+    if (!extentBytes)
+      throw new LvmError(bi(`volume group ${vgName} has an extent size of 0`, `卷组 ${vgName} 的 extent 大小为 0`))
     const pvNodes = isNode(vg.physical_volumes) ? vg.physical_volumes : {}
     const lvNodes = isNode(vg.logical_volumes) ? vg.logical_volumes : {}
     for (const [lvName, lv] of Object.entries(lvNodes)) {
       if (!isNode(lv)) continue
       const segs: Segment[] = []
       const types: string[] = []
-      let unreadable: string | null = null
+      let unreadable: Bilingual | null = null
       const segNames = Object.keys(lv).filter((k) => /^segment\d+$/.test(k) && isNode(lv[k]))
       if (segNames.length > MAX_SEGMENTS)
-        throw new LvmError(`logical volume ${vgName}/${lvName} has more than ${MAX_SEGMENTS} segments`)
+        throw new LvmError(
+          bi(
+            `logical volume ${vgName}/${lvName} has more than ${MAX_SEGMENTS} segments`,
+            `逻辑卷 ${vgName}/${lvName} 的段超过 ${MAX_SEGMENTS} 个`,
+          ),
+        )
       for (const key of segNames) {
         const seg = lv[key] as ConfigNode
         const type = typeof seg.type === 'string' ? seg.type : 'unknown'
         types.push(type)
         if (type !== 'striped' && type !== 'linear') {
-          unreadable ??= `its ${type} segment cannot be read (only linear and striped volumes are)`
+          unreadable ??= bi(
+            `its ${type} segment cannot be read (only linear and striped volumes are)`,
+            `无法读取其 ${type} 段（只能读取线性卷和条带卷）`,
+          )
           continue
         }
         const start = num(seg.start_extent, 'start_extent') * extentBytes
@@ -249,10 +274,20 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
         const list = Array.isArray(seg.stripes) ? seg.stripes : []
         const count = typeof seg.stripe_count === 'number' ? seg.stripe_count : list.length / 2
         if (!count || list.length !== count * 2)
-          throw new LvmError(`logical volume ${vgName}/${lvName} has a damaged stripe list`)
+          throw new LvmError(
+            bi(
+              `logical volume ${vgName}/${lvName} has a damaged stripe list`,
+              `逻辑卷 ${vgName}/${lvName} 的条带列表已损坏`,
+            ),
+          )
         const stripeSize = count > 1 ? num(seg.stripe_size, 'stripe_size') * SECTOR : length
         if (!stripeSize || length % count !== 0)
-          throw new LvmError(`logical volume ${vgName}/${lvName} has an invalid stripe size`)
+          throw new LvmError(
+            bi(
+              `logical volume ${vgName}/${lvName} has an invalid stripe size`,
+              `逻辑卷 ${vgName}/${lvName} 的条带大小无效`,
+            ),
+          )
         const stripes: Stripe[] = []
         for (let s = 0; s < count; s++) {
           const pvName = list[s * 2]
@@ -261,12 +296,20 @@ export function logicalVolumes(pvs: PhysicalVolume[]): LogicalVolume[] {
           const uuid = isNode(pvNode) && typeof pvNode.id === 'string' ? pvNode.id : null
           const pv = uuid ? byUuid.get(uuid) : undefined
           if (!pv || !isNode(pvNode)) {
-            unreadable ??= `its physical volume ${String(pvName)}${uuid ? ` (${uuid})` : ''} is not on this disk`
+            unreadable ??= bi(
+              `its physical volume ${String(pvName)}${uuid ? ` (${uuid})` : ''} is not on this disk`,
+              `其物理卷 ${String(pvName)}${uuid ? `（${uuid}）` : ''}不在此磁盘上`,
+            )
             continue
           }
           const base = num(pvNode.pe_start, 'pe_start') * SECTOR + firstExtent * extentBytes
           if (base + length / count > pv.dev.size)
-            throw new LvmError(`logical volume ${vgName}/${lvName} reaches past the end of ${String(pvName)}`)
+            throw new LvmError(
+              bi(
+                `logical volume ${vgName}/${lvName} reaches past the end of ${String(pvName)}`,
+                `逻辑卷 ${vgName}/${lvName} 超出了 ${String(pvName)} 的末尾`,
+              ),
+            )
           stripes.push({ dev: pv.dev, base })
         }
         if (stripes.length === count) segs.push({ start, length, stripes, stripeSize })

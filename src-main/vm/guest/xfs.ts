@@ -8,6 +8,7 @@
 // maintained JavaScript XFS reader exists.
 import type { BlockDevice } from '../block'
 import { GuestFsError, lookupPath, type DirEntry, type GuestFs, type Inode } from './fs'
+import { bi } from '../../../src-preload/text'
 
 export class XfsError extends GuestFsError {}
 
@@ -82,28 +83,38 @@ export class Xfs implements GuestFs {
     const incompat = this.crc ? sb.readUInt32BE(216) : 0
     this.hasFtype = this.crc ? (incompat & INCOMPAT_FTYPE) !== 0 : (sb.readUInt32BE(200) & V4_FEATURES2_FTYPE) !== 0
     this.nrext64 = (incompat & INCOMPAT_NREXT64) !== 0
-    if (version !== 4 && version !== 5) throw new XfsError(`superblock version ${version} is not XFS v4 or v5`)
+    if (version !== 4 && version !== 5)
+      throw new XfsError(
+        bi(`superblock version ${version} is not XFS v4 or v5`, `超级块版本 ${version} 不是 XFS v4 或 v5`),
+      )
     if (this.blockSize < 512 || this.blockSize > 65536 || 1 << blockLog !== this.blockSize)
-      throw new XfsError(`block size ${this.blockSize} is out of range`)
+      throw new XfsError(bi(`block size ${this.blockSize} is out of range`, `块大小 ${this.blockSize} 超出范围`))
     if (
       this.inodeSize < 256 ||
       this.inodeSize > 2048 ||
       this.inodeSize > this.blockSize ||
       this.blockSize / this.inodeSize !== 1 << this.inodesPerBlockLog
     )
-      throw new XfsError(`inode size ${this.inodeSize} is out of range`)
+      throw new XfsError(bi(`inode size ${this.inodeSize} is out of range`, `inode 大小 ${this.inodeSize} 超出范围`))
     if (!this.agBlocks || !this.agCount || this.agBlockLog > 31 || this.agBlocks > 2 ** this.agBlockLog)
-      throw new XfsError('allocation group geometry is out of range')
-    if (this.dirBlockSize > 65536) throw new XfsError(`directory block size ${this.dirBlockSize} is out of range`)
+      throw new XfsError(bi('allocation group geometry is out of range', '分配组的几何参数超出范围'))
+    if (this.dirBlockSize > 65536)
+      throw new XfsError(
+        bi(`directory block size ${this.dirBlockSize} is out of range`, `目录块大小 ${this.dirBlockSize} 超出范围`),
+      )
     if (this.dataBlocks * this.blockSize > dev.size + this.blockSize * 16)
       throw new XfsError(
-        `the filesystem claims ${this.dataBlocks} blocks, more than the ${dev.size}-byte partition holds`,
+        bi(
+          `the filesystem claims ${this.dataBlocks} blocks, more than the ${dev.size}-byte partition holds`,
+          `文件系统声称有 ${this.dataBlocks} 个块，超出了 ${dev.size} 字节分区的容量`,
+        ),
       )
   }
 
   static async open(dev: BlockDevice): Promise<Xfs> {
     const sb = await dev.read(0, 512)
-    if (sb.length < 512 || sb.readUInt32BE(0) !== SB_MAGIC) throw new XfsError('no XFS superblock (bad magic)')
+    if (sb.length < 512 || sb.readUInt32BE(0) !== SB_MAGIC)
+      throw new XfsError(bi('no XFS superblock (bad magic)', '没有 XFS 超级块（魔数错误）'))
     return new Xfs(dev, sb)
   }
 
@@ -117,13 +128,16 @@ export class Xfs implements GuestFs {
     const ag = Math.floor(fsblock / 2 ** this.agBlockLog)
     const agBlock = fsblock % 2 ** this.agBlockLog
     if (!Number.isSafeInteger(fsblock) || fsblock < 0 || ag >= this.agCount || agBlock + count > this.agBlocks)
-      throw new XfsError(`block ${fsblock} (+${count}) is outside the filesystem`)
+      throw new XfsError(
+        bi(`block ${fsblock} (+${count}) is outside the filesystem`, `块 ${fsblock}（+${count}）超出文件系统范围`),
+      )
     return (ag * this.agBlocks + agBlock) * this.blockSize
   }
 
   private async blocks(fsblock: number, count: number): Promise<Buffer> {
     const b = await this.dev.read(this.blockOffset(fsblock, count), count * this.blockSize)
-    if (b.length < count * this.blockSize) throw new XfsError(`block ${fsblock} lies outside the device`)
+    if (b.length < count * this.blockSize)
+      throw new XfsError(bi(`block ${fsblock} lies outside the device`, `块 ${fsblock} 超出设备范围`))
     return b
   }
 
@@ -133,21 +147,32 @@ export class Xfs implements GuestFs {
     const agBlock = Math.floor(ino / 2 ** perBlockLog) % 2 ** this.agBlockLog
     const index = ino % 2 ** perBlockLog
     if (!Number.isSafeInteger(ino) || ino <= 0 || ag >= this.agCount || agBlock >= this.agBlocks)
-      throw new XfsError(`inode ${ino} is invalid`)
+      throw new XfsError(bi(`inode ${ino} is invalid`, `inode ${ino} 无效`))
     const raw = await this.dev.read(
       (ag * this.agBlocks + agBlock) * this.blockSize + index * this.inodeSize,
       this.inodeSize,
     )
-    if (raw.length < this.inodeSize) throw new XfsError(`inode ${ino} lies outside the device`)
-    if (raw.readUInt16BE(0) !== INODE_MAGIC) throw new XfsError(`inode ${ino} has a bad magic number`)
+    if (raw.length < this.inodeSize)
+      throw new XfsError(bi(`inode ${ino} lies outside the device`, `inode ${ino} 超出设备范围`))
+    if (raw.readUInt16BE(0) !== INODE_MAGIC)
+      throw new XfsError(bi(`inode ${ino} has a bad magic number`, `inode ${ino} 的魔数错误`))
     const version = raw[4]
-    if (version < 1 || version > 3) throw new XfsError(`inode ${ino} has version ${version}`)
+    if (version < 1 || version > 3)
+      throw new XfsError(bi(`inode ${ino} has version ${version}`, `inode ${ino} 的版本为 ${version}`))
     if (version === 3 && Number(raw.readBigUInt64BE(152)) !== ino)
-      throw new XfsError(`inode ${ino} records number ${raw.readBigUInt64BE(152)}`)
+      throw new XfsError(
+        bi(
+          `inode ${ino} records number ${raw.readBigUInt64BE(152)}`,
+          `inode ${ino} 记录的编号为 ${raw.readBigUInt64BE(152)}`,
+        ),
+      )
     const literal = version === 3 ? 176 : 100
     const forkOff = raw[82]
     const forkEnd = forkOff ? literal + forkOff * 8 : this.inodeSize
-    if (forkEnd > this.inodeSize) throw new XfsError(`inode ${ino} has an attribute fork offset outside the inode`)
+    if (forkEnd > this.inodeSize)
+      throw new XfsError(
+        bi(`inode ${ino} has an attribute fork offset outside the inode`, `inode ${ino} 的属性分叉偏移超出了 inode`),
+      )
     const big = version === 3 && this.nrext64 && (Number(raw.readBigUInt64BE(120)) & 0x10) !== 0
     return {
       ino,
@@ -186,11 +211,16 @@ export class Xfs implements GuestFs {
       const count = ino.fork.readUInt16BE(2)
       const max = Math.floor((ino.fork.length - 4) / 16)
       if (level < 1 || level > MAX_BTREE_LEVELS || count > max)
-        throw new XfsError(`inode ${ino.ino} has a damaged extent B+tree root`)
+        throw new XfsError(
+          bi(`inode ${ino.ino} has a damaged extent B+tree root`, `inode ${ino.ino} 的 extent B+ 树根已损坏`),
+        )
       const seen = new Set<number>()
       for (let i = 0; i < count; i++)
         await this.btreeBlock(Number(ino.fork.readBigUInt64BE(4 + max * 8 + i * 8)), level - 1, ino.ino, out, seen)
-    } else throw new XfsError(`inode ${ino.ino} has data fork format ${ino.format}`)
+    } else
+      throw new XfsError(
+        bi(`inode ${ino.ino} has data fork format ${ino.format}`, `inode ${ino.ino} 的数据分叉格式为 ${ino.format}`),
+      )
     out.sort((a, b) => a.offset - b.offset)
     return out
   }
@@ -202,24 +232,55 @@ export class Xfs implements GuestFs {
     out: Extent[],
     seen: Set<number>,
   ): Promise<void> {
-    if (seen.has(fsblock)) throw new XfsError(`the extent B+tree of inode ${owner} loops at block ${fsblock}`)
+    if (seen.has(fsblock))
+      throw new XfsError(
+        bi(
+          `the extent B+tree of inode ${owner} loops at block ${fsblock}`,
+          `inode ${owner} 的 extent B+ 树在块 ${fsblock} 处形成循环`,
+        ),
+      )
     seen.add(fsblock)
     const b = await this.blocks(fsblock, 1)
     const magic = b.readUInt32BE(0)
     const header = magic === BMAP_CRC_MAGIC ? 72 : magic === BMAP_MAGIC ? 24 : 0
-    if (!header) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree has a bad magic number`)
+    if (!header)
+      throw new XfsError(
+        bi(
+          `block ${fsblock} of inode ${owner}'s extent B+tree has a bad magic number`,
+          `inode ${owner} 的 extent B+ 树中块 ${fsblock} 的魔数错误`,
+        ),
+      )
     if (b.readUInt16BE(4) !== level)
-      throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree is at the wrong level`)
+      throw new XfsError(
+        bi(
+          `block ${fsblock} of inode ${owner}'s extent B+tree is at the wrong level`,
+          `inode ${owner} 的 extent B+ 树中块 ${fsblock} 的层级错误`,
+        ),
+      )
     const count = b.readUInt16BE(6)
     if (level === 0) {
       if (count > (this.blockSize - header) / 16)
-        throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree holds too many records`)
-      if (out.length + count > MAX_EXTENTS) throw new XfsError(`inode ${owner} has more than ${MAX_EXTENTS} extents`)
+        throw new XfsError(
+          bi(
+            `block ${fsblock} of inode ${owner}'s extent B+tree holds too many records`,
+            `inode ${owner} 的 extent B+ 树中块 ${fsblock} 的记录过多`,
+          ),
+        )
+      if (out.length + count > MAX_EXTENTS)
+        throw new XfsError(
+          bi(`inode ${owner} has more than ${MAX_EXTENTS} extents`, `inode ${owner} 的 extent 超过 ${MAX_EXTENTS} 个`),
+        )
       for (let i = 0; i < count; i++) out.push(Xfs.record(b, header + i * 16))
       return
     }
     const max = Math.floor((this.blockSize - header) / 16)
-    if (count > max) throw new XfsError(`block ${fsblock} of inode ${owner}'s extent B+tree holds too many keys`)
+    if (count > max)
+      throw new XfsError(
+        bi(
+          `block ${fsblock} of inode ${owner}'s extent B+tree holds too many keys`,
+          `inode ${owner} 的 extent B+ 树中块 ${fsblock} 的键过多`,
+        ),
+      )
     for (let i = 0; i < count; i++)
       await this.btreeBlock(Number(b.readBigUInt64BE(header + max * 8 + i * 8)), level - 1, owner, out, seen)
   }
@@ -238,7 +299,8 @@ export class Xfs implements GuestFs {
     for (const e of await this.extents(ino)) {
       const start = e.offset * this.blockSize
       if (start >= total) break
-      if (start < pos) throw new XfsError(`inode ${ino.ino} has overlapping extents`)
+      if (start < pos)
+        throw new XfsError(bi(`inode ${ino.ino} has overlapping extents`, `inode ${ino.ino} 的 extent 相互重叠`))
       if (start > pos) {
         yield* zeros(start - pos)
         pos = start
@@ -252,7 +314,9 @@ export class Xfs implements GuestFs {
           const data = (await this.blocks(e.block + i, count)).subarray(0, count * this.blockSize)
           if (symlinkHeader) {
             if (data.readUInt32BE(0) !== SYMLINK_CRC_MAGIC)
-              throw new XfsError(`symlink inode ${ino.ino} has a damaged remote block`)
+              throw new XfsError(
+                bi(`symlink inode ${ino.ino} has a damaged remote block`, `符号链接 inode ${ino.ino} 的远程块已损坏`),
+              )
             const part = data.subarray(
               symlinkHeader,
               symlinkHeader + Math.min(total - pos, this.blockSize - symlinkHeader),
@@ -277,7 +341,8 @@ export class Xfs implements GuestFs {
 
   async readdir(inode: Inode): Promise<DirEntry[]> {
     const dir = inode as XfsInode
-    if ((dir.mode & S_IFMT) !== S_IFDIR) throw new XfsError(`inode ${dir.ino} is not a directory`)
+    if ((dir.mode & S_IFMT) !== S_IFDIR)
+      throw new XfsError(bi(`inode ${dir.ino} is not a directory`, `inode ${dir.ino} 不是目录`))
     if (dir.format === FMT_LOCAL) return this.shortFormDir(dir)
     const out: DirEntry[] = []
     let bytes = 0
@@ -288,7 +353,12 @@ export class Xfs implements GuestFs {
       for (let i = 0; i + perDirBlock <= e.count; i += perDirBlock) {
         bytes += this.dirBlockSize
         if (bytes > MAX_DIR_BYTES)
-          throw new XfsError(`directory inode ${dir.ino} is larger than ${MAX_DIR_BYTES} bytes`)
+          throw new XfsError(
+            bi(
+              `directory inode ${dir.ino} is larger than ${MAX_DIR_BYTES} bytes`,
+              `目录 inode ${dir.ino} 大于 ${MAX_DIR_BYTES} 字节`,
+            ),
+          )
         this.dataBlockEntries(await this.blocks(e.block + i, perDirBlock), dir.ino, out)
       }
     }
@@ -304,13 +374,24 @@ export class Xfs implements GuestFs {
     const out: DirEntry[] = []
     let off = 2 + inoLen
     for (let i = 0; i < count; i++) {
-      if (off + 3 > f.length) throw new XfsError(`directory inode ${dir.ino} is damaged (short form past its fork)`)
+      if (off + 3 > f.length)
+        throw new XfsError(
+          bi(
+            `directory inode ${dir.ino} is damaged (short form past its fork)`,
+            `目录 inode ${dir.ino} 已损坏（短格式超出其分叉）`,
+          ),
+        )
       const nameLen = f[off]
       const nameAt = off + 3
       const ftypeAt = nameAt + nameLen
       const inoAt = ftypeAt + (this.hasFtype ? 1 : 0)
       if (!nameLen || inoAt + inoLen > f.length)
-        throw new XfsError(`directory inode ${dir.ino} is damaged (short form entry ${i})`)
+        throw new XfsError(
+          bi(
+            `directory inode ${dir.ino} is damaged (short form entry ${i})`,
+            `目录 inode ${dir.ino} 已损坏（短格式条目 ${i}）`,
+          ),
+        )
       out.push({
         name: f.subarray(nameAt, nameAt + nameLen).toString('utf8'),
         ino: readIno(inoAt),
@@ -323,25 +404,40 @@ export class Xfs implements GuestFs {
 
   private dataBlockEntries(b: Buffer, owner: number, out: DirEntry[]): void {
     const magic = b.readUInt32BE(0)
-    if (!DIR_DATA_MAGICS.has(magic)) throw new XfsError(`a directory block of inode ${owner} has a bad magic number`)
+    if (!DIR_DATA_MAGICS.has(magic))
+      throw new XfsError(
+        bi(`a directory block of inode ${owner} has a bad magic number`, `inode ${owner} 的一个目录块魔数错误`),
+      )
     let end = b.length
     if (DIR_BLOCK_MAGICS.has(magic)) {
       // block form: leaf entries (8 bytes each) and an 8-byte tail at the end of the block
       const leafCount = b.readUInt32BE(b.length - 8)
       end = b.length - 8 - leafCount * 8
-      if (end < 0) throw new XfsError(`a directory block of inode ${owner} has a damaged tail`)
+      if (end < 0)
+        throw new XfsError(
+          bi(`a directory block of inode ${owner} has a damaged tail`, `inode ${owner} 的一个目录块尾部已损坏`),
+        )
     }
     for (let off = this.crc ? 64 : 16; off + 8 <= end;) {
       if (b.readUInt16BE(off) === 0xffff) {
         const len = b.readUInt16BE(off + 2)
-        if (len < 8 || len % 8) throw new XfsError(`a directory block of inode ${owner} has a damaged free entry`)
+        if (len < 8 || len % 8)
+          throw new XfsError(
+            bi(
+              `a directory block of inode ${owner} has a damaged free entry`,
+              `inode ${owner} 的一个目录块中有损坏的空闲条目`,
+            ),
+          )
         off += len
         continue
       }
       const ino = Number(b.readBigUInt64BE(off))
       const nameLen = b[off + 8]
       const size = Math.ceil((8 + 1 + nameLen + (this.hasFtype ? 1 : 0) + 2) / 8) * 8
-      if (!nameLen || off + size > end) throw new XfsError(`a directory block of inode ${owner} has a damaged entry`)
+      if (!nameLen || off + size > end)
+        throw new XfsError(
+          bi(`a directory block of inode ${owner} has a damaged entry`, `inode ${owner} 的一个目录块中有损坏的条目`),
+        )
       const name = b.subarray(off + 9, off + 9 + nameLen).toString('utf8')
       if (name !== '.' && name !== '..')
         out.push({ name, ino, type: this.hasFtype ? fileType(b[off + 9 + nameLen]) : 'other' })

@@ -5,17 +5,25 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { inflateRawSync } from 'node:zlib'
 import { decompress as zstdDecompress } from 'fzstd'
 import { PreflightError } from '../../../src-preload/errors'
+import { bi } from '../../../src-preload/text'
 import type { BlockDevice } from '../block'
 import { compressedEntry, entryOffset, isCompressed, isZeroFlagged } from './entries'
 import { readQcow2, type Qcow2Info } from './header'
 
 export async function openQcow2Device(path: string): Promise<BlockDevice> {
   const info = await readQcow2(path)
-  if (info.encryption) throw new PreflightError('unreadable', 'The image is encrypted: its guest data cannot be read.')
+  if (info.encryption)
+    throw new PreflightError(
+      'unreadable',
+      bi('The image is encrypted: its guest data cannot be read.', '镜像已加密：无法读取其中的客户机数据。'),
+    )
   if (info.dataFile !== null)
     throw new PreflightError(
       'unreadable',
-      'The image keeps its data in an external file: its guest data cannot be read here.',
+      bi(
+        'The image keeps its data in an external file: its guest data cannot be read here.',
+        '镜像的数据存放在外部文件中：此处无法读取其中的客户机数据。',
+      ),
     )
   const fh = await open(path, 'r')
   try {
@@ -119,7 +127,10 @@ class Qcow2Device implements BlockDevice {
     if (offset < 0 || offset + length > this.fileSize)
       throw new PreflightError(
         'unreadable',
-        `qcow2 metadata points outside the file (offset ${offset}, ${length} bytes)`,
+        bi(
+          `qcow2 metadata points outside the file (offset ${offset}, ${length} bytes)`,
+          `qcow2 元数据指向文件之外（偏移 ${offset}，${length} 字节）`,
+        ),
       )
     const buf = Buffer.alloc(length)
     await this.fh.read(buf, 0, length, offset)
@@ -132,7 +143,10 @@ class Qcow2Device implements BlockDevice {
     if (run.host + run.len > this.fileSize)
       throw new PreflightError(
         'unreadable',
-        `qcow2 metadata points outside the file (offset ${run.host}, ${run.len} bytes)`,
+        bi(
+          `qcow2 metadata points outside the file (offset ${run.host}, ${run.len} bytes)`,
+          `qcow2 元数据指向文件之外（偏移 ${run.host}，${run.len} 字节）`,
+        ),
       )
     let done = 0
     while (done < run.len) {

@@ -522,7 +522,7 @@ describe('read and convert vhdx and qed written in place by qemu-io', () => {
     const log = img('log.vhdx')
     writeFileSync(log, readFileSync(img('dynamic.vhdx')))
     for (const at of [64 * 1024, 128 * 1024]) patch(log, at + 48, Buffer.alloc(16, 0x5a))
-    expect((await readImage(log, 'vhdx')).problems.join()).toMatch(/log is not empty/)
+    expect((await readImage(log, 'vhdx')).problems.map((p) => p.en).join()).toMatch(/log is not empty/)
     await expect(convertToQcow2(log, img('y3.qcow2'))).rejects.toThrow(
       /VHDX has a non-empty log.*qemu-img check -r all.*qemu-img convert -O qcow2/,
     )

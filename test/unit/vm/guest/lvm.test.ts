@@ -106,12 +106,12 @@ describe('LVM2 physical volumes in a disk image', () => {
       expect(lvs.find((l) => l.name === 'data')).toMatchObject({
         dev: null,
         types: ['thin'],
-        unreadable: expect.stringMatching(/thin segment cannot be read/),
+        unreadable: { en: expect.stringMatching(/thin segment cannot be read/), zh: expect.stringMatching(/thin/) },
       })
       const alone = logicalVolumes([pvs[0]])
       expect(alone.find((l) => l.name === 'data')).toMatchObject({
         dev: null,
-        unreadable: expect.stringMatching(/pv1 .* is not on this disk/),
+        unreadable: { en: expect.stringMatching(/pv1 .* is not on this disk/), zh: expect.stringMatching(/pv1/) },
       })
       expect(alone.find((l) => l.name === 'root')!.dev).not.toBeNull()
     } finally {
