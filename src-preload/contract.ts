@@ -46,7 +46,9 @@ export interface UploadJobDto {
     syncType?: 'manual' | 'automatic'
   }
   bytesDone: number
+  /** Why the job stopped (English); errorZh the same sentence in Simplified Chinese where it was written in both. */
   error: string | null
+  errorZh?: string | null
   result: string | null
   createdAt: string
   updatedAt: string

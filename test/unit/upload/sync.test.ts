@@ -407,7 +407,10 @@ describe('image sync', () => {
     const job = await sync(queue, `127.0.0.1:${closed}/acme/web:1.0`, `${b.host}/org1/web`)
     expect(job.state).toBe('waiting-network')
     expect(job.error).toBe(
-      `Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
+      `Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}. Check the address and your network. The upload resumes when the server answers.`,
+    )
+    expect(job.errorZh).toBe(
+      `网络不可用：无法连接 127.0.0.1:${closed}：connect ECONNREFUSED 127.0.0.1:${closed}。请检查地址和网络连接。服务器恢复响应后上传会自动继续。`,
     )
   })
 
