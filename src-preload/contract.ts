@@ -357,7 +357,11 @@ export const channels = {
     result: result<{ bytesPerSecond: number }>(),
   },
   /** Remove the finished jobs (done, failed, cancelled) from the queue; running and waiting ones stay. */
-  'queue.clearFinished': { input: z.object({}).strict(), result: result<{ removed: string[] }>() },
+  /** problems: a failed or cancelled job's multipart upload the object storage would not abort (the job is cleared). */
+  'queue.clearFinished': {
+    input: z.object({}).strict(),
+    result: result<{ removed: string[]; problems: ErrorData[] }>(),
+  },
   // ---- object-storage credentials (src-main/upload/credentials.ts): sealed by safeStorage, never sent back
   'credentials.list': {
     input: z.object({}).strict(),

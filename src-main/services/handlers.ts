@@ -442,7 +442,7 @@ function queueHandlers({
       setSetting(ctx.db, 'upload.bandwidth', validSetting('upload.bandwidth', bytesPerSecond))
       return { bytesPerSecond }
     },
-    'queue.clearFinished': () => ({ removed: queue.clearFinished() }),
+    'queue.clearFinished': () => queue.clearFinished(),
     'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),
     'credentials.save': async ({ endpoint, accessKeyId, secretAccessKey, sessionToken }) => {
       const connection = await vault.save(endpoint, { accessKeyId, secretAccessKey, sessionToken })

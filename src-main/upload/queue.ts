@@ -9,7 +9,7 @@
 import { access, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { basename, resolve } from 'node:path'
-import { PreflightError, toErrorData } from '../../src-preload/errors'
+import { PreflightError, toErrorData, type ErrorData } from '../../src-preload/errors'
 import { bi, type Bilingual } from '../../src-preload/text'
 import { sha256File } from '../walk/hash'
 import type { Db } from '../store/db'
@@ -334,14 +334,36 @@ export class UploadQueue {
         ),
       )
     this.running.get(job.id)?.abort()
-    const target = TARGETS[parseTarget(job.target).kind]
-    await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
-    return this.setState(job.id, 'cancelled')
+    // the server's half-finished upload is aborted; where it cannot be, the job says so (a clear tries again)
+    const problem = await this.abortOnServer(job)
+    return this.setState(job.id, 'cancelled', problem ? { error: problem } : {})
   }
 
-  /** Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. Returns their ids. */
-  clearFinished(): string[] {
-    return this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys()))
+  /** Abort the server-side state of a job (an S3 multipart upload and its parts); its refusal as a sentence, or null. */
+  private async abortOnServer(job: UploadJob): Promise<Bilingual | null> {
+    const target = TARGETS[parseTarget(job.target).kind]
+    try {
+      await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
+      return null
+    } catch (err) {
+      const data = toErrorData(err)
+      return bi(data.message, data.messageZh ?? data.message)
+    }
+  }
+
+  /**
+   * Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. A failed or
+   * cancelled job's multipart upload still open on the object storage is aborted first, so no orphan parts stay
+   * billed; an abort the server refuses is reported in `problems` (the job is cleared all the same).
+   */
+  async clearFinished(): Promise<{ removed: string[]; problems: ErrorData[] }> {
+    const problems: ErrorData[] = []
+    for (const job of this.store.list()) {
+      if ((job.state !== 'failed' && job.state !== 'cancelled') || !job.uploadId || this.running.has(job.id)) continue
+      const problem = await this.abortOnServer(job)
+      if (problem) problems.push({ code: 'network', message: problem.en, messageZh: problem.zh })
+    }
+    return { removed: this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys())), problems }
   }
 
   private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void): TargetRun {

@@ -222,21 +222,41 @@ export const s3Target: UploadTarget = {
     }
   },
 
+  /** Abort the job's multipart upload, so its parts are not billed; a refusal is thrown (the upload id is kept). */
   async abort(r: TargetRun): Promise<void> {
     const job = r.store.get(r.job.id)
     const t = parseTarget(job.target)
     if (t.kind !== 's3' || !job.uploadId) return
-    const client = s3Client(job, await r.credentials.s3(job))
+    const uploadId = job.uploadId
+    const refused = (why: { en: string; zh: string }, details: object) =>
+      new PreflightError(
+        'network',
+        bi(
+          `The multipart upload of ${objectUrl(job)} (upload id ${uploadId}) could not be aborted (${why.en}): its parts stay on the storage and may be billed. Abort that upload id in the storage's console or with its tools.`,
+          `${objectUrl(job)} 的分段上传（upload id ${uploadId}）未能中止（${why.zh}）：已上传的分段仍留在存储中，可能产生费用。请在存储控制台或用其工具中止该 upload id。`,
+        ),
+        { details: { uploadId, ...details } },
+      )
+    const creds = await r.credentials.s3(job)
+    if (!creds) throw refused({ en: 'no object-storage credentials', zh: '没有对象存储凭据' }, {})
+    const client = s3Client(job, creds)
     try {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId }))
+      await client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }))
     } catch (err) {
       const status = httpStatusOf(err)
-      if (status !== 405 && status !== 501 && status !== 404)
-        r.log(`could not abort the multipart upload: ${(err as Error).message}`)
+      // 404: the server no longer knows the upload; 405/501: it cannot abort one (nothing more Preflight can do)
+      if (status !== 405 && status !== 501 && status !== 404) {
+        const e = err as { name?: string; message?: string }
+        const code =
+          [e?.name && e.name !== 'Error' ? e.name : '', status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') ||
+          '?'
+        r.log(`could not abort the multipart upload ${uploadId}: ${e?.message ?? String(err)}`)
+        throw refused({ en: code, zh: code }, { error: e?.message ?? String(err) })
+      }
     } finally {
       client.destroy()
-      r.store.resetMultipart(job.id)
     }
+    r.store.resetMultipart(job.id)
   },
 }
 
