@@ -13,7 +13,8 @@ import { LayerCharts, type LayerImage } from '../components/report/ImageCharts'
 import { ReportView } from '../components/report/ReportView'
 import { ImportMarketReport, PackageWork } from '../components/history/PackageWork'
 import { checkLine, verdictLine } from '../../src-preload/verdict'
-import { defineMessages, useFormat, useLang, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
 import { hasScreen } from './registry'
@@ -107,6 +108,7 @@ export interface ReportDto {
 
 export function Package() {
   const t = useT(messages)
+  const text = useText()
   const fmt = useFormat()
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
@@ -116,11 +118,12 @@ export function Package() {
     report: given,
   } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
   const [taskId, setTaskId] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  // a service's refusal as it came (both languages), shown in the language chosen now
+  const [error, setError] = useState<Worded | null>(null)
   const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
   const [changed, setChanged] = useState<{ scan: RecentScanDto; why: keyof typeof WHY } | null>(null)
   const [rechecking, setRechecking] = useState(false)
-  const [storedError, setStoredError] = useState<string | null>(null)
+  const [storedError, setStoredError] = useState<Worded | null>(null)
   const task = useTask(taskId)
   // a report handed over with the path (a bundle's scan, run when it was built) is shown until "Scan again"
   const handed = !taskId && given?.package?.path === path ? given : null
@@ -140,7 +143,7 @@ export function Package() {
       scanTasks.set(`${path}\n${profile ?? ''}`, id)
       setTaskId(id)
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }
   /** The stored report while the file is unchanged (verify: its SHA-256 too), else a new scan. */
@@ -161,7 +164,7 @@ export function Package() {
     } catch (err) {
       // the stored report cannot be used: say why, and scan the file
       setChanged(null)
-      setStoredError((err as Error).message)
+      setStoredError(err as Worded)
     } finally {
       setRechecking(false)
     }
@@ -192,7 +195,7 @@ export function Package() {
       )}
       {storedError && (
         <p role="status" className="muted" data-testid="stored-unusable">
-          {t('storedUnusable', { error: storedError })}
+          {t('storedUnusable', { error: text(storedError) })}
         </p>
       )}
       {task?.status === 'running' && (
@@ -218,12 +221,12 @@ export function Package() {
       )}
       {error && (
         <div className="error" role="alert">
-          {t('failed')}: {error}
+          {t('failed')}: {text(error)}
         </div>
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {t('failed')}: {task.error?.message}
+          {t('failed')}: {text(task.error)}
         </div>
       )}
       {task?.status === 'cancelled' && <p role="status">{t('cancelled')}</p>}

@@ -13,6 +13,7 @@ import { ProgressBar } from '../components/ProgressBar'
 import { ReportView, type ReportLike } from '../components/report/ReportView'
 import { PackageWork } from '../components/history/PackageWork'
 import { verdictLine } from '../../src-preload/verdict'
+import { textIn } from '../../src-preload/text'
 import { defineMessages, useFormat, useLang, useT } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
@@ -194,7 +195,7 @@ export function VmImage() {
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {task.error?.message}
+          {task.error && textIn(task.error, lang)}
         </div>
       )}
       {report && (
@@ -301,7 +302,7 @@ export function VmImage() {
             )}
             {conversion?.status === 'failed' && (
               <div className="error" role="alert">
-                {conversion.error?.message}
+                {conversion.error && textIn(conversion.error, lang)}
               </div>
             )}
             {converted && (
