@@ -20,6 +20,7 @@ import { DEFAULT_RETRY, httpStatusOf, isCredentialError, isNetworkError, type Re
 import { UploadStore, type JobError, type JobOptions, type JobState, type UploadJob } from './store'
 import {
   describeOutcome,
+  keptError,
   isSyncJob,
   runSync,
   syncEndpoint,
@@ -427,7 +428,7 @@ export class UploadQueue {
         })
         meter.update('uploading', total, total, { force: true })
         this.syncOutcomes.set(job.id, outcome)
-        if (outcome.status === 'kept') return end('failed', { error: describeOutcome(outcome) })
+        if (outcome.status === 'kept') return end('failed', { error: keptError(outcome) })
         return end('done', { result: describeOutcome(outcome) })
       }
       const result = await TARGETS[parseTarget(job.target).kind]!.run(run)

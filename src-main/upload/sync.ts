@@ -7,7 +7,7 @@
 // process resumes without sending finished blobs again. The transfer goes through the shared registry client.
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
-import { bi } from '../../src-preload/text'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { imageIndex, imageManifest, MT, type Descriptor } from '../containers/schemas'
 import { getSetting, type Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
@@ -348,6 +348,14 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
       ),
     )
   return { ...outcome, status: outcome.targetDigest ? 'overwritten' : 'copied' }
+}
+
+/** Why a kept sync failed, in both languages: the job's error (the app shows the chosen one). */
+export function keptError(o: SyncOutcome): Bilingual {
+  return bi(
+    describeOutcome(o),
+    `已保留：${o.target} 中是另一个镜像（${o.targetDigest}），与 ${o.source}（${o.digest}）不同；由于此目标不覆盖，已保持原样。如需替换，请使用 --overwrite 重新同步（在应用中：“同步到…”并勾选“覆盖同一标签下的不同镜像”）。`,
+  )
 }
 
 /** One line for the queue and the CLI. */
