@@ -68,7 +68,7 @@ export function parseBandwidth(text: string): number {
 function positive(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number`)
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a number above 0; got "${v.slice(0, 40)}".`)
   return n
 }
 
@@ -132,8 +132,12 @@ export const uploadCommand: CliCommand = {
         ...QUEUE_FLAGS,
       },
     })
-    if (positionals.length !== 1) throw usageError('upload takes exactly one file')
-    if (!values.to) throw usageError('--to is required')
+    if (positionals.length !== 1)
+      throw usageError(
+        `upload takes exactly one file (got ${positionals.length}): preflight upload <file> --to TARGET.`,
+      )
+    if (!values.to)
+      throw usageError('--to is required: s3://bucket/key, docker://registry/repository:tag or file:///folder/.')
     const queue = openQueue(io, values)
     const partMiB = positive(values['part-size'], 'part-size')
     const job = await queue.enqueue({
@@ -173,7 +177,7 @@ export const queueCommand: CliCommand = {
       throw usageError(`--format must be json (or left out for a table); got "${values.format.slice(0, 40)}".`)
     const queue = openQueue(io, values)
     const needId = () => {
-      if (!id) throw usageError(`queue ${action} needs a job id (see preflight queue list)`)
+      if (!id) throw usageError(`queue ${action} needs a job id: preflight queue list shows them.`)
       return id
     }
     switch (action) {
