@@ -106,7 +106,7 @@ function serverOf(job: UploadJob): string {
 
 /** A job's state in a Chinese sentence ("上传任务 … 已完成"). */
 const STATE_ZH: Record<JobState, string> = {
-  queued: '在排队',
+  queued: '正在排队',
   running: '正在运行',
   paused: '已暂停',
   'waiting-network': '正在等待网络',

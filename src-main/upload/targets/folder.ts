@@ -25,7 +25,7 @@ export const folderTarget: UploadTarget = {
         'conflict',
         bi(
           `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`,
-          `${dest} 已存在：请换一个名称或文件夹，或允许替换（--overwrite；应用中勾选“替换已有文件”）。`,
+          `${dest} 已存在：请换一个名称或文件夹，或允许替换（--overwrite；应用中勾选“替换同名的已有文件”）。`,
         ),
       )
     const refuseExisting = async () => {
