@@ -46,7 +46,9 @@ export interface UploadJobDto {
     syncType?: 'manual' | 'automatic'
   }
   bytesDone: number
+  /** Why the job stopped (English); errorZh the same sentence in Simplified Chinese where it was written in both. */
   error: string | null
+  errorZh?: string | null
   result: string | null
   createdAt: string
   updatedAt: string
@@ -169,7 +171,11 @@ export const HISTORY_RESULT_NAMES = ['pass', 'fail', 'done', 'error', 'cancelled
 const isoTime = z
   .string()
   .max(40)
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date or time such as 2026-12-01T00:00:00Z')
+  // params.zh: the same words in Chinese, for the sentence a refused input becomes (services/host.ts)
+  .refine((v) => !Number.isNaN(Date.parse(v)), {
+    message: 'must be a date or time such as 2026-12-01T00:00:00Z',
+    params: { zh: '应为日期或时间，例如 2026-12-01T00:00:00Z' },
+  })
   .transform((v) => new Date(Date.parse(v)).toISOString())
 const historyFilter = z.object({
   kinds: z.array(z.enum(HISTORY_KIND_NAMES)).max(HISTORY_KIND_NAMES.length).optional(),
@@ -188,7 +194,10 @@ const dockerRef = z
   .string()
   .min(10)
   .max(2048)
-  .regex(/^docker:\/\/[^/\s]+\/\S+$/, 'must be docker://registry/organisation/repository[:tag]')
+  .refine((v) => /^docker:\/\/[^/\s]+\/\S+$/.test(v), {
+    message: 'must be docker://registry/organisation/repository[:tag]',
+    params: { zh: '应为 docker://registry/organisation/repository[:tag]' },
+  })
 export const profileId = z.enum([
   'koogallery-app',
   'koogallery-container',
@@ -302,7 +311,10 @@ export const channels = {
           .string()
           .min(3)
           .max(2048)
-          .regex(/^(s3|docker|file):\/\//, 'target must start with s3://, docker:// or file://'),
+          .refine((v) => /^(s3|docker|file):\/\//.test(v), {
+            message: 'target must start with s3://, docker:// or file://',
+            params: { zh: '目标须以 s3://、docker:// 或 file:// 开头' },
+          }),
         sha256: z
           .string()
           .regex(/^[a-f0-9]{64}$/)
@@ -345,7 +357,11 @@ export const channels = {
     result: result<{ bytesPerSecond: number }>(),
   },
   /** Remove the finished jobs (done, failed, cancelled) from the queue; running and waiting ones stay. */
-  'queue.clearFinished': { input: z.object({}).strict(), result: result<{ removed: string[] }>() },
+  /** problems: a failed or cancelled job's multipart upload the object storage would not abort (the job is cleared). */
+  'queue.clearFinished': {
+    input: z.object({}).strict(),
+    result: result<{ removed: string[]; problems: ErrorData[] }>(),
+  },
   // ---- object-storage credentials (src-main/upload/credentials.ts): sealed by safeStorage, never sent back
   'credentials.list': {
     input: z.object({}).strict(),
@@ -409,7 +425,10 @@ export const channels = {
           .string()
           .min(1)
           .max(200)
-          .regex(/\.(tar|tar\.gz|zip)$/, 'the name must end in .tar, .tar.gz or .zip'),
+          .refine((v) => /\.(tar|tar\.gz|zip)$/.test(v), {
+            message: 'the name must end in .tar, .tar.gz or .zip',
+            params: { zh: '名称须以 .tar、.tar.gz 或 .zip 结尾' },
+          }),
         format: z.enum(['oci', 'docker-archive']).optional(),
       })
       .strict(),

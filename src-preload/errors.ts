@@ -1,6 +1,6 @@
 // Errors that cross process boundaries (IPC, browser-mode WebSocket, worker threads) as plain data and are
 // rebuilt on the other side. No electron, no Node: imported by main, preload and renderer alike.
-import { worded, type Bilingual } from './text'
+import { bi, worded, type Bilingual } from './text'
 
 export type ErrorCode =
   | 'invalid-input' // payload failed its zod schema, bad CLI arguments
@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'conflict' // state does not allow the operation
   | 'network'
   | 'internal'
+
+/** What a cancelled operation says. */
+export const CANCELLED: Bilingual = bi('Cancelled by the user.', '已由用户取消。')
 
 export interface ErrorData {
   code: ErrorCode
@@ -74,6 +77,12 @@ export function toErrorData(err: unknown): ErrorData {
       messageZh: `无法读取${e.path ?? '文件'}：${e.code}`,
     }
   if (e && (e as { name?: string }).name === 'AbortError')
-    return { code: 'cancelled', message: 'Cancelled by the user.', messageZh: '已由用户取消。' }
-  return { code: 'internal', message: e?.message ? String(e.message) : String(err) }
+    return { code: 'cancelled', message: CANCELLED.en, messageZh: CANCELLED.zh }
+  // an error that wrote its sentence in both languages without being a PreflightError (a registry's answer)
+  const zh = (e as { messageZh?: unknown })?.messageZh
+  return {
+    code: 'internal',
+    message: e?.message ? String(e.message) : String(err),
+    ...(typeof zh === 'string' && zh ? { messageZh: zh } : {}),
+  }
 }

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import { DraftService } from '../drafts/service'
 import { repack } from '../repack/repack'
 import { convertToQcow2 } from '../vm/convert'
@@ -154,12 +155,21 @@ function appHandlers({
       return { ok: true as const }
     },
     'dialog.openPackage': () => {
-      throw new PreflightError('conflict', 'Native dialogs exist only in the desktop app; use the file picker.')
+      throw new PreflightError(
+        'conflict',
+        bi(
+          'Native dialogs exist only in the desktop app; use the file picker.',
+          `系统对话框只在桌面应用中可用；请使用文件选择器。`,
+        ),
+      )
     },
     'dialog.chooseFolder': () => {
       throw new PreflightError(
         'conflict',
-        'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer.',
+        bi(
+          'Native dialogs exist only in the desktop app: browser mode does not copy to folders on this computer. Upload to s3:// or docker:// instead.',
+          `系统对话框只在桌面应用中可用：浏览器模式不会复制到这台电脑上的文件夹。请改为上传到 s3:// 或 docker://。`,
+        ),
       )
     },
     'task.cancel': ({ taskId }) => ({ cancelled: ctx.runner.cancel(taskId) }),
@@ -393,7 +403,14 @@ function queueHandlers({
       // every target is checked before one job is queued; a bad one is refused with what to write instead
       const refs = targets.map((target) => syncTargetRef(source, target))
       const twice = refs.find((r, i) => refs.indexOf(r) !== i)
-      if (twice) throw new PreflightError('invalid-input', `The sync target ${twice} is named twice.`)
+      if (twice)
+        throw new PreflightError(
+          'invalid-input',
+          bi(
+            `The sync target ${twice} is named twice: name each target once.`,
+            `同步目标 ${twice} 重复出现：每个目标只需填写一次。`,
+          ),
+        )
       const jobs = targets.map((target) =>
         queue.enqueueSync({
           source,
@@ -425,7 +442,7 @@ function queueHandlers({
       setSetting(ctx.db, 'upload.bandwidth', validSetting('upload.bandwidth', bytesPerSecond))
       return { bytesPerSecond }
     },
-    'queue.clearFinished': () => ({ removed: queue.clearFinished() }),
+    'queue.clearFinished': () => queue.clearFinished(),
     'credentials.list': async () => ({ connections: await vault.list(), persistent: vault.persistent }),
     'credentials.save': async ({ endpoint, accessKeyId, secretAccessKey, sessionToken }) => {
       const connection = await vault.save(endpoint, { accessKeyId, secretAccessKey, sessionToken })

@@ -6,6 +6,7 @@
 // by an older version is dropped when read.
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import { engineSetting, storedEngineSetting } from '../malware/engine'
 import { waiverSchema } from '../reports/waivers'
 import { syncTargetsSetting } from '../upload/sync'
@@ -51,7 +52,10 @@ export function settingSpec(key: string): SettingSpec {
   if (!spec)
     throw new PreflightError(
       'invalid-input',
-      `There is no setting "${key.slice(0, 100)}" (known: ${SETTINGS.map((s) => s.label).join(', ')}).`,
+      bi(
+        `There is no setting "${key.slice(0, 100)}" (known: ${SETTINGS.map((s) => s.label).join(', ')}).`,
+        `没有设置项“${key.slice(0, 100)}”（已知：${SETTINGS.map((s) => s.label).join('、')}）。`,
+      ),
     )
   return spec
 }
@@ -62,10 +66,21 @@ export function validSetting(key: string, value: unknown): unknown {
   if (!parsed.success)
     throw new PreflightError(
       'invalid-input',
-      `The value for setting "${key.slice(0, 100)}" is not valid: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.') || 'value'}: ${i.message}`)
-        .join('; ')}.`,
+      bi(
+        `The value for setting "${key.slice(0, 100)}" is not valid (${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || 'value'}: ${i.message}`)
+          .join('; ')}): correct it and save again.`,
+        `设置项“${key.slice(0, 100)}”的值无效（${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => i.path.join('.') || '值')
+          .join('、')}）：请更正后重新保存。`,
+      ),
+      {
+        details: {
+          issues: parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || 'value'}: ${i.message}`),
+        },
+      },
     )
   return parsed.data
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { builtWorkerFile } from '../paths'
 import { Worker } from 'node:worker_threads'
 import type { EventName, Events, Wire } from '../../src-preload/contract'
+import type { ErrorData } from '../../src-preload/errors'
 import type { EventListener, ServiceHost } from './host'
 import type { SecretCipher } from '../upload/credentials'
 import type { FromWorker, ToWorker, WorkerInit } from './worker'
@@ -49,8 +50,7 @@ export function startServiceWorker(
   })
   const failAll = (err: Error) => {
     failure = err
-    for (const resolve of pending.values())
-      resolve({ ok: false, error: { code: 'internal', message: `Services stopped: ${err.message}` } })
+    for (const resolve of pending.values()) resolve({ ok: false, error: stopped(err) })
     pending.clear()
   }
   worker.on('error', failAll)
@@ -63,7 +63,7 @@ export function startServiceWorker(
       if (failure)
         return Promise.resolve({
           ok: false,
-          error: { code: 'internal', message: `Services stopped: ${failure.message}` },
+          error: stopped(failure),
         })
       const id = nextId++
       return new Promise((resolve) => {
@@ -83,5 +83,14 @@ export function startServiceWorker(
         setTimeout(() => void worker.terminate().then(() => resolve()), 10_000).unref()
       })
     },
+  }
+}
+
+/** What a call answers once the services' worker has stopped: what happened and what to do (the queue is on disk). */
+function stopped(err: Error): ErrorData {
+  return {
+    code: 'internal',
+    message: `Preflight's services stopped (${err.message}): restart Preflight. The upload queue, drafts and history are kept.`,
+    messageZh: `Preflight 的后台服务已停止（${err.message}）：请重新启动 Preflight。上传队列、草稿和历史记录都会保留。`,
   }
 }

@@ -181,4 +181,9 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX recent_scans_at ON recent_scans(scanned_at);
     `,
   },
+  {
+    // an upload job's error in Simplified Chinese too (its sentence is made in both languages, src-preload/text.ts)
+    name: '0104-upload-jobs-error-zh',
+    sql: `ALTER TABLE upload_jobs ADD COLUMN error_zh TEXT;`,
+  },
 ]

@@ -1,6 +1,6 @@
 // Cancellation: every long operation takes an AbortSignal and checks it between chunks.
-import { PreflightError } from '../../src-preload/errors'
+import { CANCELLED, PreflightError } from '../../src-preload/errors'
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new PreflightError('cancelled', 'Cancelled by the user.')
+  if (signal?.aborted) throw new PreflightError('cancelled', CANCELLED)
 }

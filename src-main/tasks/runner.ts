@@ -2,7 +2,7 @@
 // Cancel aborts the task's signal and marks its progress records `cancelling` until it has stopped.
 // The runner does not know what listens: the sink is passed in (Electron IPC, browser-mode WebSocket, a test).
 import { randomUUID } from 'node:crypto'
-import { toErrorData, type ErrorData } from '../../src-preload/errors'
+import { CANCELLED, toErrorData, type ErrorData } from '../../src-preload/errors'
 import { ProgressMeter, type ProgressRecord } from './progress'
 
 export interface TaskContext {
@@ -45,7 +45,7 @@ export class TaskRunner {
           this.sink.finished(taskId, kind, {
             ok: false,
             error: controller.signal.aborted
-              ? { code: 'cancelled', message: 'Cancelled by the user.' }
+              ? { code: 'cancelled', message: CANCELLED.en, messageZh: CANCELLED.zh }
               : toErrorData(err),
           }),
       )

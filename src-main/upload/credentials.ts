@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 import type { UploadJob } from './store'
 import { registryOrigin, type CredentialProvider, type RegistryCredentials, type S3Credentials } from './target'
 
@@ -50,11 +51,20 @@ export function connectionKey(endpoint?: string | null): string {
   } catch {
     throw new PreflightError(
       'invalid-input',
-      `Not an endpoint URL: "${endpoint}" (e.g. https://obs.cn-north-4.myhuaweicloud.com).`,
+      bi(
+        `Not an endpoint URL: "${endpoint}" (e.g. https://obs.cn-north-4.myhuaweicloud.com).`,
+        `“${endpoint}”不是端点 URL（例如 https://obs.cn-north-4.myhuaweicloud.com）。`,
+      ),
     )
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new PreflightError('invalid-input', `An endpoint is http:// or https://, not ${url.protocol}`)
+    throw new PreflightError(
+      'invalid-input',
+      bi(
+        `An endpoint is http:// or https://, not ${url.protocol}: correct the endpoint.`,
+        `端点须以 http:// 或 https:// 开头，而不是 ${url.protocol}：请更正端点地址。`,
+      ),
+    )
   return url.origin.toLowerCase()
 }
 
@@ -90,7 +100,10 @@ export class CredentialVault {
     } catch (err) {
       throw new PreflightError(
         'unreadable',
-        `${this.file} is not a Preflight credentials file (${(err as Error).message}): remove it and enter the credentials again.`,
+        bi(
+          `${this.file} is not a Preflight credentials file (${(err as Error).message}): remove it and enter the credentials again.`,
+          `${this.file} 不是 Preflight 凭据文件：请删除它，然后重新输入凭据。`,
+        ),
       )
     }
   }
@@ -138,7 +151,10 @@ export class CredentialVault {
       ...(creds.sessionToken?.trim() ? { sessionToken: creds.sessionToken.trim() } : {}),
     }
     if (!clean.accessKeyId || !clean.secretAccessKey)
-      throw new PreflightError('invalid-input', 'Both the access key id and the secret access key are needed.')
+      throw new PreflightError(
+        'invalid-input',
+        bi('Both the access key id and the secret access key are needed.', `访问密钥 ID 和秘密访问密钥都必须填写。`),
+      )
     if (!this.cipher) {
       this.session.set(connection, { creds: clean, savedAt })
       return {
@@ -190,7 +206,10 @@ export class CredentialVault {
     } catch {
       throw new PreflightError(
         'forbidden',
-        `The saved credentials for ${connection} cannot be opened on this machine or user account: enter them again in Settings.`,
+        bi(
+          `The saved credentials for ${connection} cannot be opened on this machine or user account: enter them again in Settings.`,
+          `${connection} 已保存的凭据无法在这台电脑或这个用户账户上打开：请在“设置”中重新输入。`,
+        ),
       )
     }
   }
@@ -230,7 +249,10 @@ async function envRegistry(env: NodeJS.ProcessEnv, job: UploadJob): Promise<Regi
   } catch {
     throw new PreflightError(
       'invalid-input',
-      `${join(dir, 'config.json')} is not valid JSON: fix it or log in again with docker login.`,
+      bi(
+        `${join(dir, 'config.json')} is not valid JSON: fix it or log in again with docker login.`,
+        `${join(dir, 'config.json')} 不是有效的 JSON：请修正它，或用 docker login 重新登录。`,
+      ),
     )
   }
   const host = new URL(origin).host
@@ -271,19 +293,31 @@ export function parseSharedCredentials(text: string, profile: string, source: st
     }
     const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line)
     if (!kv || !current)
-      throw new PreflightError('invalid-input', `${source}:${i + 1}: not a "[profile]" header or "key = value" line.`)
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          `${source}:${i + 1}: not a "[profile]" header or "key = value" line: correct that line.`,
+          `${source} 第 ${i + 1} 行既不是“[profile]”标题，也不是“key = value”行：请修正该行。`,
+        ),
+      )
     current[kv[1].toLowerCase()] = kv[2].trim()
   }
   const s = sections.get(profile)
   if (!s)
     throw new PreflightError(
       'invalid-input',
-      `${source} has no [${profile}] profile (it has: ${[...sections.keys()].join(', ') || 'none'}).`,
+      bi(
+        `${source} has no [${profile}] profile (it has: ${[...sections.keys()].join(', ') || 'none'}): name another profile or add it.`,
+        `${source} 中没有 [${profile}] 配置（现有：${[...sections.keys()].join('、') || '无'}）：请换一个配置名，或添加该配置。`,
+      ),
     )
   if (!s.aws_access_key_id || !s.aws_secret_access_key)
     throw new PreflightError(
       'invalid-input',
-      `${source} [${profile}] needs aws_access_key_id and aws_secret_access_key.`,
+      bi(
+        `${source} [${profile}] needs aws_access_key_id and aws_secret_access_key: add both.`,
+        `${source} 的 [${profile}] 配置缺少 aws_access_key_id 和 aws_secret_access_key：请补上这两项。`,
+      ),
     )
   return {
     accessKeyId: s.aws_access_key_id,
@@ -306,7 +340,10 @@ export function cliCredentials(env: NodeJS.ProcessEnv, file?: string, profile?: 
       const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
         throw new PreflightError(
           err.code === 'ENOENT' ? 'not-found' : 'unreadable',
-          `Cannot read the credentials file ${path}: ${err.code ?? err.message}`,
+          bi(
+            `Cannot read the credentials file ${path} (${err.code ?? err.message}): check the path and its permissions.`,
+            `无法读取凭据文件 ${path}（${err.code ?? err.message}）：请检查路径和文件权限。`,
+          ),
         )
       })
       return parseSharedCredentials(text, name, path)

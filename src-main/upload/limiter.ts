@@ -5,7 +5,7 @@
 // let a whole second's worth out at once: 134 MiB/s shown under a 40 MiB/s limit until the 3 s speed window
 // forgot it). Takes are served in order, whole (concurrent S3 parts finish one after another, so progress
 // moves steadily); a new rate wakes every waiter, which reserves its bytes again at that rate.
-import { PreflightError } from '../../src-preload/errors'
+import { CANCELLED, PreflightError } from '../../src-preload/errors'
 
 /** The longest single sleep (timers cannot wait for weeks; a slow limit on a large part could ask for that). */
 const MAX_SLEEP_MS = 60_000
@@ -57,7 +57,7 @@ export class BandwidthLimiter {
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
     let left = Math.max(0, bytes)
     while (left > 0) {
-      if (signal?.aborted) throw new PreflightError('cancelled', 'Cancelled by the user.')
+      if (signal?.aborted) throw new PreflightError('cancelled', CANCELLED)
       const rate = this.bytesPerSecond
       if (rate <= 0) return
       const now = this.clock.now()
@@ -88,7 +88,7 @@ export class BandwidthLimiter {
         else resolve()
       }
       const wake = () => finish()
-      const onAbort = () => finish(new PreflightError('cancelled', 'Cancelled by the user.'))
+      const onAbort = () => finish(new PreflightError('cancelled', CANCELLED))
       if (signal?.aborted) return onAbort()
       this.wakers.add(wake)
       signal?.addEventListener('abort', onAbort, { once: true })

@@ -9,16 +9,18 @@
 import { access, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { basename, resolve } from 'node:path'
-import { PreflightError, toErrorData } from '../../src-preload/errors'
+import { PreflightError, toErrorData, type ErrorData } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { sha256File } from '../walk/hash'
 import type { Db } from '../store/db'
 import type { EventSink, HistoryResult } from '../history/history'
 import { ProgressMeter, type ProgressRecord } from '../tasks/progress'
 import { BandwidthLimiter } from './limiter'
-import { DEFAULT_RETRY, isCredentialError, isNetworkError, type RetryPolicy } from './retry'
-import { UploadStore, type JobOptions, type JobState, type UploadJob } from './store'
+import { DEFAULT_RETRY, httpStatusOf, isCredentialError, isNetworkError, type RetryPolicy } from './retry'
+import { UploadStore, type JobError, type JobOptions, type JobState, type UploadJob } from './store'
 import {
   describeOutcome,
+  keptError,
   isSyncJob,
   runSync,
   syncEndpoint,
@@ -72,6 +74,48 @@ function syncRecord(job: UploadJob, outcome: SyncOutcome | undefined): { status:
   return { status: job.state === 'failed' ? 'error' : job.state, result: 'error' }
 }
 
+/**
+ * What was thrown, as the job's error: the maker's sentence where it wrote one (both languages; an English-only
+ * internal one in both fields), else only the code and HTTP status of an SDK's or server's raw answer (the raw text
+ * goes to the job's log, not to the sentence a user reads).
+ */
+function errorWords(err: unknown): { text: Bilingual | null; code: string } {
+  const data = toErrorData(err)
+  if (data.messageZh) return { text: bi(data.message, data.messageZh), code: '' }
+  if (err instanceof PreflightError) return { text: bi(data.message, data.message), code: '' }
+  const e = err as { Code?: unknown; code?: unknown; name?: unknown; cause?: { code?: unknown } }
+  const name = [e?.Code, e?.code, e?.cause?.code, e?.name].find(
+    (c): c is string => typeof c === 'string' && c !== '' && !/^(Error|TypeError|RangeError)$/.test(c),
+  )
+  const status = httpStatusOf(err)
+  return { text: null, code: [name, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') || '?' }
+}
+
+/** The server a job talks to, as a user names it (the endpoint's host, the registry, the folder). */
+function serverOf(job: UploadJob): string {
+  const t = parseTarget(job.target)
+  if (t.kind === 'folder') return t.dir
+  if (t.kind === 'registry') return t.registry
+  if (!job.options.endpoint) return `s3.${job.options.region ?? 'us-east-1'}.amazonaws.com`
+  try {
+    return new URL(job.options.endpoint).host
+  } catch {
+    return job.options.endpoint
+  }
+}
+
+/** A job's state in a Chinese sentence ("上传任务 … 已完成"). */
+const STATE_ZH: Record<JobState, string> = {
+  queued: '正在排队',
+  running: '正在运行',
+  paused: '已暂停',
+  'waiting-network': '正在等待网络',
+  'needs-credentials': '正在等待凭据',
+  done: '已完成',
+  failed: '已失败',
+  cancelled: '已取消',
+}
+
 const ENDED: Partial<Record<JobState, 'done' | 'error' | 'cancelled'>> = {
   done: 'done',
   failed: 'error',
@@ -107,11 +151,7 @@ export class UploadQueue {
     this.opts.onEvent?.(e)
   }
 
-  private setState(
-    id: string,
-    state: JobState,
-    fields: { error?: string | null; result?: string | null } = {},
-  ): UploadJob {
+  private setState(id: string, state: JobState, fields: { error?: JobError; result?: string | null } = {}): UploadJob {
     this.store.setState(id, state, fields)
     const job = this.store.get(id)
     this.emit({ type: 'job', job })
@@ -176,12 +216,32 @@ export class UploadQueue {
     meter?: ProgressMeter
   }): Promise<UploadJob> {
     const t = parseTarget(input.target)
-    if (!TARGETS[t.kind]) throw new PreflightError('invalid-input', `${t.kind} targets are not available in this build`)
+    if (!TARGETS[t.kind])
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          `${t.kind} targets are not available in this build: upload to another kind of target.`,
+          `此版本不支持 ${t.kind} 目标：请上传到其他类型的目标。`,
+        ),
+      )
     const file = resolve(input.file)
     const st = await stat(file).catch(() => {
-      throw new PreflightError('not-found', `No such file: ${file}`)
+      throw new PreflightError(
+        'not-found',
+        bi(
+          `No such file: ${file}. Check that it was not moved or deleted, then queue it again.`,
+          `文件不存在：${file}。请确认它没有被移动或删除，然后重新加入队列。`,
+        ),
+      )
     })
-    if (!st.isFile()) throw new PreflightError('unreadable', `Not a regular file: ${file}`)
+    if (!st.isFile())
+      throw new PreflightError(
+        'unreadable',
+        bi(
+          `${file} is not a regular file: queue a file, not a folder or device.`,
+          `${file} 不是普通文件：请加入文件，而不是文件夹或设备。`,
+        ),
+      )
     const sha256 = input.sha256 ?? (await sha256File(file, st.size, { signal: input.signal, meter: input.meter }))
     const job = this.store.create({
       target: input.target,
@@ -211,7 +271,10 @@ export class UploadQueue {
     if (s.registry === t.registry && s.repository === t.repository && s.tag === t.tag)
       throw new PreflightError(
         'invalid-input',
-        `The sync target ${target} is its own source: name another registry, organisation or tag.`,
+        bi(
+          `The sync target ${target} is its own source: name another registry, organisation or tag.`,
+          `同步目标 ${target} 就是源镜像本身：请指定其他镜像仓库、组织或标签。`,
+        ),
       )
     const job = this.store.create({
       target,
@@ -239,7 +302,10 @@ export class UploadQueue {
     if (job.state === 'done' || job.state === 'cancelled')
       throw new PreflightError(
         'conflict',
-        `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`,
+        bi(
+          `Upload ${job.id.slice(0, 8)} is already ${job.state}: there is nothing to pause (queue the file again to send it again).`,
+          `上传任务 ${job.id.slice(0, 8)} 已${job.state === 'done' ? '完成' : '取消'}，无需暂停（如需再次发送，请重新加入队列）。`,
+        ),
       )
     this.running.get(job.id)?.abort()
     return this.setState(job.id, 'paused')
@@ -250,7 +316,10 @@ export class UploadQueue {
     if (!['paused', 'failed', 'waiting-network', 'needs-credentials'].includes(job.state))
       throw new PreflightError(
         'conflict',
-        `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`,
+        bi(
+          `Upload ${job.id.slice(0, 8)} is ${job.state}, not paused, failed or waiting: only those can be resumed${job.state === 'done' || job.state === 'cancelled' ? ' (queue the file again to send it again)' : ''}.`,
+          `上传任务 ${job.id.slice(0, 8)} ${STATE_ZH[job.state]}，不是已暂停、失败或等待中：只有这些任务可以继续${job.state === 'done' || job.state === 'cancelled' ? '（如需再次发送，请重新加入队列）' : ''}。`,
+        ),
       )
     return this.setState(job.id, 'queued', { error: null })
   }
@@ -260,17 +329,42 @@ export class UploadQueue {
     if (job.state === 'done')
       throw new PreflightError(
         'conflict',
-        `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`,
+        bi(
+          `Upload ${job.id.slice(0, 8)} is already done: there is nothing to cancel ("Clear finished" removes it from the list).`,
+          `上传任务 ${job.id.slice(0, 8)} 已完成，无需取消（“清除已结束”会将其从列表中移除）。`,
+        ),
       )
     this.running.get(job.id)?.abort()
-    const target = TARGETS[parseTarget(job.target).kind]
-    await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
-    return this.setState(job.id, 'cancelled')
+    // the server's half-finished upload is aborted; where it cannot be, the job says so (a clear tries again)
+    const problem = await this.abortOnServer(job)
+    return this.setState(job.id, 'cancelled', problem ? { error: problem } : {})
   }
 
-  /** Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. Returns their ids. */
-  clearFinished(): string[] {
-    return this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys()))
+  /** Abort the server-side state of a job (an S3 multipart upload and its parts); its refusal as a sentence, or null. */
+  private async abortOnServer(job: UploadJob): Promise<Bilingual | null> {
+    const target = TARGETS[parseTarget(job.target).kind]
+    try {
+      await target?.abort?.(this.targetRun(job, new AbortController().signal, () => {}))
+      return null
+    } catch (err) {
+      const data = toErrorData(err)
+      return bi(data.message, data.messageZh ?? data.message)
+    }
+  }
+
+  /**
+   * Remove the finished jobs (done, failed, cancelled) from the store; never a running or waiting one. A failed or
+   * cancelled job's multipart upload still open on the object storage is aborted first, so no orphan parts stay
+   * billed; an abort the server refuses is reported in `problems` (the job is cleared all the same).
+   */
+  async clearFinished(): Promise<{ removed: string[]; problems: ErrorData[] }> {
+    const problems: ErrorData[] = []
+    for (const job of this.store.list()) {
+      if ((job.state !== 'failed' && job.state !== 'cancelled') || !job.uploadId || this.running.has(job.id)) continue
+      const problem = await this.abortOnServer(job)
+      if (problem) problems.push({ code: 'network', message: problem.en, messageZh: problem.zh })
+    }
+    return { removed: this.store.removeInStates(FINISHED_STATES, new Set(this.running.keys())), problems }
   }
 
   private targetRun(job: UploadJob, signal: AbortSignal, progress: (n: number) => void): TargetRun {
@@ -293,7 +387,10 @@ export class UploadQueue {
     if (this.running.has(job.id))
       throw new PreflightError(
         'conflict',
-        `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`,
+        bi(
+          `Upload ${job.id.slice(0, 8)} is already running: wait for it to finish, or pause it first.`,
+          `上传任务 ${job.id.slice(0, 8)} 正在运行：请等待它结束，或先暂停。`,
+        ),
       )
     const controller = new AbortController()
     const onOuterAbort = () => controller.abort()
@@ -306,7 +403,7 @@ export class UploadQueue {
     const startedAt = new Date()
     let outcome: SyncOutcome | undefined
     let total = job.fileSize
-    const end = (state: JobState, fields: { error?: string | null; result?: string | null } = {}): UploadJob => {
+    const end = (state: JobState, fields: { error?: JobError; result?: string | null } = {}): UploadJob => {
       const final = this.setState(job.id, state, fields)
       if (sync) this.recordSync(final, startedAt, outcome)
       return final
@@ -316,7 +413,10 @@ export class UploadQueue {
         const st = await stat(job.filePath).catch(() => null)
         if (!st || st.size !== job.fileSize || Math.round(st.mtimeMs) !== job.fileMtimeMs)
           return this.setState(job.id, 'failed', {
-            error: `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.`,
+            error: bi(
+              `${job.filePath} changed or disappeared since it was queued (size or modification time differ): queue it again.`,
+              `${job.filePath} 在加入队列后已更改或消失（大小或修改时间不同）：请重新加入队列。`,
+            ),
           })
       }
       job = this.setState(job.id, 'running', { error: null })
@@ -328,7 +428,7 @@ export class UploadQueue {
         })
         meter.update('uploading', total, total, { force: true })
         this.syncOutcomes.set(job.id, outcome)
-        if (outcome.status === 'kept') return end('failed', { error: describeOutcome(outcome) })
+        if (outcome.status === 'kept') return end('failed', { error: keptError(outcome) })
         return end('done', { result: describeOutcome(outcome) })
       }
       const result = await TARGETS[parseTarget(job.target).kind]!.run(run)
@@ -346,13 +446,36 @@ export class UploadQueue {
         return current
       }
       if (controller.signal.aborted) return end('queued')
-      const data = toErrorData(err)
-      if (isNetworkError(err)) return end('waiting-network', { error: `Network unavailable: ${data.message}` })
+      const { text, code } = errorWords(err)
+      if (!text) this.emit({ type: 'log', jobId: job.id, message: `the server answered: ${toErrorData(err).message}` })
+      const server = serverOf(job)
+      if (isNetworkError(err))
+        return end('waiting-network', {
+          error: text
+            ? bi(
+                `Network unavailable: ${text.en} The upload resumes when the server answers.`,
+                `网络不可用：${text.zh}服务器恢复响应后上传会自动继续。`,
+              )
+            : bi(
+                `Network unavailable: ${server} does not answer (${code}). The upload resumes when it answers.`,
+                `网络不可用：${server} 没有响应（${code}）。服务器恢复响应后上传会自动继续。`,
+              ),
+        })
       if (isCredentialError(err))
         return end('needs-credentials', {
-          error: `Credentials refused or missing: ${data.message} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.`,
+          error: bi(
+            `Credentials refused or missing: ${text?.en ?? `${server} refused the keys (${code}).`} Enter new ones (Settings → Storage credentials, or the environment for the CLI); finished parts are kept.`,
+            `凭据被拒绝或缺失：${text?.zh ?? `${server} 拒绝了这些密钥（${code}）。`}请重新输入（设置 → 存储凭据；CLI 请使用环境变量），已完成的分段会保留。`,
+          ),
         })
-      return end('failed', { error: data.message })
+      return end('failed', {
+        error:
+          text ??
+          bi(
+            `The upload to ${job.target} failed: ${server} answered with an error (${code}). Check the target, its permissions and the endpoint, then resume the upload.`,
+            `上传到 ${job.target} 失败：${server} 返回了错误（${code}）。请检查目标、权限和端点，然后继续上传。`,
+          ),
+      })
     } finally {
       signal?.removeEventListener('abort', onOuterAbort)
       this.running.delete(job.id)

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, worded, type Bilingual } from '../../src-preload/text'
 import { MT } from '../containers/schemas'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { BandwidthLimiter } from './limiter'
@@ -20,12 +21,16 @@ const MANIFEST_MAX = 4 * 1024 * 1024
 export const MANIFEST_TYPES = [MT.ociIndex, MT.ociManifest, MT.dockerList, MT.dockerManifest] as const
 const ACCEPT = MANIFEST_TYPES.join(', ')
 
+/** A registry's answer that ends the operation; its sentence in English (message) and Chinese (messageZh). */
 export class HttpError extends Error {
+  readonly messageZh?: string
   constructor(
     readonly status: number,
-    message: string,
+    message: string | Bilingual,
   ) {
-    super(message)
+    const w = worded(message)
+    super(w.message)
+    this.messageZh = w.messageZh
   }
   get $metadata() {
     return { httpStatusCode: this.status }
@@ -35,7 +40,10 @@ export class HttpError extends Error {
 const noLogin = () =>
   new PreflightError(
     'forbidden',
-    'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).',
+    bi(
+      'The registry wants a login and none is saved: add the registry in Settings → Storage credentials (CLI: PREFLIGHT_REGISTRY_USERNAME/PASSWORD or docker login).',
+      '镜像仓库需要登录，但没有保存登录信息：请在“设置 → 存储凭据”中添加该仓库（CLI：PREFLIGHT_REGISTRY_USERNAME/PASSWORD 或 docker login）。',
+    ),
   )
 
 /** Where a client talks to: `registry` is host[:port], `repository` the path (org/name). */
@@ -74,12 +82,13 @@ export const sha256Digest = (bytes: Buffer | Uint8Array) => `sha256:${createHash
 function unreachable(registry: string, err: unknown): unknown {
   const cause = (err as { cause?: { message?: string; code?: string } })?.cause
   if (!(err instanceof TypeError) || !cause?.message) return err
+  const code = cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''
   return Object.assign(
-    new Error(
-      `Cannot reach ${registry}: ${cause.message}${cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : ''}`,
-      { cause },
-    ),
-    { code: cause.code },
+    new Error(`Cannot reach ${registry}: ${cause.message}${code}. Check the address and your network.`, { cause }),
+    {
+      code: cause.code,
+      messageZh: `无法连接 ${registry}：${cause.message}${code}。请检查地址和网络连接。`,
+    },
   )
 }
 
@@ -125,7 +134,10 @@ export class RegistryClient {
     if (again.status === 401)
       throw new HttpError(
         401,
-        `The registry ${this.endpoint.registry} refused the login (${challenge.split(' ')[0] || 'no challenge'}): check the user name and password (or SWR login key).`,
+        bi(
+          `The registry ${this.endpoint.registry} refused the login (${challenge.split(' ')[0] || 'no challenge'}): check the user name and password (or SWR login key).`,
+          `镜像仓库 ${this.endpoint.registry} 拒绝了登录（${challenge.split(' ')[0] || '无认证质询'}）：请检查用户名和密码（或 SWR 登录密钥）。`,
+        ),
       )
     return again
   }
@@ -140,18 +152,34 @@ export class RegistryClient {
       return
     }
     if (scheme !== 'bearer')
-      throw new HttpError(401, `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}".`)
+      throw new HttpError(
+        401,
+        bi(
+          `The registry answered 401 with an unknown challenge "${challenge.slice(0, 100)}": push with the registry's own tools.`,
+          `镜像仓库返回 401，认证质询“${challenge.slice(0, 100)}”无法识别：请使用该仓库自己的工具推送。`,
+        ),
+      )
     const params = Object.fromEntries(
       [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]),
     )
-    if (!params.realm) throw new HttpError(401, "The registry's Bearer challenge names no realm to get a token from.")
+    if (!params.realm)
+      throw new HttpError(
+        401,
+        bi(
+          "The registry's Bearer challenge names no realm to get a token from: push with the registry's own tools.",
+          '镜像仓库的 Bearer 认证质询未指明获取令牌的 realm：请使用该仓库自己的工具推送。',
+        ),
+      )
     let tokenUrl: URL
     try {
       tokenUrl = new URL(params.realm)
     } catch {
       throw new HttpError(
         401,
-        `The registry's Bearer challenge names a realm that is not a URL: "${params.realm.slice(0, 100)}".`,
+        bi(
+          `The registry's Bearer challenge names a realm that is not a URL: "${params.realm.slice(0, 100)}". Push with the registry's own tools.`,
+          `镜像仓库的 Bearer 认证质询指明的 realm 不是 URL：“${params.realm.slice(0, 100)}”。请使用该仓库自己的工具推送。`,
+        ),
       )
     }
     if (params.service) tokenUrl.searchParams.set('service', params.service)
@@ -176,18 +204,38 @@ export class RegistryClient {
       if (basic && !mayLogin)
         throw new HttpError(
           401,
-          `The registry sends logins to ${tokenUrl.origin}, ${sameHost ? 'over plain http' : 'another host than the registry'}: Preflight does not send your password there. Use the registry's own https token service, or push with the registry's tools.`,
+          bi(
+            `The registry sends logins to ${tokenUrl.origin}, ${sameHost ? 'over plain http' : 'another host than the registry'}: Preflight does not send your password there. Use the registry's own https token service, or push with the registry's tools.`,
+            `镜像仓库将登录发往 ${tokenUrl.origin}（${sameHost ? '使用明文 http' : '不是该仓库的主机'}）：Preflight 不会把密码发送到那里。请使用该仓库自己的 https 令牌服务，或用该仓库的工具推送。`,
+          ),
         )
       if (!basic) throw noLogin()
       throw new HttpError(
         401,
-        `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`,
+        bi(
+          `The registry's token service refused the login (${res.status}): check the user name and password (or SWR login key).`,
+          `镜像仓库的令牌服务拒绝了登录（${res.status}）：请检查用户名和密码（或 SWR 登录密钥）。`,
+        ),
       )
     }
-    if (!res.ok) throw new HttpError(res.status, `The registry's token service answered ${res.status}.`)
+    if (!res.ok)
+      throw new HttpError(
+        res.status,
+        bi(
+          `The registry's token service answered ${res.status}: try again later, or check the registry's status.`,
+          `镜像仓库的令牌服务返回 ${res.status}：请稍后重试，或检查该仓库的服务状态。`,
+        ),
+      )
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string }
     const token = body.token ?? body.access_token
-    if (!token) throw new HttpError(502, "The registry's token service answered without a token.")
+    if (!token)
+      throw new HttpError(
+        502,
+        bi(
+          "The registry's token service answered without a token: try again later, or check the registry's status.",
+          '镜像仓库的令牌服务未返回令牌：请稍后重试，或检查该仓库的服务状态。',
+        ),
+      )
     this.authorization = `Bearer ${token}`
   }
 
@@ -213,7 +261,10 @@ export class RegistryClient {
       await res.body?.cancel()
       throw new HttpError(
         res.status,
-        `${this.reference} answered ${res.status} for blob ${digest}${res.status === 404 ? ': the image names a blob its registry does not hold' : ''}.`,
+        bi(
+          `${this.reference} answered ${res.status} for blob ${digest}${res.status === 404 ? ': the image names a blob its registry does not hold' : ''}.`,
+          `${this.reference} 对 blob ${digest} 返回 ${res.status}${res.status === 404 ? '：镜像引用了仓库中不存在的 blob' : ''}。`,
+        ),
       )
     })
   }
@@ -232,28 +283,40 @@ export class RegistryClient {
     if (!res.ok)
       throw new HttpError(
         res.status,
-        `${this.reference} answered ${res.status} for manifest ${reference}: ${(await res.text()).slice(0, 200)}`,
+        bi(
+          `${this.reference} answered ${res.status} for manifest ${reference}: ${(await res.text()).slice(0, 200)}`,
+          `${this.reference} 对清单 ${reference} 返回 ${res.status}：请检查仓库名、标签和访问权限。`,
+        ),
       )
     const length = Number(res.headers.get('content-length') ?? 0)
     if (length > MANIFEST_MAX) {
       await res.body?.cancel()
       throw new PreflightError(
         'invalid-input',
-        `${this.reference}:${reference} answered a manifest of ${length} bytes, over the 4 MiB registries allow.`,
+        bi(
+          `${this.reference}:${reference} answered a manifest of ${length} bytes, over the 4 MiB registries allow.`,
+          `${this.reference}:${reference} 返回的清单有 ${length} 字节，超过镜像仓库允许的 4 MiB。`,
+        ),
       )
     }
     const body = Buffer.from(await res.arrayBuffer())
     if (body.length > MANIFEST_MAX)
       throw new PreflightError(
         'invalid-input',
-        `${this.reference}:${reference} answered a manifest of ${body.length} bytes, over the 4 MiB registries allow.`,
+        bi(
+          `${this.reference}:${reference} answered a manifest of ${body.length} bytes, over the 4 MiB registries allow.`,
+          `${this.reference}:${reference} 返回的清单有 ${body.length} 字节，超过镜像仓库允许的 4 MiB。`,
+        ),
       )
     const digest = sha256Digest(body)
     const named = reference.startsWith('sha256:') ? reference : res.headers.get('docker-content-digest')
     if (named?.startsWith('sha256:') && named !== digest)
       throw new PreflightError(
         'invalid-input',
-        `${this.reference}:${reference} answered a manifest whose sha256 is ${digest}, not ${named}: it was changed on the way or by the registry.`,
+        bi(
+          `${this.reference}:${reference} answered a manifest whose sha256 is ${digest}, not ${named}: it was changed on the way or by the registry.`,
+          `${this.reference}:${reference} 返回的清单 sha256 为 ${digest}，而不是 ${named}：它在传输中或被镜像仓库改动了。`,
+        ),
       )
     let mediaType = (res.headers.get('content-type') ?? '').split(';')[0].trim()
     if (!(MANIFEST_TYPES as readonly string[]).includes(mediaType)) {
@@ -266,7 +329,10 @@ export class RegistryClient {
     if (!(MANIFEST_TYPES as readonly string[]).includes(mediaType))
       throw new PreflightError(
         'invalid-input',
-        `${this.reference}:${reference} is not an OCI or Docker v2 image manifest or index (media type "${mediaType.slice(0, 100)}"); schema 1 images cannot be synced.`,
+        bi(
+          `${this.reference}:${reference} is not an OCI or Docker v2 image manifest or index (media type "${mediaType.slice(0, 100)}"); schema 1 images cannot be synced.`,
+          `${this.reference}:${reference} 不是 OCI 或 Docker v2 镜像清单或索引（媒体类型“${mediaType.slice(0, 100)}”）；schema 1 镜像无法同步。`,
+        ),
       )
     return { body, mediaType, digest }
   }
@@ -280,7 +346,13 @@ export class RegistryClient {
     })
     if (res.status === 404) return null
     if (res.status !== 200)
-      throw new HttpError(res.status, `${this.reference} answered ${res.status} for manifest ${reference}.`)
+      throw new HttpError(
+        res.status,
+        bi(
+          `${this.reference} answered ${res.status} for manifest ${reference}: check the repository, the tag and your access.`,
+          `${this.reference} 对清单 ${reference} 返回 ${res.status}：请检查仓库名、标签和访问权限。`,
+        ),
+      )
     return res.headers.get('docker-content-digest') ?? (await this.getManifest(reference))?.digest ?? null
   }
 
@@ -297,7 +369,10 @@ export class RegistryClient {
     if (put.status !== 201)
       throw new HttpError(
         put.status,
-        `${this.reference} refused the manifest ${reference}: ${put.status} ${(await put.text()).slice(0, 200)}`,
+        bi(
+          `${this.reference} refused the manifest ${reference}: ${put.status} ${(await put.text()).slice(0, 200)}`,
+          `${this.reference} 拒绝了清单 ${reference}（${put.status}）：请检查推送权限和标签是否被保护。`,
+        ),
       )
   }
 
@@ -319,7 +394,10 @@ export class RegistryClient {
       if (res.status !== 202 && !(opts.mountFrom && res.status === 201))
         throw new HttpError(
           res.status,
-          `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`,
+          bi(
+            `The registry refused the upload: ${res.status} ${(await res.text()).slice(0, 200)}`,
+            `镜像仓库拒绝了上传（${res.status}）：请检查推送权限和仓库配额。`,
+          ),
         )
       await res.body?.cancel()
       return res
@@ -361,10 +439,22 @@ export class RegistryClient {
           continue
         }
         if (res && res.status < 500 && res.status !== 416)
-          throw new HttpError(res.status, `The registry refused a chunk: ${res.status}`)
+          throw new HttpError(
+            res.status,
+            bi(
+              `The registry refused a chunk: ${res.status}. Resume the upload; if it fails again, check the registry's quota.`,
+              `镜像仓库拒绝了一个数据块（${res.status}）。请继续上传；如仍失败，请检查仓库配额。`,
+            ),
+          )
         // a broken connection, a 5xx or a range mismatch: back off, ask the session how much it holds, go on from there
         if (++failures > this.session.retry.attempts)
-          throw new HttpError(res?.status ?? 503, `Pushing ${blob.digest} kept failing`)
+          throw new HttpError(
+            res?.status ?? 503,
+            bi(
+              `Pushing ${blob.digest} kept failing: resume the upload later.`,
+              `推送 ${blob.digest} 多次失败：请稍后继续上传。`,
+            ),
+          )
         await sleep(
           Math.random() * Math.min(this.session.retry.maxMs, this.session.retry.baseMs * 2 ** failures),
           signal,
@@ -392,7 +482,10 @@ export class RegistryClient {
     if (fin.status !== 201)
       throw new HttpError(
         fin.status,
-        `The registry did not accept blob ${blob.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`,
+        bi(
+          `The registry did not accept blob ${blob.digest}: ${fin.status} ${(await fin.text()).slice(0, 200)}`,
+          `镜像仓库未接受 blob ${blob.digest}（${fin.status}）：请继续上传；如仍失败，请检查仓库配额。`,
+        ),
       )
     await fin.body?.cancel()
     return 'sent'
@@ -423,7 +516,13 @@ export async function fileChunks(file: string): Promise<ChunkSource> {
       const buf = Buffer.alloc(max)
       const { bytesRead } = await fh.read(buf, 0, max, offset)
       if (bytesRead === 0)
-        throw new PreflightError('unreadable', `${file} ended at ${offset} bytes: it changed while it was pushed.`)
+        throw new PreflightError(
+          'unreadable',
+          bi(
+            `${file} ended at ${offset} bytes: it changed while it was pushed. Queue it again.`,
+            `${file} 在 ${offset} 字节处结束：推送期间文件被改动。请重新加入队列。`,
+          ),
+        )
       return buf.subarray(0, bytesRead)
     },
     finish: async () => undefined,
@@ -445,7 +544,10 @@ export function streamChunks(
   if (!blob.digest.startsWith('sha256:'))
     throw new PreflightError(
       'invalid-input',
-      `${from} names blob ${blob.digest.slice(0, 80)}: only sha256 digests can be verified.`,
+      bi(
+        `${from} names blob ${blob.digest.slice(0, 80)}: only sha256 digests can be verified.`,
+        `${from} 引用了 blob ${blob.digest.slice(0, 80)}：只能校验 sha256 摘要。`,
+      ),
     )
   const reader = (body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() })).getReader()
   /** A source that stops sending without closing is a lost connection (the job waits for the network). */
@@ -485,7 +587,10 @@ export function streamChunks(
     if (received > blob.size)
       throw new PreflightError(
         'invalid-input',
-        `${from} sent more than the ${blob.size} bytes blob ${blob.digest} has: not the blob the manifest names.`,
+        bi(
+          `${from} sent more than the ${blob.size} bytes blob ${blob.digest} has: not the blob the manifest names.`,
+          `${from} 发送的数据超过 blob ${blob.digest} 的 ${blob.size} 字节：不是清单所指的 blob。`,
+        ),
       )
     return value
   }
@@ -496,7 +601,10 @@ export function streamChunks(
       if (offset !== chunkEnd)
         throw new HttpError(
           503,
-          `The registry lost part of blob ${blob.digest} already sent: it is sent again from its start.`,
+          bi(
+            `The registry lost part of blob ${blob.digest} already sent: it is sent again from its start.`,
+            `镜像仓库丢失了 blob ${blob.digest} 已发送的部分：将从头重新发送。`,
+          ),
         )
       const buf = Buffer.alloc(max)
       let filled = 0
@@ -505,7 +613,10 @@ export function streamChunks(
         if (!part)
           throw new PreflightError(
             'invalid-input',
-            `${from} ended blob ${blob.digest} at ${chunkEnd + filled} of its ${blob.size} bytes.`,
+            bi(
+              `${from} ended blob ${blob.digest} at ${chunkEnd + filled} of its ${blob.size} bytes.`,
+              `${from} 发送的 blob ${blob.digest} 在 ${chunkEnd + filled} 字节处中断（共 ${blob.size} 字节）。`,
+            ),
           )
         const take = Math.min(part.length, max - filled)
         buf.set(part.subarray(0, take), filled)
@@ -521,13 +632,19 @@ export function streamChunks(
       if (chunkStart + chunk.length !== blob.size || (await next()) !== null)
         throw new PreflightError(
           'invalid-input',
-          `${from} sent blob ${blob.digest} with a size other than the ${blob.size} bytes the manifest names.`,
+          bi(
+            `${from} sent blob ${blob.digest} with a size other than the ${blob.size} bytes the manifest names.`,
+            `${from} 发送的 blob ${blob.digest} 大小与清单所写的 ${blob.size} 字节不符。`,
+          ),
         )
       const got = `sha256:${hash.digest('hex')}`
       if (got !== blob.digest)
         throw new PreflightError(
           'invalid-input',
-          `${from} sent bytes whose sha256 is ${got} for blob ${blob.digest}: nothing was committed.`,
+          bi(
+            `${from} sent bytes whose sha256 is ${got} for blob ${blob.digest}: nothing was committed.`,
+            `${from} 为 blob ${blob.digest} 发送的数据 sha256 为 ${got}：未提交任何内容。`,
+          ),
         )
     },
     close: async () => {

@@ -1,5 +1,5 @@
 // Retries with exponential backoff and full jitter; fatal errors (the server said no for good) stop at once.
-import { PreflightError } from '../../src-preload/errors'
+import { CANCELLED, PreflightError } from '../../src-preload/errors'
 
 export interface RetryPolicy {
   attempts: number
@@ -66,14 +66,14 @@ export function isFatal(err: unknown): boolean {
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new PreflightError('cancelled', 'Cancelled by the user.'))
+    if (signal?.aborted) return reject(new PreflightError('cancelled', CANCELLED))
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
     const onAbort = () => {
       clearTimeout(t)
-      reject(new PreflightError('cancelled', 'Cancelled by the user.'))
+      reject(new PreflightError('cancelled', CANCELLED))
     }
     signal?.addEventListener('abort', onAbort, { once: true })
   })
@@ -93,7 +93,7 @@ export async function withRetry<T>(
     try {
       return await fn(attempt)
     } catch (err) {
-      if (opts.signal?.aborted) throw new PreflightError('cancelled', 'Cancelled by the user.')
+      if (opts.signal?.aborted) throw new PreflightError('cancelled', CANCELLED)
       if (isFatal(err) || attempt >= policy.attempts) throw err
       const delay = Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1))
       opts.onRetry?.(err, attempt, delay)

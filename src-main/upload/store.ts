@@ -3,6 +3,7 @@
 // any moment loses at most the parts that were in flight. Credentials are never stored here.
 import { randomUUID } from 'node:crypto'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, worded, type Bilingual } from '../../src-preload/text'
 import type { Db } from '../store/db'
 
 export type JobState =
@@ -37,11 +38,16 @@ export interface UploadJob {
   uploadId: string | null
   partSize: number | null
   bytesDone: number
+  /** Why the job stopped, in English; errorZh the same sentence in Simplified Chinese. */
   error: string | null
+  errorZh: string | null
   result: string | null
   createdAt: string
   updatedAt: string
 }
+
+/** A job's error as it is set: one language (logs only) or both (what a user reads), or null to clear it. */
+export type JobError = string | Bilingual | null
 
 export interface UploadPart {
   partNumber: number
@@ -65,6 +71,7 @@ interface JobRow {
   part_size: number | null
   bytes_done: number
   error: string | null
+  error_zh: string | null
   result: string | null
   created_at: string
   updated_at: string
@@ -83,6 +90,7 @@ const toJob = (r: JobRow): UploadJob => ({
   partSize: r.part_size,
   bytesDone: r.bytes_done,
   error: r.error,
+  errorZh: r.error_zh ?? null,
   result: r.result,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -127,7 +135,10 @@ export class UploadStore {
     if (!r)
       throw new PreflightError(
         'not-found',
-        `No upload ${id}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+        bi(
+          `No upload ${id}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+          `没有上传任务 ${id}：它可能已从队列中清除；请查看队列中现有的上传任务。`,
+        ),
       )
     return toJob(r)
   }
@@ -140,10 +151,19 @@ export class UploadStore {
     if (rows.length === 0)
       throw new PreflightError(
         'not-found',
-        `No upload ${idOrPrefix}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+        bi(
+          `No upload ${idOrPrefix}: it may have been cleared from the queue; list the queue to see the uploads there are.`,
+          `没有上传任务 ${idOrPrefix}：它可能已从队列中清除；请查看队列中现有的上传任务。`,
+        ),
       )
     if (rows.length > 1)
-      throw new PreflightError('invalid-input', `"${idOrPrefix}" matches ${rows.length} uploads: give more of the id.`)
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          `"${idOrPrefix}" matches ${rows.length} uploads: give more of the id.`,
+          `“${idOrPrefix}”匹配 ${rows.length} 个上传任务：请输入更长的 ID。`,
+        ),
+      )
     return toJob(rows[0])
   }
 
@@ -151,19 +171,23 @@ export class UploadStore {
     return (this.db.prepare('SELECT * FROM upload_jobs ORDER BY created_at').all() as JobRow[]).map(toJob)
   }
 
-  setState(id: string, state: JobState, fields: { error?: string | null; result?: string | null } = {}): void {
+  setState(id: string, state: JobState, fields: { error?: JobError; result?: string | null } = {}): void {
+    const error = fields.error ? worded(fields.error) : null
     this.db
       .prepare(
-        'UPDATE upload_jobs SET state = ?, error = coalesce(?, error), result = coalesce(?, result), updated_at = ? WHERE id = ?',
+        'UPDATE upload_jobs SET state = ?, error = coalesce(?, error), error_zh = CASE WHEN ? IS NULL THEN error_zh ELSE ? END, result = coalesce(?, result), updated_at = ? WHERE id = ?',
       )
       .run(
         state,
-        fields.error === undefined ? null : fields.error,
+        error?.message ?? null,
+        error?.message ?? null,
+        error?.messageZh ?? null,
         fields.result === undefined ? null : fields.result,
         now(),
         id,
       )
-    if (fields.error === null) this.db.prepare('UPDATE upload_jobs SET error = NULL WHERE id = ?').run(id)
+    if (fields.error === null)
+      this.db.prepare('UPDATE upload_jobs SET error = NULL, error_zh = NULL WHERE id = ?').run(id)
   }
 
   /** Record the multipart upload and its part plan in one transaction. */

@@ -7,6 +7,7 @@
 // process resumes without sending finished blobs again. The transfer goes through the shared registry client.
 import { z } from 'zod'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { imageIndex, imageManifest, MT, type Descriptor } from '../containers/schemas'
 import { getSetting, type Db } from '../store/db'
 import { throwIfCancelled } from '../tasks/cancel'
@@ -39,24 +40,43 @@ export interface SyncOutcome {
 }
 
 /** A docker:// reference as a sync end: registry, repository and tag (the tag is required for a source). */
-export function syncEndpoint(ref: string, what: string): RegistryEndpoint & { tag: string; tagGiven: boolean } {
+export function syncEndpoint(
+  ref: string,
+  what: 'source' | 'target',
+): RegistryEndpoint & { tag: string; tagGiven: boolean } {
+  const whatZh = what === 'source' ? '源' : '目标'
   if (!ref.startsWith('docker://'))
     throw new PreflightError(
       'invalid-input',
-      `The sync ${what} "${ref.slice(0, 200)}" is not a docker:// reference: use docker://registry/organisation/repository[:tag].`,
+      bi(
+        `The sync ${what} "${ref.slice(0, 200)}" is not a docker:// reference: use docker://registry/organisation/repository[:tag].`,
+        `同步${whatZh}“${ref.slice(0, 200)}”不是 docker:// 引用：请写成 docker://registry/organisation/repository[:tag]。`,
+      ),
     )
   if (ref.includes('@'))
     throw new PreflightError(
       'invalid-input',
-      `The sync ${what} "${ref.slice(0, 200)}" names a digest: sync by tag (docker://registry/repository:tag).`,
+      bi(
+        `The sync ${what} "${ref.slice(0, 200)}" names a digest: sync by tag (docker://registry/repository:tag).`,
+        `同步${whatZh}“${ref.slice(0, 200)}”指定的是摘要：请按标签同步（docker://registry/repository:tag）。`,
+      ),
     )
   const t = parseTarget(ref)
   if (t.kind !== 'registry')
-    throw new PreflightError('invalid-input', `The sync ${what} "${ref.slice(0, 200)}" is not a registry reference.`)
+    throw new PreflightError(
+      'invalid-input',
+      bi(
+        `The sync ${what} "${ref.slice(0, 200)}" is not a registry reference.`,
+        `同步${whatZh}“${ref.slice(0, 200)}”不是镜像仓库引用：请写成 docker://registry/organisation/repository[:tag]。`,
+      ),
+    )
   if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(t.repository))
     throw new PreflightError(
       'invalid-input',
-      `The sync ${what} "${ref.slice(0, 200)}" has a repository name the distribution spec refuses (lowercase letters, digits and . _ - between them, / between path parts).`,
+      bi(
+        `The sync ${what} "${ref.slice(0, 200)}" has a repository name the distribution spec refuses (lowercase letters, digits and . _ - between them, / between path parts).`,
+        `同步${whatZh}“${ref.slice(0, 200)}”的仓库名不符合 distribution 规范（只能用小写字母和数字，中间可用 . _ -，各级路径之间用 /）。`,
+      ),
     )
   return {
     registry: t.registry,
@@ -142,17 +162,32 @@ const parsed = <T>(schema: z.ZodType<T>, m: Manifest, where: string): T => {
   } catch (err) {
     throw new PreflightError(
       'invalid-input',
-      `${where} (${m.digest}) is not valid JSON: ${(err as Error).message.split('\n')[0]}`,
+      bi(
+        `${where} (${m.digest}) is not valid JSON: the source registry holds a damaged image; push it again.`,
+        `${where}（${m.digest}）不是有效的 JSON：源仓库中的镜像已损坏，请重新推送。`,
+      ),
+      { details: { error: (err as Error).message.split('\n')[0] } },
     )
   }
   const r = schema.safeParse(json)
   if (!r.success)
     throw new PreflightError(
       'invalid-input',
-      `${where} (${m.digest}) is not a valid ${m.mediaType}: ${r.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`)
-        .join('; ')}`,
+      bi(
+        `${where} (${m.digest}) is not a valid ${m.mediaType} (${r.error.issues
+          .slice(0, 3)
+          .map((i) => i.path.join('.') || '(document)')
+          .join(', ')}): the source registry holds a damaged image; push it again.`,
+        `${where}（${m.digest}）不是有效的 ${m.mediaType}（${r.error.issues
+          .slice(0, 3)
+          .map((i) => i.path.join('.') || '文档')
+          .join('、')}）：源仓库中的镜像已损坏，请重新推送。`,
+      ),
+      {
+        details: {
+          issues: r.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`),
+        },
+      },
     )
   return r.data
 }
@@ -172,14 +207,24 @@ async function collect(
   const blobs = new Map<string, Descriptor>()
   const visit = async (m: Manifest, depth: number): Promise<void> => {
     if (isIndex(m.mediaType)) {
-      if (depth > 3) throw new PreflightError('invalid-input', `${where}: indexes nested more than 3 deep.`)
+      if (depth > 3)
+        throw new PreflightError(
+          'invalid-input',
+          bi(
+            `${where}: indexes nested more than 3 deep.`,
+            `${where}：索引嵌套超过 3 层，Preflight 最多同步 3 层索引。`,
+          ),
+        )
       for (const d of parsed(imageIndex, m, where).manifests) {
         throwIfCancelled(signal)
         const child = await src.getManifest(d.digest)
         if (!child)
           throw new PreflightError(
             'not-found',
-            `${where}: its index names manifest ${d.digest}, which the source registry does not hold.`,
+            bi(
+              `${where}: its index names manifest ${d.digest}, which the source registry does not hold.`,
+              `${where}：其索引引用的清单 ${d.digest} 在源仓库中不存在。请重新向源仓库推送该镜像。`,
+            ),
           )
         await visit(child, depth + 1)
       }
@@ -219,7 +264,10 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
   if (!top)
     throw new PreflightError(
       'not-found',
-      `${sourceName} does not exist in the source registry: check the repository and tag (push the image first).`,
+      bi(
+        `${sourceName} does not exist in the source registry: check the repository and tag (push the image first).`,
+        `源仓库中不存在 ${sourceName}：请检查仓库名和标签（先推送该镜像）。`,
+      ),
     )
   const { manifests, blobs } = await collect(src, top, sourceName, r.signal)
   const total = blobs.reduce((n, b) => n + b.size, 0)
@@ -294,9 +342,20 @@ export async function runSync(r: TargetRun, sizeKnown: (bytes: number) => void =
   if (now !== top.digest)
     throw new PreflightError(
       'conflict',
-      `${targetName} names ${now ?? 'nothing'} after the sync, not ${top.digest}: the target registry changed the manifest, or another push raced this one.`,
+      bi(
+        `${targetName} names ${now ?? 'nothing'} after the sync, not ${top.digest}: the target registry changed the manifest, or another push raced this one.`,
+        `同步后 ${targetName} 指向 ${now ?? '空'}，而不是 ${top.digest}：目标仓库改动了清单，或有另一次推送同时进行。请重新同步。`,
+      ),
     )
   return { ...outcome, status: outcome.targetDigest ? 'overwritten' : 'copied' }
+}
+
+/** Why a kept sync failed, in both languages: the job's error (the app shows the chosen one). */
+export function keptError(o: SyncOutcome): Bilingual {
+  return bi(
+    describeOutcome(o),
+    `已保留：${o.target} 中是另一个镜像（${o.targetDigest}），与 ${o.source}（${o.digest}）不同；由于此目标不覆盖，已保持原样。如需替换，请使用 --overwrite 重新同步（在应用中：“同步到…”并勾选“覆盖同一标签下的不同镜像”）。`,
+  )
 }
 
 /** One line for the queue and the CLI. */

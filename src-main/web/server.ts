@@ -184,7 +184,14 @@ async function answer(ws: WebSocket, host: ServiceHost, token: string, data: str
       JSON.stringify({
         type: 'result',
         id: null,
-        wire: { ok: false, error: { code: 'invalid-input', message: 'Message is not JSON' } },
+        wire: {
+          ok: false,
+          error: {
+            code: 'invalid-input',
+            message: 'The page sent a message Preflight cannot read: reload the page.',
+            messageZh: '页面发送的消息无法读取：请重新加载页面。',
+          },
+        },
       }),
     )
   }
@@ -194,7 +201,15 @@ async function answer(ws: WebSocket, host: ServiceHost, token: string, data: str
       JSON.stringify({
         type: 'result',
         id,
-        wire: { ok: false, error: { code: 'forbidden', message: 'Message without this session token' } },
+        wire: {
+          ok: false,
+          error: {
+            code: 'forbidden',
+            message:
+              "This page is not part of Preflight's current session (its token is missing or old): open the address Preflight printed when it started.",
+            messageZh: '此页面不属于 Preflight 当前的会话（令牌缺失或已过期）：请打开 Preflight 启动时显示的地址。',
+          },
+        },
       }),
     )
   }

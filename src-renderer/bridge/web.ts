@@ -3,6 +3,8 @@
 // since a page cannot hand over real paths.
 import { createApiClient, type Api, type Transport } from '../../src-preload/client'
 import type { Channel, EventName, Wire } from '../../src-preload/contract'
+import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 
 export function createWebApi(): Api {
   const token =
@@ -73,7 +75,19 @@ export function createWebApi(): Api {
         body: file,
         headers: { 'x-preflight-token': token },
       })
-      if (!res.ok) throw new Error(`Could not stage ${file.name}: ${res.status}`)
+      if (!res.ok)
+        throw new PreflightError(
+          res.status === 403 ? 'forbidden' : 'unreadable',
+          res.status === 403
+            ? bi(
+                `${file.name} was not handed to Preflight: this page is not part of its current session. Open the address Preflight printed when it started, then drop the file again.`,
+                `${file.name} 未能交给 Preflight：此页面不属于它当前的会话。请打开 Preflight 启动时显示的地址，然后重新拖入文件。`,
+              )
+            : bi(
+                `${file.name} could not be handed to Preflight (the server answered ${res.status}): check the free disk space of Preflight's data folder, then drop the file again.`,
+                `${file.name} 未能交给 Preflight（服务器返回 ${res.status}）：请检查 Preflight 数据文件夹所在磁盘的可用空间，然后重新拖入文件。`,
+              ),
+        )
       return ((await res.json()) as { path: string }).path
     },
   }

@@ -3,7 +3,8 @@
 // several, saying so (it never keeps one of them silently).
 import { useRef, useState, type DragEvent } from 'react'
 import { api } from '../api'
-import { defineMessages, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useT, useText } from '../i18n'
 
 const messages = defineMessages({
   en: {
@@ -41,14 +42,15 @@ export function DropZone({
   testId?: string
 }) {
   const t = useT(messages)
+  const text = useText()
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
   const input = useRef<HTMLInputElement>(null)
 
   async function accept(files: File[]) {
     setError(null)
-    if (!multiple && files.length > 1) return setError(t('oneOnly', { n: files.length }))
+    if (!multiple && files.length > 1) return setError({ message: t('oneOnly', { n: files.length }) })
     try {
       const paths: string[] = []
       for (const f of files) {
@@ -57,7 +59,7 @@ export function DropZone({
       }
       if (paths.length) onFiles(paths)
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     } finally {
       setBusy(null)
     }
@@ -125,7 +127,7 @@ export function DropZone({
       )}
       {error && (
         <div className="error" role="alert">
-          {error}
+          {text(error)}
         </div>
       )}
     </div>

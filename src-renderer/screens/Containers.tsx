@@ -9,7 +9,8 @@ import type { FindingDto } from '../../src-preload/contract'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
 import { hasRule, ruleText } from '../../src-preload/catalogue'
-import { defineMessages, type Lang, useFormat, useLang, useT } from '../i18n'
+import { textIn } from '../../src-preload/text'
+import { defineMessages, type Lang, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks, type TaskState } from '../stores/tasks'
 
@@ -127,7 +128,9 @@ function checkRow(
   if (task.status !== 'done')
     return {
       state: 'invalid',
-      reason: t('unreadable', { reason: (task.error?.message ?? task.status).replace(/\.$/, '') }),
+      reason: t('unreadable', {
+        reason: (task.error ? textIn(task.error, lang) : task.status).replace(/[.。]$/, ''),
+      }),
     }
   const result = task.result as ScanResult
   const image = result.facts.containers?.images?.[0]
@@ -226,6 +229,7 @@ function Row({
 
 export function Containers() {
   const t = useT(messages)
+  const text = useText()
   const go = useNav((s) => s.go)
   // image tars handed over by Home's "Bundle these images"
   const { paths: handedOver } = useNav((s) => s.params) as { paths?: string[] }
@@ -353,7 +357,7 @@ export function Containers() {
         )}
         {build?.status === 'failed' && (
           <div className="error" role="alert">
-            {t('failedBuild', { reason: build.error?.message ?? '' })}
+            {t('failedBuild', { reason: text(build.error) })}
           </div>
         )}
         {result && (

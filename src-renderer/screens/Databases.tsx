@@ -6,7 +6,7 @@ import { api } from '../api'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
 import { EngineSetting } from '../components/report/EngineSetting'
-import { defineMessages, useFormat, useT } from '../i18n'
+import { defineMessages, useFormat, useT, useText } from '../i18n'
 import { cancelTask, startTask, useTask } from '../stores/tasks'
 
 const messages = defineMessages({
@@ -68,6 +68,7 @@ const messages = defineMessages({
 
 export function Databases() {
   const t = useT(messages)
+  const text = useText()
   const fmt = useFormat()
   const [vuln, setVuln] = useState<ResultOf<'vulndb.status'> | null>(null)
   const [sig, setSig] = useState<ResultOf<'signatures.status'> | null>(null)
@@ -90,7 +91,7 @@ export function Databases() {
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {task.error?.message}
+          {text(task.error)}
         </div>
       )}
       {task?.status === 'done' && <p role="status">{t('done')}</p>}

@@ -11,7 +11,8 @@ import {
 import { api } from '../api'
 import { HistoryTable, historyMessages } from '../components/history/HistoryTable'
 import { download } from '../download'
-import { defineMessages, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useT, useText } from '../i18n'
 
 const messages = defineMessages({
   en: {
@@ -64,20 +65,21 @@ function toFilter(kind: string, result: string, from: string, to: string): Filte
 export function History() {
   const t = useT(messages)
   const th = useT(historyMessages)
+  const text = useText()
   const [kind, setKind] = useState('')
   const [result, setResult] = useState('')
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
   const [data, setData] = useState<{ events: HistoryEventDto[]; actor: string; account: string } | null>(null)
   const [exported, setExported] = useState<number | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
 
   const refresh = useCallback(async () => {
     try {
       setData(await api.invoke('history.list', toFilter(kind, result, from, to)))
       setError(null)
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }, [kind, result, from, to])
   useEffect(() => {
@@ -91,7 +93,7 @@ export function History() {
       setExported(r.count)
       await refresh()
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }
 
@@ -160,7 +162,7 @@ export function History() {
       {exported !== null && <p role="status">{t('exported', { n: exported })}</p>}
       {error && (
         <div className="error" role="alert">
-          {t('failed')}: {error}
+          {t('failed')}: {text(error)}
         </div>
       )}
       {data && <HistoryTable events={data.events} />}

@@ -9,7 +9,8 @@ import { verdictLine } from '../../src-preload/verdict'
 import { api } from '../api'
 import { DropZone } from '../components/DropZone'
 import { ProgressBar } from '../components/ProgressBar'
-import { defineMessages, useFormat, useLang, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
 import { hasScreen } from './registry'
@@ -65,7 +66,8 @@ interface BatchItem {
   path: string
   name: string
   taskId: string | null
-  error?: string
+  /** Why the scan could not start, as the service said it (both languages). */
+  error?: Worded
 }
 
 interface ScannedReport {
@@ -107,7 +109,7 @@ async function scanEach(paths: string[]): Promise<void> {
       set({ taskId })
       await finishedTask(taskId)
     } catch (err) {
-      set({ error: (err as Error).message })
+      set({ error: err as Worded })
     }
   }
 }
@@ -119,6 +121,7 @@ function isImageTar(r: ScannedReport): boolean {
 
 function BatchRow({ item, t }: { item: BatchItem; t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
   const lang = useLang((s) => s.lang)
+  const text = useText()
   const go = useNav((s) => s.go)
   const task = useTask(item.taskId)
   const report = task?.status === 'done' ? (task.result as ScannedReport) : null
@@ -127,13 +130,13 @@ function BatchRow({ item, t }: { item: BatchItem; t: ReturnType<typeof useT<keyo
       <td className="mono">{item.name}</td>
       <td data-testid="batch-state">
         {item.error ? (
-          <span className="error">{t('failed', { error: item.error })}</span>
+          <span className="error">{t('failed', { error: text(item.error) })}</span>
         ) : !task ? (
           <span className="muted">{t('waiting')}</span>
         ) : task.status === 'running' ? (
           <ProgressBar label={t('scanning')} progress={task.progress} onCancel={() => void cancelTask(task.taskId)} />
         ) : task.status === 'failed' ? (
-          <span className="error">{t('failed', { error: task.error?.message ?? '' })}</span>
+          <span className="error">{t('failed', { error: text(task.error) })}</span>
         ) : task.status === 'cancelled' ? (
           <span className="muted">{t('cancelled')}</span>
         ) : (
@@ -204,14 +207,15 @@ function Batch({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)['en']>
 function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)['en']>> }) {
   const fmt = useFormat()
   const go = useNav((s) => s.go)
+  const text = useText()
   const [scans, setScans] = useState<RecentScanDto[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
   // a scan finishing while Home is shown (a multi-file drop) joins the list
   const finished = useTasks((s) => Object.values(s.tasks).filter((x) => x.status === 'done').length)
   useEffect(() => {
     api.invoke('recent.list', {}).then(
       (r) => setScans(r.scans),
-      (err) => setError((err as Error).message),
+      (err) => setError(err as Worded),
     )
   }, [finished])
   return (
@@ -219,7 +223,7 @@ function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)[
       <h2 id="recent-title">{t('recent')}</h2>
       {error && (
         <div className="error" role="alert">
-          {error}
+          {text(error)}
         </div>
       )}
       {scans && scans.length === 0 && <p className="empty">{t('recentEmpty')}</p>}

@@ -118,6 +118,7 @@ export function Package() {
     report: given,
   } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
   const [taskId, setTaskId] = useState<string | null>(null)
+  // a service's refusal as it came (both languages), shown in the language chosen now
   const [error, setError] = useState<Worded | null>(null)
   const [stored, setStored] = useState<{ report: ReportDto; scan: RecentScanDto; verified: boolean } | null>(null)
   const [changed, setChanged] = useState<{ scan: RecentScanDto; why: keyof typeof WHY } | null>(null)

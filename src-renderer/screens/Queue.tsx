@@ -11,7 +11,8 @@ import { formatEta, progressPercent } from '../../src-preload/format'
 import { api } from '../api'
 import { LineChart } from '../components/Chart'
 import { DropZone } from '../components/DropZone'
-import { defineMessages, useFormat, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useFormat, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { clearFinished, loadQueue, setBandwidth, useQueue } from '../stores/queue'
 import { startTask, useTask } from '../stores/tasks'
@@ -93,7 +94,6 @@ const messages = defineMessages({
     badEndpoint:
       'The endpoint must be a web address such as https://obs.cn-north-4.myhuaweicloud.com; leave it empty for AWS.',
     queueFailed: 'The upload could not be queued: {reason}',
-    refused: 'Preflight did not accept this request: check the target and the endpoint, then try again.',
   },
   'zh-CN': {
     title: '上传队列',
@@ -165,7 +165,6 @@ const messages = defineMessages({
     badDocker: 'docker:// 目标需要写明镜像仓库和仓库名，例如 docker://swr.cn-north-4.myhuaweicloud.com/shop/web:1.0。',
     badEndpoint: '终端节点必须是网址，例如 https://obs.cn-north-4.myhuaweicloud.com；使用 AWS 时留空。',
     queueFailed: '无法加入上传队列：{reason}',
-    refused: 'Preflight 未接受此请求：请检查目标和终端节点，然后重试。',
   },
 })
 
@@ -189,11 +188,6 @@ function endpointProblem(endpoint: string): 'badEndpoint' | null {
   }
 }
 
-/** A service's refusal as the user should read it: schema refusals (written for developers) become a sentence. */
-function errorText(err: { code?: string; message: string }, t: T): string {
-  return err.code === 'invalid-input' && /^Invalid input for /.test(err.message) ? t('refused') : err.message
-}
-
 /** The limit typed in MiB/s as bytes per second; null when it is not a number of 0 or more. */
 function parseLimit(text: string): number | null {
   const n = Number(text.trim().replace(',', '.'))
@@ -202,6 +196,7 @@ function parseLimit(text: string): number | null {
 
 export function Queue() {
   const t = useT(messages)
+  const text = useText()
   const num = useFormat()
   const { jobs, progress, bandwidth, speeds } = useQueue()
   const [adding, setAdding] = useState(false)
@@ -213,7 +208,8 @@ export function Queue() {
   const [nativeDialogs, setNativeDialogs] = useState(false)
   const [limit, setLimit] = useState('')
   const [limitError, setLimitError] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  // a service's refusal as it came (both languages): shown in the language chosen now
+  const [error, setError] = useState<Worded | null>(null)
   const [sync, setSync] = useState<{
     source: string
     targets: string
@@ -245,7 +241,7 @@ export function Queue() {
       await fn()
       await loadQueue()
     } catch (err) {
-      setError(errorText(err as { code?: string; message: string }, t))
+      setError(err as Worded)
     }
   }
   const applyLimit = (bytesPerSecond: number) =>
@@ -285,8 +281,14 @@ export function Queue() {
             data-testid="queue-clear"
             disabled={!finished}
             onClick={act(async () => {
-              const n = await clearFinished()
+              const { removed: n, problems } = await clearFinished()
               setStatus(n ? t('cleared', { n: num.number(n) }) : t('nothingToClear'))
+              // an S3 upload the storage would not abort: its parts may be billed, so the user is told
+              if (problems.length)
+                setError({
+                  message: problems.map((p) => p.message).join(' '),
+                  messageZh: problems.map((p) => p.messageZh ?? p.message).join(''),
+                })
             })}
           >
             {t('clear')}
@@ -369,7 +371,7 @@ export function Queue() {
       )}
       {error && (
         <div className="error" role="alert" data-testid="queue-error">
-          {error}
+          {text(error)}
         </div>
       )}
       {status && (
@@ -379,7 +381,7 @@ export function Queue() {
       )}
       {enqueue?.status === 'failed' && (
         <div className="error" role="alert" data-testid="queue-enqueue-error">
-          {t('queueFailed', { reason: errorText(enqueue.error!, t) })}
+          {t('queueFailed', { reason: text(enqueue.error) })}
         </div>
       )}
       {adding && (
@@ -650,6 +652,7 @@ function JobRow({
   onSync: () => void
 }) {
   const num = useFormat()
+  const text = useText()
   const running = job.state === 'running' && rec
   const done = running ? rec.bytesDone : job.bytesDone
   const pct =
@@ -677,7 +680,7 @@ function JobRow({
         <div>{name}</div>
         <div className="mono muted">{job.target}</div>
         {job.result && <div className="mono">{job.result}</div>}
-        {job.error && <div className="error">{job.error}</div>}
+        {job.error && <div className="error">{text({ message: job.error, messageZh: job.errorZh ?? undefined })}</div>}
       </td>
       <td style={{ minWidth: 260 }}>
         <div

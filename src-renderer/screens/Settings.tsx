@@ -5,7 +5,8 @@ import { useCallback, useEffect, useState } from 'react'
 import type { ResultOf } from '../../src-preload/contract'
 import { api } from '../api'
 import { ActorSetting } from '../components/history/ActorSetting'
-import { defineMessages, useFormat, useT } from '../i18n'
+import type { Worded } from '../../src-preload/text'
+import { defineMessages, useFormat, useT, useText } from '../i18n'
 import { loadQueue } from '../stores/queue'
 import { useNav } from '../stores/nav'
 
@@ -61,6 +62,7 @@ const messages = defineMessages({
 
 export function Settings() {
   const t = useT(messages)
+  const text = useText()
   const fmt = useFormat()
   const params = useNav((s) => s.params)
   const [state, setState] = useState<ResultOf<'credentials.list'> | null>(null)
@@ -69,10 +71,11 @@ export function Settings() {
   const [secret, setSecret] = useState('')
   const [token, setToken] = useState('')
   const [message, setMessage] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  // a service's refusal as it came (both languages), shown in the language chosen now
+  const [error, setError] = useState<Worded | null>(null)
   const refresh = useCallback(async () => setState(await api.invoke('credentials.list', {})), [])
   useEffect(() => {
-    void refresh().catch((err: Error) => setError(err.message))
+    void refresh().catch((err: Worded) => setError(err))
   }, [refresh])
 
   const save = async () => {
@@ -95,7 +98,7 @@ export function Settings() {
       await refresh()
       if (r.resumed) await loadQueue()
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }
   const remove = async (connection: string) => {
@@ -104,7 +107,7 @@ export function Settings() {
       await api.invoke('credentials.delete', { endpoint: connection === 'aws' ? undefined : connection })
       await refresh()
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }
 
@@ -205,7 +208,7 @@ export function Settings() {
         )}
         {error && (
           <div className="error" role="alert">
-            {error}
+            {text(error)}
           </div>
         )}
       </div>

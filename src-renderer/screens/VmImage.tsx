@@ -199,7 +199,7 @@ export function VmImage() {
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {task.error?.message}
+          {task.error && text(task.error)}
         </div>
       )}
       {report && (
@@ -306,7 +306,7 @@ export function VmImage() {
             )}
             {conversion?.status === 'failed' && (
               <div className="error" role="alert">
-                {conversion.error?.message}
+                {conversion.error && text(conversion.error)}
               </div>
             )}
             {converted && (

@@ -2,6 +2,7 @@
 // queue.progress events, and each job's recent speeds (for its speed chart).
 import { create } from 'zustand'
 import type { ProgressRecordDto, UploadJobDto } from '../../src-preload/contract'
+import type { ErrorData } from '../../src-preload/errors'
 import { api } from '../api'
 
 interface QueueStore {
@@ -44,15 +45,15 @@ export async function setBandwidth(bytesPerSecond: number): Promise<void> {
 }
 
 /** Remove done, failed and cancelled jobs from the queue (the services keep running and waiting ones). */
-export async function clearFinished(): Promise<number> {
-  const { removed } = await api.invoke('queue.clearFinished', {})
+export async function clearFinished(): Promise<{ removed: number; problems: ErrorData[] }> {
+  const { removed, problems } = await api.invoke('queue.clearFinished', {})
   const gone = new Set(removed)
   useQueue.setState((s) => ({
     jobs: Object.fromEntries(Object.entries(s.jobs).filter(([id]) => !gone.has(id))),
     progress: Object.fromEntries(Object.entries(s.progress).filter(([id]) => !gone.has(id))),
     speeds: Object.fromEntries(Object.entries(s.speeds).filter(([id]) => !gone.has(id))),
   }))
-  return removed.length
+  return { removed: removed.length, problems }
 }
 
 function notify(job: UploadJobDto): void {

@@ -66,6 +66,39 @@ describe('upload queue screen', () => {
     }
   })
 
+  it('in zh-CN a refused upload says why in Chinese, and in English again once the language is switched back', async () => {
+    const d = tmp('q-')
+    const file = join(d, 'release-2_1.bin')
+    writeFileSync(file, randomBytes(64 * 1024))
+    const b = await openBrowser('queue-zh', ui.url)
+    try {
+      await b.page.getByTestId('language').selectOption('zh-CN')
+      await b.page.getByTestId('nav-queue').click()
+      await b.page.getByTestId('queue-new').click()
+      await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])
+      await b.page.getByTestId('queue-file').waitFor()
+      // the shape of an s3:// target, a bucket name the object storage refuses: the services say which rule
+      await b.page.getByTestId('queue-target').fill('s3://Release_Bucket/release-2_1.bin')
+      await b.page.getByTestId('queue-start').click()
+      const refused = b.page.getByTestId('queue-enqueue-error')
+      await refused.waitFor({ timeout: 30_000 })
+      const zh = await refused.textContent()
+      expect(zh).toContain(
+        '存储桶“Release_Bucket”只能包含小写字母、数字、- 和 .（OBS/S3 存储桶命名规则）：请更正存储桶名称。',
+      )
+      expect(zh).not.toMatch(/bucket naming|may contain|could not be queued/)
+      await b.shot('refused-zh')
+      expect(await seriousAxeViolations(b.page)).toEqual([])
+      // the same refusal, no new request: its English travelled with it
+      await b.page.getByTestId('language').selectOption('en')
+      await expect(refused.textContent()).resolves.toContain(
+        'Bucket "Release_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules): correct the bucket name.',
+      )
+    } finally {
+      await b.close()
+    }
+  })
+
   it('an S3 upload without credentials waits; credentials entered in Settings resume it to done', async () => {
     const d = tmp('q-')
     const file = join(d, 'release-3_0.bin')
@@ -163,7 +196,7 @@ describe('upload queue screen', () => {
             .catch(() => ''),
         )
         .toBe(
-          'The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules).',
+          'The upload could not be queued: Bucket "Bad_Bucket" may contain only lowercase letters, digits, - and . (OBS/S3 bucket naming rules): correct the bucket name.',
         )
       await b.page.getByTestId('queue-new').click()
       await dropFiles(b.page, '[data-testid=queue-dropzone]', [file])

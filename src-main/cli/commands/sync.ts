@@ -1,5 +1,5 @@
 // `preflight sync docker://registry/repo:tag --to docker://registry/org/repo [--to ...] [--overwrite] [--insecure]
-// [--source-insecure] [--auto] [--format table|json] [--limit KiB/s] [--wait]`: copies a pushed image to more
+// [--source-insecure] [--auto] [--format table|json] [--limit MiB/s] [--wait]`: copies a pushed image to more
 // registries, organisations or regions as sync jobs of the persistent queue (upload/sync.ts), one per target, each
 // recorded in the work history. A target without a tag gets the source's. --auto also saves the targets for the
 // source's repository (setting sync.targets): its next pushes are synced to them automatically.
@@ -30,7 +30,7 @@ export const syncCommand: CliCommand = {
   summary:
     'copy a pushed image to more registries, organisations or regions (sync jobs of the queue, recorded in the history)',
   usage:
-    'preflight sync docker://registry/repo:tag --to docker://registry/org/repo[:tag] [--to ...] [--overwrite] [--insecure] [--source-insecure] [--auto] [--format table|json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
+    'preflight sync docker://registry/repo:tag --to docker://registry/org/repo[:tag] [--to ...] [--overwrite] [--insecure] [--source-insecure] [--auto] [--format table|json] [--limit MiB/s] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,

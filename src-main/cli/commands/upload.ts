@@ -1,11 +1,10 @@
 // `preflight upload <file> --to TARGET [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB]
-// [--limit KiB/s] [--wait]` and `preflight queue list|run|pause|resume|cancel`: the persistent sync queue
+// [--limit MiB/s] [--wait]` and `preflight queue list|run|pause|resume|cancel|clear`: the persistent sync queue
 // from the CLI. Credentials come from an AWS shared-credentials file (--credentials FILE [--profile NAME],
 // or AWS_SHARED_CREDENTIALS_FILE / AWS_PROFILE) or from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; never
 // from arguments or the database. Sync jobs in the queue record their runs in the work history, and a push to
 // a repository with sync targets configured (setting sync.targets, `preflight sync --auto`) syncs them too.
 import { parseArgs } from 'node:util'
-import { PreflightError } from '../../../src-preload/errors'
 import { HistoryStore } from '../../history/history'
 import { defaultHome, ensureHome } from '../../home'
 import { openHomeDatabase } from '../../store/db'
@@ -30,7 +29,7 @@ export const QUEUE_FLAGS = {
 } as const
 
 export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
-  const limitKiBps = positive(flags.limit, 'limit')
+  const limit = flags.limit === undefined ? undefined : parseBandwidth(flags.limit)
   const db = openHomeDatabase(ensureHome(defaultHome(io.env)))
   const queue = new UploadQueue(db, {
     credentials: cliCredentials(io.env, flags.credentials, flags.profile),
@@ -45,14 +44,31 @@ export function openQueue(io: CliIO, flags: QueueFlags): UploadQueue {
         io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[2K' : ''}${e.jobId.slice(0, 8)} ${e.message}\n`)
     },
   })
-  if (limitKiBps) queue.limiter.setRate(limitKiBps * 1024)
+  if (limit) queue.limiter.setRate(limit)
   return queue
+}
+
+const RATE_UNITS: Record<string, number> = { kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
+
+/**
+ * A bandwidth limit as the app writes it, in bytes per second: a number of MiB/s (`40`, `2.5`), or with its unit,
+ * `40MiB/s`, `512KiB/s`, `1GiB/s` (the `/s` may be left out; case and a space before the unit do not matter).
+ */
+export function parseBandwidth(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:([kmg]i?b)(?:\/s|ps)?)?\s*$/i.exec(text)
+  const unit = m?.[2]?.toLowerCase().replace(/^([kmg])b$/, '$1ib')
+  const bytes = m ? Math.round(Number(m[1]) * RATE_UNITS[unit ?? 'mib']) : NaN
+  if (!Number.isFinite(bytes) || bytes < 1 || bytes > Number.MAX_SAFE_INTEGER)
+    throw usageError(
+      `--limit must be a bandwidth above 0 such as 40MiB/s, 512KiB/s or 40 (a bare number is MiB/s, as in the app); got "${text.slice(0, 40)}".`,
+    )
+  return bytes
 }
 
 function positive(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a positive number`)
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`--${name} must be a number above 0; got "${v.slice(0, 40)}".`)
   return n
 }
 
@@ -99,7 +115,7 @@ export const uploadCommand: CliCommand = {
   name: 'upload',
   summary: 'enqueue a file into the persistent upload queue and run it to completion',
   usage:
-    'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB] [--limit KiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
+    'preflight upload <file> --to s3://bucket/key|docker://registry/repo:tag|file:///folder/ [--endpoint URL] [--region R] [--insecure] [--overwrite] [--concurrency N] [--part-size MiB] [--limit MiB/s] [--sha256 HEX] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -116,8 +132,12 @@ export const uploadCommand: CliCommand = {
         ...QUEUE_FLAGS,
       },
     })
-    if (positionals.length !== 1) throw usageError('upload takes exactly one file')
-    if (!values.to) throw usageError('--to is required')
+    if (positionals.length !== 1)
+      throw usageError(
+        `upload takes exactly one file (got ${positionals.length}): preflight upload <file> --to TARGET.`,
+      )
+    if (!values.to)
+      throw usageError('--to is required: s3://bucket/key, docker://registry/repository:tag or file:///folder/.')
     const queue = openQueue(io, values)
     const partMiB = positive(values['part-size'], 'part-size')
     const job = await queue.enqueue({
@@ -143,9 +163,9 @@ export const uploadCommand: CliCommand = {
 
 export const queueCommand: CliCommand = {
   name: 'queue',
-  summary: 'the persistent sync queue: list | run | pause <id> | resume <id> | cancel <id>',
+  summary: 'the persistent sync queue: list | run | pause <id> | resume <id> | cancel <id> | clear',
   usage:
-    'preflight queue list|run|pause <id>|resume <id>|cancel <id> [--format json] [--limit KiB/s] [--credentials FILE] [--profile NAME] [--wait]',
+    'preflight queue list|run|pause <id>|resume <id>|cancel <id>|clear [--format json] [--limit MiB/s (or 512KiB/s)] [--credentials FILE] [--profile NAME] [--wait]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -153,9 +173,11 @@ export const queueCommand: CliCommand = {
       options: { format: { type: 'string' }, ...QUEUE_FLAGS },
     })
     const [action, id] = positionals
+    if (values.format !== undefined && values.format !== 'json')
+      throw usageError(`--format must be json (or left out for a table); got "${values.format.slice(0, 40)}".`)
     const queue = openQueue(io, values)
     const needId = () => {
-      if (!id) throw usageError(`queue ${action} needs a job id (see preflight queue list)`)
+      if (!id) throw usageError(`queue ${action} needs a job id: preflight queue list shows them.`)
       return id
     }
     switch (action) {
@@ -177,10 +199,24 @@ export const queueCommand: CliCommand = {
         return finish(io, [queue.resume(needId())])
       case 'cancel':
         return finish(io, [await queue.cancel(needId())])
+      case 'clear': {
+        // like the app's "Clear finished": done, failed and cancelled jobs go; an S3 job's open multipart upload is
+        // aborted first, and an abort the storage refuses is said on stderr (the job is cleared all the same: exit 1)
+        if (id) throw usageError('queue clear takes no job id: it removes every done, failed and cancelled job.')
+        const { removed, problems } = await queue.clearFinished()
+        for (const p of problems) io.stderr.write(`${p.message}\n`)
+        if (values.format === 'json') io.stdout.write(`${JSON.stringify({ removed, problems }, null, 2)}\n`)
+        else
+          io.stdout.write(
+            removed.length === 0
+              ? 'Nothing to clear: no job is done, failed or cancelled.\n'
+              : `Cleared ${removed.length} finished job${removed.length === 1 ? '' : 's'}: ${removed.map((r) => r.slice(0, 8)).join(', ')}\n`,
+          )
+        return problems.length ? 1 : 0
+      }
       default:
-        throw new PreflightError(
-          'invalid-input',
-          `unknown queue action "${action ?? ''}" (list, run, pause, resume, cancel)`,
+        throw usageError(
+          `Unknown queue action "${(action ?? '').slice(0, 40)}": use list, run, pause <id>, resume <id>, cancel <id> or clear.`,
         )
     }
   },

@@ -5,6 +5,7 @@
 import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { PreflightError } from '../../../src-preload/errors'
+import { bi } from '../../../src-preload/text'
 import { sha256File } from '../../walk/hash'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { parseTarget, type TargetRun, type UploadTarget } from '../target'
@@ -22,7 +23,10 @@ export const folderTarget: UploadTarget = {
     const exists = () =>
       new PreflightError(
         'conflict',
-        `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`,
+        bi(
+          `${dest} already exists: choose another name or folder, or allow replacing it (--overwrite; "Replace an existing file" in the app).`,
+          `${dest} 已存在：请换一个名称或文件夹，或允许替换（--overwrite；应用中勾选“替换同名的已有文件”）。`,
+        ),
       )
     const refuseExisting = async () => {
       if (
@@ -50,7 +54,14 @@ export const folderTarget: UploadTarget = {
       while (offset < job.fileSize) {
         throwIfCancelled(r.signal)
         const { bytesRead } = await src.read(buf, 0, Math.min(CHUNK, job.fileSize - offset), offset)
-        if (bytesRead === 0) throw new PreflightError('conflict', `${job.filePath} is shorter than when it was queued.`)
+        if (bytesRead === 0)
+          throw new PreflightError(
+            'conflict',
+            bi(
+              `${job.filePath} is shorter than when it was queued: it changed; queue it again.`,
+              `${job.filePath} 比加入队列时短：文件已被改动，请重新加入队列。`,
+            ),
+          )
         await r.limiter.take(bytesRead, r.signal)
         await out.write(buf, 0, bytesRead, offset)
         offset += bytesRead
@@ -67,7 +78,10 @@ export const folderTarget: UploadTarget = {
       r.store.setBytesDone(job.id, 0)
       throw new PreflightError(
         'conflict',
-        `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`,
+        bi(
+          `Verification failed: the copy's sha256 ${copied} differs from the file's ${job.fileSha256}; it will be copied again.`,
+          `校验失败：副本的 sha256 ${copied} 与文件的 ${job.fileSha256} 不同；将重新复制。`,
+        ),
       )
     }
     if (job.options.overwrite) await rename(partial, dest)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { x as extract } from 'tar'
 import { PreflightError } from '../../../src-preload/errors'
+import { bi } from '../../../src-preload/text'
 import { blobPath, extractionError, resolveInImage } from '../../containers/image-paths'
 import { dockerManifest, imageIndex, imageManifest, MT } from '../../containers/schemas'
 import { sha256File } from '../../walk/hash'
@@ -42,7 +43,11 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
     } catch (err) {
       throw new PreflightError(
         'invalid-input',
-        `oci.invalid-layout: ${what} is not valid JSON (${(err as Error).message.split('\n')[0]})`,
+        bi(
+          `oci.invalid-layout: ${what} is not valid JSON: the image tar is damaged; save or repack the image again.`,
+          `oci.invalid-layout：${what} 不是有效的 JSON：镜像 tar 包已损坏，请重新导出或重新打包镜像。`,
+        ),
+        { details: { error: (err as Error).message.split('\n')[0] } },
       )
     }
   }
@@ -55,16 +60,34 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
     if (parsed.success) return parsed.data
     throw new PreflightError(
       'invalid-input',
-      `oci.invalid-layout: ${what} is not valid: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`)
-        .join('; ')}`,
+      bi(
+        `oci.invalid-layout: ${what} is not valid (${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => i.path.join('.') || '(document)')
+          .join(', ')}): the image tar is damaged; save or repack the image again.`,
+        `oci.invalid-layout：${what} 无效（${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => i.path.join('.') || '文档')
+          .join('、')}）：镜像 tar 包已损坏，请重新导出或重新打包镜像。`,
+      ),
+      {
+        details: {
+          issues: parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`),
+        },
+      },
     )
   }
   if ((await has('oci-layout')) && (await has('index.json'))) {
     const idx = valid(imageIndex.safeParse(await json('index.json', 'index.json')), 'index.json')
     const d = idx.manifests.find((m) => m.mediaType === MT.ociManifest || m.mediaType === MT.dockerManifest)
-    if (!d) throw new PreflightError('invalid-input', 'The OCI layout holds no image manifest to push')
+    if (!d)
+      throw new PreflightError(
+        'invalid-input',
+        bi(
+          'The OCI layout holds no image manifest to push: repack the image with preflight repack.',
+          `该 OCI 布局中没有可推送的镜像清单：请用 preflight repack 重新打包镜像。`,
+        ),
+      )
     const manifestFile = await resolveInImage(dir, blobPath(d.digest), `index.json manifest ${d.digest}`)
     const manifest = await readFile(manifestFile)
     const m = valid(imageManifest.safeParse(JSON.parse(manifest.toString('utf8'))), `manifest ${d.digest}`)
@@ -100,7 +123,13 @@ async function describe(dir: string): Promise<{ blobs: Blob[]; manifest: Buffer;
     )
     return { manifest, mediaType: MT.ociManifest, blobs: [{ ...cfg, file: cfgFile }, ...layers] }
   }
-  throw new PreflightError('invalid-input', 'Not an image tar: no oci-layout/index.json and no manifest.json')
+  throw new PreflightError(
+    'invalid-input',
+    bi(
+      'Not an image tar: no oci-layout/index.json and no manifest.json. Upload a docker save or OCI layout tar.',
+      `这不是镜像 tar 包：既没有 oci-layout/index.json，也没有 manifest.json。请上传 docker save 或 OCI 布局的 tar 包。`,
+    ),
+  )
 }
 
 export const registryTarget: UploadTarget = {

@@ -23,6 +23,7 @@ import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { PreflightError } from '../../../src-preload/errors'
+import { bi } from '../../../src-preload/text'
 import { throwIfCancelled } from '../../tasks/cancel'
 import { httpStatusOf, withRetry } from '../retry'
 import type { UploadJob } from '../store'
@@ -67,7 +68,10 @@ export const s3Target: UploadTarget = {
     if (!creds)
       throw new PreflightError(
         'forbidden',
-        'No object-storage credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or add them in Settings).',
+        bi(
+          'No object-storage credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or add them in Settings).',
+          `没有对象存储凭据：请设置 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY（或在“设置”中添加）。`,
+        ),
       )
     const client = s3Client(r.job, creds)
     try {
@@ -190,13 +194,19 @@ export const s3Target: UploadTarget = {
       if (head.ContentLength !== job.fileSize)
         throw new PreflightError(
           'conflict',
-          `Verification failed: the object has ${head.ContentLength} bytes, the file ${job.fileSize}.`,
+          bi(
+            `Verification failed: the object has ${head.ContentLength} bytes, the file ${job.fileSize}. Upload it again.`,
+            `校验失败：对象有 ${head.ContentLength} 字节，文件有 ${job.fileSize} 字节。请重新上传。`,
+          ),
         )
       const remoteSha = head.Metadata?.sha256
       if (remoteSha && remoteSha !== job.fileSha256)
         throw new PreflightError(
           'conflict',
-          `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}: another upload replaced it.`,
+          bi(
+            `Verification failed: the object's sha256 metadata ${remoteSha} differs from the file's ${job.fileSha256}: another upload replaced it. Upload it again.`,
+            `校验失败：对象的 sha256 元数据 ${remoteSha} 与文件的 ${job.fileSha256} 不同：另一次上传替换了它。请重新上传。`,
+          ),
         )
       const checks = [`size ${job.fileSize.toLocaleString('en')} bytes`]
       const etag = etagCheck(head, r.store.parts(job.id), objectUrl(job))
@@ -212,21 +222,41 @@ export const s3Target: UploadTarget = {
     }
   },
 
+  /** Abort the job's multipart upload, so its parts are not billed; a refusal is thrown (the upload id is kept). */
   async abort(r: TargetRun): Promise<void> {
     const job = r.store.get(r.job.id)
     const t = parseTarget(job.target)
     if (t.kind !== 's3' || !job.uploadId) return
-    const client = s3Client(job, await r.credentials.s3(job))
+    const uploadId = job.uploadId
+    const refused = (why: { en: string; zh: string }, details: object) =>
+      new PreflightError(
+        'network',
+        bi(
+          `The multipart upload of ${objectUrl(job)} (upload id ${uploadId}) could not be aborted (${why.en}): its parts stay on the storage and may be billed. Abort that upload id in the storage's console or with its tools.`,
+          `${objectUrl(job)} 的分段上传（upload id ${uploadId}）未能中止（${why.zh}）：已上传的分段仍留在存储中，可能产生费用。请在存储控制台或用其工具中止该 upload id。`,
+        ),
+        { details: { uploadId, ...details } },
+      )
+    const creds = await r.credentials.s3(job)
+    if (!creds) throw refused({ en: 'no object-storage credentials', zh: '没有对象存储凭据' }, {})
+    const client = s3Client(job, creds)
     try {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: job.uploadId }))
+      await client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }))
     } catch (err) {
       const status = httpStatusOf(err)
-      if (status !== 405 && status !== 501 && status !== 404)
-        r.log(`could not abort the multipart upload: ${(err as Error).message}`)
+      // 404: the server no longer knows the upload; 405/501: it cannot abort one (nothing more Preflight can do)
+      if (status !== 405 && status !== 501 && status !== 404) {
+        const e = err as { name?: string; message?: string }
+        const code =
+          [e?.name && e.name !== 'Error' ? e.name : '', status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') ||
+          '?'
+        r.log(`could not abort the multipart upload ${uploadId}: ${e?.message ?? String(err)}`)
+        throw refused({ en: code, zh: code }, { error: e?.message ?? String(err) })
+      }
     } finally {
       client.destroy()
-      r.store.resetMultipart(job.id)
     }
+    r.store.resetMultipart(job.id)
   },
 }
 
@@ -283,7 +313,10 @@ export async function listAllParts(
     if (next === marker)
       throw new PreflightError(
         'conflict',
-        `The server's part list does not advance past part ${next}: cannot tell which parts it holds.`,
+        bi(
+          `The server's part list does not advance past part ${next}: cannot tell which parts it holds. Cancel the upload and queue it again.`,
+          `服务器的分段列表停在第 ${next} 段之后：无法确定它已保存哪些分段。请取消后重新上传。`,
+        ),
       )
     marker = next
   }
@@ -362,7 +395,10 @@ function etagCheck(head: HeadObjectCommandOutput, parts: Array<{ md5: string | n
   if (etag !== expected)
     throw new PreflightError(
       'conflict',
-      `Verification failed: the object's ETag ${etag} is not the ETag of the file's ${parts.length.toLocaleString('en')} parts (${expected}): the stored bytes differ from the file. Upload it again; ${url} holds the wrong bytes.`,
+      bi(
+        `Verification failed: the object's ETag ${etag} is not the ETag of the file's ${parts.length.toLocaleString('en')} parts (${expected}): the stored bytes differ from the file. Upload it again; ${url} holds the wrong bytes.`,
+        `校验失败：对象的 ETag ${etag} 不是文件 ${parts.length} 个分段的 ETag（${expected}）：存储的内容与文件不同。请重新上传；${url} 中的内容有误。`,
+      ),
     )
   return `ETag of ${parts.length.toLocaleString('en')} part${parts.length === 1 ? '' : 's'} matches`
 }
@@ -399,7 +435,10 @@ async function readBack(
       if (!remote.equals(local))
         throw new PreflightError(
           'conflict',
-          `Verification failed: bytes ${start.toLocaleString('en')}–${end.toLocaleString('en')} read back from the object differ from the file's. Upload it again.`,
+          bi(
+            `Verification failed: bytes ${start.toLocaleString('en')}–${end.toLocaleString('en')} read back from the object differ from the file's. Upload it again.`,
+            `校验失败：从对象读回的第 ${start}–${end} 字节与文件不同。请重新上传。`,
+          ),
         )
     }
   } finally {
@@ -422,7 +461,13 @@ async function partMd5(
     throwIfCancelled(signal)
     const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - done), offset + done)
     if (bytesRead === 0)
-      throw new PreflightError('conflict', `${path} changed during the upload (short read at ${offset + done}).`)
+      throw new PreflightError(
+        'conflict',
+        bi(
+          `${path} changed during the upload (short read at ${offset + done}): queue it again.`,
+          `${path} 在上传期间被改动（在 ${offset + done} 字节处读取不足）。请重新加入队列。`,
+        ),
+      )
     md5.update(buf.subarray(0, bytesRead))
     done += bytesRead
   }

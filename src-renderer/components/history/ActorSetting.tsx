@@ -1,7 +1,8 @@
 // Settings → Work history: the name operations are recorded under (history.actor); left empty: the OS account.
 import { useEffect, useState } from 'react'
 import { api } from '../../api'
-import { defineMessages, useT } from '../../i18n'
+import type { Worded } from '../../../src-preload/text'
+import { defineMessages, useT, useText } from '../../i18n'
 
 const messages = defineMessages({
   en: {
@@ -22,12 +23,13 @@ const messages = defineMessages({
 
 export function ActorSetting() {
   const t = useT(messages)
+  const text = useText()
   const [name, setName] = useState('')
   const [account, setAccount] = useState('')
   // the field is read-only until the saved name is in it (a name typed before would be replaced)
   const [loaded, setLoaded] = useState(false)
   const [message, setMessage] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
   useEffect(() => {
     void Promise.all([
       api.invoke('settings.get', { key: 'history.actor' }),
@@ -38,7 +40,7 @@ export function ActorSetting() {
         setAccount(h.account)
         setLoaded(true)
       },
-      (err: Error) => setError(err.message),
+      (err: Worded) => setError(err),
     )
   }, [])
   const save = async () => {
@@ -50,7 +52,7 @@ export function ActorSetting() {
       const actor = (await api.invoke('history.list', { limit: 1 })).actor
       setMessage(t('saved', { actor }))
     } catch (err) {
-      setError((err as Error).message)
+      setError(err as Worded)
     }
   }
   return (
@@ -88,7 +90,7 @@ export function ActorSetting() {
       )}
       {error && (
         <div className="error" role="alert">
-          {error}
+          {text(error)}
         </div>
       )}
     </div>

@@ -4,7 +4,8 @@
 import { useEffect, useState } from 'react'
 import type { HistoryEventDto } from '../../../src-preload/contract'
 import { api } from '../../api'
-import { defineMessages, useLang, useT } from '../../i18n'
+import type { Worded } from '../../../src-preload/text'
+import { defineMessages, useLang, useT, useText } from '../../i18n'
 
 export const historyMessages = defineMessages({
   en: {
@@ -157,13 +158,14 @@ export function HistoryTable({ events, testId = 'history-table' }: { events: His
 /** The history of one subject, newest first. */
 export function HistoryPanel({ subject, reload = 0, testId }: { subject: string; reload?: unknown; testId?: string }) {
   const t = useT(historyMessages)
+  const text = useText()
   const [events, setEvents] = useState<HistoryEventDto[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
   useEffect(() => {
     let live = true
     api.invoke('history.list', { subject, limit: 500 }).then(
       (r) => live && setEvents(r.events),
-      (err: Error) => live && setError(err.message),
+      (err: Worded) => live && setError(err),
     )
     return () => {
       live = false
@@ -172,7 +174,7 @@ export function HistoryPanel({ subject, reload = 0, testId }: { subject: string;
   if (error)
     return (
       <div className="error" role="alert">
-        {t('failed')}: {error}
+        {t('failed')}: {text(error)}
       </div>
     )
   return events ? <HistoryTable events={events} testId={testId} /> : null

@@ -5,7 +5,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ComparisonDto, FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
-import { defineMessages, useT } from '../../i18n'
+import type { Worded } from '../../../src-preload/text'
+import { defineMessages, useT, useText } from '../../i18n'
 import { Tabs } from '../Tabs'
 import { HistoryPanel } from './HistoryTable'
 
@@ -129,12 +130,13 @@ export function PackageWork({
   ownImport?: boolean
 }) {
   const t = useT(messages)
+  const text = useText()
   const [ownFile, setOwnFile] = useState<File | null>(null)
   const chosen = ownImport ? ownFile : file
   const [tab, setTab] = useState('history')
   const [comparison, setComparison] = useState<ComparisonDto | null>(null)
   const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<Worded | null>(null)
   const panel = useRef<HTMLDivElement>(null)
   // a new waiver list or comparison is a new event: read the history again
   const reload = useMemo(() => ({}), [report, comparison])
@@ -153,7 +155,7 @@ export function PackageWork({
       } catch (err) {
         if (live) {
           setComparison(null)
-          setError((err as Error).message)
+          setError(err as Worded)
         }
       } finally {
         if (live) setBusy(false)
@@ -196,7 +198,7 @@ export function PackageWork({
                 {busy && <p role="status">{t('reading')}</p>}
                 {error && (
                   <div className="error" role="alert">
-                    {t('failed')}: {error}
+                    {t('failed')}: {text(error)}
                   </div>
                 )}
                 {comparison && <CompareView c={comparison} t={t} />}

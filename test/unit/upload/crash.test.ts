@@ -74,7 +74,7 @@ describe('upload crash safety', () => {
     }
     closeSync(fd)
     // 32 MiB/s: 8 s of sending, more than five kills at most 1.2 s after sending starts can use up
-    const common = ['--limit', String(32 * 1024)]
+    const common = ['--limit', '32MiB/s']
     let kills = 0
     let r = await cli(
       [

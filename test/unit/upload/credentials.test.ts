@@ -133,7 +133,7 @@ describe('credential vault', () => {
       'creds.ini has no [prod] profile (it has: default, obs)',
     )
     expect(() => parseSharedCredentials('[a]\nnonsense\n', 'a', 'creds.ini')).toThrow(
-      'creds.ini:2: not a "[profile]" header or "key = value" line.',
+      'creds.ini:2: not a "[profile]" header or "key = value" line: correct that line.',
     )
     expect(() => parseSharedCredentials('[a]\naws_access_key_id = x\n', 'a', 'creds.ini')).toThrow(
       /needs aws_access_key_id and aws_secret_access_key/,
@@ -145,8 +145,11 @@ describe('credential vault', () => {
       await cliCredentials({ AWS_SHARED_CREDENTIALS_FILE: path }, undefined, 'default').s3({} as never),
     ).toMatchObject({ accessKeyId: 'AKIADEFAULT' })
     await expect(cliCredentials({}, join(dir, 'missing')).s3({} as never)).rejects.toThrow(
-      /Cannot read the credentials file .*missing: ENOENT/,
+      /Cannot read the credentials file .*missing \(ENOENT\): check the path/,
     )
+    await expect(cliCredentials({}, join(dir, 'missing')).s3({} as never)).rejects.toMatchObject({
+      messageZh: expect.stringMatching(/^无法读取凭据文件 .*missing（ENOENT）：请检查路径和文件权限。$/),
+    })
   })
 })
 

@@ -105,13 +105,20 @@ describe('uploads under injected faults', () => {
     const job = await q.enqueue({ file, target: 's3://no-such-bucket-here/x.bin', options: { endpoint } })
     const r = await q.run(job.id)
     expect(r.state).toBe('failed')
-    expect(r.error).toMatch(/bucket/i)
+    // the SDK's own text goes to the job's log; the sentence names its code and what to do, in both languages
+    expect(r.error).toMatch(
+      /^The upload to s3:\/\/no-such-bucket-here\/x\.bin failed: .* \(NoSuchBucket, HTTP 404\)\. Check the target/,
+    )
+    expect(r.errorZh).toMatch(
+      /^上传到 s3:\/\/no-such-bucket-here\/x\.bin 失败：.*（NoSuchBucket, HTTP 404）。请检查目标/,
+    )
     const q2 = new UploadQueue(openDatabase(':memory:'), {
       credentials: envCredentials({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }),
     })
     const job2 = await q2.enqueue({ file, target: 's3://releases/x.bin', options: { endpoint } })
     const r2 = await q2.run(job2.id)
     expect(r2.state).toBe('needs-credentials')
-    expect(r2.error).toMatch(/Access Key Id.*Enter new ones/)
+    expect(r2.error).toMatch(/refused the keys \(InvalidAccessKeyId, HTTP 403\)\. Enter new ones/)
+    expect(r2.errorZh).toMatch(/^凭据被拒绝或缺失：.*拒绝了这些密钥（InvalidAccessKeyId, HTTP 403）。请重新输入/)
   })
 })

@@ -206,6 +206,9 @@ describe('image sync', () => {
     const kept = await sync(queue, src, target)
     expect(kept.state).toBe('failed')
     expect(kept.error).toMatch(/^kept: .* holds another image .* does not overwrite.*--overwrite/)
+    expect(kept.errorZh).toMatch(
+      /^已保留：.* 中是另一个镜像.*由于此目标不覆盖，已保持原样。如需替换，请使用 --overwrite 重新同步/,
+    )
     expect(await digestOf(target)).toBe(first)
     expect(b.counts).toEqual({ sessions: 0, mounts: 0, blobBytes: 0, commits: [] })
     const keptRecord = history.list({ kinds: ['sync'] })[0]
@@ -309,6 +312,20 @@ describe('image sync', () => {
     expect(() =>
       queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${a.host}/acme/web` }),
     ).toThrow(/is its own source/)
+    // each refusal carries its Chinese, naming the same reference and what to write instead
+    const zh = (f: () => unknown) => {
+      try {
+        f()
+      } catch (err) {
+        return (err as { messageZh?: string }).messageZh
+      }
+    }
+    expect(zh(() => queue.enqueueSync({ source: 's3://bucket/key', target: `docker://${b.host}/org/x` }))).toBe(
+      '同步源“s3://bucket/key”不是 docker:// 引用：请写成 docker://registry/organisation/repository[:tag]。',
+    )
+    expect(
+      zh(() => queue.enqueueSync({ source: `docker://${a.host}/acme/web:1.0`, target: `docker://${a.host}/acme/web` })),
+    ).toBe(`同步目标 docker://${a.host}/acme/web:1.0 就是源镜像本身：请指定其他镜像仓库、组织或标签。`)
     expect(queue.list()).toHaveLength(0)
   })
 
@@ -407,7 +424,10 @@ describe('image sync', () => {
     const job = await sync(queue, `127.0.0.1:${closed}/acme/web:1.0`, `${b.host}/org1/web`)
     expect(job.state).toBe('waiting-network')
     expect(job.error).toBe(
-      `Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
+      `Network unavailable: Cannot reach 127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}. Check the address and your network. The upload resumes when the server answers.`,
+    )
+    expect(job.errorZh).toBe(
+      `网络不可用：无法连接 127.0.0.1:${closed}：connect ECONNREFUSED 127.0.0.1:${closed}。请检查地址和网络连接。服务器恢复响应后上传会自动继续。`,
     )
   })
 
