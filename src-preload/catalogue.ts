@@ -229,10 +229,7 @@ const RULES: Rule[] = [
     'profile.auto-picked',
     'info',
     KG_APP,
-    [
-      'Profile picked from the content',
-      'Choose another profile in the package view (command line: pass --profile).',
-    ],
+    ['Profile picked from the content', 'Choose another profile in the package view (command line: pass --profile).'],
     ['已根据内容选择配置', '在软件包视图中选择其他配置（命令行：使用 --profile）。'],
   ),
   rule(

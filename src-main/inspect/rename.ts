@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
 import { bi, worded, type Bilingual, type Worded } from '../../src-preload/text'
 import type { PackageKind } from '../reports/model'
-import { PROFILES, type ProfileId } from '../rules/profiles'
+import { PROFILE_IDS, PROFILES, type ProfileId } from '../rules/profiles'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { sha256File } from '../walk/hash'
@@ -37,6 +37,16 @@ const KIND_EXTENSIONS: Partial<Record<PackageKind, string[]>> = {
   xz: ['.xz'],
   zstd: ['.zst'],
   bzip2: ['.bz2'],
+}
+
+/**
+ * The profiles a file of this content fits (one of their accepted extensions names it), for the package view's
+ * profile picker; content no profile names (unknown, or a format none accepts) fits them all, the scan says why.
+ */
+export function profilesFor(kind: PackageKind): ProfileId[] {
+  const fits = KIND_EXTENSIONS[kind] ?? []
+  const ids = PROFILE_IDS.filter((id) => PROFILES[id].accepts.some((e) => fits.includes(e)))
+  return ids.length ? ids : [...PROFILE_IDS]
 }
 
 /** What the name is judged against: the profile of the scan and the file's content kind and size. */

@@ -3,8 +3,8 @@
 // the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
 // work history (scan, repack, convert, waiver change, draft revision, export, upload, submit, compare) records one
 // event through the context's event sink, by the service doing it or, for the task-shaped ones, around the task.
-import { mkdir } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { lstat, mkdir } from 'node:fs/promises'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
 import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
@@ -44,6 +44,10 @@ import {
 import { compareReports, importReport, normaliseLocation } from '../reports/compare'
 import type { Report } from '../reports/model'
 import { databaseVersions, scanOutcome } from '../inspect/scan-event'
+import { identifyForScan } from '../inspect/scan'
+import { copyPath, copyRenamed, freeProposal, nameProblems, profilesFor, takenText } from '../inspect/rename'
+import { bi } from '../../src-preload/text'
+import { stagedUrl, stagingDirIn } from '../web/staging'
 
 export interface ServiceContext {
   home: string
@@ -89,6 +93,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...queueHandlers(s),
     ...draftHandlers(s),
     ...historyHandlers(s),
+    ...fixHandlers(s),
   }
 }
 
@@ -495,6 +500,86 @@ function historyHandlers({ ctx, events, history }: Services): HandlerGroup<Extra
             extension: 'json',
             count: list.length,
           }
+    },
+  }
+}
+
+/**
+ * The package view's fix actions: the profiles that fit the file, and "Rename a copy…" (the proposal and a typed
+ * name judged by the scan's rules, then the verified copy as a task, one 'rename' history event). In browser mode a
+ * copy is written only beside a file dropped on the page (in the staging area), and the page downloads it from there.
+ */
+function fixHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `package.${string}`>> {
+  const staging = stagingDirIn(ctx.home)
+  /** Browser mode writes only in the staging area: the original must be a file the page dropped. */
+  const checkWritable = (path: string) => {
+    if (ctx.mode === 'browser' && !dirname(resolve(path)).startsWith(resolve(staging) + sep))
+      throw new PreflightError(
+        'forbidden',
+        bi(
+          'In the browser, only a package dropped on the page can be copied: drop it on the Home screen first.',
+          '在浏览器中只能复制拖放到页面上的软件包：请先在首页拖入它。',
+        ),
+      )
+  }
+  const facts = async (path: string, profile: ParsedInputOf<'package.renameCheck'>['profile']) => {
+    const { kind, size } = await identifyForScan(path, profile)
+    return { profile, kind, size }
+  }
+  return {
+    'package.profiles': async ({ path }) => {
+      const { kind } = await identifyForScan(path, undefined)
+      return { kind, profiles: profilesFor(kind) }
+    },
+    'package.renameCheck': async ({ path, profile, name }) => {
+      const f = await facts(path, profile)
+      const proposal = await freeProposal(path, f)
+      const judged = name ?? proposal
+      const problems = nameProblems(judged, f)
+      const taken =
+        !problems.length &&
+        (await lstat(copyPath(path, judged)).then(
+          () => true,
+          () => false,
+        ))
+      return { proposal, name: judged, problems, taken }
+    },
+    'package.renameCopy': async ({ path, profile, name, sha256 }) => {
+      checkWritable(path)
+      const f = await facts(path, profile)
+      const problems = nameProblems(name, f)
+      if (problems.length)
+        throw new PreflightError(
+          'invalid-input',
+          { en: problems[0].message, zh: problems[0].messageZh ?? problems[0].message },
+          { rule: problems[0].rule },
+        )
+      const target = copyPath(path, name)
+      if (
+        await lstat(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw new PreflightError('conflict', takenText(name))
+      const { taskId } = ctx.runner.start('package.renameCopy', ({ signal, meter }) =>
+        recordOutcome(
+          events,
+          {
+            kind: 'rename',
+            subject: sha256 ?? path,
+            subjectName: name,
+            details: { from: basename(path), to: name, profile },
+          },
+          async () => {
+            const r = await copyRenamed(path, name, { expectedSha256: sha256, signal, meter })
+            return { ...r, download: ctx.mode === 'browser' ? stagedUrl(staging, r.path) : null }
+          },
+          (r) => ({ result: 'done', subject: r.sha256, link: r.path, details: { size: r.size } }),
+          signal,
+        ),
+      )
+      return { taskId }
     },
   }
 }
