@@ -240,6 +240,8 @@ export function Package() {
   const profileOptions = report
     ? [...new Set([...(fitting?.path === report.package.path ? fitting.profiles : []), report.profile])]
     : []
+  /** The picker is shown for a package the view scans (not a report handed over from a build) once its profiles are known. */
+  const pickable = !!report && !handed && fitting?.path === report.package.path
   const profileTitle = (id: string) => PROFILES.find((p) => p.id === id)?.title[lang] ?? id
 
   if (!path)
@@ -333,7 +335,7 @@ export function Package() {
               </dd>
               <dt>{t('profile')}</dt>
               <dd>
-                {fitting?.path === report.package.path && !handed ? (
+                {pickable ? (
                   <select
                     ref={picker}
                     value={report.profile}
@@ -390,7 +392,7 @@ export function Package() {
             onReport={(r) => setWaived(r as unknown as ReportDto)}
             fixes={{
               rename: () => setRenaming(true),
-              'pick-profile': () => picker.current?.focus(),
+              ...(pickable ? { 'pick-profile': () => picker.current?.focus() } : {}),
             }}
           />
           <ComponentsTable

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ruleAction } from '../../../src-preload/catalogue'
 import { packageFindings } from '../../../src-main/inspect/package-rules'
 import {
   copyRenamed,
@@ -32,6 +33,14 @@ function tarGz(name: string): string {
 }
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
+
+describe('the rule catalogue', () => {
+  it('names "Rename a copy…" as the fix of exactly the rules a renamed copy fixes', () => {
+    for (const rule of RENAME_RULES) expect(ruleAction(rule), rule).toEqual({ kind: 'rename' })
+    expect(ruleAction('profile.auto-picked')).toEqual({ kind: 'pick-profile' })
+    expect(ruleAction('package.too-large')).toBeNull()
+  })
+})
 
 describe('the proposed name', () => {
   it('replaces refused characters and names the real format, and the rules accept it', () => {
