@@ -162,6 +162,11 @@ export function takenText(name: string): Bilingual {
   )
 }
 
+/** A file of that name is already in the original's folder (a name that is no plain file name throws). */
+export async function nameTaken(original: string, name: string): Promise<boolean> {
+  return exists(copyPath(original, name))
+}
+
 /** The folder a copy of `original` named `name` goes to, refusing any name that is not a plain file name. */
 export function copyPath(original: string, name: string): string {
   const shape = nameShapeProblems(name)

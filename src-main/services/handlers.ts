@@ -3,8 +3,8 @@
 // the Handlers type makes the compiler refuse a channel without a handler. Every operation of the
 // work history (scan, repack, convert, waiver change, draft revision, export, upload, submit, compare) records one
 // event through the context's event sink, by the service doing it or, for the task-shaped ones, around the task.
-import { lstat, mkdir } from 'node:fs/promises'
-import { basename, dirname, join, resolve, sep } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import type { Channel, EventName, Events, ParsedInputOf, ResultOf } from '../../src-preload/contract'
 import { PreflightError } from '../../src-preload/errors'
 import { DraftService } from '../drafts/service'
@@ -45,9 +45,8 @@ import { compareReports, importReport, normaliseLocation } from '../reports/comp
 import type { Report } from '../reports/model'
 import { databaseVersions, scanOutcome } from '../inspect/scan-event'
 import { identifyForScan } from '../inspect/scan'
-import { copyPath, copyRenamed, freeProposal, nameProblems, profilesFor, takenText } from '../inspect/rename'
-import { bi } from '../../src-preload/text'
-import { stagedUrl, stagingDirIn } from '../web/staging'
+import { copyRenamed, freeProposal, nameProblems, nameTaken, profilesFor, takenText } from '../inspect/rename'
+import { checkStaged, stagedUrl, stagingDirIn } from '../web/staging'
 
 export interface ServiceContext {
   home: string
@@ -511,17 +510,6 @@ function historyHandlers({ ctx, events, history }: Services): HandlerGroup<Extra
  */
 function fixHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `package.${string}`>> {
   const staging = stagingDirIn(ctx.home)
-  /** Browser mode writes only in the staging area: the original must be a file the page dropped. */
-  const checkWritable = (path: string) => {
-    if (ctx.mode === 'browser' && !dirname(resolve(path)).startsWith(resolve(staging) + sep))
-      throw new PreflightError(
-        'forbidden',
-        bi(
-          'In the browser, only a package dropped on the page can be copied: drop it on the Home screen first.',
-          '在浏览器中只能复制拖放到页面上的软件包：请先在首页拖入它。',
-        ),
-      )
-  }
   const facts = async (path: string, profile: ParsedInputOf<'package.renameCheck'>['profile']) => {
     const { kind, size } = await identifyForScan(path, profile)
     return { profile, kind, size }
@@ -536,16 +524,11 @@ function fixHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `
       const proposal = await freeProposal(path, f)
       const judged = name ?? proposal
       const problems = nameProblems(judged, f)
-      const taken =
-        !problems.length &&
-        (await lstat(copyPath(path, judged)).then(
-          () => true,
-          () => false,
-        ))
+      const taken = !problems.length && (await nameTaken(path, judged))
       return { proposal, name: judged, problems, taken }
     },
     'package.renameCopy': async ({ path, profile, name, sha256 }) => {
-      checkWritable(path)
+      if (ctx.mode === 'browser') checkStaged(staging, path) // a page's client writes only beside a file it dropped
       const f = await facts(path, profile)
       const problems = nameProblems(name, f)
       if (problems.length)
@@ -554,14 +537,7 @@ function fixHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `
           { en: problems[0].message, zh: problems[0].messageZh ?? problems[0].message },
           { rule: problems[0].rule },
         )
-      const target = copyPath(path, name)
-      if (
-        await lstat(target).then(
-          () => true,
-          () => false,
-        )
-      )
-        throw new PreflightError('conflict', takenText(name))
+      if (await nameTaken(path, name)) throw new PreflightError('conflict', takenText(name))
       const { taskId } = ctx.runner.start('package.renameCopy', ({ signal, meter }) =>
         recordOutcome(
           events,

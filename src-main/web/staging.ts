@@ -6,15 +6,29 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { link, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
-import { basename, join, relative, resolve, sep } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 
 const INCOMING = '.incoming-'
 
 /** Browser mode's staging folder in the data folder. */
 export function stagingDirIn(home: string): string {
   return join(home, 'staged')
+}
+
+/** Browser mode writes only in the staging area: `path` must be a file a page dropped (else forbidden, said in both languages). */
+export function checkStaged(dir: string, path: string): void {
+  if (!dirname(resolve(path)).startsWith(resolve(dir) + sep))
+    throw new PreflightError(
+      'forbidden',
+      bi(
+        'In the browser, only a package dropped on the page can be copied: drop it on the Home screen first.',
+        '在浏览器中只能复制拖放到页面上的软件包：请先在首页拖入它。',
+      ),
+    )
 }
 
 /** URL path prefix under which the page downloads a file the services wrote in the staging area (a renamed copy). */
