@@ -224,7 +224,13 @@ export function Package() {
     if (!path || !report || next === report.profile) return
     freshScans.add(`${path}\n${next}`)
     const auto = report.profileAutoPicked ? report.profile : autoProfile
-    go('package', { path, profile: next, ...(auto ? { autoProfile: auto } : {}) })
+    // a renamed copy keeps its notice and its Save button
+    go('package', {
+      path,
+      profile: next,
+      ...(auto ? { autoProfile: auto } : {}),
+      ...(copiedFrom ? { copiedFrom } : {}),
+    })
   }
   /** A renamed copy was written: open it here and scan it (under the profile the original was scanned with). */
   function openCopy(copy: RenameCopyDto) {

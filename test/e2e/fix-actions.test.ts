@@ -108,6 +108,7 @@ describe('fix actions on the package view', () => {
       expect(await picker.locator('option', { hasText: 'picked from the content' }).textContent()).toContain(
         'koogallery-app',
       )
+      expect(await p.getByTestId('save-copy').count()).toBe(1) // still the renamed copy, still saveable
       await b.shot('rescanned-swr')
 
       // Recent scans keeps the scan under the chosen profile, and the copy's and the original's scans
