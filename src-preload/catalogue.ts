@@ -18,6 +18,35 @@ export interface Rule {
   source: string
   en: RuleText
   zh: RuleText
+  /** Fix advice the app can do itself (see RuleAction); absent: the fix is the seller's. */
+  action?: RuleAction
+}
+
+/**
+ * A rule's fix as an action in the app. `screen`: the screen that does it opens (with the package when
+ * `withPackage`), its button labelled by `label`; `rename`: "Rename a copy…" on the package view (a copy under a
+ * compliant name, scanned in its turn); `pick-profile`: the package view's profile picker (a scan under another
+ * profile).
+ */
+export type RuleAction =
+  | {
+      kind: 'screen'
+      label: 'importVulnDb' | 'openDatabases' | 'repack'
+      screen: 'databases' | 'containers'
+      withPackage?: boolean
+    }
+  | { kind: 'rename' }
+  | { kind: 'pick-profile' }
+
+/** The rules whose fix is an action in the app (every id is a rule of RULES: checked when the catalogue loads). */
+const ACTIONS: Record<string, RuleAction> = {
+  'package.name-invalid': { kind: 'rename' },
+  'package.extension-mismatch': { kind: 'rename' },
+  'package.format-unsupported': { kind: 'rename' },
+  'profile.auto-picked': { kind: 'pick-profile' },
+  'vulndb.missing': { kind: 'screen', label: 'importVulnDb', screen: 'databases' },
+  'malware.database-unverified': { kind: 'screen', label: 'openDatabases', screen: 'databases' },
+  'oci.not-oci': { kind: 'screen', label: 'repack', screen: 'containers', withPackage: true },
 }
 
 const KG_APP = 'KooGallery seller guide: application assets, Asset Security Standards'
@@ -200,8 +229,8 @@ const RULES: Rule[] = [
     'profile.auto-picked',
     'info',
     KG_APP,
-    ['Profile picked from the content', 'Pass --profile to choose another profile.'],
-    ['已根据内容选择配置', '使用 --profile 指定其他配置。'],
+    ['Profile picked from the content', 'Choose another profile in the package view (command line: pass --profile).'],
+    ['已根据内容选择配置', '在软件包视图中选择其他配置（命令行：使用 --profile）。'],
   ),
   rule(
     'scan.not-run',
@@ -685,7 +714,9 @@ const RULES: Rule[] = [
   ),
 ]
 
+for (const r of RULES) if (ACTIONS[r.id]) r.action = ACTIONS[r.id]
 const BY_ID = new Map(RULES.map((r) => [r.id, r]))
+for (const id of Object.keys(ACTIONS)) if (!BY_ID.has(id)) throw new Error(`an action names an unknown rule id: ${id}`)
 
 export function allRules(): readonly Rule[] {
   return RULES
@@ -704,6 +735,11 @@ export function hasRule(id: string): boolean {
 export function severityFor(id: string, profile?: string): Severity {
   const r = getRule(id)
   return (profile && r.severityByProfile?.[profile]) || r.severity
+}
+
+/** The rule's fix as an action in the app, or null when the fix is the seller's to do. */
+export function ruleAction(id: string): RuleAction | null {
+  return BY_ID.get(id)?.action ?? null
 }
 
 export function ruleText(id: string, lang: Lang = 'en'): RuleText {

@@ -166,6 +166,7 @@ export const HISTORY_KIND_NAMES = [
   'submit',
   'sync',
   'compare',
+  'rename',
 ] as const
 export const HISTORY_RESULT_NAMES = ['pass', 'fail', 'done', 'error', 'cancelled'] as const
 const isoTime = z
@@ -549,6 +550,36 @@ export const channels = {
       .strict(),
     result: result<ComparisonDto>(),
   },
+  // ---- fix actions of the package view (src-main/inspect/rename.ts)
+  /** The profiles that fit the file's content (its kind read from its bytes): the package view's profile picker. */
+  'package.profiles': {
+    input: z.object({ path: filePath }).strict(),
+    result: result<{ kind: string; profiles: Array<z.infer<typeof profileId>> }>(),
+  },
+  /** "Rename a copy…": the proposed name (free next to the file), and `name` (else the proposal) judged by the scan's package rules. */
+  'package.renameCheck': {
+    input: z.object({ path: filePath, profile: profileId, name: z.string().max(1024).optional() }).strict(),
+    result: result<RenameCheckDto>(),
+  },
+  /**
+   * Starts a task: copy the file next to itself as `name` (a plain file name the rules accept; never over an existing
+   * file), hashed while written and read back; `sha256`: the scanned content, refused if the file changed since.
+   * The task's result is a RenameCopyDto.
+   */
+  'package.renameCopy': {
+    input: z
+      .object({
+        path: filePath,
+        profile: profileId,
+        name: z.string().min(1).max(1024),
+        sha256: z
+          .string()
+          .regex(/^[a-f0-9]{64}$/)
+          .optional(),
+      })
+      .strict(),
+    result: result<{ taskId: string }>(),
+  },
 } as const
 
 export type Channels = typeof channels
@@ -596,6 +627,28 @@ export interface RecentScanDto {
   mtimeMs: number
   verdict: 'pass' | 'fail'
   scannedAt: string
+}
+
+/** A name for a renamed copy as the package rules judge it (each problem in both languages, text.ts). */
+export interface RenameCheckDto {
+  /** A name the rules accept, free in the file's folder. */
+  proposal: string
+  /** The name judged: the one asked about, else the proposal. */
+  name: string
+  problems: Array<{ rule?: string; message: string; messageZh?: string }>
+  /** A file of that name is already there (the copy never replaces it). */
+  taken: boolean
+}
+
+/** A renamed copy, written and verified. */
+export interface RenameCopyDto {
+  path: string
+  name: string
+  size: number
+  sha256: string
+  original: string
+  /** Browser mode: where the page downloads the copy (its path under the server's staging area); else null. */
+  download: string | null
 }
 
 export type RecentOpenDto =

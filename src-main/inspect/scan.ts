@@ -122,7 +122,7 @@ export async function scanPackage(path: string, opts: ScanOptions = {}): Promise
 }
 
 /** The file to scan: a regular file, a known profile if one is named, and its kind from its bytes (and name). */
-async function identifyForScan(
+export async function identifyForScan(
   path: string,
   profile: string | undefined,
 ): Promise<{ abs: string; size: number; name: string; kind: PackageKind }> {

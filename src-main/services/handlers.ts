@@ -45,6 +45,9 @@ import {
 import { compareReports, importReport, normaliseLocation } from '../reports/compare'
 import type { Report } from '../reports/model'
 import { databaseVersions, scanOutcome } from '../inspect/scan-event'
+import { identifyForScan } from '../inspect/scan'
+import { copyRenamed, freeProposal, nameProblems, nameTaken, profilesFor, takenText } from '../inspect/rename'
+import { checkStaged, stagedUrl, stagingDirIn } from '../web/staging'
 
 export interface ServiceContext {
   home: string
@@ -90,6 +93,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...queueHandlers(s),
     ...draftHandlers(s),
     ...historyHandlers(s),
+    ...fixHandlers(s),
   }
 }
 
@@ -512,6 +516,63 @@ function historyHandlers({ ctx, events, history }: Services): HandlerGroup<Extra
             extension: 'json',
             count: list.length,
           }
+    },
+  }
+}
+
+/**
+ * The package view's fix actions: the profiles that fit the file, and "Rename a copy…" (the proposal and a typed
+ * name judged by the scan's rules, then the verified copy as a task, one 'rename' history event). In browser mode a
+ * copy is written only beside a file dropped on the page (in the staging area), and the page downloads it from there.
+ */
+function fixHandlers({ ctx, events }: Services): HandlerGroup<Extract<Channel, `package.${string}`>> {
+  const staging = stagingDirIn(ctx.home)
+  const facts = async (path: string, profile: ParsedInputOf<'package.renameCheck'>['profile']) => {
+    const { kind, size } = await identifyForScan(path, profile)
+    return { profile, kind, size }
+  }
+  return {
+    'package.profiles': async ({ path }) => {
+      const { kind } = await identifyForScan(path, undefined)
+      return { kind, profiles: profilesFor(kind) }
+    },
+    'package.renameCheck': async ({ path, profile, name }) => {
+      const f = await facts(path, profile)
+      const proposal = await freeProposal(path, f)
+      const judged = name ?? proposal
+      const problems = nameProblems(judged, f)
+      const taken = !problems.length && (await nameTaken(path, judged))
+      return { proposal, name: judged, problems, taken }
+    },
+    'package.renameCopy': async ({ path, profile, name, sha256 }) => {
+      if (ctx.mode === 'browser') checkStaged(staging, path) // a page's client writes only beside a file it dropped
+      const f = await facts(path, profile)
+      const problems = nameProblems(name, f)
+      if (problems.length)
+        throw new PreflightError(
+          'invalid-input',
+          { en: problems[0].message, zh: problems[0].messageZh ?? problems[0].message },
+          { rule: problems[0].rule },
+        )
+      if (await nameTaken(path, name)) throw new PreflightError('conflict', takenText(name))
+      const { taskId } = ctx.runner.start('package.renameCopy', ({ signal, meter }) =>
+        recordOutcome(
+          events,
+          {
+            kind: 'rename',
+            subject: sha256 ?? path,
+            subjectName: name,
+            details: { from: basename(path), to: name, profile },
+          },
+          async () => {
+            const r = await copyRenamed(path, name, { expectedSha256: sha256, signal, meter })
+            return { ...r, download: ctx.mode === 'browser' ? stagedUrl(staging, r.path) : null }
+          },
+          (r) => ({ result: 'done', subject: r.sha256, link: r.path, details: { size: r.size } }),
+          signal,
+        ),
+      )
+      return { taskId }
     },
   }
 }

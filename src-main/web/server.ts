@@ -12,7 +12,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { ServiceHost } from '../services/host'
 import { cookieToken, hasToken, hostProblem, safeEqual, TOKEN_COOKIE } from './access'
-import { StagingArea } from './staging'
+import { StagingArea, stagedFile, STAGED_URL } from './staging'
 
 export interface WebServerOptions {
   rendererDir: string
@@ -82,6 +82,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
       if (req.method === 'POST' && url.pathname === '/stage') return await stage(staging, req, res, url, headers)
       if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed')
+      if (url.pathname.startsWith(STAGED_URL)) return await serveStaged(opts.stagingDir, req, res, url, headers)
       await serveRenderer(rendererDir, req, res, url, headers, { token, csp: csp(origin) })
     } catch (err) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
@@ -144,6 +145,28 @@ async function stage(
   const path = await staging.stage(req, name)
   res.writeHead(200, { ...headers, 'content-type': 'application/json' })
   res.end(JSON.stringify({ path }))
+}
+
+/** GET /staged/<sha256>/<name>: a file the services wrote in the staging area (a renamed copy), as a download. */
+async function serveStaged(
+  stagingDir: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  headers: Record<string, string>,
+): Promise<void> {
+  const file = stagedFile(stagingDir, url.pathname)
+  const st = file ? await stat(file).catch(() => null) : null
+  if (!file || !st?.isFile()) return deny(res, 404, 'Not found')
+  const name = file.slice(file.lastIndexOf(sep) + 1)
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'application/octet-stream',
+    'content-length': String(st.size),
+    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+  })
+  if (req.method === 'HEAD') return void res.end()
+  createReadStream(file).pipe(res)
 }
 
 /** The built renderer's files (never outside its folder); index.html gets the session token and the CSP. */

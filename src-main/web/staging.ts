@@ -6,11 +6,56 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { link, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { PreflightError } from '../../src-preload/errors'
+import { bi } from '../../src-preload/text'
 
 const INCOMING = '.incoming-'
+
+/** Browser mode's staging folder in the data folder. */
+export function stagingDirIn(home: string): string {
+  return join(home, 'staged')
+}
+
+/** Browser mode writes only in the staging area: `path` must be a file a page dropped (else forbidden, said in both languages). */
+export function checkStaged(dir: string, path: string): void {
+  if (!dirname(resolve(path)).startsWith(resolve(dir) + sep))
+    throw new PreflightError(
+      'forbidden',
+      bi(
+        'In the browser, only a package dropped on the page can be copied: drop it on the Home screen first.',
+        '在浏览器中只能复制拖放到页面上的软件包：请先在首页拖入它。',
+      ),
+    )
+}
+
+/** URL path prefix under which the page downloads a file the services wrote in the staging area (a renamed copy). */
+export const STAGED_URL = '/staged/'
+
+/** The URL path of a staged file (`<sha256 folder>/<name>`), or null when `path` is not one. */
+export function stagedUrl(dir: string, path: string): string | null {
+  const rel = relative(resolve(dir), resolve(path)).split(sep)
+  if (rel.length !== 2 || !/^[a-f0-9]{64}$/.test(rel[0]) || !StagingArea.fileName(rel[1]) || rel[1] !== basename(path))
+    return null
+  return `${STAGED_URL}${rel[0]}/${encodeURIComponent(rel[1])}`
+}
+
+/** The staged file a URL path names (`/staged/<sha256 folder>/<name>`), or null: never a path outside the area. */
+export function stagedFile(dir: string, urlPath: string): string | null {
+  if (!urlPath.startsWith(STAGED_URL)) return null
+  const parts = urlPath.slice(STAGED_URL.length).split('/')
+  if (parts.length !== 2 || !/^[a-f0-9]{64}$/.test(parts[0])) return null
+  let name: string
+  try {
+    name = decodeURIComponent(parts[1])
+  } catch {
+    return null
+  }
+  if (StagingArea.fileName(name) !== name || name.startsWith('.')) return null
+  return join(dir, parts[0], name)
+}
 
 export interface StagingOptions {
   dir: string

@@ -2,15 +2,18 @@
 // scans; "Check the file again" also compares its SHA-256), else pre-scans it at once — identify and scan in one
 // task (progress, ETA, Cancel) — then shows the verdict, the package summary, the findings with their fixes,
 // the package's entry tree, and its work history and the marketplace's report set against Preflight's
-// (components/history/PackageWork).
-import { useEffect, useMemo, useState } from 'react'
-import type { FindingDto, RecentScanDto } from '../../src-preload/contract'
+// (components/history/PackageWork). Fixes the app does itself: "Rename a copy…" (components/report/RenameCopy: the
+// copy is then opened here and scanned, and in browser mode saved from here) and the profile picker (the profiles
+// that fit the content; choosing one scans the package again under it, and Recent scans keeps that scan).
+import { useEffect, useMemo, useRef, useState } from 'react'
+import type { FindingDto, RecentScanDto, RenameCopyDto } from '../../src-preload/contract'
 import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
 import { LayerCharts, type LayerImage } from '../components/report/ImageCharts'
 import { ReportView } from '../components/report/ReportView'
+import { RenameCopy } from '../components/report/RenameCopy'
 import { ImportMarketReport, PackageWork } from '../components/history/PackageWork'
 import { checkLine, verdictLine } from '../../src-preload/verdict'
 import type { Worded } from '../../src-preload/text'
@@ -18,6 +21,7 @@ import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { cancelTask, startTask, useTask, useTasks } from '../stores/tasks'
 import { hasScreen } from './registry'
+import { PROFILES } from './wizard/spec'
 
 const messages = defineMessages({
   en: {
@@ -53,6 +57,10 @@ const messages = defineMessages({
     whyMissing: 'not found',
     storedUnusable: 'The stored report could not be used ({error}): scanning the file again.',
     fromBuild: 'This is the scan made when the bundle was built; “Scan again” runs a new one.',
+    chooseProfile: 'Profile to scan under',
+    copied:
+      'A copy of {from} was written as {name} and verified (SHA-256); this is its scan. The original is unchanged.',
+    saveCopy: 'Save the copy',
   },
   'zh-CN': {
     title: '软件包预扫描',
@@ -86,6 +94,9 @@ const messages = defineMessages({
     whyMissing: '找不到文件',
     storedUnusable: '无法使用已保存的报告（{error}）：正在重新扫描文件。',
     fromBuild: '这是生成包时所做的扫描；“重新扫描”会重新运行一次。',
+    chooseProfile: '扫描所用的配置',
+    copied: '已将 {from} 复制为 {name} 并完成校验（SHA-256）；以下是副本的扫描结果。原文件未改变。',
+    saveCopy: '保存副本',
   },
 })
 
@@ -94,6 +105,8 @@ type ProfileParam = 'koogallery-app' | 'koogallery-container' | 'koogallery-imag
 const WHY = { size: 'whySize', mtime: 'whyMtime', sha256: 'whySha256', missing: 'whyMissing' } as const
 /** path + profile → its scan task: coming back to a package whose scan still runs follows that scan. */
 const scanTasks = new Map<string, string>()
+/** path + profile chosen in the profile picker: opened with a new scan, not with a stored report. */
+const freshScans = new Set<string>()
 
 export interface ReportDto {
   package: { path: string; name: string; size: number; sha256: string; kind: string }
@@ -116,7 +129,17 @@ export function Package() {
     path,
     profile,
     report: given,
-  } = useNav((s) => s.params) as { path?: string; profile?: ProfileParam; report?: ReportDto }
+    autoProfile,
+    copiedFrom,
+  } = useNav((s) => s.params) as {
+    path?: string
+    profile?: ProfileParam
+    report?: ReportDto
+    /** The profile the content picked when this one was chosen instead (marked in the picker). */
+    autoProfile?: string
+    /** This package is a renamed copy just written: its original's name, and in browser mode where to save it. */
+    copiedFrom?: { name: string; download: string | null }
+  }
   const [taskId, setTaskId] = useState<string | null>(null)
   // a service's refusal as it came (both languages), shown in the language chosen now
   const [error, setError] = useState<Worded | null>(null)
@@ -132,6 +155,25 @@ export function Package() {
   const [waived, setWaived] = useState<ReportDto | null>(null)
   const report = scanned && waived && waived.package.sha256 === scanned.package.sha256 ? waived : scanned
   const [marketReport, setMarketReport] = useState<File | null>(null)
+  const [renaming, setRenaming] = useState(false)
+  const [browserMode, setBrowserMode] = useState(false)
+  const [fitting, setFitting] = useState<{ path: string; profiles: string[] } | null>(null)
+  const picker = useRef<HTMLSelectElement>(null)
+  useEffect(() => {
+    void api.invoke('app.info', {}).then((i) => setBrowserMode(i.mode === 'browser'))
+  }, [])
+  const reportPath = report?.package.path
+  useEffect(() => {
+    if (!reportPath) return
+    let live = true
+    api.invoke('package.profiles', { path: reportPath }).then(
+      (r) => live && setFitting({ path: reportPath, profiles: r.profiles }),
+      () => live && setFitting(null), // no picker: the profile is shown as text
+    )
+    return () => {
+      live = false
+    }
+  }, [reportPath])
 
   async function run() {
     if (!path) return
@@ -171,12 +213,45 @@ export function Package() {
     await run()
   }
   useEffect(() => {
+    setRenaming(false)
     const running = path ? scanTasks.get(`${path}\n${profile ?? ''}`) : undefined
     if (running && useTasks.getState().tasks[running]?.status === 'running') setTaskId(running)
     else if (given?.package?.path === path) setTaskId(null)
+    else if (freshScans.delete(`${path}\n${profile ?? ''}`)) void run()
     else void reopen(false)
     // once per chosen package
   }, [path, profile, given])
+
+  /** The profile picker: scan the package again under the chosen profile (a new view, so Back shows the last one). */
+  function chooseProfile(next: string) {
+    if (!path || !report || next === report.profile) return
+    freshScans.add(`${path}\n${next}`)
+    const auto = report.profileAutoPicked ? report.profile : autoProfile
+    // a renamed copy keeps its notice and its Save button
+    go('package', {
+      path,
+      profile: next,
+      ...(auto ? { autoProfile: auto } : {}),
+      ...(copiedFrom ? { copiedFrom } : {}),
+    })
+  }
+  /** A renamed copy was written: open it here and scan it (under the profile the original was scanned with). */
+  function openCopy(copy: RenameCopyDto) {
+    setRenaming(false)
+    const chosen = report && !report.profileAutoPicked ? report.profile : undefined
+    go('package', {
+      path: copy.path,
+      ...(chosen ? { profile: chosen } : {}),
+      copiedFrom: { name: report?.package.name ?? '', download: copy.download },
+    })
+  }
+  const autoPicked = report?.profileAutoPicked ? report.profile : autoProfile
+  const profileOptions = report
+    ? [...new Set([...(fitting?.path === report.package.path ? fitting.profiles : []), report.profile])]
+    : []
+  /** The picker is shown for a package the view scans (not a report handed over from a build) once its profiles are known. */
+  const pickable = !!report && !handed && fitting?.path === report.package.path
+  const profileTitle = (id: string) => PROFILES.find((p) => p.id === id)?.title[lang] ?? id
 
   if (!path)
     return (
@@ -232,6 +307,21 @@ export function Package() {
       {task?.status === 'cancelled' && <p role="status">{t('cancelled')}</p>}
       {report && (
         <>
+          {copiedFrom && report.package.path === path && (
+            <p role="status" className="card row" data-testid="renamed-copy">
+              <span>{t('copied', { from: copiedFrom.name, name: report.package.name })}</span>
+              {copiedFrom.download && (
+                <a
+                  className="btn btn-secondary"
+                  href={copiedFrom.download}
+                  download={report.package.name}
+                  data-testid="save-copy"
+                >
+                  {t('saveCopy')}
+                </a>
+              )}
+            </p>
+          )}
           <div className={`verdict ${report.verdict}`} data-testid="verdict" role="status">
             {verdictLine(report, lang)}
           </div>
@@ -254,7 +344,26 @@ export function Package() {
               </dd>
               <dt>{t('profile')}</dt>
               <dd>
-                <code>{report.profile}</code> {report.profileAutoPicked ? t('auto') : ''}
+                {pickable ? (
+                  <select
+                    ref={picker}
+                    value={report.profile}
+                    aria-label={t('chooseProfile')}
+                    disabled={task?.status === 'running'}
+                    onChange={(e) => chooseProfile(e.target.value)}
+                    data-testid="profile-picker"
+                  >
+                    {profileOptions.map((p) => (
+                      <option key={p} value={p}>
+                        {profileTitle(p)} ({p}){p === autoPicked ? ` ${t('auto')}` : ''}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <>
+                    <code>{report.profile}</code> {report.profileAutoPicked ? t('auto') : ''}
+                  </>
+                )}
               </dd>
               <dt>{t('entries')}</dt>
               <dd>{fmt.number(report.stats.entries)}</dd>
@@ -284,7 +393,17 @@ export function Package() {
           </div>
           <LayerCharts images={(report.facts.containers as { images?: LayerImage[] } | undefined)?.images} />
           <h2>{t('findings')}</h2>
-          <ReportView report={scanned as never} onReport={(r) => setWaived(r as unknown as ReportDto)} />
+          {renaming && (
+            <RenameCopy report={report} browser={browserMode} onDone={openCopy} onClose={() => setRenaming(false)} />
+          )}
+          <ReportView
+            report={scanned as never}
+            onReport={(r) => setWaived(r as unknown as ReportDto)}
+            fixes={{
+              rename: () => setRenaming(true),
+              ...(pickable ? { 'pick-profile': () => picker.current?.focus() } : {}),
+            }}
+          />
           <ComponentsTable
             components={(report as unknown as { components: ComponentDto[] }).components ?? []}
             findings={report.findings}

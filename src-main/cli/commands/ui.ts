@@ -10,6 +10,7 @@ import { openHomeDatabase } from '../../store/db'
 import { appRoot, rendererDir } from '../../paths'
 import { startServiceWorker } from '../../services/worker-client'
 import { startWebServer } from '../../web/server'
+import { stagingDirIn } from '../../web/staging'
 import { usageError, type CliCommand } from '../io'
 
 function openBrowser(url: string): void {
@@ -64,7 +65,7 @@ export const uiCommand: CliCommand = {
     const home = defaultHome(io.env)
     const server = await startWebServer({
       rendererDir: dir,
-      stagingDir: join(home, 'staged'),
+      stagingDir: stagingDirIn(home),
       inUse: () => stagedInUse(home),
       port,
       host: (onEvent) => startServiceWorker({ home, mode: 'browser' }, onEvent as never),

@@ -1,21 +1,13 @@
 // Findings grouped blocker → warning → info, each with rule id, location, message and the fix hint from the
 // rule catalogue in the current language. Scanners write their one-line messages in both languages (text.ts); one
-// that has only English is marked lang="en".
+// that has only English is marked lang="en". Fix advice that is an action in the app (the rule catalogue's
+// ruleAction) is a button: a screen opens, or the package view's own control (rename a copy, pick the profile)
+// when the view hands its handler over in `fixes`.
 import type { FindingDto } from '../../../src-preload/contract'
-import { ruleText } from '../../../src-preload/catalogue'
+import { ruleAction, ruleText } from '../../../src-preload/catalogue'
 import { textIn } from '../../../src-preload/text'
 import { defineMessages, useLang, useT } from '../../i18n'
 import { useNav } from '../../stores/nav'
-
-/** Fix advice that is an action in the app: the screen that does it (and what it is handed). */
-const FIX_ACTIONS: Record<
-  string,
-  { label: 'importVulnDb' | 'openDatabases' | 'repack'; screen: string; withPackage?: boolean }
-> = {
-  'vulndb.missing': { label: 'importVulnDb', screen: 'databases' },
-  'malware.database-unverified': { label: 'openDatabases', screen: 'databases' },
-  'oci.not-oci': { label: 'repack', screen: 'containers', withPackage: true },
-}
 
 const messages = defineMessages({
   en: {
@@ -28,6 +20,8 @@ const messages = defineMessages({
     importVulnDb: 'Import a vulnerability database',
     openDatabases: 'Open Databases',
     repack: 'Repack as OCI',
+    rename: 'Rename a copy…',
+    pickProfile: 'Choose the profile',
   },
   'zh-CN': {
     blocker: '阻断项',
@@ -39,34 +33,46 @@ const messages = defineMessages({
     importVulnDb: '导入漏洞库',
     openDatabases: '打开数据库',
     repack: '重新打包为 OCI',
+    rename: '重命名副本…',
+    pickProfile: '选择配置',
   },
 })
+
+/** The package view's own fix controls, by the catalogue's action kind (absent: that fix shows no button). */
+export interface FixHandlers {
+  rename?: (f: FindingDto) => void
+  'pick-profile'?: (f: FindingDto) => void
+}
 
 export function FindingList({
   findings,
   actions,
   packagePath,
+  fixes,
 }: {
   findings: FindingDto[]
   actions?: (f: FindingDto) => import('react').ReactNode
   packagePath?: string
+  fixes?: FixHandlers
 }) {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
   const go = useNav((s) => s.go)
   const fixAction = (f: FindingDto) => {
-    const a = FIX_ACTIONS[f.rule]
-    if (!a || (a.withPackage && !packagePath)) return null
-    return (
-      <button
-        type="button"
-        className="btn btn-secondary"
-        data-testid={`fix-${f.rule}`}
-        onClick={() => go(a.screen, a.withPackage ? { paths: [packagePath] } : {})}
-      >
-        {t(a.label)}
+    const a = ruleAction(f.rule)
+    if (!a) return null
+    const button = (label: string, onClick: () => void) => (
+      <button type="button" className="btn btn-secondary" data-testid={`fix-${f.rule}`} onClick={onClick}>
+        {label}
       </button>
     )
+    if (a.kind === 'screen') {
+      if (a.withPackage && !packagePath) return null
+      return button(t(a.label), () => go(a.screen, a.withPackage ? { paths: [packagePath] } : {}))
+    }
+    const handler = fixes?.[a.kind]
+    if (!handler) return null
+    return button(t(a.kind === 'rename' ? 'rename' : 'pickProfile'), () => handler(f))
   }
   if (findings.length === 0) return <p className="muted">{t('none')}</p>
   return (

@@ -9,7 +9,7 @@ import { api } from '../../api'
 import { download } from '../../download'
 import { defineMessages, useFormat, useLang, useT } from '../../i18n'
 import { BarChart } from '../Chart'
-import { FindingList } from './FindingList'
+import { FindingList, type FixHandlers } from './FindingList'
 
 const messages = defineMessages({
   en: {
@@ -113,7 +113,16 @@ export function RuleChart({ findings, label, top = 8 }: { findings: FindingDto[]
   return <BarChart title={label} bars={bars} format={num.number} testId="rule-chart" width={560} />
 }
 
-export function ReportView({ report: original, onReport }: { report: ReportLike; onReport?: (r: ReportLike) => void }) {
+export function ReportView({
+  report: original,
+  onReport,
+  fixes,
+}: {
+  report: ReportLike
+  onReport?: (r: ReportLike) => void
+  /** The package view's own fix controls (rename a copy, pick the profile), handed to the finding list. */
+  fixes?: FixHandlers
+}) {
   const t = useT(messages)
   const lang = useLang((s) => s.lang)
   const [waivers, setWaivers] = useState<WaiverDto[]>([])
@@ -206,6 +215,7 @@ export function ReportView({ report: original, onReport }: { report: ReportLike;
       <FindingList
         findings={shown}
         packagePath={report.package.path}
+        fixes={fixes}
         actions={(f) =>
           f.waived ? (
             <button

@@ -1,7 +1,7 @@
 // The work history of the app's services (the same host in the desktop app and browser mode): each operation — a
 // scan (and a failed one), repack, convert, waiver change (package and draft), draft revision (create, save,
 // duplicate, restore, import; a save that changes nothing is none), export (report, draft, manifest, the history
-// itself), upload, submit (refused and accepted), compare and a (failed) sync — leaves exactly one event, under the name set in
+// itself), upload, submit (refused and accepted), compare, a renamed copy and a (failed) sync — leaves exactly one event, under the name set in
 // Settings; history.list filters, history.export's CSV reads back as the listed events, and the release manifest
 // carries its package's history with the databases each scan used.
 import { execFileSync } from 'node:child_process'
@@ -113,6 +113,21 @@ describe('work history of the services', () => {
     })
     await one('export', 'done', () => call('report.render', { report, format: 'html', waivers: [waiver] }))
     await one('compare', 'done', () => call('compare.import', { path: marketReport, report }))
+    // the package view's "Rename a copy…": the copy, by the scanned content's sha256
+    const renamed = await one('rename', 'done', () =>
+      task('package.renameCopy', {
+        path: pkg,
+        profile: 'koogallery-app',
+        name: 'shop_copy.tar.gz',
+        sha256: report.package.sha256,
+      }),
+    )
+    expect(renamed).toMatchObject({
+      subject: report.package.sha256,
+      subjectName: 'shop_copy.tar.gz',
+      link: join(dir, 'shop_copy.tar.gz'),
+      details: { from: 'shop.tar.gz', to: 'shop_copy.tar.gz', profile: 'koogallery-app' },
+    })
 
     // drafts: each new revision is one event, a save that changes nothing is none
     const draft = await call('drafts.create', { profile: 'koogallery-image', title: 'Nginx' })
@@ -221,6 +236,7 @@ describe('work history of the services', () => {
         'waiver',
         'export',
         'compare',
+        'rename',
         'draft-revision',
         'submit',
         'repack',
@@ -241,7 +257,7 @@ describe('work history of the services', () => {
     const about = all.filter(
       (e) => e.subject === report.package.sha256 || (e.kind === 'upload' && e.details.sha256 === report.package.sha256),
     )
-    expect(about.map((e) => e.kind)).toEqual(['upload', 'compare', 'export', 'waiver', 'scan'])
+    expect(about.map((e) => e.kind)).toEqual(['upload', 'rename', 'compare', 'export', 'waiver', 'scan'])
     expect(await history({ subject: report.package.sha256 })).toEqual(about)
     const csv = await call<{ content: string; count: number; extension: string }>('history.export', { format: 'csv' })
     expect(csv).toMatchObject({ count: all.length, extension: 'csv' })
@@ -268,7 +284,14 @@ describe('work history of the services', () => {
     const own = (await history({ subject: report.package.sha256 })).reverse()
     expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(own.map((e) => e.kind))
     // its uploads too (their subject is the job, their details name the package)
-    expect(m.history.map((e: { kind: string }) => e.kind)).toEqual(['scan', 'waiver', 'export', 'compare', 'upload'])
+    expect(m.history.map((e: { kind: string }) => e.kind)).toEqual([
+      'scan',
+      'waiver',
+      'export',
+      'compare',
+      'rename',
+      'upload',
+    ])
     expect(m.history[0]).toMatchObject({
       kind: 'scan',
       result: 'fail',

@@ -65,6 +65,35 @@ describe('browser mode host and origin checks', () => {
 })
 
 describe('staged drops', () => {
+  it('gives a file of the staging area back as a download (a renamed copy), and nothing outside it', async () => {
+    const headers = { 'x-preflight-token': server.token }
+    const staged = await fetch(`${server.origin}/stage?name=${encodeURIComponent('my app.tgz')}`, {
+      method: 'POST',
+      body: 'package bytes',
+      headers,
+    })
+    const path = ((await staged.json()) as { path: string }).path
+    const sha = path.split('/').at(-2)!
+    writeFileSync(join(path, '..', 'my_app.tar.gz'), 'package bytes')
+    const got = await fetch(`${server.origin}/staged/${sha}/my_app.tar.gz`, { headers })
+    expect(got.status).toBe(200)
+    expect(got.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''my_app.tar.gz")
+    expect(await got.text()).toBe('package bytes')
+    expect(
+      (await fetch(`${server.origin}/staged/${sha}/${encodeURIComponent('my app.tgz')}`, { headers })).status,
+    ).toBe(200)
+    expect((await fetch(`${server.origin}/staged/${sha}/my_app.tar.gz`)).status).toBe(403) // no token
+    for (const bad of [
+      `${sha}/${encodeURIComponent('../../renderer/index.html')}`,
+      `${sha}/%2E%2E`,
+      `${sha}/missing.tar.gz`,
+      `${'0'.repeat(64)}/my_app.tar.gz`,
+      'my_app.tar.gz',
+      `${sha}`,
+    ])
+      expect((await fetch(`${server.origin}/staged/${bad}`, { headers })).status, bad).toBe(404)
+  })
+
   it('keeps one copy per content, within the limits, and never one still in use', async () => {
     const dir = mkdtempSync(join(process.env.TMPDIR!, 'stage-'))
     mkdirSync(join(dir, 'renderer'))
