@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ComparisonDto, FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
-import { defineMessages, useT } from '../../i18n'
+import { defineMessages, useLang, useT, useText } from '../../i18n'
 import { Tabs } from '../Tabs'
 import { HistoryPanel } from './HistoryTable'
 
@@ -41,6 +41,9 @@ const messages = defineMessages({
     'gap.database': 'database',
     'gap.not-read': 'not read',
     'gap.waiver': 'waived',
+    'sev.blocker': 'blocker',
+    'sev.warning': 'warning',
+    'sev.info': 'info',
   },
   'zh-CN': {
     label: '软件包操作记录与市场报告',
@@ -73,6 +76,9 @@ const messages = defineMessages({
     'gap.database': '数据库',
     'gap.not-read': '未读取',
     'gap.waiver': '已豁免',
+    'sev.blocker': '阻断',
+    'sev.warning': '警告',
+    'sev.info': '信息',
   },
 })
 
@@ -210,6 +216,10 @@ export function PackageWork({
 }
 
 function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string, string | number>) => string }) {
+  const text = useText()
+  const lang = useLang((s) => s.lang)
+  // a finding's sentence its scanner wrote only in English is marked so (as the finding list does)
+  const langOf = (f: { messageZh?: string }) => (lang !== 'en' && !f.messageZh ? 'en' : undefined)
   const none = <p className="muted">{t('none')}</p>
   return (
     <div className="stack" data-testid="compare-view">
@@ -241,7 +251,9 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td className="mono">{p.preflight.location}</td>
                 <td>
                   <code>{p.preflight.rule}</code>
-                  <div className="muted">{p.preflight.message}</div>
+                  <div className="muted" lang={langOf(p.preflight)}>
+                    {text(p.preflight)}
+                  </div>
                 </td>
                 <td>
                   {p.marketplace.title}
@@ -274,7 +286,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td>{f.title}</td>
                 <td>{f.severity}</td>
                 <td>{t(`gap.${f.gap}` as Key)}</td>
-                <td>{f.suggestion}</td>
+                <td>{lang === 'zh-CN' ? f.suggestionZh : f.suggestion}</td>
               </tr>
             ))}
           </tbody>
@@ -300,8 +312,8 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td>
                   <code>{f.rule}</code>
                 </td>
-                <td>{f.severity}</td>
-                <td>{f.message}</td>
+                <td>{t(`sev.${f.severity}` as Key)}</td>
+                <td lang={langOf(f)}>{text(f)}</td>
               </tr>
             ))}
           </tbody>
