@@ -179,18 +179,19 @@ describe('the Chinese UI with real content', () => {
     const look = async (state: string) => {
       states.push(state)
       await p.waitForFunction(() => document.fonts.status === 'loaded')
+      // the fonts as the state was first drawn, before a theme switch restyles (and so reshapes) it
+      const f = await cjkFontProblems(p, FONT_CHECKED)
+      fonts.push(...f.problems.map((x) => `${state} › ${x}`))
+      const found = await latinTexts(p, KNOWN_ENGLISH_UNTIL_MERGED[state])
+      stray.push(...describeStray(state, found.stray))
+      for (const line of describeStray(state, found.marked))
+        if (!marked.some((m) => m.slice(m.indexOf(' › ')) === line.slice(line.indexOf(' › ')))) marked.push(line)
       for (const colorScheme of ['light', 'dark'] as const) {
         await p.emulateMedia({ colorScheme })
         await b.shot(`${state}-${colorScheme}`)
         const v = await seriousAxeViolations(p)
         if (v.length) axe[`${state} (${colorScheme})`] = v
       }
-      const found = await latinTexts(p, KNOWN_ENGLISH_UNTIL_MERGED[state])
-      stray.push(...describeStray(state, found.stray))
-      for (const line of describeStray(state, found.marked))
-        if (!marked.some((m) => m.slice(m.indexOf(' › ')) === line.slice(line.indexOf(' › ')))) marked.push(line)
-      const f = await cjkFontProblems(p, FONT_CHECKED)
-      fonts.push(...f.problems.map((x) => `${state} › ${x}`))
       if (f.checked === 0) fonts.push(`${state}: no Chinese text was checked`)
     }
     try {

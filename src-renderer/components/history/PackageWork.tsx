@@ -236,7 +236,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.both.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-both">
+        <table className="compare-table" data-testid="compare-both">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -259,7 +259,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                   {p.marketplace.title}
                   <div className="muted">{p.marketplace.location}</div>
                 </td>
-                <td>{t(`by.${p.by}` as Key)}</td>
+                <td className="short">{t(`by.${p.by}` as Key)}</td>
               </tr>
             ))}
           </tbody>
@@ -269,7 +269,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.onlyMarketplace.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-only-marketplace">
+        <table className="compare-table" data-testid="compare-only-marketplace">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -284,8 +284,8 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
               <tr key={i} data-gap={f.gap}>
                 <td className="mono">{f.location}</td>
                 <td>{f.title}</td>
-                <td>{f.severity}</td>
-                <td>{t(`gap.${f.gap}` as Key)}</td>
+                <td className="short">{f.severity}</td>
+                <td className="short">{t(`gap.${f.gap}` as Key)}</td>
                 <td>{lang === 'zh-CN' ? f.suggestionZh : f.suggestion}</td>
               </tr>
             ))}
@@ -296,7 +296,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.onlyPreflight.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-only-preflight">
+        <table className="compare-table" data-testid="compare-only-preflight">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -312,7 +312,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td>
                   <code>{f.rule}</code>
                 </td>
-                <td>{t(`sev.${f.severity}` as Key)}</td>
+                <td className="short">{t(`sev.${f.severity}` as Key)}</td>
                 <td lang={langOf(f)}>{text(f)}</td>
               </tr>
             ))}
