@@ -148,7 +148,9 @@ export interface ComparisonDto {
     severity: string
     location: string
     message: string
+    /** What to do, in English; `suggestionZh` the same in Simplified Chinese. */
     suggestion: string
+    suggestionZh: string
     gap: 'rule' | 'database' | 'not-read' | 'waiver'
   }>
   onlyPreflight: Array<Pick<FindingDto, 'rule' | 'severity' | 'location' | 'message' | 'messageZh'>>

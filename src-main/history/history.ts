@@ -58,7 +58,12 @@ export async function recordOutcome<T>(
     sink?.({
       ...event,
       result: signal?.aborted ? 'cancelled' : 'error',
-      details: { ...event.details, error: (err as Error).message },
+      // the error's sentence, and its Chinese where its maker wrote one (src-preload/text.ts)
+      details: {
+        ...event.details,
+        error: (err as Error).message,
+        ...((err as { messageZh?: string }).messageZh ? { errorZh: (err as { messageZh: string }).messageZh } : {}),
+      },
     })
     throw err
   }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import ExcelJS from 'exceljs'
 import { PreflightError } from '../../src-preload/errors'
+import { bi, type Bilingual } from '../../src-preload/text'
 import { parseCsv } from './csv'
 import type { Finding, Report } from './model'
 
@@ -30,7 +31,7 @@ export interface ImportedReport {
 }
 
 export interface ComparedPair {
-  preflight: Pick<Finding, 'rule' | 'severity' | 'location' | 'message'>
+  preflight: Pick<Finding, 'rule' | 'severity' | 'location' | 'message' | 'messageZh'>
   marketplace: ImportedFinding
   /** How they were paired: same rule, same CVE, or same kind of problem at the same place. */
   by: 'rule' | 'cve' | 'kind'
@@ -41,8 +42,11 @@ export interface Comparison {
   package: { name: string; sha256: string }
   marketplace: { format: ImportedReport['format']; source: string; packageName: string | null; sha256: string | null }
   both: ComparedPair[]
-  onlyMarketplace: Array<ImportedFinding & { suggestion: string; gap: 'rule' | 'database' | 'not-read' | 'waiver' }>
-  onlyPreflight: Array<Pick<Finding, 'rule' | 'severity' | 'location' | 'message'>>
+  /** `suggestion`: what to do, in English; `suggestionZh` the same in Simplified Chinese. */
+  onlyMarketplace: Array<
+    ImportedFinding & { suggestion: string; suggestionZh: string; gap: 'rule' | 'database' | 'not-read' | 'waiver' }
+  >
+  onlyPreflight: Array<Pick<Finding, 'rule' | 'severity' | 'location' | 'message' | 'messageZh'>>
   /** Findings found by both, over all distinct findings: 1 when the two reports agree entirely. */
   agreement: number
 }
@@ -272,7 +276,13 @@ export function compareReports(ours: Report, theirs: ImportedReport, readPaths: 
       'conflict',
       `The report ${theirs.source} is for ${theirs.packageName}, not ${name}: import the report of this package, or rename one to match`,
     )
-  const pick = (f: Finding) => ({ rule: f.rule, severity: f.severity, location: f.location, message: f.message })
+  const pick = (f: Finding) => ({
+    rule: f.rule,
+    severity: f.severity,
+    location: f.location,
+    message: f.message,
+    ...(f.messageZh ? { messageZh: f.messageZh } : {}),
+  })
   const mine = ours.findings
     .filter((f) => f.severity !== 'info')
     .map((f) => ({
@@ -312,15 +322,28 @@ export function compareReports(ours: Report, theirs: ImportedReport, readPaths: 
         : read
           ? 'rule'
           : 'not-read'
-    const suggestion =
+    const cveList = [...tc].join(', ')
+    const suggestion: Bilingual =
       gap === 'waiver'
-        ? `Preflight found this too but it is waived (${waived!.rule}: ${waived!.waiverReason ?? 'no reason given'}); the marketplace does not accept the waiver: appeal with the evidence or fix it.`
+        ? bi(
+            `Preflight found this too but it is waived (${waived!.rule}: ${waived!.waiverReason ?? 'no reason given'}); the marketplace does not accept the waiver: appeal with the evidence or fix it.`,
+            `Preflight 也发现了此问题，但已豁免（${waived!.rule}：${waived!.waiverReason ?? '未填写理由'}）；市场不认可该豁免：请附证据申诉，或修复该问题。`,
+          )
         : gap === 'database'
-          ? `A vulnerability Preflight did not report${tc.size ? ` (${[...tc].join(', ')})` : ''}: import a newer OSV database (preflight vulndb import), or report the component Preflight missed.`
+          ? bi(
+              `A vulnerability Preflight did not report${tc.size ? ` (${cveList})` : ''}: import a newer OSV database (preflight vulndb import), or report the component Preflight missed.`,
+              `Preflight 未报告的漏洞${tc.size ? `（${cveList}）` : ''}：请导入更新的 OSV 数据库（preflight vulndb import），或反馈 Preflight 漏检的组件。`,
+            )
           : gap === 'rule'
-            ? `Preflight read ${loc || 'the package'} but has no rule for "${t.title}": report this gap so a rule can be added.`
-            : `Preflight did not read ${loc}: report this, with the package, so the format can be read.`
-    onlyMarketplace.push({ ...t, gap, suggestion })
+            ? bi(
+                `Preflight read ${loc || 'the package'} but has no rule for "${t.title}": report this gap so a rule can be added.`,
+                `Preflight 已读取${loc ? ` ${loc}` : '该软件包'}，但没有针对“${t.title}”的规则：请反馈此差距，以便补充规则。`,
+              )
+            : bi(
+                `Preflight did not read ${loc}: report this, with the package, so the format can be read.`,
+                `Preflight 未读取 ${loc}：请连同软件包一起反馈，以便支持读取该格式。`,
+              )
+    onlyMarketplace.push({ ...t, gap, suggestion: suggestion.en, suggestionZh: suggestion.zh })
   }
   const onlyPreflight = mine.filter((_, i) => !used.has(i)).map(({ f }) => pick(f))
   const total = both.length + onlyMarketplace.length + onlyPreflight.length

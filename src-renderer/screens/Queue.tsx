@@ -509,8 +509,12 @@ export function Queue() {
             <tr>
               <th scope="col">{t('job')}</th>
               <th scope="col">{t('progress')}</th>
-              <th scope="col">{t('state')}</th>
-              <th scope="col">{t('actions')}</th>
+              <th scope="col" className="nowrap">
+                {t('state')}
+              </th>
+              <th scope="col" className="nowrap">
+                {t('actions')}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -707,7 +711,7 @@ function JobRow({
           />
         )}
       </td>
-      <td>{t(`state.${job.state}`)}</td>
+      <td className="nowrap">{t(`state.${job.state}`)}</td>
       <td className="actions">
         {(job.state === 'running' || job.state === 'queued') && (
           <button

@@ -122,7 +122,11 @@ describe('a fresh machine', () => {
   describe('the packed command line tool, run by the README CI recipes from an empty folder', () => {
     const ci = join(work, 'ci')
     const globalPrefix = join(work, 'global')
-    const ciEnv = { ...env, npm_config_prefix: globalPrefix, PATH: `${join(globalPrefix, 'bin')}:${process.env.PATH}` }
+    const ciEnv: NodeJS.ProcessEnv = {
+      ...env,
+      npm_config_prefix: globalPrefix,
+      PATH: `${join(globalPrefix, 'bin')}:${process.env.PATH}`,
+    }
     const commands = ciCommands()
 
     beforeAll(() => {
@@ -133,6 +137,16 @@ describe('a fresh machine', () => {
       ok(packed, 'npm run pack:cli')
       mkdirSync(ci)
       for (const f of readdirSync(join(work, 'packed'))) cpSync(join(work, 'packed', f), join(ci, f))
+      // better-sqlite3's prebuilt binary, where its install looks first: a CI runner with network downloads it, this
+      // machine has none and would compile it from source a second time (over a minute). It is the binary `npm ci`
+      // compiled from the same version's sources in the clone above (so building it from source is proven there).
+      const sqlite = join(clone, 'node_modules', 'better-sqlite3')
+      const { version } = JSON.parse(readFileSync(join(sqlite, 'package.json'), 'utf8')) as { version: string }
+      const prebuilds = join(work, 'prebuilds')
+      mkdirSync(prebuilds)
+      const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`
+      ok(sh(`tar -czf ${JSON.stringify(join(prebuilds, name))} build/Release/better_sqlite3.node`, sqlite), 'prebuild')
+      ciEnv.npm_config_better_sqlite3_local_prebuilds = prebuilds
     }, 600_000)
 
     it('holds the CLI without Electron, React or the renderer', () => {

@@ -97,10 +97,20 @@ const RESULT_CLASS: Record<string, string> = {
   cancelled: 'sev-warning',
 }
 
-/** A short line of what an event's details say (the error, a scan's blockers, an export's format, …), in the UI's language. */
-function detailLine(e: HistoryEventDto, t: (k: HistoryKey, v?: Record<string, string | number>) => string): string {
+/**
+ * A short line of what an event's details say (the error, a scan's blockers, an export's format, …), in the UI's
+ * language; `english`: the line is an error recorded only in English (marked lang="en").
+ */
+function detailLine(
+  e: HistoryEventDto,
+  t: (k: HistoryKey, v?: Record<string, string | number>) => string,
+  lang: string,
+): { line: string; english?: boolean } {
   const d = e.details
-  if (typeof d.error === 'string') return d.error
+  if (typeof d.error === 'string') {
+    if (lang === 'en') return { line: d.error }
+    return typeof d.errorZh === 'string' ? { line: d.errorZh } : { line: d.error, english: true }
+  }
   const word = (v: unknown) => {
     const [head, ...rest] = String(v).split(' ')
     const key = `word.${head}` as HistoryKey
@@ -115,7 +125,7 @@ function detailLine(e: HistoryEventDto, t: (k: HistoryKey, v?: Record<string, st
     else if (k === 'action' || k === 'what' || k === 'op') parts.push(word(v))
     else parts.push(String(v))
   }
-  return parts.join(' · ')
+  return { line: parts.join(' · ') }
 }
 
 export function HistoryTable({ events, testId = 'history-table' }: { events: HistoryEventDto[]; testId?: string }) {
@@ -135,23 +145,30 @@ export function HistoryTable({ events, testId = 'history-table' }: { events: His
         </tr>
       </thead>
       <tbody>
-        {events.map((e) => (
-          <tr key={e.id} data-kind={e.kind} data-result={e.result}>
-            <td>
-              <time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time>
-            </td>
-            <td>{t(`kind.${e.kind}` as HistoryKey)}</td>
-            <td>
-              <span title={e.subject}>{e.subjectName}</span>
-              {detailLine(e, t) && <div className="muted">{detailLine(e, t)}</div>}
-            </td>
-            <td>
-              <span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span>
-            </td>
-            <td>{e.actor}</td>
-            <td className="mono">{e.link ?? '—'}</td>
-          </tr>
-        ))}
+        {events.map((e) => {
+          const detail = detailLine(e, t, lang)
+          return (
+            <tr key={e.id} data-kind={e.kind} data-result={e.result}>
+              <td>
+                <time dateTime={e.at}>{new Date(e.at).toLocaleString(lang)}</time>
+              </td>
+              <td>{t(`kind.${e.kind}` as HistoryKey)}</td>
+              <td>
+                <span title={e.subject}>{e.subjectName}</span>
+                {detail.line && (
+                  <div className="muted" lang={detail.english ? 'en' : undefined}>
+                    {detail.line}
+                  </div>
+                )}
+              </td>
+              <td>
+                <span className={RESULT_CLASS[e.result] ?? ''}>{t(`result.${e.result}` as HistoryKey)}</span>
+              </td>
+              <td>{e.actor}</td>
+              <td className="mono">{e.link ?? '—'}</td>
+            </tr>
+          )
+        })}
       </tbody>
     </table>
   )

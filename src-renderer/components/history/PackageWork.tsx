@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import type { ComparisonDto, FindingDto } from '../../../src-preload/contract'
 import { api } from '../../api'
 import type { Worded } from '../../../src-preload/text'
-import { defineMessages, useT, useText } from '../../i18n'
+import { defineMessages, useLang, useT, useText } from '../../i18n'
 import { Tabs } from '../Tabs'
 import { HistoryPanel } from './HistoryTable'
 
@@ -42,6 +42,9 @@ const messages = defineMessages({
     'gap.database': 'database',
     'gap.not-read': 'not read',
     'gap.waiver': 'waived',
+    'sev.blocker': 'blocker',
+    'sev.warning': 'warning',
+    'sev.info': 'info',
   },
   'zh-CN': {
     label: '软件包操作记录与市场报告',
@@ -74,6 +77,9 @@ const messages = defineMessages({
     'gap.database': '数据库',
     'gap.not-read': '未读取',
     'gap.waiver': '已豁免',
+    'sev.blocker': '阻断',
+    'sev.warning': '警告',
+    'sev.info': '信息',
   },
 })
 
@@ -212,6 +218,10 @@ export function PackageWork({
 }
 
 function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string, string | number>) => string }) {
+  const text = useText()
+  const lang = useLang((s) => s.lang)
+  // a finding's sentence its scanner wrote only in English is marked so (as the finding list does)
+  const langOf = (f: { messageZh?: string }) => (lang !== 'en' && !f.messageZh ? 'en' : undefined)
   const none = <p className="muted">{t('none')}</p>
   return (
     <div className="stack" data-testid="compare-view">
@@ -228,7 +238,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.both.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-both">
+        <table className="compare-table" data-testid="compare-both">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -243,13 +253,15 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td className="mono">{p.preflight.location}</td>
                 <td>
                   <code>{p.preflight.rule}</code>
-                  <div className="muted">{p.preflight.message}</div>
+                  <div className="muted" lang={langOf(p.preflight)}>
+                    {text(p.preflight)}
+                  </div>
                 </td>
                 <td>
                   {p.marketplace.title}
                   <div className="muted">{p.marketplace.location}</div>
                 </td>
-                <td>{t(`by.${p.by}` as Key)}</td>
+                <td className="short">{t(`by.${p.by}` as Key)}</td>
               </tr>
             ))}
           </tbody>
@@ -259,7 +271,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.onlyMarketplace.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-only-marketplace">
+        <table className="compare-table" data-testid="compare-only-marketplace">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -274,9 +286,9 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
               <tr key={i} data-gap={f.gap}>
                 <td className="mono">{f.location}</td>
                 <td>{f.title}</td>
-                <td>{f.severity}</td>
-                <td>{t(`gap.${f.gap}` as Key)}</td>
-                <td>{f.suggestion}</td>
+                <td className="short">{f.severity}</td>
+                <td className="short">{t(`gap.${f.gap}` as Key)}</td>
+                <td>{lang === 'zh-CN' ? f.suggestionZh : f.suggestion}</td>
               </tr>
             ))}
           </tbody>
@@ -286,7 +298,7 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
       {c.onlyPreflight.length === 0 ? (
         none
       ) : (
-        <table data-testid="compare-only-preflight">
+        <table className="compare-table" data-testid="compare-only-preflight">
           <thead>
             <tr>
               <th scope="col">{t('location')}</th>
@@ -302,8 +314,8 @@ function CompareView({ c, t }: { c: ComparisonDto; t: (k: Key, v?: Record<string
                 <td>
                   <code>{f.rule}</code>
                 </td>
-                <td>{f.severity}</td>
-                <td>{f.message}</td>
+                <td className="short">{t(`sev.${f.severity}` as Key)}</td>
+                <td lang={langOf(f)}>{text(f)}</td>
               </tr>
             ))}
           </tbody>

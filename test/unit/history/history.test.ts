@@ -7,7 +7,16 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { HistoryStore, parseHistoryCsv, historyCsv, type HistoryEvent } from '../../../src-main/history/history'
+import {
+  HistoryStore,
+  parseHistoryCsv,
+  historyCsv,
+  recordOutcome,
+  type HistoryEvent,
+  type HistoryEventInput,
+} from '../../../src-main/history/history'
+import { PreflightError } from '../../../src-preload/errors'
+import { bi } from '../../../src-preload/text'
 import { openDatabase, openHomeDatabase } from '../../../src-main/store/db'
 import { umociImage } from '../../fixtures/umoci-image'
 
@@ -19,6 +28,36 @@ const readlinkSafe = (p: string) => {
     return null
   }
 }
+
+describe('recordOutcome', () => {
+  it("records a failed operation's error in English, and in Chinese where the error was written in both", async () => {
+    const events: HistoryEventInput[] = []
+    const event = { kind: 'scan' as const, subject: 'x', subjectName: 'x.zip', details: { profile: 'p' } }
+    const fail = (err: Error) => () => Promise.reject(err)
+    await expect(
+      recordOutcome(
+        (e) => events.push(e),
+        event,
+        fail(new PreflightError('invalid-input', bi('Bad.', '无效。'))),
+        () => ({
+          result: 'pass',
+        }),
+      ),
+    ).rejects.toThrow('Bad.')
+    await expect(
+      recordOutcome(
+        (e) => events.push(e),
+        event,
+        fail(new Error('Plain.')),
+        () => ({ result: 'pass' }),
+      ),
+    ).rejects.toThrow('Plain.')
+    expect(events.map((e) => [e.result, e.details])).toEqual([
+      ['error', { profile: 'p', error: 'Bad.', errorZh: '无效。' }],
+      ['error', { profile: 'p', error: 'Plain.' }],
+    ])
+  })
+})
 
 describe('history store', () => {
   it('is append-only, filters, and reads back its CSV', () => {

@@ -67,6 +67,13 @@ function expectDiff(c: Comparison): void {
     'app/lib/libssl.so.3 database',
   ])
   expect(c.onlyMarketplace[1].suggestion).toMatch(/CVE-2023-0286.*preflight vulndb import/)
+  // what to do, in Simplified Chinese too: the same CVE and command, Chinese punctuation
+  expect(c.onlyMarketplace[1].suggestionZh).toMatch(
+    /^Preflight 未报告的漏洞（CVE-2023-0286）：.*preflight vulndb import.*。$/,
+  )
+  expect(c.onlyMarketplace[0].suggestionZh).toMatch(
+    /^Preflight 已读取 app\/config\.ini，但没有针对“Hard-coded password.*”的规则：请反馈此差距，以便补充规则。$/,
+  )
   expect(c.onlyPreflight.map((f) => f.rule)).toEqual(['vulndb.missing'])
   expect(c.agreement).toBeCloseTo(3 / 6)
 }
