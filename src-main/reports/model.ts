@@ -83,7 +83,7 @@ export interface Report {
 export function makeFinding(
   rule: string,
   location: string,
-  message: string | Bilingual,
+  message: Bilingual,
   opts: { profile?: string; details?: Record<string, unknown> } = {},
 ): Finding {
   getRule(rule) // throws on unknown ids: a finding always cites a catalogued rule

@@ -101,7 +101,7 @@ export class EntryPipeline implements ContainerWalker {
   }
 
   /** Record a finding once per (rule, location). */
-  report(rule: string, location: string, message: string | Bilingual, details?: Record<string, unknown>): void {
+  report(rule: string, location: string, message: Bilingual, details?: Record<string, unknown>): void {
     const key = `${rule}\0${location}`
     if (this.reported.has(key)) return
     this.reported.add(key)
@@ -109,7 +109,7 @@ export class EntryPipeline implements ContainerWalker {
   }
 
   /** A global limit was hit: report it and stop feeding anything else. */
-  stop(rule: string, location: string, message: string | Bilingual): void {
+  stop(rule: string, location: string, message: Bilingual): void {
     this.report(rule, location, message)
     this.stopped = true
   }

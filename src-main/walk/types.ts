@@ -128,8 +128,8 @@ export interface ContainerWalker {
   readonly limits: WalkLimits
   readonly opts: { signal?: AbortSignal }
   readonly isStopped: boolean
-  report(rule: string, location: string, message: string | Bilingual, details?: Record<string, unknown>): void
-  stop(rule: string, location: string, message: string | Bilingual): void
+  report(rule: string, location: string, message: Bilingual, details?: Record<string, unknown>): void
+  stop(rule: string, location: string, message: Bilingual): void
   container(location: string, depth: number, kind: string): Container
   feed(c: Container, entry: WalkEntry, content: AsyncIterable<Buffer> | null, rawPath?: string): Promise<void>
   noteContainer(c: Container, bytes?: number | null): void
