@@ -456,6 +456,8 @@ export const channels = {
         profile: profileId,
         title: z.string().max(200).optional(),
         values: z.record(z.string(), z.unknown()).optional(),
+        /** The language of the title a draft gets until the seller names it. */
+        lang: z.enum(['en', 'zh-CN']).optional(),
       })
       .strict(),
     result: result<DraftDto>(),

@@ -1,4 +1,5 @@
-// Human formatting of sizes, durations and progress records, shared by the CLI and the renderer.
+// Human formatting of sizes, durations and progress lines for the CLI; the renderer formats sizes and speeds in the
+// chosen language (i18n useFormat, Intl) and takes only formatEta and progressPercent from here.
 import type { ProgressRecordDto } from './contract'
 
 export function formatBytes(n: number): string {

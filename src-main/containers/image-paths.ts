@@ -4,7 +4,7 @@
 // the registry push and the scanner all go through it; a path that leaves the image is oci.invalid-layout naming
 // the path, and nothing is read from it.
 import { lstat, realpath } from 'node:fs/promises'
-import { posix, sep } from 'node:path'
+import { basename, posix, sep } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
 import { bi, type Bilingual } from '../../src-preload/text'
 
@@ -87,19 +87,22 @@ export async function resolveInImage(root: string, name: string, what: string): 
 /** An extraction error of an image tar as the user should read it: a link or path leaving the image is oci.invalid-layout. */
 export function extractionError(input: string, err: unknown): PreflightError {
   const message = (err as Error).message
+  const name = basename(input) // the file the user gave, not where it was staged
   if (/linkpath|absolute|'\.\.'|\.\. in|path contains/i.test(message))
     return new PreflightError(
       'invalid-input',
       bi(
-        `oci.invalid-layout: ${input} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`,
-        `oci.invalid-layout：${input} 中有指向镜像之外的链接或路径（${message}），未解出任何内容。请用 docker save 或 skopeo 重新生成镜像。`,
+        `oci.invalid-layout: ${name} holds a link or path that leads out of the image (${message}): nothing was extracted from it. Rebuild the image with docker save or skopeo.`,
+        `oci.invalid-layout：${name} 中有指向镜像之外的链接或路径（${message}），未解出任何内容。请用 docker save 或 skopeo 重新生成镜像。`,
       ),
+      { details: { path: input } },
     )
   return new PreflightError(
     'invalid-input',
     bi(
-      `${input} is not a readable image tar: ${message}`,
-      `${input} 不是可读取的镜像 tar（${message}）。请确认它是完整的 docker save 或 OCI 镜像 tar，或重新导出镜像。`,
+      `${name} is not a readable image tar (${message}): check that it is a complete docker save or OCI image tar, or export the image again.`,
+      `${name} 不是可读取的镜像 tar。请确认它是完整的 docker save 或 OCI 镜像 tar，或重新导出镜像。`,
     ),
+    { details: { path: input, reason: message } },
   )
 }

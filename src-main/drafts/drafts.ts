@@ -11,6 +11,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { basename } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
+import type { Lang } from '../../src-preload/catalogue'
 import { bi } from '../../src-preload/text'
 import type { Db } from '../store/db'
 import { isProfileId, PROFILES } from '../rules/profiles'
@@ -90,11 +91,23 @@ function releaseChanges(before: unknown, after: unknown): Change[] {
   return [...out.values()]
 }
 
-/** The title a draft has until the seller names it: its package's file name and its profile, e.g. "web.qcow2 · Samsung Cloud Platform image". */
-export function defaultTitle(profile: string, values: Values): string {
-  const kind = isProfileId(profile) ? PROFILES[profile].title : profile
+/**
+ * The title a draft has until the seller names it, in the language the draft was made in: its package's file name
+ * and its profile, e.g. "web.qcow2 · Samsung Cloud Platform image" / "web.qcow2 · Samsung Cloud Platform 镜像".
+ */
+export function defaultTitle(profile: string, values: Values, lang: Lang = 'en'): string {
+  const zh = lang === 'zh-CN'
+  const kind = isProfileId(profile) ? (zh ? PROFILES[profile].titleZh : PROFILES[profile].title) : profile
   const pkg = values.package as { name?: unknown } | undefined
-  return typeof pkg?.name === 'string' && pkg.name ? `${pkg.name} · ${kind}` : `${kind} draft`
+  if (typeof pkg?.name === 'string' && pkg.name) return `${pkg.name} · ${kind}`
+  return zh ? `${kind}草稿` : `${kind} draft`
+}
+
+/** The language of an automatic title (one defaultTitle gave for these values), or null for a title the seller chose. */
+function automaticTitleLang(title: string, profile: string, values: Values): Lang | null {
+  if (title === defaultTitle(profile, values, 'zh-CN')) return 'zh-CN'
+  if (title === defaultTitle(profile, values) || OLD_DEFAULT_TITLE.test(title)) return 'en'
+  return null
 }
 
 /** Titles Preflight gave before drafts were named after their package ("<profile> draft 2026-01-02 10:11"). */
@@ -195,10 +208,10 @@ export class DraftStore {
     }))
   }
 
-  create(profile: string, title?: string, values: Values = {}): Draft {
+  create(profile: string, title?: string, values: Values = {}, lang: Lang = 'en'): Draft {
     const id = randomUUID()
     const t = now()
-    const name = title?.trim() || defaultTitle(profile, values)
+    const name = title?.trim() || defaultTitle(profile, values, lang)
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -228,9 +241,10 @@ export class DraftStore {
     return this.db.transaction(() => {
       const cur = this.row(id)
       const before = JSON.parse(cur.values_json) as Values
-      const automatic = cur.title === defaultTitle(cur.profile, before) || OLD_DEFAULT_TITLE.test(cur.title)
+      const automatic = automaticTitleLang(cur.title, cur.profile, before)
       const values = JSON.stringify(change.values)
-      const title = change.title?.trim() || (automatic ? defaultTitle(cur.profile, change.values) : cur.title)
+      const title =
+        change.title?.trim() || (automatic ? defaultTitle(cur.profile, change.values, automatic) : cur.title)
       const waivers = change.waivers === undefined ? cur.waivers_json : JSON.stringify(change.waivers)
       const report =
         change.lastReport === undefined

@@ -15,6 +15,7 @@ import { validateRelease, type DetectedOs } from '../rules/release'
 import type { Db } from '../store/db'
 import { DraftStore, type Draft, type DraftSummary, type Values } from './drafts'
 import { buildManifest, manifestHtml, type ReleaseManifest } from './manifest'
+import type { Lang } from '../../src-preload/catalogue'
 
 export const DAILY_REQUESTS_WARNING = 10
 
@@ -69,8 +70,8 @@ export class DraftService {
     return draft
   }
 
-  create(profile: string, title?: string, values?: Values): Draft {
-    return this.revised(this.store.create(profile, title, values), 'create')
+  create(profile: string, title?: string, values?: Values, lang?: Lang): Draft {
+    return this.revised(this.store.create(profile, title, values, lang), 'create')
   }
 
   /**

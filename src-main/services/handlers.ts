@@ -472,7 +472,7 @@ function draftHandlers({
     'waivers.edit': ({ target, op, waiver }) => ({ waivers: drafts.editWaivers(target.draft, op, waiver) }),
     'drafts.list': ({ query }) => ({ drafts: drafts.list(query) }),
     'drafts.get': ({ id }) => drafts.store.get(id),
-    'drafts.create': ({ profile, title, values }) => drafts.create(profile, title, values),
+    'drafts.create': ({ profile, title, values, lang }) => drafts.create(profile, title, values, lang),
     'drafts.save': ({ id, ...change }) => drafts.save(id, change),
     'drafts.duplicate': ({ id }) => drafts.duplicate(id),
     'drafts.delete': ({ id }) => {

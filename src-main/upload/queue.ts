@@ -171,6 +171,7 @@ export class UploadQueue {
           bytesDone: job.bytesDone,
           ...(job.result ? { verified: job.result } : {}),
           ...(job.error ? { error: job.error } : {}),
+          ...(job.errorZh ? { errorZh: job.errorZh } : {}),
         },
       })
     return job

@@ -1,8 +1,8 @@
 // A task's progress: phase, percentage bar, bytes, windowed speed, ETA, and Cancel; "Cancelling…" from Cancel
 // until the task has stopped.
 import type { ProgressRecordDto } from '../../src-preload/contract'
-import { formatBytes, formatEta, progressPercent } from '../../src-preload/format'
-import { defineMessages, useT } from '../i18n'
+import { formatEta, progressPercent } from '../../src-preload/format'
+import { defineMessages, useFormat, useT } from '../i18n'
 
 const messages = defineMessages({
   en: { cancel: 'Cancel', cancelling: 'Cancelling…', eta: 'ETA {eta}', starting: 'Starting…', progress: 'Progress' },
@@ -19,6 +19,7 @@ export function ProgressBar({
   label?: string
 }) {
   const t = useT(messages)
+  const fmt = useFormat()
   const pct = progress ? progressPercent(progress) : null
   const cancelling = progress?.cancelling === true
   return (
@@ -32,9 +33,9 @@ export function ProgressBar({
         )}
         {progress && !cancelling && (
           <span className="progress-numbers muted">
-            {formatBytes(progress.bytesDone)}
-            {progress.bytesTotal !== null && ` / ${formatBytes(progress.bytesTotal)}`} ·{' '}
-            {formatBytes(progress.bytesPerSecond)}/s · {t('eta', { eta: formatEta(progress.etaSeconds) })}
+            {fmt.bytes(progress.bytesDone)}
+            {progress.bytesTotal !== null && ` / ${fmt.bytes(progress.bytesTotal)}`} ·{' '}
+            {fmt.rate(progress.bytesPerSecond)} · {t('eta', { eta: formatEta(progress.etaSeconds) })}
           </span>
         )}
         {onCancel && (

@@ -4,7 +4,6 @@
 import { useEffect, useState } from 'react'
 import { create } from 'zustand'
 import type { RecentScanDto } from '../../src-preload/contract'
-import { formatBytes } from '../../src-preload/format'
 import { verdictLine } from '../../src-preload/verdict'
 import { api } from '../api'
 import { DropZone } from '../components/DropZone'
@@ -251,7 +250,7 @@ function RecentScans({ t }: { t: ReturnType<typeof useT<keyof (typeof messages)[
                   <code>{s.profile}</code>
                 </td>
                 <td className={s.verdict === 'pass' ? 'sev-pass' : 'sev-blocker'}>{t(s.verdict)}</td>
-                <td>{formatBytes(s.size)}</td>
+                <td>{fmt.bytes(s.size)}</td>
                 <td>{fmt.date(s.scannedAt)}</td>
                 <td>
                   <button

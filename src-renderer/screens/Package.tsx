@@ -7,7 +7,6 @@
 // that fit the content; choosing one scans the package again under it, and Recent scans keeps that scan).
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { FindingDto, RecentScanDto, RenameCopyDto } from '../../src-preload/contract'
-import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
 import { ProgressBar } from '../components/ProgressBar'
 import { ComponentsTable, type ComponentDto } from '../components/report/ComponentsTable'
@@ -337,7 +336,7 @@ export function Package() {
                 {report.package.name} · {report.package.kind}
               </dd>
               <dt>{t('size')}</dt>
-              <dd>{formatBytes(report.package.size)}</dd>
+              <dd>{fmt.bytes(report.package.size)}</dd>
               <dt>{t('sha256')}</dt>
               <dd className="mono" data-testid="report-sha256">
                 {report.package.sha256}
@@ -456,6 +455,7 @@ function EntryTree({
 }
 
 function TreeLevel({ node, more }: { node: Node; more: (n: number) => string }) {
+  const fmt = useFormat()
   const kids = [...node.children.values()]
   const shown = kids.slice(0, 500)
   return (
@@ -470,7 +470,7 @@ function TreeLevel({ node, more }: { node: Node; more: (n: number) => string }) 
           </li>
         ) : (
           <li key={k.name}>
-            {k.name} <span className="muted">{k.type === 'file' ? formatBytes(k.size) : k.type}</span>
+            {k.name} <span className="muted">{k.type === 'file' ? fmt.bytes(k.size) : k.type}</span>
           </li>
         ),
       )}

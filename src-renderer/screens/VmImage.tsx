@@ -4,7 +4,6 @@
 // work history and the marketplace's report of it (components/history/PackageWork).
 import { useEffect, useState } from 'react'
 import type { FindingDto, PackageFactsDto } from '../../src-preload/contract'
-import { formatBytes } from '../../src-preload/format'
 import { api } from '../api'
 import { Field } from '../components/form/Field'
 import type { Values } from '../components/form/paths'
@@ -213,17 +212,17 @@ export function VmImage() {
               <dt>{t('format')}</dt>
               <dd>{report.package.kind}</dd>
               <dt>{t('file')}</dt>
-              <dd>{formatBytes(report.package.size)}</dd>
+              <dd>{fmt.bytes(report.package.size)}</dd>
               {q && (
                 <>
                   <dt>{t('virtual')}</dt>
                   <dd>
-                    {formatBytes(q.virtualSize)} ({fmt.number(q.virtualSize)} B)
+                    {fmt.bytes(q.virtualSize)} ({fmt.number(q.virtualSize)} B)
                   </dd>
                   <dt>{t('version')}</dt>
                   <dd>{q.version}</dd>
                   <dt>{t('cluster')}</dt>
-                  <dd>{formatBytes(q.clusterSize)}</dd>
+                  <dd>{fmt.bytes(q.clusterSize)}</dd>
                   <dt>{t('encryption')}</dt>
                   <dd>{q.encryption ?? t('none')}</dd>
                   <dt>{t('backing')}</dt>
@@ -269,8 +268,8 @@ export function VmImage() {
                     <tr key={p.index}>
                       <td>{p.index}</td>
                       <td className="mono">{p.type}</td>
-                      <td>{formatBytes(p.start)}</td>
-                      <td>{formatBytes(p.size)}</td>
+                      <td>{fmt.bytes(p.start)}</td>
+                      <td>{fmt.bytes(p.size)}</td>
                       <td>{p.filesystem ?? t('unreadFs')}</td>
                     </tr>
                   ))}
@@ -311,7 +310,7 @@ export function VmImage() {
             )}
             {converted && (
               <p role="status" data-testid="vm-converted">
-                {t('converted', { path: converted.output, size: formatBytes(converted.fileSize) })}{' '}
+                {t('converted', { path: converted.output, size: fmt.bytes(converted.fileSize) })}{' '}
                 <button
                   type="button"
                   className="btn btn-secondary"
@@ -335,7 +334,11 @@ export function VmImage() {
                 className="btn"
                 data-testid="vm-release"
                 onClick={async () => {
-                  const d = await api.invoke('drafts.create', { profile, values: { ...values, wizard: { step: 3 } } })
+                  const d = await api.invoke('drafts.create', {
+                    profile,
+                    values: { ...values, wizard: { step: 3 } },
+                    lang,
+                  })
                   await api.invoke('drafts.save', {
                     id: d.id,
                     values: { ...values, wizard: { step: 3 } },

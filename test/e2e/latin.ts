@@ -21,6 +21,7 @@ const ALLOWED = new Set(
     'OCI',
     'Docker',
     'ClamAV',
+    'ZipCrypto',
     'OSV',
     'CVSS',
     'CVE',

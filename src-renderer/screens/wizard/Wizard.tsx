@@ -5,14 +5,13 @@
 // label, and each of its findings takes the seller to its field.
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react'
 import type { DraftDto, FindingDto, PackageFactsDto } from '../../../src-preload/contract'
-import { formatBytes } from '../../../src-preload/format'
 import { api } from '../../api'
 import { download } from '../../download'
 import { DropZone } from '../../components/DropZone'
 import { Field, type FieldErrors } from '../../components/form/Field'
 import { getPath, setPath, type Values } from '../../components/form/paths'
 import { ProgressBar } from '../../components/ProgressBar'
-import { defineMessages, useLang, useT, useText } from '../../i18n'
+import { defineMessages, useFormat, useLang, useT, useText } from '../../i18n'
 import { useNav } from '../../stores/nav'
 import { cancelTask, startTask, useTask } from '../../stores/tasks'
 import { dropHidden } from '../../../src-preload/release-fields'
@@ -247,7 +246,7 @@ export function Wizard() {
 
   async function chooseProfile(p: ProfileId) {
     if (ed.draft && ed.draft.profile === p) return go(1)
-    const d = await api.invoke('drafts.create', { profile: p, values: { wizard: { step: 1 } } })
+    const d = await api.invoke('drafts.create', { profile: p, values: { wizard: { step: 1 } }, lang })
     setDraftId(d.id)
   }
   function go(i: number) {
@@ -419,6 +418,7 @@ function PackageStep({
   onChange: (v: Values) => void
 }) {
   const go = useNav((s) => s.go)
+  const fmt = useFormat()
   const [taskId, setTaskId] = useState<string | null>(null)
   const task = useTask(taskId)
   const pkg = values.package as PackageFactsDto | undefined
@@ -454,7 +454,7 @@ function PackageStep({
         <dl className="facts" data-testid="wizard-package">
           <dt>{t('packageChosen')}</dt>
           <dd>
-            {pkg.name} · {pkg.kind} · {formatBytes(pkg.size)}
+            {pkg.name} · {pkg.kind} · {fmt.bytes(pkg.size)}
           </dd>
           <dt>SHA-256</dt>
           <dd className="mono">{pkg.sha256}</dd>

@@ -144,6 +144,17 @@ describe('titles', () => {
     expect(service.store.get(d.id).title).toBe('Web server 2026')
   })
 
+  it('are in the language the draft was made in, and follow the package in it', () => {
+    const d = service.store.create('scp-image', undefined, { wizard: { step: 1 } }, 'zh-CN')
+    expect(d.title).toBe('Samsung Cloud Platform 镜像草稿')
+    tick(1000)
+    service.save(d.id, { values: { package: { name: 'web-server.qcow2', sha256: 'a'.repeat(64) } } })
+    expect(service.store.get(d.id).title).toBe('web-server.qcow2 · Samsung Cloud Platform 镜像')
+    expect(defaultTitle('swr-image', { package: { name: 'web.tar' } }, 'zh-CN')).toMatch(
+      /^web\.tar · .*[\u4e00-\u9fff]/,
+    )
+  })
+
   it('a rename from the Drafts list (its values saved with a new title) is one revision, recorded once', () => {
     const events: HistoryEventInput[] = []
     const recorded = new DraftService(openDatabase(':memory:'), { sink: (e) => void events.push(e) })
