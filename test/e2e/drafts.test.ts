@@ -178,7 +178,7 @@ describe('drafts', () => {
       // the row by its draft id: while its title is edited, its text no longer holds the title
       const rowId = await p
         .locator('tr[data-testid^="draft-"]')
-        .filter({ hasText: 'SWR container image draft' })
+        .filter({ hasText: 'SWR 容器镜像草稿' })
         .getAttribute('data-testid')
       const row = p.getByTestId(rowId!)
       await row.getByTestId('draft-rename').click()
@@ -187,21 +187,18 @@ describe('drafts', () => {
       await input.fill('  ')
       await input.press('Enter')
       expect(await row.getByTestId('draft-title-error').textContent()).toBe(
-        '请输入标题：草稿需要一个名称（按 Esc 可保留“SWR container image draft”）。',
+        '请输入标题：草稿需要一个名称（按 Esc 可保留“SWR 容器镜像草稿”）。',
       )
       expect(await input.getAttribute('aria-invalid')).toBe('true')
       expect(await seriousAxeViolations(p)).toEqual([])
       await input.press('Escape')
-      await expect.poll(() => row.getByTestId('draft-title').textContent()).toBe('SWR container image draft')
+      await expect.poll(() => row.getByTestId('draft-title').textContent()).toBe('SWR 容器镜像草稿')
       expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('draft-rename')
 
       await row.getByTestId('draft-rename').click()
       await row.getByTestId('draft-title-input').fill('Web 应用发布')
       await row.getByTestId('draft-title-input').press('Enter')
-      await p
-        .getByRole('status')
-        .filter({ hasText: '已将“SWR container image draft”重命名为“Web 应用发布”。' })
-        .waitFor()
+      await p.getByRole('status').filter({ hasText: '已将“SWR 容器镜像草稿”重命名为“Web 应用发布”。' }).waitFor()
       const renamed = p.locator('tr[data-testid^="draft-"]').filter({ hasText: 'Web 应用发布' })
       await renamed.waitFor()
       await b.shot('drafts-renamed-zh')
@@ -215,7 +212,7 @@ describe('drafts', () => {
       await p.getByTestId('draft-history').waitFor()
       await expect
         .poll(() => p.getByTestId('draft-history').locator('> li').first().innerText())
-        .toMatch(/标题：SWR container image draft → Web 应用发布$/)
+        .toMatch(/标题：SWR 容器镜像草稿 → Web 应用发布$/)
       await again.getByRole('button', { name: /^继续/ }).click()
       await expect.poll(() => p.locator('#wizard-title').textContent()).toMatch(/ — Web 应用发布$/)
     } finally {

@@ -17,7 +17,25 @@ export interface StepSpec {
 }
 
 const T = (en: string, zh: string): Text => ({ en, 'zh-CN': zh })
+/** Options shown as the marketplace's own values (formats, product names, protocols): the same in both languages. */
 const opts = (...values: Array<string | number>) => values.map((value) => ({ value }))
+/** Options whose value is a marketplace word a seller reads in their language: the value is kept, the label translated. */
+const WORDS: Record<string, Text> = {
+  Application: T('Application', '应用'),
+  Image: T('Image', '镜像'),
+  Other: T('Other', '其他'),
+  DataImage: T('Data disk image (DataImage)', '数据盘镜像'),
+  IsoImage: T('ISO image (IsoImage)', 'ISO 镜像'),
+  Standard: T('Standard', '标准'),
+  'Joint operation': T('Joint operation', '联营'),
+  Private: T('Private', '私有'),
+  Shared: T('Shared', '共享'),
+  Public: T('Public', '公开'),
+  Read: T('Read', '只读'),
+  Write: T('Write', '读写'),
+  Manage: T('Manage', '管理'),
+}
+const words = (...values: string[]) => values.map((value) => ({ value, label: WORDS[value] }))
 
 export const PROFILES: Array<{ id: ProfileId; title: Text; summary: Text }> = [
   {
@@ -69,7 +87,7 @@ const versionList: FieldSpec = {
 
 const assetFields = (type: 'Application' | 'Image'): FieldSpec[] => [
   { path: 'asset.name', kind: 'text', label: labelOf('asset.name'), required: true },
-  { path: 'asset.type', kind: 'select', label: labelOf('asset.type'), options: opts(type), required: true },
+  { path: 'asset.type', kind: 'select', label: labelOf('asset.type'), options: words(type), required: true },
   { path: 'asset.category', kind: 'text', label: labelOf('asset.category'), required: true },
   versionList,
 ]
@@ -92,7 +110,7 @@ const imageAttrFields: FieldSpec[] = [
     path: 'attrs.osType',
     kind: 'select',
     label: labelOf('attrs.osType'),
-    options: opts('Linux', 'Windows', 'Other'),
+    options: [...opts('Linux', 'Windows'), ...words('Other')],
     required: true,
   },
   { path: 'attrs.osVersion', kind: 'text', label: labelOf('attrs.osVersion'), required: true },
@@ -108,7 +126,7 @@ const imageAttrFields: FieldSpec[] = [
     path: 'attrs.virtualEnvType',
     kind: 'select',
     label: labelOf('attrs.virtualEnvType'),
-    options: opts('FusionCompute', 'Ironic', 'DataImage', 'IsoImage'),
+    options: [...opts('FusionCompute', 'Ironic'), ...words('DataImage', 'IsoImage')],
     required: true,
   },
   {
@@ -186,7 +204,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
           path: 'product.salesType',
           kind: 'select',
           label: labelOf('product.salesType'),
-          options: opts('Standard', 'Joint operation'),
+          options: words('Standard', 'Joint operation'),
           required: true,
         },
         {
@@ -380,7 +398,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
           path: 'attrs.visibility',
           kind: 'select',
           label: labelOf('attrs.visibility'),
-          options: opts('Private', 'Shared'),
+          options: words('Private', 'Shared'),
           required: true,
         },
         { path: 'attrs.protected', kind: 'checkbox', label: labelOf('attrs.protected') },
@@ -430,7 +448,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
           path: 'swr.sharing',
           kind: 'select',
           label: labelOf('swr.sharing'),
-          options: opts('Private', 'Public'),
+          options: words('Private', 'Public'),
           required: true,
         },
       ],
@@ -462,7 +480,7 @@ export const STEPS: Record<ProfileId, StepSpec[]> = {
               path: 'level',
               kind: 'select',
               label: labelOf('swr.permissions.level'),
-              options: opts('Read', 'Write', 'Manage'),
+              options: words('Read', 'Write', 'Manage'),
               required: true,
             },
           ],
