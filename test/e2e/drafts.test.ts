@@ -131,7 +131,7 @@ describe('drafts', () => {
       await zhRow.getByRole('button', { name: '历史' }).click()
       await p.getByTestId('draft-history').waitFor()
       const zhTexts = await p.getByTestId('draft-history').locator('> li').allInnerTexts()
-      expect(zhTexts[0]).toMatch(/^修订 6 · .+恢复\s+可见性：— → Private$/s)
+      expect(zhTexts[0]).toMatch(/^修订 6 · .+恢复\s+可见性：— → 私有$/s)
       expect(zhTexts.join('\n')).toMatch(/镜像名称：web-server → web server/)
       expect(zhTexts.join('\n')).toMatch(/标题：web-server\.qcow2 · Samsung Cloud Platform image → Web server release/)
       await b.shot('drafts-history-zh')
