@@ -12,6 +12,27 @@ export interface ChartBar {
 }
 
 const LABEL_CHAR_PX = 7.2
+/** A Chinese (or other full-width) character of the same 12px text is about as wide as its font size. */
+const WIDE_CHAR_PX = 12.5
+const WIDE = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/
+
+/** The width a label takes in the chart's 12px text, full-width characters counted as such. */
+function textPx(s: string): number {
+  let w = 0
+  for (const ch of s) w += WIDE.test(ch) ? WIDE_CHAR_PX : LABEL_CHAR_PX
+  return w
+}
+
+/** The label cut to `px` with an ellipsis, if it is wider. */
+function fitText(s: string, px: number): string {
+  if (textPx(s) <= px) return s
+  let out = ''
+  for (const ch of s) {
+    if (textPx(`${out}${ch}…`) > px) break
+    out += ch
+  }
+  return `${out}…`
+}
 const ROW = 24
 
 /** Horizontal bars, one per row, each with its label and its value written next to it. */
@@ -28,8 +49,8 @@ export function BarChart({
   testId?: string
   width?: number
 }) {
-  const labelWidth = Math.min(220, Math.max(40, ...bars.map((b) => b.label.length * LABEL_CHAR_PX)) + 8)
-  const valueWidth = Math.max(40, ...bars.map((b) => format(b.value).length * LABEL_CHAR_PX)) + 8
+  const labelWidth = Math.min(220, Math.max(40, ...bars.map((b) => textPx(b.label))) + 8)
+  const valueWidth = Math.max(40, ...bars.map((b) => textPx(format(b.value)))) + 8
   const barSpace = Math.max(40, width - labelWidth - valueWidth)
   const max = Math.max(0, ...bars.map((b) => b.value))
   const height = Math.max(1, bars.length) * ROW
@@ -49,10 +70,7 @@ export function BarChart({
       >
         {bars.map((b, i) => {
           const w = max > 0 ? Math.max(b.value > 0 ? 2 : 0, Math.round((b.value / max) * barSpace)) : 0
-          const label =
-            b.label.length * LABEL_CHAR_PX > labelWidth - 8
-              ? `${b.label.slice(0, Math.floor((labelWidth - 8) / LABEL_CHAR_PX) - 1)}…`
-              : b.label
+          const label = fitText(b.label, labelWidth - 8)
           return (
             <g key={`${b.label}-${i}`} transform={`translate(0,${i * ROW})`}>
               <text x="0" y="16" className="chart-text">

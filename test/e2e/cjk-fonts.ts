@@ -94,4 +94,4 @@ export async function cjkFontProblems(
 }
 
 /** The elements whose Chinese must be drawn in Noto Sans SC: navigation, the language choice, headings, bold headers. */
-export const FONT_CHECKED = ['[data-testid^="nav-"]', '[data-testid=language]', 'h1', 'h2', 'h3', 'th']
+export const FONT_CHECKED = ['[data-testid^="nav-"]', '[data-testid=language]', 'h1', 'h2', 'h3', 'th', 'dd', '.mono']
