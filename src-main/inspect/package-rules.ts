@@ -45,15 +45,58 @@ export function isStreamArchive(kind: PackageKind): kind is 'tar' | 'tar.gz' | '
   return kind === 'tar' || kind === 'tar.gz' || kind === 'gzip' || kind === 'zstd'
 }
 
-/** Suggest a compliant file name: forbidden characters (dots included) become `_`. */
-export function suggestName(name: string): string {
-  const ext = claimedExtension(name)
-  const base = ext ? name.slice(0, name.length - ext.length) : name
-  return `${base.replace(/[^A-Za-z0-9_()-]/g, '_') || 'package'}${ext === '.tgz' ? '.tar.gz' : ext}`
+/** The extensions a content kind is named with, the usual one first. */
+export const KIND_EXTENSIONS: Partial<Record<PackageKind, string[]>> = {
+  'tar.gz': ['.tar.gz', '.tgz'],
+  tar: ['.tar'],
+  zip: ['.zip'],
+  gzip: ['.gz'],
+  qcow2: ['.qcow2', '.qcow'],
+  vmdk: ['.vmdk'],
+  vhd: ['.vhd'],
+  vhdx: ['.vhdx'],
+  vdi: ['.vdi'],
+  qed: ['.qed'],
+  raw: ['.raw', '.img'],
+  iso: ['.iso'],
+  '7z': ['.7z'],
+  rar: ['.rar'],
+  xz: ['.xz'],
+  zstd: ['.zst'],
+  bzip2: ['.bz2'],
+}
+
+/** What the name is judged against: the profile of the scan and the file's content kind and size. */
+export interface NameFacts {
+  profile: ProfileId
+  kind: PackageKind
+  size: number
+}
+
+/** The extension a file of this kind should end with under this profile: the name's own when it fits. */
+export function extensionFor(name: string, kind: PackageKind, profile: ProfileId): string {
+  const claimed = claimedExtension(name)
+  const accepts = PROFILES[profile].accepts
+  const fits = KIND_EXTENSIONS[kind]
+  if (!fits) return claimed // unknown content: renaming cannot say what it is
+  if (fits.includes(claimed) && accepts.includes(claimed)) return claimed
+  return fits.find((e) => accepts.includes(e)) ?? (fits.includes(claimed) ? claimed : fits[0])
+}
+
+/** A name the rules accept for this file: refused characters become `_`, the extension that of its real format. */
+export function proposeName(name: string, facts: NameFacts): string {
+  const claimed = claimedExtension(name)
+  let base = claimed ? name.slice(0, name.length - claimed.length) : name
+  // the name rule (KooGallery profiles) allows letters, digits, -, _, ( and ); others only need a plain file name
+  base = facts.profile.startsWith('koogallery-')
+    ? base.replace(/[^A-Za-z0-9_()-]/g, '_')
+    : base.replace(/[/\\\p{Cc}]/gu, '_').replace(/^\.+/, '')
+  return `${base || 'package'}${extensionFor(name, facts.kind, facts.profile)}`
 }
 
 export function packageFindings(profile: ProfileId, name: string, kind: PackageKind, size: number): Finding[] {
   const out: Finding[] = []
+  const suggestion = proposeName(name, { profile, kind, size })
   const f = (rule: string, message: Bilingual, details?: Record<string, unknown>) =>
     out.push(makeFinding(rule, name, message, { profile, details }))
   const info = PROFILES[profile]
@@ -63,10 +106,10 @@ export function packageFindings(profile: ProfileId, name: string, kind: PackageK
     f(
       'package.name-invalid',
       bi(
-        `"${name}": only letters, digits, -, _, ( and ) are allowed before the extension. Suggested: ${suggestName(name)}`,
-        `“${name}”：扩展名之前只能使用字母、数字、-、_、( 和 )。建议改为：${suggestName(name)}`,
+        `"${name}": only letters, digits, -, _, ( and ) are allowed before the extension. Suggested: ${suggestion}`,
+        `“${name}”：扩展名之前只能使用字母、数字、-、_、( 和 )。建议改为：${suggestion}`,
       ),
-      { suggestion: suggestName(name) },
+      { suggestion },
     )
   if (!info.accepts.includes(ext)) {
     const hint =

@@ -13,31 +13,19 @@ import { PROFILE_IDS, PROFILES, type ProfileId } from '../rules/profiles'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { ProgressMeter } from '../tasks/progress'
 import { sha256File } from '../walk/hash'
-import { claimedExtension, packageFindings } from './package-rules'
+import {
+  claimedExtension,
+  extensionFor,
+  KIND_EXTENSIONS,
+  packageFindings,
+  proposeName,
+  type NameFacts,
+} from './package-rules'
+
+export { extensionFor, proposeName, type NameFacts }
 
 /** The rules a renamed copy fixes. */
 export const RENAME_RULES = ['package.name-invalid', 'package.extension-mismatch', 'package.format-unsupported']
-
-/** The extensions a content kind is named with, the usual one first. */
-const KIND_EXTENSIONS: Partial<Record<PackageKind, string[]>> = {
-  'tar.gz': ['.tar.gz', '.tgz'],
-  tar: ['.tar'],
-  zip: ['.zip'],
-  gzip: ['.gz'],
-  qcow2: ['.qcow2', '.qcow'],
-  vmdk: ['.vmdk'],
-  vhd: ['.vhd'],
-  vhdx: ['.vhdx'],
-  vdi: ['.vdi'],
-  qed: ['.qed'],
-  raw: ['.raw', '.img'],
-  iso: ['.iso'],
-  '7z': ['.7z'],
-  rar: ['.rar'],
-  xz: ['.xz'],
-  zstd: ['.zst'],
-  bzip2: ['.bz2'],
-}
 
 /**
  * The profiles a file of this content fits (one of their accepted extensions names it), for the package view's
@@ -49,36 +37,8 @@ export function profilesFor(kind: PackageKind): ProfileId[] {
   return ids.length ? ids : [...PROFILE_IDS]
 }
 
-/** What the name is judged against: the profile of the scan and the file's content kind and size. */
-export interface NameFacts {
-  profile: ProfileId
-  kind: PackageKind
-  size: number
-}
-
 /** One reason a name is refused, in both languages, with the rule it breaks where it is one. */
 export type NameProblem = Worded & { rule?: string }
-
-/** The extension a file of this kind should end with under this profile: the name's own when it fits. */
-export function extensionFor(name: string, kind: PackageKind, profile: ProfileId): string {
-  const claimed = claimedExtension(name)
-  const accepts = PROFILES[profile].accepts
-  const fits = KIND_EXTENSIONS[kind]
-  if (!fits) return claimed // unknown content: renaming cannot say what it is
-  if (fits.includes(claimed) && accepts.includes(claimed)) return claimed
-  return fits.find((e) => accepts.includes(e)) ?? (fits.includes(claimed) ? claimed : fits[0])
-}
-
-/** A name the rules accept for this file: refused characters become `_`, the extension that of its real format. */
-export function proposeName(name: string, facts: NameFacts): string {
-  const claimed = claimedExtension(name)
-  let base = claimed ? name.slice(0, name.length - claimed.length) : name
-  // the name rule (KooGallery profiles) allows letters, digits, -, _, ( and ); others only need a plain file name
-  base = facts.profile.startsWith('koogallery-')
-    ? base.replace(/[^A-Za-z0-9_()-]/g, '_')
-    : base.replace(/[/\\\p{Cc}]/gu, '_').replace(/^\.+/, '')
-  return `${base || 'package'}${extensionFor(name, facts.kind, facts.profile)}`
-}
 
 /** Why `name` is not a plain file name for a copy next to the original (path separators, dots, control characters). */
 export function nameShapeProblems(name: string): NameProblem[] {

@@ -21,7 +21,7 @@ import { PreflightError } from '../../src-preload/errors'
 import { bi, type Bilingual } from '../../src-preload/text'
 import { sha256File } from '../walk/hash'
 import { damage } from '../walk/reasons'
-import { claimedExtension, suggestName } from '../inspect/package-rules'
+import { claimedExtension, proposeName } from '../inspect/package-rules'
 import { scanPackage } from '../inspect/scan'
 import type { Report } from '../reports/model'
 import { throwIfCancelled } from '../tasks/cancel'
@@ -81,7 +81,9 @@ export async function repack(inputs: string[], opts: RepackOptions): Promise<Rep
         `输出文件名须以 .tar、.tar.gz 或 .zip 结尾（当前为“${ext || '无扩展名'}”）。`,
       ),
     )
-  const compliant = suggestName(basename(opts.output))
+  // the name the container package's rules accept, as the scan would propose it for a package of this format
+  const kind = ext === '.zip' ? 'zip' : ext === '.tar' ? 'tar' : 'tar.gz'
+  const compliant = proposeName(basename(opts.output), { profile: 'koogallery-container', kind, size: 0 })
   const output = join(dirname(opts.output), compliant)
   const format = opts.format ?? 'oci'
   const work = await mkdtemp(join(tmpdir(), 'preflight-repack-'))
