@@ -501,7 +501,14 @@ export const channels = {
     result: result<{ findings: FindingDto[] }>(),
   },
   'drafts.manifest': {
-    input: z.object({ id: z.string().min(1).max(100), format: z.enum(['json', 'html']) }).strict(),
+    input: z
+      .object({
+        id: z.string().min(1).max(100),
+        format: z.enum(['json', 'html']),
+        /** The language of the HTML page (the JSON carries both: label and labelZh). */
+        lang: z.enum(['en', 'zh-CN']).optional(),
+      })
+      .strict(),
     result: result<{ path: string | null; content: string }>(),
   },
   'drafts.submit': {

@@ -10,3 +10,15 @@ export function download(filename: string, content: string | Blob, type = 'appli
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
+
+/**
+ * A title as a file name on every OS: characters Windows, macOS or Linux refuse (and spaces) become `_`; letters of
+ * any script, a Chinese draft title included, are kept.
+ */
+export function fileNameOf(title: string): string {
+  const name = title
+    .replace(/[\\/:*?"<>|\p{Cc}\s]+/gu, '_')
+    .replace(/^[._]+|[._]+$/g, '')
+    .slice(0, 120)
+  return name || 'draft'
+}

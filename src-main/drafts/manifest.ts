@@ -4,7 +4,8 @@
 // as JSON and as a printable, self-contained HTML page.
 import type { HistoryEvent } from '../history/history'
 import type { Finding } from '../reports/model'
-import { ruleText } from '../../src-preload/catalogue'
+import { ruleText, type Lang } from '../../src-preload/catalogue'
+import { textIn } from '../../src-preload/text'
 import { fieldLabel } from '../../src-preload/release-labels'
 import type { Draft } from './drafts'
 
@@ -145,24 +146,32 @@ export function buildManifest(
 }
 
 /** The databases a scan used, as one line: "OSV imported 2026-12-01 (1,234 advisories); main.cvd v62". */
-function databasesLine(d: unknown): string {
+function databasesLine(d: unknown, lang: Lang = 'en'): string {
   const dbs = (d ?? {}) as {
     osv?: { lastImport: string | null; advisories: number }
     signatures?: Array<{ source: string; version: string | null; verified: boolean }>
   }
+  const zh = lang === 'zh-CN'
   const osv = dbs.osv
     ? dbs.osv.lastImport
-      ? `OSV imported ${dbs.osv.lastImport} (${dbs.osv.advisories} advisories)`
-      : 'no OSV database'
+      ? zh
+        ? `OSV 导入于 ${dbs.osv.lastImport}（${dbs.osv.advisories} 条公告）`
+        : `OSV imported ${dbs.osv.lastImport} (${dbs.osv.advisories} advisories)`
+      : zh
+        ? '无 OSV 漏洞库'
+        : 'no OSV database'
     : ''
   const sigs = (dbs.signatures ?? []).map(
-    (s) => `${s.source}${s.version ? ` v${s.version}` : ''}${s.verified ? '' : ' (unverified)'}`,
+    (s) => `${s.source}${s.version ? ` v${s.version}` : ''}${s.verified ? '' : zh ? '（未验证）' : ' (unverified)'}`,
   )
-  return (
-    [osv, sigs.length ? `signatures: ${sigs.join(', ')}` : dbs.signatures ? 'built-in signatures only' : '']
-      .filter(Boolean)
-      .join('; ') || '—'
-  )
+  const sigLine = sigs.length
+    ? `${zh ? '特征库：' : 'signatures: '}${sigs.join(', ')}`
+    : dbs.signatures
+      ? zh
+        ? '仅内置特征'
+        : 'built-in signatures only'
+      : ''
+  return [osv, sigLine].filter(Boolean).join(zh ? '；' : '; ') || '—'
 }
 
 const esc = (s: unknown) =>
@@ -171,44 +180,146 @@ const esc = (s: unknown) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   )
 
+/** The manifest's own words, in the language it is written in. */
+const WORDS = {
+  en: {
+    title: 'Release manifest',
+    profile: 'Profile',
+    revision: 'draft revision',
+    generated: 'generated',
+    ready: 'Ready to submit',
+    notReady: 'Not ready: see the findings below',
+    package: 'Package',
+    file: 'File',
+    path: 'Path',
+    verdict: 'Pre-scan verdict',
+    notScanned: 'not scanned',
+    destination: 'Destination',
+    fields: 'Fields',
+    field: 'Field',
+    value: 'Value',
+    findings: 'Findings',
+    none: 'None.',
+    severity: 'Severity',
+    rule: 'Rule',
+    message: 'Message',
+    fix: 'Fix',
+    history: 'Package history',
+    noHistory: 'No recorded operations on this package.',
+    time: 'Time',
+    operation: 'Operation',
+    result: 'Result',
+    by: 'By',
+    databases: 'Databases',
+    requests: 'Release requests today',
+    busy: ' — review may take longer than 3 working days.',
+    dropped: 'dropped in the browser',
+    colon: ': ',
+  },
+  'zh-CN': {
+    title: '发布清单',
+    profile: '配置',
+    revision: '草稿修订',
+    generated: '生成于',
+    ready: '可以提交',
+    notReady: '尚不可提交：请查看下方的检查结果',
+    package: '软件包',
+    file: '文件',
+    path: '路径',
+    verdict: '预扫描结论',
+    notScanned: '未扫描',
+    destination: '目标位置',
+    fields: '字段',
+    field: '字段',
+    value: '值',
+    findings: '检查结果',
+    none: '无。',
+    severity: '严重性',
+    rule: '规则',
+    message: '说明',
+    fix: '修复',
+    history: '软件包操作记录',
+    noHistory: '此软件包没有操作记录。',
+    time: '时间',
+    operation: '操作',
+    result: '结果',
+    by: '操作人',
+    databases: '数据库',
+    requests: '今日发布申请',
+    busy: '——审核可能超过 3 个工作日。',
+    dropped: '在浏览器中拖入',
+    colon: '：',
+  },
+} as const satisfies Record<Lang, Record<string, string>>
+
+const SEVERITY: Record<Lang, Record<string, string>> = {
+  en: { blocker: 'blocker', warning: 'warning', info: 'info' },
+  'zh-CN': { blocker: '阻断', warning: '警告', info: '信息' },
+}
+const KIND_ZH: Record<string, string> = {
+  scan: '扫描',
+  repack: '重新打包',
+  convert: '转换',
+  waiver: '豁免',
+  'draft-revision': '草稿修订',
+  export: '导出',
+  upload: '上传',
+  submit: '提交',
+  sync: '同步',
+  compare: '对比',
+  rename: '重命名副本',
+}
+const RESULT_ZH: Record<string, string> = {
+  pass: '通过',
+  fail: '未通过',
+  done: '完成',
+  error: '出错',
+  cancelled: '已取消',
+}
+
 /** A package path as a person reads it: a browser-mode drop is named as such, not by its staging folder. */
-function shownPath(path: string | undefined): string {
+function shownPath(path: string | undefined, lang: Lang): string {
   if (!path) return '—'
   return /[\\/]staged[\\/][0-9a-f]{64}[\\/][^\\/]+$/.test(path)
-    ? `${path.split(/[\\/]/).pop()} (dropped in the browser)`
+    ? `${path.split(/[\\/]/).pop()} (${WORDS[lang].dropped})`
     : path
 }
 
-export function manifestHtml(m: ReleaseManifest): string {
+/** The manifest as a page to print or hand on, in English or Simplified Chinese. */
+export function manifestHtml(m: ReleaseManifest, lang: Lang = 'en'): string {
+  const w = WORDS[lang]
+  const zh = lang === 'zh-CN'
   const fmt = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v))
+  const label = (path: string) => fieldLabel(path)?.[lang] ?? path
+  const verdict = m.package.verdict ? (zh ? RESULT_ZH[m.package.verdict] : m.package.verdict) : w.notScanned
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Release manifest — ${esc(m.draft.title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:32px;color:#1b1f24}h1{font-size:20px}table{border-collapse:collapse;width:100%;margin:12px 0}
+<html lang="${lang}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${w.title} — ${esc(m.draft.title)}</title>
+<style>body{font:14px system-ui,'Noto Sans SC','Noto Sans CJK SC',sans-serif;margin:32px;color:#1b1f24}h1{font-size:20px}table{border-collapse:collapse;width:100%;margin:12px 0}
 th,td{border:1px solid #ccd;padding:6px 8px;text-align:left;vertical-align:top}th{background:#f3f5f8}.mono{font-family:monospace;word-break:break-all}
 .ready{color:#067647;font-weight:700}.notready{color:#b42318;font-weight:700}@media print{body{margin:12mm}}</style></head><body>
-<h1>Release manifest: ${esc(m.draft.title)}</h1>
-<p>Profile <b>${esc(m.profile)}</b> · draft revision ${m.draft.revision} · generated ${esc(m.generatedAt)}</p>
-<p class="${m.ready ? 'ready' : 'notready'}">${m.ready ? 'Ready to submit' : 'Not ready: see the findings below'}</p>
-<h2>Package</h2><table>
-<tr><th>File</th><td>${esc(m.package.name ?? '—')}</td></tr><tr><th>Path</th><td class="mono">${esc(shownPath(m.package.path))}</td></tr>
-<tr><th>SHA-256</th><td class="mono">${esc(m.package.sha256 ?? '—')}</td></tr><tr><th>Pre-scan verdict</th><td>${esc(m.package.verdict ?? 'not scanned')}</td></tr>
-<tr><th>Destination</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
-<h2>Fields</h2><table><tr><th>Field</th><th>Value</th></tr>
-${m.fields.map((f) => `<tr><td data-path="${esc(f.path)}">${esc(f.label)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
-<h2>Findings</h2>${
+<h1>${w.title}${w.colon}${esc(m.draft.title)}</h1>
+<p>${w.profile} <b>${esc(m.profile)}</b> · ${w.revision} ${m.draft.revision} · ${w.generated} ${esc(m.generatedAt)}</p>
+<p class="${m.ready ? 'ready' : 'notready'}">${m.ready ? w.ready : w.notReady}</p>
+<h2>${w.package}</h2><table>
+<tr><th>${w.file}</th><td>${esc(m.package.name ?? '—')}</td></tr><tr><th>${w.path}</th><td class="mono">${esc(shownPath(m.package.path, lang))}</td></tr>
+<tr><th>SHA-256</th><td class="mono">${esc(m.package.sha256 ?? '—')}</td></tr><tr><th>${w.verdict}</th><td>${esc(verdict)}</td></tr>
+<tr><th>${w.destination}</th><td class="mono">${esc(m.destination.address ?? '—')} (${esc(m.destination.kind)})</td></tr></table>
+<h2>${w.fields}</h2><table><tr><th>${w.field}</th><th>${w.value}</th></tr>
+${m.fields.map((f) => `<tr><td data-path="${esc(f.path)}">${esc(zh ? f.labelZh : f.label)}</td><td>${esc(fmt(f.value))}</td></tr>`).join('\n')}</table>
+<h2>${w.findings}</h2>${
     m.findings.length === 0
-      ? '<p>None.</p>'
-      : `<table><tr><th>Severity</th><th>Rule</th><th>Field</th><th>Message</th><th>Fix</th></tr>
-${m.findings.map((f) => `<tr><td>${esc(f.severity)}</td><td class="mono">${esc(f.rule)}</td><td data-path="${esc(f.location)}">${esc(labelOfPath(f.location))}</td><td>${esc(f.message)}</td><td>${esc(ruleText(f.rule).fix)}</td></tr>`).join('\n')}</table>`
+      ? `<p>${w.none}</p>`
+      : `<table><tr><th>${w.severity}</th><th>${w.rule}</th><th>${w.field}</th><th>${w.message}</th><th>${w.fix}</th></tr>
+${m.findings.map((f) => `<tr><td>${esc(SEVERITY[lang][f.severity] ?? f.severity)}</td><td class="mono">${esc(f.rule)}</td><td data-path="${esc(f.location)}">${esc(label(f.location))}</td><td>${esc(textIn(f, lang))}</td><td>${esc(ruleText(f.rule, lang).fix)}</td></tr>`).join('\n')}</table>`
   }
-<h2>Package history</h2>${
+<h2>${w.history}</h2>${
     m.history.length === 0
-      ? '<p>No recorded operations on this package.</p>'
-      : `<table><tr><th>Time</th><th>Operation</th><th>Result</th><th>By</th><th>Databases</th></tr>
-${m.history.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.result)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind === 'scan' ? databasesLine(e.databases) : '')}</td></tr>`).join('\n')}</table>`
+      ? `<p>${w.noHistory}</p>`
+      : `<table><tr><th>${w.time}</th><th>${w.operation}</th><th>${w.result}</th><th>${w.by}</th><th>${w.databases}</th></tr>
+${m.history.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(zh ? (KIND_ZH[e.kind] ?? e.kind) : e.kind)}</td><td>${esc(zh ? (RESULT_ZH[e.result] ?? e.result) : e.result)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind === 'scan' ? databasesLine(e.databases, lang) : '')}</td></tr>`).join('\n')}</table>`
   }
-<p>Release requests today: ${m.requestsToday}${m.requestsToday >= 10 ? ' — review may take longer than 3 working days.' : ''}</p>
+<p>${w.requests}${w.colon}${m.requestsToday}${m.requestsToday >= 10 ? w.busy : ''}</p>
 </body></html>
 `
 }

@@ -169,9 +169,10 @@ export class DraftService {
     id: string,
     format: 'json' | 'html',
     path?: string,
+    lang?: Lang,
   ): Promise<{ path: string | null; content: string }> {
     const m = this.manifest(this.store.get(id))
-    const content = format === 'json' ? `${JSON.stringify(m, null, 2)}\n` : manifestHtml(m)
+    const content = format === 'json' ? `${JSON.stringify(m, null, 2)}\n` : manifestHtml(m, lang)
     if (path) {
       const tmp = `${path}.partial-${process.pid}`
       await writeFile(tmp, content)

@@ -485,7 +485,7 @@ function draftHandlers({
     'drafts.export': ({ id }) => drafts.exportTo(id),
     'drafts.import': ({ path }) => drafts.importFrom(path),
     'drafts.validate': ({ profile, values }) => ({ findings: drafts.validate(profile, values) }),
-    'drafts.manifest': ({ id, format }) => drafts.writeManifest(id, format),
+    'drafts.manifest': ({ id, format, lang }) => drafts.writeManifest(id, format, undefined, lang),
     'drafts.submit': ({ id }) => drafts.submit(id),
     'release.requests': () => ({ today: drafts.store.requestsOn() }),
   }

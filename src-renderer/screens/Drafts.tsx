@@ -8,7 +8,7 @@ import type { Worded } from '../../src-preload/text'
 import { api } from '../api'
 import { HistoryPanel } from '../components/history/HistoryTable'
 import { Tabs } from '../components/Tabs'
-import { download } from '../download'
+import { download, fileNameOf } from '../download'
 import { defineMessages, useFormat, useLang, useT, useText } from '../i18n'
 import { useNav } from '../stores/nav'
 import { placeOf, shownValue } from './wizard/labels'
@@ -227,7 +227,7 @@ export function Drafts() {
                 })}
                 onExport={act(async () =>
                   download(
-                    `${d.title.replace(/[^A-Za-z0-9_-]+/g, '_')}.preflight-draft.json`,
+                    `${fileNameOf(d.title)}.preflight-draft.json`,
                     (await api.invoke('drafts.export', { id: d.id })).content,
                     'application/json',
                   ),

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react'
 import type { DraftDto, FindingDto, PackageFactsDto } from '../../../src-preload/contract'
 import { api } from '../../api'
-import { download } from '../../download'
+import { download, fileNameOf } from '../../download'
 import { DropZone } from '../../components/DropZone'
 import { Field, type FieldErrors } from '../../components/form/Field'
 import { getPath, setPath, type Values } from '../../components/form/paths'
@@ -650,10 +650,10 @@ function ReviewStep({
   const report = lastScan && !(held && lastScan.package?.sha256 && lastScan.package.sha256 !== held) ? lastScan : null
   const blockers = findings.filter((f) => f.severity === 'blocker' && !f.waived)
   const ready = report?.verdict === 'pass' && blockers.length === 0
-  const safeName = draft.title.replace(/[^A-Za-z0-9_-]+/g, '_')
+  const safeName = fileNameOf(draft.title)
   async function exportManifest(format: 'json' | 'html') {
     await flush()
-    const r = await api.invoke('drafts.manifest', { id: draft.id, format })
+    const r = await api.invoke('drafts.manifest', { id: draft.id, format, lang })
     download(`${safeName}-manifest.${format}`, r.content, format === 'json' ? 'application/json' : 'text/html')
   }
   async function exportDraft() {

@@ -160,6 +160,22 @@ describe('drafts', () => {
     expect(html).not.toMatch(/<td class="mono">versions\.0\.name<\/td>/)
   })
 
+  it('writes the manifest page in Chinese when asked: its words, the field labels, the findings and their fixes', async () => {
+    const d = store.create('koogallery-image', 'Nginx', { ...goodImage, attrs: { ...goodImage.attrs, osType: '' } })
+    const html = (await service.writeManifest(d.id, 'html', undefined, 'zh-CN')).content
+    expect(html).toContain('<html lang="zh-CN">')
+    expect(html).toContain('<h1>发布清单：Nginx</h1>')
+    expect(html).toContain('<td data-path="versions.0.name">版本名称（1）</td><td>V1.0</td>')
+    // the refused field: its Chinese label, the Chinese sentence and the Chinese fix
+    const row = html.split('\n').find((l) => l.includes('data-path="attrs.osType"') && l.includes('release.'))!
+    expect(row).toContain('阻断')
+    expect(row).toMatch(/操作系统类型为必填项/)
+    for (const english of ['Release manifest', 'Fields', 'Findings', 'Severity', 'Not ready', 'is required'])
+      expect(html).not.toContain(english)
+    // English stays the default
+    expect((await service.writeManifest(d.id, 'html')).content).toContain('<h1>Release manifest: Nginx</h1>')
+  })
+
   it('diffValues reports leaf paths', () => {
     expect(diffValues({ a: [1, 2], b: { c: 1 } }, { a: [1], b: { c: 2 } })).toEqual([
       { path: 'a.1', before: 2, after: undefined },
