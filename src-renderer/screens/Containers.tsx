@@ -19,6 +19,8 @@ const messages = defineMessages({
     title: 'Package container images',
     lead: 'KooGallery wants one OCI-format .tar per image, bundled in one .tar, .tar.gz or .zip. Drop docker-archive or OCI image tars; Preflight converts and bundles them.',
     drop: 'Drop image tars here',
+    dropHint: 'docker save or OCI image tars (.tar), one image each',
+    choose: 'Choose image tars…',
     checking: 'checking…',
     image: 'Image',
     state: 'State',
@@ -57,6 +59,8 @@ const messages = defineMessages({
     title: '打包容器镜像',
     lead: 'KooGallery 要求每个镜像一个 OCI 格式的 .tar，并打包为一个 .tar、.tar.gz 或 .zip。拖入 docker-archive 或 OCI 镜像 tar，Preflight 会转换并打包。',
     drop: '将镜像 tar 拖放到此处',
+    dropHint: 'docker save 或 OCI 镜像 tar（.tar），每个文件一个镜像',
+    choose: '选择镜像 tar…',
     checking: '检查中…',
     image: '镜像',
     state: '状态',
@@ -167,7 +171,7 @@ function Row({
   const name = item.path.split(/[\\/]/).pop()
   return (
     <tr data-testid="image-row" className={check.state === 'invalid' ? 'row-invalid' : undefined}>
-      <td className="mono">{name}</td>
+      <td className="mono image-name">{name}</td>
       {check.state === 'invalid' ? (
         <td className="sev-blocker" data-testid="image-state">
           <strong>{t('invalidRow')}</strong>
@@ -277,7 +281,14 @@ export function Containers() {
     <section className="screen" aria-labelledby="containers-title">
       <h1 id="containers-title">{t('title')}</h1>
       <p className="muted">{t('lead')}</p>
-      <DropZone onFiles={(p) => void add(p)} multiple label={t('drop')} testId="images-dropzone" />
+      <DropZone
+        onFiles={(p) => void add(p)}
+        multiple
+        label={t('drop')}
+        hint={t('dropHint')}
+        openLabel={t('choose')}
+        testId="images-dropzone"
+      />
       {items.length === 0 ? (
         <p className="empty">{t('empty')}</p>
       ) : (

@@ -419,6 +419,7 @@ function PackageStep({
 }) {
   const go = useNav((s) => s.go)
   const fmt = useFormat()
+  const text = useText()
   const [taskId, setTaskId] = useState<string | null>(null)
   const task = useTask(taskId)
   const pkg = values.package as PackageFactsDto | undefined
@@ -440,7 +441,7 @@ function PackageStep({
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {t('identifyFailed', { error: task.error?.message ?? '' })}
+          {t('identifyFailed', { error: text(task.error) })}
         </div>
       )}
       {draft.profile === 'koogallery-container' && hasScreen('containers') && (
@@ -483,6 +484,7 @@ function PrescanStep({
 }) {
   const [taskId, setTaskId] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const text = useText()
   const task = useTask(taskId)
   const pkg = values.package as PackageFactsDto | undefined
   const report = (task?.status === 'done' ? task.result : draft.lastReport) as ReportLike | null
@@ -498,7 +500,7 @@ function PrescanStep({
     try {
       setTaskId(await startTask('scan.start', { path: pkg!.path, profile: draft.profile as ProfileId }))
     } catch (err) {
-      setError(t('scanUnavailable', { error: (err as Error).message }))
+      setError(t('scanUnavailable', { error: text(err as Error) }))
     }
   }
   const blockers = report?.findings.filter((f) => f.severity === 'blocker' && !f.waived).length ?? 0
@@ -520,7 +522,7 @@ function PrescanStep({
       )}
       {task?.status === 'failed' && (
         <div className="error" role="alert">
-          {t('scanUnavailable', { error: task.error?.message ?? '' })}
+          {t('scanUnavailable', { error: text(task.error) })}
         </div>
       )}
       {report && (
