@@ -35,6 +35,10 @@ describe('container packaging screen', () => {
     const br = await openBrowser('containers', ui.url)
     try {
       await br.page.getByTestId('nav-containers').click()
+      // the zone says what it takes: image tars, not the package formats of Home
+      expect(await br.page.getByTestId('images-dropzone-hint').textContent()).toBe(
+        'docker save or OCI image tars (.tar), one image each',
+      )
       const junk = join(d, 'notes.tar')
       writeFileSync(junk, 'these are release notes, not an image\n')
       await dropFiles(br.page, '[data-testid=images-dropzone]', [a, junk, b])
