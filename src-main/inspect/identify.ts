@@ -1,6 +1,7 @@
 // Identify a package: magic-byte kind (walk/sniff.ts), size, and a streamed sha256 (walk/hash.ts: one
 // sequential read, constant memory, progress and cancellation between chunks).
 import { stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { PreflightError } from '../../src-preload/errors'
 import { bi } from '../../src-preload/text'
@@ -10,8 +11,8 @@ import { kindFromBytes, readHeadTail } from '../walk/sniff'
 
 export type IdentifyOptions = HashOptions
 
-export async function identifyFile(path: string, opts: IdentifyOptions = {}): Promise<PackageFacts> {
-  const abs = resolve(path)
+/** The package file's stat, or the sentence a user reads when it is missing, unreadable or not a regular file. */
+export async function statPackageFile(abs: string): Promise<Stats> {
   const st = await stat(abs).catch((err) => {
     throw new PreflightError(
       err.code === 'ENOENT' ? 'not-found' : 'unreadable',
@@ -25,6 +26,12 @@ export async function identifyFile(path: string, opts: IdentifyOptions = {}): Pr
       'unreadable',
       bi(`Not a regular file: ${abs}`, `不是普通文件：${abs}。请选择一个软件包文件。`),
     )
+  return st
+}
+
+export async function identifyFile(path: string, opts: IdentifyOptions = {}): Promise<PackageFacts> {
+  const abs = resolve(path)
+  const st = await statPackageFile(abs)
   const { head, tail } = await readHeadTail(abs)
   const kind = kindFromBytes(head, tail)
   const sha256 = await sha256File(abs, st.size, opts)

@@ -4,7 +4,6 @@
 // every scanner see every entry, and assemble the report.
 import { createHash } from 'node:crypto'
 import { createReadAheadStream } from '../walk/read-ahead'
-import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { finished } from 'node:stream/promises'
@@ -22,6 +21,7 @@ import { sha256File, sha256FileInWorker } from '../walk/hash'
 import { kindFromBytes, readHeadTail } from '../walk/sniff'
 import { validateAttrs } from '../rules/attrs'
 import { readGuest, scanVmImage } from '../vm/scan'
+import { statPackageFile } from './identify'
 import { claimedExtension, isStreamArchive, isVmKind, packageFindings } from './package-rules'
 
 export interface ScanOptions {
@@ -127,19 +127,7 @@ export async function identifyForScan(
   profile: string | undefined,
 ): Promise<{ abs: string; size: number; name: string; kind: PackageKind }> {
   const abs = resolve(path)
-  const st = await stat(abs).catch((err) => {
-    throw new PreflightError(
-      err.code === 'ENOENT' ? 'not-found' : 'unreadable',
-      err.code === 'ENOENT'
-        ? bi(`No such file: ${abs}`, `文件不存在：${abs}`)
-        : bi(`Cannot read: ${abs}`, `无法读取：${abs}。请确认你有读取该文件的权限。`),
-    )
-  })
-  if (!st.isFile())
-    throw new PreflightError(
-      'unreadable',
-      bi(`Not a regular file: ${abs}`, `不是普通文件：${abs}。请选择一个软件包文件。`),
-    )
+  const st = await statPackageFile(abs)
   if (profile !== undefined && !isProfileId(profile))
     throw new PreflightError(
       'invalid-input',

@@ -9,6 +9,7 @@ import { api } from '../../api'
 import { defineMessages, useText, useT } from '../../i18n'
 import { cancelTask, startTask, useTask } from '../../stores/tasks'
 import { ProgressBar } from '../ProgressBar'
+import { InlineDialog } from '../Dialog'
 
 const messages = defineMessages({
   en: {
@@ -118,19 +119,7 @@ export function RenameCopy({
   }
 
   return (
-    <div
-      className="card waive-dialog"
-      role="dialog"
-      aria-labelledby={`${id}-title`}
-      aria-describedby={`${id}-hint`}
-      data-testid="rename-dialog"
-      onKeyDown={(e) => {
-        if (e.key !== 'Escape') return
-        e.preventDefault()
-        e.stopPropagation()
-        onClose()
-      }}
-    >
+    <InlineDialog id={id} testId="rename-dialog" onClose={onClose}>
       <h3 id={`${id}-title`}>{t('title', { name: report.package.name })}</h3>
       <p id={`${id}-hint`} className="muted">
         {t(browser ? 'hintBrowser' : 'hint')}
@@ -188,6 +177,6 @@ export function RenameCopy({
           {t('cancel')}
         </button>
       </div>
-    </div>
+    </InlineDialog>
   )
 }

@@ -10,6 +10,7 @@ import { download } from '../../download'
 import { defineMessages, useFormat, useLang, useT } from '../../i18n'
 import { BarChart } from '../Chart'
 import { FindingList, type FixHandlers } from './FindingList'
+import { InlineDialog } from '../Dialog'
 
 const messages = defineMessages({
   en: {
@@ -320,19 +321,7 @@ function WaiveDialog({
     area.current?.focus()
   }, [])
   return (
-    <div
-      className="card waive-dialog"
-      role="dialog"
-      aria-labelledby={`${id}-title`}
-      aria-describedby={`${id}-hint`}
-      data-testid="waive-dialog"
-      onKeyDown={(e) => {
-        if (e.key !== 'Escape') return
-        e.preventDefault()
-        e.stopPropagation()
-        onClose()
-      }}
-    >
+    <InlineDialog id={id} testId="waive-dialog" onClose={onClose}>
       <h4 id={`${id}-title`} className="waive-title">
         {t('waiveTitle', { rule: finding.rule, location: finding.location })}
       </h4>
@@ -356,6 +345,6 @@ function WaiveDialog({
           {t('cancel')}
         </button>
       </div>
-    </div>
+    </InlineDialog>
   )
 }
