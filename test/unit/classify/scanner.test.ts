@@ -6,15 +6,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { binaryArch } from '../../../src-main/walk/sniff'
 import { scanPackage } from '../../../src-main/inspect/scan'
+import { elf } from '../../fixtures/crafted'
 
-function elf(machine: number): Buffer {
-  const b = Buffer.alloc(64)
-  b.writeUInt32BE(0x7f454c46, 0)
-  b[4] = 2
-  b[5] = 1
-  b.writeUInt16LE(machine, 18)
-  return b
-}
 function pe(machine: number): Buffer {
   const b = Buffer.alloc(256)
   b.write('MZ', 0, 'latin1')

@@ -9,7 +9,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync
 import { join, relative } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
-import { Header } from 'tar'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PreflightError } from '../../../src-preload/errors'
 import { createClassifyScanner } from '../../../src-main/classify/scanner'
@@ -26,6 +25,7 @@ import { openDatabase } from '../../../src-main/store/db'
 import { limitsFor, type WalkLimits } from '../../../src-main/walk/limits'
 import { EntryPipeline } from '../../../src-main/walk/pipeline'
 import { corporaDir } from '../../corpora'
+import { elf, rawTar } from '../../fixtures/crafted'
 
 /** The rules whose findings are checked (the rooms that write them in both languages). */
 const COVERED = /^(archive|package|content|malware|profile|scan)\./
@@ -59,41 +59,6 @@ const MUST_SEE = [
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 const TESTFILES = '/usr/share/clamav-testfiles'
 const work = () => mkdtempSync(join(process.env.TMPDIR!, 'text-'))
-
-/** A tar built header by header (device nodes, setuid bits and escaping links that tar(1) would not write). */
-function rawTar(
-  entries: Array<{ path: string; type?: string; mode?: number; data?: string | Buffer; linkpath?: string }>,
-): Buffer {
-  const blocks: Buffer[] = []
-  for (const e of entries) {
-    const data = Buffer.from(e.data ?? '')
-    const file = !e.type || e.type === 'File'
-    const h = new Header({
-      path: e.path,
-      type: (e.type ?? 'File') as never,
-      mode: e.mode ?? 0o644,
-      size: file ? data.length : 0,
-      mtime: new Date(0),
-      linkpath: e.linkpath,
-      uid: 0,
-      gid: 0,
-    })
-    h.encode()
-    blocks.push(h.block!)
-    if (data.length && file) blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512))
-  }
-  blocks.push(Buffer.alloc(1024))
-  return Buffer.concat(blocks)
-}
-
-function elf(machine: number): Buffer {
-  const b = Buffer.alloc(64)
-  b.writeUInt32BE(0x7f454c46, 0)
-  b[4] = 2
-  b[5] = 1
-  b.writeUInt16LE(machine, 18)
-  return b
-}
 
 /** A zstd frame header asking for a 2 GiB window (window descriptor 0xf8): refused before it is decoded. */
 const ZSTD_HUGE_WINDOW = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8, 0x01, 0x00, 0x00])

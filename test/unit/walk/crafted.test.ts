@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Header } from 'tar'
 import { describe, expect, it } from 'vitest'
 import { scanPackage } from '../../../src-main/inspect/scan'
+import { rawTar } from '../../fixtures/crafted'
 
 const work = () => mkdtempSync(join(process.env.TMPDIR!, 'craft-'))
 const blockersAndWarnings = async (p: string, profile = 'koogallery-app') =>
@@ -13,32 +13,6 @@ const blockersAndWarnings = async (p: string, profile = 'koogallery-app') =>
     .filter((f) => f.severity !== 'info' && f.rule !== 'vulndb.missing' && f.rule !== 'malware.engine-limited')
     .map((f) => `${f.rule}@${f.location}`)
     .sort()
-
-/** A tar built header by header (types and modes tar(1) would refuse to create from a plain user's files). */
-function rawTar(
-  entries: Array<{ path: string; type?: string; mode?: number; data?: string; linkpath?: string }>,
-): Buffer {
-  const blocks: Buffer[] = []
-  for (const e of entries) {
-    const data = Buffer.from(e.data ?? '')
-    const h = new Header({
-      path: e.path,
-      type: (e.type ?? 'File') as never,
-      mode: e.mode ?? 0o644,
-      size: e.type && e.type !== 'File' ? 0 : data.length,
-      mtime: new Date(0),
-      linkpath: e.linkpath,
-      uid: 0,
-      gid: 0,
-    })
-    h.encode()
-    blocks.push(h.block!)
-    if (data.length && (!e.type || e.type === 'File'))
-      blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512))
-  }
-  blocks.push(Buffer.alloc(1024))
-  return Buffer.concat(blocks)
-}
 
 describe('crafted packages', () => {
   it('device node, FIFO, setuid file, duplicate entry, hardlink escape', async () => {
