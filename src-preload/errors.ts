@@ -1,6 +1,6 @@
 // Errors that cross process boundaries (IPC, browser-mode WebSocket, worker threads) as plain data and are
 // rebuilt on the other side. No electron, no Node: imported by main, preload and renderer alike.
-import { bi, worded, type Bilingual } from './text'
+import { bi, WordedError, type Bilingual } from './text'
 
 export type ErrorCode =
   | 'invalid-input' // payload failed its zod schema, bad CLI arguments
@@ -25,11 +25,10 @@ export interface ErrorData {
   details?: unknown
 }
 
-export class PreflightError extends Error {
+export class PreflightError extends WordedError {
   readonly code: ErrorCode
   readonly rule?: string
   readonly details?: unknown
-  readonly messageZh?: string
 
   /** `message` is English, or both languages (bi(en, zh) from text.ts) for errors a user of the app can meet. */
   constructor(
@@ -37,11 +36,9 @@ export class PreflightError extends Error {
     message: string | Bilingual,
     opts: { rule?: string; details?: unknown; cause?: unknown } = {},
   ) {
-    const w = worded(message)
-    super(w.message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    super(message, { cause: opts.cause })
     this.name = 'PreflightError'
     this.code = code
-    this.messageZh = w.messageZh
     this.rule = opts.rule
     this.details = opts.details
   }

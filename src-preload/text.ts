@@ -39,3 +39,14 @@ export function worded(text: string | Bilingual): Worded {
 export function textIn(w: Worded, lang: Lang = 'en'): string {
   return lang === 'zh-CN' && w.messageZh ? w.messageZh : w.message
 }
+
+/** An error whose sentence its maker wrote in both languages (or English only): `message`, and `messageZh`. Every
+ *  error class that carries a user's sentence (PreflightError, the readers' damage errors) extends it. */
+export class WordedError extends Error implements Worded {
+  readonly messageZh?: string
+  constructor(message: string | Bilingual, opts?: { cause?: unknown }) {
+    const w = worded(message)
+    super(w.message, opts?.cause === undefined ? undefined : { cause: opts.cause })
+    this.messageZh = w.messageZh
+  }
+}

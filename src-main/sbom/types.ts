@@ -1,6 +1,6 @@
 // The sbom room's shared types: a detector recognises one manifest, lockfile or package database; a stream
 // detector reads binary content chunk by chunk (executables, package databases).
-import { worded, type Bilingual } from '../../src-preload/text'
+import { WordedError } from '../../src-preload/text'
 import type { Component } from '../reports/model'
 
 export interface Detector {
@@ -25,11 +25,4 @@ export interface StreamDetector {
 }
 
 /** Why a manifest, lockfile or package database cannot be read, in both languages (sbom.unreadable quotes it). */
-export class SbomParseError extends Error {
-  readonly messageZh?: string
-  constructor(message: string | Bilingual, opts?: { cause?: unknown }) {
-    const w = worded(message)
-    super(w.message, opts)
-    this.messageZh = w.messageZh
-  }
-}
+export class SbomParseError extends WordedError {}

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { PreflightError } from '../../src-preload/errors'
-import { bi, worded, type Bilingual } from '../../src-preload/text'
+import { bi, WordedError, type Bilingual } from '../../src-preload/text'
 import { MT } from '../containers/schemas'
 import { throwIfCancelled } from '../tasks/cancel'
 import type { BandwidthLimiter } from './limiter'
@@ -22,15 +22,12 @@ export const MANIFEST_TYPES = [MT.ociIndex, MT.ociManifest, MT.dockerList, MT.do
 const ACCEPT = MANIFEST_TYPES.join(', ')
 
 /** A registry's answer that ends the operation; its sentence in English (message) and Chinese (messageZh). */
-export class HttpError extends Error {
-  readonly messageZh?: string
+export class HttpError extends WordedError {
   constructor(
     readonly status: number,
     message: string | Bilingual,
   ) {
-    const w = worded(message)
-    super(w.message)
-    this.messageZh = w.messageZh
+    super(message)
   }
   get $metadata() {
     return { httpStatusCode: this.status }

@@ -3,7 +3,7 @@
 // per-block mapper, and on-demand pages of a table of 64-bit entries.
 import { open, type FileHandle } from 'node:fs/promises'
 import type { BlockDevice } from '../block'
-import { bi, worded, type Bilingual } from '../../../src-preload/text'
+import { bi, WordedError } from '../../../src-preload/text'
 
 export type ImageFormat = 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'qed' | 'raw'
 
@@ -27,16 +27,8 @@ export interface ImageFacts {
   extentFiles?: string[]
 }
 
-/** A header problem that makes the file unusable in its format (rule image.invalid). */
-/** Its message in English, and in Chinese where its maker wrote one (bi(en, zh)): findings quote both. */
-export class ImageInvalid extends Error {
-  readonly messageZh?: string
-  constructor(message: string | Bilingual) {
-    const w = worded(message)
-    super(w.message)
-    this.messageZh = w.messageZh
-  }
-}
+/** A header problem that makes the file unusable in its format (rule image.invalid); findings quote both its languages. */
+export class ImageInvalid extends WordedError {}
 
 /** The structures the readers name (readAt, u64le, TablePages), in Chinese; a format's own name stays as it is. */
 const NAMES_ZH: Array<[RegExp, string]> = [

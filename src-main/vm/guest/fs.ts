@@ -1,17 +1,10 @@
 // What the guest code needs of a filesystem reader (ext4.ts, xfs.ts): inodes, directory listings, file
 // contents, and path resolution, which is written once here for every reader.
-import { bi, worded, type Bilingual } from '../../../src-preload/text'
+import { bi, WordedError, type Bilingual } from '../../../src-preload/text'
 
-/** Damage a filesystem or volume reader found on disk (every reader's own error extends it). */
-export class GuestFsError extends Error {
-  /** Its message in Chinese, where its maker wrote one (bi(en, zh)): findings quote both. */
-  readonly messageZh?: string
-  constructor(message: string | Bilingual) {
-    const w = worded(message)
-    super(w.message)
-    this.messageZh = w.messageZh
-  }
-}
+/** Damage a filesystem or volume reader found on disk (every reader's own error extends it); findings quote both
+ *  its languages. */
+export class GuestFsError extends WordedError {}
 
 export interface Inode {
   ino: number

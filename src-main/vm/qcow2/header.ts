@@ -5,7 +5,7 @@
 // The few small reads are synchronous, like the check's metadata reads: a thread-pool round trip each (open, stat,
 // header, every extension, close) cost a first inspect 2–15 ms here, the synchronous reads 1.5 ms.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { bi, worded, type Bilingual } from '../../../src-preload/text'
+import { bi, WordedError, type Bilingual } from '../../../src-preload/text'
 
 export const QCOW2_MAGIC = 0x514649fb
 
@@ -64,16 +64,8 @@ export interface Qcow2Facts {
   bitmaps: number
 }
 
-/** A header problem that makes the file unusable as qcow2 (rule qcow2.invalid). */
-/** Its message in English, and in Chinese where its maker wrote one (bi(en, zh)): findings quote both. */
-export class Qcow2Invalid extends Error {
-  readonly messageZh?: string
-  constructor(message: string | Bilingual) {
-    const w = worded(message)
-    super(w.message)
-    this.messageZh = w.messageZh
-  }
-}
+/** A header problem that makes the file unusable as qcow2 (rule qcow2.invalid); findings quote both its languages. */
+export class Qcow2Invalid extends WordedError {}
 
 const INCOMPAT_DIRTY = 1n
 const INCOMPAT_CORRUPT = 2n
