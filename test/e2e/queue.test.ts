@@ -6,24 +6,17 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
+import { startS3rver, type TestS3 } from '../fixtures/s3rver'
 
-const S3rver = require('s3rver')
 let ui: UiServer
-let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let s3: TestS3
 let endpoint: string
 beforeAll(async () => {
   ui = await startUi()
-  s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: tmp('s3-'),
-    configureBuckets: [{ name: 'releases' }],
-  })
-  endpoint = `http://127.0.0.1:${(await s3.run()).port}`
+  s3 = await startS3rver(tmp('s3-'))
+  endpoint = s3.endpoint
 })
 afterAll(async () => {
   await ui?.stop()

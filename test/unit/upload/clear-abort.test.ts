@@ -3,18 +3,16 @@
 // DELETE ?uploadId= itself, and records each one.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
 import { envCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { startProxy, type TestProxy } from './proxy'
-
-const S3rver = require('s3rver')
+import { startS3rver, type TestS3 } from '../../fixtures/s3rver'
 
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
-let server: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let server: TestS3
 let proxy: TestProxy
 let dir: string
 let file: string
@@ -24,14 +22,8 @@ let abortAnswer: 204 | 500 = 204
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'clear-abort-'))
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dir, 's3'),
-    configureBuckets: [{ name: 'releases' }],
-  })
-  const { port } = await server.run()
+  server = await startS3rver(join(dir, 's3'))
+  const { port } = server
   proxy = await startProxy(port, (req, res) => {
     const url = new URL(req.url!, 'http://x')
     // every part is refused for good: the job fails with its multipart upload open on the server

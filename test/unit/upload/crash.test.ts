@@ -4,19 +4,18 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startProxy, type TestProxy } from './proxy'
 import { s3Client } from '../../../src-main/upload/targets/s3'
+import { startS3rver, type TestS3 } from '../../fixtures/s3rver'
 
-const S3rver = require('s3rver')
 const MiB = 1024 * 1024
 const PART = 8 * MiB
 const CONCURRENCY = 4
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
-let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let s3: TestS3
 let proxy: TestProxy
 let endpoint: string
 let partBytes = 0
@@ -24,14 +23,8 @@ let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'crash-up-'))
-  s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dir, 's3'),
-    configureBuckets: [{ name: 'releases' }],
-  })
-  const { port } = await s3.run()
+  s3 = await startS3rver(join(dir, 's3'))
+  const { port } = s3
   // counts the body bytes of every UploadPart request reaching the server, complete or cut off
   proxy = await startProxy(port, (req) => {
     if (req.method === 'PUT' && /partNumber=/.test(req.url ?? ''))

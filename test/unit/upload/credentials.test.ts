@@ -21,8 +21,8 @@ import {
 } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
+import { startS3rver, type TestS3 } from '../../fixtures/s3rver'
 
-const S3rver = require('s3rver')
 const SECRET = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY'
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
 const MiB = 1024 * 1024
@@ -154,7 +154,7 @@ describe('credential vault', () => {
 })
 
 describe('credentials and network in the middle of an upload', () => {
-  let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
+  let s3: TestS3
   let s3Port: number
   let proxy: TestProxy
   let endpoint: string
@@ -164,14 +164,8 @@ describe('credentials and network in the middle of an upload', () => {
   const expireAfterParts = 3
 
   beforeAll(async () => {
-    s3 = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(dir, 's3'),
-      configureBuckets: [{ name: 'releases' }],
-    })
-    s3Port = (await s3.run()).port
+    s3 = await startS3rver(join(dir, 's3'))
+    s3Port = s3.port
     proxy = await startProxy(s3Port, (req, res) => {
       const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')
       if (isPart && ++partsSeen > expireAfterParts && !expired) expired = true

@@ -4,7 +4,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startProxy, type TestProxy } from './proxy'
@@ -12,10 +11,10 @@ import { openDatabase } from '../../../src-main/store/db'
 import { envCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
+import { startS3rver, type TestS3 } from '../../fixtures/s3rver'
 
-const S3rver = require('s3rver')
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
-let s3: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let s3: TestS3
 let proxy: TestProxy
 let endpoint: string
 let dir: string
@@ -24,14 +23,8 @@ const injected: Record<string, number> = {}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'faults-'))
-  s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dir, 's3'),
-    configureBuckets: [{ name: 'releases' }],
-  })
-  const { port } = await s3.run()
+  s3 = await startS3rver(join(dir, 's3'))
+  const { port } = s3
   let parts = 0
   proxy = await startProxy(port, (req, res) => {
     const isPart = req.method === 'PUT' && /partNumber=/.test(req.url ?? '')

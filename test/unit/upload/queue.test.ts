@@ -5,7 +5,6 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src-main/store/db'
@@ -13,26 +12,18 @@ import { BandwidthLimiter } from '../../../src-main/upload/limiter'
 import { envCredentials } from '../../../src-main/upload/credentials'
 import { UploadQueue } from '../../../src-main/upload/queue'
 import { s3Client } from '../../../src-main/upload/targets/s3'
-
-const S3rver = require('s3rver')
+import { startS3rver, type TestS3 } from '../../fixtures/s3rver'
 
 const SECRET = 'S3CR3T-never-on-disk-0123456789'
 const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: SECRET }
-let server: { run(): Promise<AddressInfo>; close(): Promise<void> }
+let server: TestS3
 let endpoint: string
 let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR!, 'upload-'))
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dir, 's3'),
-    configureBuckets: [{ name: 'releases' }],
-  })
-  const addr = await server.run()
-  endpoint = `http://127.0.0.1:${addr.port}`
+  server = await startS3rver(join(dir, 's3'))
+  endpoint = server.endpoint
 })
 afterAll(async () => {
   await server?.close()
