@@ -1,11 +1,11 @@
 // Packaging container images in the real UI: two docker-archive image tars and a file that is no image dropped; the
 // bad row says why and blocks Build until it is removed; the two images are bundled into one OCI container package,
 // whose own scan (from the build, not a second one) opens in the package view with a pass verdict and its charts.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
+import { dockerArchive } from '../fixtures/umoci-image'
 
 let ui: UiServer
 beforeAll(async () => {
@@ -15,23 +15,11 @@ afterAll(async () => {
   await ui?.stop()
 })
 
-function dockerImage(dir: string, name: string): string {
-  const layout = join(dir, `${name}-layout`)
-  execFileSync('umoci', ['init', '--layout', layout])
-  execFileSync('umoci', ['new', '--image', `${layout}:latest`])
-  mkdirSync(join(dir, `${name}-c`))
-  writeFileSync(join(dir, `${name}-c`, 'index.html'), name)
-  execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(dir, `${name}-c`), '/srv'])
-  const out = join(dir, `${name}.tar`)
-  execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${out}:${name}:1.0`])
-  return out
-}
-
 describe('container packaging screen', () => {
   it('drops two image tars, builds the bundle, sees the pass verdict', async () => {
     const d = tmp('ctr-')
-    const a = dockerImage(d, 'web')
-    const b = dockerImage(d, 'api')
+    const a = dockerArchive(d, 'web')
+    const b = dockerArchive(d, 'api')
     const br = await openBrowser('containers', ui.url)
     try {
       await br.page.getByTestId('nav-containers').click()

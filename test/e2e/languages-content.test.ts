@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { convertDisk, partitionedDisk, writeTree } from '../fixtures/guest-disk'
+import { ext4GuestImage, writeTree } from '../fixtures/guest-disk'
+import { dockerArchive } from '../fixtures/umoci-image'
 import { cjkFontProblems, FONT_CHECKED } from './cjk-fonts'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 import { describeStray, latinTexts } from './latin'
@@ -82,7 +83,7 @@ function shopPackage(d: string): { pkg: string; report: string } {
 /** An Ubuntu guest with what the image rules look for (a preset password, login keys, host keys, a shell history),
  * with an internal snapshot, as qcow2. */
 function guestDisk(d: string): string {
-  writeTree(join(d, 'root'), {
+  const img = ext4GuestImage(join(d, 'web-server.qcow2'), {
     'etc/os-release': 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n',
     'etc/hostname': 'web\n',
     'etc/shadow':
@@ -92,26 +93,8 @@ function guestDisk(d: string): string {
     'root/.ssh/authorized_keys': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample dev@laptop\n',
     'root/.bash_history': 'mysql -u root -psecret\n',
   })
-  execFileSync('mkfs.ext4', ['-q', '-F', '-d', join(d, 'root'), join(d, 'root.ext4'), '16M'], { stdio: 'ignore' })
-  const img = convertDisk(
-    partitionedDisk(join(d, 'disk.raw'), [{ file: join(d, 'root.ext4'), type: 0x83 }]),
-    'qcow2',
-    join(d, 'web-server.qcow2'),
-  )
   execFileSync('qemu-img', ['snapshot', '-c', 'base', img])
   return img
-}
-
-function dockerImage(d: string, name: string): string {
-  const layout = join(d, `${name}-layout`)
-  execFileSync('umoci', ['init', '--layout', layout])
-  execFileSync('umoci', ['new', '--image', `${layout}:latest`])
-  mkdirSync(join(d, `${name}-c`))
-  writeFileSync(join(d, `${name}-c`, 'index.html'), name)
-  execFileSync('umoci', ['insert', '--image', `${layout}:latest`, join(d, `${name}-c`), '/srv'])
-  const out = join(d, `${name}.tar`)
-  execFileSync('skopeo', ['copy', '-q', `oci:${layout}:latest`, `docker-archive:${out}:${name}:1.0`])
-  return out
 }
 
 let ui: UiServer
@@ -130,7 +113,7 @@ beforeAll(async () => {
   fx = {
     ...shop,
     disk: guestDisk(join(d, 'vm')),
-    images: [dockerImage(join(d, 'images'), 'web'), dockerImage(join(d, 'images'), 'api')],
+    images: [dockerArchive(join(d, 'images'), 'web'), dockerArchive(join(d, 'images'), 'api')],
     junk,
     notImage,
   }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { convertDisk, partitionedDisk, writeTree } from '../fixtures/guest-disk'
+import { ext4GuestImage } from '../fixtures/guest-disk'
 import { dropFiles, openBrowser, seriousAxeViolations, startUi, tmp, type UiServer } from './harness'
 
 let ui: UiServer
@@ -53,16 +53,10 @@ describe('VM image view', () => {
 
   it('names an OS type or version that disagrees with the guest the scan found', async () => {
     const d = tmp('vm-os-')
-    writeTree(join(d, 'root'), {
+    const img = ext4GuestImage(join(d, 'ubuntu-web.qcow2'), {
       'etc/os-release': 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n',
       'etc/hostname': 'web\n',
     })
-    execFileSync('mkfs.ext4', ['-q', '-F', '-d', join(d, 'root'), join(d, 'root.ext4'), '16M'], { stdio: 'ignore' })
-    const img = convertDisk(
-      partitionedDisk(join(d, 'disk.raw'), [{ file: join(d, 'root.ext4'), type: 0x83 }]),
-      'qcow2',
-      join(d, 'ubuntu-web.qcow2'),
-    )
     const b = await openBrowser('vm-os', ui.url)
     try {
       await dropFiles(b.page, '[data-testid=dropzone]', [img])
