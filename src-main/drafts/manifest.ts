@@ -63,11 +63,6 @@ function flatten(v: unknown, prefix: string, out: ManifestField[]): void {
   }
 }
 
-/** A value path as the manifest names it: its field's label, or the path where no field shows it. */
-export function labelOfPath(path: string): string {
-  return fieldLabel(path)?.en ?? path
-}
-
 /** Where the package will be: the object URL to paste into the console, or the registry pull address. */
 export function destinationOf(profile: string, values: Values): ReleaseManifest['destination'] {
   const attrs = (values.attrs ?? {}) as Values
